@@ -1,0 +1,24 @@
+"""The `zwgk` command. Each concern owns its commands; this module only mounts them."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from demo.cli import app as demo_app
+
+app = typer.Typer(
+    help="zwgk — 政务公开 evaluation: crawl disclosure columns, score units, track 整改.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(demo_app, name="demo")
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug output.")) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
