@@ -1,0 +1,163 @@
+"""Operational hazards of the sample portal: trouble that must never become a unit's problem.
+
+Real portals fail in ways that have nothing to do with what a unit discloses (domain.md §3.6, §4.2):
+a 503 that goes away on retry, a page that takes seconds, an anti-bot script wall (瑞数 `$_ts`), a
+host that is down, a link that never answers. The generator lists the ones it planted in
+`portal.hazards` (and in the manifest's `hazards` part); the server (`demo.server`) acts them out.
+A correct crawler retries, waits, or records a crawl issue — never a blank column or a deduction.
+
+Each hazard is a dict::
+
+    {"kind": "retry_503", "url": "http://127.0.0.3:8000/public/1203/5501.html",
+     "unit_id": "jh-fgw", "expected": "首次请求返回503，重试后成功，不应计为单位问题",
+     "params": {"failures": 1}}
+
+`url` is the absolute URL of the affected page (`target_url`, as the manifest spells it, is
+accepted too). Kinds and their optional `params`:
+
+- ``retry_503`` — the first ``failures`` (default 1) requests for the URL in this server process
+  answer ``503 Service Unavailable`` with ``Retry-After: 1``; later ones are served normally.
+- ``slow`` — the answer comes after ``delay`` seconds (default 2.0); other requests, even on the
+  same host, are not held up.
+- ``anti_bot`` — every request answers ``200`` with a 瑞数-style challenge page: an inline script
+  defining ``$_ts``, obfuscated code that sets ``document.cookie`` and reloads, and no content.
+- ``host_down`` — documentary: the host (``url`` is its base URL) has ``down=True`` in the model,
+  so nothing listens at its address and connections are refused.
+- ``timeout_link`` — the server accepts the connection and never answers; it drops the
+  connection after ``hang`` seconds (default 3600) or when the server stops.
+
+Any kind but ``host_down`` may carry ``"scope": "host"`` in ``params``: it then applies to every
+URL on the host of ``url`` (exact-URL hazards win over host-wide ones).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from typing import Any
+from urllib.parse import urlsplit
+
+RETRY_503 = "retry_503"
+SLOW = "slow"
+ANTI_BOT = "anti_bot"
+HOST_DOWN = "host_down"
+TIMEOUT_LINK = "timeout_link"
+KINDS = (RETRY_503, SLOW, ANTI_BOT, HOST_DOWN, TIMEOUT_LINK)
+
+# Defaults for each kind's params, also the only params each kind accepts (besides "scope").
+DEFAULTS: dict[str, dict[str, float]] = {
+    RETRY_503: {"failures": 1},
+    SLOW: {"delay": 2.0},
+    ANTI_BOT: {},
+    HOST_DOWN: {},
+    TIMEOUT_LINK: {"hang": 3600.0},
+}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _checked(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """One hazard with its params filled in from DEFAULTS; ValueError naming `where` if wrong."""
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise ValueError(f"{where}: unknown hazard kind {kind!r} (known: {', '.join(KINDS)})")
+    url = raw.get("url") or raw.get("target_url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise ValueError(f"{where}: hazard {kind!r} needs an absolute 'url', got {url!r}")
+    given = dict(raw.get("params") or {})
+    scope = given.pop("scope", "page")
+    if scope not in ("page", "host"):
+        raise ValueError(f"{where}: params.scope must be 'page' or 'host', got {scope!r}")
+    unknown = set(given) - set(DEFAULTS[kind])
+    if unknown:
+        raise ValueError(f"{where}: hazard {kind!r} has unknown params {sorted(unknown)}")
+    params: dict[str, Any] = dict(DEFAULTS[kind])
+    for name, value in given.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ValueError(f"{where}: params.{name} must be a number ≥ 0, got {value!r}")
+        params[name] = int(value) if name == "failures" else float(value)
+    params["scope"] = scope
+    return {**raw, "url": url, "params": params}
+
+
+class HazardIndex:
+    """Look-up from a requested absolute URL to the hazard planted there, built once."""
+
+    def __init__(self, hazards: list[dict[str, Any]]) -> None:
+        self._by_url: dict[str, dict[str, Any]] = {}
+        self._by_origin: dict[str, dict[str, Any]] = {}
+        for number, raw in enumerate(hazards):
+            hazard = _checked(raw, f"hazards[{number}]")
+            if hazard["kind"] == HOST_DOWN:
+                continue  # acted out by the model (Host.down), not per request
+            if hazard["params"]["scope"] == "host":
+                self._by_origin[_origin(hazard["url"])] = hazard
+            else:
+                self._by_url[hazard["url"]] = hazard
+
+    def __len__(self) -> int:
+        return len(self._by_url) + len(self._by_origin)
+
+    def hazard_for(self, url: str) -> dict[str, Any] | None:
+        """The hazard acting on `url` (absolute, with its query), or None."""
+        hazard = self._by_url.get(url)
+        if hazard is None and self._by_origin:
+            hazard = self._by_origin.get(_origin(url))
+        return hazard
+
+
+def anti_bot_page(url: str) -> bytes:
+    """A 瑞数 (Riversecurity) style challenge page for `url`: script only, no content.
+
+    Deterministic per URL. Modelled on the inline `$_ts` block real TRS/Lonsun sites serve in
+    front of their pages (see realpages/fzgg-gansu-govcn_…detail.html): a `<meta r="m">` token, a
+    `$_ts.cd` blob, an external loader script, and obfuscated code that sets a cookie and reloads.
+    """
+    rng = random.Random(hashlib.sha256(url.encode("utf-8")).digest())
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+    def blob(n: int, alphabet: str = letters) -> str:
+        return "".join(rng.choice(alphabet) for _ in range(n))
+
+    # Distinct `_$xx` identifiers, the way the vendor's obfuscator names things.
+    pool = [a + b for a in "abcdefghijklmnopqrstuvwxyz" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+    names = [f"_${name}" for name in rng.sample(pool, 8)]
+    cookie = f"{blob(13)}S={blob(88)}"
+    code = (
+        f'(function(){{var {names[0]}=window,{names[1]}=document,{names[2]}="{blob(48)}";'
+        f"function {names[3]}({names[4]}){{return {names[4]}.split('').reverse().join('')}}"
+        f"var {names[5]}=[{','.join(str(rng.randrange(1 << 16)) for _ in range(24))}];"
+        f"for(var {names[6]}=0;{names[6]}<{names[5]}.length;{names[6]}++)"
+        f"{{{names[2]}+=String.fromCharCode({names[5]}[{names[6]}]%94+33)}}"
+        f'document.cookie="{cookie}; path=/";'
+        f"{names[0]}.setTimeout(function(){{{names[0]}.location.reload()}},{rng.randrange(50, 400)});"
+        f"{names[7]}={names[3]}({names[2]})}})();"
+    )
+    html = (
+        "<!DOCTYPE html>\n<html>\n<head>\n"
+        '<meta http-equiv="Content-Type" content="text/html; charset=utf-8">\n'
+        '<meta http-equiv="Pragma" content="no-cache">\n'
+        '<meta http-equiv="Cache-Control" content="no-store, no-cache">\n'
+        '<meta http-equiv="Expires" content="0">\n'
+        '<meta http-equiv="refresh" content="3">\n'
+        f'<meta content="{blob(32)}" r="m">\n'
+        '<!--[if lt IE 9]><script r="m">document.createElement("section")</script><![endif]-->\n'
+        "<script type=\"text/javascript\" r='m'>"
+        f"$_ts=window['$_ts'];if(!$_ts)$_ts={{}};$_ts.nsd={rng.randrange(10000, 99999)};"
+        f'$_ts.cd="{blob(640)}";if($_ts.lcd)$_ts.lcd();</script>\n'
+        f'<script type="text/javascript" charset="utf-8" src="/{blob(12)}/{blob(6)}.{blob(8)}.js"'
+        " r='m'></script>\n"
+        "</head>\n<body>\n"
+        f"<script type=\"text/javascript\" r='m'>{code}</script>\n"
+        "</body>\n</html>\n"
+    )
+    return html.encode("utf-8")
+
+
+def anti_bot_cookie(url: str) -> str:
+    """The Set-Cookie value sent with the challenge page (a per-URL token, like 瑞数's `…S=`)."""
+    token = hashlib.sha256(b"cookie:" + url.encode("utf-8")).hexdigest()
+    return f"{token[:13]}S={token[13:]}; Path=/; HttpOnly"
