@@ -9,6 +9,58 @@ import typer
 app = typer.Typer(help="The bundled sample portal (a generated city of government sites).")
 
 
+def _parse_rates(values: list[str]) -> dict[str, float]:
+    rates = {}
+    for value in values:
+        name, sep, number = value.partition("=")
+        try:
+            rates[name.strip()] = float(number)
+        except ValueError:
+            raise typer.BadParameter(f"{value!r}: expected KIND=RATE, e.g. broken_link=0.1") from None
+        if not sep:
+            raise typer.BadParameter(f"{value!r}: expected KIND=RATE, e.g. broken_link=0.1")
+    return rates
+
+
+@app.command()
+def generate(
+    out_dir: Path = typer.Argument(..., help="Folder to write model.json.gz, units.yaml, manifest.json."),
+    seed: int = typer.Option(1, "--seed", help="Same seed, same bytes."),
+    scale: str = typer.Option("small", "--scale", help="small (≈30 units) or city (≈500 units)."),
+    as_of: str = typer.Option("2025-06-30", "--as-of", help="The portal's 'today' (YYYY-MM-DD)."),
+    port: int = typer.Option(18600, "--port", help="Port every site listens on (one 127.0.0.x address per site)."),
+    rate: list[str] = typer.Option([], "--rate", help="Defect rate per unit, KIND=RATE (repeatable)."),
+) -> None:
+    """Generate the sample portal: a city of government disclosure sites with planted defects."""
+    import datetime as dt
+
+    from rich.console import Console
+
+    from demo.defects import KINDS
+    from demo.generate import SCALES, make_sample, write_portal
+
+    console = Console()
+    if scale not in SCALES:
+        raise typer.BadParameter(f"unknown scale {scale!r}: choose {' or '.join(SCALES)}", param_hint="--scale")
+    rates = _parse_rates(rate)
+    unknown = set(rates) - set(KINDS)
+    if unknown:
+        raise typer.BadParameter(f"unknown kind(s) {', '.join(sorted(unknown))}; known: {', '.join(KINDS)}")
+    try:
+        day = dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise typer.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
+    portal, manifest = make_sample(seed, scale, day, rates=rates, port=port)
+    paths = write_portal(out_dir, portal, manifest)
+    console.print(
+        f"{portal.city}: {len(portal.units)} units on {len(portal.hosts)} sites, "
+        f"{len(portal.articles):,} articles, {len(manifest['defects'])} planted defects, "
+        f"{len(manifest['hazards'])} hazards, as of {portal.as_of}"
+    )
+    for path in paths:
+        console.print(f"  wrote {path}")
+
+
 @app.command()
 def serve(
     directory: Path = typer.Argument(..., help="A sample portal made by `zwgk demo generate`."),

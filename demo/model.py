@@ -264,7 +264,9 @@ def _dates(d: dict[str, Any]) -> dict[str, Any]:
 def dump_portal(portal: Portal) -> bytes:
     """Deterministic bytes: sorted keys, no gzip timestamp or file name."""
     data = _strip_defaults(portal)
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_encode)
+    text = json.dumps(
+        data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_encode
+    )
     buf = io.BytesIO()
     with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, filename="") as gz:
         gz.write(text.encode("utf-8"))

@@ -75,8 +75,9 @@ def list_page_url(portal: Portal, column: Column, page: int) -> str:
 
 
 def article_day(article: Article) -> dt.date:
-    """The date in a TRS article path (publish date, else written date)."""
-    return article.published or article.written or dt.date(2000, 1, 1)
+    """The date in a TRS article path. The written date: it never changes, so neither does the URL
+    (a planted "no publish date" must not turn links to the article into 404s)."""
+    return article.written or article.published or dt.date(2000, 1, 1)
 
 
 def article_url(portal: Portal, article: Article) -> str:
@@ -87,8 +88,7 @@ def article_url(portal: Portal, article: Article) -> str:
     column = portal.index.column[article.column_id]
     day = article_day(article)
     return (
-        f"{host.base_url}/{unit.slug}/xxgk/{column.slug}/"
-        f"{day:%Y%m}/t{day:%Y%m%d}_{article.id}.html"
+        f"{host.base_url}/{unit.slug}/xxgk/{column.slug}/{day:%Y%m}/t{day:%Y%m%d}_{article.id}.html"
     )
 
 

@@ -103,7 +103,9 @@ class WorkCalendar:
 
     def _fallback(self, day: dt.date) -> bool:
         if day.year not in self.estimated_years:
-            log.info("chinese_calendar has no data for %s; using python-holidays (estimated)", day.year)
+            log.info(
+                "chinese_calendar has no data for %s; using python-holidays (estimated)", day.year
+            )
             self.estimated_years.add(day.year)
         return day.weekday() < 5 and day not in _statutory_holidays(day.year)
 

@@ -1,0 +1,46 @@
+"""Write `units.yaml`, the unit registry a user would write for the sample portal's sites.
+
+The schema is the crawler's (see docs/registry.md): `version`, `defaults`, and `units`, each with
+`id`, `name`, `level`, `parent`, `profile`, `entry`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from demo import urls
+from demo.model import Portal
+
+REGISTRY_FILE = "units.yaml"
+
+
+def registry_dict(portal: Portal) -> dict:
+    units = []
+    for unit in portal.units:
+        host = portal.index.host[unit.host]
+        units.append(
+            {
+                "id": unit.id,
+                "name": unit.name,
+                "level": unit.level,
+                "parent": unit.parent,
+                "profile": host.platform,
+                "entry": urls.unit_entry(portal, unit),
+            }
+        )
+    return {
+        "version": 1,
+        "name": f"{portal.city}政务公开（示例门户）",
+        "defaults": {"robots": "obey"},
+        "units": units,
+    }
+
+
+def write_registry(portal: Portal, directory: Path) -> Path:
+    path = Path(directory) / REGISTRY_FILE
+    header = f"# {portal.city} sample portal — unit registry for `zwgk crawl --registry {REGISTRY_FILE}`\n"
+    body = yaml.safe_dump(registry_dict(portal), allow_unicode=True, sort_keys=False, width=200)
+    path.write_text(header + body, encoding="utf-8")
+    return path
