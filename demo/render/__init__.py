@@ -1,0 +1,5 @@
+"""Renderers of the sample portal: the model (demo.model) in, page bytes out.
+
+`demo.site.Site` dispatches requests to `lonsun.LonsunRenderer` or `trs.TrsRenderer`; `content`
+writes article bodies, `files` attachment bytes, `chrome` the page boilerplate.
+"""

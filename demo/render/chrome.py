@@ -1,0 +1,97 @@
+"""Page chrome (header, navigation, footer) of each platform family, and the 404 page.
+
+Real pages carry far more boilerplate than content; a little of it here keeps extractors honest
+(they must find the content among navigation links, scripts and footers).
+"""
+
+from __future__ import annotations
+
+from demo.render.common import HostStyle, esc, stable_hash
+
+
+def site_code(style: HostStyle) -> str:
+    """网站标识码: ten digits, stable per host."""
+    return f"34{stable_hash(style.host.id) % 10**8:08d}"
+
+
+def _footer(style: HostStyle) -> str:
+    name = esc(style.site_name)
+    code = site_code(style)
+    office = name if name.endswith("办公室") else f"{name}办公室"
+    return (
+        '<div class="footer"><div class="container">'
+        f"<p>主办单位：{name}　承办单位：{office}</p>"
+        f"<p>网站标识码：{code}　皖ICP备{code[-6:]}号-1　"
+        f'<a href="http://www.beian.gov.cn/" target="_blank">皖公网安备 {code}号</a></p>'
+        "<p>建议使用1366×768分辨率及以上浏览器浏览本网站</p>"
+        "</div></div>"
+    )
+
+
+def lonsun_page(style: HostStyle, title: str, main: str, head: str = "") -> str:
+    name = esc(style.site_name)
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n'
+        f"{style.charset_meta}\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        '<meta http-equiv="X-UA-Compatible" content="IE=edge">\n'
+        f"<title>{esc(title)}_{name}</title>\n"
+        f'<meta name="SiteName" content="{name}">\n'
+        f'<meta name="SiteIDCode" content="{site_code(style)}">\n'
+        f"{head}\n"
+        '<link rel="stylesheet" href="/assets/css/core.min.css">\n'
+        '<link rel="stylesheet" href="/public/css/public_info.css">\n'
+        '<script type="text/javascript" src="/assets/js/jquery.min.js"></script>\n'
+        '<script type="text/javascript" src="/assets/js/core.min.js"></script>\n'
+        "</head>\n<body>\n"
+        '<div class="header"><div class="container">'
+        f'<div class="logo"><a href="/"><img src="/images/logo.png" alt="{name}"></a></div>'
+        '<div class="top_search"><input type="text" id="keywords" placeholder="请输入关键字">'
+        '<button type="button">搜索</button></div></div></div>\n'
+        '<div class="nav"><div class="container"><ul>'
+        '<li><a href="/">首页</a></li><li><a href="/public/index.html">政务公开</a></li>'
+        '<li><a href="/zwfw/index.html">政务服务</a></li><li><a href="/hdjl/index.html">互动交流</a></li>'
+        "</ul></div></div>\n"
+        f'<div class="container main_content">\n{main}\n</div>\n'
+        f"{_footer(style)}\n</body>\n</html>\n"
+    )
+
+
+def trs_page(style: HostStyle, title: str, main: str, head: str = "") -> str:
+    name = esc(style.site_name)
+    return (
+        '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+        '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml">\n<head>\n'
+        f"{style.charset_meta}\n"
+        '<meta http-equiv="X-UA-Compatible" content="IE=edge,chrome=1">\n'
+        f'<meta name="SiteName" content="{name}"/>\n'
+        f'<meta name="SiteIDCode" content="{site_code(style)}"/>\n'
+        f"{head}\n"
+        f"<title>{esc(title)}_{name}</title>\n"
+        '<link rel="stylesheet" type="text/css" href="/images/style.css">\n'
+        '<script type="text/javascript" src="/images/jquery.js"></script>\n'
+        '<script type="text/javascript" src="/images/page.js"></script>\n'
+        "</head>\n<body>\n"
+        f'<div class="top"><div class="w1200"><div class="logo"><img src="/images/logo.png" alt="{name}"/>'
+        f"<span>{name}</span></div></div></div>\n"
+        '<div class="nav"><div class="w1200"><a href="/index.html">首页</a>'
+        '<a href="/xwzx/index.html">新闻中心</a><a href="/index.html">信息公开</a>'
+        '<a href="/bsfw/index.html">办事服务</a><a href="/hdjl/index.html">互动交流</a></div></div>\n'
+        f'<div class="w1200 main">\n{main}\n</div>\n'
+        f"{_footer(style)}\n</body>\n</html>\n"
+    )
+
+
+def not_found(style: HostStyle) -> str:
+    """The small 404 page a real front server (nginx + CMS) answers with."""
+    return (
+        "<!DOCTYPE html>\n<html>\n<head>\n"
+        f"{style.charset_meta}\n"
+        "<title>404 页面不存在</title>\n"
+        "</head>\n<body>\n"
+        '<div class="error_page" style="text-align:center;padding-top:80px;">'
+        "<h1>404</h1><p>抱歉，您访问的页面不存在或已被删除！</p>"
+        f'<p><a href="/">返回{esc(style.site_name)}首页</a></p></div>\n'
+        "</body>\n</html>\n"
+    )
