@@ -48,6 +48,7 @@ class Planter:
     frozen: set[int] = field(default_factory=set)  # columns that must get no new items
     skip: set[tuple] = field(default_factory=set)  # periodic items that must stay missing
     serial: int = 0
+    removed: set[int] = field(default_factory=set)  # articles to drop from portal.articles
 
     @property
     def as_of(self) -> dt.date:
@@ -98,11 +99,20 @@ class Planter:
         return article
 
     def remove_articles(self, doomed: Iterable[Article]) -> None:
-        ids = {a.id for a in doomed}
-        for a in self.portal.articles:
-            if a.interpretations:
-                a.interpretations = [i for i in a.interpretations if i not in ids]
-        self.portal.articles = [a for a in self.portal.articles if a.id not in ids]
+        """Take articles off the portal; the index is updated at once, the list in `finish`."""
+        doomed = list(doomed)
+        for a in doomed:
+            for doc_id in a.interprets:
+                doc = self.portal.index.article.get(doc_id)
+                if doc is not None and a.id in doc.interpretations:
+                    doc.interpretations.remove(a.id)
+            self.removed.add(a.id)
+        self.portal.index.discard(doomed)
+
+    def finish(self) -> None:
+        if self.removed:
+            self.portal.articles = [a for a in self.portal.articles if a.id not in self.removed]
+            self.removed.clear()
         self.portal.reindex()
 
 
@@ -179,7 +189,7 @@ def missing_column(p: Planter) -> list[dict]:
     unit = p.portal.index.unit[column.unit_id]
     p.remove_articles(list(p.portal.index.articles_of.get(column.id, [])))
     p.portal.columns.remove(column)
-    p.portal.reindex()
+    p.portal.index.discard_column(column)
     p.used_columns.add(column.id)
     return [
         p.entry(
@@ -441,7 +451,7 @@ def interpretation_late(p: Planter) -> list[dict]:
         p.take(interp)
         p.take(doc)
         interp.published = published
-        p.portal.reindex()
+        p.portal.index.resort(interp.column_id)
         return [
             p.entry(
                 interp.unit_id,
@@ -629,7 +639,7 @@ def annual_report_late(p: Planter) -> list[dict]:
             p.take(report)
             report.written = report.published = day
             p.used_columns.add(column.id)
-            p.portal.reindex()
+            p.portal.index.resort(column.id)
             return [
                 p.entry(
                     unit.id,
@@ -780,4 +790,5 @@ def plant(planter: Planter, rates: dict[str, float] | None = None) -> tuple[list
         for _ in range(count):
             for entry in kind.plant(planter):
                 (decoys if entry["details"].get("decoy") else defects).append(entry)
+    planter.finish()
     return defects, decoys

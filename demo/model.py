@@ -228,6 +228,29 @@ class PortalIndex:
         for u in portal.units:
             self.units_on.setdefault(u.host, []).append(u)
 
+    def resort(self, column_id: int) -> None:
+        """Restore newest-first order of one column after a publish date changed."""
+        self.articles_of.get(column_id, []).sort(
+            key=lambda a: (a.published or dt.date.min, a.id), reverse=True
+        )
+
+    def discard(self, articles: list[Article]) -> None:
+        """Forget articles without rebuilding the whole index (the planters remove thousands)."""
+        for a in articles:
+            self.article.pop(a.id, None)
+            items = self.articles_of.get(a.column_id)
+            if items is not None and a in items:
+                items.remove(a)
+            for f in a.attachments:
+                self.attachment.pop(f.file_id, None)
+
+    def discard_column(self, column: Column) -> None:
+        self.column.pop(column.id, None)
+        self.articles_of.pop(column.id, None)
+        siblings = self.columns_of.get(column.unit_id, [])
+        if column in siblings:
+            siblings.remove(column)
+
 
 # -- serialisation --------------------------------------------------------------------------
 MODEL_FILE = "model.json.gz"

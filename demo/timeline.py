@@ -197,9 +197,15 @@ def jurisdiction(portal: Portal, unit: Unit) -> str:
     return county.name.removesuffix("人民政府") if county.level == m.COUNTY_GOV else vocab.CITY
 
 
-def _fill(template: str, unit: Unit, writer: _Writer, year: int) -> str:
+def _fill(template: str, unit: Unit, writer: _Writer, year: int, month: int = 0) -> str:
     rng = writer.rng
+    when = (
+        rng.choice(["", "", f"{year}年", f"{year}年第{(month + 2) // 3}季度", f"{month}月份"])
+        if month
+        else ""
+    )
     return template.format(
+        when=when,
         short=unit.short,
         unit=unit.name,
         topic=rng.choice(vocab.TOPICS),

@@ -239,14 +239,16 @@ AREA_SLUGS = {
 }
 
 NEWS_TITLES = [
-    "{short}召开{topic}工作推进会",
-    "{short}开展{topic}专项检查",
-    "{short}主要负责同志调研{topic}工作",
-    "{short}组织开展{topic}业务培训",
-    "{short}部署{topic}重点任务",
-    "{short}召开{topic}工作座谈会",
-    "{short}扎实推进{topic}各项工作",
-    "{short}举办{topic}专题讲座",
+    "{short}召开{when}{topic}工作推进会",
+    "{short}开展{when}{topic}专项检查",
+    "{short}主要负责同志调研{when}{topic}工作",
+    "{short}组织开展{when}{topic}业务培训",
+    "{short}部署{when}{topic}重点任务",
+    "{short}召开{when}{topic}工作座谈会",
+    "{short}扎实推进{when}{topic}各项工作",
+    "{short}举办{when}{topic}专题讲座",
+    "{short}{when}{topic}工作取得阶段性成效",
+    "{short}召开{when}{topic}工作调度会",
 ]
 NOTICE_TITLES = [
     "关于做好{year}年{topic}工作的通知",
