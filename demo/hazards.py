@@ -21,13 +21,15 @@ accepted too). Kinds and their optional `params`:
   same host, are not held up.
 - ``anti_bot`` — every request answers ``200`` with a 瑞数-style challenge page: an inline script
   defining ``$_ts``, obfuscated code that sets ``document.cookie`` and reloads, and no content.
-- ``host_down`` — documentary: the host (``url`` is its base URL) has ``down=True`` in the model,
-  so nothing listens at its address and connections are refused.
+- ``host_down`` — documentary: the host of ``url`` (e.g. a unit's entry page on it) has
+  ``down=True`` in the model, so nothing listens at its address and connections are refused.
 - ``timeout_link`` — the server accepts the connection and never answers; it drops the
   connection after ``hang`` seconds (default 3600) or when the server stops.
 
-Any kind but ``host_down`` may carry ``"scope": "host"`` in ``params``: it then applies to every
-URL on the host of ``url`` (exact-URL hazards win over host-wide ones).
+Any kind may carry ``page_url`` in ``params``, documentary: the page that shows the affected link
+(e.g. the article whose in-body link times out). Any kind but ``host_down`` may carry
+``"scope": "host"``: it then applies to every URL on the host of ``url`` (exact-URL hazards win
+over host-wide ones).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ HOST_DOWN = "host_down"
 TIMEOUT_LINK = "timeout_link"
 KINDS = (RETRY_503, SLOW, ANTI_BOT, HOST_DOWN, TIMEOUT_LINK)
 
-# Defaults for each kind's params, also the only params each kind accepts (besides "scope").
+# Defaults for each kind's params, also the only numeric params each kind accepts.
 DEFAULTS: dict[str, dict[str, float]] = {
     RETRY_503: {"failures": 1},
     SLOW: {"delay": 2.0},
@@ -69,6 +71,9 @@ def _checked(raw: dict[str, Any], where: str) -> dict[str, Any]:
         raise ValueError(f"{where}: hazard {kind!r} needs an absolute 'url', got {url!r}")
     given = dict(raw.get("params") or {})
     scope = given.pop("scope", "page")
+    page_url = given.pop("page_url", None)
+    if page_url is not None and not isinstance(page_url, str):
+        raise ValueError(f"{where}: params.page_url must be a URL, got {page_url!r}")
     if scope not in ("page", "host"):
         raise ValueError(f"{where}: params.scope must be 'page' or 'host', got {scope!r}")
     unknown = set(given) - set(DEFAULTS[kind])
@@ -80,6 +85,8 @@ def _checked(raw: dict[str, Any], where: str) -> dict[str, Any]:
             raise ValueError(f"{where}: params.{name} must be a number ≥ 0, got {value!r}")
         params[name] = int(value) if name == "failures" else float(value)
     params["scope"] = scope
+    if page_url is not None:
+        params["page_url"] = page_url
     return {**raw, "url": url, "params": params}
 
 

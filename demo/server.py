@@ -455,7 +455,8 @@ class PortalServer:
             self.stop()
 
     def __enter__(self) -> PortalServer:
-        self.start()
+        if self._thread is None:  # serve_portal() hands out a server that is already running
+            self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -568,6 +569,9 @@ def shift_ports(portal: Portal, offset: int) -> None:
         for key in ("url", "target_url"):
             if isinstance(hazard.get(key), str):
                 hazard[key] = moved(hazard[key])
+        params = hazard.get("params") or {}
+        if isinstance(params.get("page_url"), str):
+            params["page_url"] = moved(params["page_url"])
     for article in portal.articles:
         for link in article.links:
             link.target = moved(link.target)

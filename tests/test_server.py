@@ -12,6 +12,8 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -386,3 +388,69 @@ def test_shift_ports_moves_hosts_hazards_and_links(free_port: int) -> None:
         "http://127.0.0.2:8005/hang.html",
         "http://127.0.0.2:80001/x",
     ]
+
+
+def test_real_site_serves_generated_portal_and_its_hazards(free_port: int) -> None:
+    from demo import urls
+    from demo.generate import make_sample
+    from demo.site import Site
+
+    portal, _ = make_sample(seed=1, scale="small", port=free_port)
+    hazards = {h["kind"]: h for h in portal.hazards}
+    with serve_portal(portal, Site(portal)) as server:
+        slow_took: list[float] = []
+
+        def fetch_slow() -> None:
+            started = time.monotonic()
+            status = fetch(hazards["slow"]["url"])[0]
+            slow_took.append(time.monotonic() - started if status == 200 else -1)
+
+        slow = threading.Thread(target=fetch_slow)
+        slow.start()
+
+        # Articles on a UTF-8 Lonsun host and on a GBK TRS host without a charset declaration.
+        by_host = {portal.index.unit[a.unit_id].host: a for a in portal.articles if a.published}
+        for host_id in ("h1", "h4"):
+            article = by_host[host_id]
+            url = urls.article_url(portal, article)
+            status, headers, body = fetch(url)
+            assert status == 200, url
+            modified = article.modified or article.published
+            midnight = dt.datetime.combine(
+                modified, dt.time(0), tzinfo=dt.timezone(dt.timedelta(hours=8))
+            )
+            assert parsedate_to_datetime(headers["Last-Modified"]) == midnight
+            assert fetch(url, **{"If-None-Match": headers["ETag"]})[0] == 304
+            if host_id == "h4":
+                assert "charset" not in headers["Content-Type"]
+                assert article.title in body.decode("gbk")
+                with pytest.raises(UnicodeDecodeError):
+                    body.decode("utf-8")
+            else:
+                assert article.title in body.decode("utf-8")
+
+        assert fetch(hazards["retry_503"]["url"])[0] == 503
+        assert fetch(hazards["retry_503"]["url"])[0] == 200
+        challenge = fetch(hazards["anti_bot"]["url"])[2].decode("utf-8")
+        assert "$_ts=window['$_ts']" in challenge
+        host_down = urlsplit(hazards["host_down"]["url"])
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((host_down.hostname, host_down.port), timeout=2)
+        with pytest.raises(TimeoutError):
+            fetch(hazards["timeout_link"]["url"], timeout=0.5)
+        slow.join(5)
+        assert slow_took and slow_took[0] >= 2.0
+        assert server.request_count(hazards["retry_503"]["url"]) == 2
+
+
+def fetch(url: str, timeout: float = 5, **headers: str):
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        conn.request(
+            "GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers
+        )
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read()
+    finally:
+        conn.close()
