@@ -16,7 +16,9 @@ def _parse_rates(values: list[str]) -> dict[str, float]:
         try:
             rates[name.strip()] = float(number)
         except ValueError:
-            raise typer.BadParameter(f"{value!r}: expected KIND=RATE, e.g. broken_link=0.1") from None
+            raise typer.BadParameter(
+                f"{value!r}: expected KIND=RATE, e.g. broken_link=0.1"
+            ) from None
         if not sep:
             raise typer.BadParameter(f"{value!r}: expected KIND=RATE, e.g. broken_link=0.1")
     return rates
@@ -24,12 +26,18 @@ def _parse_rates(values: list[str]) -> dict[str, float]:
 
 @app.command()
 def generate(
-    out_dir: Path = typer.Argument(..., help="Folder to write model.json.gz, units.yaml, manifest.json."),
+    out_dir: Path = typer.Argument(
+        ..., help="Folder to write model.json.gz, units.yaml, manifest.json."
+    ),
     seed: int = typer.Option(1, "--seed", help="Same seed, same bytes."),
     scale: str = typer.Option("small", "--scale", help="small (≈30 units) or city (≈500 units)."),
     as_of: str = typer.Option("2025-06-30", "--as-of", help="The portal's 'today' (YYYY-MM-DD)."),
-    port: int = typer.Option(18600, "--port", help="Port every site listens on (one 127.0.0.x address per site)."),
-    rate: list[str] = typer.Option([], "--rate", help="Defect rate per unit, KIND=RATE (repeatable)."),
+    port: int = typer.Option(
+        18600, "--port", help="Port every site listens on (one 127.0.0.x address per site)."
+    ),
+    rate: list[str] = typer.Option(
+        [], "--rate", help="Defect rate per unit, KIND=RATE (repeatable)."
+    ),
 ) -> None:
     """Generate the sample portal: a city of government disclosure sites with planted defects."""
     import datetime as dt
@@ -41,15 +49,21 @@ def generate(
 
     console = Console()
     if scale not in SCALES:
-        raise typer.BadParameter(f"unknown scale {scale!r}: choose {' or '.join(SCALES)}", param_hint="--scale")
+        raise typer.BadParameter(
+            f"unknown scale {scale!r}: choose {' or '.join(SCALES)}", param_hint="--scale"
+        )
     rates = _parse_rates(rate)
     unknown = set(rates) - set(KINDS)
     if unknown:
-        raise typer.BadParameter(f"unknown kind(s) {', '.join(sorted(unknown))}; known: {', '.join(KINDS)}")
+        raise typer.BadParameter(
+            f"unknown kind(s) {', '.join(sorted(unknown))}; known: {', '.join(KINDS)}"
+        )
     try:
         day = dt.date.fromisoformat(as_of)
     except ValueError:
-        raise typer.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
+        raise typer.BadParameter(
+            f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of"
+        ) from None
     portal, manifest = make_sample(seed, scale, day, rates=rates, port=port)
     paths = write_portal(out_dir, portal, manifest)
     console.print(
@@ -71,6 +85,7 @@ def serve(
     """Serve the sample portal on loopback, one address per site, until Ctrl-C."""
     # Imported here so `zwgk --help` does not load the renderers.
     import signal
+    from collections import Counter
 
     from rich.console import Console
     from rich.table import Table
@@ -97,21 +112,32 @@ def serve(
         raise typer.Exit(1) from exc
 
     table = Table(title=f"{portal.city} sample portal ({portal.scale}, as of {portal.as_of})")
-    for name in ("host", "address", "platform", "encoding", "units", "status"):
-        table.add_column(name)
+    table.add_column("host")
+    table.add_column("address", no_wrap=True)
+    table.add_column("platform")
+    table.add_column("charset")
+    table.add_column("units", justify="right")
+    table.add_column("status", no_wrap=True)
+    table.add_column("first unit", overflow="ellipsis", no_wrap=True)
     units_on = portal.index.units_on
     for host in portal.hosts:
         units = units_on.get(host.id, [])
-        names = "、".join(u.short for u in units[:2]) + ("…" if len(units) > 2 else "")
         table.add_row(
             host.id,
             host.base_url,
             host.platform,
             host.encoding + ("" if host.declare_charset else " (undeclared)"),
-            f"{len(units)} {names}",
-            "[red]down (refuses connections)[/red]" if host.down else "[green]listening[/green]",
+            str(len(units)),
+            "[red]down[/red]" if host.down else "[green]listening[/green]",
+            units[0].short if units else "",
         )
     console.print(table)
+    kinds = Counter(h.get("kind") for h in portal.hazards)
+    if kinds:
+        listed = ", ".join(f"{kind} ×{n}" for kind, n in sorted(kinds.items()))
+        console.print(
+            f"Hazards acted out (see demo/hazards.py): {listed}; down hosts refuse connections."
+        )
     if port_offset:
         console.print(f"[yellow]Ports shifted by {port_offset}: units.yaml names the old ones.")
     console.print("Ctrl-C to stop")
@@ -122,3 +148,32 @@ def serve(
     signal.signal(signal.SIGTERM, terminate)
     server.serve_forever()  # returns after Ctrl-C / SIGTERM, with everything closed
     console.print(f"stopped after {server.request_count()} requests")
+
+
+@app.command()
+def advance(
+    directory: Path = typer.Argument(..., help="A sample portal made by `zwgk demo generate`."),
+    days: int = typer.Option(30, "--days", help="How far to move the portal's 'today'."),
+    fix_share: float = typer.Option(
+        0.4, "--fix-share", help="Share of fixable open defects the units fix."
+    ),
+    new_defects: int = typer.Option(
+        4, "--new-defects", help="How many kinds of new defect appear."
+    ),
+) -> None:
+    """Move the portal N days on: new articles, some defects fixed, a few new, some regressed."""
+    from rich.console import Console
+
+    from demo.advance import advance_directory
+
+    console = Console()
+    try:
+        manifest = advance_directory(directory, days, fix_share=fix_share, new_defects=new_defects)
+    except (FileNotFoundError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    step = manifest["history"][-1]
+    console.print(
+        f"as of {manifest['as_of']}: {len(step['new'])} new, {len(step['fixed'])} fixed, "
+        f"{len(step['regressed'])} regressed; {len(manifest['defects'])} defects open"
+    )

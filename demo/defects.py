@@ -48,6 +48,9 @@ class Planter:
     frozen: set[int] = field(default_factory=set)  # columns that must get no new items
     skip: set[tuple] = field(default_factory=set)  # periodic items that must stay missing
     serial: int = 0
+    recent: dt.date | None = (
+        None  # advance: article-level defects only on articles published after this
+    )
     removed: set[int] = field(default_factory=set)  # articles to drop from portal.articles
 
     @property
@@ -78,9 +81,25 @@ class Planter:
         out = []
         for column in self.columns(*categories):
             for a in self.portal.index.articles_of.get(column.id, []):
+                if self.recent and (a.published is None or a.published <= self.recent):
+                    continue
                 if a.id not in self.used_articles and (where is None or where(a)):
                     out.append(a)
         return out
+
+    # The sets a later `advance` needs to keep planting without touching the same targets.
+    STATE = ("used_units", "used_columns", "used_articles", "form_units", "frozen", "skip")
+
+    def state(self) -> dict[str, list]:
+        return {
+            name: sorted(list(v) if isinstance(v, tuple) else v for v in getattr(self, name))
+            for name in self.STATE
+        }
+
+    def restore(self, state: dict[str, list]) -> None:
+        for name in self.STATE:
+            values = state.get(name, [])
+            setattr(self, name, {tuple(v) if isinstance(v, list) else v for v in values})
 
     def entry(self, unit_id: str, kind: str, target_url: str, expected: str, **details) -> dict:
         self.serial += 1
@@ -256,6 +275,7 @@ def malformed_index_no(p: Planter) -> list[dict]:
     if not candidates:
         return []
     a = p.take(p.rng.choice(candidates))
+    original = a.index_no
     code, rest = a.index_no.split("/", 1)
     period, seq = rest.rsplit("-", 1)
     a.index_no = p.rng.choice(
@@ -269,6 +289,7 @@ def malformed_index_no(p: Planter) -> list[dict]:
             f"{_title(a)}索引号「{a.index_no}」格式不规范（应为 机构代码/年月-5位流水号）",
             article_id=a.id,
             index_no=a.index_no,
+            original=original,
         )
     ]
 
@@ -301,7 +322,7 @@ def no_publish_date(p: Planter) -> list[dict]:
     if not candidates:
         return []
     a = p.take(p.rng.choice(candidates))
-    a.published = None
+    original, a.published = a.published, None
     return [
         p.entry(
             a.unit_id,
@@ -309,6 +330,7 @@ def no_publish_date(p: Planter) -> list[dict]:
             urls.article_url(p.portal, a),
             f"{_title(a)}未标注发布日期",
             article_id=a.id,
+            original=original.isoformat(),
         )
     ]
 
@@ -702,6 +724,7 @@ def broken_link(p: Planter) -> list[dict]:
             f"{_title(a)}正文中的链接「相关文件」指向的页面不存在（404）",
             article_id=a.id,
             page_url=urls.article_url(p.portal, a),
+            target=target,
         )
     ]
 
@@ -719,12 +742,15 @@ def duplicate_title(p: Planter) -> list[dict]:
             a for a in p.portal.index.articles_of[cols[m.NOTICE].id] if a.id not in p.used_articles
         ]
         news = [
-            a for a in p.portal.index.articles_of[cols[m.NEWS].id] if a.id not in p.used_articles
+            a
+            for a in p.portal.index.articles_of[cols[m.NEWS].id]
+            if a.id not in p.used_articles
+            and (not p.recent or (a.published or p.recent) > p.recent)
         ]
         if not notices or not news:
             continue
         original, copy = p.take(p.rng.choice(notices)), p.take(p.rng.choice(news))
-        copy.title = original.title
+        own_title, copy.title = copy.title, original.title
         return [
             p.entry(
                 unit.id,
@@ -734,6 +760,7 @@ def duplicate_title(p: Planter) -> list[dict]:
                 article_id=copy.id,
                 other_article_id=original.id,
                 other_url=urls.article_url(p.portal, original),
+                original=own_title,
             )
         ]
     return []
@@ -773,8 +800,10 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def plant(planter: Planter, rates: dict[str, float] | None = None) -> tuple[list[dict], list[dict]]:
-    """Plant every kind at its rate (per unit; at least once where a target exists).
+def plant(
+    planter: Planter, rates: dict[str, float] | None = None, *, minimum: int = 1
+) -> tuple[list[dict], list[dict]]:
+    """Plant every kind at its rate per unit (at least `minimum` times where a target exists).
     Returns (defects, decoys)."""
     rates = {**{k: v.rate for k, v in KINDS.items()}, **(rates or {})}
     unknown = set(rates) - set(KINDS)
@@ -786,7 +815,7 @@ def plant(planter: Planter, rates: dict[str, float] | None = None) -> tuple[list
     defects: list[dict] = []
     decoys: list[dict] = []
     for name, kind in KINDS.items():
-        count = max(1, round(rates[name] * units)) if rates[name] > 0 else 0
+        count = max(minimum, round(rates[name] * units)) if rates[name] > 0 else 0
         for _ in range(count):
             for entry in kind.plant(planter):
                 (decoys if entry["details"].get("decoy") else defects).append(entry)
