@@ -324,10 +324,5 @@ def make_sample(
     defects, decoys = plant(planter, rates)
     portal.reindex()
     manifest = manifest_io.new_manifest(portal, defects, decoys, hazards)
-    manifest["state"] = {
-        "frozen": sorted(planter.frozen),
-        "skip": sorted(list(s) for s in planter.skip),
-        "used_units": sorted(planter.used_units),
-        "form_units": sorted(planter.form_units),
-    }
+    manifest["state"] = planter.state()
     return portal, manifest
