@@ -1,0 +1,27 @@
+"""Extraction: plain functions over (html, url, profile); no Scrapy here (see web-poet).
+
+The spider schedules requests and hands each page to one of these; everything that varies by
+platform is in the profile (`crawler.profiles`).
+"""
+
+from crawler.extract.antibot import is_anti_bot
+from crawler.extract.article import ArticleData, extract_article
+from crawler.extract.directory import ColumnLink, parse_directory
+from crawler.extract.encoding import decode_html
+from crawler.extract.links import Attachment, Link, RelatedLink
+from crawler.extract.listing import ListingPage, ListingRow, parse_listing
+
+__all__ = [
+    "ArticleData",
+    "Attachment",
+    "ColumnLink",
+    "Link",
+    "ListingPage",
+    "ListingRow",
+    "RelatedLink",
+    "decode_html",
+    "extract_article",
+    "is_anti_bot",
+    "parse_directory",
+    "parse_listing",
+]

@@ -1,0 +1,217 @@
+"""`extract_article`: an article page → its metadata, body, attachments and cross-links.
+
+Driven entirely by the profile's `article:` section; the order of sources for each field is
+fixed here so that every platform behaves the same:
+- title: profile selectors → labelled 名称/标题 → `<meta>` → `<title>` (site name cut off);
+- publish date: metadata table (date_source 'metadata') → visible date selectors and labels
+  ('visible') → `<meta>` ('meta'), because `<meta name="PubDate">` is often the page's
+  regeneration time (domain.md §4.2);
+- other fields: direct field selectors → labels inside metadata containers → labels elsewhere
+  outside the body → `<meta>`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lxml import etree
+
+from crawler.extract.dom import Document, parse_document, walk_lines
+from crawler.extract.labels import Hit, raw_metadata, resolve
+from crawler.extract.links import (
+    IMAGE_TYPES,
+    Attachment,
+    Link,
+    RelatedLink,
+    anchors,
+    file_type,
+    images,
+    related_links,
+)
+from crawler.extract.selectors import DocIndex, first_value, union_elements
+from crawler.extract.text import node_text, norm_space, parse_date
+
+if TYPE_CHECKING:
+    from crawler.profiles import ArticleSpec, Profile
+
+logger = logging.getLogger(__name__)
+
+_DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号")
+_TEXT_FIELDS = ("index_no", "publisher", "source", "doc_no", "validity", "subject", "keywords",
+                "category")  # fmt: skip
+_DATE_FIELDS = ("written_date", "effective_date", "expiry_date")
+_P = etree.XPath("//p")
+
+
+@dataclass
+class ArticleData:
+    """What one article page says. Dates are `datetime.date`; absent fields are None."""
+
+    url: str
+    title: str | None = None
+    index_no: str | None = None  # 索引号
+    publisher: str | None = None  # 发布机构 / 发文机关
+    source: str | None = None  # 来源 / 信息来源 (news source, not the issuing body)
+    doc_no: str | None = None  # 文号 / 发文字号 in the metadata
+    written_date: dt.date | None = None  # 生成日期 / 成文日期 / 发文日期
+    publish_date: dt.date | None = None  # 发布日期
+    validity: str | None = None  # 有效性 / 时效性
+    subject: str | None = None  # 主题分类
+    keywords: str | None = None  # 关键词 / 主题词
+    category: str | None = None  # 组配分类 / 信息分类
+    effective_date: dt.date | None = None  # 生效日期
+    expiry_date: dt.date | None = None  # 废止日期 / 失效日期
+    attachments: list[Attachment] = field(default_factory=list)
+    related: list[RelatedLink] = field(default_factory=list)
+    body_text: str = ""
+    body_links: list[Link] = field(default_factory=list)  # in-body links that are not files
+    body_doc_no: str | None = None  # first 文号 printed in the body (〔2018〕43号 form)
+    date_source: str | None = None  # 'metadata' | 'visible' | 'meta' | None
+    repealed: bool = False  # 废止
+    metadata: dict[str, str] = field(default_factory=dict)  # every label found → value
+    encoding: str | None = None  # set when bytes were decoded here
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: dates as ISO strings."""
+        data = dataclasses.asdict(self)
+        for key, value in data.items():
+            if isinstance(value, dt.date):
+                data[key] = value.isoformat()
+        return data
+
+
+def extract_article(
+    html: str | bytes, url: str, profile: Profile, *, encoding: str | None = None
+) -> ArticleData:
+    """Read one article page. `html` may be bytes (decoded by `decode_html` unless `encoding`)."""
+    doc = parse_document(html, url, encoding)
+    return read_article(doc, profile.article)
+
+
+def read_article(doc: Document, spec: ArticleSpec) -> ArticleData:
+    """`extract_article` on an already parsed page."""
+    page = doc.index  # the whole document, also what lxml put after a stray </html>
+    body = _body_element(doc, spec)
+    containers = set(union_elements(spec.metadata.containers, page))
+    related_blocks = union_elements(spec.related.blocks, page)
+    exclude = set(union_elements(spec.body_exclude, page))
+    exclude.update(related_blocks)
+    lines = walk_lines(doc.tops, body=body, meta=containers, exclude=exclude)
+    hits = spec.metadata.scanner.scan(lines)
+    fields = resolve(hits)
+    direct = {name: first_value(sels, page) for name, sels in spec.fields.items()}
+    fields.update({k: v for k, v in direct.items() if v})
+
+    data = ArticleData(url=doc.url, encoding=doc.encoding)
+    data.metadata = raw_metadata(hits)
+    data.title = _title(doc, spec, fields)
+    for name in _TEXT_FIELDS:
+        value = fields.get(name) or _from_meta(doc, spec, name)
+        setattr(data, name, norm_space(value) or None)
+    for name in _DATE_FIELDS:
+        setattr(data, name, parse_date(fields.get(name)))
+    data.publish_date, data.date_source = _publish_date(doc, spec, hits, direct)
+
+    data.body_text = "\n".join(line.text for line in lines if line.in_body)
+    match = _DOC_NO.search(data.body_text)
+    data.body_doc_no = re.sub(r"\s+", "", match.group(0)) if match else None
+    _collect_links(doc, spec, body, data)
+    data.related = related_links(doc, related_blocks, spec.related)
+    data.repealed = "废止" in (data.validity or "") or _has_tag(page, spec)
+    return data
+
+
+def _body_element(doc: Document, spec: ArticleSpec) -> etree._Element | None:
+    for sel in spec.body:
+        for el in sel.elements(doc.index):
+            if node_text(el) or el.find(".//img") is not None:
+                return el
+    if not spec.body_fallback:
+        return None
+    # No known container: the element whose direct <p> children hold the most text.
+    weight: dict[etree._Element, int] = {}
+    for p in _P(doc.root):
+        parent = p.getparent()
+        if parent is not None:
+            weight[parent] = weight.get(parent, 0) + len(node_text(p))
+    return max(weight, key=weight.__getitem__) if weight else None
+
+
+def _from_meta(doc: Document, spec: ArticleSpec, name: str) -> str | None:
+    for meta_name in spec.meta.get(name, ()):
+        value = doc.meta.get(meta_name.lower())
+        if value:
+            return value
+    return None
+
+
+def _title(doc: Document, spec: ArticleSpec, fields: dict[str, str]) -> str | None:
+    title = (
+        first_value(spec.title, doc.index) or fields.get("title") or _from_meta(doc, spec, "title")
+    )
+    if not title:
+        head = doc.root.find(".//title")
+        text = node_text(head) if head is not None else ""
+        title = spec.title_split.split(text, maxsplit=1)[0] if text else None
+    return norm_space(title) or None
+
+
+def _publish_date(
+    doc: Document, spec: ArticleSpec, hits: list[Hit], direct: dict[str, str | None]
+) -> tuple[dt.date | None, str | None]:
+    if direct.get("publish_date"):
+        found = parse_date(direct["publish_date"])
+        if found:
+            return found, "metadata"
+    for hit in hits:
+        if hit.field == "publish_date" and hit.in_meta and (found := parse_date(hit.value)):
+            return found, "metadata"
+    for sel in spec.date:
+        for value in sel.values(doc.index):
+            if found := parse_date(value):
+                return found, "visible"
+    for name in ("publish_date", "visible_date"):
+        for hit in hits:
+            if hit.field == name and (found := parse_date(hit.value)):
+                return found, "visible"
+    for name in ("publish_date", "visible_date"):
+        if found := parse_date(_from_meta(doc, spec, name)):
+            return found, "meta"
+    return None, None
+
+
+def _collect_links(
+    doc: Document, spec: ArticleSpec, body: etree._Element | None, data: ArticleData
+) -> None:
+    extensions = spec.attachments.extension_set
+    places = [body] if body is not None else []
+    places += union_elements(spec.attachments.blocks, doc.index)
+    seen: set[str] = set()
+    for i, place in enumerate(places):
+        for link in anchors(doc, place):
+            if link.url in seen:
+                continue
+            seen.add(link.url)
+            kind = file_type(link.url, link.text, extensions)
+            if kind:
+                text = link.text or link.url.rsplit("/", 1)[-1]
+                data.attachments.append(Attachment(link.url, text, kind))
+            elif i == 0 and body is not None:
+                data.body_links.append(link)
+    if spec.attachments.include_images and body is not None:
+        for img in images(doc, body):
+            kind = file_type(img.url, "", IMAGE_TYPES & extensions)
+            if kind and img.url not in seen:
+                seen.add(img.url)
+                data.attachments.append(Attachment(img.url, img.text, kind))
+
+
+def _has_tag(page: DocIndex, spec: ArticleSpec) -> bool:
+    return any(
+        spec.repealed_text.search(node_text(el)) for el in union_elements(spec.repealed, page)
+    )

@@ -1,0 +1,357 @@
+"""Platform profiles (平台配置): what varies by CMS family, as validated YAML.
+
+A profile says how to find a unit's column directory, how to list a column and how to read an
+article; `crawler.extract` does the rest and knows no platform. Files live in
+`crawler/profiles/*.yaml` and in any directory named by ``ZWGK_PROFILE_PATH`` (searched first).
+A profile may ``extends:`` another one: mappings merge key by key, lists are replaced.
+
+Errors name the file and line: the YAML is composed into nodes first so that every key and list
+item keeps its line, and pydantic's error locations are mapped back onto them.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import string
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
+
+from crawler.extract.labels import LabelScanner
+from crawler.extract.selectors import Selector, SelectorSyntaxError, compile_selector
+
+PROFILE_DIR = Path(__file__).with_name("profiles")
+PROFILE_PATH_ENV = "ZWGK_PROFILE_PATH"
+
+FieldName = Literal[
+    "title", "index_no", "publisher", "source", "doc_no", "written_date", "publish_date",
+    "visible_date", "validity", "subject", "keywords", "category", "effective_date",
+    "expiry_date",
+]  # fmt: skip
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be found, read or validated; the message names file and line."""
+
+
+def _to_selector(value: Any) -> Selector:
+    if isinstance(value, Selector):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"a selector must be a string, not {type(value).__name__}")
+    try:
+        return compile_selector(value)
+    except SelectorSyntaxError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _to_regex(value: Any) -> re.Pattern:
+    if isinstance(value, re.Pattern):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"a regex must be a string, not {type(value).__name__}")
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"bad regex {value!r}: {exc}") from None
+
+
+def _listify(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+Sel = Annotated[Selector, BeforeValidator(_to_selector), PlainSerializer(lambda s: s.source)]
+Sels = Annotated[list[Sel], BeforeValidator(_listify)]
+Rx = Annotated[re.Pattern, BeforeValidator(_to_regex), PlainSerializer(lambda p: p.pattern)]
+Rxs = Annotated[list[Rx], BeforeValidator(_listify)]
+Strs = Annotated[list[str], BeforeValidator(_listify)]
+# YAML reads `4: …` with an int key; section values come from URLs as strings.
+StrMap = Annotated[
+    dict[str, str],
+    BeforeValidator(lambda d: {str(k): v for k, v in d.items()} if isinstance(d, dict) else d),
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+
+class DirectoryRule(_Strict):
+    """Column links on a unit's entry page, and the group headings above them (栏目目录)."""
+
+    links: Sels
+    name: Sels = []  # relative to the link; default: its text, else @title
+    path: Sels = []  # relative to the link: group names from the root down to the parent
+    url_pattern: Rx | None = None  # keep only links whose absolute URL matches
+    exclude_url: Rxs = []
+    exclude_text: Strs = []
+    section_param: str | None = None  # URL query parameter naming the section (Lonsun type=)
+    sections: StrMap = {}  # section parameter value → name (4 → 法定主动公开内容)
+    same_host: bool = True
+
+
+class EndpointSpec(_Strict):
+    """A data URL that holds a column's rows (Lonsun /site/label/8888?…), built from values
+    found by regex in the column page's URL (tried first) or its source text."""
+
+    applies_to: Rx  # column-page URLs that need the endpoint
+    template: str  # str.format template; {page} is the page number
+    params: dict[str, Rxs]
+    first_page: int = 1
+
+    @model_validator(mode="after")
+    def _placeholders_known(self) -> EndpointSpec:
+        names = {f for _, f, _, _ in string.Formatter().parse(self.template) if f}
+        unknown = names - set(self.params) - {"page"}
+        if unknown:
+            raise ValueError(
+                f"template uses {sorted(unknown)} but params define {sorted(self.params)}"
+            )
+        return self
+
+
+class PaginationSpec(_Strict):
+    page_count: Rxs = []  # group 'count' (or group 1); optional groups 'name', 'ext'
+    scheme: Literal["auto", "param", "index", "next_link", "none"] = "auto"
+    params: Strs = ["pageIndex", "pageNo", "pageNum", "page", "curPage"]
+    first_page: int = 1  # number of the first page in a page parameter
+    next_link: Sels = []
+
+
+class ListingSpec(_Strict):
+    endpoint: EndpointSpec | None = None
+    rows: Sels = []  # first selector that finds rows wins
+    rows_in_comments: bool = False  # also read rows kept inside <!-- --> (TRS)
+    auto_rows: bool = False  # find the dated link list by itself when no selector matches
+    link: Sels = ["a[href]"]  # the row's article link (relative to the row)
+    title: Sels = []  # default: the link's @title, else its text
+    date: Sels = []  # default: the first date in the row's text outside the link
+    index_no: Sels = []
+    index_no_pattern: Rx | None = None
+    related: Sels = []  # 解读 / 文件 cross-links in the row
+    repealed: Sels = []  # a red 废止 tag
+    repealed_text: Rx = re.compile(r"^[\[【(（]?已?废止[\]】)）]?$")
+    pagination: PaginationSpec = PaginationSpec()
+
+
+class MetadataSpec(_Strict):
+    containers: Sels = []  # metadata tables; values found inside them win
+    labels: dict[FieldName, Strs] = {}
+    colon_required: Strs = []  # short labels that only count as "label：value"
+
+    @cached_property
+    def scanner(self) -> LabelScanner:
+        return LabelScanner(self.labels, self.colon_required)
+
+
+class AttachmentSpec(_Strict):
+    blocks: Sels = []  # attachment lists outside the body
+    extensions: Strs = []
+    include_images: bool = False  # inline <img> in the body count as attachments
+
+    @cached_property
+    def extension_set(self) -> frozenset[str]:
+        return frozenset(e.lower().lstrip(".") for e in self.extensions)
+
+
+class RelatedSpec(_Strict):
+    """Related-link blocks (相关解读 / 相关文件), kept even when hidden by CSS."""
+
+    blocks: Sels = []
+    heading: Sels = []  # relative to a block: its title, a hint for the kind
+    kinds: dict[str, Strs] = {}  # kind → keywords in link text (then heading)
+    default_kind: str = "related"
+
+
+class ArticleSpec(_Strict):
+    title: Sels = []
+    title_split: Rx = re.compile(r"\s*(?:__|_|\s[-|｜—–]\s|｜|\|)\s*")
+    fields: dict[FieldName, Sels] = {}  # direct value selectors, preferred over labels
+    metadata: MetadataSpec = MetadataSpec()
+    meta: dict[FieldName, Strs] = {}  # <meta name> per field, the last resort
+    body: Sels = []
+    body_fallback: bool = False  # no body selector matched: take the densest <p> cluster
+    body_exclude: Sels = []
+    date: Sels = []  # elements showing the visible publish date
+    attachments: AttachmentSpec = AttachmentSpec()
+    related: RelatedSpec = RelatedSpec()
+    repealed: Sels = []
+    repealed_text: Rx = re.compile(r"^[\[【(（]?已?废止[\]】)）]?$")
+
+
+class Profile(_Strict):
+    """One platform family. `source` is the file it came from (not part of the YAML)."""
+
+    name: str
+    description: str = ""
+    extends: str | None = None
+    directory: list[DirectoryRule] = []
+    listing: ListingSpec = ListingSpec()
+    article: ArticleSpec = ArticleSpec()
+    _source: str = PrivateAttr(default="")
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+
+# -- loading ---------------------------------------------------------------------------------
+Loc = tuple[Any, ...]
+
+
+def _load_yaml(path: Path) -> tuple[Any, dict[Loc, tuple[str, int]]]:
+    """YAML → Python with the line of every key and item: {loc: (file, line)}."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot read profile ({exc.strerror})") from None
+    loader = yaml.SafeLoader(text)
+    lines: dict[Loc, tuple[str, int]] = {}
+    where = str(path)
+
+    def build(node: yaml.Node, loc: Loc) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            loader.flatten_mapping(node)  # YAML merge keys (<<: *anchor)
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = loader.construct_object(key_node, deep=True)
+                if key in out:
+                    raise ProfileError(
+                        f"{where}:{key_node.start_mark.line + 1}: duplicate key {key!r}"
+                    )
+                lines[(*loc, key)] = (where, key_node.start_mark.line + 1)
+                out[key] = build(value_node, (*loc, key))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for i, item in enumerate(node.value):
+                lines[(*loc, i)] = (where, item.start_mark.line + 1)
+                items.append(build(item, (*loc, i)))
+            return items
+        return loader.construct_object(node, deep=True)
+
+    try:
+        root = loader.get_single_node()
+        data = build(root, ()) if root is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise ProfileError(f"{where}{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise ProfileError(f"{where}:1: a profile must be a mapping (name:, listing:, article: …)")
+    lines[()] = (where, 1)
+    return data, lines
+
+
+def _merge(base: Any, over: Any, base_lines: dict, over_lines: dict, loc: Loc) -> Any:
+    """Deep-merge mappings (child keys win); anything else is replaced, lines included."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            sub = (*loc, key)
+            if key in base:
+                out[key] = _merge(base[key], value, base_lines, over_lines, sub)
+            else:
+                out[key] = value
+                _take_lines(base_lines, over_lines, sub)
+        return out
+    _take_lines(base_lines, over_lines, loc)
+    return over
+
+
+def _take_lines(base_lines: dict, over_lines: dict, loc: Loc) -> None:
+    n = len(loc)
+    for key in [k for k in base_lines if k[:n] == loc]:
+        del base_lines[key]
+    base_lines.update({k: v for k, v in over_lines.items() if k[:n] == loc})
+
+
+def _where(lines: dict[Loc, tuple[str, int]], loc: Loc) -> str:
+    for end in range(len(loc), -1, -1):
+        found = lines.get(tuple(loc[:end]))
+        if found:
+            return f"{found[0]}:{found[1]}"
+    return "?"
+
+
+def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict]:
+    data, lines = _load_yaml(path)
+    parent_name = data.get("extends")
+    if not parent_name:
+        return data, lines
+    parent_path = _find(parent_name, relative_to=path.parent)
+    if parent_path in seen or parent_path == path:
+        raise ProfileError(f"{_where(lines, ('extends',))}: extends cycle through {parent_path}")
+    base, base_lines = _read_with_parents(parent_path, (*seen, path))
+    for key in ("name", "description", "extends"):
+        base.pop(key, None)
+    merged = _merge(base, data, base_lines, lines, ())
+    return merged, base_lines
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read, merge (`extends:`) and validate one profile file."""
+    path = Path(path).resolve()
+    data, lines = _read_with_parents(path, ())
+    data.setdefault("name", path.stem)
+    try:
+        profile = Profile.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            f"{_where(lines, err['loc'])}: {'.'.join(map(str, err['loc'])) or '(top)'}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise ProfileError("invalid profile:\n  " + "\n  ".join(problems)) from None
+    profile._source = str(path)
+    return profile
+
+
+def profile_dirs() -> list[Path]:
+    """Where profile names are looked up: ZWGK_PROFILE_PATH entries, then the bundled ones."""
+    extra = [Path(p) for p in os.environ.get(PROFILE_PATH_ENV, "").split(os.pathsep) if p]
+    return [*extra, PROFILE_DIR]
+
+
+def available_profiles() -> list[str]:
+    names = {p.stem for d in profile_dirs() if d.is_dir() for p in d.glob("*.yaml")}
+    return sorted(names)
+
+
+def _find(name: str, relative_to: Path | None = None) -> Path:
+    if name.endswith((".yaml", ".yml")) or "/" in name or os.sep in name:
+        candidate = Path(name)
+        if not candidate.is_absolute() and relative_to is not None:
+            candidate = relative_to / candidate
+        if candidate.is_file():
+            return candidate.resolve()
+        raise ProfileError(f"{candidate}: no such profile file")
+    for directory in profile_dirs():
+        candidate = directory / f"{name}.yaml"
+        if candidate.is_file():
+            return candidate.resolve()
+    known = ", ".join(available_profiles()) or "none"
+    raise ProfileError(f"unknown profile {name!r} (known: {known})")
+
+
+@functools.lru_cache(maxsize=64)
+def get_profile(name: str) -> Profile:
+    """A profile by name (`lonsun`, `trs`, `generic`, or one on ZWGK_PROFILE_PATH) or path.
+
+    Cached: selectors and regexes are compiled once per process.
+    """
+    return load_profile(_find(name))
