@@ -118,7 +118,6 @@ def serve(
     table.add_column("charset")
     table.add_column("units", justify="right")
     table.add_column("status", no_wrap=True)
-    table.add_column("first unit", overflow="ellipsis", no_wrap=True)
     units_on = portal.index.units_on
     for host in portal.hosts:
         units = units_on.get(host.id, [])
@@ -126,10 +125,9 @@ def serve(
             host.id,
             host.base_url,
             host.platform,
-            host.encoding + ("" if host.declare_charset else " (undeclared)"),
+            host.encoding + ("" if host.declare_charset else ", undeclared"),
             str(len(units)),
             "[red]down[/red]" if host.down else "[green]listening[/green]",
-            units[0].short if units else "",
         )
     console.print(table)
     kinds = Counter(h.get("kind") for h in portal.hazards)

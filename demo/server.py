@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import http
 import logging
+import os
 import threading
 import time
 from collections import Counter
@@ -501,10 +502,12 @@ class PortalServer:
                 for done in self._listeners:
                     done.close()
                 self._listeners.clear()
-                raise ListenError(
-                    exc.errno,
-                    f"cannot listen on {host.address}:{host.port} (host {host.id}): {exc.strerror}",
-                ) from exc
+                reason = os.strerror(exc.errno) if exc.errno else str(exc)
+                error = ListenError(
+                    f"cannot listen on {host.address}:{host.port} (host {host.id}): {reason}"
+                )
+                error.errno = exc.errno
+                raise error from exc
             self._listeners.append(listener)
 
     def _shutdown(self) -> None:

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -22,6 +26,7 @@ from demo.model import Article, Host, Link, Portal
 from demo.server import ListenError, PortalServer, serve_portal, shift_ports
 
 MODIFIED = dt.date(2024, 5, 6)
+ZWGK = [sys.executable, "-c", "from zwgk.cli import app; app()"]
 GBK_BODY = (
     "<html><head><title>江淮市人民政府</title></head><body>政务公开 索引号</body></html>".encode(
         "gbk"
@@ -454,3 +459,43 @@ def fetch(url: str, timeout: float = 5, **headers: str):
         return resp.status, dict(resp.getheaders()), resp.read()
     finally:
         conn.close()
+
+
+def test_serve_command_runs_until_interrupted(tmp_path, free_port: int) -> None:
+    from demo.generate import make_sample, write_portal
+
+    portal, manifest = make_sample(seed=1, scale="small", port=free_port - 1)
+    write_portal(tmp_path, portal, manifest)
+    proc = subprocess.Popen(
+        [*ZWGK, "demo", "serve", str(tmp_path), "--port-offset", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "Ctrl-C to stop" in line:
+                break
+        assert f"http://127.0.0.11:{free_port}" in "".join(lines)
+        assert fetch(f"http://127.0.0.11:{free_port}/public/index.html")[0] == 200
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "stopped after 1 requests" in out
+
+
+def test_serve_command_names_missing_model(tmp_path) -> None:
+    run = subprocess.run(
+        [*ZWGK, "demo", "serve", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=30,
+    )
+    assert run.returncode == 1
+    assert f"{tmp_path}/model.json.gz: no sample portal here" in run.stdout
