@@ -40,6 +40,12 @@ class Change:
     def article(self, entry: dict) -> Article:
         return self.portal.index.article[entry["details"]["article_id"]]
 
+    def touch(self, entry: dict) -> None:
+        """A changed page gets a new Last-Modified, as a CMS would stamp it."""
+        article = self.portal.index.article.get(entry["details"].get("article_id"))
+        if article is not None:
+            article.modified = self.new_as_of
+
     def last_workday(self) -> dt.date:
         day = self.new_as_of
         while not self.writer.cal.is_workday(day):
@@ -125,6 +131,7 @@ def _fix_text_only(change: Change, entry: dict) -> None:
         ),
     )
     change.writer.attach(interp, "png")
+    interp.modified = change.new_as_of
     change.planter.form_units.discard(unit.id)
 
 
@@ -328,6 +335,7 @@ def advance_portal(
     for entry in manifest["defects"]:
         if entry["id"] in chosen:
             FIXES[entry["kind"]](change, entry)
+            change.touch(entry)
             fixed.append({**entry, "fixed_on": new.isoformat()})
         else:
             still_open.append(entry)
@@ -337,6 +345,7 @@ def advance_portal(
     if candidates:
         for entry in rng.sample(candidates, max(1, round(regress_share * len(candidates)))):
             REGRESSIONS[entry["kind"]](change, entry)
+            change.touch(entry)
             back = {k: v for k, v in entry.items() if k != "fixed_on"}
             regressed.append({**back, "regressed_on": new.isoformat()})
     regressed_ids = {d["id"] for d in regressed}

@@ -296,7 +296,7 @@ def _document(
         doc_no=doc_no,
         body_doc_no=doc_no,
         validity="有效",
-        keywords=f"{column.name},{title[-8:-3]}",
+        keywords=f"{column.name},{_doc_short(title).removeprefix(jurisdiction(writer.portal, unit))}",
     )
     writer.attach(doc, *(("pdf", "docx") if normative else ("pdf",)))
     if interp_column is not None and (normative or must_interpret or rng.random() < 0.3):

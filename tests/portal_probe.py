@@ -1,0 +1,325 @@
+"""Test helper: look at the served sample portal the way an evaluator would, independently of the
+crawler's extraction code, and say whether a manifest entry is really there.
+
+`Probe.present(entry)` fetches the pages an entry names over HTTP, parses them with parsel and
+returns True when the defect can be seen. The manifest tests assert `present` for every open
+defect and `not present` for every fixed one, so the manifest can never drift from the pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import urllib.error
+import urllib.request
+from functools import cache
+from urllib.parse import urljoin
+
+import chinese_calendar
+from parsel import Selector
+
+INDEX_NO = re.compile(r"^[0-9A-Z]{9,18}/\d{4}(\d{2})?-\d{5}$")
+CN_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def workday_lag(start: dt.date, end: dt.date) -> int:
+    """Working days d with start < d <= end, straight from chinese_calendar."""
+    return sum(
+        chinese_calendar.is_workday(start + dt.timedelta(days=i))
+        for i in range(1, (end - start).days + 1)
+    )
+
+
+def weekday_lag(start: dt.date, end: dt.date) -> int:
+    return sum(
+        (start + dt.timedelta(days=i)).weekday() < 5 for i in range(1, (end - start).days + 1)
+    )
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    for pattern in (ISO_DATE, CN_DATE):
+        found = pattern.search(text)
+        if found:
+            return dt.date(*map(int, found.groups()))
+    return None
+
+
+class Fetched:
+    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def text(self) -> str:
+        charset = re.search(r"charset=([\w-]+)", self.headers.get("Content-Type", ""))
+        if charset:
+            return self.body.decode(charset.group(1))
+        try:
+            return self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return self.body.decode("gb18030")
+
+
+class Probe:
+    def __init__(self, manifest: dict, portal) -> None:
+        self.manifest = manifest
+        self.portal = portal
+        self.as_of = dt.date.fromisoformat(manifest["as_of"])
+        self.get = cache(self._get)
+
+    # -- HTTP ---------------------------------------------------------------------------------
+    def _get(self, url: str) -> Fetched:
+        try:
+            with urllib.request.urlopen(url, timeout=15) as response:
+                return Fetched(response.status, dict(response.headers), response.read())
+        except urllib.error.HTTPError as exc:
+            return Fetched(exc.code, dict(exc.headers), exc.read())
+
+    def page(self, url: str) -> Selector:
+        fetched = self.get(url)
+        assert fetched.status == 200, f"{url}: HTTP {fetched.status}"
+        return Selector(text=fetched.text)
+
+    # -- what pages say -------------------------------------------------------------------------
+    def metadata(self, url: str) -> dict[str, str]:
+        """Label → value from either platform's metadata block (by label, never position)."""
+        sel = self.page(url)
+        out: dict[str, str] = {}
+        for th in sel.css("table.table_suoyin th"):
+            label = _label(th.xpath("string()").get())
+            out.setdefault(
+                label, th.xpath("following-sibling::td[1]").xpath("string()").get().strip()
+            )
+        for p in sel.xpath("//p[strong]"):
+            label = _label(p.xpath("string(strong)").get())
+            value = p.xpath("string()").get().split("：", 1)[-1].strip()
+            out.setdefault(label, value)
+        return out
+
+    def published(self, url: str) -> dt.date | None:
+        return parse_date(self.metadata(url).get("发布日期"))
+
+    def written(self, url: str) -> dt.date | None:
+        meta = self.metadata(url)
+        return parse_date(meta.get("生成日期") or meta.get("成文日期") or meta.get("发文日期"))
+
+    def body_text(self, url: str) -> str:
+        sel = self.page(url)
+        return " ".join(sel.css("div.j-fontContent, div.TRS_Editor").xpath("string()").getall())
+
+    def links(self, url: str) -> list[tuple[str, str]]:
+        """(absolute href, text) of every link on the page, hidden blocks included."""
+        sel = self.page(url)
+        return [
+            (urljoin(url, a.attrib.get("href", "")), a.xpath("string()").get().strip())
+            for a in sel.css("a[href]")
+        ]
+
+    def rows(self, column) -> list[dict]:
+        """Every row of a column over all its list pages (TRS rows inside comments included)."""
+        from demo import urls
+
+        rows: list[dict] = []
+        page = 0
+        while True:
+            url = urls.list_page_url(self.portal, column, page)
+            fetched = self.get(url)
+            assert fetched.status == 200, f"{url}: HTTP {fetched.status}"
+            text = fetched.text
+            if "xxgk_navli" in text or "pageCount" in text:
+                sel = Selector(text=text)
+                for ul in sel.css("div.xxgk_navli > ul"):
+                    links = ul.css("li.mc a")
+                    rows.append(
+                        {
+                            "url": urljoin(url, links[0].attrib["href"]),
+                            "title": links[0].attrib.get("title", ""),
+                            "related": [
+                                (urljoin(url, a.attrib["href"]), a.xpath("string()").get())
+                                for a in links[1:]
+                            ],
+                        }
+                    )
+                count = int(re.search(r"pageCount:(\d+)", text).group(1))
+            else:
+                for href, title in re.findall(r'<li><a href="([^"]+)" title="([^"]*)"', text):
+                    rows.append({"url": urljoin(url, href), "title": title, "related": []})
+                count = int(re.search(r"createPageHTML\((\d+)", text).group(1))
+            page += 1
+            if page >= count:
+                return rows
+
+    def directory_names(self, unit) -> set[str]:
+        from demo import urls
+
+        sel = self.page(urls.unit_entry(self.portal, unit))
+        return {a.xpath("string()").get().strip() for a in sel.css("a")}
+
+    # -- is the defect there? -------------------------------------------------------------------
+    def present(self, entry: dict) -> bool:
+        return getattr(self, "_" + entry["kind"])(entry)
+
+    def _column(self, entry: dict):
+        return self.portal.index.column[entry["details"]["column_id"]]
+
+    def _stale_column(self, entry: dict) -> bool:
+        rows = self.rows(self._column(entry))
+        dates = [self.published(r["url"]) for r in rows]
+        newest = max((d for d in dates if d), default=None)
+        return (
+            newest is not None and (self.as_of - newest).days > entry["details"]["threshold_days"]
+        )
+
+    def _blank_column(self, entry: dict) -> bool:
+        return self.rows(self._column(entry)) == []
+
+    def _missing_column(self, entry: dict) -> bool:
+        unit = self.portal.index.unit[entry["unit_id"]]
+        return entry["details"]["column_name"] not in self.directory_names(unit)
+
+    def _key_area_missing_period(self, entry: dict) -> bool:
+        year, month = entry["details"]["period"].split("-")
+        wanted = f"{year}年{int(month)}月"
+        titles = [r["title"] for r in self.rows(self._column(entry))]
+        prev = dt.date(int(year), int(month), 1) - dt.timedelta(days=1)
+        assert any(f"{prev.year}年{prev.month}月" in t for t in titles), (
+            "the month before is listed"
+        )
+        return not any(wanted in t for t in titles)
+
+    def _missing_field(self, entry: dict) -> bool:
+        meta = self.metadata(entry["target_url"])
+        label = entry["details"]["label"]
+        return label in meta and meta[label] == ""
+
+    def _malformed_index_no(self, entry: dict) -> bool:
+        value = self.metadata(entry["target_url"]).get("索引号", "")
+        return value == entry["details"]["index_no"] and not INDEX_NO.match(value)
+
+    def _doc_no_mismatch(self, entry: dict) -> bool:
+        meta_no = self.metadata(entry["target_url"]).get("文号")
+        body = self.body_text(entry["target_url"])
+        return (
+            meta_no == entry["details"]["doc_no"]
+            and entry["details"]["body_doc_no"] in body
+            and meta_no not in body
+        )
+
+    def _no_publish_date(self, entry: dict) -> bool:
+        url = entry["target_url"]
+        return self.published(url) is None and "发布时间：20" not in self.get(url).text
+
+    def _late_disclosure(self, entry: dict) -> bool:
+        url = entry["target_url"]
+        lag = workday_lag(self.written(url), self.published(url))
+        if entry["details"]["variant"] == "makeup_workday":
+            return lag > 20 and weekday_lag(self.written(url), self.published(url)) <= 20
+        return lag > 20
+
+    def _late_disclosure_decoy(self, entry: dict) -> bool:
+        """A decoy is 'present' when it looks late in calendar days but is on time."""
+        url = entry["target_url"]
+        written, published = self.written(url), self.published(url)
+        return workday_lag(written, published) <= 20 and (published - written).days >= 30
+
+    def _interpretation_links(self, url: str) -> list[str]:
+        """Links in the page's 相关解读 block (hidden or not)."""
+        sel = self.page(url)
+        block = sel.xpath(
+            "//*[h2[contains(., '相关解读')] or h3[contains(., '相关解读')]]//a/@href"
+        )
+        return [urljoin(url, href) for href in block.getall()]
+
+    def _normative_without_interpretation(self, entry: dict) -> bool:
+        doc = self.portal.index.article[entry["details"]["article_id"]]
+        interp_columns = [
+            c for c in self.portal.index.columns_of[doc.unit_id] if c.category == "interpretation"
+        ]
+        from demo.timeline import _doc_short
+
+        name = _doc_short(doc.title)
+        named = [r for c in interp_columns for r in self.rows(c) if name in r["title"]]
+        return not named and not self._interpretation_links(entry["target_url"])
+
+    def _interpretation_late(self, entry: dict) -> bool:
+        from demo import urls
+
+        doc = self.portal.index.article[entry["details"]["document_id"]]
+        doc_published = self.published(urls.article_url(self.portal, doc))
+        return workday_lag(doc_published, self.published(entry["target_url"])) > 3
+
+    def _interpretation_no_backlink(self, entry: dict) -> bool:
+        from demo import urls
+
+        doc_url = urls.article_url(
+            self.portal, self.portal.index.article[entry["details"]["document_id"]]
+        )
+        assert entry["target_url"] in self._interpretation_links(doc_url), (
+            "the document links forward"
+        )
+        return doc_url not in [href for href, _ in self.links(entry["target_url"])]
+
+    def _interpretation_text_only(self, entry: dict) -> bool:
+        for row in self.rows(self._column(entry)):
+            sel = self.page(row["url"])
+            if sel.css("div.j-fontContent img, div.TRS_Editor img, video") or re.search(
+                "图解|视频|负责人", row["title"]
+            ):
+                return False
+        return True
+
+    def _consultation_window(self, url: str) -> tuple[dt.date, dt.date]:
+        text = self.body_text(url)
+        found = re.search(
+            r"征求意见时间：(\d{4}年\d{1,2}月\d{1,2}日)至(\d{4}年\d{1,2}月\d{1,2}日)", text
+        )
+        return parse_date(found.group(1)), parse_date(found.group(2))
+
+    def _consultation_too_short(self, entry: dict) -> bool:
+        start, end = self._consultation_window(entry["target_url"])
+        return (end - start).days + 1 < 30
+
+    def _consultation_without_feedback(self, entry: dict) -> bool:
+        consultation = self.portal.index.article[entry["details"]["article_id"]]
+        name = consultation.title[
+            consultation.title.index("《") + 1 : consultation.title.index("》")
+        ]
+        feedback = [
+            c
+            for c in self.portal.index.columns_of[consultation.unit_id]
+            if c.category == "feedback"
+        ]
+        return not any(name in r["title"] for c in feedback for r in self.rows(c))
+
+    def _annual_report_missing(self, entry: dict) -> bool:
+        wanted = f"{entry['details']['year']}年政府信息公开工作年度报告"
+        return not any(wanted in r["title"] for r in self.rows(self._column(entry)))
+
+    def _annual_report_late(self, entry: dict) -> bool:
+        return self.published(entry["target_url"]) > dt.date.fromisoformat(
+            entry["details"]["deadline"]
+        )
+
+    def _broken_attachment(self, entry: dict) -> bool:
+        page = entry["details"]["page_url"]
+        linked = entry["target_url"] in [href for href, _ in self.links(page)]
+        return linked and self.get(entry["target_url"]).status == 404
+
+    _broken_link = _broken_attachment
+
+    def _duplicate_title(self, entry: dict) -> bool:
+        a, b = entry["target_url"], entry["details"]["other_url"]
+        title = self.metadata(a).get("名称")
+        crumbs = [
+            self.page(u).css("div.wzy_position, div.position, div.crumb").xpath("string()").get()
+            for u in (a, b)
+        ]
+        return title == self.metadata(b).get("名称") and crumbs[0] != crumbs[1]
+
+
+def _label(text: str) -> str:
+    return re.sub(r"[\s\u3000\xa0：:]", "", text or "")
