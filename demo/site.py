@@ -49,6 +49,9 @@ class Site:
             raise KeyError(f"no host {host_id!r} in this portal")
         if path == "/robots.txt":
             return Page(200, ROBOTS_TXT, "text/plain; charset=utf-8")
+        asset = chrome.ASSETS.get(path)
+        if asset is not None:
+            return Page(200, asset[1], asset[0])
         if self.catalog.broken_links and (
             (host_id, path + (f"?{query}" if query else "")) in self.catalog.broken_links
         ):

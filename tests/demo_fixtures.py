@@ -4,6 +4,7 @@ these stay small and pin exactly the cases the render tests check)."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 from demo import model as m
 from demo.model import Article, Attachment, Column, Host, Link, Portal, Unit
@@ -312,3 +313,11 @@ def synthetic_portal(n_articles: int, n_units: int = 40) -> Portal:
         if k % 5 == 0:
             b.attach(a, "附件.pdf", "pdf")
     return b.portal
+
+
+def fetch(site, url: str):
+    """Ask a demo.site.Site for an absolute URL, as the server would (host, path, raw query)."""
+    parts = urlsplit(url)
+    base = f"{parts.scheme}://{parts.netloc}"
+    host = next(h for h in site.portal.hosts if h.base_url == base)
+    return site.respond(host.id, parts.path, parts.query)

@@ -7,6 +7,39 @@ Real pages carry far more boilerplate than content; a little of it here keeps ex
 from __future__ import annotations
 
 from demo.render.common import HostStyle, esc, stable_hash
+from demo.render.files import png_bytes
+
+_CSS = b"body{margin:0;font-family:SimSun,serif;font-size:14px}.hidden{display:none}\n"
+# page.js: TRS's pager. It turns createPageHTML(count, current, "index", "html") into links
+# index.html, index_1.html … — what a browser would show, for whoever reads the script.
+_PAGE_JS = b"""function createPageHTML(countPage, currentPage, prefix, suffix) {
+  if (countPage <= 1) { return; }
+  var html = [];
+  for (var i = 0; i < countPage; i++) {
+    var name = i === 0 ? prefix + "." + suffix : prefix + "_" + i + "." + suffix;
+    html.push(i === currentPage ? "<span>" + (i + 1) + "</span>" : "<a href=\\"" + name + "\\">" + (i + 1) + "</a>");
+  }
+  document.write(html.join(" "));
+}
+"""
+_LS_JS = b"""var Ls = Ls || {};
+Ls.pagination = function (selector, load, opts) { /* draws pages 1..opts.pageCount */ };
+"""
+_JS = "application/javascript; charset=utf-8"
+_CSS_TYPE = "text/css; charset=utf-8"
+
+# Static files the page chrome refers to, so that no link or resource on our pages is broken
+# unless a defect planted it.
+ASSETS: dict[str, tuple[str, bytes]] = {
+    "/assets/css/core.min.css": (_CSS_TYPE, _CSS),
+    "/public/css/public_info.css": (_CSS_TYPE, _CSS),
+    "/images/style.css": (_CSS_TYPE, _CSS),
+    "/assets/js/jquery.min.js": (_JS, b"/* jQuery stand-in */\n"),
+    "/assets/js/core.min.js": (_JS, _LS_JS),
+    "/images/jquery.js": (_JS, b"/* jQuery stand-in */\n"),
+    "/images/page.js": (_JS, _PAGE_JS),
+    "/images/logo.png": ("image/png", png_bytes(0)),
+}
 
 
 def site_code(style: HostStyle) -> str:
@@ -50,7 +83,7 @@ def lonsun_page(style: HostStyle, title: str, main: str, head: str = "") -> str:
         '<button type="button">搜索</button></div></div></div>\n'
         '<div class="nav"><div class="container"><ul>'
         '<li><a href="/">首页</a></li><li><a href="/public/index.html">政务公开</a></li>'
-        '<li><a href="/zwfw/index.html">政务服务</a></li><li><a href="/hdjl/index.html">互动交流</a></li>'
+        '<li><a href="javascript:;">政务服务</a></li><li><a href="javascript:;">互动交流</a></li>'
         "</ul></div></div>\n"
         f'<div class="container main_content">\n{main}\n</div>\n'
         f"{_footer(style)}\n</body>\n</html>\n"
@@ -76,8 +109,8 @@ def trs_page(style: HostStyle, title: str, main: str, head: str = "") -> str:
         f'<div class="top"><div class="w1200"><div class="logo"><img src="/images/logo.png" alt="{name}"/>'
         f"<span>{name}</span></div></div></div>\n"
         '<div class="nav"><div class="w1200"><a href="/index.html">首页</a>'
-        '<a href="/xwzx/index.html">新闻中心</a><a href="/index.html">信息公开</a>'
-        '<a href="/bsfw/index.html">办事服务</a><a href="/hdjl/index.html">互动交流</a></div></div>\n'
+        '<a href="javascript:;">新闻中心</a><a href="/index.html">信息公开</a>'
+        '<a href="javascript:;">办事服务</a><a href="javascript:;">互动交流</a></div></div>\n'
         f'<div class="w1200 main">\n{main}\n</div>\n'
         f"{_footer(style)}\n</body>\n</html>\n"
     )

@@ -29,6 +29,7 @@ from demo.render.common import (
     article_href,
     cn_date_padded,
     esc,
+    href_from,
     iso,
     later,
     metadata_rows,
@@ -119,7 +120,10 @@ class TrsRenderer:
             self.cat.host_changed.get(self.host.id),
         )
 
-    def _directory_html(self, unit_id: str) -> str:
+    def _directory_html(self, unit_id: str, relative: bool) -> str:
+        """The column tree. On the directory page links are "./col/index.html" (as TRS writes
+        them); elsewhere, e.g. the left menu of a list page, they are root-relative so they
+        still resolve from a deeper folder."""
         unit = self.cat.index.unit[unit_id]
         here = urls.unit_entry(self.portal, unit).rsplit("/", 1)[0]
 
@@ -133,7 +137,8 @@ class TrsRenderer:
                         f"<ul>{kids}</ul></li>"
                     )
                 else:
-                    href = _relative(here, urls.column_url(self.portal, c))
+                    url = urls.column_url(self.portal, c)
+                    href = _relative(here, url) if relative else href_from(self.host, url)
                     out.append(
                         f'<li><a href="{esc(href)}" title="{esc(c.name)}">{esc(c.name)}</a></li>'
                     )
@@ -154,7 +159,7 @@ class TrsRenderer:
         main = (
             self._position(unit) + f'<div class="xxgk_unit"><h2>{esc(unit.name)}</h2>'
             f"<p>地址：{esc(unit.address)}　电话：{esc(unit.phone)}</p></div>"
-            + self.directory_html(unit.id)
+            + self.directory_html(unit.id, True)
         )
         text = chrome.trs_page(self.style, f"{unit.name}信息公开", main)
         return self.style.page(text, self.cat.unit_changed.get(unit.id))
@@ -198,7 +203,7 @@ class TrsRenderer:
             listing += '<div class="no_data">暂无信息</div>'
         main = (
             self._position(unit, column)
-            + f'<div class="xxgk_left">{self.directory_html(unit.id)}</div>'
+            + f'<div class="xxgk_left">{self.directory_html(unit.id, False)}</div>'
             f'<div class="xxgk_right"><div class="list_title"><h2>{esc(column.name)}</h2></div>{listing}</div>'
         )
         head = f'<meta name="ColumnName" content="{esc(column.name)}"/>'
