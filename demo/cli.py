@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from demo.model import Portal
 
 app = typer.Typer(help="The bundled sample portal (a generated city of government sites).")
 
@@ -85,10 +91,8 @@ def serve(
     """Serve the sample portal on loopback, one address per site, until Ctrl-C."""
     # Imported here so `zwgk --help` does not load the renderers.
     import signal
-    from collections import Counter
 
     from rich.console import Console
-    from rich.table import Table
 
     from demo.model import load_portal
     from demo.server import ListenError, PortalServer, shift_ports
@@ -110,6 +114,24 @@ def serve(
     except (ListenError, ValueError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
+
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:  # from here on, Ctrl-C / SIGTERM at any point ends in a clean stop
+        _print_hosts(console, portal, port_offset)
+        console.print("Ctrl-C to stop")
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.stop()
+    console.print(f"stopped after {server.request_count()} requests")
+
+
+def _print_hosts(console: Console, portal: Portal, port_offset: int) -> None:
+    from collections import Counter
+
+    from rich.table import Table
 
     table = Table(title=f"{portal.city} sample portal ({portal.scale}, as of {portal.as_of})")
     table.add_column("host")
@@ -138,14 +160,6 @@ def serve(
         )
     if port_offset:
         console.print(f"[yellow]Ports shifted by {port_offset}: units.yaml names the old ones.")
-    console.print("Ctrl-C to stop")
-
-    def terminate(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, terminate)
-    server.serve_forever()  # returns after Ctrl-C / SIGTERM, with everything closed
-    console.print(f"stopped after {server.request_count()} requests")
 
 
 @app.command()
