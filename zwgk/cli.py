@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from crawler.cli import extract_command
 from demo.cli import app as demo_app
 
 app = typer.Typer(
@@ -14,6 +15,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(demo_app, name="demo")
+app.command("extract")(extract_command)
 
 
 @app.callback()

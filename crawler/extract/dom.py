@@ -29,15 +29,71 @@ _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:
 
 # Elements whose text is never page content.
 SKIP_TAGS = frozenset(
-    "script style noscript template title select option textarea iframe object svg canvas button"
-    " head".split()
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "title",
+        "select",
+        "option",
+        "textarea",
+        "iframe",
+        "object",
+        "svg",
+        "canvas",
+        "button",
+        "head",
+    ]
 )
 # Elements that start a new line of text; inline ones (span, b, a, font…) do not, so that
 # `名<span style="padding-left:20px"></span>称：` stays one label.
 BLOCK_TAGS = frozenset(
-    "address article aside blockquote body caption center dd details dialog div dl dt fieldset"
-    " figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre"
-    " section summary table tbody td tfoot th thead tr ul".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
 )
 
 
@@ -69,6 +125,10 @@ class Document:
     def index(self) -> DocIndex:
         """Query context for the whole document (see `crawler.extract.selectors`)."""
         return DocIndex(self.tree, self.tops)
+
+    def reindex(self) -> None:
+        """Forget the index after the tree was changed (rows spliced in from comments)."""
+        self.__dict__.pop("index", None)
 
     @cached_property
     def tops(self) -> list[etree._Element]:

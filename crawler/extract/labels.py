@@ -20,8 +20,9 @@ from crawler.extract.dom import Line
 from crawler.extract.text import squash, strip_colon
 
 # A label must not continue a Chinese word (报名时间 is not 时间) nor follow a slash (the
-# combined Lonsun label 生效/废止日期 carries two dates and is left to the raw metadata).
-_BEFORE = r"(?<![\u3400-\u4dbf\u4e00-\u9fff/／])"
+# combined Lonsun label 生效/废止日期 carries two dates and is left alone).
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff/／]")
+_COLON = re.compile(r"[:：]")
 # An unknown label that follows a value on the same line ends that value (浏览次数：…).
 _NEXT_LABEL = re.compile(r"\s+[\u4e00-\u9fff]{2,8}\s*[:：]")
 
@@ -37,7 +38,12 @@ class Hit:
 
 
 class LabelScanner:
-    """Compiled label synonyms of one profile (`article.metadata.labels`)."""
+    """Compiled label synonyms of one profile (`article.metadata.labels`).
+
+    Labels are found from each colon backwards (a dictionary look-up of the few characters
+    before it, whitespace skipped), which is several times faster on a page than one regex
+    alternation of every label with whitespace allowed between its characters.
+    """
 
     def __init__(self, labels: dict[str, list[str]], colon_required: list[str] = ()) -> None:
         self.field_of: dict[str, str] = {}
@@ -45,16 +51,46 @@ class LabelScanner:
             for label in synonyms:
                 self.field_of.setdefault(squash(label).rstrip(":："), field_name)
         self.colon_required = {squash(x).rstrip(":：") for x in colon_required}
-        alternation = "|".join(
-            r"\s*".join(re.escape(ch) for ch in label)
-            for label in sorted(self.field_of, key=len, reverse=True)
-        )
-        self.regex = re.compile(rf"{_BEFORE}({alternation})\s*[:：]") if alternation else None
+        self.longest = max(map(len, self.field_of), default=0)
+        self.last_chars = frozenset(label[-1] for label in self.field_of)
+
+    def labels_in(self, text: str) -> list[tuple[int, int, str]]:
+        """(label start, value start, label) for every "label：" in `text`, in order."""
+        found: list[tuple[int, int, str]] = []
+        floor = 0  # a label never reaches back into the previous label's value
+        for colon in _COLON.finditer(text):
+            i = colon.start() - 1
+            while i >= floor and text[i].isspace():
+                i -= 1
+            if i < floor or text[i] not in self.last_chars:
+                continue  # 电话：, 地址：… — cheap rejection of most colons on a page
+            chars: list[str] = []
+            starts: list[int] = []
+            while i >= floor and len(chars) < self.longest:
+                if not text[i].isspace():
+                    chars.append(text[i])
+                    starts.append(i)
+                i -= 1
+            for size in range(len(chars), 0, -1):
+                label = "".join(reversed(chars[:size]))
+                if label in self.field_of:
+                    start = starts[size - 1]
+                    if start == 0 or not _CJK.match(text[start - 1]):
+                        found.append((start, colon.end(), label))
+                        floor = colon.end()
+                    break
+        return found
+
+    def _label_only(self, text: str) -> str | None:
+        """The label when the whole line is one (索引号, 索 引 号：)."""
+        if len(text) > self.longest * 3 + 2:
+            return None
+        label = squash(text).rstrip(":：")
+        return label if label in self.field_of else None
 
     def _is_label_line(self, text: str) -> bool:
-        if self.regex and self.regex.match(text):
-            return True
-        return squash(text).rstrip(":：") in self.field_of
+        found = self.labels_in(text)
+        return bool(found and found[0][0] == 0) or self._label_only(text) is not None
 
     def _next_value(self, lines: list[Line], i: int) -> str:
         """The value of a label alone in its cell: the next line, if it sits beside it."""
@@ -68,24 +104,23 @@ class LabelScanner:
     def scan(self, lines: list[Line]) -> list[Hit]:
         """Every labelled value outside the body, in document order."""
         hits: list[Hit] = []
-        if self.regex is None:
+        if not self.field_of:
             return hits
         for i, line in enumerate(lines):
             if line.in_body:
                 continue
             text = line.text
-            matches = list(self.regex.finditer(text))
-            if matches:
-                for j, m in enumerate(matches):
-                    end = matches[j + 1].start() if j + 1 < len(matches) else len(text)
-                    value = strip_colon(_NEXT_LABEL.split(text[m.end() : end], maxsplit=1)[0])
-                    if not value and len(matches) == 1 and m.start() == 0:
+            found = self.labels_in(text) if (":" in text or "：" in text) else []
+            if found:
+                for j, (start, value_start, label) in enumerate(found):
+                    end = found[j + 1][0] if j + 1 < len(found) else len(text)
+                    value = strip_colon(_NEXT_LABEL.split(text[value_start:end], maxsplit=1)[0])
+                    if not value and len(found) == 1 and start == 0:
                         value = self._next_value(lines, i)
-                    label = squash(m.group(1))
                     hits.append(Hit(self.field_of[label], label, value, line.in_meta))
                 continue
-            label = squash(text).rstrip(":：")
-            if label in self.field_of and label not in self.colon_required:
+            label = self._label_only(text)
+            if label is not None and label not in self.colon_required:
                 hits.append(
                     Hit(self.field_of[label], label, self._next_value(lines, i), line.in_meta)
                 )

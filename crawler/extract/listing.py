@@ -81,22 +81,34 @@ def _row_elements(doc: Document, spec: ListingSpec) -> list[etree._Element]:
     rows = first_elements(spec.rows, doc.index)
     if rows:
         return rows
-    fragments: list[etree._Element] = []
-    if spec.rows_in_comments:
-        for comment in _COMMENTS(doc.root):
-            if comment.text and _ROW_LIKE.search(comment.text):
-                try:
-                    fragments.append(fragment_root(comment.text))
-                except etree.ParserError:
-                    continue
-        for frag in fragments:
-            rows += first_elements(spec.rows, frag)
+    if spec.rows_in_comments and _splice_comments(doc):
+        rows = first_elements(spec.rows, doc.index)
         if rows:
             return rows
     if spec.auto_rows:
-        for place in [*doc.tops, *fragments]:
+        for place in doc.tops:
             rows += _auto_rows(place)
     return rows
+
+
+def _splice_comments(doc: Document) -> bool:
+    """Put the markup of row-holding comments into the tree where the comment is, so that row
+    selectors see it with its real context (`ul.list_ul > li`). True when anything changed."""
+    changed = False
+    for comment in _COMMENTS(doc.root):
+        parent = comment.getparent()
+        if parent is None or not comment.text or not _ROW_LIKE.search(comment.text):
+            continue
+        nodes = list(fragment_root(comment.text))
+        position = parent.index(comment)
+        for offset, node in enumerate(nodes, start=1):
+            parent.insert(position + offset, node)
+        if nodes:
+            nodes[-1].tail, comment.tail = comment.tail, None
+            changed = True
+    if changed:
+        doc.reindex()
+    return changed
 
 
 def _auto_rows(root: etree._Element) -> list[etree._Element]:

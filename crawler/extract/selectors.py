@@ -24,7 +24,7 @@ from cssselect import HTMLTranslator, SelectorError
 from cssselect.parser import Class, Element, Hash
 from lxml import etree
 
-from crawler.extract.text import node_text
+from crawler.extract.text import node_text, own_text
 
 _PSEUDO = re.compile(r"^(?P<css>.*?)::(?:(?P<text>text)|attr\((?P<attr>[\w:.-]+)\))\s*$", re.S)
 _XPATH_START = ("/", "./", "(")
@@ -69,7 +69,9 @@ Context = etree._Element | DocIndex
 
 @dataclass(frozen=True, slots=True)
 class Selector:
-    """One compiled selector. `attr`/`text` come from a CSS `::attr(x)` / `::text` suffix."""
+    """One compiled selector. `attr`/`text` come from a CSS `::attr(x)` / `::text` suffix;
+    `::text` is the element's own text, without its children's (as in parsel), so that
+    ``h1.newstitle::text`` leaves out a `<span>废止</span>` tag inside the title."""
 
     source: str
     xpath: etree.XPath
@@ -103,6 +105,8 @@ class Selector:
                     value = node.get(self.attr)
                     if value is None:
                         continue
+                elif self.text:
+                    value = own_text(node)
                 else:
                     value = node_text(node)
             else:

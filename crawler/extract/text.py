@@ -54,3 +54,10 @@ def parse_date(text: str | None) -> dt.date | None:
 def strip_colon(text: str) -> str:
     """Drop leading/trailing colons and separators around a label's value."""
     return text.strip().strip(":：|｜").strip()
+
+
+def own_text(node: etree._Element) -> str:
+    """An element's own text: its text and its children's tails, not the children's text."""
+    parts = [node.text or ""]
+    parts += [child.tail or "" for child in node]
+    return norm_space("".join(parts))
