@@ -160,6 +160,8 @@ def _unit_content(b: _Builder, unit: Unit, list_rows: int, comment_rows: bool) -
         doc_no=f"{p}〔2023〕21号",
         body_doc_no=f"{p}〔2023〕12号",
         validity="废止",
+        keywords="收费 规范",  # set, but planted blank: the page must show them empty
+        subject="财政",
         blank_fields=["keywords", "subject"],
     )
     leader_it = b.article(
