@@ -12,7 +12,35 @@ if TYPE_CHECKING:
 
     from demo.model import Portal
 
-app = typer.Typer(help="The bundled sample portal (a generated city of government sites).")
+app = typer.Typer(
+    help="The bundled sample portal (a generated city of government sites).",
+    invoke_without_command=True,
+)
+
+DEMO_DIR = Path("zwgk-demo")
+
+
+@app.callback()
+def demo(ctx: typer.Context) -> None:
+    """Without a sub-command: generate the small sample portal into ./zwgk-demo/portal (once)
+    and serve it until Ctrl-C."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.console import Console
+
+    from demo.generate import make_sample, write_portal
+    from demo.model import MODEL_FILE
+
+    portal_dir = DEMO_DIR / "portal"
+    if not (portal_dir / MODEL_FILE).exists():
+        portal, manifest = make_sample()
+        write_portal(portal_dir, portal, manifest)
+        Console().print(
+            f"generated the sample portal in {portal_dir}: {len(portal.units)} units, "
+            f"{len(portal.articles):,} articles, {len(manifest['defects'])} planted defects "
+            f"(see {portal_dir / 'manifest.json'})"
+        )
+    ctx.invoke(serve, directory=portal_dir, port_offset=0)
 
 
 def _parse_rates(values: list[str]) -> dict[str, float]:
