@@ -1,0 +1,393 @@
+"""The unit registry (单位名录): which units the crawler visits, where, and how politely.
+
+A YAML file (docs/registry.md) lists each unit's id, name, level (市政府 / 市直部门 / 县区政府 /
+县直部门 / 乡镇街道), parent, platform profile and entry URL, with crawl defaults and per-unit
+overrides (robots, delay, concurrency, user agent, timeout, column categories). It is read
+with the safe loader, validated once here with pydantic, and trusted afterwards. Every mistake —
+an unknown key, a duplicate id, a missing parent, a parent cycle, an unknown level or profile, a
+malformed URL — is reported with FILE:LINE, all of them at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from crawler.columns import ColumnMap, default_column_map
+from crawler.profiles import available_profiles
+from crawler.yamlsource import YamlSource, YamlSourceError, load_yaml, pydantic_problems
+
+logger = logging.getLogger(__name__)
+
+LEVELS = ("市政府", "市直部门", "县区政府", "县直部门", "乡镇街道")
+USER_AGENT = "zwgk/0.1 (+政务公开测评; contact: operator)"
+POLITE_CONCURRENCY = 2  # requests in flight per host unless the file raises the limit
+DEFAULT_DELAY = 1.0  # seconds between requests to one host
+DEFAULT_TIMEOUT = 30.0  # seconds
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class RegistryError(YamlSourceError):
+    """An unreadable or invalid registry. `str()` lists every problem as ``FILE:LINE: …``;
+    `.path`, `.line` (the first problem's) and `.problems` [(line, message)] are set."""
+
+
+def _text(what: str) -> Any:
+    """A string field that refuses numbers: YAML reads `id: 007` as the int 7."""
+
+    def check(value: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"{what} must be text; put it in quotes")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SettingsPatch(_Strict):
+    """Crawl settings as written in `defaults:` or a unit's `overrides:`; unset = inherit."""
+
+    robots: Literal["obey", "ignore"] | None = None
+    delay: float | None = Field(None, ge=0)
+    concurrency: int | None = Field(None, ge=1)
+    raise_concurrency_limit: bool | None = None  # allow concurrency > 2 (site owner agreed)
+    user_agent: Annotated[str | None, _text("user_agent"), Field(min_length=1)] = None
+    timeout: float | None = Field(None, gt=0)
+
+
+class Overrides(SettingsPatch):
+    """Per-unit exceptions: crawl settings, and column name → category (or "skip")."""
+
+    columns: dict[str, str] = {}
+
+    @field_validator("columns")
+    @classmethod
+    def _known_categories(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        column_map: ColumnMap | None = (info.context or {}).get("column_map")
+        if column_map is not None:
+            problems = column_map.check_overrides(value)
+            if problems:
+                raise ValueError("; ".join(f"{name!r}: {msg}" for name, msg in problems))
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlSettings:
+    """Resolved settings for one unit: built-in defaults ← file `defaults` ← unit `overrides`."""
+
+    robots: str = "obey"
+    delay: float = DEFAULT_DELAY
+    concurrency: int = POLITE_CONCURRENCY
+    raise_concurrency_limit: bool = False
+    user_agent: str = USER_AGENT
+    timeout: float = DEFAULT_TIMEOUT
+
+    @property
+    def obey_robots(self) -> bool:
+        return self.robots == "obey"
+
+    def patched(self, patch: SettingsPatch) -> CrawlSettings:
+        values = {k: v for k, v in patch.model_dump(exclude={"columns"}).items() if v is not None}
+        return dataclasses.replace(self, **values) if values else self
+
+
+class UnitEntry(_Strict):
+    """One unit (单位) of the registry. `settings` and `line` are filled in by `load_registry`."""
+
+    id: Annotated[str, _text("id")]
+    name: Annotated[str, _text("name"), Field(min_length=1)]
+    level: str
+    parent: Annotated[str | None, BeforeValidator(_blank_is_none), _text("parent")] = None
+    profile: Annotated[str, _text("profile")]
+    entry: Annotated[str, _text("entry")]
+    overrides: Overrides = Overrides()
+    _settings: CrawlSettings = PrivateAttr(default_factory=CrawlSettings)
+    _line: int | None = PrivateAttr(default=None)
+
+    @property
+    def settings(self) -> CrawlSettings:
+        return self._settings
+
+    @property
+    def line(self) -> int | None:
+        """The line of this unit's entry in the registry file."""
+        return self._line
+
+    @property
+    def column_overrides(self) -> dict[str, str]:
+        return self.overrides.columns
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError(
+                f"unit id {value!r} must be letters, digits, '-', '_' or '.', "
+                "starting with a letter or digit (e.g. jh-d01)"
+            )
+        return value
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value not in LEVELS:
+            raise ValueError(
+                f"unknown level {value!r}{_did_you_mean(value, LEVELS)} "
+                f"(one of: {' / '.join(LEVELS)})"
+            )
+        return value
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, value: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get("profiles")
+        if known is not None and value not in known:
+            raise ValueError(
+                f"unknown profile {value!r}{_did_you_mean(value, known)} "
+                f"(known: {', '.join(known) or 'none'}; "
+                "profiles are the crawler/profiles/*.yaml files)"
+            )
+        return value
+
+    @field_validator("entry")
+    @classmethod
+    def _entry_url(cls, value: str) -> str:
+        problem = url_problem(value)
+        if problem:
+            raise ValueError(f"entry {value!r} is not a usable URL: {problem}")
+        return value
+
+
+def _did_you_mean(value: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.5)
+    return f" — did you mean {close[0]!r}?" if close else ""
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be an entry URL (None when it can)."""
+    if any(ch.isspace() for ch in url):
+        return "it contains a space"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return "it must start with http:// or https://"
+    if not parts.hostname:
+        return "it has no host name"
+    try:
+        parts.port  # noqa: B018  (raises on a non-numeric or out-of-range port)
+    except ValueError:
+        return "its port is not a number between 0 and 65535"
+    return None
+
+
+class _RegistryFile(_Strict):
+    version: Literal[1]
+    name: Annotated[str, _text("name")] = ""
+    defaults: SettingsPatch = SettingsPatch()
+    units: list[UnitEntry] = Field(min_length=1)
+
+
+@dataclass
+class Registry:
+    """A validated registry. `hash` is the sha256 of the file's bytes (stored with crawl runs)."""
+
+    path: Path
+    hash: str
+    name: str
+    defaults: CrawlSettings
+    units: list[UnitEntry]
+    version: int = 1
+    _by_id: dict[str, UnitEntry] = field(default_factory=dict, repr=False)
+    _children: dict[str, list[UnitEntry]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id = {u.id: u for u in self.units}
+        for u in self.units:
+            if u.parent:
+                self._children.setdefault(u.parent, []).append(u)
+
+    def where(self, unit_id: str) -> str:
+        """FILE:LINE of a unit's entry, for messages."""
+        line = self.unit(unit_id).line
+        return f"{self.path}:{line}" if line else str(self.path)
+
+    def unit(self, unit_id: str) -> UnitEntry:
+        try:
+            return self._by_id[unit_id]
+        except KeyError:
+            raise KeyError(f"{self.path}: no unit with id {unit_id!r}") from None
+
+    def children(self, unit_id: str) -> list[UnitEntry]:
+        """Direct children, in file order."""
+        self.unit(unit_id)
+        return list(self._children.get(unit_id, []))
+
+    def descendants(self, unit_id: str) -> list[UnitEntry]:
+        """Children, their children and so on, in file order."""
+        found: set[str] = set()
+        todo = [unit_id]
+        while todo:
+            for child in self.children(todo.pop()):
+                found.add(child.id)
+                todo.append(child.id)
+        return [u for u in self.units if u.id in found]
+
+    def select(
+        self,
+        ids: Iterable[str] | None = None,
+        levels: Iterable[str] | None = None,
+        *,
+        include_children: bool = False,
+    ) -> list[UnitEntry]:
+        """Units to crawl, in file order: those named by `ids` (all when None), with their
+        descendants if `include_children` (a county and its departments and townships), then
+        kept only if their level is in `levels` (when given). Unknown ids or levels → KeyError
+        / ValueError naming them."""
+        chosen: set[str] | None = None
+        if ids is not None:
+            ids = list(ids)
+            unknown = [i for i in ids if i not in self._by_id]
+            if unknown:
+                raise KeyError(f"{self.path}: no unit with id {', '.join(map(repr, unknown))}")
+            chosen = set(ids)
+            if include_children:
+                for i in ids:
+                    chosen.update(u.id for u in self.descendants(i))
+        wanted_levels: set[str] | None = None
+        if levels is not None:
+            wanted_levels = set(levels)
+            bad = sorted(wanted_levels - set(LEVELS))
+            if bad:
+                raise ValueError(f"unknown level {', '.join(bad)} (one of: {' / '.join(LEVELS)})")
+        return [
+            u
+            for u in self.units
+            if (chosen is None or u.id in chosen)
+            and (wanted_levels is None or u.level in wanted_levels)
+        ]
+
+
+def load_registry(path: str | Path, column_map: ColumnMap | None = None) -> Registry:
+    """Read and validate a registry file. Raises RegistryError listing every problem with
+    FILE:LINE. Column overrides are checked against `column_map` (default: the bundled one)."""
+    source = load_yaml(path, error=RegistryError)
+    if not isinstance(source.data, dict):
+        raise RegistryError(
+            source.path, [(1, "a registry is a mapping with version:, defaults: and units:")]
+        )
+    context = {
+        "profiles": available_profiles(),
+        "column_map": column_map or default_column_map(),
+    }
+    # Tree problems are found on the raw entries so that they are reported together with
+    # schema problems: one run of `zwgk units check` shows everything to fix.
+    problems = _tree_problems(source)
+    try:
+        parsed = _RegistryFile.model_validate(source.data, context=context)
+    except ValidationError as exc:
+        problems += pydantic_problems(source, exc)
+        raise RegistryError(source.path, sorted(problems, key=lambda p: p[0] or 0)) from None
+    defaults = CrawlSettings().patched(parsed.defaults)
+    for i, unit in enumerate(parsed.units):
+        unit._line = source.line(("units", i))
+        unit._settings = defaults.patched(unit.overrides)
+        s = unit._settings
+        if s.concurrency > POLITE_CONCURRENCY and not s.raise_concurrency_limit:
+            at = ("units", i, "overrides", "concurrency")
+            if at not in source.lines:
+                at = ("defaults", "concurrency")
+            problems.append(
+                (
+                    source.line(at),
+                    f"unit {unit.id!r}: concurrency {s.concurrency} is above the polite limit of "
+                    f"{POLITE_CONCURRENCY} requests per host; if the site's operator agreed, also "
+                    "set raise_concurrency_limit: true",
+                )
+            )
+    if problems:
+        raise RegistryError(source.path, sorted(problems, key=lambda p: p[0] or 0))
+    registry = Registry(
+        path=source.path,
+        hash=source.sha256,
+        name=parsed.name,
+        defaults=defaults,
+        units=parsed.units,
+        version=parsed.version,
+    )
+    logger.debug("%s: %d units, sha256 %s", source.path, len(registry.units), registry.hash)
+    return registry
+
+
+def _tree_problems(source: YamlSource) -> list[tuple[int | None, str]]:
+    """Duplicate ids, parents that do not exist, parent cycles (on the raw entries: entries
+    whose id or parent is not text are left to the schema check)."""
+    raw = source.data.get("units")
+    entries = [
+        (i, u["id"], u.get("parent") or None)
+        for i, u in enumerate(raw if isinstance(raw, list) else [])
+        if isinstance(u, dict) and isinstance(u.get("id"), str)
+    ]
+    problems: list[tuple[int | None, str]] = []
+    first: dict[str, int] = {}
+    for i, uid, _ in entries:
+        if uid in first:
+            problems.append(
+                (
+                    source.line(("units", i, "id")),
+                    f"units[{i}].id: duplicate unit id {uid!r} "
+                    f"(first used on line {source.line(('units', first[uid], 'id'))})",
+                )
+            )
+        else:
+            first[uid] = i
+    parent_of = {uid: p for _, uid, p in entries if isinstance(p, str)}
+    for i, uid, parent in entries:
+        if isinstance(parent, str) and parent not in first:
+            problems.append(
+                (
+                    source.line(("units", i, "parent")),
+                    f"units[{i}].parent: unit {uid!r} names parent {parent!r}, "
+                    "which is not a unit id in this file",
+                )
+            )
+    reported: set[str] = set()
+    for i, uid, _ in entries:
+        chain = [uid]
+        current = parent_of.get(uid)
+        while current and current in parent_of and current not in chain:
+            chain.append(current)
+            current = parent_of[current]
+        if current == uid and uid not in reported:
+            reported.update(chain)
+            problems.append(
+                (
+                    source.line(("units", i, "parent")),
+                    f"units[{i}].parent: parent cycle {' → '.join([*chain, uid])}",
+                )
+            )
+    return problems
