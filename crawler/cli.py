@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from crawler.extract import extract_article, is_anti_bot, parse_directory, parse
 from crawler.profiles import ProfileError, get_profile
 
 
-class PageKind(str, Enum):
+class PageKind(StrEnum):
     article = "article"
     listing = "listing"
     directory = "directory"

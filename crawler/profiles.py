@@ -313,7 +313,8 @@ def load_profile(path: str | Path) -> Profile:
         profile = Profile.model_validate(data)
     except ValidationError as exc:
         problems = [
-            f"{_where(lines, err['loc'])}: {'.'.join(map(str, err['loc'])) or '(top)'}: {err['msg']}"
+            f"{_where(lines, err['loc'])}: {'.'.join(map(str, err['loc'])) or '(top)'}: "
+            f"{err['msg'].removeprefix('Value error, ')}"
             for err in exc.errors()
         ]
         raise ProfileError("invalid profile:\n  " + "\n  ".join(problems)) from None

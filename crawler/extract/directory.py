@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from crawler.extract.dom import parse_document
 from crawler.extract.selectors import first_value
-from crawler.extract.text import node_text, norm_space
+from crawler.extract.text import node_text, tight
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -60,12 +60,12 @@ def _column(doc: Document, rule: DirectoryRule, a: etree._Element) -> ColumnLink
     if any(p.search(target) for p in rule.exclude_url):
         return None
     name = first_value(rule.name, a) or ""
-    name = norm_space(name or node_text(a) or a.get("title"))
+    name = tight(name or node_text(a) or a.get("title"))
     if not name or name in rule.exclude_text:
         return None
     path: list[str] = []
     for sel in rule.path:
-        path = [v for v in (norm_space(x) for x in sel.values(a)) if v]
+        path = [v for v in (tight(x) for x in sel.values(a)) if v]
         if path:
             break
     section = None

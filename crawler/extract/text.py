@@ -28,6 +28,15 @@ def norm_space(text: str | None) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u4dbf\u4e00-\u9fff])\s+(?=[\u3400-\u4dbf\u4e00-\u9fff])")
+
+
+def tight(text: str | None) -> str:
+    """`norm_space`, then no space between two Chinese characters: typographic padding in short
+    names (规　　章 → 规章). Not for titles, where a space can separate joint issuers."""
+    return _CJK_GAP.sub("", norm_space(text))
+
+
 def squash(text: str) -> str:
     """Remove all whitespace: how labels are compared (索 引 号 == 索　引　号 == 索引号)."""
     return _SPACE.sub("", text)

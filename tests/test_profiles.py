@@ -1,0 +1,203 @@
+"""Profile loading: bundled profiles, `extends:`, and errors that name the file and line."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from crawler.extract.selectors import Selector
+from crawler.profiles import (
+    PROFILE_PATH_ENV,
+    ProfileError,
+    available_profiles,
+    get_profile,
+    load_profile,
+)
+
+
+def write(tmp_path, name: str, text: str):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", ["generic", "lonsun", "trs"])
+def test_bundled_profiles_load_and_compile(name):
+    profile = get_profile(name)
+    assert profile.name == name
+    assert all(isinstance(s, Selector) for s in profile.article.body)
+
+
+def test_bundled_profiles_are_listed():
+    assert {"generic", "lonsun", "trs"} <= set(available_profiles())
+
+
+def test_extends_merges_mappings_and_replaces_lists():
+    lonsun, generic = get_profile("lonsun"), get_profile("generic")
+    assert lonsun.article.metadata.labels == generic.article.metadata.labels  # inherited
+    assert [s.source for s in lonsun.article.metadata.containers] == ["table.table_suoyin"]
+
+
+def test_profiles_are_cached_per_process():
+    assert get_profile("trs") is get_profile("trs")
+
+
+def test_unknown_profile_names_the_known_ones():
+    with pytest.raises(ProfileError, match=r"unknown profile 'nope' \(known: .*lonsun.*\)"):
+        get_profile("nope")
+
+
+# -- errors name file and line ---------------------------------------------------------------
+def test_unknown_key_is_reported_with_its_line(tmp_path):
+    path = write(
+        tmp_path,
+        "bad",
+        """
+        name: bad
+        listing:
+          rows: [li]
+          rowz: [li]
+        """,
+    )
+    with pytest.raises(ProfileError) as err:
+        load_profile(path)
+    assert f"{path}:4: listing.rowz: Extra inputs are not permitted" in str(err.value)
+
+
+def test_bad_css_selector_is_reported_with_its_line(tmp_path):
+    path = write(
+        tmp_path,
+        "bad",
+        """
+        name: bad
+        article:
+          body:
+            - "#zoom"
+            - "div..broken"
+        """,
+    )
+    with pytest.raises(ProfileError) as err:
+        load_profile(path)
+    assert f"{path}:5: article.body.1:" in str(err.value)
+    assert "bad CSS selector 'div..broken'" in str(err.value)
+
+
+def test_bad_xpath_is_reported_with_its_line(tmp_path):
+    path = write(tmp_path, "bad", "name: bad\narticle:\n  title: ['xpath://h1[']\n")
+    with pytest.raises(ProfileError, match=rf"{path}:3: article.title.0: bad XPath"):
+        load_profile(path)
+
+
+def test_bad_regex_is_reported_with_its_line(tmp_path):
+    path = write(
+        tmp_path,
+        "bad",
+        """
+        name: bad
+        listing:
+          pagination:
+            page_count: ['pageCount:(\\d+']
+        """,
+    )
+    with pytest.raises(
+        ProfileError, match=rf"{path}:4: listing.pagination.page_count.0: bad regex"
+    ):
+        load_profile(path)
+
+
+def test_unknown_field_in_labels_is_reported(tmp_path):
+    path = write(
+        tmp_path,
+        "bad",
+        """
+        name: bad
+        article:
+          metadata:
+            labels:
+              publisher: [发布机构]
+              publsher: [发文机关]
+        """,
+    )
+    with pytest.raises(ProfileError, match=rf"{path}:6: article.metadata.labels.publsher"):
+        load_profile(path)
+
+
+def test_endpoint_placeholder_without_a_parameter_is_reported(tmp_path):
+    path = write(
+        tmp_path,
+        "bad",
+        """
+        name: bad
+        listing:
+          endpoint:
+            applies_to: 'column'
+            template: '/data?cat={catId}&site={siteId}&p={page}'
+            params:
+              catId: ['catId=(\\d+)']
+        """,
+    )
+    with pytest.raises(ProfileError, match=rf"{path}:3: listing.endpoint: .*\['siteId'\]"):
+        load_profile(path)
+
+
+def test_invalid_yaml_is_reported_with_its_line(tmp_path):
+    path = write(tmp_path, "bad", "name: bad\narticle:\n  body: [#zoom\n")
+    with pytest.raises(ProfileError, match=rf"{path}:\d+: invalid YAML"):
+        load_profile(path)
+
+
+def test_duplicate_key_is_reported_with_its_line(tmp_path):
+    path = write(tmp_path, "bad", "name: bad\narticle:\n  body: ['#zoom']\n  body: ['.x']\n")
+    with pytest.raises(ProfileError, match=rf"{path}:4: duplicate key 'body'"):
+        load_profile(path)
+
+
+def test_error_in_an_inherited_file_names_that_file(tmp_path):
+    base = write(tmp_path, "base", "name: base\narticle:\n  date: ['span..x']\n")
+    child = write(
+        tmp_path, "child", "name: child\nextends: base.yaml\narticle:\n  body: ['#zoom']\n"
+    )
+    with pytest.raises(ProfileError, match=rf"{base}:3: article.date"):
+        load_profile(child)
+
+
+def test_extends_cycle_is_an_error(tmp_path):
+    write(tmp_path, "a", "name: a\nextends: b.yaml\n")
+    b = write(tmp_path, "b", "name: b\nextends: a.yaml\n")
+    with pytest.raises(ProfileError, match="extends cycle"):
+        load_profile(b)
+
+
+def test_missing_file_is_an_error(tmp_path):
+    with pytest.raises(ProfileError, match="cannot read profile"):
+        load_profile(tmp_path / "none.yaml")
+
+
+# -- user profiles on ZWGK_PROFILE_PATH --------------------------------------------------------
+def test_user_profile_directory_extends_a_bundled_profile(tmp_path, monkeypatch):
+    write(
+        tmp_path,
+        "lonsun-sc",
+        """
+        name: lonsun-sc
+        extends: lonsun
+        listing:
+          endpoint:
+            applies_to: '/public/column/'
+            template: '/site/label/8888?labelName=publicInfoList&siteId={siteId}&organId={organId}&catId={catId}&file={file}&pageIndex={page}'
+            params:
+              siteId: ['siteId=(\\d+)']
+              organId: ['/public/column/(\\d+)']
+              catId: ['catId=(\\d+)']
+              file: ['file=([^&"]+)']
+        """,
+    )
+    monkeypatch.setenv(PROFILE_PATH_ENV, str(tmp_path))
+    get_profile.cache_clear()
+    try:
+        profile = get_profile("lonsun-sc")
+        assert "file" in profile.listing.endpoint.params
+        assert profile.article.metadata.containers[0].source == "table.table_suoyin"  # inherited
+    finally:
+        get_profile.cache_clear()
