@@ -5,8 +5,9 @@ article; `crawler.extract` does the rest and knows no platform. Files live in
 `crawler/profiles/*.yaml` and in any directory named by ``ZWGK_PROFILE_PATH`` (searched first).
 A profile may ``extends:`` another one: mappings merge key by key, lists are replaced.
 
-Errors name the file and line: the YAML is composed into nodes first so that every key and list
-item keeps its line, and pydantic's error locations are mapped back onto them.
+Errors name the file and line: `crawler.yamlsource` keeps the line of every key and list item,
+merging keeps track of which file each value came from, and pydantic's error locations are
+mapped back onto them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -32,6 +32,7 @@ from pydantic import (
 
 from crawler.extract.labels import LabelScanner
 from crawler.extract.selectors import Selector, SelectorSyntaxError, compile_selector
+from crawler.yamlsource import YamlSourceError, load_yaml, pydantic_problems
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
 PROFILE_PATH_ENV = "ZWGK_PROFILE_PATH"
@@ -212,50 +213,39 @@ class Profile(_Strict):
 Loc = tuple[Any, ...]
 
 
-def _load_yaml(path: Path) -> tuple[Any, dict[Loc, tuple[str, int]]]:
-    """YAML → Python with the line of every key and item: {loc: (file, line)}."""
+def _load_yaml(path: Path) -> tuple[dict, dict[Loc, tuple[str, int]]]:
+    """YAML → Python with the line of every key and item, as {loc: (file, line)} so that a
+    profile merged from several files (`extends:`) still names the right one."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProfileError(f"{path}: cannot read profile ({exc.strerror})") from None
-    loader = yaml.SafeLoader(text)
-    lines: dict[Loc, tuple[str, int]] = {}
+        source = load_yaml(path)
+    except YamlSourceError as exc:
+        raise ProfileError(str(exc)) from None
+    if not isinstance(source.data, dict):
+        raise ProfileError(f"{path}:1: a profile must be a mapping (name:, listing:, article: …)")
     where = str(path)
+    return source.data, {loc: (where, line) for loc, line in source.lines.items()}
 
-    def build(node: yaml.Node, loc: Loc) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            loader.flatten_mapping(node)  # YAML merge keys (<<: *anchor)
-            out: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                key = loader.construct_object(key_node, deep=True)
-                if key in out:
-                    raise ProfileError(
-                        f"{where}:{key_node.start_mark.line + 1}: duplicate key {key!r}"
-                    )
-                lines[(*loc, key)] = (where, key_node.start_mark.line + 1)
-                out[key] = build(value_node, (*loc, key))
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            items = []
-            for i, item in enumerate(node.value):
-                lines[(*loc, i)] = (where, item.start_mark.line + 1)
-                items.append(build(item, (*loc, i)))
-            return items
-        return loader.construct_object(node, deep=True)
 
-    try:
-        root = loader.get_single_node()
-        data = build(root, ()) if root is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise ProfileError(f"{where}{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
-        raise ProfileError(f"{where}:1: a profile must be a mapping (name:, listing:, article: …)")
-    lines[()] = (where, 1)
-    return data, lines
+class _MergedLines:
+    """The `line()` of a YamlSource over a merged profile, for `pydantic_problems`."""
+
+    def __init__(self, lines: dict[Loc, tuple[str, int]]) -> None:
+        self.lines = lines
+
+    def origin(self, loc: Loc) -> tuple[str, int] | None:
+        for end in range(len(loc), -1, -1):
+            found = self.lines.get(tuple(loc[:end]))
+            if found:
+                return found
+        return None
+
+    def line(self, loc: Loc) -> int | None:
+        found = self.origin(loc)
+        return found[1] if found else None
+
+    def where(self, loc: Loc) -> str:
+        found = self.origin(loc)
+        return f"{found[0]}:{found[1]}" if found else "?"
 
 
 def _merge(base: Any, over: Any, base_lines: dict, over_lines: dict, loc: Loc) -> Any:
@@ -281,14 +271,6 @@ def _take_lines(base_lines: dict, over_lines: dict, loc: Loc) -> None:
     base_lines.update({k: v for k, v in over_lines.items() if k[:n] == loc})
 
 
-def _where(lines: dict[Loc, tuple[str, int]], loc: Loc) -> str:
-    for end in range(len(loc), -1, -1):
-        found = lines.get(tuple(loc[:end]))
-        if found:
-            return f"{found[0]}:{found[1]}"
-    return "?"
-
-
 def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict]:
     data, lines = _load_yaml(path)
     parent_name = data.get("extends")
@@ -296,7 +278,8 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict]:
         return data, lines
     parent_path = _find(parent_name, relative_to=path.parent)
     if parent_path in seen or parent_path == path:
-        raise ProfileError(f"{_where(lines, ('extends',))}: extends cycle through {parent_path}")
+        where = _MergedLines(lines).where(("extends",))
+        raise ProfileError(f"{where}: extends cycle through {parent_path}")
     base, base_lines = _read_with_parents(parent_path, (*seen, path))
     for key in ("name", "description", "extends"):
         base.pop(key, None)
@@ -312,10 +295,12 @@ def load_profile(path: str | Path) -> Profile:
     try:
         profile = Profile.model_validate(data)
     except ValidationError as exc:
+        merged = _MergedLines(lines)
         problems = [
-            f"{_where(lines, err['loc'])}: {'.'.join(map(str, err['loc'])) or '(top)'}: "
-            f"{err['msg'].removeprefix('Value error, ')}"
-            for err in exc.errors()
+            f"{merged.where(err['loc'])}: {message}"
+            for err, (_line, message) in zip(
+                exc.errors(), pydantic_problems(merged, exc), strict=True
+            )
         ]
         raise ProfileError("invalid profile:\n  " + "\n  ".join(problems)) from None
     profile._source = str(path)

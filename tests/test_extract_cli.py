@@ -72,7 +72,7 @@ def test_invalid_profile_exits_2_with_file_and_line(tmp_path):
     bad.write_text("name: bad\nextends: generic\narticle:\n  body: ['div..x']\n", encoding="utf-8")
     result = run("extract", str(page), "--profile", str(bad))
     assert result.exit_code == 2
-    assert f"{bad.resolve()}:4: article.body.0: bad CSS selector" in result.output
+    assert f"{bad.resolve()}:4: article.body[0]: bad CSS selector" in result.output
 
 
 # -- docs/profiles.md, run as written ----------------------------------------------------------
