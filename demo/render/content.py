@@ -47,8 +47,8 @@ def _p(text: str) -> str:
 
 
 def _quoted(title: str) -> str:
-    """The 《…》 part of a title, else the whole title: what a body refers to."""
-    found = re.search(r"《([^》]+)》", title)
+    """The document a title names — the 《…》 part, or X of 关于印发X的通知 — else the title."""
+    found = re.search(r"《([^》]+)》", title) or re.search(r"关于印发(.+)的通知$", title)
     return found.group(1) if found else title
 
 
@@ -71,59 +71,113 @@ def _signature(unit: Unit, article: Article) -> str:
     return f'<p style="text-align:right;">{esc(unit.name)}</p>{date_line}'
 
 
+def _subject(title: str) -> str:
+    """What a notice is about: its title without 关于 … 的通知/公告/公示."""
+    found = re.search(r"关于(.+?)(?:的|有关事项的)?(?:通知|公告|公示|意见|通报)$", title)
+    return found.group(1) if found else title
+
+
 def _news(a: Article, u: Unit, c: Column, rng: random.Random) -> str:
     day = cn_date(a.published) or "近日"
     topic = rng.choice(_TOPICS)
+    leader = esc(u.leader or "主要负责同志")
     return "".join(
         [
+            _p(f"{day}，{esc(a.title)}。{esc(u.short)}主要负责同志{leader}参加并提出要求。"),
             _p(
-                f"{day}，{esc(u.name)}召开{topic}工作推进会，传达学习上级有关会议精神，"
-                f"研究部署下一阶段重点工作。{esc(u.leader or '主要负责同志')}出席会议并讲话。"
-            ),
-            _p(
-                f"会议指出，要进一步提高政治站位，压实工作责任，聚焦{topic}中的难点堵点，"
+                f"{leader}强调，要进一步提高政治站位，压实工作责任，聚焦{topic}中的难点堵点，"
                 "细化工作举措，确保各项任务落地见效。"
             ),
-            _p("会议要求，各科室、各单位要加强协调配合，强化督查调度，按时序推进各项工作。"),
+            _p("各科室、各单位要加强协调配合，强化督查调度，按时序推进各项工作。"),
         ]
     )
 
 
+def _personnel(a: Article, u: Unit, c: Column, rng: random.Random) -> str:
+    return "".join(
+        [
+            _p(f"根据干部人事管理有关规定，现将{esc(_subject(a.title))}有关情况予以公开。"),
+            _p(f"公示期间，如有异议，可通过来信、来电、来访等方式向{esc(u.name)}反映。"),
+            _p(f"联系电话：{esc(u.phone)}。"),
+            _signature(u, a),
+        ]
+    )
+
+
+def _plan(a: Article, u: Unit, c: Column, rng: random.Random) -> str:
+    topics = rng.sample(_TOPICS, 3)
+    return _p(f"为全面完成年度目标任务，现将{esc(a.title)}公布如下：") + "".join(
+        _p(f"{n}、统筹推进{t}工作，细化任务分工，明确完成时限。")
+        for n, t in zip(("一", "二", "三"), topics, strict=True)
+    )
+
+
 def _notice(a: Article, u: Unit, c: Column, rng: random.Random) -> str:
+    subject = esc(_subject(a.title))
+    if a.title.endswith(("公示", "公告")):
+        return "".join(
+            [
+                _p(f"现将{subject}有关情况予以公示，公示期为5个工作日。"),
+                _p("公示期间，对公示内容有异议的，请以书面形式实名反映，并提供必要的证明材料。"),
+                _p(f"联系电话：{esc(u.phone)}。"),
+                _signature(u, a),
+            ]
+        )
     return "".join(
         [
             f"<p>{_ADDRESSEES.get(u.level, _DEPT_ADDRESSEE)}：</p>",
-            _p(f"根据工作安排，现就{esc(_quoted(a.title))}有关事项通知如下："),
+            _p(f"为做好{subject}，经研究，现将有关事项通知如下："),
             _p("一、时间安排。自本通知印发之日起至本年度末，分阶段组织实施。"),
             _p("二、工作要求。各单位要明确责任人和联系人，按要求报送有关材料。"),
-            _p(f"三、联系方式。联系电话：{esc(u.phone or '0564-3300000')}。"),
+            _p(f"三、联系方式。联系电话：{esc(u.phone)}。"),
             _signature(u, a),
         ]
     )
 
 
 def _policy(a: Article, u: Unit, c: Column, rng: random.Random) -> str:
+    """A 红头文件: 文号 as printed (body_doc_no), the covering text, then the document itself —
+    articles (第一条…) for 办法/规定/细则, numbered parts for 意见/方案/要点."""
     inner = _quoted(a.title)
+    kind = next((k for k in ("办法", "规定", "细则", "规则", "制度") if inner.endswith(k)), "")
     parts = []
     if a.body_doc_no:
         parts.append(f'<p style="text-align:center;">{esc(a.body_doc_no)}</p>')
-    parts += [
-        f"<p>{_ADDRESSEES.get(u.level, _DEPT_ADDRESSEE)}：</p>",
-        _p(f"《{esc(inner)}》已经研究同意，现印发给你们，请结合实际认真贯彻执行。"),
-        _signature(u, a),
-        "<p>（此件公开发布）</p>",
-        f'<p style="text-align:center;"><strong>{esc(inner)}</strong></p>',
-        _p("第一条　为规范相关工作，提高行政效能，根据有关法律法规，结合本地实际，制定本办法。"),
-        _p("第二条　本办法适用于本行政区域内相关管理和服务活动。"),
-        _p(
-            "第三条　主管部门负责本办法的组织实施和监督检查，其他有关部门按照职责分工做好相关工作。"
-        ),
-    ]
-    if c.category == m.NORMATIVE and a.written and a.published:
-        start = a.written.replace(day=1)
-        parts.append(
-            _p(f"第四条　本办法自{cn_date(start)}起施行，有效期5年。由{esc(u.short)}负责解释。")
+    parts.append(f"<p>{_ADDRESSEES.get(u.level, _DEPT_ADDRESSEE)}：</p>")
+    if inner != a.title:
+        parts += [
+            _p(f"《{esc(inner)}》已经研究同意，现印发给你们，请结合实际认真贯彻执行。"),
+            _signature(u, a),
+            "<p>（此件公开发布）</p>",
+            f'<p style="text-align:center;"><strong>{esc(inner)}</strong></p>',
+        ]
+    if kind:
+        parts += [
+            _p(f"第一条　为规范相关工作，根据有关法律法规，结合本地实际，制定本{kind}。"),
+            _p(f"第二条　本{kind}适用于本行政区域内相关管理和服务活动。"),
+            _p(f"第三条　主管部门负责本{kind}的组织实施和监督检查。"),
+        ]
+        if c.category == m.NORMATIVE and a.written and a.published:
+            start = a.written.replace(day=1)
+            parts.append(
+                _p(
+                    f"第四条　本{kind}自{cn_date(start)}起施行，有效期5年。由{esc(u.short)}负责解释。"
+                )
+            )
+    else:
+        opening = (
+            f"为深入贯彻落实上级决策部署，结合实际，制定{esc(inner)}。"
+            if inner != a.title
+            else f"为深入贯彻落实上级决策部署，推动{esc(_subject(inner))}，现提出如下意见。"
         )
+        parts += [
+            _p(opening),
+            _p("一、总体要求。坚持问题导向、目标导向，统筹推进，确保取得实效。"),
+            _p("二、重点任务。明确责任分工，完善工作机制，强化政策支持。"),
+            _p("三、保障措施。加强组织领导，强化督促检查，营造良好氛围。"),
+        ]
+    if inner == a.title:
+        parts.append(_signature(u, a))
     if a.validity == "废止":
         parts.append(_p("（本文件已废止）"))
     return "".join(parts)
@@ -258,9 +312,10 @@ def _key_area(a: Article, u: Unit, c: Column, rng: random.Random) -> str:
 
 def _budget(a: Article, u: Unit, c: Column, rng: random.Random) -> str:
     total = rng.randint(300, 90000) / 10
+    word = "决算" if "决算" in a.title else "预算"
     return _p(
-        f"根据预算法及相关规定，现将{esc(u.name)}{esc(_quoted(a.title))}公开如下。"
-        f"收支总预算{total:.1f}万元，其中一般公共预算拨款{total * 0.8:.1f}万元。"
+        f"根据预算法及相关规定，现将{esc(a.title)}公开如下。"
+        f"收支总{word}{total:.1f}万元，其中一般公共预算拨款{total * 0.8:.1f}万元。"
     ) + _p("“三公”经费支出较上年有所下降，主要是严格落实过紧日子要求。")
 
 
@@ -299,10 +354,28 @@ def _org(a: Article, u: Unit, c: Column, rng: random.Random) -> str:
 
 
 def _generic(a: Article, u: Unit, c: Column, rng: random.Random) -> str:
-    topic = rng.choice(_TOPICS)
     return _p(
-        f"为做好{topic}相关工作，{esc(u.name)}根据有关规定，现将{esc(_quoted(a.title))}有关情况公开如下。"
-    ) + _p("如有疑问，请在工作日内与我单位联系。")
+        f"为做好{esc(c.name)}相关工作，{esc(u.name)}根据有关规定，现将{esc(a.title)}有关情况公开如下。"
+    ) + _p(
+        f"本期涉及对象{rng.randint(3, 60)}户（人），已按规定完成审核。如有疑问，请在工作日内与我单位联系。"
+    )
+
+
+def _rules(a: Article, u: Unit, c: Column, rng: random.Random) -> str:
+    name = a.title.removeprefix(u.name)
+    return "".join(
+        [
+            _p(
+                f"第一条　为规范{esc(u.name)}政府信息公开工作，根据《中华人民共和国政府信息公开条例》，"
+                f"制定本{esc(name[-2:] if name.endswith('制度') else '制度')}。"
+            ),
+            _p("第二条　办公室是本单位政府信息公开工作机构，负责政府信息公开的日常工作。"),
+            _p("第三条　拟公开的政府信息应当依照有关规定进行保密审查，未经审查不得公开。"),
+            _p(
+                "第四条　属于主动公开范围的政府信息，应当自形成或者变更之日起20个工作日内予以公开。"
+            ),
+        ]
+    )
 
 
 _BY_CATEGORY = {
@@ -310,13 +383,13 @@ _BY_CATEGORY = {
     m.NOTICE: _notice,
     m.POLICY: _policy,
     m.NORMATIVE: _policy,
-    m.PERSONNEL: _notice,
-    m.PLAN: _generic,
+    m.PERSONNEL: _personnel,
+    m.PLAN: _plan,
     m.BUDGET: _budget,
     m.KEY_AREA: _key_area,
     m.CONSULTATION: _consultation,
     m.GUIDE: _guide,
-    m.RULES: _guide,
+    m.RULES: _rules,
     m.TOWNSHIP_AREA: _generic,
     "org": _org,  # 机构职能 (demo.generate's category for the 机构信息 column)
 }

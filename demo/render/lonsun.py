@@ -11,6 +11,7 @@ Markup contract (what crawler profiles may rely on):
 - Fragment ``/site/label/8888?…``: ``div.nav_tit ul.tit``, then per article ``div.xxgk_navli``
   holding ``ul`` (li.xh/li.yh/li.mc/li.rq) and the hidden ``div.listviewbox > div.vitem``; the
   pagination script carries ``pageCount:N``; a column without items shows ``div.no_data``.
+  ``li.rq`` shows the publish date (empty without one), though the vendor's header says 生成日期.
 - type=1/2/3 column page: ``ul.doc_list > li > a.left[title] + span.right.date``, all items.
 - Article ``/public/{unitId}/{articleId}.html``: meta ArticleTitle/PubDate/ContentSource,
   ``div.wzy_position``, ``table.table_suoyin.hidden-sm.hidden-xs`` (two pairs a row) and
