@@ -2,6 +2,9 @@
 
 For trying a profile on a page before a crawl (docs/profiles.md walks through it). Errors (no
 such file, unknown or invalid profile) exit with status 2 and a message naming the file.
+
+`zwgk units discover|check` — draft a unit registry from a platform's unit list, and validate
+one (docs/registry.md). Errors exit with status 2, naming the URL or FILE:LINE.
 """
 
 from __future__ import annotations
@@ -75,3 +78,66 @@ def extract_command(
     else:
         result = parse_directory(body, address, chosen)
     typer.echo(json.dumps(_jsonable(result), ensure_ascii=False, indent=2))
+
+
+# -- zwgk units ------------------------------------------------------------------------------
+units_app = typer.Typer(
+    help="The unit registry (单位名录): draft one from a platform's unit list, check one.",
+    no_args_is_help=True,
+)
+
+
+@units_app.command("discover")
+def units_discover_command(
+    url: str = typer.Argument(..., help="The platform's unit list, e.g. …/public/index.html."),
+    profile: str = typer.Option(..., "--profile", "-p", help="Platform profile: lonsun, trs, …"),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Write the draft here (default: print it)."
+    ),
+    prefix: str | None = typer.Option(
+        None, "--prefix", help="Put this before every id (e.g. the county's id: jh-c02)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+    ignore_robots: bool = typer.Option(
+        False, "--ignore-robots", help="Fetch even if robots.txt disallows it."
+    ),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait for the server."),
+) -> None:
+    """Fetch a platform's unit list and print a DRAFT registry to review."""
+    from crawler.discover import DiscoverError, discover, draft_yaml
+
+    if out is not None and out.exists() and not force:
+        _fail(f"{out}: already exists; choose another --out or add --force")
+    try:
+        units, title = discover(
+            url, profile, prefix=prefix, timeout=timeout, obey_robots=not ignore_robots
+        )
+    except (DiscoverError, ProfileError) as exc:
+        _fail(str(exc))
+    if not units:
+        _fail(f"{url}: no unit links found with the {profile!r} profile's unit-list rule")
+    text = draft_yaml(units, url, profile, title)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(
+            f"wrote {out}: {len(units)} units (a draft: review levels and parents)", err=True
+        )
+
+
+@units_app.command("check")
+def units_check_command(
+    registry: Path = typer.Argument(..., help="A registry YAML file (units.yaml)."),
+) -> None:
+    """Validate a registry; print every problem with FILE:LINE, or a summary."""
+    from crawler.registry import LEVELS, RegistryError, load_registry
+
+    try:
+        loaded = load_registry(registry)
+    except RegistryError as exc:
+        _fail(f"{len(exc.problems)} problem(s):\n{exc}")
+    counts = ", ".join(
+        f"{level} {n}" for level in LEVELS if (n := sum(u.level == level for u in loaded.units))
+    )
+    typer.echo(f"{registry}: OK — {len(loaded.units)} units ({counts}); sha256 {loaded.hash[:12]}")

@@ -1,0 +1,255 @@
+"""`zwgk units discover`: draft a unit registry from a platform's list of units (单位列表).
+
+A Lonsun platform lists its units at `/public/index.html`, a TRS site at `/index.html`; each
+link leads to a unit's disclosure entry. The draft takes ids from the link (Lonsun unit number,
+TRS path segment), names from the link text, and guesses levels from the page's heading above
+the link when it names a level, else from the name. Parents are left empty: the draft is for a
+person to review, never to be crawled unread.
+
+Profiles (`crawler/profiles/*.yaml`) do not describe unit lists (their `directory:` rules find
+columns inside one unit), so the rules for unit lists live here, keyed by profile name; a
+profile that `extends:` lonsun or trs gets its parent's rule, any other the generic one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import urllib.error
+import urllib.request
+import urllib.robotparser
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import yaml
+
+from crawler.extract.dom import Document, parse_document
+from crawler.extract.encoding import decode_html
+from crawler.extract.selectors import compile_selector
+from crawler.extract.text import node_text, norm_space
+from crawler.profiles import get_profile
+from crawler.registry import DEFAULT_TIMEOUT, LEVELS, USER_AGENT
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGE_BYTES = 10 * 1024 * 1024  # a unit list is a few hundred KB; refuse runaway bodies
+
+CITY_GOV, CITY_DEPT, COUNTY_GOV, COUNTY_DEPT, TOWNSHIP = LEVELS
+
+
+class DiscoverError(RuntimeError):
+    """Fetching or reading the unit list failed; the message names the URL. `status` is the
+    HTTP status when the server answered with an error."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class UnitListRule:
+    """Where a platform lists its units: link selectors tried in order (the first that yields
+    unit links wins), the URL shape of a unit entry with the id in group `id`, and the heading
+    above a group of links (a level name on many platforms)."""
+
+    links: tuple[str, ...]
+    entry_pattern: str | None  # None: any link whose text looks like a unit name
+    heading: str = "xpath:ancestor::ul[1]/preceding-sibling::*[self::h2 or self::h3 or self::h4][1]"
+
+
+UNIT_LISTS: dict[str, UnitListRule] = {
+    # /public/column/{unitId}?type=4&action=list&nav=3 — a unit's entry, not a column (no catId)
+    "lonsun": UnitListRule(
+        links=("div.xxgk_units a[href]", "a[href]"),
+        entry_pattern=r"/public/column/(?P<id>\d+)(?:\?(?!.*\bcatId=).*)?$",
+    ),
+    # /{unit}/xxgk/index.html
+    "trs": UnitListRule(
+        links=("div.unit_list a[href]", "a[href]"),
+        entry_pattern=r"/(?P<id>[^/?#]+)/xxgk/(?:index\.s?html?)?$",
+    ),
+    "generic": UnitListRule(links=("a[href]",), entry_pattern=None),
+}
+
+_UNIT_NAME = re.compile(r"(人民政府|政府|办公室|委员会|局|办事处|管委会|中心|委|办|院|署|社|会)$")
+_TOWNSHIP = re.compile(r"(乡|镇|街道)(人民政府|政府|办事处)?(办公室)?$|街道办事处$")
+_GOV = re.compile(r"(人民政府|政府)(办公室|办公厅)?$")
+_COUNTY_GOV = re.compile(r"[县区旗](人民政府|政府)(办公室)?$")
+_COUNTY_PREFIX = re.compile(r"^(?:[^县区旗]{1,8}?[省市州盟])?[^市县区旗]{1,6}?[县区旗](?!域)")
+
+
+def guess_level(name: str) -> str:
+    """A draft level from a unit's name: 乡/镇/街道 → 乡镇街道; …县/区人民政府 → 县区政府;
+    other 人民政府(办公室) → 市政府; a department whose name starts with a county or district
+    (西河县教育局) → 县直部门; any other → 市直部门."""
+    name = norm_space(name).replace(" ", "")
+    if _TOWNSHIP.search(name):
+        return TOWNSHIP
+    if _GOV.search(name):
+        return COUNTY_GOV if _COUNTY_GOV.search(name) else CITY_GOV
+    if _COUNTY_PREFIX.match(name):
+        return COUNTY_DEPT
+    return CITY_DEPT
+
+
+@dataclass(frozen=True)
+class DraftUnit:
+    id: str
+    name: str
+    level: str
+    entry: str
+
+
+def fetch(url: str, timeout: float = DEFAULT_TIMEOUT) -> tuple[bytes, str | None]:
+    """GET `url` with zwgk's User-Agent: (body, Content-Type header). DiscoverError names the URL.
+
+    urllib rather than httpx: one page per command does not justify a runtime dependency."""
+    # http.client writes header values as latin-1; the UA's Chinese goes out as its UTF-8 bytes,
+    # as Scrapy sends it, so the two identify zwgk the same way in a site's logs.
+    agent = USER_AGENT.encode("utf-8").decode("latin-1")
+    request = urllib.request.Request(url, headers={"User-Agent": agent})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read(MAX_PAGE_BYTES + 1)
+            content_type = response.headers.get("Content-Type")
+    except urllib.error.HTTPError as exc:
+        raise DiscoverError(f"{url}: HTTP {exc.code} {exc.reason}", exc.code) from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise DiscoverError(f"{url}: cannot fetch ({reason})") from None
+    if len(body) > MAX_PAGE_BYTES:
+        raise DiscoverError(f"{url}: page larger than {MAX_PAGE_BYTES // 1024 // 1024} MB")
+    return body, content_type
+
+
+Fetcher = Callable[[str, float], tuple[bytes, str | None]]
+
+
+def robots_allows(url: str, fetcher: Fetcher = fetch, timeout: float = DEFAULT_TIMEOUT) -> bool:
+    """Whether the site's robots.txt lets zwgk fetch `url`. A missing robots.txt (HTTP error)
+    allows everything, as the robots standard says."""
+    robots_url = urljoin(url, "/robots.txt")
+    try:
+        body, _ = fetcher(robots_url, timeout)
+    except DiscoverError as exc:
+        if exc.status is not None and 400 <= exc.status < 500:
+            return True
+        raise DiscoverError(f"{url}: cannot check robots.txt — {exc}", exc.status) from None
+    parser = urllib.robotparser.RobotFileParser(robots_url)
+    parser.parse(body.decode("utf-8", errors="replace").splitlines())
+    return parser.can_fetch(USER_AGENT, url)
+
+
+def unit_list_rule(profile_name: str) -> UnitListRule:
+    """The unit-list rule for a profile: its own, its `extends:` parent's, or the generic one."""
+    name: str | None = profile_name
+    while name:
+        if name in UNIT_LISTS:
+            return UNIT_LISTS[name]
+        name = get_profile(name).extends
+    return UNIT_LISTS["generic"]
+
+
+def find_units(doc: Document, rule: UnitListRule) -> list[tuple[str, str, str, str | None]]:
+    """(id source, name, entry URL, heading) for each unit link of a parsed unit-list page, in
+    page order, each entry once."""
+    pattern = re.compile(rule.entry_pattern) if rule.entry_pattern else None
+    heading = compile_selector(rule.heading)
+    for source in rule.links:
+        found: list[tuple[str, str, str, str | None]] = []
+        seen: set[str] = set()
+        for a in compile_selector(source).elements(doc.index):
+            target = doc.absolute(a.get("href"))
+            name = norm_space(node_text(a) or a.get("title") or "")
+            if not target or not name or target in seen:
+                continue
+            if pattern is not None:
+                hit = pattern.search(target)
+                if not hit:
+                    continue
+                key = hit.group("id")
+            else:
+                if not _UNIT_NAME.search(name):
+                    continue
+                key = urlsplit(target).path.strip("/").split("/")[0] or urlsplit(target).hostname
+            seen.add(target)
+            found.append((key, name, target, heading.first(a)))
+        if found:
+            return found
+    return []
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def draft_units(
+    found: list[tuple[str, str, str, str | None]], prefix: str | None = None
+) -> list[DraftUnit]:
+    """Ids (unique, registry-safe), names and levels for the links `find_units` returned."""
+    units: list[DraftUnit] = []
+    used: set[str] = set()
+    for n, (key, name, entry, heading) in enumerate(found, 1):
+        slug = slugify(key) or f"unit{n}"
+        if slug[0].isdigit() and not prefix:
+            slug = f"u{slug}"  # YAML would read a bare number as an int
+        ident = f"{slugify(prefix)}-{slug}" if prefix else slug
+        base, k = ident, 2
+        while ident in used:
+            ident, k = f"{base}-{k}", k + 1
+        used.add(ident)
+        level = heading if heading in LEVELS else guess_level(name)
+        units.append(DraftUnit(ident, name, level, entry))
+    return units
+
+
+def discover(
+    url: str,
+    profile: str,
+    *,
+    prefix: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    obey_robots: bool = True,
+    fetcher: Fetcher = fetch,
+) -> tuple[list[DraftUnit], str]:
+    """Fetch a platform's unit list and draft its units; returns (units, page title)."""
+    rule = unit_list_rule(profile)  # raises ProfileError for an unknown profile
+    if obey_robots and not robots_allows(url, fetcher, timeout):
+        raise DiscoverError(f"{url}: robots.txt does not allow {USER_AGENT!r} to fetch this page")
+    body, content_type = fetcher(url, timeout)
+    doc = parse_document(decode_html(body, content_type)[0], url)
+    found = find_units(doc, rule)
+    titles = doc.root.xpath("//title")
+    title = norm_space(node_text(titles[0])) if titles else ""
+    logger.info("%s: %d unit links with the %s rule", url, len(found), profile)
+    return draft_units(found, prefix), title
+
+
+def draft_yaml(units: list[DraftUnit], url: str, profile: str, title: str = "") -> str:
+    """The draft registry text: a header saying what to review, then the YAML."""
+    counts = {level: sum(u.level == level for u in units) for level in LEVELS}
+    summary = ", ".join(f"{level} {n}" for level, n in counts.items() if n)
+    header = (
+        f"# DRAFT unit registry — written by `zwgk units discover {url} --profile {profile}`.\n"
+        "# Review before crawling: ids come from the links, levels are GUESSED from headings and\n"
+        "# names, and parents are empty — set `parent:` for every unit below a government.\n"
+        f"# {len(units)} units: {summary or 'none'}. Check with `zwgk units check FILE`.\n"
+    )
+    data = {
+        "version": 1,
+        "name": title or f"units discovered at {url}",
+        "defaults": {"robots": "obey"},
+        "units": [
+            {
+                "id": u.id,
+                "name": u.name,
+                "level": u.level,
+                "parent": None,
+                "profile": profile,
+                "entry": u.entry,
+            }
+            for u in units
+        ],
+    }
+    return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200)
