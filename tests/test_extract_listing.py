@@ -296,3 +296,19 @@ def test_trs_directory_relative_links():
         f"{HOST}/ja/xxgk/kqzl/index.html",
         "重点领域信息公开",
     )
+
+
+def test_next_page_url_keeps_the_rest_of_the_query_as_spelled():
+    url = (
+        f"{HOST}/site/label/8888?IsAjax=1&labelName=publicInfoList&pageIndex=1&siteId=6786551"
+        "&result=%E6%9A%82%E6%97%A0&file=%2Fc3%2Fhs%2FpublicInfoList_newest"
+    )
+    page = parse_listing(FRAGMENT, url, get_profile("lonsun"))
+    assert page.next_url == url.replace("pageIndex=1", "pageIndex=2")
+
+
+def test_known_page_count_wins_over_a_next_link_on_the_last_page():
+    html = '<ul class="list_ul"><li><a href="/a/1.html">第一号通知</a><span>2024-05-01</span></li></ul>'
+    html += '<script>createPageHTML(2, 1, "index", "html");</script><a href="index.html">下一页</a>'
+    page = parse_listing(html, TRS_DIR + "index_1.html", get_profile("trs"))
+    assert (page.page, page.next_url) == (2, None)

@@ -28,73 +28,18 @@ _PARSER = etree.HTMLParser(remove_comments=False, remove_pis=True, collect_ids=F
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
 
 # Elements whose text is never page content.
-SKIP_TAGS = frozenset(
-    [
-        "script",
-        "style",
-        "noscript",
-        "template",
-        "title",
-        "select",
-        "option",
-        "textarea",
-        "iframe",
-        "object",
-        "svg",
-        "canvas",
-        "button",
-        "head",
-    ]
-)
+SKIP_TAGS = frozenset((
+    "script", "style", "noscript", "template", "title", "select", "option", "textarea", "iframe",
+    "object", "svg", "canvas", "button", "head",
+))  # fmt: skip
 # Elements that start a new line of text; inline ones (span, b, a, font…) do not, so that
 # `名<span style="padding-left:20px"></span>称：` stays one label.
-BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "body",
-        "caption",
-        "center",
-        "dd",
-        "details",
-        "dialog",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "html",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-    ]
-)
+BLOCK_TAGS = frozenset((
+    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details",
+    "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2",
+    "h3", "h4", "h5", "h6", "header", "hr", "html", "li", "main", "nav", "ol", "p", "pre",
+    "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+))  # fmt: skip
 
 
 @dataclass(slots=True)

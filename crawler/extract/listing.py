@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from lxml import etree
 
@@ -192,7 +192,6 @@ def _paginate(doc: Document, spec: PaginationSpec, page: ListingPage) -> None:
             name, ext = named.get("name"), named.get("ext")
             break
     scheme = spec.scheme
-    next_link = _next_link(doc, spec) if scheme in ("next_link", "auto") else None
     if scheme == "auto":
         if _page_param(doc.url, spec):
             scheme = "param"
@@ -204,17 +203,22 @@ def _paginate(doc: Document, spec: PaginationSpec, page: ListingPage) -> None:
         _by_param(doc.url, spec, page)
     elif scheme == "index":
         _by_index(doc.url, page, name, ext)
-    elif scheme == "next_link":
-        page.next_url = next_link
-    if page.next_url is None and next_link and scheme != "none":
-        page.next_url = next_link
+    # A "下一页" link is the scheme itself, or the fallback when the page count is unknown (with
+    # a known count, the last page has no next page whatever its links say).
+    if scheme == "next_link" or (
+        page.next_url is None and page.page_count is None and scheme != "none"
+    ):
+        page.next_url = _next_link(doc, spec) or page.next_url
 
 
 def _next_link(doc: Document, spec: PaginationSpec) -> str | None:
     for sel in spec.next_link:
-        found = sel.elements(doc.index)
-        for value in sel.values(doc.index) if sel.attr else (e.get("href") for e in found):
-            target = doc.absolute(value)
+        if sel.attr:
+            hrefs = sel.values(doc.index)
+        else:
+            hrefs = [e.get("href") for e in sel.elements(doc.index)]
+        for href in hrefs:
+            target = doc.absolute(href)
             if target and target != doc.url:
                 return target
     return None
@@ -230,16 +234,19 @@ def _by_param(url: str, spec: PaginationSpec, page: ListingPage) -> None:
     if param is None:
         return
     parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    current = next((v for k, v in query if k == param), None)
-    number = int(current) if current and current.isdigit() else spec.first_page
+    value = re.compile(rf"(?:^|(?<=&)){re.escape(param)}=([^&]*)")
+    found = value.search(parts.query)
+    current = found.group(1) if found else ""
+    number = int(current) if current.isdigit() else spec.first_page
     page.page = number - spec.first_page + 1
 
     def with_page(n: int) -> str:
-        items = [(k, str(n) if k == param else v) for k, v in query]
-        if current is None:
-            items.append((param, str(n)))
-        return urlunsplit(parts._replace(query=urlencode(items, safe=",")))
+        # Only the page number changes: the rest of the query keeps its exact spelling.
+        if found:
+            query = value.sub(f"{param}={n}", parts.query, count=1)
+        else:
+            query = f"{parts.query}&{param}={n}" if parts.query else f"{param}={n}"
+        return urlunsplit(parts._replace(query=query))
 
     if page.page_count is not None:
         last = spec.first_page + page.page_count - 1
