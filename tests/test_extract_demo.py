@@ -274,3 +274,19 @@ def test_generated_portal_sample_extracts_exactly(generated):
     sample = portal.articles[::9]
     wrong = extract_all(portal, site, sample, get_profile)
     assert {f: w[:3] for f, w in wrong.items() if w} == {}
+
+
+def test_generic_profile_finds_every_column_of_both_platforms(world):
+    portal, _, site = world
+    missing = []
+    for unit in portal.units:
+        entry = urls.unit_entry(portal, unit)
+        found = {
+            c.url for c in parse_directory(fetch(site, entry).body, entry, get_profile("generic"))
+        }
+        missing += [
+            urls.column_url(portal, c)
+            for c in portal.index.columns_of[unit.id]
+            if not c.hidden and c.category != GROUP and urls.column_url(portal, c) not in found
+        ]
+    assert missing == []
