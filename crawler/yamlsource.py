@@ -6,8 +6,8 @@ a mistake must point at the line to fix, as soda-core's `common/yaml.py` does. P
 built back into plain Python while recording the line of each key and item. Only safe tags are
 constructed (no Python objects). Duplicate keys, which `safe_load` silently lets win, are errors.
 
-`crawler.profiles` keeps its own copy of this loop (`_load_yaml`, profile-specific messages and
-`extends:` merging); the two should become one — this module has no profile knowledge.
+Used by `crawler.registry`, `crawler.columns` and `crawler.profiles` (which adds `extends:`
+merging on top); this module knows none of them.
 """
 
 from __future__ import annotations
