@@ -185,8 +185,9 @@ class UnitEntry(_Strict):
 
 
 def _did_you_mean(value: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.5)
-    return f" — did you mean {close[0]!r}?" if close else ""
+    by_lower = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(value.lower(), list(by_lower), n=1, cutoff=0.5)
+    return f" — did you mean {by_lower[close[0]]!r}?" if close else ""
 
 
 def url_problem(url: str) -> str | None:

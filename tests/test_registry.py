@@ -398,3 +398,36 @@ def test_fetch_identifies_zwgk_and_reports_timeouts():
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- docs/registry.md -------------------------------------------------------------------------
+DOC = Path(__file__).resolve().parent.parent / "docs" / "registry.md"
+
+
+def doc_block(marker: str) -> str:
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index("\n", text.index("```", text.index(marker))) + 1
+    return text[start : text.index("```", start)]
+
+
+def test_docs_worked_example_loads_as_described(tmp_path):
+    reg = load_registry(write(tmp_path, doc_block("<!-- registry-example -->")))
+    assert [(u.id, u.level, u.parent) for u in reg.units] == [
+        ("xh", "县区政府", None),
+        ("xh-fgw", "县直部门", "xh"),
+        ("xh-jyj", "县直部门", "xh"),
+        ("xh-qx", "乡镇街道", "xh"),
+    ]
+    assert [u.id for u in reg.select(["xh"], ["乡镇街道"], include_children=True)] == ["xh-qx"]
+    bureau = reg.unit("xh-jyj")
+    assert not bureau.settings.obey_robots and bureau.settings.delay == 2
+    assert reg.unit("xh").settings.obey_robots
+    assert bureau.column_overrides == {"财务信息": "budget", "专题专栏": "skip"}
+
+
+def test_docs_error_output_is_what_the_check_prints(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, doc_block("<!-- registry-broken -->"))
+    result = runner.invoke(app, ["units", "check", "units.yaml"])
+    assert result.exit_code == 2
+    assert result.output == doc_block("<!-- registry-broken-output -->")
