@@ -172,12 +172,25 @@ def find_units(doc: Document, rule: UnitListRule) -> list[tuple[str, str, str, s
             else:
                 if not _UNIT_NAME.search(name):
                     continue
-                key = urlsplit(target).path.strip("/").split("/")[0] or urlsplit(target).hostname
+                key = _key_from_path(target)
             seen.add(target)
             found.append((key, name, target, heading.first(a)))
         if found:
             return found
     return []
+
+
+# Path segments that name the platform's layout rather than the unit.
+_LAYOUT_WORDS = {"public", "column", "content", "xxgk", "zwgk", "gkml", "site", "www", "html"}
+
+
+def _key_from_path(url: str) -> str:
+    """An id source for a unit link no rule knows: its last path segment that is not layout
+    (/public/column/1002 → 1002, /zf/xxgk/index.html → zf), else the host name."""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s and not s.lower().startswith("index.")]
+    meaningful = [s for s in segments if s.lower() not in _LAYOUT_WORDS]
+    return meaningful[-1] if meaningful else parts.hostname or ""
 
 
 def slugify(text: str) -> str:

@@ -321,6 +321,21 @@ def test_discover_drafts_a_registry_that_loads(served, portal, tmp_path):
         assert served.request_count(home) >= 1
 
 
+def test_generic_rule_finds_the_same_units_by_their_names(served, portal):
+    for host in [h for h in portal.hosts if not h.down]:
+        home = urls.platform_home(portal, host.id)
+        specific = runner.invoke(app, ["units", "discover", home, "-p", host.platform])
+        generic = runner.invoke(app, ["units", "discover", home, "-p", "generic"])
+        assert specific.exit_code == generic.exit_code == 0, generic.output
+        mine, theirs = (
+            yaml.safe_load(specific.stdout)["units"],
+            yaml.safe_load(generic.stdout)["units"],
+        )
+        assert [(u["id"], u["name"], u["entry"]) for u in theirs] == [
+            (u["id"], u["name"], u["entry"]) for u in mine
+        ]
+
+
 def test_discover_prints_to_stdout_without_out(served, portal):
     lonsun = next(h for h in portal.hosts if h.platform == "lonsun")
     result = runner.invoke(
