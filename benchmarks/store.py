@@ -1,0 +1,149 @@
+"""Store throughput: upsert N articles in batches, re-upsert them unchanged, read them back.
+
+    python benchmarks/store.py [--articles 100000] [--batch 500] [--html-bytes 8000] [--url URL]
+
+Without --url a fresh SQLite file in a temporary directory is used. Prints rows/s for each
+phase; asserts nothing about time (machines differ), only that every row was stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path and this module would shadow the
+# `store` package it benchmarks.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
+
+from store import BatchWriter, open_store  # noqa: E402
+
+UNITS = 500
+COLUMNS_PER_UNIT = 10
+
+
+def _html(rng: random.Random, size: int) -> str:
+    """A page of about ``size`` bytes that compresses like a real one (~4×), not like a
+    repeated word (~100×), so the gzip cost is realistic."""
+    common = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动"
+    rare = "".join(chr(0x4E00 + rng.randrange(6000)) for _ in range(300))
+    tags = ['<div class="zw">', "</div>", "<p>", "</p>", '<span style="font-size:16px">', "</span>"]
+    out, n = ["<html><head><title>通知</title></head><body>"], 0
+    while n < size:
+        piece = rng.choice(tags) if rng.random() < 0.1 else rng.choice(common + rare)
+        out.append(piece)
+        n += len(piece.encode())
+    return "".join(out) + "</body></html>"
+
+
+def article_rows(n: int, html_bytes: int, seed: int = 1) -> list[dict]:
+    rng = random.Random(seed)
+    pages = [_html(rng, html_bytes) for _ in range(64)] if html_bytes else [None]
+    base = dt.date(2020, 1, 1)
+    rows = []
+    for i in range(n):
+        unit = i % UNITS
+        written = base + dt.timedelta(days=rng.randrange(1500))
+        rows.append(
+            {
+                "url": f"http://127.0.0.{unit % 200 + 1}/u{unit}/art/{i}.html",
+                "unit_id": f"u{unit}",
+                "column_id": unit * COLUMNS_PER_UNIT + i % COLUMNS_PER_UNIT + 1,
+                "title": f"关于印发第{i}号工作实施方案的通知",
+                "index_no": f"11340100MB{unit:07d}/2024-{i:05d}",
+                "publisher": f"第{unit}单位",
+                "doc_no": f"江发〔2024〕{i % 300}号",
+                "written_date": written,
+                "publish_date": written + dt.timedelta(days=rng.randrange(30)),
+                "validity": "有效",
+                "subject": "综合政务",
+                "keywords": "通知",
+                "body_text": "正文" * 200,
+                "date_source": "meta_table",
+                "html": pages[i % len(pages)],
+                "links": [{"url": f"/files/{i}.pdf", "kind": "attachment", "type": "pdf"}],
+            }
+        )
+    return rows
+
+
+def seed_structure(store, run_id: int) -> None:
+    store.upsert_units(
+        {
+            "id": f"u{u}",
+            "name": f"第{u}单位",
+            "level": "市直部门",
+            "parent": None,
+            "profile": "lonsun",
+            "entry_url": f"http://127.0.0.{u % 200 + 1}/u{u}/",
+        }
+        for u in range(UNITS)
+    )
+    for u in range(UNITS):
+        store.upsert_columns(
+            run_id,
+            [
+                {
+                    "unit_id": f"u{u}",
+                    "url": f"http://127.0.0.{u % 200 + 1}/u{u}/col/{c}",
+                    "name": f"栏目{c}",
+                }
+                for c in range(COLUMNS_PER_UNIT)
+            ],
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--articles", type=int, default=100_000)
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--html-bytes", type=int, default=8000)
+    ap.add_argument("--url", default=None)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.url or f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
+        store = open_store(url)
+        run = store.start_run("full")
+        seed_structure(store, run)
+        rows = article_rows(args.articles, args.html_bytes)
+        print(
+            f"store: {store.url}, {args.articles:,} articles, batches of {args.batch}, "
+            f"~{args.html_bytes:,} B of HTML each"
+        )
+
+        t = time.perf_counter()
+        with BatchWriter(store, run, size=args.batch) as w:
+            for row in rows:
+                w.add_article(row)
+        first = time.perf_counter() - t
+        print(f"  insert   : {first:6.1f} s  {args.articles / first:9,.0f} articles/s  {w.counts}")
+
+        run2 = store.start_run("full")
+        t = time.perf_counter()
+        with BatchWriter(store, run2, size=args.batch) as w:
+            for row in rows:
+                w.add_article(row)
+        again = time.perf_counter() - t
+        print(f"  unchanged: {again:6.1f} s  {args.articles / again:9,.0f} articles/s  {w.counts}")
+
+        t = time.perf_counter()
+        frame = store.articles_frame()
+        read = time.perf_counter() - t
+        print(
+            f"  read     : {read:6.1f} s  {len(frame) / read:9,.0f} rows/s into pandas "
+            f"({frame.memory_usage(deep=True).sum() / 2**20:,.0f} MiB)"
+        )
+        assert len(frame) == args.articles, (len(frame), args.articles)
+        assert (frame["last_seen_run"] == run2).all()
+        store.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""Tables of the store (SQLAlchemy 2 typed ORM). Alembic migrations mirror these exactly.
+
+Invariants the crawler relies on:
+- Rows of `articles`, `columns` and `listings` are never deleted by a crawl; a crawl only
+  inserts and updates, one transaction per batch.
+- `articles` holds each article's current version; when a re-fetch finds different content, the
+  superseded version moves to `article_history` (so a round can be re-scored as of an old run).
+- Crawl health (`crawl_issues`) is kept apart from what units publish: a host that was down is a
+  crawl issue, never a blank column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from store.types import JSONType, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+RUN_STATUSES = ("running", "finished", "failed", "interrupted")
+RUN_MODES = ("incremental", "full")
+LINK_KINDS = ("attachment", "body", "related")
+LINK_OUTCOMES = ("ok", "confirmed_broken", "suspected")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _run_fk(nullable: bool = False) -> Mapped[int]:
+    return mapped_column(Integer, ForeignKey("crawl_runs.id"), nullable=nullable)
+
+
+class CrawlRun(Base):
+    """One crawl (采集): when, how, what was asked, and its closing statistics."""
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (
+        CheckConstraint(f"status IN {RUN_STATUSES}", name="status"),
+        CheckConstraint(f"mode IN {RUN_MODES}", name="mode"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    mode: Mapped[str] = mapped_column(String(16), nullable=False)
+    units: Mapped[list[str] | None] = mapped_column(JSONType)  # requested unit ids; None = all
+    registry_hash: Mapped[str | None] = mapped_column(String(128))
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
+
+
+class Unit(Base):
+    """A disclosing unit (单位) as the registry described it at the last crawl."""
+
+    __tablename__ = "units"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    level: Mapped[str] = mapped_column(String(32), nullable=False)
+    # No foreign key: a registry may name a parent it does not crawl (a county's city).
+    parent: Mapped[str | None] = mapped_column(String(128), index=True)
+    profile: Mapped[str] = mapped_column(String(64), nullable=False)
+    entry_url: Mapped[str] = mapped_column(Text, nullable=False)
+    overrides: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class DisclosureColumn(Base):
+    """A disclosure column (栏目) of a unit, with its place in the column tree."""
+
+    __tablename__ = "columns"
+    __table_args__ = (UniqueConstraint("unit_id", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), nullable=False)
+    url: Mapped[str] = mapped_column(Text, nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    category: Mapped[str | None] = mapped_column(String(32))  # None: matched no keyword
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("columns.id"))
+    path: Mapped[str | None] = mapped_column(Text)  # "政府信息公开 / 法定主动公开内容 / 政策文件"
+    first_seen_run: Mapped[int] = _run_fk()
+    last_seen_run: Mapped[int] = _run_fk()
+    last_row_count: Mapped[int | None] = mapped_column(Integer)  # rows listed at last listing
+    last_listed_run: Mapped[int | None] = _run_fk(nullable=True)
+    last_nonempty_run: Mapped[int | None] = _run_fk(nullable=True)  # last run that listed ≥1 row
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class ArticleContent:
+    """Fields of one version of an article: what extraction read plus the page as evidence."""
+
+    title: Mapped[str | None] = mapped_column(Text)
+    index_no: Mapped[str | None] = mapped_column(Text)  # 索引号
+    publisher: Mapped[str | None] = mapped_column(Text)  # 发布机构
+    doc_no: Mapped[str | None] = mapped_column(Text)  # 文号
+    written_date: Mapped[dt.date | None] = mapped_column(Date)  # 生成日期 / 成文日期
+    publish_date: Mapped[dt.date | None] = mapped_column(Date)  # 发布日期
+    validity: Mapped[str | None] = mapped_column(Text)  # 有效性
+    subject: Mapped[str | None] = mapped_column(Text)  # 主题分类
+    keywords: Mapped[str | None] = mapped_column(Text)
+    body_text: Mapped[str | None] = mapped_column(Text)
+    date_source: Mapped[str | None] = mapped_column(String(32))
+    repealed: Mapped[bool | None] = mapped_column(Boolean)  # 废止/失效
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    fetched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    html_gz: Mapped[bytes | None] = mapped_column(LargeBinary)  # gzip of the page's bytes
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class Article(ArticleContent, Base):
+    """An article (信息/文件) as last fetched, with first/last sightings."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), nullable=False, index=True)
+    # Not indexed: no query selects by column (the scorer reads all), and on a large store
+    # every index on a scattered key costs a page write per inserted row.
+    column_id: Mapped[int | None] = mapped_column(ForeignKey("columns.id"))
+    url: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    listed_date: Mapped[dt.date | None] = mapped_column(Date)  # date in the list row
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)  # the header verbatim
+    first_seen_run: Mapped[int] = _run_fk()
+    last_seen_run: Mapped[int] = _run_fk()
+    version_run: Mapped[int] = _run_fk()  # run that fetched the current content
+
+
+class ArticleHistory(ArticleContent, Base):
+    """A superseded version of an article, valid for runs [valid_from_run, valid_to_run)."""
+
+    __tablename__ = "article_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), nullable=False, index=True)
+    valid_from_run: Mapped[int] = _run_fk()
+    valid_to_run: Mapped[int] = _run_fk()
+
+
+class Listing(Base):
+    """A row of a column's list page pointing at an article URL (one per column and URL).
+
+    Kept apart from `articles` because one URL may be listed in several columns — a duplicate
+    the scorer must be able to see.
+    """
+
+    __tablename__ = "listings"
+    __table_args__ = (UniqueConstraint("column_id", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    column_id: Mapped[int] = mapped_column(ForeignKey("columns.id"), nullable=False)
+    url: Mapped[str] = mapped_column(Text, nullable=False)
+    title: Mapped[str | None] = mapped_column(Text)  # as the list row shows it
+    listed_date: Mapped[dt.date | None] = mapped_column(Date)
+    page: Mapped[int | None] = mapped_column(Integer)  # 1-based list page
+    position: Mapped[int | None] = mapped_column(Integer)  # 0-based row index in the column
+    first_seen_run: Mapped[int] = _run_fk()
+    last_seen_run: Mapped[int] = _run_fk()
+
+
+class Link(Base):
+    """An attachment (附件), in-body link or related link (相关解读/相关文件) of an article."""
+
+    __tablename__ = "links"
+    __table_args__ = (
+        UniqueConstraint("article_id", "url", "kind"),
+        CheckConstraint(f"kind IN {LINK_KINDS}", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), nullable=False)
+    url: Mapped[str] = mapped_column(Text, nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    text: Mapped[str | None] = mapped_column(Text)
+    type: Mapped[str | None] = mapped_column(String(32))  # pdf/docx…, or the relation (解读)
+    on_site: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    position: Mapped[int | None] = mapped_column(Integer)
+    first_seen_run: Mapped[int] = _run_fk()
+    last_seen_run: Mapped[int] = _run_fk()
+    removed_run: Mapped[int | None] = _run_fk(nullable=True)  # re-fetch no longer showed it
+
+
+class LinkCheck(Base):
+    """The outcome of checking one URL in one run (last attempt wins)."""
+
+    __tablename__ = "link_checks"
+    __table_args__ = (
+        UniqueConstraint("run_id", "url"),
+        CheckConstraint(f"outcome IN {LINK_OUTCOMES}", name="outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = _run_fk()
+    url: Mapped[str] = mapped_column(Text, nullable=False)
+    checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(24), nullable=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class CrawlIssue(Base):
+    """A crawl-health event (host unreachable, anti-bot page, …); repeats are counted."""
+
+    __tablename__ = "crawl_issues"
+    __table_args__ = (UniqueConstraint("run_id", "kind", "host", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = _run_fk()
+    unit_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    host: Mapped[str] = mapped_column(String(255), nullable=False)  # "" when unknown
+    url: Mapped[str] = mapped_column(Text, nullable=False)  # "" when about a whole host
+    detail: Mapped[str | None] = mapped_column(Text)
+    first_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    last_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class CrawlLockRow(Base):
+    """Who holds a crawl lock (the lock itself on SQLite; information only on PostgreSQL)."""
+
+    __tablename__ = "crawl_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), nullable=False)
+    pid: Mapped[int] = mapped_column(Integer, nullable=False)
+    host: Mapped[str] = mapped_column(String(255), nullable=False)
+    acquired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+Index("ix_link_checks_url_run", LinkCheck.url, LinkCheck.run_id)

@@ -1,0 +1,83 @@
+"""Helpers for tests that need a store on PostgreSQL as well as on SQLite.
+
+Each PostgreSQL test gets a schema of its own (``zwgk_test_<random>``), chosen through the
+connection's ``search_path``, and dropped afterwards, so tests never see each other's tables.
+Where the server is unreachable the tests skip with the reason — except in CI (``CI=true``),
+where a missing server is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
+
+PG_URL_ENV = "ZWGK_TEST_PG_URL"
+PG_CANDIDATES = (
+    "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    "postgresql+psycopg://root@127.0.0.1:5432/test",
+)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def find_pg_url() -> tuple[str | None, str]:
+    """A reachable PostgreSQL URL for tests (``$ZWGK_TEST_PG_URL`` first), or the reason none is."""
+    candidates = [os.environ[PG_URL_ENV]] if os.environ.get(PG_URL_ENV) else list(PG_CANDIDATES)
+    errors = []
+    for url in candidates:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("select 1"))
+            return url, ""
+        except OperationalError as exc:
+            errors.append(f"{make_url(url).render_as_string()}: {str(exc.orig).strip()[:200]}")
+        finally:
+            engine.dispose()
+    return None, "PostgreSQL unreachable — " + "; ".join(errors)
+
+
+@contextmanager
+def pg_schema_url(base_url: str) -> Iterator[str]:
+    """Create a fresh schema, yield a URL whose connections use it, then drop it."""
+    schema = f"zwgk_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base_url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+_PG: tuple[str | None, str] | None = None
+
+
+@contextmanager
+def backend_url(kind: str, tmp_dir: os.PathLike[str] | str) -> Iterator[str]:
+    """A fresh database URL of ``kind`` ("sqlite" or "postgresql") for one test."""
+    if kind == "sqlite":
+        yield f"sqlite:///{os.fspath(tmp_dir)}/store.sqlite"
+        return
+    import pytest
+
+    global _PG
+    if _PG is None:
+        _PG = find_pg_url()
+    url, reason = _PG
+    if url is None:
+        if in_ci():
+            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run, not skip)")
+        pytest.skip(reason)
+    with pg_schema_url(url) as schema_url:
+        yield schema_url
