@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import signal
+import subprocess
+import sys
 import time
 
 import pandas as pd
@@ -457,3 +460,48 @@ def test_bulk_upsert_rate(store: Store, url: str):
     print(f"\n{name}: {n / wrote:,.0f} articles/s written, {n / read:,.0f} rows/s read")
     assert w.counts == {"new": n, "changed": 0, "unchanged": 0, "batches": n // 500}
     assert len(frame) == n and frame.id.is_unique
+
+
+WRITER = """
+import sys
+from store import BatchWriter, open_store
+store = open_store(sys.argv[1])
+run = store.start_run("full")
+print("run", run, flush=True)
+with BatchWriter(store, run, size=50) as w:
+    n = 1000
+    while True:  # until killed
+        for _ in range(50):
+            w.add_article({"url": f"http://127.0.0.2/u1/art/{n}.html", "unit_id": "u1",
+                           "title": "t", "body_text": "x" * 2000,
+                           "links": [{"url": f"/f/{n}.pdf", "kind": "attachment"}]})
+            n += 1
+        print("batch", n, flush=True)
+"""
+
+
+def test_a_killed_crawl_leaves_earlier_data_intact(store: Store, url: str):
+    run1, _ = seed(store)
+    store.upsert_articles(run1, [article(1), article(2)])
+    store.finish_run(run1)
+    before = store.articles_frame(columns=["url", "title", "content_hash", "last_seen_run"])
+
+    child = subprocess.Popen([sys.executable, "-c", WRITER, url], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    child_run = int(child.stdout.readline().split()[1])
+    while int(child.stdout.readline().split()[1]) < 1200:
+        pass
+    child.send_signal(signal.SIGKILL)  # most likely in the middle of a batch
+    child.wait(timeout=30)
+
+    after = store.articles_frame(columns=["url", "title", "content_hash", "last_seen_run"])
+    kept = after[after.url.isin(before.url)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, before)
+    written = after[~after.url.isin(before.url)]
+    assert len(written) >= 200 and len(written) % 50 == 0  # whole batches only
+    assert len(store.links_frame()) == len(written)
+    if url.startswith("sqlite"):
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    store.start_run()
+    assert {r.id: r.status for r in store.runs()}[child_run] == "interrupted"
