@@ -7,6 +7,7 @@ import logging
 import typer
 
 from crawler.cli import extract_command, units_app
+from crawler.run import crawl
 from demo.cli import app as demo_app
 
 app = typer.Typer(
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 app.add_typer(demo_app, name="demo")
 app.command("extract")(extract_command)
+app.command("crawl")(crawl)
 app.add_typer(units_app, name="units")
 
 

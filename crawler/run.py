@@ -1,0 +1,170 @@
+"""`zwgk crawl`: run the disclosure spider once, holding the store's crawl lock, then print a
+summary table from what the run stored.
+
+A Twisted reactor cannot restart in one process, so this is a once-per-process entry point;
+tests run it in a subprocess.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from crawler.registry import RegistryError, load_registry
+
+
+def crawl_settings(
+    registry,
+    *,
+    full: bool,
+    database_url: str | None,
+    jobdir: Path | None,
+    overrides: dict | None = None,
+):
+    """Scrapy settings for one run: crawler/settings.py, then the registry's defaults."""
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    defaults = registry.defaults
+    settings.set("DOWNLOAD_DELAY", defaults.delay, priority="cmdline")
+    settings.set("AUTOTHROTTLE_START_DELAY", defaults.delay, priority="cmdline")
+    settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", defaults.concurrency, priority="cmdline")
+    settings.set("USER_AGENT", defaults.user_agent, priority="cmdline")
+    settings.set("DOWNLOAD_TIMEOUT", defaults.timeout, priority="cmdline")
+    settings.set("ROBOTSTXT_OBEY", defaults.obey_robots, priority="cmdline")
+    # Units whose overrides change politeness get their own download slot settings.
+    slots = {}
+    for unit in registry.units:
+        mine = unit.settings
+        if (mine.delay, mine.concurrency) != (defaults.delay, defaults.concurrency):
+            slots[urlsplit(unit.entry).hostname] = {
+                "delay": mine.delay,
+                "concurrency": mine.concurrency,
+            }
+    if slots:
+        settings.set("DOWNLOAD_SLOTS", slots, priority="cmdline")
+    settings.set("ZWGK_FULL", full, priority="cmdline")
+    if database_url:
+        settings.set("ZWGK_DATABASE_URL", database_url, priority="cmdline")
+    if jobdir:
+        settings.set("JOBDIR", str(jobdir), priority="cmdline")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def crawl(
+    registry: Path = typer.Option(
+        Path("units.yaml"), "--registry", "-r", help="Unit registry (YAML)."
+    ),
+    unit: list[str] = typer.Option([], "--unit", "-u", help="Only these unit ids (repeatable)."),
+    level: list[str] = typer.Option(
+        [], "--level", help="Only units of these levels (市直部门, 乡镇街道…)."
+    ),
+    full: bool = typer.Option(
+        False, "--full", help="Re-read every article, not only new or changed ones."
+    ),
+    jobdir: Path | None = typer.Option(
+        None, "--jobdir", help="Keep crawl state here so a killed run resumes."
+    ),
+    database_url: str | None = typer.Option(
+        None, "--db", envvar="ZWGK_DATABASE_URL", help="Store URL."
+    ),
+    setting: list[str] = typer.Option(
+        [], "--set", "-s", help="Scrapy setting NAME=VALUE (repeatable)."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+) -> None:
+    """Crawl the registry's units: directory → columns → lists → articles → links, into the store."""
+    from scrapy.crawler import CrawlerProcess
+
+    from store import CrawlLocked, open_store
+
+    console = Console(stderr=True)
+    try:
+        reg = load_registry(registry)
+    except (RegistryError, FileNotFoundError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    selected = reg.select(ids=unit or None, levels=level or None)
+    if not selected:
+        console.print("[red]no unit matches --unit/--level[/red]")
+        raise typer.Exit(2)
+    overrides = dict(s.split("=", 1) for s in setting if "=" in s)
+    if not quiet and sys.stderr.isatty():
+        overrides["ZWGK_PROGRESS"] = True
+    store = open_store(database_url)
+    try:
+        with store.acquire_crawl_lock():
+            run_id = store.start_run(
+                "full" if full else "incremental", [u.id for u in selected], reg.hash
+            )
+            overrides.update({"ZWGK_LOCK_HELD": True, "ZWGK_RUN_ID": run_id})
+            settings = crawl_settings(
+                reg, full=full, database_url=database_url, jobdir=jobdir, overrides=overrides
+            )
+            process = CrawlerProcess(settings, install_root_handler=False)
+            process.crawl(
+                "disclosure", registry=str(registry), units=[u.id for u in selected], full=full
+            )
+            process.start()
+    except CrawlLocked as exc:
+        console.print(f"[red]another crawl is running: {exc}[/red]")
+        raise typer.Exit(3) from exc
+    print_summary(store, run_id, Console())
+    run = next(r for r in store.runs() if r.id == run_id)
+    store.close()
+    if run.status != "finished":
+        raise typer.Exit(1)
+
+
+def print_summary(store, run_id: int, console: Console) -> None:
+    """Per-unit figures of one run, then its crawl issues (kept apart from unit findings)."""
+    run = next(r for r in store.runs() if r.id == run_id)
+    stats = run.stats or {}
+    listings = store.listings_frame(as_of_run=run_id)
+    listings = listings[listings["run_id"] == run_id] if "run_id" in listings else listings
+    articles = store.articles_frame(columns=["unit_id", "url", "first_seen_run", "last_seen_run"])
+    issues = store.crawl_issues_frame(run_id)
+    table = Table(title=f"crawl run {run_id}: {run.status} ({run.mode})")
+    for name in ("unit", "listed", "new articles", "seen", "crawl issues"):
+        table.add_column(name, justify="right" if name != "unit" else "left")
+    units = sorted(
+        set(articles["unit_id"]) | set(issues["unit_id"].dropna() if len(issues) else [])
+    )
+    for unit_id in units:
+        mine = articles[articles["unit_id"] == unit_id]
+        listed = int((listings["unit_id"] == unit_id).sum()) if "unit_id" in listings else 0
+        table.add_row(
+            unit_id,
+            str(listed),
+            str(int((mine["first_seen_run"] == run_id).sum())),
+            str(int((mine["last_seen_run"] == run_id).sum())),
+            str(int((issues["unit_id"] == unit_id).sum())) if len(issues) else "0",
+        )
+    console.print(table)
+    figures = ", ".join(
+        f"{label} {stats.get(key, 0)}"
+        for label, key in (
+            ("requests", "downloader/request_count"),
+            ("articles fetched", "zwgk/articles_fetched"),
+            ("skipped as known", "zwgk/articles_skipped_known"),
+            ("links ok", "zwgk/links_ok"),
+            ("broken", "zwgk/links_confirmed_broken"),
+            ("suspected", "zwgk/links_suspected"),
+        )
+    )
+    console.print(figures)
+    if len(issues):
+        problems = Table(title="crawl issues (site problems — not the units' findings)")
+        for name in ("kind", "unit", "url", "detail"):
+            problems.add_column(name)
+        for row in issues.itertuples():
+            problems.add_row(row.kind, str(row.unit_id or ""), row.url, str(row.detail or ""))
+        console.print(problems)

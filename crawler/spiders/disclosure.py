@@ -1,0 +1,287 @@
+"""The `disclosure` spider: unit entry → column directory → column lists → articles → links.
+
+It only schedules requests and hands pages to `crawler.extract` (plain functions over
+`(html, url, profile)`); what it yields are plain dict items that `crawler.pipelines` stores.
+Everything that varies by platform is in the unit's profile.
+
+    scrapy crawl disclosure -a registry=units.yaml [-a units=jh,jh-d01] [-a levels=县区政府] [-a full=1]
+
+Crawl health is kept apart from the units' findings: an unreachable host, an anti-bot page, a
+robots.txt refusal or a list that suddenly parses empty becomes a *crawl issue*, never an empty
+column or a missing article.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import scrapy
+import scrapy.exceptions
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import error as twisted_error
+
+from crawler import items
+from crawler.columns import load_column_map
+from crawler.extract import (
+    decode_html,
+    extract_article,
+    is_anti_bot,
+    parse_directory,
+    parse_listing,
+)
+from crawler.linkcheck import LINK_STATUSES, outcome_for_failure, outcome_for_status
+from crawler.profiles import get_profile
+from crawler.registry import load_registry
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+
+    from crawler.registry import UnitEntry
+
+log = logging.getLogger(__name__)
+
+# Scrapy ≥ 2.14 raises its own download exceptions; older ones let Twisted's through.
+_UNREACHABLE = tuple(
+    getattr(module, name)
+    for module, name in (
+        (scrapy.exceptions, "DownloadConnectionRefusedError"),
+        (scrapy.exceptions, "CannotResolveHostError"),
+        (twisted_error, "ConnectionRefusedError"),
+        (twisted_error, "DNSLookupError"),
+        (twisted_error, "NoRouteError"),
+    )
+    if hasattr(module, name)
+)
+_TIMEOUTS = tuple(
+    getattr(module, name)
+    for module, name in (
+        (scrapy.exceptions, "DownloadTimeoutError"),
+        (twisted_error, "TimeoutError"),
+        (twisted_error, "TCPTimedOutError"),
+    )
+    if hasattr(module, name)
+)
+
+
+def _flag(value: Any) -> bool:
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
+class DisclosureSpider(scrapy.Spider):
+    name = "disclosure"
+
+    def __init__(
+        self,
+        registry: str | None = None,
+        units: str | list[str] | None = None,
+        levels: str | list[str] | None = None,
+        full: Any = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.registry_path = registry
+        self.unit_ids = units.split(",") if isinstance(units, str) else units
+        self.levels = levels.split(",") if isinstance(levels, str) else levels
+        self.full = _flag(full)
+        self.profiles: dict[str, Any] = {}
+        self.listed: dict[str, int] = {}  # column url → rows listed this run
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> DisclosureSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.registry_path = spider.registry_path or settings.get("ZWGK_REGISTRY")
+        if not spider.registry_path:
+            raise ValueError("no unit registry: pass -a registry=units.yaml (or ZWGK_REGISTRY)")
+        spider.full = spider.full or settings.getbool("ZWGK_FULL")
+        spider.check_links = settings.getbool("ZWGK_CHECK_LINKS", True)
+        spider.registry = load_registry(spider.registry_path)
+        spider.selected = spider.registry.select(ids=spider.unit_ids, levels=spider.levels)
+        spider.column_map = load_column_map()
+        return spider
+
+    # -- helpers ------------------------------------------------------------------------------
+    def profile(self, unit: UnitEntry):
+        if unit.profile not in self.profiles:
+            self.profiles[unit.profile] = get_profile(unit.profile)
+        return self.profiles[unit.profile]
+
+    def unit(self, unit_id: str) -> UnitEntry:
+        return self.registry.unit(unit_id)
+
+    def request(
+        self, url: str, callback, unit: UnitEntry, kind: str, **cb_kwargs: Any
+    ) -> scrapy.Request:
+        meta: dict[str, Any] = {"zwgk_unit": unit.id, "zwgk_kind": kind}
+        if not unit.settings.obey_robots:
+            meta["dont_obey_robotstxt"] = True
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            meta=meta,
+            cb_kwargs={"unit_id": unit.id, **cb_kwargs},
+        )
+
+    @staticmethod
+    def text(response: Response) -> str:
+        return decode_html(
+            response.body, response.headers.get("Content-Type", b"").decode("latin-1")
+        )[0]
+
+    def issue(self, kind: str, unit_id: str | None, url: str, detail: str) -> dict:
+        return items.crawl_issue(kind, unit_id, url, detail)
+
+    # -- crawl --------------------------------------------------------------------------------
+    async def start(self):
+        yield items.units(self.selected)
+        for unit in self.selected:
+            yield self.request(unit.entry, self.parse_directory, unit, "directory")
+
+    def parse_directory(self, response: Response, unit_id: str):
+        unit = self.unit(unit_id)
+        html = self.text(response)
+        if is_anti_bot(html):
+            yield self.issue("anti_bot", unit.id, response.url, "目录页返回反爬虫验证页")
+            return
+        links = parse_directory(html, response.url, self.profile(unit))
+        if not links:
+            yield self.issue("extraction_anomaly", unit.id, response.url, "目录页未解析出任何栏目")
+            return
+        columns = []
+        for link in links:
+            parent = link.path[-1] if link.path else None
+            category = self.column_map.classify(link.name, parent, unit.column_overrides)
+            if category == "skip":
+                continue
+            columns.append(items.column(unit.id, link, category))
+        yield items.columns(unit.id, columns)
+        for column in columns:
+            yield self.request(
+                column["url"], self.parse_column, unit, "list", column_url=column["url"], page=1
+            )
+
+    def parse_column(self, response: Response, unit_id: str, column_url: str, page: int):
+        unit = self.unit(unit_id)
+        html = self.text(response)
+        if is_anti_bot(html):
+            yield self.issue("anti_bot", unit.id, response.url, "栏目列表页返回反爬虫验证页")
+            return
+        listing = parse_listing(html, response.url, self.profile(unit))
+        if listing.data_url and not listing.rows and listing.data_url != response.url:
+            # A shell page whose rows come from a data endpoint (Lonsun publicInfoList).
+            yield self.request(
+                listing.data_url, self.parse_column, unit, "list", column_url=column_url, page=page
+            )
+            return
+        self.listed[column_url] = self.listed.get(column_url, 0) + len(listing.rows)
+        seen = getattr(self.crawler, "zwgk_seen", None)  # set by the store pipeline
+        all_known = bool(listing.rows) and seen is not None
+        for position, row in enumerate(listing.rows):
+            yield items.listing(unit.id, column_url, row, page, position)
+            if seen is None or seen.state(row.url, row.title, row.date) != "same":
+                all_known = False
+            # Known, unchanged articles are dropped by crawler.middlewares.SeenArticleMiddleware.
+            request = self.request(
+                row.url,
+                self.parse_article,
+                unit,
+                "article",
+                column_url=column_url,
+                listed_date=row.date.isoformat() if row.date else None,
+            )
+            request.meta["zwgk_title"] = row.title
+            yield request
+        if page == 1 and not listing.rows:
+            yield items.column_empty(unit.id, column_url, response.url)
+        next_url = listing.next_url
+        if next_url and (self.full or not all_known):
+            yield self.request(
+                next_url, self.parse_column, unit, "list", column_url=column_url, page=page + 1
+            )
+
+    def parse_article(
+        self, response: Response, unit_id: str, column_url: str, listed_date: str | None
+    ):
+        unit = self.unit(unit_id)
+        if response.status == 304:
+            yield items.touch(response.url)
+            return
+        html = self.text(response)
+        if is_anti_bot(html):
+            yield self.issue("anti_bot", unit.id, response.url, "文章页返回反爬虫验证页")
+            return
+        data = extract_article(html, response.url, self.profile(unit))
+        yield items.article(unit.id, column_url, listed_date, data, response)
+        if not self.check_links:
+            return
+        for link in items.links_of(data, response.url):
+            yield scrapy.Request(
+                link["url"],
+                method="HEAD",
+                callback=self.parse_link,
+                errback=self.on_link_error,
+                meta={
+                    "zwgk_unit": unit.id,
+                    "zwgk_kind": "link",
+                    "handle_httpstatus_list": LINK_STATUSES,
+                    "dont_obey_robotstxt": True,  # a link check reads one status line, like a browser
+                },
+                cb_kwargs={"attempt": 1},
+            )
+
+    def parse_link(self, response: Response, attempt: int):
+        status = response.status
+        if status == 405 and response.request.method == "HEAD":
+            yield response.request.replace(method="GET", dont_filter=True)
+            return
+        if status == 403 and attempt == 1:
+            # 开普云 practice: a 403 counts only when a second, plain GET also gets 403.
+            yield response.request.replace(method="GET", dont_filter=True, cb_kwargs={"attempt": 2})
+            return
+        outcome, reason = outcome_for_status(status, attempt)
+        yield items.link_check(response.url, outcome, status, reason, attempt)
+
+    def on_link_error(self, failure):
+        request = failure.request
+        outcome, reason = outcome_for_failure(failure)
+        status = failure.value.response.status if failure.check(HttpError) else None
+        yield items.link_check(
+            request.url, outcome, status, reason, request.cb_kwargs.get("attempt", 1)
+        )
+
+    def on_error(self, failure):
+        request = failure.request
+        unit_id = request.meta.get("zwgk_unit")
+        kind = request.meta.get("zwgk_kind")
+        where = {"directory": "目录页", "list": "栏目列表页", "article": "文章页"}.get(kind, "页面")
+        if failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
+            yield self.issue(
+                "robots_blocked", unit_id, request.url, f"{where}被 robots.txt 禁止抓取"
+            )
+        elif failure.check(*_UNREACHABLE):
+            yield self.issue(
+                "host_unreachable", unit_id, request.url, f"{where}无法连接：{failure.value}"
+            )
+        elif failure.check(*_TIMEOUTS):
+            yield self.issue("timeout", unit_id, request.url, f"{where}请求超时")
+        elif failure.check(HttpError):
+            status = failure.value.response.status
+            yield self.issue("http_error", unit_id, request.url, f"{where}返回 HTTP {status}")
+        elif failure.check(IgnoreRequest):
+            return  # filtered on purpose (seen article, size cap already logged)
+        else:
+            yield self.issue(
+                "http_error", unit_id, request.url, f"{where}请求失败：{failure.getErrorMessage()}"
+            )
+
+    def closed(self, reason: str) -> None:
+        log.info("disclosure spider closed (%s) at %s", reason, dt.datetime.now(dt.UTC).isoformat())
+
+    @staticmethod
+    def host_of(url: str) -> str:
+        return urlsplit(url).netloc
