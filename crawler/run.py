@@ -7,6 +7,7 @@ tests run it in a subprocess.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -110,6 +111,7 @@ def crawl(
                 reg, full=full, database_url=database_url, jobdir=jobdir, overrides=overrides
             )
             process = CrawlerProcess(settings, install_root_handler=False)
+            quiet_scrapy_loggers(overrides)
             process.crawl(
                 "disclosure", registry=str(registry), units=[u.id for u in selected], full=full
             )
@@ -122,6 +124,18 @@ def crawl(
     store.close()
     if run.status != "finished":
         raise typer.Exit(1)
+
+
+def quiet_scrapy_loggers(overrides: dict) -> None:
+    """Give Scrapy's loggers zwgk's verbosity (`zwgk -v`: DEBUG, else WARNING), or the level
+    asked for with ``-s LOG_LEVEL=…``.
+
+    Without its root handler Scrapy still sets its ``scrapy`` logger to DEBUG, and those records
+    reach the handler `zwgk.cli` installed: every response and every scraped item (with its
+    page HTML) was written to stderr, about 11 kB per request, slowing the crawl.
+    """
+    level = overrides.get("LOG_LEVEL") or logging.getLogger().getEffectiveLevel()
+    logging.getLogger("scrapy").setLevel(level)
 
 
 def print_summary(store, run_id: int, console: Console) -> None:
@@ -161,6 +175,15 @@ def print_summary(store, run_id: int, console: Console) -> None:
         )
     )
     console.print(figures)
+    columns = store.columns_frame()
+    unmatched = columns[columns["category"].isna() & (columns["last_seen_run"] == run_id)]
+    if len(unmatched):
+        console.print(
+            f"[yellow]{len(unmatched)} columns match no category; add their names to "
+            "indicators/columns.yaml or to the unit's `overrides: columns:` in the registry:[/yellow]"
+        )
+        for row in unmatched.itertuples():
+            console.print(f"  {row.unit_id}  {row.path or row.name}  {row.url}")
     if len(issues):
         problems = Table(title="crawl issues (site problems — not the units' findings)")
         for name in ("kind", "unit", "url", "detail"):

@@ -35,6 +35,9 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 HTTPCACHE_ENABLED = False
 REDIRECT_ENABLED = True
+# A meta refresh is how anti-bot challenge pages (瑞数 $_ts) loop; the spider detects those itself.
+# Off also spares Scrapy a charset sniff of every page that declares no charset.
+METAREFRESH_ENABLED = False
 # 304 answers our conditional requests; 404/403/410 must reach the link checker.
 HTTPERROR_ALLOWED_CODES = [304]
 

@@ -231,3 +231,36 @@ def test_incremental_crawl_fetches_only_new_and_changed_articles(served):
     assert new and new <= fetched
     assert fetched == expected
     assert len(fetched) < len(article_urls) / 5
+
+
+def test_robots_refusal_is_a_crawl_issue(served, tmp_path):
+    registry = (served.directory / "units.yaml").read_text(encoding="utf-8")
+    base = urls.platform_home(served.portal, "h1").removesuffix("/public/index.html")
+    registry += (
+        "- id: jh-robots\n  name: 江淮市机关事务管理局\n  level: 市直部门\n  parent: jh\n"
+        f"  profile: lonsun\n  entry: {base}/admin/xxgk/index.html\n"
+    )
+    (tmp_path / "units.yaml").write_text(registry, encoding="utf-8")
+    crawl(tmp_path, served.db_url, "--unit", "jh-robots")
+    with open_store(served.db_url) as store:
+        issues = store.crawl_issues_frame()
+    assert list(zip(issues["kind"], issues["unit_id"], strict=True)) == [
+        ("robots_blocked", "jh-robots")
+    ]
+
+
+def test_full_crawl_rereads_every_article_of_a_unit(served):
+    served.server.reset_counts()
+    crawl(served.directory, served.db_url, "--unit", "jh-d01", "--full")
+    portal = served.portal
+    mine = {
+        urls.article_url(portal, a)
+        for a in crawlable(portal, served.manifest)
+        if a.unit_id == "jh-d01"
+    }
+    fetched = {
+        url
+        for (method, url), n in served.server.requests.snapshot().items()
+        if method == "GET" and url in mine
+    }
+    assert fetched == mine

@@ -155,7 +155,9 @@ class DisclosureSpider(scrapy.Spider):
         columns = []
         for link in links:
             parent = link.path[-1] if link.path else None
-            category = self.column_map.classify(link.name, parent, unit.column_overrides)
+            category = self.column_map.classify(
+                link.name, parent, unit.column_overrides, path=link.path
+            )
             if category == "skip":
                 continue
             columns.append(items.column(unit.id, link, category))
