@@ -27,18 +27,34 @@ UNITS = 500
 COLUMNS_PER_UNIT = 10
 
 
+WORDS = (
+    "政务公开 关于 印发 实施方案 通知 工作 意见 加强 推进 全面 落实 深化 改革 发展 建设 管理 "
+    "服务 单位 部门 人民政府 各县区 市直 有关 规定 要求 按照 组织 开展 检查 监督 考核 评估 "
+    "信息 公开 政策 解读 文件 规范性 年度 报告 统计 数据 项目 资金 预算 决算 采购 招标 "
+    "安全 生产 环境 保护 教育 卫生 健康 医疗 社会 保障 就业 住房 交通 农业 农村 乡村 振兴"
+).split()
+
+
 def _html(rng: random.Random, size: int) -> str:
-    """A page of about ``size`` bytes that compresses like a real one (~4×), not like a
-    repeated word (~100×), so the gzip cost is realistic."""
-    common = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动"
-    rare = "".join(chr(0x4E00 + rng.randrange(6000)) for _ in range(300))
-    tags = ['<div class="zw">', "</div>", "<p>", "</p>", '<span style="font-size:16px">', "</span>"]
-    out, n = ["<html><head><title>通知</title></head><body>"], 0
+    """A page of about ``size`` bytes shaped like the saved real pages — mostly markup around
+    Chinese prose — which compresses about as well (~3.5×), so the gzip cost is realistic."""
+    out = ['<html><head><meta charset="utf-8"><title>通知</title></head><body><ul class="nav">']
+    n = 0
     while n < size:
-        piece = rng.choice(tags) if rng.random() < 0.1 else rng.choice(common + rare)
+        if rng.random() < 0.5:
+            art = rng.randrange(10**7)
+            piece = (
+                f'<li><a href="/art/2024/{rng.randrange(1, 13)}/{rng.randrange(1, 29)}/'
+                f'art_{rng.randrange(9999)}_{art}.html" target="_blank" title="'
+                f'{"".join(rng.choices(WORDS, k=6))}">{"".join(rng.choices(WORDS, k=6))}</a>'
+                f'<span class="date">2024-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}'
+                "</span></li>\n"
+            )
+        else:
+            piece = f'<p style="text-indent:2em">{"，".join(rng.choices(WORDS, k=12))}。</p>\n'
         out.append(piece)
         n += len(piece.encode())
-    return "".join(out) + "</body></html>"
+    return "".join(out) + "</ul></body></html>"
 
 
 def article_rows(n: int, html_bytes: int, seed: int = 1) -> list[dict]:
