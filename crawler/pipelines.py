@@ -12,6 +12,8 @@ import logging
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
+from scrapy import signals
+
 from crawler.seen import SeenIndex
 from store import BatchWriter, open_store
 
@@ -23,18 +25,34 @@ log = logging.getLogger(__name__)
 CLOSE_STATUS = {"finished": "finished", "shutdown": "interrupted", "cancelled": "interrupted"}
 
 
+def close_status(reason: str) -> str:
+    """The run status for Scrapy's close reason; a CloseSpider budget (pages, time) stops a
+    run early, like a kill: 'interrupted', not 'failed'."""
+    if reason.startswith("closespider_"):
+        return "interrupted"
+    return CLOSE_STATUS.get(reason, "failed")
+
+
 class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.settings = crawler.settings
         self.lock: AbstractContextManager | None = None
         self.column_ids: dict[str, int] = {}
+        self.columns_read: set[int] = set()  # columns whose directory was read in this run
+        self.units_looked_up: set[str] = set()
         self.previous_counts: dict[str, int | None] = {}
         self.listed: dict[int, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(crawler)
+        pipeline = cls(crawler)
+        # The run is closed on spider_closed, not in close_spider: Scrapy closes pipelines
+        # before it sends spider_closed, so close_spider sees neither the close reason nor
+        # CoreStats' finish_reason and elapsed_time_seconds (every run, even one stopped by
+        # SIGINT, was stored as 'finished').
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self, spider) -> None:
         self.store = open_store(self.settings.get("ZWGK_DATABASE_URL"))
@@ -61,9 +79,13 @@ class StorePipeline:
             self.store.upsert_units(item["rows"])
         elif kind == "columns":
             self.previous_counts.update(self.store.column_row_counts(item["unit_id"]))
-            self.column_ids.update(self.store.upsert_columns(self.run_id, item["rows"]))
+            ids = self.store.upsert_columns(self.run_id, item["rows"])
+            self.column_ids.update(ids)
+            self.columns_read.update(ids.values())
         elif kind == "listing":
-            column_id = self.column_ids[item["column_url"]]
+            column_id = self.column_id(item["unit_id"], item["column_url"])
+            if column_id is None:
+                raise ValueError(f"listing {item['url']}: column {item['column_url']} is unknown")
             self.listed[column_id] = self.listed.get(column_id, 0) + 1
             self.writer.add_listing(
                 {
@@ -79,7 +101,7 @@ class StorePipeline:
             self.writer.touch(item["url"])
         elif kind == "article":
             row = dict(item["row"])
-            row["column_id"] = self.column_ids.get(item["column_url"])
+            row["column_id"] = self.column_id(row["unit_id"], item["column_url"])
             self.writer.add_article(row)
             self.crawler.stats.inc_value("zwgk/articles_fetched")
         elif kind == "link_check":
@@ -89,7 +111,7 @@ class StorePipeline:
             self.writer.add_crawl_issue(item["row"])
             self.crawler.stats.inc_value(f"zwgk/crawl_issues/{item['row']['kind']}")
         elif kind == "column_empty":
-            column_id = self.column_ids.get(item["column_url"])
+            column_id = self.column_id(item["unit_id"], item["column_url"])
             if column_id is not None:
                 self.listed.setdefault(column_id, 0)
             before = self.previous_counts.get(item["column_url"])
@@ -108,14 +130,28 @@ class StorePipeline:
             raise ValueError(f"unknown item type {kind!r}")
         return item
 
-    def close_spider(self, spider) -> None:
-        reason = self.crawler.stats.get_value("finish_reason", "finished")
-        status = CLOSE_STATUS.get(reason, "failed")
+    def column_id(self, unit_id: str, column_url: str) -> int | None:
+        """The stored id of a column. A run resumed from a JOBDIR does not read again the
+        directory pages its interrupted part fetched, so their columns come from the store."""
+        if column_url not in self.column_ids and unit_id not in self.units_looked_up:
+            self.units_looked_up.add(unit_id)
+            known = self.store.columns_frame(unit_ids=[unit_id])
+            for url, id_ in zip(known["url"], known["id"], strict=True):
+                self.column_ids.setdefault(url, int(id_))
+        return self.column_ids.get(column_url)
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if not hasattr(self, "writer"):
+            return  # open_spider failed (e.g. the crawl lock was held): no run to close
+        status = close_status(reason)
         try:
             self.writer.close()
             if status == "finished":
                 # Only a complete run says how many rows a column lists (anomaly detection).
-                self.store.set_column_counts(self.run_id, self.listed)
+                # A resumed run lists only part of the columns whose directory an earlier
+                # part read; their counts here would be partial, so they are not recorded.
+                counts = {k: n for k, n in self.listed.items() if k in self.columns_read}
+                self.store.set_column_counts(self.run_id, counts)
         finally:
             stats = {
                 k: v
