@@ -24,7 +24,7 @@ from pathlib import Path
 from demo import defects as planting
 from demo import manifest as manifest_io
 from demo import model as m
-from demo import timeline, urls, vocab
+from demo import timeline, vocab
 from demo.model import Article, Column, Portal, Unit
 
 Fix = Callable[["Change", dict], None]
@@ -272,26 +272,6 @@ def _stop_a_news_column(planter: planting.Planter, rng: random.Random) -> Column
     return column
 
 
-def _stale_entry(planter: planting.Planter, column: Column) -> list[dict]:
-    items = planter.portal.index.articles_of.get(column.id, [])
-    newest = max((a.published for a in items if a.published), default=None)
-    if newest is None:
-        return []
-    age = (planter.as_of - newest).days
-    return [
-        planter.entry(
-            column.unit_id,
-            "stale_column",
-            urls.column_url(planter.portal, column),
-            f"「{column.name}」栏目最新信息发布于{newest:%Y-%m-%d}，距评估日{age}天，超过2周未更新",
-            column_id=column.id,
-            freshness="news",
-            newest=newest.isoformat(),
-            threshold_days=14,
-        )
-    ]
-
-
 def advance_portal(
     portal: Portal,
     manifest: dict,
@@ -319,7 +299,7 @@ def advance_portal(
     change = Change(portal, planter, timeline._Writer(portal, rng), new)
     _pin_forms(change, planter.form_units, new_articles)
     planter.finish()
-    stale = _stale_entry(planter, stale_column) if stale_column else []
+    stale = planting.stale_entry(planter, stale_column) if stale_column else []
 
     fixed: list[dict] = []
     still_open: list[dict] = []

@@ -163,9 +163,20 @@ def stale_column(p: Planter, category: str) -> list[dict]:
     if not kept:
         return []
     p.remove_articles(doomed)
-    newest = max(a.published for a in kept)
     p.used_columns.add(column.id)
     p.frozen.add(column.id)
+    return stale_entry(p, column)
+
+
+def stale_entry(p: Planter, column: Column) -> list[dict]:
+    """The manifest entry of a column whose newest item is past its freshness window."""
+    klass, days, words = FRESHNESS[column.category]
+    newest = max(
+        (a.published for a in p.portal.index.articles_of.get(column.id, []) if a.published),
+        default=None,
+    )
+    if newest is None:
+        return []
     age = (p.as_of - newest).days
     return [
         p.entry(
