@@ -264,3 +264,21 @@ def test_full_crawl_rereads_every_article_of_a_unit(served):
         if method == "GET" and url in mine
     }
     assert fetched == mine
+
+
+def test_pages_over_the_size_cap_are_crawl_issues(served, tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'capped.sqlite'}"
+    crawl(
+        served.directory,
+        db_url,
+        "--unit",
+        "jh-d02",
+        "-s",
+        "DOWNLOAD_MAXSIZE=3000",
+        "-s",
+        "ZWGK_CHECK_LINKS=0",
+    )
+    with open_store(db_url) as store:
+        issues = store.crawl_issues_frame()
+    assert len(issues) and set(issues["kind"]) == {"too_large"}
+    assert set(issues["unit_id"]) == {"jh-d02"}

@@ -66,6 +66,13 @@ _TIMEOUTS = tuple(
     if hasattr(module, name)
 )
 
+# DOWNLOAD_MAXSIZE exceeded (Scrapy ≥ 2.14 says so with its own exception).
+_TOO_LARGE = tuple(
+    getattr(scrapy.exceptions, name)
+    for name in ("DownloadCancelledError",)
+    if hasattr(scrapy.exceptions, name)
+)
+
 
 def _flag(value: Any) -> bool:
     return str(value).lower() in ("1", "true", "yes", "on")
@@ -271,6 +278,13 @@ class DisclosureSpider(scrapy.Spider):
             )
         elif failure.check(*_TIMEOUTS):
             yield self.issue("timeout", unit_id, request.url, f"{where}请求超时")
+        elif failure.check(*_TOO_LARGE):
+            yield self.issue(
+                "too_large",
+                unit_id,
+                request.url,
+                f"{where}超过下载大小上限，已放弃：{failure.value}",
+            )
         elif failure.check(HttpError):
             status = failure.value.response.status
             yield self.issue("http_error", unit_id, request.url, f"{where}返回 HTTP {status}")
