@@ -183,7 +183,8 @@ def print_summary(store, run_id: int, console: Console) -> None:
             "indicators/columns.yaml or to the unit's `overrides: columns:` in the registry:[/yellow]"
         )
         for row in unmatched.itertuples():
-            console.print(f"  {row.unit_id}  {row.path or row.name}  {row.url}")
+            label = row.path if isinstance(row.path, str) and row.path else row.name
+            console.print(f"  {row.unit_id}  {label}  {row.url}")
     if len(issues):
         problems = Table(title="crawl issues (site problems — not the units' findings)")
         for name in ("kind", "unit", "url", "detail"):

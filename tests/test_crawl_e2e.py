@@ -248,6 +248,18 @@ def test_robots_refusal_is_a_crawl_issue(served, tmp_path):
         ("robots_blocked", "jh-robots")
     ]
 
+    # The registry may waive robots.txt for a site: then the page is fetched (here: a 404).
+    (tmp_path / "units.yaml").write_text(
+        registry + "  overrides:\n    robots: ignore\n", encoding="utf-8"
+    )
+    crawl(tmp_path, served.db_url, "--unit", "jh-robots")
+    with open_store(served.db_url) as store:
+        issues = store.crawl_issues_frame()
+    assert list(zip(issues["kind"], issues["unit_id"], strict=True)) == [
+        ("http_error", "jh-robots")
+    ]
+    assert "404" in issues.iloc[0]["detail"]
+
 
 def test_full_crawl_rereads_every_article_of_a_unit(served):
     served.server.reset_counts()
