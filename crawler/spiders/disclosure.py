@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import scrapy
 import scrapy.exceptions
 from scrapy.exceptions import IgnoreRequest
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_error
 
@@ -74,6 +75,9 @@ _TOO_LARGE = tuple(
 )
 
 
+COMMAND_LINE = SETTINGS_PRIORITIES["cmdline"]
+
+
 def _flag(value: Any) -> bool:
     return str(value).lower() in ("1", "true", "yes", "on")
 
@@ -109,7 +113,22 @@ class DisclosureSpider(scrapy.Spider):
         spider.registry = load_registry(spider.registry_path)
         spider.selected = spider.registry.select(ids=spider.unit_ids, levels=spider.levels)
         spider.column_map = load_column_map()
+        spider.apply_registry_politeness(settings)
         return spider
+
+    def apply_registry_politeness(self, settings) -> None:
+        """The registry's `defaults` (delay, per-host concurrency, User-Agent, timeout) as spider
+        attributes, which Scrapy's downloader and middlewares read, so `scrapy crawl disclosure`
+        is as polite as `zwgk crawl`. A value given on the command line (-s) still wins."""
+        defaults = self.registry.defaults
+        for setting, attribute, value in (
+            ("DOWNLOAD_DELAY", "download_delay", defaults.delay),
+            ("CONCURRENT_REQUESTS_PER_DOMAIN", "max_concurrent_requests", defaults.concurrency),
+            ("USER_AGENT", "user_agent", defaults.user_agent),
+            ("DOWNLOAD_TIMEOUT", "download_timeout", defaults.timeout),
+        ):
+            if settings.getpriority(setting) < COMMAND_LINE:
+                setattr(self, attribute, value)
 
     # -- helpers ------------------------------------------------------------------------------
     def profile(self, unit: UnitEntry):
