@@ -13,10 +13,8 @@ column or a missing article.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import scrapy
 import scrapy.exceptions
@@ -45,35 +43,27 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Scrapy ≥ 2.14 raises its own download exceptions; older ones let Twisted's through.
-_UNREACHABLE = tuple(
-    getattr(module, name)
-    for module, name in (
-        (scrapy.exceptions, "DownloadConnectionRefusedError"),
-        (scrapy.exceptions, "CannotResolveHostError"),
-        (twisted_error, "ConnectionRefusedError"),
-        (twisted_error, "DNSLookupError"),
-        (twisted_error, "NoRouteError"),
-    )
-    if hasattr(module, name)
-)
-_TIMEOUTS = tuple(
-    getattr(module, name)
-    for module, name in (
-        (scrapy.exceptions, "DownloadTimeoutError"),
-        (twisted_error, "TimeoutError"),
-        (twisted_error, "TCPTimedOutError"),
-    )
-    if hasattr(module, name)
-)
 
-# DOWNLOAD_MAXSIZE exceeded (Scrapy ≥ 2.14 says so with its own exception).
-_TOO_LARGE = tuple(
-    getattr(scrapy.exceptions, name)
-    for name in ("DownloadCancelledError",)
-    if hasattr(scrapy.exceptions, name)
-)
+def _exceptions(*names: str) -> tuple[type[BaseException], ...]:
+    """The named download exceptions this Scrapy/Twisted has: Scrapy ≥ 2.14 raises its own
+    (DownloadTimeoutError, …), older versions let Twisted's through."""
+    return tuple(
+        getattr(module, name)
+        for name in names
+        for module in (scrapy.exceptions, twisted_error)
+        if hasattr(module, name)
+    )
 
+
+_UNREACHABLE = _exceptions(
+    "DownloadConnectionRefusedError",
+    "CannotResolveHostError",
+    "ConnectionRefusedError",
+    "DNSLookupError",
+    "NoRouteError",
+)
+_TIMEOUTS = _exceptions("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError")
+_TOO_LARGE = _exceptions("DownloadCancelledError")  # DOWNLOAD_MAXSIZE exceeded
 
 COMMAND_LINE = SETTINGS_PRIORITIES["cmdline"]
 
@@ -99,7 +89,6 @@ class DisclosureSpider(scrapy.Spider):
         self.levels = levels.split(",") if isinstance(levels, str) else levels
         self.full = _flag(full)
         self.profiles: dict[str, Any] = {}
-        self.listed: dict[str, int] = {}  # column url → rows listed this run
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> DisclosureSpider:
@@ -206,7 +195,6 @@ class DisclosureSpider(scrapy.Spider):
                 listing.data_url, self.parse_column, unit, "list", column_url=column_url, page=page
             )
             return
-        self.listed[column_url] = self.listed.get(column_url, 0) + len(listing.rows)
         seen = getattr(self.crawler, "zwgk_seen", None)  # set by the store pipeline
         all_known = bool(listing.rows) and seen is not None
         for position, row in enumerate(listing.rows):
@@ -308,15 +296,8 @@ class DisclosureSpider(scrapy.Spider):
             status = failure.value.response.status
             yield self.issue("http_error", unit_id, request.url, f"{where}返回 HTTP {status}")
         elif failure.check(IgnoreRequest):
-            return  # filtered on purpose (seen article, size cap already logged)
+            return  # dropped on purpose by another middleware: nothing about the site to report
         else:
             yield self.issue(
                 "http_error", unit_id, request.url, f"{where}请求失败：{failure.getErrorMessage()}"
             )
-
-    def closed(self, reason: str) -> None:
-        log.info("disclosure spider closed (%s) at %s", reason, dt.datetime.now(dt.UTC).isoformat())
-
-    @staticmethod
-    def host_of(url: str) -> str:
-        return urlsplit(url).netloc
