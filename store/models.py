@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -256,3 +257,124 @@ class CrawlLockRow(Base):
 
 
 Index("ix_link_checks_url_run", LinkCheck.url, LinkCheck.run_id)
+
+
+# -- rounds (测评轮次): what the scorer made of a crawl -------------------------------------
+ROUND_KINDS = ("quarterly", "special")
+PROBLEM_STATUSES = ("new", "open", "fixed", "regressed", "not_comparable")
+DECISIONS = ("confirmed", "dismissed")
+
+
+def _round_fk() -> Mapped[str]:
+    # Part of the key of every per-round table; deleting a round (re-evaluation) takes its rows.
+    return mapped_column(String(32), ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Round(Base):
+    """An evaluation round (测评轮次): which crawl it read and the indicator set it froze.
+
+    The set's text and hash are kept so the round can be evaluated again and give the same
+    numbers even after the YAML in `indicators/` has moved on.
+    """
+
+    __tablename__ = "rounds"
+    __table_args__ = (CheckConstraint(f"kind IN {ROUND_KINDS}", name="kind"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # "2021Q2", "2021-hk1"
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    as_of: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    crawl_run: Mapped[int] = _run_fk()
+    previous_round: Mapped[str | None] = mapped_column(String(32))  # tracking compared with it
+    indicator_set_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    indicator_set_version: Mapped[str] = mapped_column(String(64), nullable=False)
+    indicator_set_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    indicator_set_text: Mapped[str] = mapped_column(Text, nullable=False)
+    pass_line: Mapped[float] = mapped_column(Float, nullable=False)
+    calendar_estimated_years: Mapped[list[int] | None] = mapped_column(JSONType)
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    evaluated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class RoundScore(Base):
+    """One unit × indicator of a round: points, what was deducted, not applicable, veto."""
+
+    __tablename__ = "round_scores"
+
+    round: Mapped[str] = _round_fk()
+    unit_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    indicator_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    points: Mapped[float] = mapped_column(Float, nullable=False)
+    deduction: Mapped[float] = mapped_column(Float, nullable=False)
+    score: Mapped[float] = mapped_column(Float, nullable=False)
+    problems: Mapped[int] = mapped_column(Integer, nullable=False)  # counted (not dismissed)
+    not_applicable: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    veto: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    bonus: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
+class RoundTotal(Base):
+    """A unit's result in a round: total rescaled to 100, veto, pass, rank within its level.
+
+    ``observed`` is false when the crawl could not read the unit: it then has no total, no
+    pass/fail and no rank — a crawl failure is never a unit's score.
+    """
+
+    __tablename__ = "round_totals"
+
+    round: Mapped[str] = _round_fk()
+    unit_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    level: Mapped[str] = mapped_column(String(32), nullable=False)
+    parent: Mapped[str | None] = mapped_column(String(128))
+    observed: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    points: Mapped[float] = mapped_column(Float, nullable=False)  # Σ applicable points
+    score: Mapped[float] = mapped_column(Float, nullable=False)  # Σ scores (before rescaling)
+    rescaled: Mapped[float | None] = mapped_column(Float)  # score / points × 100
+    bonus: Mapped[float] = mapped_column(Float, nullable=False)
+    total: Mapped[float | None] = mapped_column(Float)  # rescaled + bonus
+    problems: Mapped[int] = mapped_column(Integer, nullable=False)
+    vetoed: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    rank_in_level: Mapped[int | None] = mapped_column(Integer)
+
+
+class Problem(Base):
+    """A problem (问题) of a round: one line of the unit's problem list, with its evidence.
+
+    ``fingerprint`` = sha1(unit|indicator|subject)[:16] names the same problem in every round;
+    rows of earlier problems that are fixed or not comparable now are kept with that status.
+    """
+
+    __tablename__ = "problems"
+    __table_args__ = (CheckConstraint(f"status IN {PROBLEM_STATUSES}", name="status"),)
+
+    round: Mapped[str] = _round_fk()
+    fingerprint: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
+    unit_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    indicator_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    subject: Mapped[str] = mapped_column(Text, nullable=False)
+    target_url: Mapped[str | None] = mapped_column(Text)
+    weight: Mapped[float] = mapped_column(Float, nullable=False)
+    nominal: Mapped[float] = mapped_column(Float, nullable=False)  # per_problem × weight
+    deduction: Mapped[float] = mapped_column(Float, nullable=False)  # after cap and decisions
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    suggestion: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    first_seen_round: Mapped[str] = mapped_column(String(32), nullable=False)
+    decision: Mapped[str | None] = mapped_column(String(16))  # the decision in force then
+    rechecked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Decision(Base):
+    """An evaluator's decision on a problem, by fingerprint (latest wins; history is kept)."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (CheckConstraint(f"decision IN {DECISIONS}", name="decision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
+    decision: Mapped[str] = mapped_column(String(16), nullable=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(Text, nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
