@@ -1,0 +1,66 @@
+"""column_freshness — 栏目更新不及时: the newest dated item of a column is older than `max_age`.
+
+domain.md §3.1: 动态/要闻 2 weeks, 通知公告/政策文件 6 months, 人事/规划计划 1 year; an item without
+a publish date counts as not updated. An empty column is not stale (that is `blank_column`).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pandas as pd
+
+from scoring.checks import _scope
+from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
+from scoring.data import CrawlData
+from scoring.durations import DurationField
+
+
+class FreshnessParams(CheckParams):
+    max_age: DurationField
+    # True (2015 rule): undated items are no update, a column of only undated items is stale.
+    # False: undated items are ignored and such a column is not judged.
+    count_undated_as_stale: bool = True
+
+
+@register
+class ColumnFreshness(Check):
+    name: ClassVar[str] = "column_freshness"
+    Params = FreshnessParams
+    description: ClassVar[str] = "observed column whose newest dated item is older than max_age"
+
+    def find(self, data: CrawlData, params: FreshnessParams, ctx: CheckContext) -> pd.DataFrame:
+        cols = _scope.columns(data, ctx)
+        items = _scope.column_items(data, cols, ctx.as_of)
+        if cols.empty or items.empty:
+            return findings([])
+        per_column = items.groupby("column_id").agg(
+            newest=("date", "max"), items=("url", "size"), dated=("date", "count")
+        )
+        cols = cols.merge(per_column, left_on="id", right_index=True, how="inner")
+        limit = pd.Timestamp(params.max_age.before(ctx.as_of, ctx.calendar))
+        undated_only = cols["newest"].isna()
+        stale = cols["newest"] < limit
+        if params.count_undated_as_stale:
+            stale |= undated_only
+        hits = cols[stale]
+        as_of = pd.Timestamp(ctx.as_of)
+        return findings(
+            {
+                "unit_id": row.unit_id,
+                "subject": row.url,
+                "target_url": row.url,
+                "evidence": {
+                    "column_name": row.name,
+                    "column_url": row.url,
+                    "category": row.category,
+                    "newest": _scope.iso(row.newest),
+                    "age_days": None if pd.isna(row.newest) else int((as_of - row.newest).days),
+                    "max_age": str(params.max_age),
+                    "max_age_zh": params.max_age.zh,
+                    "items": int(row.items),
+                    "undated_items": int(row.items - row.dated),
+                },
+            }
+            for row in hits.itertuples(index=False)
+        )

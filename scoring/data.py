@@ -1,0 +1,353 @@
+"""What one crawl run saw, as pandas frames for the checks (`load_crawl`).
+
+The one place that decides what was *observed*: a unit whose directory could not be read in the
+run (host unreachable, anti-bot page, robots, HTTP error …) and a column whose list could not be
+read are kept, marked `observed=False`, and no check may report on them — a crawl failure is
+never a unit's problem (domain.md §3.6).
+
+Store limitation, noted so nobody relies on it: columns keep only their *last* listing state
+(`last_row_count`, `last_listed_run`), so loading an older run after a newer crawl judges its
+columns by the newer listing. Articles, links and link checks are exact as of the run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from store import Store
+
+log = logging.getLogger(__name__)
+
+# Crawl issues that mean "this page could not be read" (not "the page says nothing").
+UNREADABLE = frozenset(
+    {
+        "host_unreachable",
+        "anti_bot",
+        "robots_blocked",
+        "http_error",
+        "timeout",
+        "too_large",
+        "extraction_anomaly",
+    }
+)
+# Parsed out of `articles.extra` into columns of their own.
+EXTRA_FIELDS = ("body_doc_no", "related", "metadata", "effective_date", "expiry_date", "source")
+
+TextLoader = Callable[[list[int]], pd.Series]
+
+
+class CrawlDataError(LookupError):
+    """No finished crawl run to load (or the run asked for does not exist)."""
+
+
+@dataclass(frozen=True)
+class CrawlData:
+    """Frames of one crawl run (see scoring.md). Checks read them and never modify them.
+
+    - `units`: id, name, level, parent, entry_url, observed
+    - `columns`: id, unit_id, url, name, category, path, rows, observed
+    - `articles`: the store's article columns + category (of its column), body_doc_no, related
+      (list of {url, text, kind}), metadata (dict), effective_date, expiry_date, source,
+      listed_in (distinct columns listing it), observed (its unit and column were observed)
+    - `listings`, `links` (with the latest check `outcome` up to the run), `crawl_issues` (of
+      the run)
+    """
+
+    units: pd.DataFrame
+    columns: pd.DataFrame
+    articles: pd.DataFrame
+    listings: pd.DataFrame
+    links: pd.DataFrame
+    crawl_issues: pd.DataFrame
+    run_id: int | None = None
+    as_of_run: int | None = None
+    text_loader: TextLoader | None = field(default=None, repr=False, compare=False)
+
+    def body_text(self, article_ids: Iterable[int]) -> pd.Series:
+        """Body text of some articles (index: article id; "" when unknown).
+
+        Read on demand: the whole text of a million articles would double a round's memory,
+        and only a few check types (consultation periods, term lists) need it.
+        """
+        ids = [int(i) for i in article_ids]
+        if not ids:
+            return pd.Series([], dtype=object, index=pd.Index([], dtype="int64"))
+        if "body_text" in self.articles:
+            texts = self.articles.set_index("id")["body_text"]
+        elif self.text_loader is not None:
+            texts = self.text_loader(ids)
+        else:
+            texts = pd.Series([], dtype=object)
+        return texts.reindex(ids).fillna("").astype(object)
+
+    @property
+    def observed_unit_ids(self) -> set[str]:
+        return set(self.units.loc[self.units["observed"].astype(bool), "id"])
+
+
+def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
+    """The store as of `run_id` (default: the latest finished run)."""
+    run = _pick_run(store, run_id)
+    units = store.units_frame()
+    columns = store.columns_frame(as_of_run=run.id)
+    articles = store.articles_frame(as_of_run=run.id, columns=[*_article_columns(), "extra"])
+    listings = store.listings_frame(as_of_run=run.id)
+    links = store.links_frame(as_of_run=run.id)
+    issues = store.crawl_issues_frame(run.id)
+    data = assemble(
+        units,
+        columns,
+        articles,
+        listings,
+        links,
+        issues,
+        run_id=run.id,
+        run_units=run.units,
+        text_loader=_text_loader(store, run.id),
+    )
+    log.info(
+        "loaded crawl run %s: %d units (%d observed), %d columns, %d articles, %d links",
+        run.id,
+        len(data.units),
+        int(data.units["observed"].sum()),
+        len(data.columns),
+        len(data.articles),
+        len(data.links),
+    )
+    return data
+
+
+def assemble(
+    units: pd.DataFrame,
+    columns: pd.DataFrame,
+    articles: pd.DataFrame,
+    listings: pd.DataFrame,
+    links: pd.DataFrame,
+    crawl_issues: pd.DataFrame,
+    *,
+    run_id: int | None = None,
+    run_units: Iterable[str] | None = None,
+    text_loader: TextLoader | None = None,
+) -> CrawlData:
+    """Derive `observed`, categories and the parsed `extra` fields from store-shaped frames.
+
+    `load_crawl` uses it on the store's frames; tests use it on hand-built ones. Columns a frame
+    lacks are filled with empty values, so a test only writes what it is about.
+    """
+    issues = crawl_issues
+    if run_id is not None and "run_id" in issues and len(issues):
+        issues = issues[issues["run_id"] == run_id]
+    columns = _columns(columns, issues, listings, run_id)
+    units = _units(units, columns, issues, run_id, run_units)
+    articles = _articles(articles, columns, units, listings)
+    return CrawlData(
+        units=units.reset_index(drop=True),
+        columns=columns.reset_index(drop=True),
+        articles=articles.reset_index(drop=True),
+        listings=listings.reset_index(drop=True),
+        links=_links(links),
+        crawl_issues=issues.reset_index(drop=True),
+        run_id=run_id,
+        as_of_run=run_id,
+        text_loader=text_loader,
+    )
+
+
+# -- pieces -----------------------------------------------------------------------------------
+def _pick_run(store: Store, run_id: int | None):
+    if run_id is None:
+        run = store.latest_run(status="finished")
+        if run is None:
+            raise CrawlDataError(f"{store.url}: no finished crawl run; run `zwgk crawl` first")
+        return run
+    run = next((r for r in store.runs() if r.id == run_id), None)
+    if run is None:
+        raise CrawlDataError(f"{store.url}: no crawl run {run_id}")
+    if run.status != "finished":
+        log.warning(
+            "crawl run %s is %s, not finished: what it saw may be partial", run.id, run.status
+        )
+    return run
+
+
+def _article_columns() -> list[str]:
+    from store import ARTICLE_FRAME_COLUMNS
+
+    return list(ARTICLE_FRAME_COLUMNS)
+
+
+def _text_loader(store: Store, run_id: int) -> TextLoader:
+    def load(ids: list[int]) -> pd.Series:
+        from store.reads import articles_stmt, read_frame
+
+        wanted = sorted(set(ids))
+        parts = []
+        # In chunks: a literal IN list of a few thousand ids is cheap on both backends.
+        for start in range(0, len(wanted), 5000):
+            chunk = wanted[start : start + 5000]
+            stmt = articles_stmt(["id", "body_text"], run_id, None)
+            stmt = stmt.where(stmt.selected_columns.id.in_(chunk))
+            with store.engine.connect() as conn:
+                parts.append(read_frame(conn, stmt))
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if frame.empty:
+            return pd.Series([], dtype=object)
+        return frame.set_index("id")["body_text"]
+
+    return load
+
+
+def _issue_urls(issues: pd.DataFrame, kinds: frozenset[str]) -> set[str]:
+    if issues.empty:
+        return set()
+    bad = issues[issues["kind"].isin(kinds)]
+    return {_norm_url(u) for u in bad["url"].dropna()}
+
+
+def _norm_url(url: str) -> str:
+    return url.rstrip("/")
+
+
+def _columns(
+    columns: pd.DataFrame, issues: pd.DataFrame, listings: pd.DataFrame, run_id: int | None
+) -> pd.DataFrame:
+    out = _ensure(
+        columns,
+        {
+            "id": "Int64",
+            "unit_id": object,
+            "url": object,
+            "name": object,
+            "category": object,
+            "path": object,
+            "last_row_count": "Int64",
+            "last_listed_run": "Int64",
+        },
+    )
+    counted = out["last_row_count"].notna()
+    if run_id is not None and out["last_listed_run"].notna().any():
+        # Listed by this run or later (see the module note); an older listing is not this run's.
+        counted &= out["last_listed_run"].fillna(-1).astype("int64") >= run_id
+    unreadable = _issue_urls(issues, UNREADABLE)
+    blocked = out["url"].map(lambda u: isinstance(u, str) and _norm_url(u) in unreadable)
+    out["observed"] = (counted & ~blocked.astype(bool)).astype(bool)
+    out["rows"] = out["last_row_count"].fillna(0).astype("int64")
+    # A column with no rows now but listings earlier was emptied or mis-parsed (the crawler
+    # records an extraction_anomaly); either way it is not "blank since it opened".
+    if not listings.empty and "column_id" in listings:
+        ever = listings.groupby("column_id").size()
+        out["ever_listed"] = out["id"].map(ever).fillna(0).astype("int64")
+    else:
+        out["ever_listed"] = 0
+    return out
+
+
+def _units(
+    units: pd.DataFrame,
+    columns: pd.DataFrame,
+    issues: pd.DataFrame,
+    run_id: int | None,
+    run_units: Iterable[str] | None,
+) -> pd.DataFrame:
+    out = _ensure(
+        units,
+        {"id": object, "name": object, "level": object, "parent": object, "entry_url": object},
+    )
+    unreadable = _issue_urls(issues, UNREADABLE)
+    entry_failed = out["entry_url"].map(lambda u: isinstance(u, str) and _norm_url(u) in unreadable)
+    seen = set(columns.loc[columns["observed"], "unit_id"])
+    observed = ~entry_failed.astype(bool) | out["id"].isin(seen)
+    # A unit never crawled has no directory either: nothing was seen, nothing can be judged.
+    observed &= out["id"].isin(set(columns["unit_id"]))
+    if run_units:
+        observed &= out["id"].isin(set(run_units))
+    out["observed"] = observed.astype(bool)
+    return out
+
+
+def _articles(
+    articles: pd.DataFrame, columns: pd.DataFrame, units: pd.DataFrame, listings: pd.DataFrame
+) -> pd.DataFrame:
+    out = _ensure(
+        articles,
+        {
+            "id": "Int64",
+            "unit_id": object,
+            "column_id": "Int64",
+            "url": object,
+            "title": object,
+            "index_no": object,
+            "doc_no": object,
+            "written_date": "datetime64[s]",
+            "publish_date": "datetime64[s]",
+            "validity": object,
+            "subject": object,
+            "keywords": object,
+            "publisher": object,
+        },
+    )
+    extra = out["extra"] if "extra" in out else pd.Series([None] * len(out), index=out.index)
+    extra = extra.map(lambda e: e if isinstance(e, dict) else {})
+    for name in EXTRA_FIELDS:
+        if name in out and name != "extra":
+            continue
+        if name in ("related",):
+            out[name] = extra.map(lambda e: list(e.get("related") or []))
+        elif name == "metadata":
+            out[name] = extra.map(lambda e: dict(e.get("metadata") or {}))
+        elif name in ("effective_date", "expiry_date"):
+            out[name] = pd.to_datetime(extra.map(lambda e, n=name: e.get(n)), errors="coerce")
+        else:
+            out[name] = extra.map(lambda e, n=name: e.get(n) or None)
+    if "extra" in out:
+        out = out.drop(columns=["extra"])
+    col = columns.set_index("id")
+    out["category"] = out["column_id"].map(col["category"]).astype(object)
+    column_seen = out["column_id"].map(col["observed"]).fillna(False).astype(bool)
+    out["observed"] = (
+        column_seen & out["unit_id"].isin(set(units.loc[units["observed"], "id"])).to_numpy()
+    )
+    if not listings.empty and "url" in listings:
+        listed = listings.groupby("url")["column_id"].nunique()
+        out["listed_in"] = out["url"].map(listed).fillna(0).astype("int64")
+    else:
+        out["listed_in"] = np.zeros(len(out), dtype="int64")
+    return out
+
+
+def _links(links: pd.DataFrame) -> pd.DataFrame:
+    out = _ensure(
+        links,
+        {
+            "article_id": "Int64",
+            "unit_id": object,
+            "article_url": object,
+            "url": object,
+            "kind": object,
+            "text": object,
+            "on_site": "boolean",
+            "outcome": object,
+            "status_code": "Int64",
+        },
+    )
+    return out.reset_index(drop=True)
+
+
+def _ensure(frame: pd.DataFrame, wanted: dict[str, Any]) -> pd.DataFrame:
+    """A copy with every `wanted` column present (missing ones empty, of the given dtype)."""
+    out = frame.copy()
+    for name, dtype in wanted.items():
+        if name not in out:
+            out[name] = (
+                pd.Series([pd.NA] * len(out), index=out.index, dtype=dtype)
+                if len(out)
+                else pd.Series([], dtype=dtype)
+            )
+    return out
