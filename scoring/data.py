@@ -38,7 +38,17 @@ UNREADABLE = frozenset(
     }
 )
 # Parsed out of `articles.extra` into columns of their own.
-EXTRA_FIELDS = ("body_doc_no", "related", "metadata", "effective_date", "expiry_date", "source")
+# (`extra["category"]` is the page's 组配分类/信息分类; it becomes `info_category`, because
+# `category` is the category of the article's column.)
+EXTRA_FIELDS = {
+    "body_doc_no": "body_doc_no",
+    "related": "related",
+    "metadata": "metadata",
+    "effective_date": "effective_date",
+    "expiry_date": "expiry_date",
+    "source": "source",
+    "info_category": "category",
+}
 
 TextLoader = Callable[[list[int]], pd.Series]
 
@@ -295,17 +305,17 @@ def _articles(
     )
     extra = out["extra"] if "extra" in out else pd.Series([None] * len(out), index=out.index)
     extra = extra.map(lambda e: e if isinstance(e, dict) else {})
-    for name in EXTRA_FIELDS:
-        if name in out and name != "extra":
-            continue
-        if name in ("related",):
+    for name, key in EXTRA_FIELDS.items():
+        if name in out:
+            continue  # a hand-built frame gave it directly
+        if name == "related":
             out[name] = extra.map(lambda e: list(e.get("related") or []))
         elif name == "metadata":
             out[name] = extra.map(lambda e: dict(e.get("metadata") or {}))
         elif name in ("effective_date", "expiry_date"):
-            out[name] = pd.to_datetime(extra.map(lambda e, n=name: e.get(n)), errors="coerce")
+            out[name] = pd.to_datetime(extra.map(lambda e, k=key: e.get(k)), errors="coerce")
         else:
-            out[name] = extra.map(lambda e, n=name: e.get(n) or None)
+            out[name] = extra.map(lambda e, k=key: e.get(k) or None).astype(object)
     if "extra" in out:
         out = out.drop(columns=["extra"])
     col = columns.set_index("id")

@@ -1,0 +1,64 @@
+"""disclosure_lag — 公开不及时: published more than `max_workdays` working days after the
+information was formed (条例 art. 26: 20 working days, 生成日期/成文日期 → 发布日期, on the State
+Council calendar with make-up workdays 调休). Counted with `WorkCalendar.lags`, vectorised.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import pandas as pd
+from pydantic import Field
+
+from scoring.checks import _scope
+from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
+from scoring.data import CrawlData
+
+
+class DisclosureLagParams(CheckParams):
+    max_workdays: int = Field(default=20, ge=0)
+    from_: Literal["written_date"] = Field(default="written_date", alias="from")
+    to: Literal["publish_date"] = "publish_date"
+
+
+@register
+class DisclosureLag(Check):
+    name: ClassVar[str] = "disclosure_lag"
+    Params = DisclosureLagParams
+    description: ClassVar[str] = "published more than max_workdays working days after written"
+
+    def find(self, data: CrawlData, params: DisclosureLagParams, ctx: CheckContext) -> pd.DataFrame:
+        arts = _scope.articles(data, ctx)
+        start = _scope.to_dates(arts[params.from_])
+        end = _scope.to_dates(arts[params.to])
+        both = (start.notna() & end.notna()).to_numpy()
+        arts, start, end = arts[both], start[both], end[both]
+        if arts.empty:
+            return findings([])
+        lags = ctx.calendar.lags(start.to_numpy(), end.to_numpy())
+        late = lags > params.max_workdays
+        days = (end - start).dt.days.to_numpy()
+        return findings(
+            {
+                "unit_id": row.unit_id,
+                "subject": row.url,
+                "target_url": row.url,
+                "evidence": {
+                    "url": row.url,
+                    "title": _scope.text(row.title),
+                    "written": _scope.iso(s),
+                    "published": _scope.iso(e),
+                    "workdays": int(lag),
+                    "calendar_days": int(span),
+                    "max_workdays": params.max_workdays,
+                },
+            }
+            for row, s, e, lag, span in zip(
+                arts[late].itertuples(index=False),
+                start[late],
+                end[late],
+                lags[late],
+                days[late],
+                strict=True,
+            )
+        )

@@ -1,0 +1,96 @@
+"""field_consistency — 文号不一致: the 文号 in the metadata differs from the one printed in the
+body (or in an attachment's name) — a real 六安 deduction (domain.md §3.4).
+
+Values are compared after normalising what printing varies: spaces, full/half width and the
+bracket forms 〔〕[]［］()（）.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import ClassVar, Literal
+
+import pandas as pd
+from pydantic import Field
+
+from scoring.checks import _scope
+from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
+from scoring.data import CrawlData
+
+DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号")
+_BRACKETS = str.maketrans({"[": "〔", "(": "〔", "]": "〕", ")": "〕"})
+
+
+def normalise_doc_no(value: str) -> str:
+    """江政办〔2023〕 3号, 江政办[2023]3号 and 江政办（2023）3号 are the same 文号."""
+    text = unicodedata.normalize("NFKC", value)
+    return re.sub(r"\s+", "", text).translate(_BRACKETS)
+
+
+class FieldConsistencyParams(CheckParams):
+    field: Literal["doc_no"] = "doc_no"
+    against: list[Literal["body_doc_no", "attachments"]] = Field(
+        default=["body_doc_no"], min_length=1
+    )
+
+
+@register
+class FieldConsistency(Check):
+    name: ClassVar[str] = "field_consistency"
+    Params = FieldConsistencyParams
+    description: ClassVar[str] = "文号 in the metadata differs from the body or attachment names"
+
+    def find(
+        self, data: CrawlData, params: FieldConsistencyParams, ctx: CheckContext
+    ) -> pd.DataFrame:
+        arts = _scope.articles(data, ctx)
+        arts = arts[arts[params.field].notna() & arts[params.field].astype(str).str.strip().ne("")]
+        if arts.empty:
+            return findings([])
+        meta = arts[params.field].astype(str).map(normalise_doc_no)
+        seen: dict[int, list[tuple[str, str]]] = {}
+        if "body_doc_no" in params.against:
+            body = arts["body_doc_no"]
+            has = body.notna() & body.astype(object).fillna("").astype(str).str.strip().ne("")
+            differs = has & (
+                body.astype(object).fillna("").astype(str).map(normalise_doc_no) != meta
+            )
+            for idx in arts.index[differs]:
+                seen.setdefault(idx, []).append(("body", str(body[idx])))
+        if "attachments" in params.against:
+            for idx, printed in _attachment_doc_nos(data, arts, meta).items():
+                seen.setdefault(idx, []).append(("attachment", printed))
+        rows = []
+        for idx, where in seen.items():
+            row = arts.loc[idx]
+            rows.append(
+                {
+                    "unit_id": row["unit_id"],
+                    "subject": row["url"],
+                    "target_url": row["url"],
+                    "evidence": {
+                        "url": row["url"],
+                        "title": _scope.text(row["title"]),
+                        "doc_no": str(row[params.field]),
+                        "body_doc_no": next((v for k, v in where if k == "body"), None),
+                        "other": [{"where": k, "value": v} for k, v in where],
+                    },
+                }
+            )
+        return findings(rows)
+
+
+def _attachment_doc_nos(data: CrawlData, arts: pd.DataFrame, meta: pd.Series) -> dict[int, str]:
+    """Articles whose attachment names print a 文号 other than the metadata's."""
+    links = data.links
+    links = links[(links["kind"] == "attachment") & links["article_url"].isin(set(arts["url"]))]
+    printed = links["text"].fillna("").astype(str).str.extract(f"({DOC_NO.pattern})")[0]
+    links = links.assign(printed=printed).dropna(subset=["printed"])
+    by_url = dict(zip(arts["url"], arts.index, strict=True))
+    out: dict[int, str] = {}
+    for url, value in zip(links["article_url"], links["printed"], strict=True):
+        idx = by_url[url]
+        if normalise_doc_no(value) != meta[idx]:
+            out.setdefault(idx, value)
+    return out

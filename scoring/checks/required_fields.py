@@ -1,0 +1,77 @@
+"""required_fields — 元数据缺项: an article (of the indicator's categories) with a required
+metadata field empty: 文号, 成文日期, 发布日期, 有效性, 关键词, 发布机构, 信息分类, 索引号, 主题分类
+(domain.md §3.4). One finding per article and field.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import pandas as pd
+from pydantic import Field
+
+from scoring.checks import _scope
+from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
+from scoring.data import CrawlData
+
+FieldName = Literal[
+    "title",
+    "index_no",
+    "publisher",
+    "doc_no",
+    "written_date",
+    "publish_date",
+    "validity",
+    "subject",
+    "keywords",
+    "info_category",
+]
+LABELS = {
+    "title": "名称",
+    "index_no": "索引号",
+    "publisher": "发布机构",
+    "doc_no": "文号",
+    "written_date": "成文日期",
+    "publish_date": "发布日期",
+    "validity": "有效性",
+    "subject": "主题分类",
+    "keywords": "关键词",
+    "info_category": "信息分类",
+}
+
+
+class RequiredFieldsParams(CheckParams):
+    fields: list[FieldName] = Field(min_length=1)
+
+
+@register
+class RequiredFields(Check):
+    name: ClassVar[str] = "required_fields"
+    Params = RequiredFieldsParams
+    description: ClassVar[str] = "article with a required metadata field empty"
+
+    def find(
+        self, data: CrawlData, params: RequiredFieldsParams, ctx: CheckContext
+    ) -> pd.DataFrame:
+        arts = _scope.articles(data, ctx)
+        rows = []
+        for name in dict.fromkeys(params.fields):
+            values = arts[name]
+            empty = values.isna()
+            if values.dtype == object or pd.api.types.is_string_dtype(values):
+                empty |= values.fillna("").astype(str).str.strip().eq("")
+            for row in arts[empty].itertuples(index=False):
+                rows.append(
+                    {
+                        "unit_id": row.unit_id,
+                        "subject": f"{row.url}#{name}",
+                        "target_url": row.url,
+                        "evidence": {
+                            "url": row.url,
+                            "title": _scope.text(row.title),
+                            "field": name,
+                            "label": LABELS[name],
+                        },
+                    }
+                )
+        return findings(rows)
