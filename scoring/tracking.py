@@ -1,0 +1,172 @@
+"""Tracking (整改跟踪): each problem's status compared with the previous round.
+
+- **new**: never reported before;
+- **open**: reported in the previous round (or carried there as not comparable) and still there;
+- **regressed**: fixed in an earlier round, found again now;
+- **fixed**: reported before, and its subject was observed this round without the problem;
+- **not_comparable**: reported before, but this round could not look at it (the unit or the
+  column was not read, or the indicator did not run for the unit) — never "fixed".
+
+Fixed and not-comparable problems are kept as rows of the new round (deducting nothing), so a
+round's problem list shows what was fixed; a fixed problem drops out of the round after that,
+and if it comes back it is "regressed". Decisions follow the fingerprint.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from store import rounds as round_store
+
+if TYPE_CHECKING:
+    from scoring.round import Scored
+    from store import Store
+
+log = logging.getLogger(__name__)
+
+CARRIED = ("new", "open", "regressed", "not_comparable")  # statuses that carry into a new round
+
+
+def statuses(
+    current: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    seen_earlier: pd.Series,
+    round_id: str,
+) -> pd.DataFrame:
+    """Status and first_seen_round of the problems found now.
+
+    ``previous``: the previous round's problems (fingerprint, status, first_seen_round);
+    ``seen_earlier``: fingerprint → first_seen_round over the rounds before that one.
+    """
+    out = current.copy()
+    prev = (
+        previous.set_index("fingerprint")[["status", "first_seen_round"]]
+        if previous is not None and len(previous)
+        else pd.DataFrame(columns=["status", "first_seen_round"])
+    )
+    before = out["fingerprint"].map(prev["status"])
+    earlier = (
+        out["fingerprint"].map(seen_earlier)
+        if len(seen_earlier)
+        else pd.Series(None, index=out.index, dtype=object)
+    )
+    status = pd.Series("new", index=out.index, dtype=object)
+    status[before.isin(CARRIED)] = "open"
+    status[before.eq("fixed")] = "regressed"
+    # Absent from the previous round but reported earlier: it was fixed and dropped out.
+    status[before.isna() & earlier.notna()] = "regressed"
+    out["status"] = status
+    first = out["fingerprint"].map(prev["first_seen_round"])
+    out["first_seen_round"] = first.fillna(earlier).fillna(round_id)
+    return out
+
+
+def carried(
+    previous: pd.DataFrame | None,
+    found_now: set[str],
+    comparable: pd.Series,
+    decisions: Mapping[str, str],
+) -> pd.DataFrame:
+    """Rows for the previous round's open problems not found now: fixed or not comparable.
+
+    ``comparable``: indexed like ``previous``, True where this round looked at the subject."""
+    if previous is None or previous.empty:
+        return pd.DataFrame()
+    gone = previous[previous["status"].isin(CARRIED) & ~previous["fingerprint"].isin(found_now)]
+    if gone.empty:
+        return pd.DataFrame()
+    rows = gone.copy()
+    rows["status"] = comparable.reindex(rows.index).map({True: "fixed", False: "not_comparable"})
+    rows["deduction"] = 0.0
+    rows["decision"] = rows["fingerprint"].map(decisions)
+    rows["rechecked_at"] = None
+    return rows
+
+
+def column_of(data: Any) -> dict[str, int]:
+    """URL → column id, for columns themselves, their articles and those articles' links."""
+    out: dict[str, int] = {}
+    links = getattr(data, "links", None)
+    articles = getattr(data, "articles", None)
+    if articles is not None and len(articles) and "column_id" in articles:
+        known = articles.dropna(subset=["column_id"])
+        by_article = dict(zip(known["url"], known["column_id"].astype(int), strict=True))
+        if links is not None and len(links) and "article_url" in links:
+            for url, article_url in zip(links["url"], links["article_url"], strict=True):
+                if article_url in by_article:
+                    out.setdefault(url, by_article[article_url])
+        out.update(by_article)
+    out.update(zip(data.columns["url"], data.columns["id"].astype(int), strict=True))
+    return out
+
+
+def comparable(rows: pd.DataFrame, data: Any, evaluated: set[tuple[str, str]]) -> pd.Series:
+    """True where this round looked at the problem's subject: its unit was read, its indicator
+    ran for the unit, and the column the subject lives in (when one can be named) was read."""
+    if rows.empty:
+        return pd.Series(dtype=bool)
+    units = data.units.set_index("id")["observed"].astype(bool)
+    columns = data.columns.set_index("id")["observed"].astype(bool)
+    urls = column_of(data)
+    prefixes = sorted(data.columns["url"], key=len, reverse=True)
+    ids = dict(zip(data.columns["url"], data.columns["id"].astype(int), strict=True))
+    out = []
+    for row in rows.itertuples(index=False):
+        ok = bool(units.get(row.unit_id, False)) and (row.unit_id, row.indicator_id) in evaluated
+        if ok:
+            column = _subject_column(row, urls, prefixes, ids)
+            ok = column is None or bool(columns.get(column, False))
+        out.append(ok)
+    return pd.Series(out, index=rows.index, dtype=bool)
+
+
+def _subject_column(
+    row: Any, urls: Mapping[str, int], prefixes: list[str], ids: Mapping[str, int]
+) -> int | None:
+    for candidate in (row.target_url, row.subject, str(row.subject).split("#", 1)[0]):
+        if isinstance(candidate, str) and candidate in urls:
+            return urls[candidate]
+    subject = str(row.subject)
+    # Subjects such as "<column url>/2024-10" (a missing period of a key-area column).
+    for prefix in prefixes:
+        if subject.startswith(prefix + "/") or subject.startswith(prefix + "#"):
+            return ids[prefix]
+    return None
+
+
+def track_round(
+    store: Store,
+    round_id: str,
+    previous: round_store.RoundInfo | None,
+    scored: Scored,
+    data: Any,
+    decisions: Mapping[str, str],
+) -> pd.DataFrame:
+    """The round's problem rows with statuses: those found now, then the carried ones."""
+    rounds = [r.id for r in round_store.list_rounds(store) if r.id != round_id]
+    prev_rows = None
+    earlier_ids = rounds
+    if previous is not None:
+        prev_rows = round_store.problems_frame(store, previous.id)
+        earlier_ids = rounds[: rounds.index(previous.id)]
+    seen_earlier = round_store.first_seen_before(store, earlier_ids)
+    current = statuses(scored.problems, prev_rows, seen_earlier, round_id)
+    live = scored.scores[~scored.scores["not_applicable"].astype(bool)]
+    evaluated = set(zip(live["unit_id"], live["indicator_id"], strict=True))
+    if prev_rows is not None and len(prev_rows):
+        gone = prev_rows[~prev_rows["fingerprint"].isin(set(current["fingerprint"]))]
+        gone = gone[gone["status"].isin(CARRIED)]
+        mask = comparable(gone, data, evaluated)
+        old = carried(gone, set(), mask, decisions)
+    else:
+        old = pd.DataFrame()
+    current["rechecked_at"] = None
+    frames = [f for f in (current, old) if len(f)]
+    if not frames:
+        return current
+    out = pd.concat(frames, ignore_index=True)
+    return out.drop(columns=[c for c in ("round",) if c in out])

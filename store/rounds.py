@@ -1,0 +1,317 @@
+"""Rounds (测评轮次) in the store: save a round's results, read them back, record decisions.
+
+A round is written whole in one transaction (`save_round`): evaluating a round again replaces
+its scores, totals and problems, never another round's, and never a decision — decisions
+(确认/驳回) are keyed by problem fingerprint and live on across rounds; the latest one wins and
+the earlier ones stay as history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Table, delete, func, select, update
+
+from store import models
+from store.core import Store
+from store.reads import read_frame
+from store.types import utcnow
+from store.writes import chunks
+
+ROUNDS: Table = models.Round.__table__  # type: ignore[assignment]
+SCORES: Table = models.RoundScore.__table__  # type: ignore[assignment]
+TOTALS: Table = models.RoundTotal.__table__  # type: ignore[assignment]
+PROBLEMS: Table = models.Problem.__table__  # type: ignore[assignment]
+DECISIONS: Table = models.Decision.__table__  # type: ignore[assignment]
+
+ACTIVE_STATUSES = ("new", "open", "regressed")  # problems still to be fixed
+
+
+class RoundNotFound(LookupError):
+    """No round of that id (the message lists the stored ones)."""
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """A round's header: what it read (crawl run, frozen indicator set) and when."""
+
+    id: str
+    kind: str
+    as_of: dt.date
+    crawl_run: int
+    previous_round: str | None
+    indicator_set_id: str
+    indicator_set_version: str
+    indicator_set_sha256: str
+    indicator_set_text: str
+    pass_line: float
+    calendar_estimated_years: list[int] | None = None
+    stats: dict[str, Any] | None = None
+    created_at: dt.datetime | None = None
+    evaluated_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class DecisionInfo:
+    """An evaluator's decision on a problem: confirmed, or dismissed with a reason."""
+
+    fingerprint: str
+    decision: str
+    reason: str | None
+    by: str
+    at: dt.datetime
+
+
+def _columns(table: Table) -> list[str]:
+    return [c.name for c in table.columns]
+
+
+def _records(frame: pd.DataFrame, table: Table) -> list[dict[str, Any]]:
+    """DataFrame rows as dicts with plain Python values (NaN/NA → None) for an INSERT."""
+    names = [c for c in _columns(table) if c in frame.columns]
+    out = []
+    for row in frame[names].itertuples(index=False, name=None):
+        out.append({n: _plain(v) for n, v in zip(names, row, strict=True)})
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes, dict, list)):
+        return value.item()  # numpy scalar → Python
+    return value
+
+
+def save_round(
+    store: Store,
+    info: RoundInfo,
+    scores: pd.DataFrame,
+    totals: pd.DataFrame,
+    problems: pd.DataFrame,
+) -> RoundInfo:
+    """Write (or replace) a round and its rows in one transaction; returns the stored header.
+
+    A round evaluated again keeps its ``created_at``; ``evaluated_at`` is now.
+    """
+    if info.kind not in models.ROUND_KINDS:
+        raise ValueError(f"round {info.id}: kind must be one of {models.ROUND_KINDS}")
+    now = utcnow()
+    with store.engine.begin() as conn:
+        old = conn.execute(select(ROUNDS.c.created_at).where(ROUNDS.c.id == info.id)).first()
+        header = asdict(info) | {
+            "created_at": old[0] if old else (info.created_at or now),
+            "evaluated_at": now,
+        }
+        if old:
+            # Explicit deletes rather than relying on ON DELETE CASCADE, which SQLite only
+            # honours with foreign keys switched on.
+            for table in (PROBLEMS, TOTALS, SCORES):
+                conn.execute(delete(table).where(table.c.round == info.id))
+            conn.execute(update(ROUNDS).where(ROUNDS.c.id == info.id).values(**header))
+        else:
+            conn.execute(ROUNDS.insert().values(**header))
+        for table, frame in ((SCORES, scores), (TOTALS, totals), (PROBLEMS, problems)):
+            rows = _records(frame.assign(round=info.id), table)
+            for part in chunks(rows, 2000):
+                conn.execute(table.insert(), list(part))
+    return RoundInfo(**header)
+
+
+def _info(row: Mapping[str, Any]) -> RoundInfo:
+    return RoundInfo(**{f.name: row[f.name] for f in fields(RoundInfo)})
+
+
+def list_rounds(store: Store) -> list[RoundInfo]:
+    """Every round, in evaluation order (as_of, then when it was first created)."""
+    stmt = select(ROUNDS).order_by(ROUNDS.c.as_of, ROUNDS.c.created_at, ROUNDS.c.id)
+    with store.engine.connect() as conn:
+        return [_info(r) for r in conn.execute(stmt).mappings()]
+
+
+def get_round(store: Store, round_id: str) -> RoundInfo:
+    """The round ``round_id``; `RoundNotFound` names the stored rounds when there is none."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(ROUNDS).where(ROUNDS.c.id == round_id)).mappings().first()
+    if row is None:
+        known = ", ".join(r.id for r in list_rounds(store)) or "none yet"
+        raise RoundNotFound(f"no round {round_id!r} in {store.url} (rounds: {known})")
+    return _info(row)
+
+
+def find_round(store: Store, round_id: str) -> RoundInfo | None:
+    try:
+        return get_round(store, round_id)
+    except RoundNotFound:
+        return None
+
+
+def round_before(store: Store, as_of: dt.date, exclude: str | None = None) -> RoundInfo | None:
+    """The latest round whose as_of is before ``as_of`` (the one a new round is tracked against)."""
+    earlier = [r for r in list_rounds(store) if r.as_of < as_of and r.id != exclude]
+    return earlier[-1] if earlier else None
+
+
+def _frame(store: Store, stmt: Any) -> pd.DataFrame:
+    with store.engine.connect() as conn:
+        return read_frame(conn, stmt)
+
+
+def round_scores_frame(store: Store, round_id: str) -> pd.DataFrame:
+    s = SCORES.c
+    stmt = select(SCORES).where(s.round == round_id).order_by(s.unit_id, s.indicator_id)
+    return _frame(store, stmt)
+
+
+def round_totals_frame(store: Store, round_id: str) -> pd.DataFrame:
+    t = TOTALS.c
+    return _frame(store, select(TOTALS).where(t.round == round_id).order_by(t.unit_id))
+
+
+def problems_frame(
+    store: Store,
+    round_id: str,
+    unit_ids: Sequence[str] | None = None,
+    *,
+    statuses: Sequence[str] | None = None,
+    evidence: bool = True,
+) -> pd.DataFrame:
+    """A round's problems ordered by unit, indicator, subject (``evidence=False``: no JSON)."""
+    p = PROBLEMS.c
+    cols = [c for c in PROBLEMS.columns if evidence or c.name != "evidence"]
+    stmt = select(*cols).where(p.round == round_id).order_by(p.unit_id, p.indicator_id, p.subject)
+    if unit_ids is not None:
+        stmt = stmt.where(p.unit_id.in_(list(unit_ids)))
+    if statuses is not None:
+        stmt = stmt.where(p.status.in_(list(statuses)))
+    return _frame(store, stmt)
+
+
+def first_seen_before(store: Store, round_ids: Sequence[str]) -> pd.Series:
+    """fingerprint → the round it was first seen in, over the rounds ``round_ids``."""
+    if not round_ids:
+        return pd.Series(dtype=object, name="first_seen_round")
+    p = PROBLEMS.c
+    stmt = (
+        select(p.fingerprint, func.min(p.first_seen_round).label("first_seen_round"))
+        .where(p.round.in_(list(round_ids)))
+        .group_by(p.fingerprint)
+    )
+    frame = _frame(store, stmt)
+    return frame.set_index("fingerprint")["first_seen_round"]
+
+
+def update_problems(store: Store, round_id: str, updates: Iterable[Mapping[str, Any]]) -> int:
+    """Change stored problems of a round in place (recheck): each update names its
+    ``fingerprint`` and gives new ``status``, ``deduction``, ``evidence``, ``suggestion``,
+    ``rechecked_at``. Returns the number of rows changed."""
+    allowed = {"status", "deduction", "evidence", "suggestion", "rechecked_at", "decision"}
+    p = PROBLEMS.c
+    changed = 0
+    with store.engine.begin() as conn:
+        for up in updates:
+            values = {k: v for k, v in up.items() if k in allowed}
+            unknown = set(up) - allowed - {"fingerprint"}
+            if unknown:
+                raise ValueError(f"update_problems: unknown keys {sorted(unknown)}")
+            if values.get("status") not in (None, *models.PROBLEM_STATUSES):
+                raise ValueError(f"update_problems: bad status {values['status']!r}")
+            res = conn.execute(
+                update(PROBLEMS)
+                .where(p.round == round_id, p.fingerprint == up["fingerprint"])
+                .values(**values)
+            )
+            changed += res.rowcount
+    return changed
+
+
+def replace_unit_results(
+    store: Store, round_id: str, scores: pd.DataFrame, totals: pd.DataFrame
+) -> None:
+    """Replace the score and total rows of the units in ``totals`` (recheck re-scores them)."""
+    units = sorted(set(totals["unit_id"]))
+    with store.engine.begin() as conn:
+        for table, frame in ((SCORES, scores), (TOTALS, totals)):
+            conn.execute(delete(table).where(table.c.round == round_id, table.c.unit_id.in_(units)))
+            rows = _records(frame.assign(round=round_id), table)
+            for part in chunks(rows, 2000):
+                conn.execute(table.insert(), list(part))
+
+
+# -- decisions ----------------------------------------------------------------------------------
+def known_fingerprint(conn: Connection, fingerprint: str) -> bool:
+    q = select(PROBLEMS.c.fingerprint).where(PROBLEMS.c.fingerprint == fingerprint).limit(1)
+    return conn.execute(q).first() is not None
+
+
+def record_decision(
+    store: Store,
+    fingerprint: str,
+    decision: str,
+    *,
+    by: str,
+    reason: str | None = None,
+    at: dt.datetime | None = None,
+) -> DecisionInfo:
+    """Record an evaluator's decision on the problem ``fingerprint`` (latest wins).
+
+    A dismissal needs a reason; the fingerprint must name a problem of some stored round."""
+    if decision not in models.DECISIONS:
+        raise ValueError(f"decision must be one of {models.DECISIONS}, got {decision!r}")
+    if decision == "dismissed" and not (reason and reason.strip()):
+        raise ValueError(f"dismissing {fingerprint} needs a reason (--reason)")
+    if not (by and by.strip()):
+        raise ValueError(f"a decision on {fingerprint} needs the evaluator's name (--by)")
+    at = at or utcnow()
+    with store.engine.begin() as conn:
+        if not known_fingerprint(conn, fingerprint):
+            raise LookupError(f"no problem with fingerprint {fingerprint!r} in any round")
+        conn.execute(
+            DECISIONS.insert().values(
+                fingerprint=fingerprint, decision=decision, reason=reason, by=by, at=at
+            )
+        )
+    return DecisionInfo(fingerprint, decision, reason, by, at)
+
+
+def decision_history(store: Store, fingerprint: str | None = None) -> list[DecisionInfo]:
+    """Decisions in the order they were made (all, or one problem's)."""
+    d = DECISIONS.c
+    stmt = select(d.fingerprint, d.decision, d.reason, d.by, d.at).order_by(d.at, d.id)
+    if fingerprint is not None:
+        stmt = stmt.where(d.fingerprint == fingerprint)
+    with store.engine.connect() as conn:
+        return [DecisionInfo(*row) for row in conn.execute(stmt)]
+
+
+def latest_decisions(store: Store) -> dict[str, DecisionInfo]:
+    """fingerprint → the decision in force (the latest one)."""
+    latest: dict[str, DecisionInfo] = {}
+    for info in decision_history(store):
+        latest[info.fingerprint] = info
+    return latest
+
+
+def json_evidence(evidence: Any) -> dict[str, Any] | None:
+    """Evidence made JSON-safe the way the store keeps it (dates and numpy values as text/numbers)."""
+    if evidence is None:
+        return None
+    return json.loads(json.dumps(evidence, ensure_ascii=False, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+    return str(value)
