@@ -1,0 +1,64 @@
+"""Who interprets what: document ↔ interpretation (政策解读) pairs from the pages' cross-links.
+
+A document page lists its interpretations under 相关解读 (Lonsun "| 解读"), an interpretation page
+lists its document under 相关文件 ("双向关联", domain.md §3.3). A pair is known when either side
+links the other; a missing back-link is what `interpretation_backlink` reports.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+INTERPRETATION = "interpretation"
+_QUOTED = re.compile(r"《([^》]{2,})》")
+
+
+def cross_links(articles: pd.DataFrame) -> pd.DataFrame:
+    """One row per related link: source_url, unit_id, target_url, kind."""
+    if articles.empty:
+        return pd.DataFrame(columns=["source_url", "unit_id", "target_url", "kind"])
+    exploded = articles[["url", "unit_id", "related"]].explode("related").dropna(subset=["related"])
+    return pd.DataFrame(
+        {
+            "source_url": exploded["url"].to_numpy(),
+            "unit_id": exploded["unit_id"].to_numpy(),
+            "target_url": [r.get("url") for r in exploded["related"]],
+            "kind": [r.get("kind") for r in exploded["related"]],
+        }
+    )
+
+
+def pairs(articles: pd.DataFrame) -> pd.DataFrame:
+    """Known (doc_url, interp_url, doc_links, interp_links) pairs among `articles`.
+
+    `doc_links`: the document page links the interpretation; `interp_links`: the reverse.
+    Interpretations are articles of the interpretation category; documents anything else.
+    """
+    links = cross_links(articles)
+    interps = set(articles.loc[articles["category"] == INTERPRETATION, "url"])
+    forward = links[~links["source_url"].isin(interps) & links["target_url"].isin(interps)]
+    backward = links[links["source_url"].isin(interps) & ~links["target_url"].isin(interps)]
+    known = set(articles["url"])
+    backward = backward[backward["target_url"].isin(known)]
+    fwd = pd.DataFrame(
+        {"doc_url": forward["source_url"], "interp_url": forward["target_url"], "doc_links": True}
+    )
+    bwd = pd.DataFrame(
+        {
+            "doc_url": backward["target_url"],
+            "interp_url": backward["source_url"],
+            "interp_links": True,
+        }
+    )
+    out = fwd.merge(bwd, on=["doc_url", "interp_url"], how="outer")
+    out["doc_links"] = out["doc_links"].astype("boolean").fillna(False).astype(bool)
+    out["interp_links"] = out["interp_links"].astype("boolean").fillna(False).astype(bool)
+    return out.drop_duplicates(["doc_url", "interp_url"]).reset_index(drop=True)
+
+
+def document_name(title: str) -> str:
+    """The name an interpretation cites: the text inside the first 《》, else the whole title."""
+    match = _QUOTED.search(title or "")
+    return match.group(1) if match else (title or "")

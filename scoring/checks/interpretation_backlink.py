@@ -1,0 +1,50 @@
+"""interpretation_backlink — 未双向关联: an interpretation whose page does not link the document
+it interprets (the document links it, or nothing links them at all). domain.md §3.3 "链通".
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pandas as pd
+
+from scoring.checks import _interpretation, _scope
+from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
+from scoring.data import CrawlData
+
+
+@register
+class InterpretationBacklink(Check):
+    name: ClassVar[str] = "interpretation_backlink"
+    Params = CheckParams
+    description: ClassVar[str] = "interpretation whose page does not link its document"
+
+    def find(self, data: CrawlData, params: CheckParams, ctx: CheckContext) -> pd.DataFrame:
+        interps = _scope.articles(data, ctx, [_interpretation.INTERPRETATION])
+        if interps.empty:
+            return findings([])
+        pool = data.articles[data.articles["unit_id"].isin(set(interps["unit_id"]))]
+        known = _interpretation.pairs(pool)
+        linking = set(known.loc[known["interp_links"], "interp_url"])
+        # Also a link in the body or to a document the crawl did not store counts as a link.
+        out_links = _interpretation.cross_links(interps)
+        linking |= set(out_links.loc[out_links["kind"] == "document", "source_url"])
+        lonely = interps[~interps["url"].isin(linking)]
+        docs = known.groupby("interp_url")["doc_url"].agg(sorted)
+        titles = pool.set_index("url")["title"]
+        return findings(
+            {
+                "unit_id": row.unit_id,
+                "subject": row.url,
+                "target_url": row.url,
+                "evidence": {
+                    "url": row.url,
+                    "title": _scope.text(row.title),
+                    "document_urls": list(docs.get(row.url, [])),
+                    "document_title": _scope.text(
+                        titles.get(next(iter(docs.get(row.url, [])), None))
+                    ),
+                },
+            }
+            for row in lonely.itertuples(index=False)
+        )

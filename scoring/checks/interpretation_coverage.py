@@ -1,0 +1,67 @@
+"""interpretation_coverage — 未发布政策解读: a document (by default every 行政规范性文件) without an
+interpretation: its page links none and no interpretation of the unit links it or names it in
+《》 (domain.md §3.3: every 规范性文件 since 2018 interpreted, one to one [L]).
+
+`applies_to.date_from` limits the documents (e.g. 2018-01-01).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pandas as pd
+from pydantic import Field
+
+from scoring.checks import _interpretation, _scope
+from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
+from scoring.data import CrawlData
+
+
+class CoverageParams(CheckParams):
+    categories: list[str] = Field(default=["normative"], min_length=1)
+
+
+@register
+class InterpretationCoverage(Check):
+    name: ClassVar[str] = "interpretation_coverage"
+    Params = CoverageParams
+    description: ClassVar[str] = "document of the categories without any interpretation"
+
+    def find(self, data: CrawlData, params: CoverageParams, ctx: CheckContext) -> pd.DataFrame:
+        docs = _scope.articles(data, ctx, params.categories)
+        if docs.empty:
+            return findings([])
+        units = set(docs["unit_id"])
+        pool = data.articles[data.articles["unit_id"].isin(units)]
+        known = _interpretation.pairs(pool)
+        covered = docs["url"].isin(set(known["doc_url"]))
+        interps = pool[pool["category"] == _interpretation.INTERPRETATION]
+        named = _named(docs[~covered], interps)
+        missing = docs[~covered & ~docs["url"].isin(named)]
+        return findings(
+            {
+                "unit_id": row.unit_id,
+                "subject": row.url,
+                "target_url": row.url,
+                "evidence": {
+                    "url": row.url,
+                    "title": _scope.text(row.title),
+                    "published": _scope.iso(row.publish_date),
+                    "category": row.category,
+                },
+            }
+            for row in missing.itertuples(index=False)
+        )
+
+
+def _named(docs: pd.DataFrame, interps: pd.DataFrame) -> set[str]:
+    """Documents some interpretation of the same unit names in 《》 in its title."""
+    if docs.empty or interps.empty:
+        return set()
+    titles = interps.groupby("unit_id")["title"].agg(lambda t: "\n".join(t.fillna("")))
+    out = set()
+    for row in docs.itertuples(index=False):
+        name = _interpretation.document_name(_scope.text(row.title))
+        if name and f"《{name}》" in titles.get(row.unit_id, ""):
+            out.add(row.url)
+    return out

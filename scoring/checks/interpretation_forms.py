@@ -1,0 +1,95 @@
+"""interpretation_forms — 解读形式单一: a unit whose interpretations are all plain text (no 图解,
+audio/video, 负责人解读, press conference, expert article …; domain.md §3.3). Subject `forms`,
+target the unit's interpretation column.
+
+An interpretation's form is read from its title and the head of its body, by the keywords in
+`forms` (first match wins); anything else is text. Units without interpretations are not
+judged here (that is `interpretation_coverage`).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pandas as pd
+from pydantic import Field
+
+from scoring.checks import _interpretation, _scope
+from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
+from scoring.data import CrawlData
+
+DEFAULT_FORMS = {
+    "graphic": ["图解", "一图读懂", "一图看懂", "图说", "图读", "漫画"],
+    "video": ["视频", "音频", "动漫", "动画", "H5", "微课"],
+    "leader": ["负责人解读", "负责人谈", "主要负责人", "局长解读", "书记解读", "县长解读", "访谈"],
+    "press": ["新闻发布会", "发布会", "吹风会"],
+    "expert": ["专家解读", "专家谈", "学者"],
+}
+TEXT = "text"
+HEAD = 80  # characters of body text that may name the form ("一图读懂《…》", "视频解读：…")
+
+
+class FormsParams(CheckParams):
+    non_text_required: bool = True  # all-text is a problem
+    min_forms: int | None = Field(default=None, ge=1)  # fewer distinct forms is a problem
+    forms: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_FORMS))
+
+
+def classify(titles: pd.Series, heads: pd.Series, forms: dict[str, list[str]]) -> pd.Series:
+    """The form of each interpretation (vectorised keyword search, first form that matches)."""
+    text = titles.fillna("").astype(str) + "\n" + heads.fillna("").astype(str)
+    out = pd.Series(TEXT, index=titles.index, dtype=object)
+    for form, words in reversed(list(forms.items())):  # reversed: the first listed wins
+        if words:
+            hit = text.str.contains("|".join(map(_escape, words)), regex=True)
+            out[hit.to_numpy()] = form
+    return out
+
+
+def _escape(word: str) -> str:
+    import re
+
+    return re.escape(word)
+
+
+@register
+class InterpretationForms(Check):
+    name: ClassVar[str] = "interpretation_forms"
+    Params = FormsParams
+    description: ClassVar[str] = "unit whose interpretations are all text (or too few forms)"
+
+    def find(self, data: CrawlData, params: FormsParams, ctx: CheckContext) -> pd.DataFrame:
+        interps = _scope.articles(data, ctx, [_interpretation.INTERPRETATION])
+        if interps.empty:
+            return findings([])
+        heads = data.body_text(interps["id"]).str.slice(0, HEAD)
+        forms = classify(
+            interps["title"], pd.Series(heads.to_numpy(), index=interps.index), params.forms
+        )
+        interps = interps.assign(form=forms)
+        per_unit = interps.groupby("unit_id").agg(
+            items=("url", "size"),
+            forms=("form", lambda f: sorted(set(f))),
+            column_id=("column_id", "min"),
+        )
+        bad = pd.Series(False, index=per_unit.index)
+        if params.non_text_required:
+            bad |= per_unit["forms"].map(lambda f: f == [TEXT])
+        if params.min_forms is not None:
+            bad |= per_unit["forms"].map(len) < params.min_forms
+        column_url = data.columns.set_index("id")["url"]
+        column_name = data.columns.set_index("id")["name"]
+        return findings(
+            {
+                "unit_id": unit_id,
+                "subject": "forms",
+                "target_url": column_url.get(row["column_id"]),
+                "evidence": {
+                    "column_url": column_url.get(row["column_id"]),
+                    "column_name": column_name.get(row["column_id"]),
+                    "count": int(row["items"]),
+                    "forms": list(row["forms"]),
+                },
+            }
+            for unit_id, row in per_unit[bad].iterrows()
+        )
