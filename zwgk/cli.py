@@ -9,6 +9,7 @@ import typer
 from crawler.cli import extract_command, units_app
 from crawler.run import crawl
 from demo.cli import app as demo_app
+from scoring.indicator_cli import app as indicators_app
 
 app = typer.Typer(
     help="zwgk — 政务公开 evaluation: crawl disclosure columns, score units, track 整改.",
@@ -19,6 +20,7 @@ app.add_typer(demo_app, name="demo")
 app.command("extract")(extract_command)
 app.command("crawl")(crawl)
 app.add_typer(units_app, name="units")
+app.add_typer(indicators_app, name="indicators")
 
 
 @app.callback()
