@@ -22,10 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -131,7 +129,9 @@ def _suggestions(indicator: Any, rows: pd.DataFrame) -> list[str]:
 def _problems(indicator: Any, found: pd.DataFrame, run_id: int | None) -> pd.DataFrame:
     """Findings of one indicator → problem rows (fingerprint, nominal deduction, suggestion)."""
     rows = found.reset_index(drop=True).copy()
-    per_problem = float(indicator.deduct.per_problem)
+    # Veto indicators have no deduct rule: their problems fail the unit and cost no points.
+    deduct = getattr(indicator, "deduct", None)
+    per_problem = float(deduct.per_problem) if deduct is not None else 0.0
     rows["indicator_id"] = indicator.id
     rows["weight"] = rows["weight"].fillna(1.0).astype(float)
     rows["nominal"] = per_problem * rows["weight"]
@@ -158,11 +158,11 @@ def _evidence(values: pd.Series, run_id: int | None) -> list[dict[str, Any]]:
 def _veto_count(indicator: Any, units: pd.DataFrame, counted: pd.DataFrame) -> pd.DataFrame:
     """Problems of a ``veto_count`` indicator: units whose counted problems under the listed
     indicators reach ``at_least`` (domain.md §3.1: e.g. ≥ 5 blank columns)."""
-    params = indicator.params
-    watched = list(params.indicators)
+    watched = list(_param(indicator.params, "indicators"))
+    at_least = int(_param(indicator.params, "at_least"))
     mine = counted[counted["indicator_id"].isin(watched) & counted["unit_id"].isin(units["id"])]
     per_unit = mine.groupby("unit_id").size()
-    hit = per_unit[per_unit >= int(params.at_least)]
+    hit = per_unit[per_unit >= at_least]
     rows = []
     for unit_id, count in hit.items():
         by_indicator = mine[mine["unit_id"] == unit_id].groupby("indicator_id").size()
@@ -173,7 +173,7 @@ def _veto_count(indicator: Any, units: pd.DataFrame, counted: pd.DataFrame) -> p
                 "target_url": None,
                 "evidence": {
                     "count": int(count),
-                    "at_least": int(params.at_least),
+                    "at_least": at_least,
                     "indicators": "、".join(watched),
                     "by_indicator": {k: int(v) for k, v in by_indicator.items()},
                 },
@@ -183,6 +183,15 @@ def _veto_count(indicator: Any, units: pd.DataFrame, counted: pd.DataFrame) -> p
     from scoring.checks.base import findings
 
     return findings(rows)
+
+
+def _param(params: Any, key: str) -> Any:
+    """A check parameter from a validated model or (check not registered yet) a plain dict."""
+    if isinstance(params, Mapping):
+        if key not in params:
+            raise RoundError(f"veto_count needs the parameter {key!r}")
+        return params[key]
+    return getattr(params, key)
 
 
 def _deduct(
@@ -196,7 +205,7 @@ def _deduct(
     """
     points = float(indicator.points)
     cap = points
-    maximum = getattr(indicator.deduct, "max", None)
+    maximum = getattr(getattr(indicator, "deduct", None), "max", None)
     if maximum is not None:
         cap = min(cap, float(maximum))
     counted = probs["decision"] != "dismissed"
@@ -346,12 +355,9 @@ def estimated_years(calendar: WorkCalendar, as_of: dt.date) -> list[int]:
 
 def frozen_set(info: round_store.RoundInfo) -> Any:
     """The indicator set a round froze, loaded again from its stored text."""
-    from scoring.indicators import load_indicator_set
+    from scoring.indicators import set_from_text
 
-    with tempfile.TemporaryDirectory(prefix="zwgk-round-") as tmp:
-        path = Path(tmp) / f"{info.indicator_set_id}.yaml"
-        path.write_text(info.indicator_set_text, encoding="utf-8")
-        loaded = load_indicator_set(path)
+    loaded = set_from_text(info.indicator_set_text, f"round {info.id}")
     if loaded.sha256 != info.indicator_set_sha256:
         raise RoundError(
             f"round {info.id}: the frozen indicator set no longer loads to the same hash "

@@ -60,8 +60,8 @@ def statuses(
     # Absent from the previous round but reported earlier: it was fixed and dropped out.
     status[before.isna() & earlier.notna()] = "regressed"
     out["status"] = status
-    first = out["fingerprint"].map(prev["first_seen_round"])
-    out["first_seen_round"] = first.fillna(earlier).fillna(round_id)
+    first = out["fingerprint"].map(prev["first_seen_round"]).astype(object)
+    out["first_seen_round"] = first.where(first.notna(), earlier.astype(object)).fillna(round_id)
     return out
 
 

@@ -97,8 +97,8 @@ class HandMadeIndicator:
         return AppliesTo(levels=self.levels)
 
     @property
-    def deduct(self) -> Deduction:
-        return Deduction(self.per_problem, self.max)
+    def deduct(self) -> Deduction | None:
+        return None if self.veto else Deduction(self.per_problem, self.max)
 
 
 @dataclass(frozen=True)
