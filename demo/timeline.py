@@ -299,6 +299,10 @@ def _document(
         keywords=f"{column.name},{_doc_short(title).removeprefix(jurisdiction(writer.portal, unit))}",
     )
     writer.attach(doc, *(("pdf", "docx") if normative else ("pdf",)))
+    # Some older documents have since been repealed (废止, shown in red) or expired (失效).
+    if (end - day).days > 540 and rng.random() < (0.12 if normative else 0.08):
+        doc.validity = "废止" if normative else "失效"
+        doc.modified = min(end, day + dt.timedelta(days=rng.randint(200, 400)))
     if interp_column is not None and (normative or must_interpret or rng.random() < 0.3):
         forms = [rng.choices(m.FORMS, weights=(45, 25, 12, 18))[0]]
         if rng.random() < 0.2:

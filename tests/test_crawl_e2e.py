@@ -131,6 +131,7 @@ def test_every_article_is_stored_with_exact_fields(served):
             "validity": _value(a, "validity", a.validity),
             "subject": _value(a, "subject", a.subject),
             "keywords": _value(a, "keywords", a.keywords),
+            "repealed": a.validity == "废止",
         }
         for name, value in want.items():
             got = row[name]
