@@ -1,0 +1,119 @@
+"""annual_report — 政府信息公开工作年度报告: last year's report missing, or published after the
+deadline of the unit's level (条例 art. 49: departments by 31 Jan, governments by 31 Mar).
+
+"Last year" is the latest year whose deadline has passed at the round's day: on 2025-02-15 a
+department's 2024 report is due, a government's is not yet, so its 2023 report is judged.
+A report is an item of the annual-report columns whose title names the year and 年度报告/年报.
+Subject `annual_report/<year>`; target the report (late) or the annual-report column (missing;
+the unit's entry page when it has no such column).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import ClassVar
+
+import pandas as pd
+from pydantic import Field, field_validator
+
+from scoring.checks import _scope
+from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
+from scoring.data import CrawlData
+
+DEFAULT_DEADLINES = {
+    "市政府": "03-31",
+    "县区政府": "03-31",
+    "乡镇街道": "03-31",
+    "市直部门": "01-31",
+    "县直部门": "01-31",
+}
+_REPORT = re.compile(r"(\d{4})\s*年度?.*?(年度报告|年报)")
+
+
+class AnnualReportParams(CheckParams):
+    deadlines: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_DEADLINES))
+    default_deadline: str = "03-31"  # levels not listed
+    categories: list[str] = Field(default=["annual_report"], min_length=1)
+
+    @field_validator("default_deadline")
+    @classmethod
+    def _day(cls, value: str) -> str:
+        _month_day(value, 2001)
+        return value
+
+    @field_validator("deadlines")
+    @classmethod
+    def _days(cls, value: dict[str, str]) -> dict[str, str]:
+        for day in value.values():
+            _month_day(day, 2001)
+        return value
+
+
+def _month_day(text: str, year: int) -> dt.date:
+    try:
+        month, day = (int(p) for p in text.split("-"))
+        return dt.date(year, month, day)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"deadline {text!r} is not MM-DD (e.g. 03-31)") from exc
+
+
+def report_year(title: str) -> int | None:
+    """The year an annual report's title names (江淮市…2024年政府信息公开工作年度报告 → 2024)."""
+    match = _REPORT.search(title or "")
+    return int(match.group(1)) if match else None
+
+
+@register
+class AnnualReport(Check):
+    name: ClassVar[str] = "annual_report"
+    Params = AnnualReportParams
+    description: ClassVar[str] = "last year's annual report missing or after the level's deadline"
+
+    def find(self, data: CrawlData, params: AnnualReportParams, ctx: CheckContext) -> pd.DataFrame:
+        units = data.units[data.units["id"].isin(_scope.unit_ids(data, ctx))]
+        reports = _scope.articles(data, ctx, params.categories, dated=False)
+        reports = reports.assign(year=reports["title"].map(report_year))
+        report_cols = data.columns[data.columns["category"].isin(params.categories)]
+        rows = []
+        for unit in units.itertuples(index=False):
+            deadline_text = params.deadlines.get(unit.level, params.default_deadline)
+            year = ctx.as_of.year - 1
+            if ctx.as_of <= _month_day(deadline_text, year + 1):
+                year -= 1  # this year's deadline has not passed yet
+            deadline = _month_day(deadline_text, year + 1)
+            own = reports[(reports["unit_id"] == unit.id) & (reports["year"] == year)]
+            evidence = {"year": year, "deadline": deadline.isoformat(), "level": unit.level}
+            if own.empty:
+                cols = report_cols[report_cols["unit_id"] == unit.id]
+                if len(cols) and not cols["observed"].any():
+                    continue  # the column exists but could not be read: not observed
+                target = cols["url"].iloc[0] if len(cols) else unit.entry_url
+                rows.append(
+                    {
+                        "unit_id": unit.id,
+                        "subject": f"annual_report/{year}",
+                        "target_url": target,
+                        "evidence": {**evidence, "problem": "missing", "column_url": target},
+                    }
+                )
+                continue
+            first = own.sort_values("publish_date", na_position="last").iloc[0]
+            published = first["publish_date"]
+            if pd.notna(published) and published.date() > deadline:
+                rows.append(
+                    {
+                        "unit_id": unit.id,
+                        "subject": f"annual_report/{year}",
+                        "target_url": first["url"],
+                        "evidence": {
+                            **evidence,
+                            "problem": "late",
+                            "url": first["url"],
+                            "title": _scope.text(first["title"]),
+                            "published": _scope.iso(published),
+                            "days_late": (published.date() - deadline).days,
+                        },
+                    }
+                )
+        return findings(rows)

@@ -1,0 +1,69 @@
+"""broken_links — 链接失效: a link (attachment, in-body) the crawler *confirmed* broken (on-site
+404/403). Timeouts, 5xx and 429 are only `suspected` and never reported: a crawler hiccup must
+not become a unit's deduction (domain.md §3.6). Subject: the link URL; a URL broken on several
+pages of a unit is one finding listing the pages.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import pandas as pd
+from pydantic import Field
+
+from scoring.checks import _scope
+from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
+from scoring.data import CrawlData
+
+CONFIRMED = "confirmed_broken"
+
+
+class BrokenLinksParams(CheckParams):
+    kinds: list[Literal["attachment", "body", "related"]] = Field(
+        default=["attachment", "body"], min_length=1
+    )
+    on_site_only: bool = True
+
+
+@register
+class BrokenLinks(Check):
+    name: ClassVar[str] = "broken_links"
+    Params = BrokenLinksParams
+    description: ClassVar[str] = "confirmed broken link (never a suspected one)"
+
+    def find(self, data: CrawlData, params: BrokenLinksParams, ctx: CheckContext) -> pd.DataFrame:
+        pages = _scope.articles(data, ctx, dated=False)
+        links = data.links
+        mask = (
+            links["article_url"].isin(set(pages["url"]))
+            & links["kind"].isin(params.kinds)
+            & links["outcome"].astype(object).eq(CONFIRMED)
+        )
+        if params.on_site_only:
+            mask &= links["on_site"].astype("boolean").fillna(False).astype(bool)
+        broken = links[mask.astype(bool)]
+        if broken.empty:
+            return findings([])
+        titles = pages.set_index("url")["title"]
+        rows = []
+        for (unit_id, url), group in broken.groupby(["unit_id", "url"], sort=True):
+            first = group.iloc[0]
+            rows.append(
+                {
+                    "unit_id": unit_id,
+                    "subject": url,
+                    "target_url": url,
+                    "evidence": {
+                        "url": url,
+                        "kind": first["kind"],
+                        "text": _scope.text(first["text"]),
+                        "status_code": None
+                        if pd.isna(first["status_code"])
+                        else int(first["status_code"]),
+                        "page_url": first["article_url"],
+                        "page_title": _scope.text(titles.get(first["article_url"])),
+                        "pages": sorted(set(group["article_url"])),
+                    },
+                }
+            )
+        return findings(rows)

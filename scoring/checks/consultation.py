@@ -1,0 +1,143 @@
+"""consultation — 意见征集/反馈: a consultation on a draft open for fewer than `min_days` days
+(counting both ends; at least 30 [L: 霍邱, 涡阳]), or closed more than `feedback_within` before
+the round's day without a matching feedback item (采纳情况及未采纳原因), domain.md §3.5.
+
+The period is read from the page ("征求意见时间：2023年2月15日至2023年3月23日"); a consultation
+whose page states none is not judged here. A feedback item matches when its title or body names
+the draft (the 《…》 of the consultation's title) or quotes the consultation's title.
+Subjects `<url>#duration` and `<url>#feedback`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import ClassVar
+
+import pandas as pd
+from pydantic import Field
+
+from scoring.checks import _scope
+from scoring.checks._interpretation import document_name
+from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
+from scoring.data import CrawlData
+from scoring.durations import Duration, DurationField
+
+log = logging.getLogger(__name__)
+
+_DATE = r"(?:(\d{4})\s*[年\-/.]\s*)?(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?"
+_PERIOD = re.compile(
+    r"(?:征求意见|意见征集|征集意见|反馈意见|公示)(?:的)?(?:时间|期限|期间|日期|截止时间)?"
+    r"\s*(?:为|是)?\s*[:：]?\s*(?:自|从)?\s*"
+    + _DATE
+    + r"\s*(?:起)?\s*(?:至|到|—|－|-|~|～)\s*"
+    + _DATE
+)
+
+
+def open_period(text: str) -> tuple[dt.date, dt.date] | None:
+    """The consultation window a page states, or None."""
+    match = _PERIOD.search(text or "")
+    if not match or not match.group(1):
+        return None
+    y1, m1, d1, y2, m2, d2 = match.groups()
+    try:
+        start = dt.date(int(y1), int(m1), int(d1))
+        year = int(y2) if y2 else start.year + (int(m2) < start.month)
+        return start, dt.date(year, int(m2), int(d2))
+    except ValueError:
+        return None
+
+
+class ConsultationParams(CheckParams):
+    min_days: int = Field(default=30, ge=1)
+    feedback_within: DurationField = Field(default=Duration(30, "days"))
+    categories: list[str] = Field(default=["consultation"], min_length=1)
+    feedback_categories: list[str] = Field(default=["feedback"], min_length=1)
+
+
+@register
+class Consultation(Check):
+    name: ClassVar[str] = "consultation"
+    Params = ConsultationParams
+    description: ClassVar[str] = "consultation open < min_days, or closed without feedback"
+
+    def find(self, data: CrawlData, params: ConsultationParams, ctx: CheckContext) -> pd.DataFrame:
+        drafts = _scope.articles(data, ctx, params.categories)
+        if drafts.empty:
+            return findings([])
+        texts = data.body_text(drafts["id"])
+        periods = [open_period(texts.get(int(i), "")) for i in drafts["id"]]
+        unknown = sum(p is None for p in periods)
+        if unknown:
+            log.info("consultation: %d page(s) state no consultation period", unknown)
+        answered = self._answers(data, drafts, params, ctx)
+        rows = []
+        for row, period in zip(drafts.itertuples(index=False), periods, strict=True):
+            if period is None:
+                continue
+            start, end = period
+            days = (end - start).days + 1
+            base = {
+                "url": row.url,
+                "title": _scope.text(row.title),
+                "open_from": start.isoformat(),
+                "open_until": end.isoformat(),
+                "days": days,
+            }
+            if days < params.min_days:
+                rows.append(
+                    {
+                        "unit_id": row.unit_id,
+                        "subject": f"{row.url}#duration",
+                        "target_url": row.url,
+                        "evidence": {**base, "problem": "too_short", "min_days": params.min_days},
+                    }
+                )
+            due = params.feedback_within.after(end, ctx.calendar)
+            if due < ctx.as_of and row.url not in answered:
+                rows.append(
+                    {
+                        "unit_id": row.unit_id,
+                        "subject": f"{row.url}#feedback",
+                        "target_url": row.url,
+                        "evidence": {
+                            **base,
+                            "problem": "no_feedback",
+                            "feedback_due": due.isoformat(),
+                            "feedback_within": str(params.feedback_within),
+                            "feedback_within_zh": params.feedback_within.zh,
+                        },
+                    }
+                )
+        return findings(rows)
+
+    @staticmethod
+    def _answers(
+        data: CrawlData, drafts: pd.DataFrame, params: ConsultationParams, ctx: CheckContext
+    ) -> set[str]:
+        """URLs of the consultations some feedback item of their unit names."""
+        arts = data.articles
+        feedback = arts[
+            arts["unit_id"].isin(set(drafts["unit_id"]))
+            & arts["category"].isin(params.feedback_categories)
+            & ~(arts["publish_date"] > pd.Timestamp(ctx.as_of))
+        ]
+        if feedback.empty:
+            return set()
+        bodies = data.body_text(feedback["id"])
+        said = (
+            feedback["title"].fillna("").astype(str)
+            + "\n"
+            + feedback["id"].map(lambda i: bodies.get(int(i), "")).astype(str)
+        )
+        per_unit = said.groupby(feedback["unit_id"]).agg("\n".join)
+        out = set()
+        for row in drafts.itertuples(index=False):
+            text = per_unit.get(row.unit_id, "")
+            title = _scope.text(row.title)
+            name = document_name(title)
+            if (name and f"《{name}》" in text) or (title and title in text):
+                out.add(row.url)
+        return out
