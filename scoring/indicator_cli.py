@@ -65,7 +65,7 @@ def applies_summary(indicator: Indicator) -> str:
     scope = indicator.applies_to
     parts = ["全部层级" if set(scope.levels) == set(LEVELS) else "、".join(scope.levels)]
     if scope.categories:
-        parts.append(",".join(scope.categories))
+        parts.append(", ".join(scope.categories))
     if scope.date_from or scope.date_until:
         parts.append(f"{scope.date_from or ''}~{scope.date_until or ''}")
     return "; ".join(parts)
@@ -100,7 +100,11 @@ def params_of(indicator: Indicator) -> dict[str, Any]:
 
 
 def _yaml(value: Any) -> str:
-    return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, default_flow_style=None)
+    """A parameter value on one line, as it would be written in the YAML."""
+    text = yaml.safe_dump(
+        value, allow_unicode=True, sort_keys=False, default_flow_style=True, width=1 << 20
+    )
+    return text.strip().removesuffix("...").strip()
 
 
 def explain_text(loaded: IndicatorSet, indicator: Indicator) -> str:
@@ -139,7 +143,7 @@ def explain_text(loaded: IndicatorSet, indicator: Indicator) -> str:
         lines.append("参数：")
         for key, value in params.items():
             note = "" if key in given else "  （默认值）"
-            lines.append(f"  {key}: {_yaml(value).strip().removesuffix('...').strip()}{note}")
+            lines.append(f"  {key}: {_yaml(value)}{note}")
     else:
         lines.append("参数：无")
     if model is None:
@@ -147,20 +151,29 @@ def explain_text(loaded: IndicatorSet, indicator: Indicator) -> str:
     lines.append(
         "不适用单位：" + ("、".join(indicator.not_applicable) if indicator.not_applicable else "无")
     )
-    if indicator.suggestion:
+    if isinstance(indicator.suggestion, dict):
+        lines.append("整改建议模板（按问题类型）：")
+        lines += [f"  {kind}: {text}" for kind, text in indicator.suggestion.items()]
+    elif indicator.suggestion:
         lines.append(f"整改建议模板：{indicator.suggestion}")
-    lines += [f"说明：{indicator.description.strip()}", f"依据：{indicator.source.strip()}"]
-    origins = loaded.origins.get(indicator.id, {})
-    if origins:
-        files = sorted({where.rsplit(":", 1)[0] for where in origins.values()})
-        lines.append(
-            "定义位置："
-            + "；".join(
-                f"{f}（{'、'.join(k for k, w in origins.items() if w.rsplit(':', 1)[0] == f)}）"
-                for f in files
-            )
-        )
+    lines += [f"说明：{indicator.description}", f"依据：{indicator.source}"]
+    lines += _origin_lines(loaded.origins.get(indicator.id, {}))
     return "\n".join(lines)
+
+
+def _origin_lines(origins: dict[str, str]) -> list[str]:
+    """Where the indicator is defined, and which keys later files of the chain changed."""
+    if "" not in origins:
+        return []
+    home = origins[""].rsplit(":", 1)[0]
+    out = [f"定义位置：{origins['']}"]
+    changed: dict[str, list[str]] = {}
+    for key, where in origins.items():
+        file = where.rsplit(":", 1)[0]
+        if key and key != "id" and file != home:
+            changed.setdefault(file, []).append(key)
+    out += [f"修改：{file}（{'、'.join(keys)}）" for file, keys in changed.items()]
+    return out
 
 
 @app.command("explain")
@@ -198,7 +211,9 @@ def flat(indicator: Indicator) -> dict[str, Any]:
 
 
 def _show(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    if isinstance(value, float):
+        return f"{value:g}"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def diff_lines(a: IndicatorSet, b: IndicatorSet) -> list[str]:

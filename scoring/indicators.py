@@ -5,7 +5,8 @@ A set (`indicators/base.yaml`) has an id, a version, a name, a pass line and a l
 units and columns it applies to, its points and how a problem deducts them (扣分), or makes it a
 veto (单项否决) or a bonus (加分项). A quarterly set `extends:` another one: an entry whose id
 already exists patches that indicator (only the keys given; mappings merge key by key, lists and
-values are replaced, `null` clears a key), a new id adds one, `remove:` drops ids.
+values are replaced, `null` clears a key, a new `check:` replaces the params), a new id adds one,
+`remove:` drops ids.
 
 Every mistake — unknown key, unknown check type, bad parameter or duration, deduction above the
 points, duplicate id, dangling `extends:` or reference — is collected across all the files of the
@@ -13,284 +14,60 @@ chain and raised at once as `IndicatorError`, each line ``FILE:LINE: message``.
 
 The resolved set carries `text` (the source files of the chain, base first, each under a
 ``# zwgk-indicator-file: NAME`` line) and its `sha256`, so a round can freeze exactly what it was
-scored with and `set_from_text` can load it again. See docs/indicators.md.
+scored with and `set_from_text` can load it again. The model itself: `scoring.indicator_model`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
+import dataclasses
 import hashlib
 import logging
 import re
-import string
 import tempfile
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PositiveFloat,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, Field, ValidationError
 
 from crawler.columns import default_column_map
 from crawler.registry import LEVELS
-from crawler.yamlsource import YamlSourceError, load_yaml, pydantic_problems
+from crawler.yamlsource import YamlSource, YamlSourceError, load_yaml, pydantic_problems
+from scoring.indicator_model import (
+    AppliesTo,
+    Deduction,
+    Indicator,
+    IndicatorError,
+    IndicatorSet,
+    Loc,
+    Problem,
+    Strict,
+    SuggestionError,
+    Veto,
+    category_name,
+    did_you_mean,
+    rule_problems,
+    suggestion_values,
+    template_fields,
+)
+
+__all__ = [
+    "AppliesTo", "Deduction", "Indicator", "IndicatorError", "IndicatorSet", "SuggestionError",
+    "Veto", "category_name", "check_types", "load_indicator_set", "newest_set", "rule_problems",
+    "set_from_text", "shipped_sets", "suggestion_values", "template_fields", "version_key",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "indicators"
 FILE_MARK = "# zwgk-indicator-file: "
-ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
 # Parameters that name other indicators of the same set (check → parameter): they must resolve.
 REFERENCE_PARAMS = {"veto_count": "indicators"}
 
 Where = tuple[str, int | None]  # (file, line)
-Problem = tuple[str, int | None, str]  # (file, line, message)
-Loc = tuple[Any, ...]
 
 
-class IndicatorError(ValueError):
-    """Problems in an indicator set. `str()` is one ``FILE:LINE: message`` per line;
-    `.problems` lists (file, line, message)."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(_format(p) for p in self.problems))
-
-
-class SuggestionError(KeyError):
-    """A suggestion template names an evidence key the finding does not have (scoring time)."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-def _format(problem: Problem) -> str:
-    path, line, message = problem
-    return f"{path}:{line}: {message}" if line else f"{path}: {message}"
-
-
-# -- the model ---------------------------------------------------------------------------------
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _did_you_mean(value: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(value, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-class AppliesTo(_Strict):
-    """Which units, columns and dates an indicator judges (适用范围)."""
-
-    levels: tuple[str, ...] = LEVELS
-    categories: tuple[str, ...] | None = (
-        None  # column categories (indicators/columns.yaml); None: all
-    )
-    date_from: dt.date | None = None  # items published on or after
-    date_until: dt.date | None = None  # items published on or before
-
-    @field_validator("levels")
-    @classmethod
-    def _known_levels(cls, levels: tuple[str, ...]) -> tuple[str, ...]:
-        if not levels:
-            raise ValueError("name at least one level")
-        for level in levels:
-            if level not in LEVELS:
-                raise ValueError(
-                    f"unknown level {level!r}{_did_you_mean(level, LEVELS)} "
-                    f"(one of: {' / '.join(LEVELS)})"
-                )
-        return levels
-
-    @field_validator("categories")
-    @classmethod
-    def _known_categories(cls, categories: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        known = sorted(default_column_map().known)
-        for category in categories or ():
-            if category not in known:
-                raise ValueError(
-                    f"unknown column category {category!r}{_did_you_mean(category, known)} "
-                    f"(known: {', '.join(known)})"
-                )
-        return categories
-
-    @model_validator(mode="after")
-    def _ordered(self) -> AppliesTo:
-        if self.date_from and self.date_until and self.date_from > self.date_until:
-            raise ValueError(f"date_from {self.date_from} is after date_until {self.date_until}")
-        return self
-
-
-class Deduction(_Strict):
-    """扣分规则: `per_problem` points per problem (× the finding's weight), at most `max`
-    (default: the indicator's points). Partial credit is a fractional per_problem (0.64)."""
-
-    per_problem: PositiveFloat
-    max: PositiveFloat | None = None
-
-    def amount(self, problems: float, points: float) -> float:
-        """Points lost for `problems` (the sum of the findings' weights), never above the cap."""
-        cap = points if self.max is None else min(points, self.max)
-        return round(min(cap, problems * self.per_problem), 4)
-
-
-class Veto(_Strict):
-    """单项否决: any finding of the indicator fails the unit (不合格), whatever its score."""
-
-    reason: str = ""
-
-
-def _veto(value: Any) -> Any:
-    # `veto: true` is the usual spelling; `veto: {reason: …}` adds the wording of the verdict.
-    if value is True:
-        return {}
-    if value is False:
-        return None
-    return value
-
-
-def template_fields(template: str) -> list[str]:
-    """The `{name}` fields of a suggestion template; ValueError for anything but plain names."""
-    try:
-        parsed = list(string.Formatter().parse(template))
-    except ValueError as exc:
-        raise ValueError(f"bad template ({exc}); write {{{{ and }}}} for literal braces") from None
-    names = []
-    for _, name, spec, _ in parsed:
-        if name is None:
-            continue
-        if not name.isidentifier() or "{" in (spec or ""):
-            raise ValueError(
-                f"{{{name}{':' + spec if spec else ''}}} is not a plain field: use an evidence key "
-                "by name, e.g. {column_name}"
-            )
-        names.append(name)
-    return names
-
-
-class Indicator(_Strict):
-    """One indicator (指标). `params` is the check's validated `Params` model after loading."""
-
-    id: Annotated[str, Field(pattern=ID_PATTERN)]
-    name: Annotated[str, Field(min_length=1)]
-    group: Annotated[
-        tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1, max_length=3)
-    ]
-    applies_to: AppliesTo = AppliesTo()
-    check: Annotated[str, Field(min_length=1)]
-    params: Any = Field(default_factory=dict)
-    points: Annotated[float, Field(ge=0)] = 0
-    deduct: Deduction | None = None
-    veto: Annotated[Veto | None, BeforeValidator(_veto)] = None
-    bonus: bool = False
-    suggestion: str = ""
-    description: Annotated[str, Field(min_length=1)]
-    source: Annotated[str, Field(min_length=1)]
-    not_applicable: tuple[str, ...] = ()  # unit ids with a published 规范性说明
-
-    @field_validator("params", mode="before")
-    @classmethod
-    def _mapping(cls, value: Any) -> Any:
-        if value is None:
-            return {}
-        if not isinstance(value, Mapping | BaseModel):
-            raise ValueError("params must be a mapping of parameter: value")
-        return value
-
-    @field_validator("suggestion")
-    @classmethod
-    def _template(cls, value: str) -> str:
-        template_fields(value)
-        return value
-
-    @model_validator(mode="after")
-    def _scoring_rule(self, info: ValidationInfo) -> Indicator:
-        # The loader checks the rule itself, to point each problem at its own line.
-        if not (info.context or {}).get("defer_rule"):
-            problems = rule_problems(self)
-            if problems:
-                raise ValueError("; ".join(message for _, message in problems))
-        return self
-
-    @property
-    def kind(self) -> str:
-        return "veto" if self.veto else "bonus" if self.bonus else "deduction"
-
-    def suggest(self, evidence: Mapping[str, Any]) -> str:
-        """The suggestion filled from a finding's evidence (plus `suggestion_values`' derived
-        keys); SuggestionError names a key the evidence lacks."""
-        values = suggestion_values(evidence)
-        try:
-            return self.suggestion.format_map(values)
-        except KeyError as exc:
-            raise SuggestionError(
-                f"indicator {self.id}: suggestion uses {{{exc.args[0]}}} but the finding's "
-                f"evidence has only {sorted(values)}"
-            ) from None
-        except (ValueError, TypeError) as exc:
-            raise SuggestionError(
-                f"indicator {self.id}: suggestion cannot be filled: {exc}"
-            ) from None
-
-
-def category_name(category: str) -> str:
-    """A column category's Chinese name from indicators/columns.yaml (news → 动态/要闻)."""
-    found = re.match(r"[\u4e00-\u9fff/]+", default_column_map().categories.get(category, ""))
-    return found.group(0) if found else category
-
-
-def suggestion_values(evidence: Mapping[str, Any]) -> dict[str, Any]:
-    """Evidence keys plus derived ones a template may use: `<key>_quoted` for `title` and every
-    `…_title` (《title》, or “title” when it already holds 《》), `category_name` for `category`."""
-    values = dict(evidence)
-    for key, value in evidence.items():
-        if (key == "title" or key.endswith("_title")) and isinstance(value, str):
-            values.setdefault(f"{key}_quoted", f"“{value}”" if "《" in value else f"《{value}》")
-    if isinstance(evidence.get("category"), str):
-        values.setdefault("category_name", category_name(evidence["category"]))
-    return values
-
-
-def rule_problems(indicator: Indicator) -> list[tuple[Loc, str]]:
-    """(key path, message) for a scoring rule that cannot work: points, deduct, veto, bonus."""
-    if indicator.veto and indicator.bonus:
-        return [(("bonus",), "an indicator is a veto or a bonus, not both")]
-    if indicator.veto:
-        if indicator.points or indicator.deduct:
-            key = "points" if indicator.points else "deduct"
-            return [((key,), "a veto indicator has no points or deduct: it fails the unit")]
-        return []
-    if not indicator.points:
-        return [(("points",), "points must be above 0 (or make the indicator `veto: true`)")]
-    if indicator.deduct is None:
-        return [((), "missing key 'deduct' (e.g. deduct: {per_problem: 1})")]
-    out: list[tuple[Loc, str]] = []
-    for key in ("per_problem", "max"):
-        value = getattr(indicator.deduct, key)
-        if value is not None and value > indicator.points:
-            out.append(
-                (
-                    ("deduct", key),
-                    f"deduct.{key} {value:g} is more than the points {indicator.points:g}",
-                )
-            )
-    if not indicator.bonus and not indicator.suggestion:
-        out.append(((), "missing key 'suggestion' (the 整改 advice shown with each problem)"))
-    return out
-
-
-class _SetHead(_Strict):
+class _SetHead(Strict):
     """The top-level keys of one set file (its indicators are validated one by one)."""
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -303,60 +80,12 @@ class _SetHead(_Strict):
     indicators: list[Any] = []
 
 
-@dataclass(frozen=True)
-class IndicatorSet:
-    """A resolved, validated set. `text`/`sha256` freeze it for a round (`set_from_text`)."""
-
-    id: str
-    version: str
-    name: str
-    pass_line: float
-    path: Path
-    text: str
-    sha256: str
-    indicators: list[Indicator]
-    extends: tuple[str, ...] = ()  # ids of the sets it builds on, nearest first
-    description: str = ""
-    origins: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
-
-    def get(self, indicator_id: str) -> Indicator:
-        for indicator in self.indicators:
-            if indicator.id == indicator_id:
-                return indicator
-        ids = [i.id for i in self.indicators]
-        raise KeyError(
-            f"no indicator {indicator_id!r} in {self.id}{_did_you_mean(indicator_id, ids)}"
-        )
-
-    @property
-    def total_points(self) -> float:
-        """Full marks of the deduction indicators (bonus and veto items excluded)."""
-        return sum(i.points for i in self.indicators if i.kind == "deduction")
-
-
 # -- the check registry (scoring/checks) ---------------------------------------------------------
-# The check types notes/scoring.md names, accepted by name while scoring/checks is being written
-# (their parameters are validated as soon as the module registers them).
-PLANNED_CHECKS = (
-    "column_freshness", "blank_column", "required_columns", "required_fields", "field_format",
-    "field_consistency", "date_sanity", "disclosure_lag", "interpretation_coverage",
-    "interpretation_lag", "interpretation_backlink", "interpretation_forms",
-    "periodic_publication", "annual_report", "broken_links", "duplicate_titles", "consultation",
-    "term_list", "veto_count",
-)  # fmt: skip
+def check_types() -> dict[str, type[BaseModel]]:
+    """Every registered check type (built-in and entry points) → its Params model."""
+    from scoring.checks.base import available_checks, get_check
 
-
-def check_types() -> dict[str, type[BaseModel] | None]:
-    """Every check type a set may name → its Params model (None: not registered yet)."""
-    try:
-        from scoring.checks.base import available_checks, get_check
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("scoring.checks.base", "scoring.checks"):
-            raise
-        return dict.fromkeys(PLANNED_CHECKS)
-    found: dict[str, type[BaseModel] | None] = dict.fromkeys(PLANNED_CHECKS)
-    found.update({name: get_check(name).Params for name in available_checks()})
-    return found
+    return {name: get_check(name).Params for name in available_checks()}
 
 
 # -- loading -----------------------------------------------------------------------------------
@@ -385,7 +114,7 @@ class _EntryLines:
         return self.entry.where(loc)
 
 
-def _read(path: Path, problems: list[Problem]) -> Any:
+def _read(path: Path, problems: list[Problem]) -> YamlSource | None:
     try:
         return load_yaml(path)
     except YamlSourceError as exc:
@@ -408,9 +137,14 @@ def _set_files(directory: Path) -> list[Path]:
     return sorted(p for p in [*directory.glob("*.yaml"), *directory.glob("*.yml")] if p.is_file())
 
 
-def _find_set(name: str, near: Path) -> Path | list[Path] | None:
+def _find_set(
+    name: str, near: Path, frozen: dict[str, Path] | None = None
+) -> Path | list[Path] | None:
     """`extends:` target: a path (relative to the extending file) or a set id, looked up next to
-    the extending file first, then among the shipped sets. A list means ambiguous."""
+    the extending file first, then among the shipped sets. A list means ambiguous. `frozen`:
+    the files of a thawed round text, by the `extends:` value that named them."""
+    if frozen is not None:
+        return frozen.get(name)
     if name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name:
         path = (near / name).resolve()
         return path if path.is_file() else None
@@ -423,9 +157,11 @@ def _find_set(name: str, near: Path) -> Path | list[Path] | None:
     return None
 
 
-def _chain(path: Path, problems: list[Problem]) -> list[tuple[Any, _SetHead]]:
+def _chain(
+    path: Path, problems: list[Problem], frozen: dict[str, Path] | None = None
+) -> list[tuple[YamlSource, _SetHead]]:
     """The files of the `extends:` chain, base first, each with its validated head."""
-    chain: list[tuple[Any, _SetHead]] = []
+    chain: list[tuple[YamlSource, _SetHead]] = []
     seen: list[Path] = []
     while True:
         path = path.resolve()
@@ -443,7 +179,7 @@ def _chain(path: Path, problems: list[Problem]) -> list[tuple[Any, _SetHead]]:
         if not head.extends:
             return chain
         where = source.line(("extends",))
-        parent = _find_set(head.extends, path.parent)
+        parent = _find_set(head.extends, path.parent, frozen)
         if parent is None:
             problems.append(
                 (
@@ -471,7 +207,7 @@ def _chain(path: Path, problems: list[Problem]) -> list[tuple[Any, _SetHead]]:
         path = parent
 
 
-def _head(source: Any, problems: list[Problem]) -> _SetHead:
+def _head(source: YamlSource, problems: list[Problem]) -> _SetHead:
     """The file's head; on problems, a best-effort one so its indicators are still checked."""
     try:
         return _SetHead.model_validate(source.data)
@@ -497,7 +233,7 @@ def _head(source: Any, problems: list[Problem]) -> _SetHead:
     )
 
 
-def _entry_of(source: Any, index: int) -> _Entry:
+def _entry_of(source: YamlSource, index: int) -> _Entry:
     prefix = ("indicators", index)
     lines = {
         loc[2:]: (str(source.path), line) for loc, line in source.lines.items() if loc[:2] == prefix
@@ -528,7 +264,7 @@ def _at(data: dict, loc: Loc) -> dict:
     return data
 
 
-def _merge(chain: list[tuple[Any, _SetHead]], problems: list[Problem]) -> dict[str, _Entry]:
+def _merge(chain: list[tuple[YamlSource, _SetHead]], problems: list[Problem]) -> dict[str, _Entry]:
     entries: dict[str, _Entry] = {}
     removed: dict[str, Where] = {}
     for source, head in chain:
@@ -544,7 +280,7 @@ def _merge(chain: list[tuple[Any, _SetHead]], problems: list[Problem]) -> dict[s
                     (
                         path,
                         where,
-                        f"remove: no indicator {rid!r} to remove{_did_you_mean(rid, ids)}",
+                        f"remove: no indicator {rid!r} to remove{did_you_mean(rid, ids)}",
                     )
                 )
         seen_here: set[str] = set()
@@ -563,7 +299,12 @@ def _merge(chain: list[tuple[Any, _SetHead]], problems: list[Problem]) -> dict[s
             seen_here.add(iid)
             entry = _entry_of(source, i)
             if iid in entries:
-                _patch(entries[iid], entry)
+                old = entries[iid]
+                if "check" in item and item["check"] != old.data.get("check"):
+                    # Another check type takes other parameters: the old ones must not linger.
+                    old.data.pop("params", None)
+                    old.lines = {k: v for k, v in old.lines.items() if k[:1] != ("params",)}
+                _patch(old, entry)
             else:
                 entries[iid] = entry
     _check_references(entries, removed, problems)
@@ -596,12 +337,14 @@ def _check_references(
                         path,
                         line,
                         f"indicator {iid}: params.{key}: unknown indicator "
-                        f"{ref!r}{_did_you_mean(str(ref), list(entries))}",
+                        f"{ref!r}{did_you_mean(str(ref), list(entries))}",
                     )
                 )
 
 
-def _validate(entry: _Entry, checks: dict[str, Any], problems: list[Problem]) -> Indicator | None:
+def _validate(
+    entry: _Entry, checks: dict[str, type[BaseModel]], problems: list[Problem]
+) -> Indicator | None:
     iid = entry.data["id"]
     out: list[Problem] = []
     indicator = None
@@ -621,29 +364,72 @@ def _validate(entry: _Entry, checks: dict[str, Any], problems: list[Problem]) ->
                 path,
                 line,
                 f"indicator {iid}: unknown check type {name!r}"
-                f"{_did_you_mean(name, list(checks))} (known: {', '.join(sorted(checks))})",
+                f"{did_you_mean(name, list(checks))} (known: {', '.join(sorted(checks))})",
             )
         )
     elif isinstance(name, str) and isinstance(entry.data.get("params", {}) or {}, dict):
-        model = checks[name]
-        if model is None:
-            log.debug("check %s is not registered yet: params of %s not validated", name, iid)
+        try:
+            params = checks[name].model_validate(entry.data.get("params") or {})
+        except ValidationError as exc:
+            for (path, line), message in pydantic_problems(  # type: ignore[arg-type]
+                _EntryLines(entry), exc, prefix=("params",)
+            ):
+                out.append((path, line, f"indicator {iid}: {message}"))
         else:
-            try:
-                params = model.model_validate(entry.data.get("params") or {})
-            except ValidationError as exc:
-                for (path, line), message in pydantic_problems(  # type: ignore[arg-type]
-                    _EntryLines(entry), exc, prefix=("params",)
-                ):
-                    out.append((path, line, f"indicator {iid}: {message}"))
-            else:
-                if indicator is not None:
-                    indicator = indicator.model_copy(update={"params": params})
+            out += _vocabulary(entry, params, indicator)
+            if indicator is not None:
+                indicator = indicator.model_copy(update={"params": params})
     problems.extend(out)
     return None if out else indicator
 
 
-def _text_of(chain: list[tuple[Any, _SetHead]]) -> str:
+def _vocabulary(entry: _Entry, params: BaseModel, indicator: Indicator | None) -> list[Problem]:
+    """Level and column-category names inside params must exist (by naming convention: lists
+    named `…categories`; the keys of `by_level` and `deadlines` are levels, the values of
+    `by_level` categories), and `applies_to.categories` must not be silently overridden by a
+    check that reads its own `params.categories`."""
+    iid, check = entry.data["id"], entry.data.get("check")
+    known = sorted(default_column_map().known)
+    out: list[Problem] = []
+
+    def bad(loc: Loc, message: str) -> None:
+        out.append((*entry.where(loc), f"indicator {iid}: {message}"))
+
+    def categories(loc: Loc, names: Any) -> None:
+        for j, name in enumerate(names if isinstance(names, list) else []):
+            if name not in known:
+                dotted = ".".join(map(str, loc))
+                bad(
+                    (*loc, j),
+                    f"{dotted}[{j}]: unknown column category {name!r}"
+                    f"{did_you_mean(str(name), known)}",
+                )
+
+    for key, value in params.model_dump().items():
+        if key.endswith("categories"):
+            categories(("params", key), value)
+        if key in ("by_level", "deadlines") and isinstance(value, dict):
+            for level, names in value.items():
+                if level not in LEVELS:
+                    bad(
+                        ("params", key, level),
+                        f"params.{key}: unknown level {level!r}"
+                        f"{did_you_mean(level, LEVELS)} (one of: {' / '.join(LEVELS)})",
+                    )
+                if key == "by_level":
+                    categories(("params", key, level), names)
+    own = getattr(params, "categories", None)
+    scope = indicator.applies_to.categories if indicator is not None else None
+    if scope is not None and own is not None and set(scope) != set(own):
+        bad(
+            ("applies_to", "categories"),
+            f"applies_to.categories is not used by check {check}, "
+            f"which reads params.categories ({', '.join(own)}); set params.categories instead",
+        )
+    return out
+
+
+def _text_of(chain: list[tuple[YamlSource, _SetHead]]) -> str:
     parts = []
     for source, _ in chain:
         text = Path(source.path).read_bytes().decode("utf-8-sig")
@@ -651,7 +437,9 @@ def _text_of(chain: list[tuple[Any, _SetHead]]) -> str:
     return "".join(parts)
 
 
-def load_indicator_set(path_or_id: str | Path) -> IndicatorSet:
+def load_indicator_set(
+    path_or_id: str | Path, *, _frozen: dict[str, Path] | None = None
+) -> IndicatorSet:
     """Load, resolve (`extends:`/`remove:`) and validate a set: a YAML path or a shipped set's id.
 
     Raises IndicatorError listing every problem as FILE:LINE."""
@@ -665,7 +453,7 @@ def load_indicator_set(path_or_id: str | Path) -> IndicatorSet:
             )
         path = found
     problems: list[Problem] = []
-    chain = _chain(path, problems)
+    chain = _chain(path, problems, _frozen)
     if problems:
         raise IndicatorError(problems)
     entries = _merge(chain, problems)
@@ -697,26 +485,38 @@ def load_indicator_set(path_or_id: str | Path) -> IndicatorSet:
         description=heads[-1].description,
         origins={
             iid: {
-                str(k[0]): f"{Path(p).name}:{ln}" for k, (p, ln) in e.lines.items() if len(k) == 1
+                ".".join(map(str, k)): f"{Path(p).name}:{ln}"
+                for k, (p, ln) in e.lines.items()
+                if len(k) <= 1
             }
             for iid, e in entries.items()
         },
     )
 
 
-def set_from_text(text: str, name: str | None = None) -> IndicatorSet:
-    """Load a set frozen by a round (`IndicatorSet.text`) again, without the files it came from."""
+def set_from_text(text: str, name: str = "<frozen set>") -> IndicatorSet:
+    """Load a set frozen by a round (`IndicatorSet.text`) again, without the files it came from.
+
+    Each file's `extends:` resolves to the file before it in the text, whatever it named."""
     parts = re.split(rf"^{re.escape(FILE_MARK)}(.+)\n", text, flags=re.M)
     if len(parts) < 3 or parts[0].strip():
-        raise IndicatorError([(name or "<frozen set>", None, "not a frozen indicator set text")])
+        raise IndicatorError([(name, None, "not a frozen indicator set text")])
     with tempfile.TemporaryDirectory(prefix="zwgk-indicators-") as tmp:
-        last = None
-        for filename, body in zip(parts[1::2], parts[2::2], strict=True):
-            last = Path(tmp) / Path(filename).name
-            last.write_text(body, encoding="utf-8")
-        loaded = load_indicator_set(last)
-    if loaded.text != text:
-        log.warning("frozen set %s was re-serialised differently", loaded.id)
+        files = []
+        for i, (filename, body) in enumerate(zip(parts[1::2], parts[2::2], strict=True)):
+            path = Path(tmp) / str(i) / Path(filename).name
+            path.parent.mkdir()
+            path.write_text(body, encoding="utf-8")
+            files.append(path)
+        frozen = {}
+        for parent, child in zip(files, files[1:], strict=False):
+            data = load_yaml(child).data
+            if isinstance(data, dict) and isinstance(data.get("extends"), str):
+                frozen[data["extends"]] = parent
+        loaded = load_indicator_set(files[-1], _frozen=frozen)
+    loaded = dataclasses.replace(loaded, path=Path(files[-1].name))
+    if loaded.sha256 != hashlib.sha256(text.encode("utf-8")).hexdigest():
+        log.warning("frozen set %s reads back as a different text", loaded.id)
     return loaded
 
 
