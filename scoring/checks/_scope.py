@@ -80,7 +80,7 @@ def column_items(data: CrawlData, cols: pd.DataFrame, as_of: dt.date) -> pd.Data
             {
                 "column_id": lst["column_id"].astype("int64"),
                 "url": lst["url"],
-                "date": lst["url"].map(dates).fillna(lst["listed_date"]),
+                "date": _dates(lookup(lst["url"], dates)).fillna(_dates(lst["listed_date"])),
             }
         )
         parts.append(listed)
@@ -97,6 +97,20 @@ def column_items(data: CrawlData, cols: pd.DataFrame, as_of: dt.date) -> pd.Data
     items = pd.concat(parts, ignore_index=True).drop_duplicates(["column_id", "url"])
     items["date"] = pd.to_datetime(items["date"])
     return items[items["date"].isna() | (items["date"] <= pd.Timestamp(as_of))]
+
+
+def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """`keys.map(table)` that also works when `table` is empty or has repeated keys
+    (pandas cannot map through an empty datetime Series)."""
+    table = table[~table.index.duplicated()]
+    return pd.Series(table.reindex(keys.to_numpy()).to_numpy(), index=keys.index, name=table.name)
+
+
+def _dates(series: pd.Series) -> pd.Series:
+    """Day timestamps whatever the input dtype (an all-missing map comes back as float)."""
+    if not pd.api.types.is_datetime64_any_dtype(series):
+        series = pd.to_datetime(series.astype(object), errors="coerce")
+    return series.astype("datetime64[s]")
 
 
 def iso(value: Any) -> str | None:

@@ -67,8 +67,8 @@ class DuplicateTitles(Check):
                         "unit_id": lst["unit_id"],
                         "column_id": lst["column_id"],
                         "url": lst["url"],
-                        "title": lst["url"].map(meta["title"]).fillna(lst["title"]),
-                        "publish_date": lst["url"].map(meta["publish_date"]),
+                        "title": _scope.lookup(lst["url"], meta["title"]).fillna(lst["title"]),
+                        "publish_date": _scope.lookup(lst["url"], meta["publish_date"]),
                     }
                 )
             )

@@ -1,0 +1,166 @@
+"""Helpers for the check tests: hand-built `CrawlData`, and the crawled small sample portal.
+
+`crawl_data(...)` builds a CrawlData from a few dict rows (dates as ISO text; every column a test
+does not name gets an empty value), through the same `scoring.data.assemble` that `load_crawl`
+uses, so "observed" is decided the real way.
+
+`crawled_sample(tmp_path_factory)` generates the small sample portal, serves it and crawls it
+with `zwgk crawl` in a subprocess (≈2 minutes), once per test process; later calls return the
+same directory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from scoring.checks.base import CheckContext, get_check
+from scoring.data import CrawlData, assemble
+from scoring.workdays import default_calendar
+
+AS_OF = dt.date(2025, 6, 30)
+RUN = 1
+_DATES = ("written_date", "publish_date", "listed_date")
+
+
+def unit(uid: str, level: str = "市直部门", **extra: Any) -> dict:
+    return {"id": uid, "name": uid, "level": level, "parent": None,
+            "entry_url": f"http://gov.test/{uid}/", **extra}  # fmt: skip
+
+
+def column(cid: int, unit_id: str, category: str, **extra: Any) -> dict:
+    row = {"id": cid, "unit_id": unit_id, "url": f"http://gov.test/{unit_id}/col/{cid}/",
+           "name": f"{category}-{cid}", "category": category, "path": category,
+           "last_listed_run": RUN}  # fmt: skip
+    row.update(extra)
+    return row
+
+
+def article(aid: int, unit_id: str, column_id: int, **extra: Any) -> dict:
+    row = {"id": aid, "unit_id": unit_id, "column_id": column_id,
+           "url": f"http://gov.test/{unit_id}/art/{aid}.html", "title": f"标题{aid}"}  # fmt: skip
+    row.update(extra)
+    return row
+
+
+def crawl_data(
+    units: Iterable[dict],
+    columns: Iterable[dict] = (),
+    articles: Iterable[dict] = (),
+    *,
+    listings: Iterable[dict] = (),
+    links: Iterable[dict] = (),
+    issues: Iterable[dict] = (),
+    texts: dict[int, str] | None = None,
+) -> CrawlData:
+    """A CrawlData from rows. A column's `last_row_count` defaults to its number of articles."""
+    arts = pd.DataFrame(list(articles))
+    for name in _DATES:
+        if name in arts:
+            arts[name] = pd.to_datetime(arts[name]).astype("datetime64[s]")
+    cols = pd.DataFrame(list(columns))
+    if len(cols) and "last_row_count" not in cols:
+        counts = arts.groupby("column_id").size() if len(arts) else pd.Series(dtype=int)
+        cols["last_row_count"] = cols["id"].map(counts).fillna(0).astype("Int64")
+    if len(cols):
+        cols["last_row_count"] = cols["last_row_count"].astype("Int64")
+    lst = pd.DataFrame(list(listings))
+    if "listed_date" in lst:
+        lst["listed_date"] = pd.to_datetime(lst["listed_date"]).astype("datetime64[s]")
+    iss = pd.DataFrame(list(issues))
+    if len(iss) and "run_id" not in iss:
+        iss["run_id"] = RUN
+    loader = None
+    if texts is not None:
+
+        def loader(ids: list[int]) -> pd.Series:
+            return pd.Series({i: texts[i] for i in ids if i in texts}, dtype=object)
+
+    return assemble(
+        pd.DataFrame(list(units)),
+        cols,
+        arts,
+        lst,
+        pd.DataFrame(list(links)),
+        iss,
+        run_id=RUN,
+        text_loader=loader,
+    )
+
+
+def context(data: CrawlData, categories: Iterable[str] | None = None, **kw: Any) -> CheckContext:
+    return CheckContext(
+        as_of=kw.pop("as_of", AS_OF),
+        calendar=kw.pop("calendar", default_calendar()),
+        units=kw.pop("units", data.units),
+        categories=frozenset(categories) if categories is not None else None,
+        **kw,
+    )
+
+
+def run_check(
+    name: str, data: CrawlData, params: dict | None = None, categories=None, **kw: Any
+) -> pd.DataFrame:
+    check = get_check(name)
+    return check.run(
+        data, check.Params.model_validate(params or {}), context(data, categories, **kw)
+    )
+
+
+# -- the crawled sample portal ------------------------------------------------------------------
+_SAMPLE: dict[str, Path] = {}
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_TIMEOUT=4"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def crawled_sample(tmp_path_factory, seed: int = 11, first_address: int = 101) -> Path:
+    """A directory with the sample's model, manifest.json and zwgk.sqlite (crawled once)."""
+    key = f"{seed}/{first_address}"
+    if key in _SAMPLE:
+        return _SAMPLE[key]
+    from demo import model as m
+    from demo.generate import make_sample, write_portal
+    from demo.server import PortalServer
+    from demo.site import Site
+
+    directory = tmp_path_factory.mktemp(f"sample{seed}")
+    write_portal(directory, *make_sample(seed=seed, port=_free_port(), first_address=first_address))
+    portal = m.load_portal(directory)
+    server = PortalServer(portal, Site(portal))
+    server.start()
+    try:
+        env = {**os.environ, "ZWGK_DATABASE_URL": f"sqlite:///{directory / 'zwgk.sqlite'}"}
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "zwgk",
+                "crawl",
+                "-r",
+                str(directory / "units.yaml"),
+                "-q",
+                *FAST,
+            ],  # fmt: skip
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    finally:
+        server.stop()
+    _SAMPLE[key] = directory
+    return directory
