@@ -41,7 +41,8 @@ class SeenArticleMiddleware:
             yield element
             return
         seen = getattr(self.crawler, "zwgk_seen", None)
-        if seen is None or getattr(spider, "full", False):
+        # A recheck's refetch (ZWGK_REFETCH) is fetched whatever the store knows.
+        if seen is None or getattr(spider, "full", False) or element.meta.get("zwgk_refetch"):
             yield element
             return
         title = element.meta.get("zwgk_title")

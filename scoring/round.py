@@ -108,18 +108,24 @@ def _context(indicator: Any, units: pd.DataFrame, as_of: dt.date, calendar: Work
 
 
 def _suggestions(indicator: Any, rows: pd.DataFrame) -> list[str]:
+    """Each problem's suggestion: the indicator's template filled from its evidence
+    (`Indicator.suggest`, which also picks a per-kind template; plain str.format otherwise)."""
+    suggest = getattr(indicator, "suggest", None)
     template = getattr(indicator, "suggestion", None) or ""
     out = []
     for unit_id, subject, evidence in zip(
         rows["unit_id"], rows["subject"], rows["evidence"], strict=True
     ):
+        where = f"unit {unit_id}, subject {subject}"
         try:
-            out.append(template.format(**(evidence or {})))
+            out.append(suggest(evidence) if suggest else template.format(**evidence))
         except KeyError as exc:
+            if type(exc) is not KeyError:  # the set's own SuggestionError says it all
+                raise RoundError(f"{exc} ({where})") from exc
             raise RoundError(
                 f"indicator {indicator.id}: suggestion template needs {{{exc.args[0]}}}, which "
-                f"the {indicator.check} check's evidence lacks (unit {unit_id}, subject "
-                f"{subject}; evidence keys: {sorted(evidence or {})})"
+                f"the {indicator.check} check's evidence lacks ({where}; evidence keys: "
+                f"{sorted(evidence)})"
             ) from exc
         except (IndexError, ValueError) as exc:
             raise RoundError(f"indicator {indicator.id}: bad suggestion template: {exc}") from exc

@@ -13,7 +13,9 @@ column or a missing article.
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import scrapy
@@ -156,6 +158,33 @@ class DisclosureSpider(scrapy.Spider):
         yield items.units(self.selected)
         for unit in self.selected:
             yield self.request(unit.entry, self.parse_directory, unit, "directory")
+        for request in self.refetch_requests():
+            yield request
+
+    def refetch_requests(self) -> list[scrapy.Request]:
+        """回头看 (`zwgk recheck`): the articles open problems point at, fetched again directly
+        — whatever their list row says and on whichever list page they sit. The setting
+        ZWGK_REFETCH names a JSON-lines file of {url, unit_id, column_url, listed_date}."""
+        path = self.settings.get("ZWGK_REFETCH")
+        if not path:
+            return []
+        selected = {u.id for u in self.selected}
+        out = []
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else None
+            if not row or row["unit_id"] not in selected:
+                continue
+            request = self.request(
+                row["url"],
+                self.parse_article,
+                self.unit(row["unit_id"]),
+                "article",
+                column_url=row["column_url"],
+                listed_date=row.get("listed_date"),
+            )
+            request.meta["zwgk_refetch"] = True
+            out.append(request.replace(dont_filter=True))
+        return out
 
     def parse_directory(self, response: Response, unit_id: str):
         unit = self.unit(unit_id)

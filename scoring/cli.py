@@ -1,0 +1,381 @@
+"""`zwgk evaluate`, `zwgk problems [decide]`, `zwgk recheck` — rounds from the command line.
+
+Errors (unknown round, bad indicator set, no crawl, conflicting re-evaluation) exit with status
+2 and a message; the library modules log, this module prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+DB_OPTION = typer.Option(None, "--db", envvar="ZWGK_DATABASE_URL", help="Store URL.")
+RESULT_ZH = {True: "合格", False: "不合格"}
+STATUS_ZH = {
+    "new": "新发现",
+    "open": "未整改",
+    "fixed": "已整改",
+    "regressed": "反弹",
+    "not_comparable": "无法比对",
+}
+
+
+class Kind(StrEnum):
+    quarterly = "quarterly"
+    special = "special"
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    Console(stderr=True).print(f"[red]{message}[/red]", highlight=False)
+    return typer.Exit(code)
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _errors() -> tuple[type[Exception], ...]:
+    from scoring.data import CrawlDataError
+    from scoring.indicators import IndicatorError
+    from scoring.round import RoundError
+    from scoring.workdays import CalendarError
+    from store.rounds import RoundNotFound
+
+    return (RoundError, RoundNotFound, IndicatorError, CrawlDataError, CalendarError, LookupError)
+
+
+# -- evaluate ---------------------------------------------------------------------------------
+def evaluate_command(
+    round_id: str = typer.Option(..., "--round", help="Round id, e.g. 2021Q2."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Evaluation date YYYY-MM-DD (default: the stored round's)."
+    ),
+    indicators: str | None = typer.Option(
+        None, "--indicators", help="Indicator set YAML or shipped id (default: the newest set)."
+    ),
+    kind: Kind | None = typer.Option(None, "--kind", help="quarterly (default) or special."),
+    run: int | None = typer.Option(None, "--run", help="Crawl run id (default: latest finished)."),
+    replace: bool = typer.Option(
+        False, "--replace", help="Overwrite a stored round evaluated with another set/run/date."
+    ),
+    calendar: Path | None = typer.Option(
+        None, "--calendar", help="Working-day overrides YAML (workdays:/holidays:)."
+    ),
+    database_url: str | None = DB_OPTION,
+) -> None:
+    """Score every unit of a crawl against an indicator set; store the round; print the ranking.
+
+    Run again on a stored round (without --indicators/--run) it re-evaluates with the round's
+    frozen indicator set and crawl run, and gives the same numbers."""
+    from scoring.indicators import load_indicator_set, newest_set
+    from scoring.round import evaluate, reevaluate
+    from scoring.workdays import WorkCalendar
+    from store import open_store
+    from store.rounds import find_round
+
+    day = _date(as_of, "--as-of")
+    store = open_store(database_url)
+    console = Console()
+    try:
+        cal = WorkCalendar.from_yaml(calendar) if calendar else None
+        old = find_round(store, round_id)
+        same = old is not None and day in (None, old.as_of) and kind in (None, old.kind)
+        if same and indicators is None and run is None and not replace:
+            result = reevaluate(store, round_id, calendar=cal)
+            console.print(f"round {round_id}: evaluated again with its frozen set and crawl run")
+        else:
+            if day is None:
+                raise _fail("--as-of is required for a new round")
+            path = indicators or str(newest_set())
+            result = evaluate(
+                store,
+                round_id,
+                day,
+                load_indicator_set(path),
+                kind=(kind or Kind.quarterly).value,
+                run_id=run,
+                calendar=cal,
+                replace=replace,
+            )
+        print_round(result, console)
+    except _errors() as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
+
+
+def print_round(result: Any, console: Console, indicator_set: Any = None) -> None:
+    """Header, one ranking table per level, counties with their townships, the summary text."""
+    from scoring.round import frozen_set
+    from scoring.summary import summarize
+
+    info = result.info
+    estimated = info.calendar_estimated_years or []
+    console.print(
+        f"[bold]round {info.id}[/bold] ({info.kind}) as of {info.as_of}: crawl run "
+        f"{info.crawl_run}, indicators {info.indicator_set_id} {info.indicator_set_version} "
+        f"(sha256 {info.indicator_set_sha256[:12]}), pass line {info.pass_line:g}"
+        + (f"; working days estimated for {estimated}" if estimated else ""),
+        highlight=False,
+    )
+    summary = summarize(result, indicator_set or frozen_set(info))
+    totals = result.totals
+    for level in summary.by_level["level"] if len(summary.by_level) else []:
+        part = totals[totals["level"] == level].copy()
+        part["_rank"] = part["rank_in_level"].astype("Float64").fillna(1e9)
+        table = Table(title=f"{level} — {info.id}")
+        for name in ("排名", "单位", "得分", "问题", "结果"):
+            table.add_column(name, justify="left" if name == "单位" else "right")
+        for row in part.sort_values(["_rank", "unit_id"]).itertuples():
+            table.add_row(
+                "" if pd.isna(row.rank_in_level) else str(row.rank_in_level),
+                f"{row.name} ({row.unit_id})",
+                "—" if pd.isna(row.total) else f"{row.total:.2f}",
+                str(row.problems),
+                _verdict(row),
+            )
+        console.print(table)
+    if len(summary.counties):
+        table = Table(title="县区（含所辖乡镇街道）")
+        for name in (
+            "县区",
+            "得分",
+            "排名",
+            "问题",
+            "乡镇数",
+            "乡镇平均分",
+            "乡镇合格",
+            "合计问题",
+        ):
+            table.add_column(name, justify="left" if name == "县区" else "right")
+        for c in summary.counties.itertuples():
+            table.add_row(
+                c.name,
+                "—" if pd.isna(c.total) else f"{c.total:.2f}",
+                "" if pd.isna(c.rank_in_level) else str(c.rank_in_level),
+                str(c.problems),
+                str(c.townships),
+                "—" if c.township_average is None else f"{c.township_average:.2f}",
+                f"{c.township_passed}/{c.townships}",
+                str(c.with_townships_problems),
+            )
+        console.print(table)
+    console.print(summary.paragraph, highlight=False)
+
+
+def _verdict(row: Any) -> str:
+    if not row.observed:
+        return "未评分（未能采集）"
+    if row.vetoed:
+        return "不合格（单项否决）"
+    return RESULT_ZH.get(row.passed, "—")
+
+
+# -- problems ---------------------------------------------------------------------------------
+problems_app = typer.Typer(help="A round's problem list (问题清单); `decide` records decisions.")
+
+
+@problems_app.callback(invoke_without_command=True)
+def problems_command(
+    ctx: typer.Context,
+    round_id: str | None = typer.Option(None, "--round", help="Round id."),
+    unit: list[str] = typer.Option([], "--unit", "-u", help="Only these units (repeatable)."),
+    status: list[str] = typer.Option([], "--status", help="Only these statuses (repeatable)."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
+    database_url: str | None = DB_OPTION,
+) -> None:
+    """List a round's problems with evidence, suggestion, status and decision."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from store import open_store
+    from store.rounds import get_round, problems_frame
+
+    if round_id is None:
+        raise _fail("--round is required (e.g. zwgk problems --round 2025Q2)")
+    bad = sorted(set(status) - set(STATUS_ZH))
+    if bad:
+        raise _fail(f"--status {bad}: choose from {', '.join(STATUS_ZH)}")
+    store = open_store(database_url)
+    try:
+        info = get_round(store, round_id)
+        frame = problems_frame(store, round_id, unit_ids=unit or None, statuses=status or None)
+    except _errors() as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
+    records = problem_records(frame, info.id)
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
+    elif fmt is Format.csv:
+        flat = pd.DataFrame(records, columns=list(RECORD_KEYS))
+        flat["evidence"] = [json.dumps(e, ensure_ascii=False) for e in flat["evidence"]]
+        flat.to_csv(sys.stdout, index=False)
+    else:
+        _problem_table(records, round_id)
+
+
+RECORD_KEYS = (
+    "round",
+    "fingerprint",
+    "unit_id",
+    "indicator",
+    "status",
+    "decision",
+    "subject",
+    "target_url",
+    "deduction",
+    "nominal",
+    "first_seen_round",
+    "suggestion",
+    "evidence",
+)
+
+
+def problem_records(frame: pd.DataFrame, round_id: str) -> list[dict[str, Any]]:
+    """Problems as plain dicts (the JSON/CSV shape: see RECORD_KEYS)."""
+    out = []
+    for row in frame.itertuples(index=False):
+        out.append(
+            {
+                "round": round_id,
+                "fingerprint": row.fingerprint,
+                "unit_id": row.unit_id,
+                "indicator": row.indicator_id,
+                "status": row.status,
+                "decision": None if pd.isna(row.decision) else row.decision,
+                "subject": row.subject,
+                "target_url": None if pd.isna(row.target_url) else row.target_url,
+                "deduction": float(row.deduction),
+                "nominal": float(row.nominal),
+                "first_seen_round": row.first_seen_round,
+                "suggestion": None if pd.isna(row.suggestion) else row.suggestion,
+                "evidence": row.evidence or {},
+            }
+        )
+    return out
+
+
+def _problem_table(records: list[dict[str, Any]], round_id: str) -> None:
+    table = Table(title=f"问题清单 — {round_id} ({len(records)})", show_lines=True)
+    for name in ("单位", "指标", "状态", "扣分", "问题及整改建议", "指纹"):
+        short = name in ("状态", "扣分", "指纹")
+        table.add_column(
+            name, overflow="fold", no_wrap=short, min_width=16 if short and name == "指纹" else None
+        )
+    for r in records:
+        state = STATUS_ZH[r["status"]] + ("（已驳回）" if r["decision"] == "dismissed" else "")
+        where = f"\n{r['target_url']}" if r["target_url"] else ""
+        table.add_row(
+            r["unit_id"],
+            r["indicator"],
+            state,
+            f"{r['deduction']:g}",
+            f"{r['suggestion'] or ''}{where}",
+            r["fingerprint"],
+        )
+    Console().print(table)
+
+
+@problems_app.command("decide")
+def decide_command(
+    fingerprint: str = typer.Argument(..., help="The problem's fingerprint (zwgk problems)."),
+    confirm: bool = typer.Option(False, "--confirm", help="Confirm the problem (确认)."),
+    dismiss: bool = typer.Option(False, "--dismiss", help="Dismiss it (驳回): deducts nothing."),
+    reason: str | None = typer.Option(None, "--reason", help="Why (required to dismiss)."),
+    by: str = typer.Option(..., "--by", help="Who decides (the evaluator's name)."),
+    database_url: str | None = DB_OPTION,
+) -> None:
+    """Confirm or dismiss a problem; the decision follows it into later rounds (latest wins).
+
+    Scores of stored rounds change when they are evaluated again (`zwgk evaluate --round R`)."""
+    from store import open_store
+    from store.rounds import record_decision
+
+    if confirm == dismiss:
+        raise _fail("give exactly one of --confirm or --dismiss")
+    store = open_store(database_url)
+    try:
+        info = record_decision(
+            store, fingerprint, "confirmed" if confirm else "dismissed", by=by, reason=reason
+        )
+    except (ValueError, LookupError) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
+    Console().print(
+        f"{info.fingerprint}: {info.decision} by {info.by} at {info.at:%Y-%m-%d %H:%M} UTC"
+        + (f" — {info.reason}" if info.reason else ""),
+        highlight=False,
+    )
+
+
+# -- recheck ----------------------------------------------------------------------------------
+def recheck_command(
+    round_id: str = typer.Option(..., "--round", help="The round whose open problems to recheck."),
+    unit: list[str] = typer.Option([], "--unit", "-u", help="Only these units (repeatable)."),
+    registry: Path = typer.Option(
+        Path("units.yaml"), "--registry", "-r", help="Unit registry (YAML) for the crawl."
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Date the recheck judges at (default: today)."
+    ),
+    setting: list[str] = typer.Option(
+        [], "--set", "-s", help="Scrapy setting NAME=VALUE for the crawl (repeatable)."
+    ),
+    database_url: str | None = DB_OPTION,
+) -> None:
+    """回头看: re-crawl only the units with open problems (re-fetching the pages the problems
+    point at), re-evaluate those problems and update their status in the round."""
+    from scoring.recheck import RecheckError, recheck
+    from store import open_store
+
+    day = _date(as_of, "--as-of") or dt.date.today()
+    store = open_store(database_url)
+    console = Console()
+    try:
+        outcome = recheck(
+            store,
+            round_id,
+            registry=registry,
+            unit_ids=unit or None,
+            as_of=day,
+            settings=setting,
+            database_url=database_url,
+        )
+    except (RecheckError, *_errors()) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
+    table = Table(title=f"回头看 — {round_id} (crawl run {outcome.run_id}, as of {day})")
+    for name in ("单位", "指标", "之前", "现在", "目标"):
+        table.add_column(name, overflow="fold")
+    for r in outcome.changes.itertuples():
+        table.add_row(
+            r.unit_id,
+            r.indicator_id,
+            STATUS_ZH.get(r.before, r.before),
+            STATUS_ZH.get(r.after, r.after) + ("" if r.rechecked else "（未能复查）"),
+            str(r.target_url or r.subject),
+        )
+    console.print(table)
+    console.print(outcome.summary(), highlight=False)

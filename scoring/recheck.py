@@ -1,0 +1,206 @@
+"""回头看 (recheck): look again at a round's open problems and update their status in place.
+
+1. The round's open problems (new / open / regressed, and not_comparable ones) name their units
+   and the pages they point at: an article (target URL), or the article holding a broken link.
+2. `zwgk crawl` runs in a subprocess restricted to those units, with those articles listed in
+   ZWGK_REFETCH so they are fetched again even when the list row looks unchanged (their links
+   are checked again with them). Column lists and directories are read as in any crawl.
+3. The round's frozen indicator set is evaluated on that crawl, and each open problem becomes
+   *fixed* (its subject was observed and the problem is gone), stays *open*, or — when the recheck
+   could not look at it (unit or column unreadable) — keeps its status, marked not rechecked.
+
+The round's scores are not changed: they record the quarter as evaluated; the recheck records
+what happened since. Problems the recheck finds that the round did not have are counted but not
+added (they belong to the next round).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from scoring import tracking
+from store import rounds as round_store
+from store.types import utcnow
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from store import Store
+
+log = logging.getLogger(__name__)
+
+LOOKED_AT = ("new", "open", "regressed", "not_comparable")
+
+
+class RecheckError(RuntimeError):
+    """The recheck could not run (nothing open, the crawl failed, …)."""
+
+
+@dataclass(frozen=True)
+class RecheckOutcome:
+    run_id: int
+    changes: (
+        pd.DataFrame
+    )  # fingerprint, unit_id, indicator_id, subject, target_url, before, after, rechecked
+    outside: int  # problems found by the recheck crawl that the round does not list
+
+    def summary(self) -> str:
+        done = self.changes[self.changes["rechecked"]]
+        fixed = int((done["after"] == "fixed").sum())
+        still = int((done["after"] != "fixed").sum())
+        unseen = int((~self.changes["rechecked"]).sum())
+        text = f"回头看复查问题{len(self.changes)}个：已整改{fixed}个，仍未整改{still}个"
+        if unseen:
+            text += f"，{unseen}个因未能采集而未能复查"
+        if self.outside:
+            text += f"；另发现本轮清单以外的问题{self.outside}个，留待下一轮测评"
+        return text + "。"
+
+
+def open_problems(store: Store, round_id: str, unit_ids: Sequence[str] | None) -> pd.DataFrame:
+    problems = round_store.problems_frame(store, round_id, unit_ids, statuses=LOOKED_AT)
+    if problems.empty:
+        scope = f" of units {', '.join(unit_ids)}" if unit_ids else ""
+        raise RecheckError(f"round {round_id} has no open problems{scope} to recheck")
+    return problems
+
+
+def refetch_rows(store: Store, problems: pd.DataFrame) -> list[dict[str, Any]]:
+    """The articles to fetch again: problem targets that are stored articles, and the articles
+    holding the links that broken-link problems point at."""
+    units = sorted(set(problems["unit_id"]))
+    articles = store.articles_frame(
+        columns=["url", "unit_id", "column_id", "listed_date"], unit_ids=units
+    )
+    columns = store.columns_frame(unit_ids=units).set_index("id")["url"]
+    links = store.links_frame(unit_ids=units)
+    targets = set(problems["target_url"].dropna()) | {
+        s.split("#", 1)[0] for s in problems["subject"]
+    }
+    holders = set(links.loc[links["url"].isin(targets), "article_url"])
+    wanted = articles[articles["url"].isin(targets | holders) & articles["column_id"].notna()]
+    rows = []
+    for a in wanted.itertuples(index=False):
+        rows.append(
+            {
+                "url": a.url,
+                "unit_id": a.unit_id,
+                "column_url": columns.get(int(a.column_id)),
+                "listed_date": None if pd.isna(a.listed_date) else a.listed_date.date().isoformat(),
+            }
+        )
+    return rows
+
+
+def run_crawl(
+    registry: Path,
+    unit_ids: Sequence[str],
+    refetch_file: Path,
+    settings: Sequence[str],
+    database_url: str | None,
+) -> subprocess.CompletedProcess[str]:
+    """`zwgk crawl` restricted to ``unit_ids`` in a subprocess (a Twisted reactor runs once per
+    process)."""
+    env = dict(os.environ)
+    if database_url:
+        env["ZWGK_DATABASE_URL"] = database_url
+    command = [sys.executable, "-m", "zwgk", "crawl", "-r", str(registry), "-q"]
+    for unit in unit_ids:
+        command += ["-u", unit]
+    command += ["-s", f"ZWGK_REFETCH={refetch_file}"]
+    for item in settings:
+        command += ["-s", item]
+    log.info("recheck crawl: %s", " ".join(command))
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+
+def recheck(
+    store: Store,
+    round_id: str,
+    *,
+    registry: Path,
+    as_of: dt.date,
+    unit_ids: Sequence[str] | None = None,
+    settings: Sequence[str] = (),
+    database_url: str | None = None,
+    crawl: Callable[..., subprocess.CompletedProcess[str]] = run_crawl,
+) -> RecheckOutcome:
+    """Re-crawl what the round's open problems point at, then update their status."""
+    round_store.get_round(store, round_id)  # RoundNotFound before any crawling
+    problems = open_problems(store, round_id, unit_ids)
+    units = sorted(set(problems["unit_id"]))
+    before = max((r.id for r in store.runs()), default=0)
+    with tempfile.TemporaryDirectory(prefix="zwgk-recheck-") as tmp:
+        refetch = Path(tmp) / "refetch.jsonl"
+        rows = refetch_rows(store, problems)
+        refetch.write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
+        log.info(
+            "recheck %s: %d units, %d articles to fetch again", round_id, len(units), len(rows)
+        )
+        url = database_url or store.engine.url.render_as_string(hide_password=False)
+        done = crawl(registry, units, refetch, settings, url)
+    new_runs = [r for r in store.runs() if r.id > before]
+    if not new_runs:
+        raise RecheckError(
+            f"the recheck crawl stored no run (exit {done.returncode}): {done.stderr[-2000:]}"
+        )
+    run = new_runs[-1]
+    if run.status != "finished":
+        raise RecheckError(
+            f"the recheck crawl (run {run.id}) ended {run.status}; statuses left as they were"
+        )
+    from scoring.data import load_crawl
+
+    return apply_recheck(store, round_id, problems, load_crawl(store, run.id), as_of)
+
+
+def apply_recheck(
+    store: Store,
+    round_id: str,
+    problems: pd.DataFrame,
+    data: Any,
+    as_of: dt.date,
+    *,
+    indicator_set: Any = None,
+) -> RecheckOutcome:
+    """Evaluate the round's (frozen) set on ``data`` and update ``problems``' statuses."""
+    from scoring.round import frozen_set, score_crawl
+
+    info = round_store.get_round(store, round_id)
+    indicator_set = indicator_set or frozen_set(info)
+    decisions = {fp: d.decision for fp, d in round_store.latest_decisions(store).items()}
+    scored = score_crawl(data, indicator_set, as_of, decisions=decisions)
+    found = set(scored.problems["fingerprint"])
+    live = scored.scores[~scored.scores["not_applicable"].astype(bool)]
+    evaluated = set(zip(live["unit_id"], live["indicator_id"], strict=True))
+    looked = tracking.comparable(problems, data, evaluated)
+    changes = problems[["fingerprint", "unit_id", "indicator_id", "subject", "target_url"]].copy()
+    changes["before"] = problems["status"]
+    still = problems["fingerprint"].isin(found)
+    changes["rechecked"] = still | looked
+    after = problems["status"].where(~looked, "fixed")
+    changes["after"] = after.where(~still, "open")
+    now = utcnow()
+    updates = [
+        {"fingerprint": r.fingerprint, "status": r.after, "rechecked_at": now}
+        for r in changes[changes["rechecked"]].itertuples()
+    ]
+    round_store.update_problems(store, round_id, updates)
+    units = sorted(set(problems["unit_id"]))
+    listed = set(round_store.problems_frame(store, round_id, units, evidence=False)["fingerprint"])
+    mine = scored.problems[scored.problems["unit_id"].isin(units)]
+    outside = int((~mine["fingerprint"].isin(listed)).sum())
+    return RecheckOutcome(int(data.run_id), changes.reset_index(drop=True), outside)
