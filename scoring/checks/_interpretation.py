@@ -52,6 +52,8 @@ def pairs(articles: pd.DataFrame) -> pd.DataFrame:
             "interp_links": True,
         }
     )
+    for frame in (fwd, bwd):  # empty frames come out as float: merge needs one key type
+        frame[["doc_url", "interp_url"]] = frame[["doc_url", "interp_url"]].astype(object)
     out = fwd.merge(bwd, on=["doc_url", "interp_url"], how="outer")
     out["doc_links"] = out["doc_links"].astype("boolean").fillna(False).astype(bool)
     out["interp_links"] = out["interp_links"].astype("boolean").fillna(False).astype(bool)

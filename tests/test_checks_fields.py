@@ -1,0 +1,173 @@
+"""Article-level checks on hand-built crawls: required_fields, field_format, field_consistency,
+date_sanity, disclosure_lag (with the holiday cases of 条例 art. 26)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest_scoring import article, column, crawl_data, run_check, unit
+from pydantic import ValidationError
+
+from scoring.checks.base import get_check
+
+FULL = {"doc_no": "甲规〔2024〕1号", "validity": "有效", "keywords": "规范性文件", "subject": "综合政务",
+        "publisher": "甲局", "index_no": "113415000000000000/202405-00001",
+        "written_date": "2024-05-01", "publish_date": "2024-05-06"}  # fmt: skip
+
+
+def _docs(*rows: dict, category: str = "normative", **kw):
+    cols = [column(10, "u", category), column(11, "u", "news")]
+    arts = [article(i, "u", 10, **{**FULL, **r}) for i, r in enumerate(rows, start=1)]
+    return crawl_data([unit("u")], cols, arts, **kw)
+
+
+# -- required_fields ---------------------------------------------------------------------------
+def test_each_empty_required_field_is_one_finding():
+    data = _docs({}, {"validity": None, "keywords": "  "}, {"subject": ""})
+    found = run_check(
+        "required_fields", data, {"fields": ["validity", "keywords", "subject"]}, ["normative"]
+    )
+    url = "http://gov.test/u/art/{}.html"
+    assert list(found["subject"]) == [
+        url.format(2) + "#keywords",
+        url.format(2) + "#validity",
+        url.format(3) + "#subject",
+    ]
+    assert found["evidence"][1]["label"] == "有效性"
+
+
+def test_required_fields_respect_categories_and_date_range():
+    import datetime as dt
+
+    data = _docs({"validity": None, "publish_date": "2017-05-01"}, {"validity": None})
+    params = {"fields": ["validity"]}
+    assert run_check("required_fields", data, params, ["news"]).empty
+    since_2018 = run_check(
+        "required_fields", data, params, ["normative"], date_from=dt.date(2018, 1, 1)
+    )
+    assert list(since_2018["target_url"]) == ["http://gov.test/u/art/2.html"]
+
+
+def test_unknown_field_is_refused():
+    with pytest.raises(ValidationError):
+        get_check("required_fields").Params.model_validate({"fields": ["colour"]})
+
+
+# -- field_format ------------------------------------------------------------------------------
+INDEX_NO = {"field": "index_no", "pattern": r"[0-9A-Z]{18}/\d{4}(\d{2})?-\d{5}"}
+
+
+def test_malformed_index_no_but_not_an_empty_one():
+    data = _docs(
+        {},
+        {"index_no": "113415000000000000-2024-00001"},
+        {"index_no": "/202405-00009"},
+        {"index_no": None},  # missing: required_fields' business
+        {"index_no": "113415000000000000/2024-00002"},  # TRS: year only, fine
+    )
+    found = run_check("field_format", data, INDEX_NO)
+    assert list(found["target_url"]) == [
+        "http://gov.test/u/art/2.html",
+        "http://gov.test/u/art/3.html",
+    ]
+    assert found["evidence"][1]["value"] == "/202405-00009"
+
+
+def test_a_bad_pattern_is_refused_with_the_reason():
+    with pytest.raises(ValidationError, match="not a valid regular expression"):
+        get_check("field_format").Params.model_validate({"field": "index_no", "pattern": "(["})
+
+
+# -- field_consistency -------------------------------------------------------------------------
+def test_doc_no_differs_from_the_body():
+    data = _docs(
+        {"body_doc_no": "甲规〔2024〕1号"},
+        {"body_doc_no": "甲规〔2024〕7号"},
+        {"body_doc_no": "甲规[2024] 1号"},  # same number, printed differently
+        {"body_doc_no": None},  # nothing printed: nothing to compare
+        {"doc_no": None, "body_doc_no": "甲规〔2024〕9号"},
+    )
+    found = run_check("field_consistency", data)
+    assert list(found["target_url"]) == ["http://gov.test/u/art/2.html"]
+    assert found["evidence"][0]["body_doc_no"] == "甲规〔2024〕7号"
+    assert found["evidence"][0]["doc_no"] == "甲规〔2024〕1号"
+
+
+def test_doc_no_differs_from_an_attachment_name():
+    links = [
+        {"article_url": "http://gov.test/u/art/1.html", "unit_id": "u", "kind": "attachment",
+         "url": "http://gov.test/u/a.pdf", "text": "甲规〔2024〕3号 附件.pdf"},
+        {"article_url": "http://gov.test/u/art/2.html", "unit_id": "u", "kind": "attachment",
+         "url": "http://gov.test/u/b.pdf", "text": "附件（无文号）.pdf"},
+    ]  # fmt: skip
+    data = _docs({}, {}, links=links)
+    only_body = run_check("field_consistency", data)
+    assert only_body.empty
+    found = run_check("field_consistency", data, {"against": ["body_doc_no", "attachments"]})
+    assert list(found["target_url"]) == ["http://gov.test/u/art/1.html"]
+    assert found["evidence"][0]["other"] == [{"where": "attachment", "value": "甲规〔2024〕3号"}]
+
+
+# -- date_sanity -------------------------------------------------------------------------------
+def test_date_problems_each_have_their_subject():
+    data = _docs(
+        {},
+        {"publish_date": None},
+        {"written_date": "2024-05-09", "publish_date": "2024-05-06"},
+        {"written_date": "2025-07-01", "publish_date": "2025-07-02"},
+    )
+    found = run_check("date_sanity", data)
+    url = "http://gov.test/u/art/{}.html"
+    assert sorted(found["subject"]) == [
+        url.format(2) + "#no_date",
+        url.format(3) + "#before_written",
+        url.format(4) + "#future",
+    ]
+    no_future = run_check("date_sanity", data, {"future": False})
+    assert len(no_future) == 2
+
+
+def test_date_sanity_ignores_unobserved_columns():
+    data = _docs(
+        {"publish_date": None},
+        issues=[{"kind": "anti_bot", "unit_id": "u", "url": "http://gov.test/u/col/10/"}],
+    )
+    assert run_check("date_sanity", data).empty
+
+
+# -- disclosure_lag ----------------------------------------------------------------------------
+def _lag(*pairs: tuple[str, str], **kw):
+    data = _docs(*({"written_date": w, "publish_date": p} for w, p in pairs), category="notice")
+    return run_check("disclosure_lag", data, {"max_workdays": 20}, **kw)
+
+
+def test_late_only_because_of_a_make_up_workday_is_late():
+    # 2023-05-04 → 2023-06-01: 20 weekdays, but Sat 2023-05-06 was a make-up workday (调休):
+    # 21 working days — a Monday-to-Friday count would miss it.
+    found = _lag(("2023-05-04", "2023-06-01"))
+    assert list(found["target_url"]) == ["http://gov.test/u/art/1.html"]
+    evidence = found["evidence"][0]
+    assert (evidence["workdays"], evidence["calendar_days"]) == (21, 28)
+
+
+def test_late_in_calendar_days_only_is_not_late():
+    # 2025-01-03 → 2025-02-05: 33 calendar days across the Spring Festival, 18 working days.
+    assert _lag(("2025-01-03", "2025-02-05")).empty
+
+
+def test_exactly_the_limit_is_in_time_and_one_more_is_late():
+    found = _lag(("2025-03-03", "2025-03-31"), ("2025-03-03", "2025-04-01"))
+    assert list(found["target_url"]) == ["http://gov.test/u/art/2.html"]
+    assert found["evidence"][0]["workdays"] == 21
+
+
+def test_undated_articles_are_not_judged_late():
+    assert _lag((None, "2025-04-01"), ("2025-01-02", None)).empty
+
+
+def test_disclosure_lag_params():
+    params = get_check("disclosure_lag").Params.model_validate(
+        {"max_workdays": 15, "from": "written_date", "to": "publish_date"}
+    )
+    assert params.max_workdays == 15
+    with pytest.raises(ValidationError):
+        get_check("disclosure_lag").Params.model_validate({"max_workdays": -1})
