@@ -275,31 +275,30 @@ def suggestion_values(evidence: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def rule_problems(indicator: Indicator) -> list[tuple[Loc, str]]:
-    """(key path, message) for a scoring rule that cannot work: points, deduct, veto, bonus."""
+def rule_problems(indicator: Indicator) -> list[tuple[tuple[Loc, ...], str]]:
+    """(the keys involved, message) for a scoring rule that cannot work: points, deduct, veto,
+    bonus. The loader blames whichever of the keys a set file gave last."""
     if indicator.veto and indicator.bonus:
-        return [(("bonus",), "an indicator is a veto or a bonus, not both")]
+        return [((("bonus",), ("veto",)), "an indicator is a veto or a bonus, not both")]
     if indicator.veto:
         if indicator.points or indicator.deduct:
             key = "points" if indicator.points else "deduct"
-            return [((key,), "a veto indicator has no points or deduct: it fails the unit")]
+            return [
+                (((key,), ("veto",)), "a veto indicator has no points or deduct: it fails the unit")
+            ]
         return []
     if not indicator.points:
-        return [(("points",), "points must be above 0 (or make the indicator `veto: true`)")]
+        return [((("points",),), "points must be above 0 (or make the indicator `veto: true`)")]
     if indicator.deduct is None:
-        return [((), "missing key 'deduct' (e.g. deduct: {per_problem: 1})")]
-    out: list[tuple[Loc, str]] = []
+        return [(((),), "missing key 'deduct' (e.g. deduct: {per_problem: 1})")]
+    out: list[tuple[tuple[Loc, ...], str]] = []
     for key in ("per_problem", "max"):
         value = getattr(indicator.deduct, key)
         if value is not None and value > indicator.points:
-            out.append(
-                (
-                    ("deduct", key),
-                    f"deduct.{key} {value:g} is more than the points {indicator.points:g}",
-                )
-            )
+            message = f"deduct.{key} {value:g} is more than the points {indicator.points:g}"
+            out.append(((("deduct", key), ("points",)), message))
     if not indicator.bonus and not indicator.suggestion:
-        out.append(((), "missing key 'suggestion' (the 整改 advice shown with each problem)"))
+        out.append((((),), "missing key 'suggestion' (the 整改 advice shown with each problem)"))
     return out
 
 

@@ -138,18 +138,29 @@ def _set_files(directory: Path) -> list[Path]:
 
 
 def _find_set(
-    name: str, near: Path, frozen: dict[str, Path] | None = None
+    name: str, child: Path, frozen: dict[str, Path] | None = None
 ) -> Path | list[Path] | None:
-    """`extends:` target: a path (relative to the extending file) or a set id, looked up next to
-    the extending file first, then among the shipped sets. A list means ambiguous. `frozen`:
-    the files of a thawed round text, by the `extends:` value that named them."""
+    """`extends:` target of `child`: a path (relative to it) or a set id, looked up next to it
+    first (itself excluded), then among the shipped sets. A list means ambiguous. `frozen`: the
+    files of a thawed round text, by the `extends:` value that named them."""
     if frozen is not None:
         return frozen.get(name)
     if name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name:
-        path = (near / name).resolve()
+        path = child.parent / name
         return path if path.is_file() else None
-    for directory in dict.fromkeys([near.resolve(), SHIPPED_DIR]):
-        hits = [p.resolve() for p in _set_files(directory) if _set_id(p) == name]
+    return _find_by_id(name, [child.parent, SHIPPED_DIR], exclude=child)
+
+
+def _find_by_id(
+    name: str, directories: list[Path], exclude: Path | None = None
+) -> Path | list[Path] | None:
+    """The set file with `id: name` in the first directory that has one (a list: ambiguous)."""
+    for directory in {d.resolve(): d for d in directories}.values():
+        hits = [
+            p
+            for p in _set_files(directory)
+            if _set_id(p) == name and (exclude is None or p.resolve() != exclude.resolve())
+        ]
         if len(hits) > 1:
             return hits
         if hits:
@@ -160,11 +171,11 @@ def _find_set(
 def _chain(
     path: Path, problems: list[Problem], frozen: dict[str, Path] | None = None
 ) -> list[tuple[YamlSource, _SetHead]]:
-    """The files of the `extends:` chain, base first, each with its validated head."""
+    """The files of the `extends:` chain, base first, each with its validated head. Paths stay
+    as given (relative ones too), so problems name the file the way the user did."""
     chain: list[tuple[YamlSource, _SetHead]] = []
     seen: list[Path] = []
     while True:
-        path = path.resolve()
         source = _read(path, problems)
         if source is None:
             return []
@@ -179,7 +190,7 @@ def _chain(
         if not head.extends:
             return chain
         where = source.line(("extends",))
-        parent = _find_set(head.extends, path.parent, frozen)
+        parent = _find_set(head.extends, path, frozen)
         if parent is None:
             problems.append(
                 (
@@ -200,7 +211,7 @@ def _chain(
                 )
             )
             return []
-        if parent in seen:
+        if parent.resolve() in {p.resolve() for p in seen}:
             cycle = " → ".join(p.name for p in [*seen, parent])
             problems.append((str(path), where, f"extends: cycle {cycle}"))
             return []
@@ -337,13 +348,16 @@ def _check_references(
                         path,
                         line,
                         f"indicator {iid}: params.{key}: unknown indicator "
-                        f"{ref!r}{did_you_mean(str(ref), list(entries))}",
+                        f"{ref!r}{did_you_mean(str(ref), [e for e in entries if e != iid])}",
                     )
                 )
 
 
 def _validate(
-    entry: _Entry, checks: dict[str, type[BaseModel]], problems: list[Problem]
+    entry: _Entry,
+    checks: dict[str, type[BaseModel]],
+    order: dict[str, int],
+    problems: list[Problem],
 ) -> Indicator | None:
     iid = entry.data["id"]
     out: list[Problem] = []
@@ -354,8 +368,11 @@ def _validate(
         for (path, line), message in pydantic_problems(_EntryLines(entry), exc):  # type: ignore[arg-type]
             out.append((path, line, f"indicator {iid}: {message.removeprefix('(top level): ')}"))
     else:
-        for loc, message in rule_problems(indicator):
-            out.append((*entry.where(loc), f"indicator {iid}: {message}"))
+        for locs, message in rule_problems(indicator):
+            # Blame the key a file gave last: a quarterly patch lowering `points` below the
+            # base's `deduct` is the patch's mistake.
+            where = max((entry.where(loc) for loc in locs), key=lambda w: order.get(w[0], -1))
+            out.append((*where, f"indicator {iid}: {message}"))
     name = entry.data.get("check")
     if isinstance(name, str) and name not in checks:
         path, line = entry.where(("check",))
@@ -445,7 +462,7 @@ def load_indicator_set(
     Raises IndicatorError listing every problem as FILE:LINE."""
     path = Path(path_or_id)
     if not path.is_file():
-        found = _find_set(str(path_or_id), Path.cwd()) if path.suffix == "" else None
+        found = _find_by_id(str(path_or_id), [SHIPPED_DIR]) if path.suffix == "" else None
         if not isinstance(found, Path):
             known = ", ".join(sorted(filter(None, map(_set_id, _set_files(SHIPPED_DIR)))))
             raise IndicatorError(
@@ -458,7 +475,8 @@ def load_indicator_set(
         raise IndicatorError(problems)
     entries = _merge(chain, problems)
     checks = check_types()
-    indicators = [_validate(entry, checks, problems) for entry in entries.values()]
+    order = {str(source.path): n for n, (source, _) in enumerate(chain)}
+    indicators = [_validate(entry, checks, order, problems) for entry in entries.values()]
     heads = [head for _, head in chain]
     name = next((h.name for h in reversed(heads) if h.name), None)
     pass_line = next((h.pass_line for h in reversed(heads) if h.pass_line is not None), None)
