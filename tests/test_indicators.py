@@ -139,7 +139,10 @@ def sample():
 
 
 def test_shipped_sets_validate_and_the_newest_is_2025Q2(base, q2):
-    assert [(p.name, i) for p, i, _ in shipped_sets()] == [("2025Q2.yaml", "2025Q2"), ("base.yaml", "base")]
+    assert [(p.name, i) for p, i, _ in shipped_sets()] == [
+        ("2025Q2.yaml", "2025Q2"),
+        ("base.yaml", "base"),
+    ]
     assert newest_set() == SHIPPED_DIR / "2025Q2.yaml"
     assert version_key("2025Q2") > version_key("2025.1")
     assert q2.extends == ("base",)
@@ -173,7 +176,9 @@ def test_base_encodes_the_freshness_windows_and_vetoes(base):
             age, per, categories,
         )  # fmt: skip
         assert i.params.count_undated_as_stale
-    vetoes = {i.id: (set(i.params.indicators), i.params.at_least) for i in base.indicators if i.veto}
+    vetoes = {
+        i.id: (set(i.params.indicators), i.params.at_least) for i in base.indicators if i.veto
+    }
     assert vetoes == {
         "veto.blank_columns": ({"columns.blank"}, 5),
         "veto.stale_news_notice": ({"freshness.news", "freshness.notice_policy"}, 5),
@@ -207,8 +212,14 @@ def test_index_no_pattern_accepts_the_portal_and_rejects_every_planted_form(base
                for d in manifest["defects"] if d["kind"] == "malformed_index_no"}  # fmt: skip
     assert planted
     for article in portal.articles:
-        assert bool(pattern.fullmatch(article.index_no)) == (article.id not in planted), article.index_no
-    for good in ("11341702486344515H/202110-00013", "003257952/201908-00401", "11341500MB0W/2021-00001"):
+        assert bool(pattern.fullmatch(article.index_no)) == (article.id not in planted), (
+            article.index_no
+        )
+    for good in (
+        "11341702486344515H/202110-00013",
+        "003257952/201908-00401",
+        "11341500MB0W/2021-00001",
+    ):
         assert pattern.fullmatch(good)
     for bad in ("11341702486344515H-202110-00013", "/202110-00013", "11341702486344515H/202110-13"):
         assert not pattern.fullmatch(bad)
@@ -291,7 +302,9 @@ ERRORS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("text", "fragment", "message"), [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS])
+@pytest.mark.parametrize(
+    ("text", "fragment", "message"), [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS]
+)
 def test_each_mistake_names_its_file_and_line(tmp_path, text, fragment, message):
     path = write(tmp_path, "set.yaml", HEAD + BLANK + text)
     found = problems(path)
@@ -300,13 +313,20 @@ def test_each_mistake_names_its_file_and_line(tmp_path, text, fragment, message)
 
 
 def test_set_level_mistakes(tmp_path):
-    path = write(tmp_path, "set.yaml", HEAD.replace("pass_line: 60", "pass_line: 160\ncolour: red") + NEWS)
+    path = write(
+        tmp_path, "set.yaml", HEAD.replace("pass_line: 60", "pass_line: 160\ncolour: red") + NEWS
+    )
     found = [(ln, msg) for _, ln, msg in problems(path)]
-    assert (line_of(path, "pass_line"), "pass_line: Input should be less than or equal to 100 (got 160)") in found
+    assert (
+        line_of(path, "pass_line"),
+        "pass_line: Input should be less than or equal to 100 (got 160)",
+    ) in found
     assert (line_of(path, "colour"), "(top level): unknown key 'colour'") in found
     path = write(tmp_path, "v.yaml", HEAD.replace('"1"', "2025.1") + NEWS)
     assert problems(path)[0][1:] == (2, "version: Input should be a valid string (got 2025.1)")
-    path = write(tmp_path, "nobase.yaml", HEAD.replace("name: 测试指标\npass_line: 60\n", "") + NEWS)
+    path = write(
+        tmp_path, "nobase.yaml", HEAD.replace("name: 测试指标\npass_line: 60\n", "") + NEWS
+    )
     assert {msg for _, _, msg in problems(path)} == {
         "missing key 'name'", "missing key 'pass_line' (e.g. pass_line: 60)",
     }  # fmt: skip
@@ -315,18 +335,33 @@ def test_set_level_mistakes(tmp_path):
 def test_duplicate_ids_and_yaml_errors(tmp_path):
     path = write(tmp_path, "dup.yaml", HEAD + NEWS + NEWS)
     assert problems(path) == [
-        (str(path), line_of(path, "- id: freshness.news", 2), "duplicate indicator id 'freshness.news' in this file")
+        (
+            str(path),
+            line_of(path, "- id: freshness.news", 2),
+            "duplicate indicator id 'freshness.news' in this file",
+        )
     ]
     path = write(tmp_path, "bad.yaml", HEAD + NEWS.replace("points: 6", "points: [6"))
-    (where, line, message), = problems(path)
-    assert (where, line) == (str(path), line_of(path, "deduct:")) and message.startswith("invalid YAML")
-    path = write(tmp_path, "twice.yaml", HEAD + NEWS.replace("    points: 6", "    points: 6\n    points: 7"))
+    ((where, line, message),) = problems(path)
+    assert (where, line) == (str(path), line_of(path, "deduct:")) and message.startswith(
+        "invalid YAML"
+    )
+    path = write(
+        tmp_path, "twice.yaml", HEAD + NEWS.replace("    points: 6", "    points: 6\n    points: 7")
+    )
     assert problems(path) == [(str(path), line_of(path, "points: 7"), "duplicate key 'points'")]
 
 
 def test_all_problems_of_the_chain_are_reported_at_once(tmp_path):
-    write(tmp_path, "parent.yaml", HEAD.replace("id: t", "id: parent") + NEWS.replace("2 weeks", "2 wks") + BLANK)
-    child = write(tmp_path, "child.yaml", f"""
+    write(
+        tmp_path,
+        "parent.yaml",
+        HEAD.replace("id: t", "id: parent") + NEWS.replace("2 weeks", "2 wks") + BLANK,
+    )
+    child = write(
+        tmp_path,
+        "child.yaml",
+        """
         id: child
         version: "2"
         extends: parent
@@ -339,11 +374,12 @@ def test_all_problems_of_the_chain_are_reported_at_once(tmp_path):
             group: [其他]
             check: no_such_check
             points: 1
-            deduct: {{per_problem: 1}}
+            deduct: {per_problem: 1}
             suggestion: 建议
             description: d
             source: s
-    """)
+    """,
+    )
     found = problems(child)
     parent = tmp_path / "parent.yaml"
     assert [(Path(p).name, ln) for p, ln, _ in found] == [
@@ -352,35 +388,59 @@ def test_all_problems_of_the_chain_are_reported_at_once(tmp_path):
         ("parent.yaml", line_of(parent, "params: {max_age")),
         ("child.yaml", line_of(child, "check: no_such_check")),
     ]
-    assert "remove: no indicator 'columns.blnk' to remove (did you mean 'columns.blank'?)" == found[0][2]
+    assert (
+        found[0][2]
+        == "remove: no indicator 'columns.blnk' to remove (did you mean 'columns.blank'?)"
+    )
     assert "deduct.per_problem 3 is more than the points 1" in found[1][2]
 
 
 def test_extends_problems(tmp_path):
     path = write(tmp_path, "a.yaml", 'id: a\nversion: "1"\nextends: nowhere\nindicators: []\n')
     ((where, line, message),) = problems(path)
-    assert (where, line) == (str(path), 3) and message.startswith("extends: no indicator set 'nowhere'")
+    assert (where, line) == (str(path), 3) and message.startswith(
+        "extends: no indicator set 'nowhere'"
+    )
     write(tmp_path, "b.yaml", 'id: b\nversion: "1"\nextends: c\nindicators: []\n')
     write(tmp_path, "c.yaml", 'id: c\nversion: "1"\nextends: b.yaml\nindicators: []\n')
     ((where, line, message),) = problems(tmp_path / "b.yaml")
-    assert (Path(where).name, line, message) == ("c.yaml", 3, "extends: cycle b.yaml → c.yaml → b.yaml")
+    assert (Path(where).name, line, message) == (
+        "c.yaml",
+        3,
+        "extends: cycle b.yaml → c.yaml → b.yaml",
+    )
     write(tmp_path, "d1.yaml", 'id: d\nversion: "1"\nindicators: []\n')
     write(tmp_path, "d2.yaml", 'id: d\nversion: "2"\nindicators: []\n')
     path = write(tmp_path, "e.yaml", 'id: e\nversion: "1"\nextends: d\nindicators: []\n')
     assert problems(path)[0][2].startswith("extends: several sets have id 'd'")
     path = write(tmp_path, "f.yaml", HEAD.replace("id: t", "id: f") + VETO)
-    assert problems(path)[0][2] == "indicator veto.blank: params.indicators: unknown indicator 'columns.blank'"
-    path = write(tmp_path, "g.yaml", f'id: g\nversion: "1"\nextends: {tmp_path / "h.yaml"}\nremove: [columns.blank]\n')
+    assert (
+        problems(path)[0][2]
+        == "indicator veto.blank: params.indicators: unknown indicator 'columns.blank'"
+    )
+    path = write(
+        tmp_path,
+        "g.yaml",
+        f'id: g\nversion: "1"\nextends: {tmp_path / "h.yaml"}\nremove: [columns.blank]\n',
+    )
     write(tmp_path, "h.yaml", HEAD.replace("id: t", "id: h") + BLANK + VETO)
     ((where, line, message),) = problems(path)
-    assert Path(where).name == "h.yaml" and line == line_of(tmp_path / "h.yaml", "params: {indicators")
-    assert message == f"indicator veto.blank: params.indicators: 'columns.blank' was removed at {path}:4"
+    assert Path(where).name == "h.yaml" and line == line_of(
+        tmp_path / "h.yaml", "params: {indicators"
+    )
+    assert (
+        message
+        == f"indicator veto.blank: params.indicators: 'columns.blank' was removed at {path}:4"
+    )
 
 
 # -- resolution ---------------------------------------------------------------------------------
 def test_patch_merges_mappings_replaces_lists_and_null_clears(tmp_path):
     write(tmp_path, "p.yaml", HEAD.replace("id: t", "id: p") + NEWS + BLANK)
-    child = write(tmp_path, "q.yaml", """
+    child = write(
+        tmp_path,
+        "q.yaml",
+        """
         id: q
         version: "2"
         extends: p.yaml
@@ -392,14 +452,20 @@ def test_patch_merges_mappings_replaces_lists_and_null_clears(tmp_path):
             group: [新组]
           - id: columns.blank
             deduct: {max: null}
-    """)
+    """,
+    )
     loaded = load_indicator_set(child)
     news = loaded.get("freshness.news")
     assert str(news.params.max_age) == "2 weeks" and news.params.count_undated_as_stale is False
     assert news.applies_to.levels == ("乡镇街道",) and news.applies_to.categories == ("news",)
     assert news.group == ("新组",)
     assert loaded.get("columns.blank").deduct == Deduction(per_problem=2)
-    assert (loaded.name, loaded.pass_line, loaded.version, loaded.extends) == ("测试指标", 70, "2", ("p",))
+    assert (loaded.name, loaded.pass_line, loaded.version, loaded.extends) == (
+        "测试指标",
+        70,
+        "2",
+        ("p",),
+    )
     assert [i.id for i in loaded.indicators] == ["freshness.news", "columns.blank"]
 
 
@@ -411,14 +477,26 @@ def test_remove_then_redefine_replaces_and_a_new_check_drops_old_params(tmp_path
     loaded = load_indicator_set(child)
     news = loaded.get("freshness.news")
     assert news.points == 3 and news.applies_to.categories is None  # nothing left from the parent
-    assert loaded.get("columns.blank").params.model_dump() == {"no_date": True, "before_written": True, "future": False}
+    assert loaded.get("columns.blank").params.model_dump() == {
+        "no_date": True,
+        "before_written": True,
+        "future": False,
+    }
     assert [i.id for i in loaded.indicators] == ["columns.blank", "freshness.news"]
 
 
 def test_chain_of_three_by_id_and_path(tmp_path):
     write(tmp_path, "one.yaml", HEAD.replace("id: t", "id: one") + NEWS + BLANK)
-    write(tmp_path, "two.yaml", 'id: two\nversion: "2"\nextends: one\nindicators:\n  - {id: freshness.news, points: 9}\n')
-    three = write(tmp_path, "three.yaml", 'id: three\nversion: "3"\nextends: ./two.yaml\nremove: [columns.blank]\n')
+    write(
+        tmp_path,
+        "two.yaml",
+        'id: two\nversion: "2"\nextends: one\nindicators:\n  - {id: freshness.news, points: 9}\n',
+    )
+    three = write(
+        tmp_path,
+        "three.yaml",
+        'id: three\nversion: "3"\nextends: ./two.yaml\nremove: [columns.blank]\n',
+    )
     loaded = load_indicator_set(three)
     assert loaded.extends == ("two", "one")
     assert [(i.id, i.points) for i in loaded.indicators] == [("freshness.news", 9)]
@@ -431,7 +509,9 @@ def test_text_and_hash_freeze_the_set_and_load_back(tmp_path, q2):
     assert thawed.sha256 == q2.sha256 and thawed.indicators == q2.indicators
     assert (thawed.id, thawed.version, thawed.extends) == ("2025Q2", "2025Q2", ("base",))
     # A one-character change anywhere in the chain is a different set.
-    edited = q2.text.replace("points: 6\n    deduct: {per_problem: 3}", "points: 5\n    deduct: {per_problem: 3}")
+    edited = q2.text.replace(
+        "points: 6\n    deduct: {per_problem: 3}", "points: 5\n    deduct: {per_problem: 3}"
+    )
     assert edited != q2.text and set_from_text(edited).get("interpretation.forms").points == 5
     assert set_from_text(edited).sha256 != q2.sha256
     with pytest.raises(IndicatorError):
@@ -451,13 +531,17 @@ def test_suggestions_fill_from_evidence_with_derived_keys(base):
     index = base.get("metadata.index_no_format")
     text = index.suggest({"title": "关于印发《办法》的通知", "value": "X/1"})
     assert text.startswith("“关于印发《办法》的通知”索引号「X/1」格式不规范")
-    assert "缺少必设的「财政预决算」类栏目" in base.get("columns.required").suggest({"category": "budget"})
-    dup = base.get("duplicates.titles").suggest({"title": "通知", "columns": ["工作动态", "通知公告"]})
+    assert "缺少必设的「财政预决算」类栏目" in base.get("columns.required").suggest(
+        {"category": "budget"}
+    )
+    dup = base.get("duplicates.titles").suggest(
+        {"title": "通知", "columns": ["工作动态", "通知公告"]}
+    )
     assert "在工作动态、通知公告栏目重复发布" in dup
     report = base.get("annual_report.deadline")
-    assert report.suggest({"problem": "missing", "year": 2024, "deadline": "2025-01-31"}).startswith(
-        "未发布2024年政府信息公开工作年度报告（应于2025-01-31前发布）"
-    )
+    assert report.suggest(
+        {"problem": "missing", "year": 2024, "deadline": "2025-01-31"}
+    ).startswith("未发布2024年政府信息公开工作年度报告（应于2025-01-31前发布）")
     with pytest.raises(SuggestionError, match=r"no suggestion for problem kind 'odd'"):
         report.suggest({"problem": "odd"})
     with pytest.raises(SuggestionError, match=r"suggestion uses \{age_days\}"):
@@ -474,11 +558,21 @@ def test_cli_validate(tmp_path):
     assert result.exit_code == 0, result.output
     assert re.search(r"2025Q2\.yaml: OK — 2025Q2 2025Q2 \(extends base\): 23 indicators "
                      r"\(20 deduction, 3 veto\), 100 points, pass line 60", result.output)  # fmt: skip
-    path = write(tmp_path, "set.yaml", HEAD + NEWS.replace("2 weeks", "2 wks").replace("per_problem: 3", "per_problem: 7"))
+    path = write(
+        tmp_path,
+        "set.yaml",
+        HEAD + NEWS.replace("2 weeks", "2 wks").replace("per_problem: 3", "per_problem: 7"),
+    )
     result = runner.invoke(app, ["indicators", "validate", str(path)])
     assert result.exit_code == 1
-    assert f"{path}:{line_of(path, 'params:')}: indicator freshness.news: params.max_age:" in result.output
-    assert f"{path}:{line_of(path, 'deduct:')}: indicator freshness.news: deduct.per_problem 7" in result.output
+    assert (
+        f"{path}:{line_of(path, 'params:')}: indicator freshness.news: params.max_age:"
+        in result.output
+    )
+    assert (
+        f"{path}:{line_of(path, 'deduct:')}: indicator freshness.news: deduct.per_problem 7"
+        in result.output
+    )
     assert "2 problem(s)" in result.output
 
 
@@ -501,7 +595,9 @@ def test_cli_explain():
     assert "分值：6分；每个问题扣3分" in out
     assert "  non_text_required: true\n" in out and "  min_forms: null  （默认值）" in out
     assert "依据：domain.md §3.3；涡阳县测评表 [V][L]" in out
-    assert re.search(r"定义位置：base\.yaml:\d+\n修改：2025Q2\.yaml（deduct、points、description）", out)
+    assert re.search(
+        r"定义位置：base\.yaml:\d+\n修改：2025Q2\.yaml（deduct、points、description）", out
+    )
     result = runner.invoke(app, ["indicators", "explain", "freshness.new", "--set", "base"])
     assert result.exit_code == 1
     assert "no indicator 'freshness.new' in base (did you mean 'freshness.news'?)" in result.output
@@ -534,7 +630,9 @@ def test_docs_worked_example_validates(tmp_path, base):
     loaded = load_indicator_set(path)
     assert loaded.extends == ("2025Q2", "base") and loaded.total_points == 100
     result = runner.invoke(app, ["indicators", "diff", "2025Q2", str(path)])
-    assert result.output.splitlines()[1:] == doc_block("<!-- indicators-example-diff -->").splitlines()
+    assert (
+        result.output.splitlines()[1:] == doc_block("<!-- indicators-example-diff -->").splitlines()
+    )
 
 
 def test_docs_error_output_is_what_validate_prints(tmp_path, monkeypatch):
