@@ -237,7 +237,8 @@ def _head(source: YamlSource, problems: list[Problem]) -> _SetHead:
         version=_str("version") or "?",
         name=_str("name"),
         description="",
-        pass_line=None,
+        # Kept even when out of range: the problem is reported already, not "missing".
+        pass_line=data.get("pass_line") if isinstance(data.get("pass_line"), int | float) else None,
         extends=_str("extends"),
         remove=[r for r in _list("remove") if isinstance(r, str)],
         indicators=_list("indicators"),
@@ -402,7 +403,7 @@ def _validate(
 
 def _vocabulary(entry: _Entry, params: BaseModel, indicator: Indicator | None) -> list[Problem]:
     """Level and column-category names inside params must exist (by naming convention: lists
-    named `…categories`; the keys of `by_level` and `deadlines` are levels, the values of
+    named `…categories` or `prefer`; the keys of `by_level` and `deadlines` are levels, the values of
     `by_level` categories), and `applies_to.categories` must not be silently overridden by a
     check that reads its own `params.categories`."""
     iid, check = entry.data["id"], entry.data.get("check")
@@ -423,7 +424,7 @@ def _vocabulary(entry: _Entry, params: BaseModel, indicator: Indicator | None) -
                 )
 
     for key, value in params.model_dump().items():
-        if key.endswith("categories"):
+        if key.endswith("categories") or key == "prefer":
             categories(("params", key), value)
         if key in ("by_level", "deadlines") and isinstance(value, dict):
             for level, names in value.items():
@@ -471,7 +472,7 @@ def load_indicator_set(
         path = found
     problems: list[Problem] = []
     chain = _chain(path, problems, _frozen)
-    if problems:
+    if not chain:  # a file unreadable or an `extends:` unresolved: nothing more to check
         raise IndicatorError(problems)
     entries = _merge(chain, problems)
     checks = check_types()
@@ -488,6 +489,8 @@ def load_indicator_set(
     if not entries and not problems:
         problems.append((str(chain[-1][0].path), 1, "the set has no indicators"))
     if problems:
+        # In reading order: base file first, then by line.
+        problems.sort(key=lambda p: (order.get(p[0], len(order)), p[1] or 0))
         raise IndicatorError(problems)
     text = _text_of(chain)
     return IndicatorSet(

@@ -382,17 +382,17 @@ def test_all_problems_of_the_chain_are_reported_at_once(tmp_path):
     )
     found = problems(child)
     parent = tmp_path / "parent.yaml"
-    assert [(Path(p).name, ln) for p, ln, _ in found] == [
+    assert [(Path(p).name, ln) for p, ln, _ in found] == [  # base file first, then by line
+        ("parent.yaml", line_of(parent, "params: {max_age")),
         ("child.yaml", line_of(child, "remove:")),
         ("child.yaml", line_of(child, "points: 1")),  # per_problem 3 > patched points 1
-        ("parent.yaml", line_of(parent, "params: {max_age")),
         ("child.yaml", line_of(child, "check: no_such_check")),
     ]
     assert (
-        found[0][2]
+        found[1][2]
         == "remove: no indicator 'columns.blnk' to remove (did you mean 'columns.blank'?)"
     )
-    assert "deduct.per_problem 3 is more than the points 1" in found[1][2]
+    assert "deduct.per_problem 3 is more than the points 1" in found[2][2]
 
 
 def test_extends_problems(tmp_path):
