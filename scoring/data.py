@@ -12,6 +12,7 @@ columns by the newer listing. Articles, links and link checks are exact as of th
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -37,20 +38,21 @@ UNREADABLE = frozenset(
         "extraction_anomaly",
     }
 )
-# Parsed out of `articles.extra` into columns of their own.
+# Keys of `articles.extra` the checks read, as article columns. `load_crawl` has the database
+# pull them out (json_extract / ->>), so the frame is read on the store's fast path: reading the
+# whole JSON (with every metadata label of the page) costs about three times the article read.
+# The whole dict, metadata included, is available per article through `CrawlData.extra(ids)`.
 # (`extra["category"]` is the page's 组配分类/信息分类; it becomes `info_category`, because
 # `category` is the category of the article's column.)
 EXTRA_FIELDS = {
     "body_doc_no": "body_doc_no",
-    "related": "related",
-    "metadata": "metadata",
+    "info_category": "category",
     "effective_date": "effective_date",
     "expiry_date": "expiry_date",
-    "source": "source",
-    "info_category": "category",
+    "related": "related",
 }
 
-TextLoader = Callable[[list[int]], pd.Series]
+Loader = Callable[[list[int]], pd.Series]
 
 
 class CrawlDataError(LookupError):
@@ -63,9 +65,11 @@ class CrawlData:
 
     - `units`: id, name, level, parent, entry_url, observed
     - `columns`: id, unit_id, url, name, category, path, rows, observed
-    - `articles`: the store's article columns + category (of its column), body_doc_no, related
-      (list of {url, text, kind}), metadata (dict), effective_date, expiry_date, source,
-      listed_in (distinct columns listing it), observed (its unit and column were observed)
+    - `articles`: the store's article columns + category (of its column), body_doc_no,
+      info_category, related (list of {url, text, kind}), effective_date, expiry_date,
+      listed_in (distinct columns listing it), observed (its unit and column were observed);
+      body text and the whole `extra` dict (with `metadata`) are read on demand:
+      `body_text(ids)`, `extra(ids)`
     - `listings`, `links` (with the latest check `outcome` up to the run), `crawl_issues` (of
       the run)
     """
@@ -78,7 +82,8 @@ class CrawlData:
     crawl_issues: pd.DataFrame
     run_id: int | None = None
     as_of_run: int | None = None
-    text_loader: TextLoader | None = field(default=None, repr=False, compare=False)
+    text_loader: Loader | None = field(default=None, repr=False, compare=False)
+    extra_loader: Loader | None = field(default=None, repr=False, compare=False)
 
     def body_text(self, article_ids: Iterable[int]) -> pd.Series:
         """Body text of some articles (index: article id; "" when unknown).
@@ -86,16 +91,29 @@ class CrawlData:
         Read on demand: the whole text of a million articles would double a round's memory,
         and only a few check types (consultation periods, term lists) need it.
         """
+        return self._on_demand(article_ids, "body_text", self.text_loader, "")
+
+    def extra(self, article_ids: Iterable[int]) -> pd.Series:
+        """The whole `extra` dict of some articles (index: article id; {} when unknown): the
+        page's every metadata label under "metadata", its source, dates, related links."""
+        return self._on_demand(article_ids, "extra", self.extra_loader, None).map(
+            lambda e: e if isinstance(e, dict) else {}
+        )
+
+    def _on_demand(
+        self, article_ids: Iterable[int], name: str, loader: Loader | None, default: Any
+    ) -> pd.Series:
         ids = [int(i) for i in article_ids]
         if not ids:
             return pd.Series([], dtype=object, index=pd.Index([], dtype="int64"))
-        if "body_text" in self.articles:
-            texts = self.articles.set_index("id")["body_text"]
-        elif self.text_loader is not None:
-            texts = self.text_loader(ids)
+        if name in self.articles:
+            values = self.articles.set_index("id")[name]
+        elif loader is not None:
+            values = loader(ids)
         else:
-            texts = pd.Series([], dtype=object)
-        return texts.reindex(ids).fillna("").astype(object)
+            values = pd.Series([], dtype=object)
+        values = values[~values.index.duplicated()].reindex(ids).astype(object)
+        return values.where(values.notna(), default)
 
     @property
     def observed_unit_ids(self) -> set[str]:
@@ -107,7 +125,7 @@ def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
     run = _pick_run(store, run_id)
     units = store.units_frame()
     columns = store.columns_frame(as_of_run=run.id)
-    articles = store.articles_frame(as_of_run=run.id, columns=[*_article_columns(), "extra"])
+    articles = _read_articles(store, run.id)
     listings = store.listings_frame(as_of_run=run.id)
     links = store.links_frame(as_of_run=run.id)
     issues = store.crawl_issues_frame(run.id)
@@ -120,7 +138,8 @@ def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
         issues,
         run_id=run.id,
         run_units=run.units,
-        text_loader=_text_loader(store, run.id),
+        text_loader=_loader(store, run.id, "body_text"),
+        extra_loader=_loader(store, run.id, "extra"),
     )
     log.info(
         "loaded crawl run %s: %d units (%d observed), %d columns, %d articles, %d links",
@@ -144,7 +163,8 @@ def assemble(
     *,
     run_id: int | None = None,
     run_units: Iterable[str] | None = None,
-    text_loader: TextLoader | None = None,
+    text_loader: Loader | None = None,
+    extra_loader: Loader | None = None,
 ) -> CrawlData:
     """Derive `observed`, categories and the parsed `extra` fields from store-shaped frames.
 
@@ -167,6 +187,7 @@ def assemble(
         run_id=run_id,
         as_of_run=run_id,
         text_loader=text_loader,
+        extra_loader=extra_loader,
     )
 
 
@@ -187,13 +208,32 @@ def _pick_run(store: Store, run_id: int | None):
     return run
 
 
-def _article_columns() -> list[str]:
+def _read_articles(store: Store, run_id: int) -> pd.DataFrame:
+    """Articles as of the run: the store's default columns plus `EXTRA_FIELDS` extracted by SQL."""
+    from sqlalchemy import Text, cast, select
+
     from store import ARTICLE_FRAME_COLUMNS
+    from store.reads import articles_stmt, read_frame
 
-    return list(ARTICLE_FRAME_COLUMNS)
+    versions = articles_stmt([*ARTICLE_FRAME_COLUMNS, "extra"], run_id, None).subquery("v")
+    extra = versions.c.extra
+    picked = [
+        (cast(extra[key], Text) if name == "related" else extra[key].as_string()).label(name)
+        for name, key in EXTRA_FIELDS.items()
+    ]
+    stmt = select(*(versions.c[n] for n in ARTICLE_FRAME_COLUMNS), *picked).order_by(versions.c.id)
+    with store.engine.connect() as conn:
+        frame = read_frame(conn, stmt)
+    related = frame["related"].astype(object)
+    frame["related"] = [json.loads(r) if isinstance(r, str) and r != "[]" else [] for r in related]
+    for name in ("effective_date", "expiry_date"):
+        frame[name] = pd.to_datetime(frame[name], errors="coerce").astype("datetime64[s]")
+    return frame
 
 
-def _text_loader(store: Store, run_id: int) -> TextLoader:
+def _loader(store: Store, run_id: int, column: str) -> Loader:
+    """Reads one optional article column (body_text, extra) for given ids, as of the run."""
+
     def load(ids: list[int]) -> pd.Series:
         from store.reads import articles_stmt, read_frame
 
@@ -201,15 +241,14 @@ def _text_loader(store: Store, run_id: int) -> TextLoader:
         parts = []
         # In chunks: a literal IN list of a few thousand ids is cheap on both backends.
         for start in range(0, len(wanted), 5000):
-            chunk = wanted[start : start + 5000]
-            stmt = articles_stmt(["id", "body_text"], run_id, None)
-            stmt = stmt.where(stmt.selected_columns.id.in_(chunk))
+            stmt = articles_stmt(["id", column], run_id, None)
+            stmt = stmt.where(stmt.selected_columns.id.in_(wanted[start : start + 5000]))
             with store.engine.connect() as conn:
                 parts.append(read_frame(conn, stmt))
-        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-        if frame.empty:
+        if not parts:
             return pd.Series([], dtype=object)
-        return frame.set_index("id")["body_text"]
+        frame = pd.concat(parts, ignore_index=True)
+        return pd.Series(frame[column].to_numpy(), index=frame["id"].astype("int64"), dtype=object)
 
     return load
 
@@ -303,21 +342,19 @@ def _articles(
             "publisher": object,
         },
     )
+    # A frame read by `load_crawl` has the extra fields already; a hand-built one may give the
+    # `extra` dicts (kept: `CrawlData.extra` reads them) or the fields themselves.
     extra = out["extra"] if "extra" in out else pd.Series([None] * len(out), index=out.index)
     extra = extra.map(lambda e: e if isinstance(e, dict) else {})
     for name, key in EXTRA_FIELDS.items():
         if name in out:
-            continue  # a hand-built frame gave it directly
+            continue
         if name == "related":
             out[name] = extra.map(lambda e: list(e.get("related") or []))
-        elif name == "metadata":
-            out[name] = extra.map(lambda e: dict(e.get("metadata") or {}))
         elif name in ("effective_date", "expiry_date"):
             out[name] = pd.to_datetime(extra.map(lambda e, k=key: e.get(k)), errors="coerce")
         else:
             out[name] = extra.map(lambda e, k=key: e.get(k) or None).astype(object)
-    if "extra" in out:
-        out = out.drop(columns=["extra"])
     col = columns.set_index("id")
     out["category"] = out["column_id"].map(col["category"]).astype(object)
     column_seen = out["column_id"].map(col["observed"]).fillna(False).astype(bool)

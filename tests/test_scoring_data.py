@@ -1,6 +1,7 @@
 """scoring.data.load_crawl: the store as of a run, with what was observed marked.
 
-Stores are written directly through the store API (no HTTP), two runs where it matters.
+Stores are written directly through the store API (no HTTP), two runs where it matters, on
+SQLite and on PostgreSQL (skipped without a server, as in tests/test_store.py).
 """
 
 from __future__ import annotations
@@ -9,14 +10,16 @@ import pytest
 
 from scoring.data import CrawlDataError, load_crawl
 from store import open_store
+from store.testing import backend_url
 
 CITY = "http://city.test"
 DOWN = "http://down.test"
 
 
-@pytest.fixture
-def store(tmp_path):
-    with open_store(f"sqlite:///{tmp_path / 'z.sqlite'}") as s:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    # Both backends: the extra fields are pulled out of the JSON by SQL (json_extract / ->>).
+    with backend_url(request.param, tmp_path) as url, open_store(url) as s:
         yield s
 
 
@@ -121,11 +124,13 @@ def test_articles_carry_category_and_parsed_extra(store):
     assert doc["category"] == "notice"
     assert doc["info_category"] == "通知公告"
     assert doc["body_doc_no"] == "甲〔2024〕2号"
-    assert doc["metadata"] == {"文号": "甲〔2024〕1号"}
+    # The whole extra dict (every metadata label of the page) is read on demand.
+    assert data.extra([doc["id"]])[doc["id"]]["metadata"] == {"文号": "甲〔2024〕1号"}
+    assert data.extra([999_999]).tolist() == [{}]
     assert doc["related"] == [{"url": f"{CITY}/a/2.html", "text": "解读", "kind": "interpretation"}]
     assert doc["listed_in"] == 2
     assert bool(doc["observed"])
-    assert "body_text" not in data.articles  # read on demand only
+    assert "body_text" not in data.articles and "extra" not in data.articles  # on demand only
     assert data.links.set_index("url").loc[f"{CITY}/a/f.pdf", "outcome"] == "confirmed_broken"
 
 

@@ -73,7 +73,13 @@ class DuplicateTitles(Check):
                 )
             )
         items = pd.concat(items, ignore_index=True).drop_duplicates(["column_id", "url"])
-        items["key"] = items["title"].fillna("").astype(str).map(normalise_title)
+        items["key"] = (
+            items["title"]
+            .fillna("")
+            .astype(str)
+            .str.normalize("NFKC")
+            .str.replace(r"\s+", "", regex=True)
+        )
         items = items[items["key"].str.len() >= params.min_length]
         rank = {c: i for i, c in enumerate(params.prefer)}
         category = cols.set_index("id")["category"]
