@@ -393,10 +393,23 @@ def evaluate(
     old = round_store.find_round(store, round_id)
     if old is not None and run_id is None and not replace:
         run_id = old.crawl_run
+    if run_id is None:
+        run_id = latest_full_run(store)
     data = load_crawl(store, run_id)
     return evaluate_data(
         store, round_id, as_of, indicator_set, data, kind=kind, calendar=calendar, replace=replace
     )
+
+
+def latest_full_run(store: Store) -> int | None:
+    """The latest finished crawl run that covered every stored unit — not a recheck's crawl,
+    which reads only the units with open problems (None: no such run; `load_crawl` then takes
+    the latest finished run)."""
+    units = set(store.units_frame()["id"])
+    for run in reversed(store.runs()):
+        if run.status == "finished" and (run.units is None or units <= set(run.units)):
+            return run.id
+    return None
 
 
 def evaluate_data(

@@ -147,10 +147,12 @@ def track_round(
     decisions: Mapping[str, str],
 ) -> pd.DataFrame:
     """The round's problem rows with statuses: those found now, then the carried ones."""
-    rounds = [r.id for r in round_store.list_rounds(store) if r.id != round_id]
+    # Only rounds before the previous one: a round evaluated again after later rounds exist
+    # must not see them.
     prev_rows = None
-    earlier_ids = rounds
+    earlier_ids: list[str] = []
     if previous is not None:
+        rounds = [r.id for r in round_store.list_rounds(store) if r.id != round_id]
         prev_rows = round_store.problems_frame(store, previous.id)
         earlier_ids = rounds[: rounds.index(previous.id)]
     seen_earlier = round_store.first_seen_before(store, earlier_ids)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Table, delete, func, select, update
+from sqlalchemy import Connection, Float, Table, delete, func, select, update
 
 from store import models
 from store.core import Store
@@ -162,7 +162,12 @@ def round_before(store: Store, as_of: dt.date, exclude: str | None = None) -> Ro
 
 def _frame(store: Store, stmt: Any) -> pd.DataFrame:
     with store.engine.connect() as conn:
-        return read_frame(conn, stmt)
+        frame = read_frame(conn, stmt)
+    # read_frame types ints, booleans, text and dates; points and scores are floats here.
+    for col in stmt.selected_columns:
+        if isinstance(col.type, Float) and col.key in frame:
+            frame[col.key] = frame[col.key].astype("float64")
+    return frame
 
 
 def round_scores_frame(store: Store, round_id: str) -> pd.DataFrame:

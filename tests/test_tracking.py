@@ -164,3 +164,20 @@ def test_comparable_needs_the_unit_the_indicator_and_the_subjects_column():
     )
     evaluated = {("u", "i"), ("down", "i")}
     assert comparable(rows, data, evaluated).tolist() == [True, False, False, True, False, False]
+
+
+def test_evaluating_a_round_again_after_later_rounds_gives_the_same_rows(store: Store):
+    first = run_round(store, "2025Q1", dt.date(2025, 3, 31), [("dept1", C1), ("dept1", C2)])
+    run_round(store, "2025Q2", dt.date(2025, 6, 30), [("dept1", C1)])
+    info = round_store.get_round(store, "2025Q1")
+    data = HandMadeCrawl(
+        units=units(("dept1", "市直部门", "city", True), ("dept2", "市直部门", "city", True)),
+        columns=columns((1, "dept1", C1, True), (2, "dept1", C2, True)),
+        planted=planted(*[("fresh", "dept1", s, {"what": s}) for s in (C1, C2)]),
+        run_id=info.crawl_run,
+    )
+    again = evaluate_data(store, "2025Q1", info.as_of, SET, data).problems.set_index("fingerprint")
+    # The later round 2025Q2 must not make 2025Q1's problems look "regressed".
+    cols = ["status", "first_seen_round", "deduction", "suggestion"]
+    pd.testing.assert_frame_equal(again[cols].sort_index(), first[cols].sort_index())
+    assert round_store.get_round(store, "2025Q1").created_at == info.created_at
