@@ -286,15 +286,17 @@ def _columns(
         counted &= out["last_listed_run"].fillna(-1).astype("int64") >= run_id
     unreadable = _issue_urls(issues, UNREADABLE)
     blocked = out["url"].map(lambda u: isinstance(u, str) and _norm_url(u) in unreadable)
-    out["observed"] = (counted & ~blocked.astype(bool)).astype(bool)
     out["rows"] = out["last_row_count"].fillna(0).astype("int64")
-    # A column with no rows now but listings earlier was emptied or mis-parsed (the crawler
-    # records an extraction_anomaly); either way it is not "blank since it opened".
     if not listings.empty and "column_id" in listings:
         ever = listings.groupby("column_id").size()
         out["ever_listed"] = out["id"].map(ever).fillna(0).astype("int64")
     else:
         out["ever_listed"] = 0
+    # No rows now but rows before: the list was mis-parsed (the crawler records an
+    # extraction_anomaly, on the list page's URL) or emptied. What it holds now is unknown, so
+    # it is neither blank nor stale.
+    emptied = (out["rows"] == 0) & (out["ever_listed"] > 0)
+    out["observed"] = (counted & ~blocked.astype(bool) & ~emptied).astype(bool)
     return out
 
 

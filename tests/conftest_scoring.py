@@ -61,18 +61,22 @@ def crawl_data(
     issues: Iterable[dict] = (),
     texts: dict[int, str] | None = None,
 ) -> CrawlData:
-    """A CrawlData from rows. A column's `last_row_count` defaults to its number of articles."""
+    """A CrawlData from rows. A column's `last_row_count` defaults to the number of pages
+    listed in it or first found there."""
     arts = pd.DataFrame(list(articles))
     for name in _DATES:
         if name in arts:
             arts[name] = pd.to_datetime(arts[name]).astype("datetime64[s]")
     cols = pd.DataFrame(list(columns))
+    lst = pd.DataFrame(list(listings))
     if len(cols) and "last_row_count" not in cols:
-        counts = arts.groupby("column_id").size() if len(arts) else pd.Series(dtype=int)
+        pairs = [arts[["column_id", "url"]]] if len(arts) else []
+        pairs += [lst[["column_id", "url"]]] if len(lst) else []
+        rows = pd.concat(pairs).drop_duplicates() if pairs else pd.DataFrame(columns=["column_id"])
+        counts = rows.groupby("column_id").size()
         cols["last_row_count"] = cols["id"].map(counts).fillna(0).astype("Int64")
     if len(cols):
         cols["last_row_count"] = cols["last_row_count"].astype("Int64")
-    lst = pd.DataFrame(list(listings))
     if "listed_date" in lst:
         lst["listed_date"] = pd.to_datetime(lst["listed_date"]).astype("datetime64[s]")
     iss = pd.DataFrame(list(issues))

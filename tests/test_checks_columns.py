@@ -138,6 +138,12 @@ def test_unreadable_or_emptied_column_is_not_blank():
         issues=[{"kind": "anti_bot", "unit_id": "u", "url": cols[1]["url"]}],
     )
     assert _blank(data) == []
+    # The emptied column's old items say nothing about now: not stale either.
+    old = {"column_id": 12, "unit_id": "u", "url": "http://gov.test/u/old.html",
+           "listed_date": "2024-01-01"}  # fmt: skip
+    emptied = crawl_data([unit("u")], [cols[2]], [], listings=[old])
+    assert not emptied.columns["observed"].any()
+    assert _stale(emptied) == []
 
 
 def test_blank_columns_of_unobserved_units_are_not_reported():

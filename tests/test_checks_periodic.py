@@ -149,6 +149,16 @@ def test_no_report_column_points_at_the_unit_and_unread_column_is_skipped():
     assert found["target_url"][0] == "http://gov.test/a/"
 
 
+def test_a_report_published_in_another_column_counts():
+    cols = [column(10, "u", "annual_report"), column(11, "u", "notice")]
+    arts = [
+        article(1, "u", 11, title="甲局2024年政府信息公开工作年度报告", publish_date="2025-01-20")
+    ]
+    assert run_check("annual_report", crawl_data([unit("u")], cols, arts)).empty
+    other = [article(1, "u", 11, title="甲局2024年工作总结", publish_date="2025-01-20")]
+    assert len(run_check("annual_report", crawl_data([unit("u")], cols, other))) == 1
+
+
 def test_deadlines_are_parameters():
     data = _reports(("late", "县直部门", "2025-02-01"))
     assert run_check("annual_report", data, {"deadlines": {"县直部门": "03-31"}}).empty

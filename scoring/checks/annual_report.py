@@ -72,8 +72,12 @@ class AnnualReport(Check):
 
     def find(self, data: CrawlData, params: AnnualReportParams, ctx: CheckContext) -> pd.DataFrame:
         units = data.units[data.units["id"].isin(_scope.unit_ids(data, ctx))]
-        reports = _scope.articles(data, ctx, params.categories, dated=False)
-        reports = reports.assign(year=reports["title"].map(report_year))
+        # The report column first; a report published elsewhere (e.g. under 通知公告) counts too
+        # when its title says what it is.
+        arts = _scope.articles(data, ctx, None, dated=False)
+        titles = arts["title"].fillna("").astype(str)
+        arts = arts[arts["category"].isin(params.categories) | titles.str.contains("政府信息公开")]
+        reports = arts.assign(year=arts["title"].map(report_year)).dropna(subset=["year"])
         report_cols = data.columns[data.columns["category"].isin(params.categories)]
         rows = []
         for unit in units.itertuples(index=False):
