@@ -15,12 +15,12 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from crawler.columns import default_column_map
 from crawler.registry import LEVELS
 from scoring.indicators import (
     Indicator,
     IndicatorError,
     IndicatorSet,
+    category_name,
     check_types,
     load_indicator_set,
     newest_set,
@@ -110,7 +110,6 @@ def _yaml(value: Any) -> str:
 def explain_text(loaded: IndicatorSet, indicator: Indicator) -> str:
     """Everything about one indicator, in Chinese, for an evaluator."""
     scope = indicator.applies_to
-    categories = default_column_map().categories
     lines = [
         f"指标 {indicator.id}：{indicator.name}",
         f"指标组（一级/二级/三级）：{' / '.join(indicator.group)}",
@@ -127,7 +126,7 @@ def explain_text(loaded: IndicatorSet, indicator: Indicator) -> str:
         lines.append(f"分值：{indicator.points:g}分；{verb}{deduct.per_problem:g}分{cap}")
     lines.append(f"适用单位层级：{'、'.join(scope.levels)}")
     if scope.categories:
-        named = [f"{c}（{categories.get(c, c)}）" for c in scope.categories]
+        named = [f"{c}（{category_name(c)}）" for c in scope.categories]
         lines.append("适用栏目类别：" + "；".join(named))
     else:
         lines.append("适用栏目类别：不限（由检查类型决定）")

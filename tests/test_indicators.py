@@ -635,6 +635,18 @@ def test_docs_worked_example_validates(tmp_path, base):
     )
 
 
+def test_docs_describe_every_check_type_and_its_parameters():
+    from scoring.checks.base import available_checks, get_check
+
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## 6. 检查类型及参数") : text.index("## 7.")]
+    for name in available_checks():
+        start = section.index(f"\n### {name}\n")
+        body = section[start : section.find("\n### ", start + 1)]
+        for key, field in get_check(name).Params.model_fields.items():
+            assert f"`{field.alias or key}`" in body, (name, key)
+
+
 def test_docs_error_output_is_what_validate_prints(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("broken.yaml").write_text(doc_block("<!-- indicators-broken -->"), encoding="utf-8")
