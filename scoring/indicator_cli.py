@@ -95,7 +95,7 @@ def list_command(file: str | None = FILE_ARG) -> None:
 def params_of(indicator: Indicator) -> dict[str, Any]:
     """The indicator's parameters as plain values (defaults included once validated)."""
     if isinstance(indicator.params, BaseModel):
-        return indicator.params.model_dump(mode="json")
+        return indicator.params.model_dump(mode="json", by_alias=True)
     return json.loads(json.dumps(indicator.params, default=str))
 
 
@@ -105,6 +105,12 @@ def _yaml(value: Any) -> str:
         value, allow_unicode=True, sort_keys=False, default_flow_style=True, width=1 << 20
     )
     return text.strip().removesuffix("...").strip()
+
+
+def _given(params: BaseModel) -> set[str]:
+    """Parameter names (as written in YAML, aliases included) the set gave explicitly."""
+    fields = type(params).model_fields
+    return {fields[name].alias or name for name in params.model_fields_set}
 
 
 def explain_text(loaded: IndicatorSet, indicator: Indicator) -> str:
@@ -136,9 +142,7 @@ def explain_text(loaded: IndicatorSet, indicator: Indicator) -> str:
     lines.append(f"检查类型：{indicator.check}")
     params = params_of(indicator)
     if params:
-        given = (
-            indicator.params.model_fields_set if isinstance(indicator.params, BaseModel) else params
-        )
+        given = _given(indicator.params) if isinstance(indicator.params, BaseModel) else params
         lines.append("参数：")
         for key, value in params.items():
             note = "" if key in given else "  （默认值）"

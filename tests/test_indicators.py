@@ -286,6 +286,8 @@ ERRORS = [
      "unknown column category 'nwes' (did you mean 'news'?)"),
     ("dates out of order", NEWS.replace("{categories: [news]}", "{categories: [news], date_from: 2024-01-01, date_until: 2023-01-01}"),
      "applies_to:", "date_from 2024-01-01 is after date_until 2023-01-01"),
+    ("veto and bonus", VETO.replace("veto: true", "veto: true\n    bonus: true"), "bonus: true",
+     "an indicator is a veto or a bonus, not both"),
     ("veto with points", VETO.replace("veto: true", "veto: true\n    points: 2"), "points: 2",
      "a veto indicator has no points"),
     ("veto counting an unknown indicator", VETO.replace("[columns.blank]", "[columns.blnk]"),
@@ -485,6 +487,21 @@ def test_remove_then_redefine_replaces_and_a_new_check_drops_old_params(tmp_path
     assert [i.id for i in loaded.indicators] == ["columns.blank", "freshness.news"]
 
 
+def test_a_bonus_needs_points_and_deduct_but_no_suggestion(tmp_path):
+    bonus = BLANK.replace("columns.blank", "bonus.forms").replace(
+        '    suggestion: "「{column_name}」为空白栏目"\n', "    bonus: true\n"
+    )
+    loaded = load_indicator_set(write(tmp_path, "b.yaml", HEAD + BLANK + bonus))
+    assert loaded.get("bonus.forms").kind == "bonus" and loaded.total_points == 4
+    path = write(
+        tmp_path, "c.yaml", HEAD + bonus.replace("    deduct: {per_problem: 2, max: 4}\n", "")
+    )
+    assert (
+        problems(path)[0][2]
+        == "indicator bonus.forms: missing key 'deduct' (e.g. deduct: {per_problem: 1})"
+    )
+
+
 def test_chain_of_three_by_id_and_path(tmp_path):
     write(tmp_path, "one.yaml", HEAD.replace("id: t", "id: one") + NEWS + BLANK)
     write(
@@ -598,6 +615,8 @@ def test_cli_explain():
     assert re.search(
         r"定义位置：base\.yaml:\d+\n修改：2025Q2\.yaml（deduct、points、description）", out
     )
+    lag = runner.invoke(app, ["indicators", "explain", "timeliness.disclosure_lag"]).output
+    assert "  from: written_date\n" in lag and "  max_workdays: 20\n" in lag  # YAML names
     result = runner.invoke(app, ["indicators", "explain", "freshness.new", "--set", "base"])
     assert result.exit_code == 1
     assert "no indicator 'freshness.new' in base (did you mean 'freshness.news'?)" in result.output
@@ -629,6 +648,9 @@ def test_docs_worked_example_validates(tmp_path, base):
     path.write_text(doc_block("<!-- indicators-example -->"), encoding="utf-8")
     loaded = load_indicator_set(path)
     assert loaded.extends == ("2025Q2", "base") and loaded.total_points == 100
+    assert loaded.get("key_area.monthly").not_applicable == ("jh-sthjj",)
+    water = loaded.get("key_area.water_quarterly")
+    assert (water.params.every, water.params.name_contains) == ("quarter", ["饮用水"])
     result = runner.invoke(app, ["indicators", "diff", "2025Q2", str(path)])
     assert (
         result.output.splitlines()[1:] == doc_block("<!-- indicators-example-diff -->").splitlines()
