@@ -122,15 +122,22 @@ def _read(path: Path, problems: list[Problem]) -> YamlSource | None:
         return None
 
 
+def _is_set(data: Any) -> bool:
+    """An indicator set file, as opposed to other YAML in the folder (columns.yaml)."""
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("id"), str)
+        and ("indicators" in data or "extends" in data)
+    )
+
+
 def _set_id(path: Path) -> str | None:
-    """The `id:` of a set file, or None for other YAML (columns.yaml) and unreadable files."""
+    """The `id:` of a set file, or None for other YAML and unreadable files."""
     try:
         data = load_yaml(path).data
     except YamlSourceError:
         return None
-    if isinstance(data, dict) and "indicators" in data and isinstance(data.get("id"), str):
-        return data["id"]
-    return None
+    return data["id"] if _is_set(data) else None
 
 
 def _set_files(directory: Path) -> list[Path]:
@@ -555,8 +562,8 @@ def shipped_sets(directory: Path = SHIPPED_DIR) -> list[tuple[Path, str, str]]:
         except YamlSourceError:
             log.warning("%s: not readable as YAML, skipped", path)
             continue
-        if isinstance(data, dict) and "indicators" in data and "id" in data:
-            out.append((path, str(data["id"]), str(data.get("version", ""))))
+        if _is_set(data):
+            out.append((path, data["id"], str(data.get("version", ""))))
     return out
 
 

@@ -516,6 +516,9 @@ def test_chain_of_three_by_id_and_path(tmp_path):
     )
     loaded = load_indicator_set(three)
     assert loaded.extends == ("two", "one")
+    four = write(tmp_path, "four.yaml", 'id: four\nversion: "4"\nextends: three\n')  # by id
+    assert load_indicator_set(four).extends == ("three", "two", "one")
+    assert newest_set(tmp_path) == four
     assert [(i.id, i.points) for i in loaded.indicators] == [("freshness.news", 9)]
 
 
