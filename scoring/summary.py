@@ -36,7 +36,7 @@ def counted_problems(problems: pd.DataFrame) -> pd.DataFrame:
     """Problems that count this round: still there (new/open/regressed) and not dismissed."""
     if problems.empty:
         return problems
-    decided = problems["decision"].fillna("") if "decision" in problems else ""
+    decided = problems["decision"].astype(object).fillna("") if "decision" in problems else ""
     return problems[problems["status"].isin(ACTIVE) & (decided != "dismissed")]
 
 

@@ -4,6 +4,8 @@ crawl with a real indicator set and real checks, re-evaluation, decisions, in-pl
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -236,3 +238,149 @@ def test_unknown_round_names_the_stored_ones(store: Store, tmp_path):
     evaluate(store, "2025Q2", AS_OF, load_indicator_set(write_set(tmp_path)))
     with pytest.raises(round_store.RoundNotFound, match=r"no round '2025Q9'.*rounds: 2025Q2"):
         round_store.get_round(store, "2025Q9")
+
+
+# -- the command line ----------------------------------------------------------------------------
+def cli(*args: str):
+    from typer.testing import CliRunner
+
+    from zwgk.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_evaluate_problems_and_decide_from_the_command_line(store: Store, url: str, tmp_path):
+    crawl(store)
+    path = str(write_set(tmp_path))
+    out = cli(
+        "evaluate", "--round", "2025Q2", "--as-of", "2025-06-30", "--indicators", path, "--db", url
+    )
+    assert out.exit_code == 0, out.output
+    assert "市直部门 — 2025Q2" in out.output and "本季度共发现问题3个" in out.output
+    assert "不合格（单项否决）" in out.output
+
+    listed = cli("problems", "--round", "2025Q2", "--format", "json", "--db", url)
+    assert listed.exit_code == 0, listed.output
+    records = json.loads(listed.output)
+    keys = {
+        "fingerprint",
+        "unit_id",
+        "indicator",
+        "status",
+        "target_url",
+        "deduction",
+        "evidence",
+        "suggestion",
+    }
+    assert len(records) == 3 and all(keys <= set(r) for r in records)
+    fresh = next(r for r in records if r["indicator"] == "freshness.news")
+    assert fresh["evidence"]["age_days"] == 60 and fresh["deduction"] == 3.0
+    only_u2 = cli("problems", "--round", "2025Q2", "-u", "u2", "-f", "json", "--db", url)
+    assert json.loads(only_u2.output) == []
+    as_csv = cli("problems", "--round", "2025Q2", "-f", "csv", "--db", url)
+    assert as_csv.output.splitlines()[0].startswith("round,fingerprint,unit_id,indicator,status")
+
+    both = cli(
+        "problems",
+        "decide",
+        fresh["fingerprint"],
+        "--confirm",
+        "--dismiss",
+        "--by",
+        "张三",
+        "--db",
+        url,
+    )
+    assert both.exit_code == 2 and "exactly one" in both.output
+    ok = cli(
+        "problems", "decide", fresh["fingerprint"], "--dismiss", "--reason", "栏目已撤并",
+        "--by", "张三", "--db", url,
+    )  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    again = cli("evaluate", "--round", "2025Q2", "--db", url)
+    assert "evaluated again with its frozen set" in again.output
+    records = json.loads(cli("problems", "--round", "2025Q2", "-f", "json", "--db", url).output)
+    fresh = next(r for r in records if r["indicator"] == "freshness.news")
+    assert (fresh["decision"], fresh["deduction"]) == ("dismissed", 0.0)
+
+    missing = cli("problems", "--round", "2025Q9", "--db", url)
+    assert missing.exit_code == 2 and "no round '2025Q9'" in missing.output
+    no_date = cli("evaluate", "--round", "2025Q3", "--indicators", path, "--db", url)
+    assert no_date.exit_code == 2 and "--as-of is required" in no_date.output
+
+
+# -- recheck (回头看) ---------------------------------------------------------------------------
+def test_recheck_marks_fixed_what_the_new_crawl_no_longer_shows(store: Store, url: str, tmp_path):
+    from scoring.recheck import recheck
+
+    crawl(store)
+    evaluate(store, "2025Q2", AS_OF, load_indicator_set(write_set(tmp_path)))
+    seen: dict = {}
+
+    def crawl_after_the_fix(registry, units, refetch_file, settings, database_url):
+        """What `zwgk crawl -u u1` stores once u1 has published news again (its personnel
+        column is still blank)."""
+        seen.update(units=list(units), settings=list(settings), refetch=refetch_file.read_text())
+        with open_store(database_url) as s:
+            run = s.start_run("incremental", list(units))
+            ids = s.upsert_columns(
+                run,
+                [
+                    {"unit_id": "u1", "url": "http://u1/c/news", "name": "工作动态", "category": "news"},
+                    {"unit_id": "u1", "url": "http://u1/c/personnel", "name": "人事信息", "category": "personnel"},
+                ],
+            )  # fmt: skip
+            s.upsert_articles(
+                run,
+                [{"url": "http://u1/a/9.html", "unit_id": "u1", "column_id": ids["http://u1/c/news"],
+                  "title": "动态9", "publish_date": "2025-07-20"}],
+            )  # fmt: skip
+            s.touch_articles(run, ["http://u1/a/0.html"])
+            s.set_column_counts(run, {ids["http://u1/c/news"]: 2, ids["http://u1/c/personnel"]: 0})
+            s.finish_run(run)
+        return subprocess.CompletedProcess([], 0, "", "")
+
+    outcome = recheck(
+        store,
+        "2025Q2",
+        registry=tmp_path / "units.yaml",
+        as_of=dt.date(2025, 7, 31),
+        settings=["DOWNLOAD_DELAY=0"],
+        database_url=url,
+        crawl=crawl_after_the_fix,
+    )
+    assert seen["units"] == ["u1"] and seen["settings"] == ["DOWNLOAD_DELAY=0"]
+    after = outcome.changes.set_index("indicator_id")["after"].to_dict()
+    assert after == {"freshness.news": "fixed", "columns.blank": "open", "veto.blank": "open"}
+    stored = round_store.problems_frame(store, "2025Q2").set_index("indicator_id")
+    assert stored.loc["freshness.news", "status"] == "fixed"
+    assert stored["rechecked_at"].notna().all()
+    # The round's score is the quarter's record: a recheck does not change it.
+    assert (
+        round_store.round_totals_frame(store, "2025Q2").set_index("unit_id").loc["u1", "score"]
+        == 7.0
+    )
+    assert outcome.summary() == "回头看复查问题3个：已整改1个，仍未整改2个。"
+
+
+def test_recheck_refetches_problem_pages_and_the_pages_holding_broken_links(store: Store):
+    from scoring.recheck import refetch_rows
+
+    run = crawl(store)
+    store.record_links(
+        run, {"http://u1/a/0.html": [{"url": "http://u1/files/1.pdf", "kind": "attachment"}]}
+    )
+    problems = pd.DataFrame(
+        {
+            "unit_id": ["u1", "u2", "u1"],
+            "subject": ["http://u1/files/1.pdf", "http://u2/a/0.html#keywords", "http://u1/c/news"],
+            "target_url": ["http://u1/files/1.pdf", "http://u2/a/0.html", "http://u1/c/news"],
+        }
+    )
+    rows = sorted(refetch_rows(store, problems), key=lambda r: r["url"])
+    assert rows == [
+        {"url": "http://u1/a/0.html", "unit_id": "u1", "column_url": "http://u1/c/news",
+         "listed_date": None},
+        {"url": "http://u2/a/0.html", "unit_id": "u2", "column_url": "http://u2/c/news",
+         "listed_date": None},
+    ]  # fmt: skip

@@ -245,3 +245,101 @@ def test_fingerprint_is_sha1_of_unit_indicator_subject_and_ignores_row_order():
     assert set(one.problems["fingerprint"]) == set(two.problems["fingerprint"])
     assert expected in set(one.problems["fingerprint"])
     pd.testing.assert_frame_equal(one.totals, two.totals)
+
+
+# -- summary -----------------------------------------------------------------------------------
+def summary_fixture():
+    from types import SimpleNamespace
+
+    groups = {
+        "a": ("栏目建设", "更新维护"),
+        "b": ("政策解读", "解读覆盖"),
+        "c": ("政策文件", "元数据规范"),
+        "d": ("互动交流", "意见征集"),
+    }
+    indicator_set = SimpleNamespace(
+        indicators=[SimpleNamespace(id=k, name=k, group=g) for k, g in groups.items()]
+    )
+    rows = [  # (indicator, unit, status, decision)
+        ("a", "u1", "new", None),
+        ("a", "u1", "new", None),
+        ("a", "u1", "open", None),
+        ("a", "u1", "open", "dismissed"),
+        ("b", "u2", "regressed", None),
+        ("b", "u2", "new", None),
+        ("c", "u2", "open", None),
+        ("c", "u2", "open", None),
+        ("c", "u2", "fixed", None),
+        ("d", "u2", "new", None),
+        ("d", "u2", "not_comparable", None),
+    ]
+    problems = pd.DataFrame(
+        {
+            "fingerprint": [f"fp{i}" for i in range(len(rows))],
+            "indicator_id": [r[0] for r in rows],
+            "unit_id": [r[1] for r in rows],
+            "status": [r[2] for r in rows],
+            "decision": [r[3] for r in rows],
+        }
+    )
+    scores = pd.DataFrame(
+        {"unit_id": ["u1", "u2"], "indicator_id": ["a", "c"], "deduction": [3.0, 2.0]}
+    )
+    totals = pd.DataFrame(
+        {
+            "unit_id": ["u1", "u2", "c1", "t1", "t2"],
+            "name": ["单位1", "单位2", "东山区", "河口街道", "王圩乡"],
+            "level": ["市直部门", "市直部门", "县区政府", "乡镇街道", "乡镇街道"],
+            "parent": ["city", "city", "city", "c1", "c1"],
+            "observed": [True, True, True, True, False],
+            "total": [90.0, 50.0, 85.0, 80.0, None],
+            "vetoed": [False, False, False, True, False],
+            "passed": [True, False, True, False, None],
+            "problems": [3, 5, 0, 2, 0],
+            "rank_in_level": [1, 2, 1, 1, None],
+        }
+    )
+    info = SimpleNamespace(kind="quarterly", previous_round="2025Q1")
+    result = SimpleNamespace(info=info, problems=problems, scores=scores, totals=totals)
+    return result, indicator_set
+
+
+def test_summary_paragraph_in_the_offices_style():
+    from scoring.summary import summarize
+
+    result, indicator_set = summary_fixture()
+    summary = summarize(result, indicator_set)
+    assert summary.paragraph == (
+        "本季度共发现问题8个，涉及2家单位，主要集中在更新维护、元数据规范、解读覆盖三个方面，"
+        "其中更新维护方面问题3个（占37.5%）、元数据规范方面问题2个（占25.0%）、"
+        "解读覆盖方面问题2个（占25.0%）。"
+        "参评单位5家，合格2家、不合格2家（其中单项否决1家），"
+        "另有1家单位网站本轮未能正常访问，未予评分。"
+        "分层级看，市直部门平均70分，县区政府平均85分，乡镇街道平均80分，市直部门平均得分最低。"
+        "与上一轮（2025Q1）相比，已整改问题1个，新发现问题4个，整改后反弹问题1个，"
+        "另有1个问题因本轮未能采集而无法比对。"
+    )
+    # Same input, same text; a special round says so.
+    assert summarize(result, indicator_set).paragraph == summary.paragraph
+    result.info.kind = "special"
+    assert summarize(result, indicator_set).paragraph.startswith("本次专项检查共发现问题8个")
+
+
+def test_summary_by_group_and_counties_with_their_townships():
+    from scoring.summary import summarize
+
+    result, indicator_set = summary_fixture()
+    summary = summarize(result, indicator_set)
+    groups = summary.by_group.set_index("group2")
+    assert groups["problems"].to_dict() == {
+        "更新维护": 3,
+        "元数据规范": 2,
+        "解读覆盖": 2,
+        "意见征集": 1,
+    }
+    assert groups.loc["更新维护", "points_lost"] == 3.0
+    county = summary.counties.set_index("unit_id").loc["c1"]
+    assert (county.townships, county.township_average, county.township_passed) == (2, 80.0, 0)
+    assert (county.township_problems, county.with_townships_problems) == (2, 2)
+    levels = summary.by_level.set_index("level")
+    assert levels.loc["乡镇街道", ["units", "observed", "vetoed"]].tolist() == [2, 1, 1]
