@@ -84,6 +84,14 @@ class CrawlData:
     as_of_run: int | None = None
     text_loader: Loader | None = field(default=None, repr=False, compare=False)
     extra_loader: Loader | None = field(default=None, repr=False, compare=False)
+    # Derived frames several checks share (column items, interpretation pairs), built once.
+    cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, key: Any, build: Callable[[], Any]) -> Any:
+        """`build()` once per CrawlData and key; checks must not modify what it returns."""
+        if key not in self.cache:
+            self.cache[key] = build()
+        return self.cache[key]
 
     def body_text(self, article_ids: Iterable[int]) -> pd.Series:
         """Body text of some articles (index: article id; "" when unknown).
@@ -181,7 +189,11 @@ def assemble(
         units=units.reset_index(drop=True),
         columns=columns.reset_index(drop=True),
         articles=articles.reset_index(drop=True),
-        listings=listings.reset_index(drop=True),
+        listings=_ensure(
+            listings,
+            {"column_id": "Int64", "unit_id": object, "url": object, "title": object,
+             "listed_date": "datetime64[s]"},
+        ).reset_index(drop=True),  # fmt: skip
         links=_links(links),
         crawl_issues=issues.reset_index(drop=True),
         run_id=run_id,
@@ -346,12 +358,17 @@ def _articles(
     )
     # A frame read by `load_crawl` has the extra fields already; a hand-built one may give the
     # `extra` dicts (kept: `CrawlData.extra` reads them) or the fields themselves.
-    extra = out["extra"] if "extra" in out else pd.Series([None] * len(out), index=out.index)
-    extra = extra.map(lambda e: e if isinstance(e, dict) else {})
+    if "extra" in out:
+        extra = out["extra"].map(lambda e: e if isinstance(e, dict) else {})
     for name, key in EXTRA_FIELDS.items():
         if name in out:
             continue
-        if name == "related":
+        if "extra" not in out:
+            empty = [[] for _ in range(len(out))] if name == "related" else None
+            out[name] = pd.Series(empty, index=out.index, dtype=object)
+            if name in ("effective_date", "expiry_date"):
+                out[name] = out[name].astype("datetime64[s]")
+        elif name == "related":
             out[name] = extra.map(lambda e: list(e.get("related") or []))
         elif name in ("effective_date", "expiry_date"):
             out[name] = pd.to_datetime(extra.map(lambda e, k=key: e.get(k)), errors="coerce")
@@ -364,8 +381,11 @@ def _articles(
         column_seen & out["unit_id"].isin(set(units.loc[units["observed"], "id"])).to_numpy()
     )
     if not listings.empty and "url" in listings:
-        listed = listings.groupby("url")["column_id"].nunique()
-        out["listed_in"] = out["url"].map(listed).fillna(0).astype("int64")
+        # The store keeps one listing per (column, url): counting urls counts columns.
+        listed = listings.drop_duplicates(["column_id", "url"])["url"].value_counts()
+        out["listed_in"] = (
+            listed.reindex(out["url"].to_numpy()).fillna(0).astype("int64").to_numpy()
+        )
     else:
         out["listed_in"] = np.zeros(len(out), dtype="int64")
     return out

@@ -8,8 +8,12 @@ links the other; a missing back-link is what `interpretation_backlink` reports.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from scoring.data import CrawlData
 
 INTERPRETATION = "interpretation"
 _QUOTED = re.compile(r"《([^》]{2,})》")
@@ -17,9 +21,12 @@ _QUOTED = re.compile(r"《([^》]{2,})》")
 
 def cross_links(articles: pd.DataFrame) -> pd.DataFrame:
     """One row per related link: source_url, unit_id, target_url, kind."""
-    if articles.empty:
-        return pd.DataFrame(columns=["source_url", "unit_id", "target_url", "kind"])
-    exploded = articles[["url", "unit_id", "related"]].explode("related").dropna(subset=["related"])
+    linked = (
+        articles[articles["related"].map(bool).to_numpy(dtype=bool)] if len(articles) else articles
+    )
+    if linked.empty:
+        return pd.DataFrame(columns=["source_url", "unit_id", "target_url", "kind"], dtype=object)
+    exploded = linked[["url", "unit_id", "related"]].explode("related").dropna(subset=["related"])
     return pd.DataFrame(
         {
             "source_url": exploded["url"].to_numpy(),
@@ -30,18 +37,22 @@ def cross_links(articles: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def pairs(articles: pd.DataFrame) -> pd.DataFrame:
-    """Known (doc_url, interp_url, doc_links, interp_links) pairs among `articles`.
+def pairs(data: CrawlData) -> pd.DataFrame:
+    """Known (doc_url, interp_url, doc_links, interp_links) pairs of the crawl (built once).
 
     `doc_links`: the document page links the interpretation; `interp_links`: the reverse.
     Interpretations are articles of the interpretation category; documents anything else.
     """
+    return data.memo("interpretation_pairs", lambda: _pairs(data.articles))
+
+
+def _pairs(articles: pd.DataFrame) -> pd.DataFrame:
     links = cross_links(articles)
     interps = set(articles.loc[articles["category"] == INTERPRETATION, "url"])
     forward = links[~links["source_url"].isin(interps) & links["target_url"].isin(interps)]
     backward = links[links["source_url"].isin(interps) & ~links["target_url"].isin(interps)]
-    known = set(articles["url"])
-    backward = backward[backward["target_url"].isin(known)]
+    stored = pd.Index(articles["url"]).get_indexer(backward["target_url"].to_numpy()) >= 0
+    backward = backward[stored]
     fwd = pd.DataFrame(
         {"doc_url": forward["source_url"], "interp_url": forward["target_url"], "doc_links": True}
     )

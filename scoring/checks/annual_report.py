@@ -78,7 +78,10 @@ class AnnualReport(Check):
         titles = arts["title"].fillna("").astype(str)
         arts = arts[arts["category"].isin(params.categories) | titles.str.contains("政府信息公开")]
         reports = arts.assign(year=arts["title"].map(report_year)).dropna(subset=["year"])
+        reports = reports.sort_values("publish_date", na_position="last", kind="stable")
+        by_unit_year = {key: g for key, g in reports.groupby(["unit_id", "year"], sort=False)}
         report_cols = data.columns[data.columns["category"].isin(params.categories)]
+        cols_of = {u: g for u, g in report_cols.groupby("unit_id", sort=False)}
         rows = []
         for unit in units.itertuples(index=False):
             deadline_text = params.deadlines.get(unit.level, params.default_deadline)
@@ -86,10 +89,10 @@ class AnnualReport(Check):
             if ctx.as_of <= _month_day(deadline_text, year + 1):
                 year -= 1  # this year's deadline has not passed yet
             deadline = _month_day(deadline_text, year + 1)
-            own = reports[(reports["unit_id"] == unit.id) & (reports["year"] == year)]
+            own = by_unit_year.get((unit.id, year), reports.iloc[:0])
             evidence = {"year": year, "deadline": deadline.isoformat(), "level": unit.level}
             if own.empty:
-                cols = report_cols[report_cols["unit_id"] == unit.id]
+                cols = cols_of.get(unit.id, report_cols.iloc[:0])
                 if len(cols) and not cols["observed"].any():
                     continue  # the column exists but could not be read: not observed
                 target = cols["url"].iloc[0] if len(cols) else unit.entry_url
@@ -102,7 +105,7 @@ class AnnualReport(Check):
                     }
                 )
                 continue
-            first = own.sort_values("publish_date", na_position="last").iloc[0]
+            first = own.iloc[0]  # the earliest publication of that year's report
             published = first["publish_date"]
             if pd.notna(published) and published.date() > deadline:
                 rows.append(

@@ -32,16 +32,16 @@ class BrokenLinks(Check):
     description: ClassVar[str] = "confirmed broken link (never a suspected one)"
 
     def find(self, data: CrawlData, params: BrokenLinksParams, ctx: CheckContext) -> pd.DataFrame:
-        pages = _scope.articles(data, ctx, dated=False)
         links = data.links
-        mask = (
-            links["article_url"].isin(set(pages["url"]))
-            & links["kind"].isin(params.kinds)
-            & links["outcome"].astype(object).eq(CONFIRMED)
-        )
+        mask = links["outcome"].astype(object).eq(CONFIRMED) & links["kind"].isin(params.kinds)
         if params.on_site_only:
             mask &= links["on_site"].astype("boolean").fillna(False).astype(bool)
         broken = links[mask.astype(bool)]
+        if broken.empty:
+            return findings([])
+        # Only links on pages the indicator may judge (observed, in scope).
+        pages = _scope.articles(data, ctx, dated=False)
+        broken = broken[broken["article_url"].isin(pages["url"])]
         if broken.empty:
             return findings([])
         titles = pages.set_index("url")["title"]

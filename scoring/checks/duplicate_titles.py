@@ -9,7 +9,6 @@ publication is the copy. With `across_columns: false` repeats inside one column 
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import ClassVar
 
 import pandas as pd
@@ -42,9 +41,28 @@ class DuplicateParams(CheckParams):
     min_length: int = Field(default=6, ge=1)  # shorter titles (“通知”) are too generic to judge
 
 
+# What printing varies in a title: spaces (ASCII, ideographic, no-break) and full-width ASCII
+# (ＡＢＣ１２３（）). A translation table is C-speed over a million titles, where NFKC plus a
+# regex costs seconds; NFKC's rarer compatibility forms are not folded.
+_FOLD = {c: None for c in (0x20, 0x09, 0x0A, 0x0D, 0x3000, 0xA0)}
+_FOLD.update({c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)})
+
+
+_FOLDED = re.compile(
+    "[" + "".join(map(chr, (0x20, 0x09, 0x0A, 0x0D, 0x3000, 0xA0))) + "\uff01-\uff5e]"
+)
+
+
 def normalise_title(title: str) -> str:
-    text = unicodedata.normalize("NFKC", title or "")
-    return re.sub(r"\s+", "", text)
+    return (title or "").translate(_FOLD)
+
+
+def normalise_titles(titles: pd.Series) -> pd.Series:
+    """`normalise_title` over a Series; translating only titles that need it (most do not)."""
+    search = _FOLDED.search
+    values = titles.to_numpy(dtype=object, na_value="")
+    out = [t.translate(_FOLD) if search(t) else t for t in values]
+    return pd.Series(out, index=titles.index, dtype=object)
 
 
 @register
@@ -55,32 +73,22 @@ class DuplicateTitles(Check):
 
     def find(self, data: CrawlData, params: DuplicateParams, ctx: CheckContext) -> pd.DataFrame:
         cols = _scope.columns(data, ctx)
-        arts = data.articles
-        own = arts[arts["column_id"].isin(set(cols["id"])) & arts["observed"]]
-        items = [own[["unit_id", "column_id", "url", "title", "publish_date"]]]
-        if not data.listings.empty:
-            lst = data.listings[data.listings["column_id"].isin(set(cols["id"]))]
-            meta = arts.set_index("url")
-            items.append(
-                pd.DataFrame(
-                    {
-                        "unit_id": lst["unit_id"],
-                        "column_id": lst["column_id"],
-                        "url": lst["url"],
-                        "title": _scope.lookup(lst["url"], meta["title"]).fillna(lst["title"]),
-                        "publish_date": _scope.lookup(lst["url"], meta["publish_date"]),
-                    }
-                )
-            )
-        items = pd.concat(items, ignore_index=True).drop_duplicates(["column_id", "url"])
-        items["key"] = (
-            items["title"]
-            .fillna("")
-            .astype(str)
-            .str.normalize("NFKC")
-            .str.replace(r"\s+", "", regex=True)
-        )
+        items = _scope.column_items(data, cols, ctx.as_of).rename(columns={"date": "publish_date"})
+        items["unit_id"] = items["column_id"].map(cols.set_index("id")["unit_id"])
+        items["key"] = normalise_titles(items["title"])
         items = items[items["key"].str.len() >= params.min_length]
+        if items.empty:
+            return findings([])
+        # Only rows whose (unit, title) repeats: integer codes, no groupby over every title.
+        unit_code = pd.factorize(items["unit_id"])[0].astype("int64")
+        key_code = pd.factorize(items["key"])[0].astype("int64")
+        items = items[
+            pd.Series(key_code * (unit_code.max() + 1) + unit_code)
+            .duplicated(keep=False)
+            .to_numpy()
+        ]
+        if items.empty:
+            return findings([])
         rank = {c: i for i, c in enumerate(params.prefer)}
         category = cols.set_index("id")["category"]
         items["rank"] = items["column_id"].map(category).map(rank).fillna(len(rank))
@@ -88,10 +96,12 @@ class DuplicateTitles(Check):
             columns=("column_id", "nunique"), n=("url", "size")
         )
         wanted = spread["columns"] >= 2 if params.across_columns else spread["n"] >= 2
-        groups = spread[wanted].index
-        if len(groups) == 0:
-            return findings([])
-        dup = items.set_index(["unit_id", "key"]).loc[groups].reset_index()
+        keep = spread[wanted].index
+        dup = (
+            items.set_index(["unit_id", "key"]).loc[keep].reset_index()
+            if len(keep)
+            else items.iloc[:0]
+        )
         names = cols.set_index("id")["name"]
         rows = []
         for (unit_id, key), group in dup.groupby(["unit_id", "key"], sort=True):

@@ -45,19 +45,19 @@ class FieldConsistency(Check):
         self, data: CrawlData, params: FieldConsistencyParams, ctx: CheckContext
     ) -> pd.DataFrame:
         arts = _scope.articles(data, ctx)
-        arts = arts[arts[params.field].notna() & arts[params.field].astype(str).str.strip().ne("")]
+        raw = arts[params.field].astype(object).fillna("").astype(str).str.strip()
+        arts, raw = arts[raw.ne("")], raw[raw.ne("")]
         if arts.empty:
             return findings([])
-        meta = arts[params.field].astype(str).map(normalise_doc_no)
         seen: dict[int, list[tuple[str, str]]] = {}
         if "body_doc_no" in params.against:
-            body = arts["body_doc_no"]
-            has = body.notna() & body.astype(object).fillna("").astype(str).str.strip().ne("")
-            differs = has & (
-                body.astype(object).fillna("").astype(str).map(normalise_doc_no) != meta
-            )
-            for idx in arts.index[differs]:
-                seen.setdefault(idx, []).append(("body", str(body[idx])))
+            body = arts["body_doc_no"].astype(object).fillna("").astype(str).str.strip()
+            # Normalising is a Python call per value: only where the printed forms differ.
+            unequal = body.ne("") & body.ne(raw)
+            differs = body[unequal].map(normalise_doc_no) != raw[unequal].map(normalise_doc_no)
+            for idx in differs.index[differs.to_numpy(dtype=bool)]:
+                seen.setdefault(idx, []).append(("body", body[idx]))
+        meta = raw.map(normalise_doc_no) if "attachments" in params.against else raw
         if "attachments" in params.against:
             for idx, printed in _attachment_doc_nos(data, arts, meta).items():
                 seen.setdefault(idx, []).append(("attachment", printed))

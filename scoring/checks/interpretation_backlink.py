@@ -23,15 +23,22 @@ class InterpretationBacklink(Check):
         interps = _scope.articles(data, ctx, [_interpretation.INTERPRETATION])
         if interps.empty:
             return findings([])
-        pool = data.articles[data.articles["unit_id"].isin(set(interps["unit_id"]))]
-        known = _interpretation.pairs(pool)
+        known = _interpretation.pairs(data)
+        known = known[known["interp_url"].isin(interps["url"])]
         linking = set(known.loc[known["interp_links"], "interp_url"])
         # Also a link in the body or to a document the crawl did not store counts as a link.
         out_links = _interpretation.cross_links(interps)
         linking |= set(out_links.loc[out_links["kind"] == "document", "source_url"])
         lonely = interps[~interps["url"].isin(linking)]
         docs = known.groupby("interp_url")["doc_url"].agg(sorted)
-        titles = pool.set_index("url")["title"]
+        lonely_docs = [next(iter(docs.get(u, [])), None) for u in lonely["url"]]
+        titles = dict(
+            zip(
+                lonely_docs,
+                _scope.by_url(data, pd.Series(lonely_docs, dtype=object))["title"],
+                strict=True,
+            )
+        )
         return findings(
             {
                 "unit_id": row.unit_id,

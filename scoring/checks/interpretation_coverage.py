@@ -31,11 +31,11 @@ class InterpretationCoverage(Check):
         docs = _scope.articles(data, ctx, params.categories)
         if docs.empty:
             return findings([])
-        units = set(docs["unit_id"])
-        pool = data.articles[data.articles["unit_id"].isin(units)]
-        known = _interpretation.pairs(pool)
-        covered = docs["url"].isin(set(known["doc_url"]))
-        interps = pool[pool["category"] == _interpretation.INTERPRETATION]
+        known = _interpretation.pairs(data)
+        covered = docs["url"].isin(known["doc_url"])
+        arts = data.articles
+        interps = arts[(arts["category"] == _interpretation.INTERPRETATION).to_numpy(dtype=bool)]
+        interps = interps[interps["unit_id"].isin(set(docs["unit_id"]))]
         named = _named(docs[~covered], interps)
         missing = docs[~covered & ~docs["url"].isin(named)]
         return findings(

@@ -29,14 +29,16 @@ class InterpretationLag(Check):
         interps = _scope.articles(data, ctx, [_interpretation.INTERPRETATION])
         if interps.empty:
             return findings([])
-        pool = data.articles[data.articles["unit_id"].isin(set(interps["unit_id"]))]
-        known = _interpretation.pairs(pool)
-        known = known[known["interp_url"].isin(set(interps["url"]))]
-        dates = pool.set_index("url")["publish_date"]
-        titles = pool.set_index("url")["title"]
+        known = _interpretation.pairs(data)
+        known = known[known["interp_url"].isin(interps["url"])].reset_index(drop=True)
+        docs = _scope.by_url(data, known["doc_url"])
+        mine = _scope.by_url(data, known["interp_url"])
         known = known.assign(
-            doc_date=_scope.to_dates(known["doc_url"].map(dates)),
-            interp_date=_scope.to_dates(known["interp_url"].map(dates)),
+            doc_date=_scope.to_dates(docs["publish_date"]),
+            doc_title=docs["title"],
+            interp_date=_scope.to_dates(mine["publish_date"]),
+            interp_title=mine["title"],
+            unit_id=mine["unit_id"],
         ).dropna(subset=["doc_date", "interp_date"])
         if known.empty:
             return findings([])
@@ -48,18 +50,17 @@ class InterpretationLag(Check):
             "interp_url"
         )
         late = best[best["workdays"] > params.max_workdays]
-        units = interps.set_index("url")["unit_id"]
         return findings(
             {
-                "unit_id": units[row.interp_url],
+                "unit_id": row.unit_id,
                 "subject": row.interp_url,
                 "target_url": row.interp_url,
                 "evidence": {
                     "url": row.interp_url,
-                    "title": _scope.text(titles.get(row.interp_url)),
+                    "title": _scope.text(row.interp_title),
                     "published": _scope.iso(row.interp_date),
                     "document_url": row.doc_url,
-                    "document_title": _scope.text(titles.get(row.doc_url)),
+                    "document_title": _scope.text(row.doc_title),
                     "document_published": _scope.iso(row.doc_date),
                     "workdays": int(row.workdays),
                     "max_workdays": params.max_workdays,

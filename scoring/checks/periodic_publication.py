@@ -63,7 +63,8 @@ def period_bounds(period: str) -> tuple[dt.date, dt.date]:
         year, month = period.split("-")
         first = dt.date(int(year), int(month), 1)
         months = 1
-    nxt = (pd.Timestamp(first) + pd.DateOffset(months=months)).date()
+    month = first.month - 1 + months
+    nxt = dt.date(first.year + month // 12, month % 12 + 1, 1)
     return first, nxt - dt.timedelta(days=1)
 
 
@@ -99,18 +100,12 @@ class PeriodicPublication(Check):
         items = _scope.column_items(data, cols, ctx.as_of)
         if items.empty:
             return findings([])
-        titles = data.articles.set_index("url")["title"]
-        if not data.listings.empty:
-            titles = titles.combine_first(
-                data.listings.drop_duplicates("url").set_index("url")["title"]
-            )
-        items["title"] = items["url"].map(titles).fillna("").astype(str)
-        items["named"] = items["title"].map(named_period)
+        items = items.assign(named=items["title"].fillna("").astype(str).map(named_period))
         rows = []
+        groups = dict(tuple(items.groupby("column_id", sort=False)))
         for col in cols.itertuples(index=False):
-            own = items[items["column_id"] == col.id]
-            if not own.empty:
-                rows.extend(self._column(col, own, params, ctx))
+            if col.id in groups:
+                rows.extend(self._column(col, groups[col.id], params, ctx))
         return findings(rows)
 
     def _column(self, col, items: pd.DataFrame, params: PeriodicParams, ctx: CheckContext):
@@ -124,14 +119,20 @@ class PeriodicPublication(Check):
             every = "quarter" if "quarter" in kinds else "month"
         grace = dt.timedelta(days=params.grace_days)
 
-        def item_period(row) -> str | None:
-            if isinstance(row.named, tuple) and row.named[0] == every:
-                return row.named[1]
-            if pd.isna(row.date):
-                return None
-            return period_of((row.date - grace).date(), every)
-
-        periods = pd.Series([item_period(r) for r in items.itertuples(index=False)]).dropna()
+        shifted = items["date"] - pd.Timedelta(days=params.grace_days)
+        if every == "quarter":
+            by_date = (
+                shifted.dt.year.astype("Int64").astype(str)
+                + "Q"
+                + ((shifted.dt.month - 1) // 3 + 1).astype("Int64").astype(str)
+            )
+        else:
+            by_date = shifted.dt.strftime("%Y-%m")
+        by_date = by_date.where(shifted.notna())
+        by_title = items["named"].map(
+            lambda n: n[1] if isinstance(n, tuple) and n[0] == every else None
+        )
+        periods = by_title.fillna(by_date).dropna()
         if periods.empty:
             return []
         counts = periods.value_counts()
