@@ -126,6 +126,22 @@ def test_date_problems_each_have_their_subject():
     assert len(no_future) == 2
 
 
+def test_future_means_later_than_the_day_the_page_was_read():
+    import pandas as pd
+
+    data = _docs(
+        {"publish_date": "2025-07-03"},  # after the round's day, before the crawl: fine
+        {"publish_date": "2025-07-09"},  # after the crawl read it: forged
+        {"publish_date": "2025-07-08", "written_date": "2025-07-09"},
+    )
+    read = pd.Timestamp("2025-07-08 01:00", tz="UTC")  # 09:00 in China
+    data.articles["fetched_at"] = read
+    found = run_check("date_sanity", data)
+    url = "http://gov.test/u/art/{}.html"
+    assert sorted(found["subject"]) == [url.format(2) + "#future", url.format(3) + "#future"]
+    assert found["evidence"][0]["seen_on"] == "2025-07-08"
+
+
 def test_date_sanity_ignores_unobserved_columns():
     data = _docs(
         {"publish_date": None},
@@ -158,6 +174,12 @@ def test_exactly_the_limit_is_in_time_and_one_more_is_late():
     found = _lag(("2025-03-03", "2025-03-31"), ("2025-03-03", "2025-04-01"))
     assert list(found["target_url"]) == ["http://gov.test/u/art/2.html"]
     assert found["evidence"][0]["workdays"] == 21
+
+
+def test_articles_published_after_the_round_day_wait_for_the_next_round():
+    late = ("2025-05-06", "2025-07-01")  # 39 working days, but public only after 30 June
+    assert _lag(late).empty
+    assert len(_lag(late, as_of=__import__("datetime").date(2025, 9, 30))) == 1
 
 
 def test_undated_articles_are_not_judged_late():

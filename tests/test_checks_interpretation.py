@@ -87,8 +87,10 @@ def test_holidays_do_not_make_an_interpretation_late():
 def test_a_make_up_workday_makes_an_interpretation_late():
     # 2025-09-26 (Fri) → 2025-09-30 (Tue): two weekdays, but Sun 28 Sep is a make-up workday.
     data = _crawl(_pair("2025-09-26", "2025-09-30"))
-    found = run_check("interpretation_lag", data, {"max_workdays": 2})
+    found = run_check("interpretation_lag", data, {"max_workdays": 2}, as_of=dt.date(2025, 10, 31))
     assert found["evidence"][0]["workdays"] == 3
+    # A round judges what was public on its day: on 30 June both were still to come.
+    assert run_check("interpretation_lag", data, {"max_workdays": 2}).empty
 
 
 def test_known_only_from_the_document_side_and_judged_against_the_latest_document():

@@ -49,16 +49,23 @@ def articles(
     categories: Iterable[str] | None = None,
     *,
     dated: bool = True,
+    public_by_as_of: bool = True,
 ) -> pd.DataFrame:
     """Observed articles of observed in-scope units, in the wanted categories and, when `dated`,
-    within `applies_to`'s date range on the publish date (undated articles are kept)."""
+    within `applies_to`'s date range on the publish date (undated articles are kept).
+
+    A round judges what was public on its day: articles published after `ctx.as_of` (the crawl
+    may be a few days later) belong to the next round, unless `public_by_as_of` is False.
+    """
     arts = data.articles
     mask = arts["observed"] & arts["unit_id"].isin(unit_ids(data, ctx))
     cats = wanted_categories(ctx, categories)
     if cats is not None:
         mask &= arts["category"].isin(cats)
+    day = arts["publish_date"]
+    if public_by_as_of:
+        mask &= ~(day > pd.Timestamp(ctx.as_of)).fillna(False)
     if dated:
-        day = arts["publish_date"]
         if ctx.date_from is not None:
             mask &= day.isna() | (day >= pd.Timestamp(ctx.date_from))
         if ctx.date_until is not None:

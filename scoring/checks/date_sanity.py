@@ -1,5 +1,6 @@
 """date_sanity — 日期异常: an article without a publish date (an undated item counts as not
-published, domain.md §3.1), published before it was written, or dated after the round's day.
+published, domain.md §3.1), published before it was written, or dated after the day its page
+was read (a forged or mistyped date; the round's day when the read time is unknown).
 
 Subjects: `<url>#no_date`, `<url>#before_written`, `<url>#future`.
 """
@@ -14,11 +15,21 @@ from scoring.checks import _scope
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
 from scoring.data import CrawlData
 
+CHINA = "Asia/Shanghai"
+
 
 class DateSanityParams(CheckParams):
     no_date: bool = True
     before_written: bool = True
     future: bool = True
+
+
+def _seen_on(arts: pd.DataFrame) -> pd.Series:
+    """The day (China time) each page was read; NaT where unknown."""
+    if "fetched_at" not in arts:
+        return pd.Series(pd.NaT, index=arts.index, dtype="datetime64[s]")
+    fetched = pd.to_datetime(arts["fetched_at"], utc=True)
+    return fetched.dt.tz_convert(CHINA).dt.tz_localize(None).dt.normalize()
 
 
 @register
@@ -28,20 +39,25 @@ class DateSanity(Check):
     description: ClassVar[str] = "publish date missing, before the written date, or in the future"
 
     def find(self, data: CrawlData, params: DateSanityParams, ctx: CheckContext) -> pd.DataFrame:
-        arts = _scope.articles(data, ctx)
+        # Every article the run read, also those published after the round's day: a date
+        # later than the day the page was read is a forged or mistyped date.
+        arts = _scope.articles(data, ctx, public_by_as_of=False)
         published = _scope.to_dates(arts["publish_date"])
         written = _scope.to_dates(arts["written_date"])
         as_of = pd.Timestamp(ctx.as_of)
+        seen_on = _seen_on(arts).fillna(as_of)
+        public = (published.isna() | (published <= as_of)).to_numpy(dtype=bool)
         problems = []
         if params.no_date:
-            problems.append(("no_date", published.isna()))
+            problems.append(("no_date", published.isna().to_numpy(dtype=bool)))
         if params.before_written:
-            problems.append(("before_written", (published < written).fillna(False)))
+            problems.append(("before_written", public & (published < written).to_numpy(bool)))
         if params.future:
-            problems.append(("future", ((published > as_of) | (written > as_of)).fillna(False)))
+            late = (published > seen_on).fillna(False) | (written > seen_on).fillna(False)
+            problems.append(("future", late.to_numpy(dtype=bool)))
         rows = []
         for problem, mask in problems:
-            for row in arts[mask.to_numpy(dtype=bool)].itertuples(index=False):
+            for row, seen in zip(arts[mask].itertuples(index=False), seen_on[mask], strict=True):
                 rows.append(
                     {
                         "unit_id": row.unit_id,
@@ -54,6 +70,7 @@ class DateSanity(Check):
                             "published": _scope.iso(row.publish_date),
                             "written": _scope.iso(row.written_date),
                             "as_of": ctx.as_of.isoformat(),
+                            "seen_on": _scope.iso(seen),
                         },
                     }
                 )
