@@ -44,13 +44,7 @@ UNREADABLE = frozenset(
 # The whole dict, metadata included, is available per article through `CrawlData.extra(ids)`.
 # (`extra["category"]` is the page's 组配分类/信息分类; it becomes `info_category`, because
 # `category` is the category of the article's column.)
-EXTRA_FIELDS = {
-    "body_doc_no": "body_doc_no",
-    "info_category": "category",
-    "effective_date": "effective_date",
-    "expiry_date": "expiry_date",
-    "related": "related",
-}
+EXTRA_FIELDS = {"body_doc_no": "body_doc_no", "info_category": "category", "related": "related"}
 
 Loader = Callable[[list[int]], pd.Series]
 
@@ -66,8 +60,8 @@ class CrawlData:
     - `units`: id, name, level, parent, entry_url, observed
     - `columns`: id, unit_id, url, name, category, path, rows, observed
     - `articles`: the store's article columns + category (of its column), body_doc_no,
-      info_category, related (list of {url, text, kind}), effective_date, expiry_date,
-      listed_in (distinct columns listing it), observed (its unit and column were observed);
+      info_category, related (list of {url, text, kind}), listed_in (distinct columns listing
+      it), observed (its unit and column were observed);
       body text and the whole `extra` dict (with `metadata`) are read on demand:
       `body_text(ids)`, `extra(ids)`
     - `listings`, `links` (with the latest check `outcome` up to the run), `crawl_issues` (of
@@ -133,8 +127,10 @@ def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
     run = _pick_run(store, run_id)
     units = store.units_frame()
     columns = store.columns_frame(as_of_run=run.id)
-    articles = _read_articles(store, run.id)
-    listings = store.listings_frame(as_of_run=run.id)
+    # The newest run reads the current rows: no version union, the same answer.
+    newest = max(r.id for r in store.runs()) == run.id
+    articles = _read_articles(store, None if newest else run.id)
+    listings = _read_listings(store, run.id)
     links = store.links_frame(as_of_run=run.id)
     issues = store.crawl_issues_frame(run.id)
     data = assemble(
@@ -191,8 +187,13 @@ def assemble(
         articles=articles.reset_index(drop=True),
         listings=_ensure(
             listings,
-            {"column_id": "Int64", "unit_id": object, "url": object, "title": object,
-             "listed_date": "datetime64[s]"},
+            {
+                "column_id": "Int64",
+                "unit_id": object,
+                "url": object,
+                "title": object,
+                "listed_date": "datetime64[s]",
+            },
         ).reset_index(drop=True),  # fmt: skip
         links=_links(links),
         crawl_issues=issues.reset_index(drop=True),
@@ -220,8 +221,9 @@ def _pick_run(store: Store, run_id: int | None):
     return run
 
 
-def _read_articles(store: Store, run_id: int) -> pd.DataFrame:
-    """Articles as of the run: the store's default columns plus `EXTRA_FIELDS` extracted by SQL."""
+def _read_articles(store: Store, run_id: int | None) -> pd.DataFrame:
+    """Articles as of the run (None: as they are now): the store's default columns plus
+    `EXTRA_FIELDS` extracted by SQL."""
     from sqlalchemy import Text, cast, select
 
     from store import ARTICLE_FRAME_COLUMNS
@@ -238,9 +240,33 @@ def _read_articles(store: Store, run_id: int) -> pd.DataFrame:
         frame = read_frame(conn, stmt)
     related = frame["related"].astype(object)
     frame["related"] = [json.loads(r) if isinstance(r, str) and r != "[]" else [] for r in related]
-    for name in ("effective_date", "expiry_date"):
-        frame[name] = pd.to_datetime(frame[name], errors="coerce").astype("datetime64[s]")
     return frame
+
+
+def _read_listings(store: Store, run_id: int) -> pd.DataFrame:
+    """The listings that add to the articles: rows of pages the store has not (yet) fetched, and
+    rows of a page in another column than the one it was first found in (信息多头发布).
+
+    The other rows — a million, one per article in its own column — repeat what the articles
+    frame says and would cost as much to read as the articles themselves.
+    """
+    from sqlalchemy import and_, or_, select
+
+    from store.reads import listings_stmt, read_frame
+    from store.writes import ARTICLES
+
+    listed = listings_stmt(None, run_id).subquery("l")
+    a = ARTICLES.c
+    stmt = (
+        select(*listed.c)
+        .select_from(
+            listed.outerjoin(ARTICLES, and_(a.url == listed.c.url, a.first_seen_run <= run_id))
+        )
+        .where(or_(a.id.is_(None), a.column_id.is_(None), a.column_id != listed.c.column_id))
+        .order_by(listed.c.id)
+    )
+    with store.engine.connect() as conn:
+        return read_frame(conn, stmt)
 
 
 def _loader(store: Store, run_id: int, column: str) -> Loader:
@@ -366,12 +392,8 @@ def _articles(
         if "extra" not in out:
             empty = [[] for _ in range(len(out))] if name == "related" else None
             out[name] = pd.Series(empty, index=out.index, dtype=object)
-            if name in ("effective_date", "expiry_date"):
-                out[name] = out[name].astype("datetime64[s]")
         elif name == "related":
             out[name] = extra.map(lambda e: list(e.get("related") or []))
-        elif name in ("effective_date", "expiry_date"):
-            out[name] = pd.to_datetime(extra.map(lambda e, k=key: e.get(k)), errors="coerce")
         else:
             out[name] = extra.map(lambda e, k=key: e.get(k) or None).astype(object)
     col = columns.set_index("id")
@@ -380,15 +402,23 @@ def _articles(
     out["observed"] = (
         column_seen & out["unit_id"].isin(set(units.loc[units["observed"], "id"])).to_numpy()
     )
-    if not listings.empty and "url" in listings:
-        # The store keeps one listing per (column, url): counting urls counts columns.
-        listed = listings.drop_duplicates(["column_id", "url"])["url"].value_counts()
-        out["listed_in"] = (
-            listed.reindex(out["url"].to_numpy()).fillna(0).astype("int64").to_numpy()
-        )
-    else:
-        out["listed_in"] = np.zeros(len(out), dtype="int64")
+    out["listed_in"] = _listed_in(out, listings)
     return out
+
+
+def _listed_in(articles: pd.DataFrame, listings: pd.DataFrame) -> np.ndarray:
+    """Distinct columns listing each article: the one it was found in plus the others that list
+    it (works with all listings or only `_read_listings`' extra rows)."""
+    counts = articles["column_id"].notna().to_numpy(dtype="int64")
+    if listings.empty or articles.empty:
+        return counts
+    pos = pd.Index(articles["url"]).get_indexer(listings["url"].to_numpy())
+    own = articles["column_id"].to_numpy("float64", na_value=np.nan)[np.maximum(pos, 0)]
+    other = (pos >= 0) & (listings["column_id"].to_numpy("float64", na_value=np.nan) != own)
+    extra = pd.DataFrame({"pos": pos[other], "column_id": listings["column_id"].to_numpy()[other]})
+    extra = extra.drop_duplicates()
+    np.add.at(counts, extra["pos"].to_numpy(), 1)
+    return counts
 
 
 def _links(links: pd.DataFrame) -> pd.DataFrame:

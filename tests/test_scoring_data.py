@@ -129,6 +129,9 @@ def test_articles_carry_category_and_parsed_extra(store):
     assert data.extra([999_999]).tolist() == [{}]
     assert doc["related"] == [{"url": f"{CITY}/a/2.html", "text": "解读", "kind": "interpretation"}]
     assert doc["listed_in"] == 2
+    # Only listings that add to the articles are read: the notice again under news.
+    assert list(zip(data.listings["name"] if "name" in data.listings else data.listings["category"],
+                    data.listings["url"], strict=True)) == [("news", f"{CITY}/a/1.html")]  # fmt: skip
     assert bool(doc["observed"])
     assert "body_text" not in data.articles and "extra" not in data.articles  # on demand only
     assert data.links.set_index("url").loc[f"{CITY}/a/f.pdf", "outcome"] == "confirmed_broken"

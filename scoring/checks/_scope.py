@@ -82,43 +82,60 @@ def column_items(data: CrawlData, cols: pd.DataFrame, as_of: dt.date) -> pd.Data
     return items[items["date"].isna() | (items["date"] <= pd.Timestamp(as_of))]
 
 
+def url_index(data: CrawlData) -> pd.Index:
+    """The articles' URLs as an index (built once per crawl): position of a URL's row."""
+    return data.memo("url_index", lambda: pd.Index(data.articles["url"]))
+
+
 def _all_items(data: CrawlData) -> pd.DataFrame:
-    """Items of every column, built once per crawl with integer keys (a million articles plus
-    their listings in about a second: no string joins)."""
+    """Items of every column, built once per crawl: each article in the column it was found in,
+    plus listing rows naming another column or a page not stored. Positions, not string joins,
+    so a million articles take about a second."""
     arts, lst = data.articles, data.listings
-    n_lst = len(lst)
-    urls = pd.concat([lst["url"], arts["url"]], ignore_index=True).astype(object)
-    codes, uniques = pd.factorize(urls)
-    column = np.concatenate(
-        [lst["column_id"].to_numpy("float64", na_value=np.nan),
-         arts["column_id"].to_numpy("float64", na_value=np.nan)]
-    )  # fmt: skip
-    # Per url, the article's own date and title (what its page says).
-    art_codes = codes[n_lst:]
-    date_by_code = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[s]")
-    date_by_code[art_codes] = arts["publish_date"].to_numpy("datetime64[s]")
-    title_by_code = np.full(len(uniques), None, dtype=object)
-    title_by_code[art_codes] = arts["title"].to_numpy(object)
-    listed_date = _dates(lst["listed_date"]).to_numpy("datetime64[s]")
-    date = date_by_code[codes]
-    date[:n_lst] = np.where(np.isnat(date[:n_lst]), listed_date, date[:n_lst])
-    title = title_by_code[codes]
-    title[:n_lst] = np.where(pd.isna(title[:n_lst]), lst["title"].to_numpy(object), title[:n_lst])
-    items = pd.DataFrame(
-        {"column_id": column, "url": urls.to_numpy(), "date": date, "title": title, "code": codes}
-    )
-    items = items[~np.isnan(column)]
-    key = items["column_id"].to_numpy("int64") * (len(uniques) + 1) + items["code"].to_numpy()
-    items = items[~pd.Series(key).duplicated().to_numpy()]
-    items["column_id"] = items["column_id"].astype("int64")
-    return items.drop(columns=["code"]).reset_index(drop=True)
+    own = arts[arts["column_id"].notna()]
+    items = [
+        pd.DataFrame(
+            {
+                "column_id": own["column_id"].to_numpy("int64"),
+                "url": own["url"].to_numpy(object),
+                "date": own["publish_date"].to_numpy("datetime64[s]"),
+                "title": own["title"].to_numpy(object),
+            }
+        )
+    ]
+    lst = lst[lst["column_id"].notna()]
+    if len(lst):
+        pos = url_index(data).get_indexer(lst["url"].to_numpy())
+        stored = pos >= 0
+        own_column = _take(arts["column_id"].to_numpy("float64", na_value=np.nan), pos, np.nan)
+        column = lst["column_id"].to_numpy("int64")
+        keep = ~stored | (column != own_column)
+        date = _take(arts["publish_date"].to_numpy("datetime64[s]"), pos, np.datetime64("NaT"))
+        listed = _dates(lst["listed_date"]).to_numpy("datetime64[s]")
+        date = np.where(np.isnat(date), listed, date)
+        title = np.where(stored, _take(arts["title"].to_numpy(object), pos, None),
+                         lst["title"].to_numpy(object))  # fmt: skip
+        extra = pd.DataFrame(
+            {"column_id": column[keep], "url": lst["url"].to_numpy(object)[keep],
+             "date": date[keep], "title": title[keep]}
+        ).drop_duplicates(["column_id", "url"])  # fmt: skip
+        items.append(extra)
+    return pd.concat(items, ignore_index=True)
+
+
+def _take(values: np.ndarray, pos: np.ndarray, fill: Any) -> np.ndarray:
+    """`values[pos]`, `fill` where pos is -1 (also when `values` is empty)."""
+    if len(values) == 0:
+        return np.full(len(pos), fill, dtype=values.dtype if fill is not None else object)
+    out = values[np.maximum(pos, 0)]
+    out[pos < 0] = fill
+    return out
 
 
 def by_url(data: CrawlData, urls: pd.Series) -> pd.DataFrame:
     """The articles at `urls`, row for row (all-missing rows where a URL is not stored); the
     URL index is built once per crawl."""
-    index = data.memo("url_index", lambda: pd.Index(data.articles["url"]))
-    positions = index.get_indexer(urls.to_numpy())
+    positions = url_index(data).get_indexer(urls.to_numpy())
     rows = data.articles.iloc[np.where(positions < 0, 0, positions)].reset_index(drop=True)
     rows = rows.astype(object)
     rows.loc[positions < 0, :] = None
