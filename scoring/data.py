@@ -64,8 +64,10 @@ class CrawlData:
       it), observed (its unit and column were observed);
       body text and the whole `extra` dict (with `metadata`) are read on demand:
       `body_text(ids)`, `extra(ids)`
-    - `listings`, `links` (with the latest check `outcome` up to the run), `crawl_issues` (of
-      the run)
+    - `listings`: from `load_crawl`, only the rows that add to the articles — a page listed in
+      another column than the one it was first found in, or a listed page not stored (its
+      list date stands in); hand-built frames may give every row, checks work with both
+    - `links` (with the latest check `outcome` up to the run), `crawl_issues` (of the run)
     """
 
     units: pd.DataFrame
