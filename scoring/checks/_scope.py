@@ -157,6 +157,32 @@ def _dates(series: pd.Series) -> pd.Series:
     return series.astype("datetime64[s]")
 
 
+def article_finding(row: Any, suffix: str = "", **evidence: Any) -> dict[str, Any]:
+    """A finding about an article row: subject its URL (+ `suffix`, e.g. "#validity"), evidence
+    its URL and title plus `evidence`."""
+    return {
+        "unit_id": row.unit_id,
+        "subject": f"{row.url}{suffix}",
+        "target_url": row.url,
+        "evidence": {"url": row.url, "title": text(row.title), **evidence},
+    }
+
+
+def column_finding(row: Any, **evidence: Any) -> dict[str, Any]:
+    """A finding about a column row: subject its URL, evidence its name, URL and category."""
+    return {
+        "unit_id": row.unit_id,
+        "subject": row.url,
+        "target_url": row.url,
+        "evidence": {
+            "column_name": row.name,
+            "column_url": row.url,
+            "category": row.category,
+            **evidence,
+        },
+    }
+
+
 def iso(value: Any) -> str | None:
     """A date as ISO text for evidence (None for missing)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):

@@ -27,15 +27,8 @@ class BlankColumn(Check):
         has_articles = cols["id"].isin(set(data.articles["column_id"].dropna()))
         blank = cols[(cols["rows"] == 0) & (cols["ever_listed"] == 0) & ~has_articles]
         return findings(
-            {
-                "unit_id": row.unit_id,
-                "subject": row.url,
-                "target_url": row.url,
-                "evidence": {
-                    "column_name": row.name,
-                    "column_url": row.url,
-                    "category": row.category,
-                },
-            }
+            _scope.column_finding(
+                row,
+            )
             for row in blank.itertuples(index=False)
         )

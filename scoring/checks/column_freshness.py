@@ -46,21 +46,14 @@ class ColumnFreshness(Check):
         hits = cols[stale]
         as_of = pd.Timestamp(ctx.as_of)
         return findings(
-            {
-                "unit_id": row.unit_id,
-                "subject": row.url,
-                "target_url": row.url,
-                "evidence": {
-                    "column_name": row.name,
-                    "column_url": row.url,
-                    "category": row.category,
-                    "newest": _scope.iso(row.newest),
-                    "age_days": None if pd.isna(row.newest) else int((as_of - row.newest).days),
-                    "max_age": str(params.max_age),
-                    "max_age_zh": params.max_age.zh,
-                    "items": int(row.items),
-                    "undated_items": int(row.items - row.dated),
-                },
-            }
+            _scope.column_finding(
+                row,
+                newest=_scope.iso(row.newest),
+                age_days=None if pd.isna(row.newest) else int((as_of - row.newest).days),
+                max_age=str(params.max_age),
+                max_age_zh=params.max_age.zh,
+                items=int(row.items),
+                undated_items=int(row.items - row.dated),
+            )
             for row in hits.itertuples(index=False)
         )

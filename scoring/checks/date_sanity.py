@@ -59,19 +59,14 @@ class DateSanity(Check):
         for problem, mask in problems:
             for row, seen in zip(arts[mask].itertuples(index=False), seen_on[mask], strict=True):
                 rows.append(
-                    {
-                        "unit_id": row.unit_id,
-                        "subject": f"{row.url}#{problem}",
-                        "target_url": row.url,
-                        "evidence": {
-                            "url": row.url,
-                            "title": _scope.text(row.title),
-                            "problem": problem,
-                            "published": _scope.iso(row.publish_date),
-                            "written": _scope.iso(row.written_date),
-                            "as_of": ctx.as_of.isoformat(),
-                            "seen_on": _scope.iso(seen),
-                        },
-                    }
+                    _scope.article_finding(
+                        row,
+                        f"#{problem}",
+                        problem=problem,
+                        published=_scope.iso(row.publish_date),
+                        written=_scope.iso(row.written_date),
+                        as_of=ctx.as_of.isoformat(),
+                        seen_on=_scope.iso(seen),
+                    )
                 )
         return findings(rows)

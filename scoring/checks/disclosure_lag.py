@@ -39,20 +39,14 @@ class DisclosureLag(Check):
         late = lags > params.max_workdays
         days = (end - start).dt.days.to_numpy()
         return findings(
-            {
-                "unit_id": row.unit_id,
-                "subject": row.url,
-                "target_url": row.url,
-                "evidence": {
-                    "url": row.url,
-                    "title": _scope.text(row.title),
-                    "written": _scope.iso(s),
-                    "published": _scope.iso(e),
-                    "workdays": int(lag),
-                    "calendar_days": int(span),
-                    "max_workdays": params.max_workdays,
-                },
-            }
+            _scope.article_finding(
+                row,
+                written=_scope.iso(s),
+                published=_scope.iso(e),
+                workdays=int(lag),
+                calendar_days=int(span),
+                max_workdays=params.max_workdays,
+            )
             for row, s, e, lag, span in zip(
                 arts[late].itertuples(index=False),
                 start[late],

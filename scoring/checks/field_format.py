@@ -43,18 +43,12 @@ class FieldFormat(Check):
         present = values.ne("")
         bad = present & ~values.str.fullmatch(params.pattern).fillna(False).astype(bool)
         return findings(
-            {
-                "unit_id": row.unit_id,
-                "subject": row.url,
-                "target_url": row.url,
-                "evidence": {
-                    "url": row.url,
-                    "title": _scope.text(row.title),
-                    "field": params.field,
-                    "label": LABELS[params.field],
-                    "value": value,
-                    "pattern": params.pattern,
-                },
-            }
+            _scope.article_finding(
+                row,
+                field=params.field,
+                label=LABELS[params.field],
+                value=value,
+                pattern=params.pattern,
+            )
             for row, value in zip(arts[bad].itertuples(index=False), values[bad], strict=True)
         )

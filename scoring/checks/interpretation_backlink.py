@@ -40,18 +40,10 @@ class InterpretationBacklink(Check):
             )
         )
         return findings(
-            {
-                "unit_id": row.unit_id,
-                "subject": row.url,
-                "target_url": row.url,
-                "evidence": {
-                    "url": row.url,
-                    "title": _scope.text(row.title),
-                    "document_urls": list(docs.get(row.url, [])),
-                    "document_title": _scope.text(
-                        titles.get(next(iter(docs.get(row.url, [])), None))
-                    ),
-                },
-            }
+            _scope.article_finding(
+                row,
+                document_urls=list(docs.get(row.url, [])),
+                document_title=_scope.text(titles.get(next(iter(docs.get(row.url, [])), None))),
+            )
             for row in lonely.itertuples(index=False)
         )

@@ -39,17 +39,11 @@ class InterpretationCoverage(Check):
         named = _named(docs[~covered], interps)
         missing = docs[~covered & ~docs["url"].isin(named)]
         return findings(
-            {
-                "unit_id": row.unit_id,
-                "subject": row.url,
-                "target_url": row.url,
-                "evidence": {
-                    "url": row.url,
-                    "title": _scope.text(row.title),
-                    "published": _scope.iso(row.publish_date),
-                    "category": row.category,
-                },
-            }
+            _scope.article_finding(
+                row,
+                published=_scope.iso(row.publish_date),
+                category=row.category,
+            )
             for row in missing.itertuples(index=False)
         )
 

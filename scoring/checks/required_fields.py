@@ -62,16 +62,11 @@ class RequiredFields(Check):
                 empty |= values.fillna("").astype(str).str.strip().eq("")
             for row in arts[empty].itertuples(index=False):
                 rows.append(
-                    {
-                        "unit_id": row.unit_id,
-                        "subject": f"{row.url}#{name}",
-                        "target_url": row.url,
-                        "evidence": {
-                            "url": row.url,
-                            "title": _scope.text(row.title),
-                            "field": name,
-                            "label": LABELS[name],
-                        },
-                    }
+                    _scope.article_finding(
+                        row,
+                        f"#{name}",
+                        field=name,
+                        label=LABELS[name],
+                    )
                 )
         return findings(rows)
