@@ -181,3 +181,13 @@ def test_evaluating_a_round_again_after_later_rounds_gives_the_same_rows(store: 
     cols = ["status", "first_seen_round", "deduction", "suggestion"]
     pd.testing.assert_frame_equal(again[cols].sort_index(), first[cols].sort_index())
     assert round_store.get_round(store, "2025Q1").created_at == info.created_at
+
+
+def test_a_round_records_the_years_whose_working_days_are_estimated(store: Store):
+    # chinese_calendar has the State Council calendar for 2025; 2035 is python-holidays'
+    # estimate (statutory holidays, no make-up days).
+    run_round(store, "2025Q2", dt.date(2025, 6, 30), [])
+    assert round_store.get_round(store, "2025Q2").calendar_estimated_years == []
+    run_round(store, "2035Q2", dt.date(2035, 6, 30), [])
+    years = round_store.get_round(store, "2035Q2").calendar_estimated_years
+    assert 2035 in years and max(years) == 2035
