@@ -350,7 +350,8 @@ def phase_evaluate(url: str, indicators: str | None) -> dict:
     from scoring.round import evaluate
     from store import open_store
 
-    logging.basicConfig(level=logging.WARNING)
+    logging.basicConfig(level=logging.WARNING, format="  %(message)s")
+    logging.getLogger("scoring.round").setLevel(logging.INFO)  # stage timings
     store = open_store(url)
     indicator_set = load_indicator_set(indicators or newest_set())
     started = time.perf_counter()
@@ -373,6 +374,9 @@ def child(phase: str, url: str, indicators: str | None) -> dict:
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{phase} phase failed:\n{done.stderr[-4000:]}")
+    for line in done.stderr.splitlines():
+        if "round BENCH:" in line:
+            print(line)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

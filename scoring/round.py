@@ -22,8 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -68,6 +69,7 @@ class Scored:
     scores: pd.DataFrame
     totals: pd.DataFrame
     problems: pd.DataFrame
+    check_seconds: dict[str, float] = field(default_factory=dict)  # indicator id → time
 
 
 @dataclass(frozen=True)
@@ -261,6 +263,7 @@ def score_crawl(
     units["observed"] = units["observed"].astype(bool)
     run_id = getattr(data, "run_id", None)
     score_parts: list[pd.DataFrame] = []
+    seconds: dict[str, float] = {}
     problem_parts: list[pd.DataFrame] = []
 
     plain = [i for i in indicator_set.indicators if i.check != VETO_COUNT]
@@ -272,11 +275,13 @@ def score_crawl(
             applies = units if levels is None else units[units["level"].isin(levels)]
             na = set(getattr(indicator, "not_applicable", None) or ()) & set(applies["id"])
             scope = applies[~applies["id"].isin(na)]
+            started = time.perf_counter()
             if indicator.check == VETO_COUNT:
                 found = _veto_count(indicator, scope[scope["observed"]], counted_so_far)
             else:
                 ctx = _context(indicator, scope, as_of, calendar)
                 found = get_check(indicator.check).run(data, indicator.params, ctx)
+            seconds[indicator.id] = time.perf_counter() - started
             probs = _problems(indicator, found, run_id)
             probs["decision"] = probs["fingerprint"].map(decisions)
             score_parts.append(_deduct(indicator, applies, na, probs))
@@ -300,7 +305,7 @@ def score_crawl(
         else pd.DataFrame(columns=list(PROBLEM_COLUMNS))
     )
     totals = unit_totals(units, scores, float(indicator_set.pass_line))
-    return Scored(scores=scores, totals=totals, problems=problems)
+    return Scored(scores=scores, totals=totals, problems=problems, check_seconds=seconds)
 
 
 _SCORE_COLUMNS = [
@@ -395,10 +400,16 @@ def evaluate(
         run_id = old.crawl_run
     if run_id is None:
         run_id = latest_full_run(store)
+    started = time.perf_counter()
     data = load_crawl(store, run_id)
+    log.info("round %s: crawl run %s loaded in %.1f s", round_id, data.run_id, _since(started))
     return evaluate_data(
         store, round_id, as_of, indicator_set, data, kind=kind, calendar=calendar, replace=replace
     )
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
 
 
 def latest_full_run(store: Store) -> int | None:
@@ -445,9 +456,26 @@ def evaluate_data(
             )
     calendar = calendar or default_calendar()
     decisions = {fp: d.decision for fp, d in round_store.latest_decisions(store).items()}
+    started = time.perf_counter()
     scored = score_crawl(data, indicator_set, as_of, calendar=calendar, decisions=decisions)
+    slowest = sorted(scored.check_seconds.items(), key=lambda kv: -kv[1])[:5]
+    log.info(
+        "round %s: scored in %.1f s (checks %.1f s; slowest %s)",
+        round_id,
+        _since(started),
+        sum(scored.check_seconds.values()),
+        ", ".join(f"{k} {v:.1f} s" for k, v in slowest),
+    )
+    started = time.perf_counter()
     previous = round_store.round_before(store, as_of, exclude=round_id)
     problems = tracking.track_round(store, round_id, previous, scored, data, decisions)
+    log.info(
+        "round %s: tracked against %s in %.1f s",
+        round_id,
+        previous and previous.id,
+        _since(started),
+    )
+    started = time.perf_counter()
     info = round_store.RoundInfo(
         id=round_id,
         kind=kind,
@@ -463,7 +491,13 @@ def evaluate_data(
         stats=_stats(scored, problems),
     )
     info = round_store.save_round(store, info, scored.scores, scored.totals, problems)
-    log.info("round %s: %d units, %d problems", round_id, len(scored.totals), len(problems))
+    log.info(
+        "round %s: %d units, %d problems, stored in %.1f s",
+        round_id,
+        len(scored.totals),
+        len(problems),
+        _since(started),
+    )
     return RoundResult(info, scored.scores, scored.totals, problems)
 
 
