@@ -384,3 +384,57 @@ def test_recheck_refetches_problem_pages_and_the_pages_holding_broken_links(stor
         {"url": "http://u2/a/0.html", "unit_id": "u2", "column_url": "http://u2/c/news",
          "listed_date": None},
     ]  # fmt: skip
+
+
+def test_the_spider_fetches_again_the_pages_a_recheck_lists(tmp_path):
+    """ZWGK_REFETCH: listed articles of the crawled units are requested directly, past the
+    seen-article middleware (which would otherwise skip an unchanged list row)."""
+    import scrapy
+    from scrapy.crawler import Crawler
+    from scrapy.settings import Settings
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    from crawler.middlewares import SeenArticleMiddleware
+    from crawler.seen import SeenIndex
+    from crawler.spiders.disclosure import DisclosureSpider
+
+    registry = tmp_path / "units.yaml"
+    registry.write_text(
+        "version: 1\nunits:\n"
+        "  - {id: u1, name: 江淮市教育局, level: 市直部门, profile: lonsun, entry: http://u1/}\n"
+        "  - {id: u2, name: 江淮市财政局, level: 市直部门, profile: lonsun, entry: http://u2/}\n",
+        encoding="utf-8",
+    )
+    listed = tmp_path / "refetch.jsonl"
+    rows = [
+        {"url": "http://u1/a/0.html", "unit_id": "u1", "column_url": "http://u1/c/news",
+         "listed_date": "2025-05-01"},
+        {"url": "http://u2/a/0.html", "unit_id": "u2", "column_url": "http://u2/c/news",
+         "listed_date": None},
+    ]  # fmt: skip
+    listed.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("ZWGK_REFETCH", str(listed), priority="cmdline")
+    crawler = Crawler(DisclosureSpider, settings)
+    spider = DisclosureSpider.from_crawler(crawler, registry=str(registry), units="u1")
+    requests = spider.refetch_requests()
+    assert [r.url for r in requests] == ["http://u1/a/0.html"]  # u2 is not crawled this time
+    request = requests[0]
+    assert request.dont_filter and request.callback == spider.parse_article
+    assert request.cb_kwargs == {
+        "unit_id": "u1",
+        "column_url": "http://u1/c/news",
+        "listed_date": "2025-05-01",
+    }
+    # The store knows the article and its list row is unchanged: a plain request is skipped
+    # (touched), the recheck's is let through.
+    crawler.zwgk_seen = SeenIndex({"http://u1/a/0.html": (None, dt.date(2025, 5, 1), None, None)})
+    crawler.stats = MemoryStatsCollector(crawler)
+    middleware = SeenArticleMiddleware(crawler)
+    plain = scrapy.Request(
+        request.url, meta={"zwgk_kind": "article"}, cb_kwargs={"listed_date": "2025-05-01"}
+    )
+    assert not isinstance(next(middleware._filter(plain, spider)), scrapy.Request)
+    assert crawler.stats.get_value("zwgk/articles_skipped_known") == 1
+    assert next(middleware._filter(request, spider)) is request
