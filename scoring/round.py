@@ -57,6 +57,18 @@ PROBLEM_COLUMNS = (
     "decision",
 )
 
+SCORE_COLUMNS = [
+    "unit_id",
+    "indicator_id",
+    "points",
+    "deduction",
+    "score",
+    "problems",
+    "not_applicable",
+    "veto",
+    "bonus",
+]
+
 
 class RoundError(ValueError):
     """A round cannot be evaluated as asked (bad template, conflicting re-evaluation, …)."""
@@ -238,7 +250,7 @@ def _deduct(
     rows["not_applicable"] = rows["unit_id"].isin(na)
     rows["veto"] = bool(getattr(indicator, "veto", None)) & (rows["problems"] > 0)
     rows["bonus"] = bool(getattr(indicator, "bonus", False))
-    return rows[_SCORE_COLUMNS]
+    return rows[SCORE_COLUMNS]
 
 
 def score_crawl(
@@ -297,7 +309,7 @@ def score_crawl(
     scores = (
         pd.concat(score_parts, ignore_index=True)
         if score_parts
-        else pd.DataFrame(columns=_SCORE_COLUMNS)
+        else pd.DataFrame(columns=SCORE_COLUMNS)
     )
     problems = (
         pd.concat([p[list(PROBLEM_COLUMNS)] for p in problem_parts], ignore_index=True)
@@ -306,19 +318,6 @@ def score_crawl(
     )
     totals = unit_totals(units, scores, float(indicator_set.pass_line))
     return Scored(scores=scores, totals=totals, problems=problems, check_seconds=seconds)
-
-
-_SCORE_COLUMNS = [
-    "unit_id",
-    "indicator_id",
-    "points",
-    "deduction",
-    "score",
-    "problems",
-    "not_applicable",
-    "veto",
-    "bonus",
-]
 
 
 def unit_totals(units: pd.DataFrame, scores: pd.DataFrame, pass_line: float) -> pd.DataFrame:
