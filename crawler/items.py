@@ -81,8 +81,14 @@ def _date(value: dt.date | None) -> str | None:
 
 
 def article(
-    unit_id: str, column_url: str, listed_date: str | None, data: ArticleData, response: Response
+    unit_id: str,
+    column_url: str,
+    listed_date: str | None,
+    data: ArticleData,
+    response: Response,
+    links: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    """`links` is `links_of(data, response.url)`, computed once by the caller, which also checks them."""
     headers = response.headers
     return {
         "type": "article",
@@ -115,7 +121,7 @@ def article(
             "etag": (headers.get("ETag") or b"").decode("latin-1") or None,
             "last_modified": (headers.get("Last-Modified") or b"").decode("latin-1") or None,
             "html": response.body,
-            "links": links_of(data, response.url),
+            "links": links,
         },
     }
 

@@ -26,17 +26,19 @@ class SeenIndex:
         frame = store.articles_frame(
             columns=["url", "title", "listed_date", "etag", "last_modified"]
         )
-        rows = {}
-        for url, title, listed, etag, modified in frame.itertuples(index=False, name=None):
-            listed = None if listed is None or listed != listed else listed  # NaT/NaN → None
-            if (
-                listed is not None
-                and hasattr(listed, "date")
-                and not isinstance(listed, dt.date)
-                or isinstance(listed, dt.datetime)
-            ):
-                listed = listed.date()
-            rows[url] = (title, listed, _text(etag), _text(modified))
+        dates = frame["listed_date"]
+        listed = dates.dt.date.astype(object).where(dates.notna(), None)
+        rows = {
+            url: (title, day, _text(etag), _text(modified))
+            for url, title, day, etag, modified in zip(
+                frame["url"],
+                frame["title"],
+                listed,
+                frame["etag"],
+                frame["last_modified"],
+                strict=True,
+            )
+        }
         return cls(rows)
 
     def state(self, url: str, title: str | None, listed: dt.date | None) -> str:

@@ -323,3 +323,10 @@ def fetch(site, url: str):
     base = f"{parts.scheme}://{parts.netloc}"
     host = next(h for h in site.portal.hosts if h.base_url == base)
     return site.respond(host.id, parts.path, parts.query)
+
+
+def page(site, url: str, status: int = 200):
+    """`fetch`, asserting the status the test expects."""
+    result = fetch(site, url)
+    assert result.status == status, url
+    return result

@@ -6,7 +6,7 @@ import re
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
-from demo_fixtures import fetch, small_portal
+from demo_fixtures import fetch, page, small_portal
 from parsel import Selector
 
 from demo import urls
@@ -17,12 +17,6 @@ from demo.site import Site
 def world():
     portal, named = small_portal()
     return portal, named, Site(portal)
-
-
-def page(site, url, status=200):
-    result = fetch(site, url)
-    assert result.status == status, url
-    return result
 
 
 def sel(site, url) -> Selector:

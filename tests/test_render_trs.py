@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 
 import lxml.html
 import pytest
-from demo_fixtures import fetch, small_portal
+from demo_fixtures import fetch, page, small_portal
 from parsel import Selector
 
 from demo import urls
@@ -18,12 +18,6 @@ from demo.site import Site
 def world():
     portal, named = small_portal()
     return portal, named, Site(portal)
-
-
-def page(site, url, status=200):
-    result = fetch(site, url)
-    assert result.status == status, url
-    return result
 
 
 def sel(site, url) -> Selector:

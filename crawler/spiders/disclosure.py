@@ -261,10 +261,11 @@ class DisclosureSpider(scrapy.Spider):
             yield self.issue("anti_bot", unit.id, response.url, "文章页返回反爬虫验证页")
             return
         data = extract_article(html, response.url, self.profile(unit))
-        yield items.article(unit.id, column_url, listed_date, data, response)
+        links = items.links_of(data, response.url)
+        yield items.article(unit.id, column_url, listed_date, data, response, links)
         if not self.check_links:
             return
-        for link in items.links_of(data, response.url):
+        for link in links:
             yield scrapy.Request(
                 link["url"],
                 method="HEAD",
