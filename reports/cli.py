@@ -1,0 +1,19 @@
+"""`zwgk report …` and `zwgk responses …` — documents made from stored rounds, and units'
+answers read back from them. Each command lives beside the module that does the work."""
+
+from __future__ import annotations
+
+import typer
+
+from reports.round_cli import round_command
+
+report_app = typer.Typer(
+    help="整改清单 (per-unit checklists) and round reports, from stored rounds.",
+    no_args_is_help=True,
+)
+responses_app = typer.Typer(
+    help="Units' answers (整改情况) read back from their filled checklists.",
+    no_args_is_help=True,
+)
+
+report_app.command("round")(round_command)

@@ -1,0 +1,145 @@
+"""The round report as one self-contained HTML page (测评情况报告.html): inline CSS, charts as
+base64 PNG ``data:`` URIs, nothing fetched from anywhere — it can be mailed or opened offline.
+
+Numbers are formatted here, so the template (templates/round.html.j2) only places them.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import struct
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from reports import charts
+from reports.round_data import RoundReportData
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+KIND_ZH = {"quarterly": "季度测评", "special": "专项检查"}
+TOP_INDICATORS = 10
+DASH = "—"
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    return DASH if value is None or pd.isna(value) else f"{float(value):.{digits}f}"
+
+
+def _int(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else str(int(value))
+
+
+def _passed(row: Any) -> bool:
+    return row.passed is not None and not pd.isna(row.passed) and bool(row.passed)
+
+
+def _trend_css(change: Any) -> str:
+    if pd.isna(change) or change == 0:
+        return ""
+    return "up" if change > 0 else "down"
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Width and height from the PNG's IHDR chunk."""
+    return struct.unpack(">II", png[16:24])
+
+
+def chart_images(data: RoundReportData) -> list[dict[str, Any]]:
+    """The charts as ``{id, title, png}`` (drawn here; `render` embeds them)."""
+    return [
+        {
+            "id": "scores",
+            "title": "各层级得分分布",
+            "png": charts.score_distribution(data.units, data.levels, data.info.pass_line),
+        },
+        {
+            "id": "groups",
+            "title": "问题按指标分组（一级、二级指标）",
+            "png": charts.problems_by_group(data.summary.by_group),
+        },
+        {
+            "id": "trend",
+            "title": "历轮趋势：各层级平均分与问题数",
+            "png": charts.trend(data.trend, data.levels),
+        },
+    ]
+
+
+def _ranking(units: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for level, part in units.groupby("level", sort=False):
+        rows = []
+        for r in part.itertuples(index=False):
+            change = r.change
+            rows.append(
+                {
+                    "rank": _int(r.rank_in_level),
+                    "name": r.name,
+                    "parent": r.parent_name,
+                    "total": _num(r.total),
+                    "change": DASH if pd.isna(change) else f"{change:+.2f}",
+                    "change_css": _trend_css(change),
+                    "problems": int(r.problems),
+                    "new": r.new,
+                    "fixed": r.fixed,
+                    "regressed": r.regressed,
+                    "verdict": r.verdict,
+                    "css": "unscored" if not r.observed else ("" if _passed(r) else "fail"),
+                }
+            )
+        out.append({"level": level, "rows": rows})
+    return out
+
+
+def render(data: RoundReportData, images: list[dict[str, Any]]) -> str:
+    """The HTML text of the report, with ``images`` (from `chart_images`) embedded."""
+    info, summary = data.info, data.summary
+    charts_ctx = []
+    for image in images:
+        width, height = _png_size(image["png"])
+        src = "data:image/png;base64," + base64.b64encode(image["png"]).decode("ascii")
+        charts_ctx.append(image | {"src": src, "width": width, "height": height})
+    levels = [r | {"average": _num(r["average"])} for r in summary.by_level.to_dict("records")]
+    groups = [
+        r | {"points_lost": _num(r["points_lost"], 1), "share": f"{r['share'] * 100:.1f}%"}
+        for r in summary.by_group.to_dict("records")
+    ]
+    top = data.indicators[data.indicators["counted"] > 0]
+    top = top.sort_values("counted", ascending=False, kind="stable").head(TOP_INDICATORS)
+    counties = [
+        r
+        | {
+            "total": _num(r["total"]),
+            "rank": _int(r["rank_in_level"]),
+            "township_average": _num(r["township_average"]),
+            "township_passed": f"{r['township_passed']}/{r['townships']}",
+        }
+        for r in summary.counties.to_dict("records")
+    ]
+    template = _env().get_template("round.html.j2")
+    return template.render(
+        title=f"政务公开{KIND_ZH.get(info.kind, '测评')}情况报告（{info.id}）",
+        as_of=info.as_of.isoformat(),
+        indicator_set=f"{info.indicator_set_id} {info.indicator_set_version}",
+        pass_line=f"{info.pass_line:g}",
+        crawl_run=info.crawl_run,
+        previous_round=info.previous_round,
+        generated_at=dt.datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M"),
+        paragraph=summary.paragraph,
+        levels=levels,
+        charts=charts_ctx,
+        groups=groups,
+        indicators=top.to_dict("records"),
+        ranking=_ranking(data.units),
+        counties=counties,
+    )

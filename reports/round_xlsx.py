@@ -1,0 +1,268 @@
+"""The round report workbook (测评情况报告.xlsx) for evaluators, with openpyxl.
+
+Sheets: 排名 (ranking by level), 问题按指标, 问题按单位 (every problem, unit by unit), and
+与上轮对比 (status counts per unit and per indicator against the previous round, then the trend
+over the stored rounds) — each a plain table under one header row, so pandas reads them too;
+与上轮对比 stacks three titled tables.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reports.round_data import RoundReportData
+
+STATUS_ZH = {
+    "new": "新发现",
+    "open": "未整改",
+    "regressed": "反弹",
+    "fixed": "已整改",
+    "not_comparable": "无法比对",
+    "dismissed": "已驳回",
+}
+KIND_ZH = {"quarterly": "季度", "special": "专项"}
+HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column: header, where its value comes from (a field or a function of the row), width
+    in characters, number format."""
+
+    header: str
+    value: str | Callable[[Any], Any]
+    width: float = 10
+    number_format: str | None = None
+    wrap: bool = False
+
+
+def _plain(value: Any) -> Any:
+    """A cell value openpyxl can store: NA/NaN → empty, numpy scalars → Python."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def put(ws: Worksheet, row: int, col: int, value: Any) -> Any:
+    """Write one cell; text is always text — crawled titles starting with "=" are untrusted and
+    must never become formulas."""
+    cell = ws.cell(row=row, column=col, value=_plain(value))
+    if isinstance(cell.value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
+
+
+def _get(row: Any, col: Col) -> Any:
+    return col.value(row) if callable(col.value) else getattr(row, col.value)
+
+
+def _header(ws: Worksheet, top: int, cols: Sequence[Col]) -> None:
+    for j, col in enumerate(cols, 1):
+        cell = put(ws, top, j, col.header)
+        cell.font, cell.fill = BOLD, HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        letter = get_column_letter(j)
+        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, col.width)
+
+
+def _rows(ws: Worksheet, top: int, cols: Sequence[Col], rows: Any) -> int:
+    """Write ``rows`` (itertuples) from row ``top``; returns the next free row."""
+    r = top
+    for row in rows:
+        for j, col in enumerate(cols, 1):
+            cell = put(ws, r, j, _get(row, col))
+            if col.number_format:
+                cell.number_format = col.number_format
+            if col.wrap:
+                cell.alignment = WRAP
+        r += 1
+    return r
+
+
+def _sheet(wb: Workbook, title: str) -> Worksheet:
+    ws = wb.create_sheet(title)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return ws
+
+
+def _table_sheet(wb: Workbook, title: str, cols: Sequence[Col], frame: pd.DataFrame) -> Worksheet:
+    ws = _sheet(wb, title)
+    _header(ws, 1, cols)
+    end = _rows(ws, 2, cols, frame.itertuples(index=False))
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(end - 1, 1)}"
+    ws.print_title_rows = "1:1"
+    return ws
+
+
+def status_zh(status: str, decision: Any) -> str:
+    """新发现/未整改/…, with （已驳回） for a dismissed problem."""
+    return STATUS_ZH.get(status, status) + ("（已驳回）" if decision == "dismissed" else "")
+
+
+def _yes(flag: Any) -> str:
+    return "是" if bool(flag) else "否"
+
+
+def _result(row: Any) -> str:
+    return {True: "合格", False: "不合格"}.get(_plain(row.passed), "未评分")
+
+
+def _counts() -> list[Col]:
+    return [Col(STATUS_ZH[s], s, 9) for s in STATUS_ZH]
+
+
+RANKING = [
+    Col("层级", "level", 10),
+    Col("排名", "rank_in_level", 6),
+    Col("单位名称", "name", 28, wrap=True),
+    Col("单位代码", "unit_id", 14),
+    Col("上级单位", "parent_name", 20, wrap=True),
+    Col("得分", "total", 8, "0.00"),
+    Col("问题数", "problems", 8),
+    Col("结果", _result, 8),
+    Col("单项否决", lambda r: _yes(r.vetoed) if r.observed else "", 9),
+]
+BY_INDICATOR = [
+    Col("一级指标", "group1", 12, wrap=True),
+    Col("二级指标", "group2", 14, wrap=True),
+    Col("三级指标", "group3", 16, wrap=True),
+    Col("指标名称", "name", 24, wrap=True),
+    Col("指标代码", "indicator_id", 22),
+    Col("类型", "kind", 8),
+    Col("分值", "points", 6, "0.##"),
+    Col("问题数", "counted", 8),
+    Col("涉及单位", "units", 9),
+    Col("扣分合计", "points_lost", 9, "0.##"),
+    *_counts(),
+]
+BY_UNIT = [
+    Col("层级", "level", 10),
+    Col("单位名称", "unit_name", 24, wrap=True),
+    Col("单位代码", "unit_id", 14),
+    Col("一级指标", "group1", 12, wrap=True),
+    Col("指标名称", "indicator_name", 22, wrap=True),
+    Col("状态", lambda r: status_zh(r.status, r.decision), 10),
+    Col("扣分", "deduction", 6, "0.##"),
+    Col("问题描述", "suggestion", 50, wrap=True),
+    Col("页面", "target_url", 40),
+    Col("首次发现", "first_seen_round", 10),
+    Col("问题指纹", "fingerprint", 18),
+]
+LINK_COLUMN = 1 + [c.header for c in BY_UNIT].index("页面")
+CHANGE_BY_UNIT = [
+    Col("层级", "level", 10),
+    Col("单位名称", "name", 28, wrap=True),
+    Col("单位代码", "unit_id", 14),
+    Col("本轮得分", "total", 9, "0.00"),
+    Col("上轮得分", "previous_total", 9, "0.00"),
+    Col("得分变化", "change", 9, "+0.00;-0.00;0"),
+    Col("本轮排名", "rank_in_level", 9),
+    Col("上轮排名", "previous_rank", 9),
+    *_counts(),
+]
+CHANGE_BY_INDICATOR = [
+    Col("一级指标", "group1", 10, wrap=True),
+    Col("指标名称", "name", 28, wrap=True),
+    Col("指标代码", "indicator_id", 14),
+    *_counts(),
+]
+
+
+def _trend_cols(levels: Sequence[str]) -> list[Col]:
+    return [
+        Col("轮次", "round", 10),
+        Col("类型", lambda r: KIND_ZH.get(r.kind, r.kind), 8),
+        Col("评估基准日", lambda r: r.as_of.isoformat(), 14),
+        Col("参评单位", "units", 9),
+        Col("合格单位", "passed", 9),
+        *[Col(f"{lv}平均分", lambda r, lv=lv: r.get(lv), 9, "0.00") for lv in levels],
+        Col("计分问题", "counted", 9),
+        *[Col(STATUS_ZH[s], s, 9) for s in ("new", "open", "regressed", "fixed", "not_comparable")],
+    ]
+
+
+def _titled(ws: Worksheet, top: int, title: str, cols: Sequence[Col], rows: Any) -> int:
+    put(ws, top, 1, title).font = Font(bold=True, size=12)
+    _header(ws, top + 1, cols)
+    return _rows(ws, top + 2, cols, rows) + 1
+
+
+class _Row(dict):
+    """A trend row that `_get` can read by attribute or, for level names, by key."""
+
+    def __getattr__(self, name: str) -> Any:
+        return self[name]
+
+
+def write_xlsx(
+    data: RoundReportData, path: Path, on_unit: Callable[[str], None] | None = None
+) -> Path:
+    """Write the workbook to ``path``; ``on_unit(name)`` is called as each unit's problems are
+    written (the slow part on a city's tens of thousands of problems)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    wb.properties.title = f"政务公开测评情况报告 {data.info.id}"
+    _table_sheet(wb, "排名", RANKING, data.units)
+    _table_sheet(wb, "问题按指标", BY_INDICATOR, data.indicators)
+
+    ws = _sheet(wb, "问题按单位")
+    _header(ws, 1, BY_UNIT)
+    ws.freeze_panes, ws.print_title_rows = "A2", "1:1"
+    groups = dict(tuple(data.problems.groupby("unit_id", sort=False)))
+    r = 2
+    for unit in data.units.itertuples(index=False):
+        part = groups.get(unit.unit_id)
+        if part is not None:
+            start = r
+            r = _rows(ws, r, BY_UNIT, part.itertuples(index=False))
+            for i in range(start, r):
+                cell = ws.cell(row=i, column=LINK_COLUMN)
+                # Only web pages become links: a crawled URL is untrusted (file:, javascript:).
+                if str(cell.value or "").startswith(("http://", "https://")):
+                    cell.hyperlink, cell.style = str(cell.value), "Hyperlink"
+        if on_unit:
+            on_unit(unit.name)
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(BY_UNIT))}{max(r - 1, 1)}"
+
+    ws = _sheet(wb, "与上轮对比")
+    prev = data.info.previous_round
+    top = _titled(
+        ws,
+        1,
+        f"按单位：本轮（{data.info.id}）与上轮（{prev}）对比"
+        if prev
+        else f"按单位：本轮（{data.info.id}）为首轮评估，没有上轮可对比",
+        CHANGE_BY_UNIT,
+        data.units.itertuples(index=False),
+    )
+    top = _titled(
+        ws, top, "按指标：问题状态", CHANGE_BY_INDICATOR, data.indicators.itertuples(index=False)
+    )
+    _titled(
+        ws,
+        top,
+        "历轮趋势（截至本轮的全部轮次）",
+        _trend_cols(data.levels),
+        (_Row(r) for r in data.trend.to_dict("records")),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
