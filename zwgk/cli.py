@@ -9,6 +9,7 @@ import typer
 from crawler.cli import extract_command, units_app
 from crawler.run import crawl
 from demo.cli import app as demo_app
+from reports.cli import report_app, responses_app
 from scoring.cli import evaluate_command, problems_app, recheck_command
 from scoring.indicator_cli import app as indicators_app
 
@@ -25,6 +26,8 @@ app.add_typer(indicators_app, name="indicators")
 app.command("evaluate")(evaluate_command)
 app.add_typer(problems_app, name="problems")
 app.command("recheck")(recheck_command)
+app.add_typer(report_app, name="report")
+app.add_typer(responses_app, name="responses")
 
 
 @app.callback()
