@@ -23,6 +23,11 @@ AUTOTHROTTLE_START_DELAY = 0.25
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 
+# Scrapy runs each callback's output through CONCURRENT_ITEMS asyncio workers, started afresh for
+# every response (scrapy/utils/asyncio.py `_parallel_asyncio`): the default 100 meant ~100 task
+# creations per page and a quarter of the crawl's CPU. Our pipeline is synchronous, so a few do.
+CONCURRENT_ITEMS = 4
+
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # a page or attachment larger than this is a crawl issue
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024

@@ -20,7 +20,6 @@ from demo import timeline, vocab
 from demo.model import Column, Host, Portal, Unit
 
 DEFAULT_AS_OF = dt.date(2025, 6, 30)
-HISTORY_DAYS = 912  # ≈ 2.5 years: crosses three Spring Festivals and two National Days
 
 
 @dataclass(frozen=True)
@@ -30,12 +29,28 @@ class Scale:
     county_departments: int
     townships: int
     news_every: int  # mean days between news items of a department
+    # How far back the published history goes. `small` keeps ≈15 months (one Spring Festival, one
+    # National Day, the make-up workdays of 2025) so that `zwgk demo` crawls it twice in < 2 min;
+    # `city` keeps ≈2.5 years (three Spring Festivals, two National Days).
+    history_days: int
 
 
 SCALES = {
-    "small": Scale(counties=3, city_departments=8, county_departments=3, townships=3, news_every=9),
+    "small": Scale(
+        counties=3,
+        city_departments=8,
+        county_departments=3,
+        townships=3,
+        news_every=9,
+        history_days=456,
+    ),
     "city": Scale(
-        counties=12, city_departments=40, county_departments=18, townships=20, news_every=3
+        counties=12,
+        city_departments=40,
+        county_departments=18,
+        townships=20,
+        news_every=3,
+        history_days=912,
     ),
 }
 
@@ -57,7 +72,7 @@ def generate_portal(
     builder = _Builder(portal, rng, SCALES[scale], address_prefix, first_address, port)
     builder.build()
     portal.reindex()
-    timeline.populate(portal, as_of - dt.timedelta(days=HISTORY_DAYS), as_of, rng)
+    timeline.populate(portal, as_of - dt.timedelta(days=SCALES[scale].history_days), as_of, rng)
     portal.reindex()
     return portal
 
@@ -238,7 +253,9 @@ class _Builder:
         slug: str | None = None,
         cadence: str = "",
     ) -> Column:
-        opened = self.portal.as_of - dt.timedelta(days=HISTORY_DAYS + self.rng.randint(30, 400))
+        opened = self.portal.as_of - dt.timedelta(
+            days=self.scale.history_days + self.rng.randint(30, 400)
+        )
         column = Column(
             id=self.next_column_id,
             unit_id=unit.id,
