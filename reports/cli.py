@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import typer
 
+from reports.checklist_cli import checklist_command, import_command, list_command
 from reports.round_cli import round_command
 
 report_app = typer.Typer(
@@ -17,3 +18,6 @@ responses_app = typer.Typer(
 )
 
 report_app.command("round")(round_command)
+report_app.command("checklist")(checklist_command)
+responses_app.command("import")(import_command)
+responses_app.command("list")(list_command)

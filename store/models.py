@@ -378,3 +378,32 @@ class Decision(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     by: Mapped[str] = mapped_column(Text, nullable=False)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+# -- responses (整改情况): units' answers read back from their checklists --------------------
+RESPONSE_STATUSES = ("rectified", "in_progress", "cannot_rectify")  # 已整改 / 整改中 / 无法整改
+
+
+class Response(Base):
+    """A unit's answer to one problem of a round, from a returned checklist (整改清单).
+
+    Every import adds rows (history is kept); the answer in force is the latest one per
+    (round, unit, fingerprint).
+    """
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        CheckConstraint(f"status IN {RESPONSE_STATUSES}", name="status"),
+        Index("ix_responses_round_unit", "round", "unit_id", "fingerprint"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round: Mapped[str] = mapped_column(
+        String(32), ForeignKey("rounds.id", ondelete="CASCADE"), nullable=False
+    )
+    unit_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    fingerprint: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text, nullable=False)  # the returned file's name
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -1,0 +1,47 @@
+"""The checklist as CSV: UTF-8 with a BOM (``utf-8-sig``) so Excel and WPS detect the encoding,
+one row per problem with the unit and round on every row (files of many units concatenate).
+
+Excel evaluates a CSV cell that starts with = + - @ as a formula, so such text gets a leading
+apostrophe here (the OWASP advice against CSV injection); the XLSX keeps text exactly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from reports.checklist import layout
+from reports.checklist.data import Checklist
+
+UNIT_COLUMNS = ("单位", "单位编号", "测评轮次")
+EXTRA_COLUMNS = ("网页", "问题编号")
+CSV_COLUMNS = (*UNIT_COLUMNS, *(c.title for c in layout.VISIBLE), *EXTRA_COLUMNS)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def checklist_frame(cl: Checklist) -> pd.DataFrame:
+    """The rows as shown (before escaping), columns `CSV_COLUMNS`."""
+    records = []
+    for row in cl.rows:
+        values = dict(zip(layout.COLUMNS, layout.row_values(row), strict=True))
+        records.append(
+            [cl.unit_name, cl.unit_id, cl.round_id]
+            + [values[c] for c in layout.VISIBLE]
+            + [row.url, row.fingerprint]
+        )
+    return pd.DataFrame(records, columns=list(CSV_COLUMNS), dtype=object)
+
+
+def write_csv(cl: Checklist, path: Path) -> Path:
+    frame = checklist_frame(cl)
+    frame = frame.apply(lambda column: column.map(csv_safe))
+    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    return path

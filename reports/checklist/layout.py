@@ -1,0 +1,136 @@
+"""Where everything sits on the checklist sheet. The XLSX writer fills these cells and
+`zwgk responses import` reads them back and compares them with the round, so both use this
+module and nothing else decides a position.
+
+Sheet 整改清单: rows 1–4 the title block, row 6 the column headers (repeated on every printed
+page), problems from row 7; columns A–M visible, N (问题编号, the problem's fingerprint) hidden.
+Only 整改情况 (L) and 整改说明 (M) of rows the unit has to answer are unlocked. Sheet ``_meta``
+(very hidden, protected) names the format, round, unit and deadline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from reports.checklist.data import ANSWER_ZH, NO_VALUE, Checklist, ChecklistRow
+
+SHEET = "整改清单"
+META_SHEET = "_meta"
+FORMAT = "zwgk-checklist/1"
+HEADER_ROW = 6
+FIRST_ROW = 7
+ANSWER_CHOICES = tuple(ANSWER_ZH.values())  # 已整改, 整改中, 无法整改
+INSTRUCTIONS = (
+    "填写说明：请逐条在「整改情况」列下拉选择“已整改”“整改中”或“无法整改”，在「整改说明」列写明"
+    "整改措施和完成情况（选“无法整改”的须写明原因）。其他列已锁定，请勿修改，也不要增删行或工作表。"
+    "状态为“已整改”的问题无需填写。请于整改期限前将本表（xlsx 格式）报回。"
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # ChecklistRow attribute
+    title: str
+    width: float
+    unit: bool = False  # the unit fills it in (unlocked on rows to answer)
+    hidden: bool = False
+
+
+COLUMNS = (
+    Column("number", "序号", 5),
+    Column("group1", "一级指标", 10),
+    Column("group2", "二级指标", 10),
+    Column("group3", "三级指标", 12),
+    Column("requirement", "内容要求", 28),
+    Column("points", "分值", 6),
+    Column("score", "得分", 6),
+    Column("reason", "失分原因", 36),
+    Column("status_zh", "状态", 8),
+    Column("first_seen", "首次发现", 9),
+    Column("advice", "整改建议", 28),
+    Column("answer", "整改情况", 10, unit=True),
+    Column("note", "整改说明", 30, unit=True),
+    Column("fingerprint", "问题编号", 18, hidden=True),
+)
+VISIBLE = tuple(c for c in COLUMNS if not c.hidden)
+LAST_VISIBLE = get_column_letter(len(VISIBLE))  # M
+
+
+def col(key: str) -> int:
+    """1-based column number of ``key``."""
+    for i, c in enumerate(COLUMNS, start=1):
+        if c.key == key:
+            return i
+    raise KeyError(key)
+
+
+def ref(row: int, column: int, sheet: str = SHEET) -> str:
+    """An Excel-style cell name: 整改清单!J7."""
+    return f"{sheet}!{get_column_letter(column)}{row}"
+
+
+# Title block: (row, first column, last column) of each merged range; labels sit alone.
+MERGES = (
+    (1, 1, len(VISIBLE)),
+    (2, 2, 4),
+    (2, 6, 7),
+    (3, 2, 4),
+    (3, 6, 7),
+    (3, 11, len(VISIBLE)),
+    (4, 1, len(VISIBLE)),
+)
+LABELS = {
+    (2, 1): "单位",
+    (2, 5): "测评轮次",
+    (2, 8): "得分",
+    (2, 10): "层级排名",
+    (2, 12): "测评结果",
+    (3, 1): "单位编号",
+    (3, 5): "整改期限",
+    (3, 8): "待整改问题",
+    (3, 10): "指标体系",
+}
+
+
+def title_cells(cl: Checklist) -> dict[tuple[int, int], Any]:
+    """(row, column) → value of the title block and the header row."""
+    cells: dict[tuple[int, int], Any] = dict(LABELS)
+    cells |= {
+        (1, 1): f"{cl.unit_name}政务公开整改清单（{cl.round_id}）",
+        (2, 2): cl.unit_name,
+        (2, 6): f"{cl.round_id}（评估日 {cl.as_of.isoformat()}）",
+        (2, 9): NO_VALUE if cl.total is None else cl.total,
+        (2, 11): cl.rank,
+        (2, 13): cl.verdict,
+        (3, 2): cl.unit_id,
+        (3, 6): cl.deadline.isoformat(),
+        (3, 9): cl.to_answer,
+        (3, 11): cl.indicator_set,
+        (4, 1): INSTRUCTIONS,
+    }
+    cells |= {(HEADER_ROW, i): c.title for i, c in enumerate(COLUMNS, start=1)}
+    return cells
+
+
+def row_values(row: ChecklistRow, *, answers: bool = True) -> list[Any]:
+    """A problem row's cells in `COLUMNS` order; the unit's cells empty unless ``answers``."""
+    out = []
+    for c in COLUMNS:
+        value = getattr(row, c.key)
+        if c.unit and not (answers and row.answerable):
+            value = None
+        out.append(value)
+    return out
+
+
+def meta_rows(cl: Checklist) -> list[tuple[str, str]]:
+    return [
+        ("format", FORMAT),
+        ("round", cl.round_id),
+        ("unit", cl.unit_id),
+        ("deadline", cl.deadline.isoformat()),
+        ("indicator_set_sha256", cl.indicator_set_sha256),
+    ]
