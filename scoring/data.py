@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -45,8 +46,31 @@ UNREADABLE = frozenset(
 # (`extra["category"]` is the page's 组配分类/信息分类; it becomes `info_category`, because
 # `category` is the category of the article's column.)
 EXTRA_FIELDS = {"body_doc_no": "body_doc_no", "info_category": "category", "related": "related"}
+# The article columns `load_crawl` reads: what the checks and tracking look at. The store's
+# bookkeeping columns (date_source, repealed, listed_date, first/last_seen_run, version_run)
+# are left in the store: each string or date column costs about a second per million rows.
+ARTICLE_COLUMNS = (
+    "id",
+    "unit_id",
+    "column_id",
+    "url",
+    "title",
+    "index_no",
+    "publisher",
+    "doc_no",
+    "written_date",
+    "publish_date",
+    "validity",
+    "subject",
+    "keywords",
+    "fetched_at",
+)
+# An article without related links: one shared immutable empty sequence rather than a list per
+# row (a million empty lists are ~60 MB).
+NO_RELATED: tuple[()] = ()
 
 Loader = Callable[[list[int]], pd.Series]
+Searcher = Callable[[list[str]], pd.Series]
 
 
 class CrawlDataError(LookupError):
@@ -59,11 +83,12 @@ class CrawlData:
 
     - `units`: id, name, level, parent, entry_url, observed
     - `columns`: id, unit_id, url, name, category, path, rows, observed
-    - `articles`: the store's article columns + category (of its column), body_doc_no,
-      info_category, related (list of {url, text, kind}), listed_in (distinct columns listing
-      it), observed (its unit and column were observed);
+    - `articles`: the store's article columns the checks read (`ARTICLE_COLUMNS`) + category
+      (of its column), body_doc_no, info_category, related (list of {url, text, kind}; an
+      empty tuple when none), listed_in (distinct columns listing it), observed (its unit and
+      column were observed);
       body text and the whole `extra` dict (with `metadata`) are read on demand:
-      `body_text(ids)`, `extra(ids)`
+      `body_text(ids)`, `body_text_containing(ids, terms)`, `extra(ids)`
     - `listings`: from `load_crawl`, only the rows that add to the articles — a page listed in
       another column than the one it was first found in, or a listed page not stored (its
       list date stands in); hand-built frames may give every row, checks work with both
@@ -80,6 +105,7 @@ class CrawlData:
     as_of_run: int | None = None
     text_loader: Loader | None = field(default=None, repr=False, compare=False)
     extra_loader: Loader | None = field(default=None, repr=False, compare=False)
+    text_searcher: Searcher | None = field(default=None, repr=False, compare=False)
     # Derived frames several checks share (column items, interpretation pairs), built once.
     cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -96,6 +122,27 @@ class CrawlData:
         and only a few check types (consultation periods, term lists) need it.
         """
         return self._on_demand(article_ids, "body_text", self.text_loader, "")
+
+    def body_text_containing(self, article_ids: Iterable[int], terms: Iterable[str]) -> pd.Series:
+        """Body text of those of the articles whose body contains at least one of `terms`
+        (index: article id, in `article_ids` order; may include a few more when the database
+        compares letters without case, so callers match again).
+
+        The store looks for the terms itself, so only the few pages that contain one travel to
+        Python — not the text of every page in scope.
+        """
+        ids = pd.Index([int(i) for i in article_ids], dtype="int64")
+        words = [t for t in dict.fromkeys(terms) if t]
+        if not len(ids) or not words:
+            return pd.Series([], dtype=object, index=pd.Index([], dtype="int64"))
+        if "body_text" not in self.articles and self.text_searcher is not None:
+            found = self.text_searcher(words)
+            found = found[~found.index.duplicated()]
+            keep = ids[ids.isin(found.index)].unique()
+            return found.reindex(keep).astype(object)
+        texts = self.body_text(ids.unique())
+        hit = texts.astype(str).str.contains("|".join(map(re.escape, words)), regex=True)
+        return texts[hit.to_numpy(dtype=bool)]
 
     def extra(self, article_ids: Iterable[int]) -> pd.Series:
         """The whole `extra` dict of some articles (index: article id; {} when unknown): the
@@ -131,7 +178,8 @@ def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
     columns = store.columns_frame(as_of_run=run.id)
     # The newest run reads the current rows: no version union, the same answer.
     newest = max(r.id for r in store.runs()) == run.id
-    articles = _read_articles(store, None if newest else run.id)
+    as_of = None if newest else run.id
+    articles = _read_articles(store, as_of)
     listings = _read_listings(store, run.id)
     links = store.links_frame(as_of_run=run.id)
     issues = store.crawl_issues_frame(run.id)
@@ -144,8 +192,9 @@ def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
         issues,
         run_id=run.id,
         run_units=run.units,
-        text_loader=_loader(store, run.id, "body_text"),
-        extra_loader=_loader(store, run.id, "extra"),
+        text_loader=_loader(store, as_of, "body_text"),
+        extra_loader=_loader(store, as_of, "extra"),
+        text_searcher=_searcher(store, as_of),
     )
     log.info(
         "loaded crawl run %s: %d units (%d observed), %d columns, %d articles, %d links",
@@ -171,6 +220,7 @@ def assemble(
     run_units: Iterable[str] | None = None,
     text_loader: Loader | None = None,
     extra_loader: Loader | None = None,
+    text_searcher: Searcher | None = None,
 ) -> CrawlData:
     """Derive `observed`, categories and the parsed `extra` fields from store-shaped frames.
 
@@ -203,6 +253,7 @@ def assemble(
         as_of_run=run_id,
         text_loader=text_loader,
         extra_loader=extra_loader,
+        text_searcher=text_searcher,
     )
 
 
@@ -224,24 +275,29 @@ def _pick_run(store: Store, run_id: int | None):
 
 
 def _read_articles(store: Store, run_id: int | None) -> pd.DataFrame:
-    """Articles as of the run (None: as they are now): the store's default columns plus
-    `EXTRA_FIELDS` extracted by SQL."""
+    """Articles as of the run (None: as they are now): `ARTICLE_COLUMNS` plus `EXTRA_FIELDS`
+    extracted by SQL."""
     from sqlalchemy import Text, cast, select
 
-    from store import ARTICLE_FRAME_COLUMNS
     from store.reads import articles_stmt, read_frame
 
-    versions = articles_stmt([*ARTICLE_FRAME_COLUMNS, "extra"], run_id, None).subquery("v")
+    versions = articles_stmt([*ARTICLE_COLUMNS, "extra"], run_id, None).subquery("v")
     extra = versions.c.extra
     picked = [
         (cast(extra[key], Text) if name == "related" else extra[key].as_string()).label(name)
         for name, key in EXTRA_FIELDS.items()
     ]
-    stmt = select(*(versions.c[n] for n in ARTICLE_FRAME_COLUMNS), *picked).order_by(versions.c.id)
+    stmt = select(*(versions.c[n] for n in ARTICLE_COLUMNS), *picked).order_by(versions.c.id)
     with store.engine.connect() as conn:
         frame = read_frame(conn, stmt)
-    related = frame["related"].astype(object)
-    frame["related"] = [json.loads(r) if isinstance(r, str) and r != "[]" else [] for r in related]
+    # Most pages have no related links: the key is absent (SQL NULL, or JSON 'null' once
+    # quoted) or an empty list. Only the others are parsed.
+    related = frame["related"].to_numpy(dtype=object, na_value=None)
+    out = np.empty(len(related), dtype=object)
+    out.fill(NO_RELATED)
+    for i in np.flatnonzero(pd.notna(related) & (related != "null") & (related != "[]")):
+        out[i] = json.loads(related[i]) or NO_RELATED
+    frame["related"] = out
     return frame
 
 
@@ -271,8 +327,34 @@ def _read_listings(store: Store, run_id: int) -> pd.DataFrame:
         return read_frame(conn, stmt)
 
 
-def _loader(store: Store, run_id: int, column: str) -> Loader:
-    """Reads one optional article column (body_text, extra) for given ids, as of the run."""
+def _searcher(store: Store, run_id: int | None) -> Searcher:
+    """Finds the articles (as of the run; None: as they are now) whose body contains a term."""
+
+    def search(terms: list[str]) -> pd.Series:
+        from sqlalchemy import func, or_, select
+
+        from store.reads import articles_stmt, read_frame
+
+        versions = articles_stmt(["id", "body_text"], run_id, None).subquery("v")
+        body = versions.c.body_text
+        with store.engine.connect() as conn:
+            # A plain substring search: instr/strpos beat LIKE (and need no escaping).
+            position = {"sqlite": func.instr, "postgresql": func.strpos}.get(conn.dialect.name)
+            found = [
+                position(body, t) > 0 if position else body.contains(t, autoescape=True)
+                for t in terms
+            ]
+            frame = read_frame(conn, select(versions.c.id, body).where(or_(*found)))
+        return pd.Series(
+            frame["body_text"].to_numpy(dtype=object), index=frame["id"].astype("int64")
+        )
+
+    return search
+
+
+def _loader(store: Store, run_id: int | None, column: str) -> Loader:
+    """Reads one optional article column (body_text, extra) for given ids, as of the run
+    (None: as they are now)."""
 
     def load(ids: list[int]) -> pd.Series:
         from store.reads import articles_stmt, read_frame
