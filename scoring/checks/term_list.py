@@ -2,7 +2,8 @@
 name, 的/地 slips in a leader's title, a banned phrase). `terms` maps the wrong form to the right
 one (empty: forbidden, no replacement). Subject `<url>#term/<wrong>`.
 
-Body text is read on demand in chunks, so a term list over a million pages stays within memory.
+Titles are searched in the frame with one regular expression (the terms as one alternation);
+body text is searched by the store, so only the pages that hold a term are read into Python.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from scoring.checks import _scope
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
 from scoring.data import CrawlData
 
-CHUNK = 20_000
 CONTEXT = 15  # characters either side of a hit, for the evidence
 
 
@@ -40,34 +40,35 @@ class TermList(Check):
         # Longest first, so "市人民政府办公厅" wins over "人民政府" where both are listed.
         pattern = re.compile("|".join(map(re.escape, sorted(terms, key=len, reverse=True))))
         hits: dict[tuple[str, str], dict] = {}
-        for start in range(0, len(arts), CHUNK):
-            part = arts.iloc[start : start + CHUNK]
-            for field in params.fields:
-                if field == "title":
-                    values = part["title"].fillna("").astype(str)
-                else:
-                    texts = data.body_text(part["id"])
-                    values = pd.Series(texts.to_numpy(), index=part.index).astype(str)
-                matched = values.str.contains(pattern.pattern, regex=True)
-                for idx in part.index[matched.to_numpy(dtype=bool)]:
-                    text = values[idx]
-                    row = part.loc[idx]
-                    for m in pattern.finditer(text):
-                        key = (row["url"], m.group(0))
-                        if key in hits:
-                            continue
-                        lo, hi = max(0, m.start() - CONTEXT), m.end() + CONTEXT
-                        hits[key] = {
-                            "unit_id": row["unit_id"],
-                            "subject": f"{row['url']}#term/{m.group(0)}",
-                            "target_url": row["url"],
-                            "evidence": {
-                                "url": row["url"],
-                                "title": _scope.text(row["title"]),
-                                "term": m.group(0),
-                                "right": terms[m.group(0)] or None,
-                                "field": field,
-                                "context": text[lo:hi],
-                            },
-                        }
+        if arts.empty:
+            return findings([])
+        for field in params.fields:
+            if field == "title":
+                titles = arts["title"].astype(object).fillna("").astype(str)
+                matched = titles.str.contains(pattern.pattern, regex=True).to_numpy(dtype=bool)
+                rows, texts = arts[matched], titles[matched].tolist()
+            else:
+                # Only pages whose body holds a term come back from the store.
+                bodies = data.body_text_containing(arts["id"], terms)
+                rows = arts[arts["id"].isin(bodies.index).to_numpy(dtype=bool)]
+                texts = bodies.reindex(rows["id"].to_numpy()).astype(object).fillna("").tolist()
+            for row, text in zip(rows.itertuples(index=False), texts, strict=True):
+                for m in pattern.finditer(str(text)):
+                    key = (row.url, m.group(0))
+                    if key in hits:
+                        continue
+                    lo, hi = max(0, m.start() - CONTEXT), m.end() + CONTEXT
+                    hits[key] = {
+                        "unit_id": row.unit_id,
+                        "subject": f"{row.url}#term/{m.group(0)}",
+                        "target_url": row.url,
+                        "evidence": {
+                            "url": row.url,
+                            "title": _scope.text(row.title),
+                            "term": m.group(0),
+                            "right": terms[m.group(0)] or None,
+                            "field": field,
+                            "context": text[lo:hi],
+                        },
+                    }
         return findings(hits.values())
