@@ -45,6 +45,8 @@ class FieldConsistency(Check):
         self, data: CrawlData, params: FieldConsistencyParams, ctx: CheckContext
     ) -> pd.DataFrame:
         arts = _scope.articles(data, ctx)
+        # Most pages have no 文号 at all: drop them before any per-value string work.
+        arts = arts[arts[params.field].notna().to_numpy(dtype=bool)]
         raw = arts[params.field].astype(object).fillna("").astype(str).str.strip()
         arts, raw = arts[raw.ne("")], raw[raw.ne("")]
         if arts.empty:
@@ -57,22 +59,21 @@ class FieldConsistency(Check):
             differs = body[unequal].map(normalise_doc_no) != raw[unequal].map(normalise_doc_no)
             for idx in differs.index[differs.to_numpy(dtype=bool)]:
                 seen.setdefault(idx, []).append(("body", body[idx]))
-        meta = raw.map(normalise_doc_no) if "attachments" in params.against else raw
         if "attachments" in params.against:
-            for idx, printed in _attachment_doc_nos(data, arts, meta).items():
+            for idx, printed in _attachment_doc_nos(data, arts, raw).items():
                 seen.setdefault(idx, []).append(("attachment", printed))
         rows = []
-        for idx, where in seen.items():
-            row = arts.loc[idx]
+        hit = arts.loc[list(seen)]
+        for where, row in zip(seen.values(), hit.itertuples(index=False), strict=True):
             rows.append(
                 {
-                    "unit_id": row["unit_id"],
-                    "subject": row["url"],
-                    "target_url": row["url"],
+                    "unit_id": row.unit_id,
+                    "subject": row.url,
+                    "target_url": row.url,
                     "evidence": {
-                        "url": row["url"],
-                        "title": _scope.text(row["title"]),
-                        "doc_no": str(row[params.field]),
+                        "url": row.url,
+                        "title": _scope.text(row.title),
+                        "doc_no": str(getattr(row, params.field)),
                         "body_doc_no": next((v for k, v in where if k == "body"), None),
                         "other": [{"where": k, "value": v} for k, v in where],
                     },
@@ -81,16 +82,27 @@ class FieldConsistency(Check):
         return findings(rows)
 
 
-def _attachment_doc_nos(data: CrawlData, arts: pd.DataFrame, meta: pd.Series) -> dict[int, str]:
-    """Articles whose attachment names print a 文号 other than the metadata's."""
+def _attachment_doc_nos(data: CrawlData, arts: pd.DataFrame, raw: pd.Series) -> dict[int, str]:
+    """Articles whose attachment names print a 文号 other than the metadata's (`raw`)."""
     links = data.links
-    links = links[(links["kind"] == "attachment") & links["article_url"].isin(set(arts["url"]))]
-    printed = links["text"].fillna("").astype(str).str.extract(f"({DOC_NO.pattern})")[0]
+    urls = arts["url"].to_numpy(dtype=object)
+    links = links[(links["kind"] == "attachment").to_numpy(dtype=bool)]
+    links = links[links["article_url"].isin(urls).to_numpy(dtype=bool)]
+    # Only names holding a 号 can print one; the regex runs on those alone.
+    text = links["text"].astype(object).fillna("").astype(str)
+    named = text.str.contains("号", regex=False).to_numpy(dtype=bool)
+    links, text = links[named], text[named]
+    printed = text.str.extract(f"({DOC_NO.pattern})")[0]
     links = links.assign(printed=printed).dropna(subset=["printed"])
-    by_url = dict(zip(arts["url"], arts.index, strict=True))
+    by_url = dict(zip(urls, arts.index, strict=True))
     out: dict[int, str] = {}
-    for url, value in zip(links["article_url"], links["printed"], strict=True):
+    for url, value in zip(
+        links["article_url"].to_numpy(dtype=object),
+        links["printed"].to_numpy(dtype=object),
+        strict=True,
+    ):
         idx = by_url[url]
-        if normalise_doc_no(value) != meta[idx]:
+        # Normalised only here, for the few articles with a 文号 in an attachment name.
+        if normalise_doc_no(value) != normalise_doc_no(raw[idx]):
             out.setdefault(idx, value)
     return out

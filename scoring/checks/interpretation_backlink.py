@@ -30,20 +30,19 @@ class InterpretationBacklink(Check):
         out_links = _interpretation.cross_links(interps)
         linking |= set(out_links.loc[out_links["kind"] == "document", "source_url"])
         lonely = interps[~interps["url"].isin(linking)]
-        docs = known.groupby("interp_url")["doc_url"].agg(sorted)
-        lonely_docs = [next(iter(docs.get(u, [])), None) for u in lonely["url"]]
-        titles = dict(
-            zip(
-                lonely_docs,
-                _scope.by_url(data, pd.Series(lonely_docs, dtype=object))["title"],
-                strict=True,
-            )
-        )
+        if lonely.empty:
+            return findings([])
+        # The documents each lonely interpretation is paired with (plain dicts: a Series.get
+        # per row costs seconds over a city's interpretations).
+        mine = known[known["interp_url"].isin(set(lonely["url"]))]
+        docs = {u: sorted(g) for u, g in mine.groupby("interp_url")["doc_url"]}
+        first = [next(iter(docs.get(u, [])), None) for u in lonely["url"]]
+        titles = _scope.by_url(data, pd.Series(first, dtype=object))["title"].tolist()
         return findings(
             _scope.article_finding(
                 row,
                 document_urls=list(docs.get(row.url, [])),
-                document_title=_scope.text(titles.get(next(iter(docs.get(row.url, [])), None))),
+                document_title=_scope.text(title),
             )
-            for row in lonely.itertuples(index=False)
+            for row, title in zip(lonely.itertuples(index=False), titles, strict=True)
         )

@@ -17,6 +17,7 @@ import logging
 import re
 from typing import ClassVar, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -76,21 +77,27 @@ def period_zh(period: str) -> str:
     return f"{year}年{int(month)}月"
 
 
-def _periods(first: str, last_day: dt.date, every: str) -> list[str]:
-    out, period = [], first
-    while True:
-        start, end = period_bounds(period)
-        if start > last_day:
-            return out
-        out.append(period)
-        period = period_of(end + dt.timedelta(days=1), every)
-
-
 @register
 class PeriodicPublication(Check):
     name: ClassVar[str] = "periodic_publication"
     Params = PeriodicParams
     description: ClassVar[str] = "column missing items for a due month or quarter"
+
+    def in_scope(
+        self, problems: pd.DataFrame, params: PeriodicParams, ctx: CheckContext
+    ) -> pd.Series:
+        """A period stays judged while its due date is inside the window."""
+        window_start = params.window.before(ctx.as_of, ctx.calendar)
+        grace = dt.timedelta(days=params.grace_days)
+
+        def judged(subject: str) -> bool:
+            period = str(subject).rsplit("/", 1)[-1]
+            try:
+                return period_bounds(period)[1] + grace > window_start
+            except ValueError:
+                return True  # not a period subject: leave it to tracking
+
+        return problems["subject"].map(judged).astype(bool)
 
     def find(self, data: CrawlData, params: PeriodicParams, ctx: CheckContext) -> pd.DataFrame:
         cols = _scope.columns(data, ctx)
@@ -100,65 +107,107 @@ class PeriodicPublication(Check):
         items = _scope.column_items(data, cols, ctx.as_of)
         if items.empty:
             return findings([])
-        items = items.assign(named=items["title"].fillna("").astype(str).map(named_period))
+        # Every column at once: periods as integers (months or quarters since year 0), counted
+        # per (column, period); then only the few periods due within the window are looked at.
+        named = [named_period(t) for t in items["title"].fillna("").astype(str)]
+        column_ids = items["column_id"].to_numpy()
+        cadence = _cadence(column_ids, named, params.every, cols)
+        every = [cadence.get(c) for c in column_ids]
+        shifted = items["date"] - pd.Timedelta(days=params.grace_days)
+        year, month = shifted.dt.year.to_numpy(float), shifted.dt.month.to_numpy(float)
+        quarterly = np.array([e == "quarter" for e in every], dtype=bool)
+        by_date = np.where(quarterly, year * 4 + (month - 1) // 3, year * 12 + month - 1)
+        by_title = np.array(
+            [
+                _index(n[1]) if n is not None and n[0] == e else np.nan
+                for n, e in zip(named, every, strict=True)
+            ],
+            dtype=float,
+        )
+        period = np.where(np.isnan(by_title), by_date, by_title)
+        known = ~np.isnan(period) & np.array([e is not None for e in every], dtype=bool)
+        counted = pd.DataFrame({"column_id": column_ids[known], "period": period[known]})
+        counts = counted.groupby(["column_id", "period"]).size().to_dict()
+        first = counted.groupby("column_id")["period"].min().to_dict()
+        window_start = params.window.before(ctx.as_of, ctx.calendar)
+        grace = dt.timedelta(days=params.grace_days)
+        due = {e: _due(e, window_start, grace, ctx.as_of) for e in set(cadence.values())}
         rows = []
-        groups = dict(tuple(items.groupby("column_id", sort=False)))
         for col in cols.itertuples(index=False):
-            if col.id in groups:
-                rows.extend(self._column(col, groups[col.id], params, ctx))
+            if col.id not in first:
+                continue
+            kind = cadence[col.id]
+            for index, label, day in due[kind]:
+                if index < first[col.id]:
+                    continue  # before the column's first item: the column did not exist
+                found = int(counts.get((col.id, float(index)), 0))
+                if found < params.min_items:
+                    rows.append(
+                        {
+                            "unit_id": col.unit_id,
+                            "subject": f"{col.url}/{label}",
+                            "target_url": col.url,
+                            "evidence": {
+                                "column_name": col.name,
+                                "column_url": col.url,
+                                "period": label,
+                                "period_zh": period_zh(label),
+                                "every": kind,
+                                "due": day.isoformat(),
+                                "items": found,
+                                "min_items": params.min_items,
+                            },
+                        }
+                    )
         return findings(rows)
 
-    def _column(self, col, items: pd.DataFrame, params: PeriodicParams, ctx: CheckContext):
-        named = items["named"].dropna()
-        every = params.every
-        if every == "auto":
-            kinds = {kind for kind, _ in named}
-            if not kinds:
-                log.info("periodic_publication: %s names no period; cadence unknown", col.url)
-                return []
-            every = "quarter" if "quarter" in kinds else "month"
-        grace = dt.timedelta(days=params.grace_days)
 
-        shifted = items["date"] - pd.Timedelta(days=params.grace_days)
-        if every == "quarter":
-            by_date = (
-                shifted.dt.year.astype("Int64").astype(str)
-                + "Q"
-                + ((shifted.dt.month - 1) // 3 + 1).astype("Int64").astype(str)
-            )
-        else:
-            by_date = shifted.dt.strftime("%Y-%m")
-        by_date = by_date.where(shifted.notna())
-        by_title = items["named"].map(
-            lambda n: n[1] if isinstance(n, tuple) and n[0] == every else None
-        )
-        periods = by_title.fillna(by_date).dropna()
-        if periods.empty:
-            return []
-        counts = periods.value_counts()
-        window_start = params.window.before(ctx.as_of, ctx.calendar)
-        out = []
-        for period in _periods(min(periods), ctx.as_of, every):
-            due = period_bounds(period)[1] + grace
-            if not (window_start < due <= ctx.as_of):
-                continue
-            found = int(counts.get(period, 0))
-            if found < params.min_items:
-                out.append(
-                    {
-                        "unit_id": col.unit_id,
-                        "subject": f"{col.url}/{period}",
-                        "target_url": col.url,
-                        "evidence": {
-                            "column_name": col.name,
-                            "column_url": col.url,
-                            "period": period,
-                            "period_zh": period_zh(period),
-                            "every": every,
-                            "due": due.isoformat(),
-                            "items": found,
-                            "min_items": params.min_items,
-                        },
-                    }
-                )
-        return out
+def _cadence(
+    column_ids: np.ndarray, named: list[tuple[str, str] | None], every: str, cols: pd.DataFrame
+) -> dict[int, str]:
+    """Column id → "month" / "quarter"; with `auto`, what its titles name (quarters if any
+    title names one); a column whose titles name no period is left out (not judged)."""
+    present = dict.fromkeys(column_ids.tolist())
+    if every != "auto":
+        return dict.fromkeys(present, every)
+    kinds: dict[int, set[str]] = {}
+    for column_id, n in zip(column_ids.tolist(), named, strict=True):
+        if n is not None:
+            kinds.setdefault(column_id, set()).add(n[0])
+    urls = dict(zip(cols["id"], cols["url"], strict=True))
+    out = {}
+    for column_id in present:
+        if column_id not in kinds:
+            log.info("periodic_publication: %s names no period; cadence unknown", urls[column_id])
+            continue
+        out[column_id] = "quarter" if "quarter" in kinds[column_id] else "month"
+    return out
+
+
+def _index(period: str) -> int:
+    """ "2024-05" → months since year 0; "2024Q2" → quarters since year 0."""
+    if "Q" in period:
+        year, quarter = period.split("Q")
+        return int(year) * 4 + int(quarter) - 1
+    year, month = period.split("-")
+    return int(year) * 12 + int(month) - 1
+
+
+def _label(index: int, every: str) -> str:
+    if every == "quarter":
+        return f"{index // 4}Q{index % 4 + 1}"
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _due(
+    every: str, window_start: dt.date, grace: dt.timedelta, as_of: dt.date
+) -> list[tuple[int, str, dt.date]]:
+    """(index, label, due day) of the periods due (end + grace) within (window_start, as_of]."""
+    out = []
+    first = _index(period_of(window_start - grace, every)) - 1
+    for index in range(first, _index(period_of(as_of, every)) + 1):
+        label = _label(index, every)
+        due = period_bounds(label)[1] + grace
+        if window_start < due <= as_of:
+            out.append((index, label, due))
+    return out
