@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from crawler.refetch import open_problem_rows, write_rows
 from crawler.registry import RegistryError, load_registry
 
 
@@ -81,6 +83,12 @@ def crawl(
         [], "--set", "-s", help="Scrapy setting NAME=VALUE (repeatable)."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    refetch_open: bool = typer.Option(
+        True,
+        "--refetch-open/--no-refetch-open",
+        help="Fetch again the pages of the latest round's open and fixed problems (a fix, or "
+        "a fix undone, inside a page does not show in its list row).",
+    ),
 ) -> None:
     """Crawl the registry's units: directory → columns → lists → articles → links, into the store."""
     from scrapy.crawler import CrawlerProcess
@@ -101,6 +109,14 @@ def crawl(
     if not quiet and sys.stderr.isatty():
         overrides["ZWGK_PROGRESS"] = True
     store = open_store(database_url)
+    refetch_dir = tempfile.TemporaryDirectory(prefix="zwgk-refetch-")
+    if refetch_open and not full and "ZWGK_REFETCH" not in overrides:
+        rows = open_problem_rows(store, [u.id for u in selected])
+        if rows:
+            overrides["ZWGK_REFETCH"] = str(write_rows(rows, Path(refetch_dir.name) / "open.jsonl"))
+            console.print(
+                f"fetching again {len(rows)} pages of the latest round's problems", highlight=False
+            )
     try:
         with store.acquire_crawl_lock():
             run_id = store.start_run(
@@ -119,6 +135,8 @@ def crawl(
     except CrawlLocked as exc:
         console.print(f"[red]another crawl is running: {exc}[/red]")
         raise typer.Exit(3) from exc
+    finally:
+        refetch_dir.cleanup()
     print_summary(store, run_id, Console())
     run = next(r for r in store.runs() if r.id == run_id)
     store.close()

@@ -10,7 +10,10 @@ round-to-round tracking can be tested against known answers:
   publication cannot be un-late; a broken attachment can be repaired) — see `FIXES`;
 - **new**: a few defects planted on articles published since the last as_of, or on columns;
 - **regressed**: defects fixed by an earlier advance that come back on the same target — see
-  `REGRESSIONS`.
+  `REGRESSIONS`;
+- **expired**: open defects the rules stop judging as time passes, though nobody fixed them — a
+  key-area month whose due date (the 15th of the next month) left the 12-month window, last
+  year's annual report once the next year's is the one judged — see `expired`.
 """
 
 from __future__ import annotations
@@ -272,6 +275,23 @@ def _stop_a_news_column(planter: planting.Planter, rng: random.Random) -> Column
     return column
 
 
+def expired(entry: dict, as_of: dt.date, levels: dict[str, str]) -> bool:
+    """True when the evaluation rules no longer judge this open defect on ``as_of``."""
+    details = entry.get("details", {})
+    if entry["kind"] == "key_area_missing_period":
+        year, month = (int(p) for p in details["period"].split("-"))
+        due = dt.date(year + month // 12, month % 12 + 1, 15)
+        day = min(as_of.day, 28) if as_of.month == 2 else as_of.day
+        return due <= as_of.replace(year=as_of.year - 1, day=day)
+    if entry["kind"] in ("annual_report_missing", "annual_report_late"):
+        level = levels[entry["unit_id"]]
+        judged = as_of.year - 1
+        if as_of <= timeline.annual_report_deadline(level, judged):
+            judged -= 1
+        return int(details["year"]) < judged
+    return False
+
+
 def advance_portal(
     portal: Portal,
     manifest: dict,
@@ -301,9 +321,14 @@ def advance_portal(
     planter.finish()
     stale = planting.stale_entry(planter, stale_column) if stale_column else []
 
+    levels = {u.id: u.level for u in portal.units}
+    aged = [d for d in manifest["defects"] if expired(d, new, levels)]
+    aged_ids = {d["id"] for d in aged}
+    current = [d for d in manifest["defects"] if d["id"] not in aged_ids]
+
     fixed: list[dict] = []
     still_open: list[dict] = []
-    fixable = [d for d in manifest["defects"] if d["kind"] in FIXES]
+    fixable = [d for d in current if d["kind"] in FIXES]
     chosen = (
         {
             d["id"]
@@ -312,7 +337,7 @@ def advance_portal(
         if fixable
         else set()
     )
-    for entry in manifest["defects"]:
+    for entry in current:
         if entry["id"] in chosen:
             FIXES[entry["kind"]](change, entry)
             change.touch(entry)
@@ -344,12 +369,16 @@ def advance_portal(
     manifest["fixed"] = [
         d for d in manifest.get("fixed", []) if d["id"] not in regressed_ids
     ] + fixed
+    manifest["expired"] = manifest.get("expired", []) + [
+        {**d, "expired_on": new.isoformat()} for d in aged
+    ]
     manifest["history"] = manifest.get("history", []) + [
         {
             "as_of": new.isoformat(),
             "new": [d["id"] for d in planted],
             "fixed": [d["id"] for d in fixed],
             "regressed": sorted(regressed_ids),
+            "expired": sorted(aged_ids),
         }
     ]
     manifest["state"] = planter.state()

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from store import Store
 
 # Tracking statuses in the order reports list them, and "dismissed" (驳回) counted apart.
-STATUSES = ("new", "open", "regressed", "fixed", "not_comparable")
+STATUSES = ("new", "open", "regressed", "fixed", "not_comparable", "expired")
 COUNTS = (*STATUSES, "dismissed")
 
 

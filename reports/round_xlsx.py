@@ -20,16 +20,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports.round_data import RoundReportData
+from reports.round_data import STATUSES, RoundReportData
+from scoring import tracking
 
-STATUS_ZH = {
-    "new": "新发现",
-    "open": "未整改",
-    "regressed": "反弹",
-    "fixed": "已整改",
-    "not_comparable": "无法比对",
-    "dismissed": "已驳回",
-}
+STATUS_ZH = {**tracking.STATUS_ZH, "dismissed": "已驳回"}
 KIND_ZH = {"quarterly": "季度", "special": "专项"}
 HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
 BOLD = Font(bold=True)
@@ -195,7 +189,7 @@ def _trend_cols(levels: Sequence[str]) -> list[Col]:
         Col("合格单位", "passed", 9),
         *[Col(f"{lv}平均分", lambda r, lv=lv: r.get(lv), 9, "0.00") for lv in levels],
         Col("计分问题", "counted", 9),
-        *[Col(STATUS_ZH[s], s, 9) for s in ("new", "open", "regressed", "fixed", "not_comparable")],
+        *[Col(STATUS_ZH[s], s, 9) for s in STATUSES],
     ]
 
 

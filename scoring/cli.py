@@ -18,15 +18,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from scoring.tracking import STATUS_ZH
+
 DB_OPTION = typer.Option(None, "--db", envvar="ZWGK_DATABASE_URL", help="Store URL.")
 RESULT_ZH = {True: "合格", False: "不合格"}
-STATUS_ZH = {
-    "new": "新发现",
-    "open": "未整改",
-    "fixed": "已整改",
-    "regressed": "反弹",
-    "not_comparable": "无法比对",
-}
 
 
 class Kind(StrEnum):

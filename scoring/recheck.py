@@ -16,7 +16,6 @@ added (they belong to the next round).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import subprocess
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from crawler.refetch import OPEN, refetch_rows, write_rows
 from scoring import tracking
 from store import rounds as round_store
 from store.types import utcnow
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LOOKED_AT = ("new", "open", "regressed", "not_comparable")
+LOOKED_AT = OPEN  # the statuses a recheck can change
 
 
 class RecheckError(RuntimeError):
@@ -58,9 +58,12 @@ class RecheckOutcome:
     def summary(self) -> str:
         done = self.changes[self.changes["rechecked"]]
         fixed = int((done["after"] == "fixed").sum())
-        still = int((done["after"] != "fixed").sum())
+        aged = int((done["after"] == "expired").sum())
+        still = len(done) - fixed - aged
         unseen = int((~self.changes["rechecked"]).sum())
         text = f"回头看复查问题{len(self.changes)}个：已整改{fixed}个，仍未整改{still}个"
+        if aged:
+            text += f"，{aged}个已超出测评期（不再计入）"
         if unseen:
             text += f"，{unseen}个因未能采集而未能复查"
         if self.outside:
@@ -74,33 +77,6 @@ def open_problems(store: Store, round_id: str, unit_ids: Sequence[str] | None) -
         scope = f" of units {', '.join(unit_ids)}" if unit_ids else ""
         raise RecheckError(f"round {round_id} has no open problems{scope} to recheck")
     return problems
-
-
-def refetch_rows(store: Store, problems: pd.DataFrame) -> list[dict[str, Any]]:
-    """The articles to fetch again: problem targets that are stored articles, and the articles
-    holding the links that broken-link problems point at."""
-    units = sorted(set(problems["unit_id"]))
-    articles = store.articles_frame(
-        columns=["url", "unit_id", "column_id", "listed_date"], unit_ids=units
-    )
-    columns = store.columns_frame(unit_ids=units).set_index("id")["url"]
-    links = store.links_frame(unit_ids=units)
-    targets = set(problems["target_url"].dropna()) | {
-        s.split("#", 1)[0] for s in problems["subject"]
-    }
-    holders = set(links.loc[links["url"].isin(targets), "article_url"])
-    wanted = articles[articles["url"].isin(targets | holders) & articles["column_id"].notna()]
-    rows = []
-    for a in wanted.itertuples(index=False):
-        rows.append(
-            {
-                "url": a.url,
-                "unit_id": a.unit_id,
-                "column_url": columns.get(int(a.column_id)),
-                "listed_date": None if pd.isna(a.listed_date) else a.listed_date.date().isoformat(),
-            }
-        )
-    return rows
 
 
 def run_crawl(
@@ -144,9 +120,7 @@ def recheck(
     with tempfile.TemporaryDirectory(prefix="zwgk-recheck-") as tmp:
         refetch = Path(tmp) / "refetch.jsonl"
         rows = refetch_rows(store, problems)
-        refetch.write_text(
-            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
-        )
+        write_rows(rows, refetch)
         log.info(
             "recheck %s: %d units, %d articles to fetch again", round_id, len(units), len(rows)
         )
@@ -177,12 +151,14 @@ def apply_recheck(
     indicator_set: Any = None,
 ) -> RecheckOutcome:
     """Evaluate the round's (frozen) set on ``data`` and update ``problems``' statuses."""
-    from scoring.round import frozen_set, score_crawl
+    from scoring.round import frozen_set, score_crawl, still_judged
+    from scoring.workdays import default_calendar
 
     info = round_store.get_round(store, round_id)
     indicator_set = indicator_set or frozen_set(info)
     decisions = {fp: d.decision for fp, d in round_store.latest_decisions(store).items()}
-    scored = score_crawl(data, indicator_set, as_of, decisions=decisions)
+    scored_calendar = default_calendar()
+    scored = score_crawl(data, indicator_set, as_of, calendar=scored_calendar, decisions=decisions)
     found = set(scored.problems["fingerprint"])
     live = scored.scores[~scored.scores["not_applicable"].astype(bool)]
     evaluated = set(zip(live["unit_id"], live["indicator_id"], strict=True))
@@ -190,8 +166,10 @@ def apply_recheck(
     changes = problems[["fingerprint", "unit_id", "indicator_id", "subject", "target_url"]].copy()
     changes["before"] = problems["status"]
     still = problems["fingerprint"].isin(found)
-    changes["rechecked"] = still | looked
+    judged = still_judged(problems, indicator_set, data.units, as_of, scored_calendar)
+    changes["rechecked"] = still | looked | ~judged
     after = problems["status"].where(~looked, "fixed")
+    after = after.where(judged | still, "expired")  # no longer judged: not the unit's fix
     changes["after"] = after.where(~still, "open")
     now = utcnow()
     updates = [

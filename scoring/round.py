@@ -121,6 +121,26 @@ def _context(indicator: Any, units: pd.DataFrame, as_of: dt.date, calendar: Work
     )
 
 
+def still_judged(
+    rows: pd.DataFrame, indicator_set: Any, units: pd.DataFrame, as_of: dt.date, calendar: Any
+) -> pd.Series:
+    """True where the row's indicator (in ``indicator_set``) still judges its subject as of
+    ``as_of`` (`Check.in_scope`); a row whose indicator the set lacks is left to tracking
+    (its indicator did not run: not comparable)."""
+    from scoring.checks.base import get_check
+
+    out = pd.Series(True, index=rows.index, dtype=bool)
+    known = {i.id: i for i in indicator_set.indicators}
+    for indicator_id, group in rows.groupby("indicator_id", sort=False):
+        indicator = known.get(indicator_id)
+        if indicator is None or getattr(indicator, "check", None) in (None, "veto_count"):
+            continue
+        ctx = _context(indicator, units, as_of, calendar)
+        mine = get_check(indicator.check).in_scope(group, indicator.params, ctx)
+        out.loc[group.index] = mine.reindex(group.index, fill_value=True).astype(bool)
+    return out
+
+
 def _suggestions(indicator: Any, rows: pd.DataFrame) -> list[str]:
     """Each problem's suggestion: the indicator's template filled from its evidence
     (`Indicator.suggest`, which also picks a per-kind template; plain str.format otherwise)."""
@@ -467,7 +487,15 @@ def evaluate_data(
     )
     started = time.perf_counter()
     previous = round_store.round_before(store, as_of, exclude=round_id)
-    problems = tracking.track_round(store, round_id, previous, scored, data, decisions)
+    problems = tracking.track_round(
+        store,
+        round_id,
+        previous,
+        scored,
+        data,
+        decisions,
+        in_scope=lambda rows: still_judged(rows, indicator_set, data.units, as_of, calendar),
+    )
     log.info(
         "round %s: tracked against %s in %.1f s",
         round_id,

@@ -5,17 +5,20 @@
 - **regressed**: fixed in an earlier round, found again now;
 - **fixed**: reported before, and its subject was observed this round without the problem;
 - **not_comparable**: reported before, but this round could not look at it (the unit or the
-  column was not read, or the indicator did not run for the unit) — never "fixed".
+  column was not read, or the indicator did not run for the unit) — never "fixed";
+- **expired**: reported before, not found now because its indicator no longer judges it (a
+  key-area month that left the 12-month window, last year's annual report once the next year is
+  judged — `Check.in_scope`) — not "fixed" either: the unit did nothing.
 
-Fixed and not-comparable problems are kept as rows of the new round (deducting nothing), so a
-round's problem list shows what was fixed; a fixed problem drops out of the round after that,
+Fixed, expired and not-comparable problems are kept as rows of the new round (deducting nothing), so a
+round's problem list shows what was fixed; a fixed or expired problem drops out after that,
 and if it comes back it is "regressed". Decisions follow the fingerprint.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -29,6 +32,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CARRIED = ("new", "open", "regressed", "not_comparable")  # statuses that carry into a new round
+# Every status as the office's documents name it (checklists, reports, `zwgk problems`).
+STATUS_ZH = {
+    "new": "新发现",
+    "open": "未整改",
+    "regressed": "反弹",
+    "fixed": "已整改",
+    "not_comparable": "未能复核",
+    "expired": "超出测评期",
+}
 
 
 def statuses(
@@ -70,10 +82,13 @@ def carried(
     found_now: set[str],
     comparable: pd.Series,
     decisions: Mapping[str, str],
+    expired: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Rows for the previous round's open problems not found now: fixed or not comparable.
+    """Rows for the previous round's open problems not found now: fixed, not comparable or
+    expired.
 
-    ``comparable``: indexed like ``previous``, True where this round looked at the subject."""
+    ``comparable``: indexed like ``previous``, True where this round looked at the subject;
+    ``expired``: True where the indicator no longer judges the subject."""
     if previous is None or previous.empty:
         return pd.DataFrame()
     gone = previous[previous["status"].isin(CARRIED) & ~previous["fingerprint"].isin(found_now)]
@@ -81,6 +96,8 @@ def carried(
         return pd.DataFrame()
     rows = gone.copy()
     rows["status"] = comparable.reindex(rows.index).map({True: "fixed", False: "not_comparable"})
+    if expired is not None:
+        rows.loc[expired.reindex(rows.index, fill_value=False).astype(bool), "status"] = "expired"
     rows["deduction"] = 0.0
     rows["decision"] = rows["fingerprint"].map(decisions)
     rows["rechecked_at"] = None
@@ -145,8 +162,12 @@ def track_round(
     scored: Scored,
     data: Any,
     decisions: Mapping[str, str],
+    in_scope: Callable[[pd.DataFrame], pd.Series] | None = None,
 ) -> pd.DataFrame:
-    """The round's problem rows with statuses: those found now, then the carried ones."""
+    """The round's problem rows with statuses: those found now, then the carried ones.
+
+    ``in_scope(rows)``: True where the round's indicator still judges the row's subject
+    (`Check.in_scope`); None: all are."""
     # Only rounds before the previous one: a round evaluated again after later rounds exist
     # must not see them.
     prev_rows = None
@@ -163,7 +184,8 @@ def track_round(
         gone = prev_rows[~prev_rows["fingerprint"].isin(set(current["fingerprint"]))]
         gone = gone[gone["status"].isin(CARRIED)]
         mask = comparable(gone, data, evaluated)
-        old = carried(gone, set(), mask, decisions)
+        expired = ~in_scope(gone) if in_scope is not None and len(gone) else None
+        old = carried(gone, set(), mask, decisions, expired)
     else:
         old = pd.DataFrame()
     current["rechecked_at"] = None

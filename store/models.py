@@ -261,7 +261,7 @@ Index("ix_link_checks_url_run", LinkCheck.url, LinkCheck.run_id)
 
 # -- rounds (测评轮次): what the scorer made of a crawl -------------------------------------
 ROUND_KINDS = ("quarterly", "special")
-PROBLEM_STATUSES = ("new", "open", "fixed", "regressed", "not_comparable")
+PROBLEM_STATUSES = ("new", "open", "fixed", "regressed", "not_comparable", "expired")
 DECISIONS = ("confirmed", "dismissed")
 
 

@@ -135,29 +135,30 @@ def crawled_sample(tmp_path_factory, seed: int = 11, first_address: int = 101) -
     key = f"{seed}/{first_address}"
     if key in _SAMPLE:
         return _SAMPLE[key]
-    from demo import model as m
     from demo.generate import make_sample, write_portal
-    from demo.server import PortalServer
-    from demo.site import Site
 
     directory = tmp_path_factory.mktemp(f"sample{seed}")
     write_portal(directory, *make_sample(seed=seed, port=_free_port(), first_address=first_address))
+    crawl_portal(directory)
+    _SAMPLE[key] = directory
+    return directory
+
+
+def crawl_portal(directory: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """Serve the portal in ``directory`` and run `zwgk crawl` on it (a subprocess: one reactor
+    per process) into ``directory/zwgk.sqlite``; the server stops afterwards."""
+    from demo import model as m
+    from demo.server import PortalServer
+    from demo.site import Site
+
     portal = m.load_portal(directory)
     server = PortalServer(portal, Site(portal))
     server.start()
     try:
         env = {**os.environ, "ZWGK_DATABASE_URL": f"sqlite:///{directory / 'zwgk.sqlite'}"}
+        command = [sys.executable, "-m", "zwgk", "crawl", "-r", str(directory / "units.yaml")]
         result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "zwgk",
-                "crawl",
-                "-r",
-                str(directory / "units.yaml"),
-                "-q",
-                *FAST,
-            ],  # fmt: skip
+            [*command, "-q", *FAST, *options],
             env=env,
             capture_output=True,
             text=True,
@@ -166,5 +167,4 @@ def crawled_sample(tmp_path_factory, seed: int = 11, first_address: int = 101) -
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     finally:
         server.stop()
-    _SAMPLE[key] = directory
-    return directory
+    return result

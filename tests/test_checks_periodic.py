@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
-from conftest_scoring import article, column, crawl_data, run_check, unit
+from conftest_scoring import article, column, context, crawl_data, run_check, unit
 from pydantic import ValidationError
 
 from scoring.checks.base import get_check
@@ -164,3 +165,40 @@ def test_deadlines_are_parameters():
     assert run_check("annual_report", data, {"deadlines": {"县直部门": "03-31"}}).empty
     with pytest.raises(ValidationError, match="MM-DD"):
         get_check("annual_report").Params.model_validate({"deadlines": {"县直部门": "3月31日"}})
+
+
+# -- in_scope: what an earlier round's problem is still judged on (expired otherwise) ----------
+def _in_scope(name: str, problems: list[dict], as_of: dt.date, params=None) -> list[bool]:
+    check = get_check(name)
+    frame = pd.DataFrame(problems)
+    ctx = context(_monthly(MONTHS), as_of=as_of)
+    return list(check.in_scope(frame, check.Params.model_validate(params or {}), ctx))
+
+
+def test_a_missing_month_leaves_scope_when_its_due_date_leaves_the_window():
+    rows = [{"subject": f"{COL}/2024-09"}, {"subject": f"{COL}/2025-03"}]
+    # 2024-09 was due on 2024-10-15: inside 12 months on 2025-09-30, outside on 2025-12-31.
+    assert _in_scope("periodic_publication", rows, dt.date(2025, 9, 30)) == [True, True]
+    assert _in_scope("periodic_publication", rows, dt.date(2025, 12, 31)) == [False, True]
+    assert _in_scope(
+        "periodic_publication", rows, dt.date(2025, 12, 31), {"window": "2 years"}
+    ) == [
+        True,
+        True,
+    ]
+
+
+def test_last_years_report_leaves_scope_once_the_next_year_is_judged():
+    rows = [
+        {"subject": "annual_report/2024", "evidence": {"level": "市直部门"}},
+        {"subject": "annual_report/2024", "evidence": {"level": "县区政府"}},
+    ]
+    # On 2026-02-15 departments are judged on 2025 (deadline 31 Jan), governments still on 2024.
+    assert _in_scope("annual_report", rows, dt.date(2025, 12, 31)) == [True, True]
+    assert _in_scope("annual_report", rows, dt.date(2026, 2, 15)) == [False, True]
+    assert _in_scope("annual_report", rows, dt.date(2026, 4, 1)) == [False, False]
+
+
+def test_checks_without_a_window_keep_every_problem_in_scope():
+    rows = [{"subject": "http://gov.test/u/a/1.html", "evidence": {}}]
+    assert _in_scope("disclosure_lag", rows, dt.date(2030, 1, 1)) == [True]

@@ -248,7 +248,7 @@ def test_change_sheet_counts_statuses_against_the_previous_round_and_the_trend(r
     assert indicators.loc["freshness.news", "已整改"] == 3
     trend = block(2).set_index("轮次")
     assert list(trend.index) == ["2025Q2", "2025Q3", "2025Q4"]
-    assert trend.loc["2025Q2", "新发现"] == 8 and trend.loc["2025Q3", "无法比对"] == 1
+    assert trend.loc["2025Q2", "新发现"] == 8 and trend.loc["2025Q3", "未能复核"] == 1
     assert trend.loc["2025Q4", "市直部门平均分"] == pytest.approx((100 + 100 + 68.75) / 3, abs=0.01)
     assert trend["市政府平均分"].tolist() == [93.75] * 3
 

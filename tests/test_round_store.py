@@ -364,7 +364,7 @@ def test_recheck_marks_fixed_what_the_new_crawl_no_longer_shows(store: Store, ur
 
 
 def test_recheck_refetches_problem_pages_and_the_pages_holding_broken_links(store: Store):
-    from scoring.recheck import refetch_rows
+    from crawler.refetch import refetch_rows
 
     run = crawl(store)
     store.record_links(

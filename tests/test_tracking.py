@@ -17,6 +17,7 @@ from round_fixtures import (
     units,
 )
 
+from scoring import round as scoring_round
 from scoring.round import evaluate_data, fingerprint
 from scoring.tracking import comparable, statuses
 from store import Store, open_store
@@ -191,3 +192,36 @@ def test_a_round_records_the_years_whose_working_days_are_estimated(store: Store
     run_round(store, "2035Q2", dt.date(2035, 6, 30), [])
     years = round_store.get_round(store, "2035Q2").calendar_estimated_years
     assert 2035 in years and max(years) == 2035
+
+
+def test_a_problem_its_indicator_no_longer_judges_is_expired_not_fixed(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    old_month, recent_month = "http://u/c/1/2024-09", "http://u/c/1/2025-03"
+    run = store.start_run("full")
+    store.finish_run(run)
+    data = HandMadeCrawl(
+        run_id=run,
+        units=units(("u", "市直部门", None, True)),
+        columns=columns((1, "u", "http://u/c/1", True)),
+        planted=planted(
+            ("i1", "u", old_month, {"what": "缺2024年9月"}),
+            ("i1", "u", recent_month, {"what": "缺2025年3月"}),
+        ),
+    )
+    indicator_set = HandMadeSet([HandMadeIndicator("i1", points=10)])
+    evaluate_data(store, "R1", dt.date(2025, 6, 30), indicator_set, data)
+    # Neither is found any more; the indicator's window no longer covers the 2024-09 one.
+    later = HandMadeCrawl(
+        units=data.units, columns=data.columns, planted=data.planted.iloc[:0], run_id=run
+    )
+    monkeypatch.setattr(
+        scoring_round, "still_judged", lambda rows, *_: rows["subject"] != old_month
+    )
+    result = evaluate_data(store, "R2", dt.date(2025, 12, 31), indicator_set, later)
+    status = result.problems.set_index("subject")["status"].to_dict()
+    assert status == {old_month: "expired", recent_month: "fixed"}
+    assert (result.problems["deduction"] == 0).all()
+    # Expired problems drop out like fixed ones: nothing is carried into the round after.
+    third = evaluate_data(store, "R3", dt.date(2026, 3, 31), indicator_set, later)
+    assert third.problems.empty

@@ -7,7 +7,8 @@ Which problems are rows:
 - new / open / regressed (新发现 / 未整改 / 反弹): to be fixed, the unit answers;
 - not_comparable (未能复核): reported before, and this round could not read the page again — the
   office cannot call it fixed, so it stays on the list and the unit answers it like an open one;
-- fixed (已整改): shown at the end for the record, without answer cells;
+- fixed (已整改) and expired (超出测评期: the indicator no longer judges it, e.g. a key-area
+  month that left the 12-month window): shown at the end for the record, without answer cells;
 - dismissed (驳回, the decision stored with the round): not a problem, not listed.
 
 失分原因 and 整改建议 are the two halves of the problem's suggestion text: the indicator templates
@@ -26,16 +27,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from scoring.tracking import STATUS_ZH
+
 if TYPE_CHECKING:
     from store import Store
 
-STATUS_ZH = {
-    "new": "新发现",
-    "open": "未整改",
-    "regressed": "反弹",
-    "not_comparable": "未能复核",
-    "fixed": "已整改",
-}
 ANSWERABLE = ("new", "open", "regressed", "not_comparable")
 ANSWER_ZH = {"rectified": "已整改", "in_progress": "整改中", "cannot_rectify": "无法整改"}
 ANSWER_CODES = {zh: code for code, zh in ANSWER_ZH.items()}

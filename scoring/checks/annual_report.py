@@ -58,6 +58,14 @@ def _month_day(text: str, year: int) -> dt.date:
         raise ValueError(f"deadline {text!r} is not MM-DD (e.g. 03-31)") from exc
 
 
+def judged_year(as_of: dt.date, deadline_text: str) -> int:
+    """The latest year whose report deadline (MM-DD of the next year) has passed on ``as_of``."""
+    year = as_of.year - 1
+    if as_of <= _month_day(deadline_text, year + 1):
+        year -= 1  # this year's deadline has not passed yet
+    return year
+
+
 def report_year(title: str) -> int | None:
     """The year an annual report's title names (江淮市…2024年政府信息公开工作年度报告 → 2024)."""
     match = _REPORT.search(title or "")
@@ -69,6 +77,18 @@ class AnnualReport(Check):
     name: ClassVar[str] = "annual_report"
     Params = AnnualReportParams
     description: ClassVar[str] = "last year's annual report missing or after the level's deadline"
+
+    def in_scope(
+        self, problems: pd.DataFrame, params: AnnualReportParams, ctx: CheckContext
+    ) -> pd.Series:
+        """Only the year judged now: a missing 2024 report stops being judged in 2026."""
+
+        def judged(row) -> bool:
+            level = (row.evidence or {}).get("level")
+            deadline = params.deadlines.get(level, params.default_deadline)
+            return str(row.subject) == f"annual_report/{judged_year(ctx.as_of, deadline)}"
+
+        return pd.Series([judged(r) for r in problems.itertuples()], index=problems.index)
 
     def find(self, data: CrawlData, params: AnnualReportParams, ctx: CheckContext) -> pd.DataFrame:
         units = data.units[data.units["id"].isin(_scope.unit_ids(data, ctx))]
@@ -85,9 +105,7 @@ class AnnualReport(Check):
         rows = []
         for unit in units.itertuples(index=False):
             deadline_text = params.deadlines.get(unit.level, params.default_deadline)
-            year = ctx.as_of.year - 1
-            if ctx.as_of <= _month_day(deadline_text, year + 1):
-                year -= 1  # this year's deadline has not passed yet
+            year = judged_year(ctx.as_of, deadline_text)
             deadline = _month_day(deadline_text, year + 1)
             own = by_unit_year.get((unit.id, year), reports.iloc[:0])
             evidence = {"year": year, "deadline": deadline.isoformat(), "level": unit.level}

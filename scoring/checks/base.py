@@ -84,6 +84,13 @@ class Check:
     def find(self, data: CrawlData, params: Any, ctx: CheckContext) -> pd.DataFrame:
         raise NotImplementedError
 
+    def in_scope(self, problems: pd.DataFrame, params: Any, ctx: CheckContext) -> pd.Series:
+        """Which of an earlier round's problems (rows with unit_id, subject, evidence) this check
+        still judges as of ``ctx.as_of``. A check with a time window overrides it: a key-area
+        month that left the 12-month window, or last year's annual report once another year is
+        judged, is not found any more without having been fixed — tracking calls it *expired*."""
+        return pd.Series(True, index=problems.index, dtype=bool)
+
     def run(self, data: CrawlData, params: BaseModel, ctx: CheckContext) -> pd.DataFrame:
         """The findings frame (`FINDING_COLUMNS`), one row per problem, sorted by unit and subject."""
         found = self.find(data, params, ctx)

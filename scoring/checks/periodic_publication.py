@@ -83,6 +83,22 @@ class PeriodicPublication(Check):
     Params = PeriodicParams
     description: ClassVar[str] = "column missing items for a due month or quarter"
 
+    def in_scope(
+        self, problems: pd.DataFrame, params: PeriodicParams, ctx: CheckContext
+    ) -> pd.Series:
+        """A period stays judged while its due date is inside the window."""
+        window_start = params.window.before(ctx.as_of, ctx.calendar)
+        grace = dt.timedelta(days=params.grace_days)
+
+        def judged(subject: str) -> bool:
+            period = str(subject).rsplit("/", 1)[-1]
+            try:
+                return period_bounds(period)[1] + grace > window_start
+            except ValueError:
+                return True  # not a period subject: leave it to tracking
+
+        return problems["subject"].map(judged).astype(bool)
+
     def find(self, data: CrawlData, params: PeriodicParams, ctx: CheckContext) -> pd.DataFrame:
         cols = _scope.columns(data, ctx)
         if params.name_contains:

@@ -1,0 +1,176 @@
+"""Round-to-round tracking on the real thing (issue 4): the crawled small sample portal is
+evaluated (2025Q2), advanced by `zwgk demo advance` twice with a nightly-style incremental crawl
+after each, and evaluated again (2025Q3, 2025Q4). Each round's statuses must be the manifest's:
+what the advance fixed is *fixed*, what it planted is *new*, what it broke again is
+*regressed*, the rest *open* — and a problem the evaluator dismissed stays dismissed and deducts
+nothing. Then the portal moves on once more and `zwgk recheck` (回头看) marks fixed exactly
+what the units fixed.
+
+A problem is matched to its manifest entry by (unit, target URL), as in the accuracy gate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import pytest
+from conftest_scoring import FAST, crawl_portal, crawled_sample
+
+from demo.advance import advance_directory
+from scoring.indicators import load_indicator_set, newest_set
+from scoring.recheck import recheck
+from scoring.round import evaluate
+from store import open_store
+from store import rounds as round_store
+
+pytestmark = pytest.mark.slow
+
+DAYS = 92  # one quarter
+
+
+def keyed(entries: list[dict], ids: list[str] | None = None) -> set[tuple[str, str]]:
+    wanted = set(ids) if ids is not None else None
+    return {(d["unit_id"], d["target_url"]) for d in entries if wanted is None or d["id"] in wanted}
+
+
+def by_status(problems) -> dict[str, set[tuple[str, str]]]:
+    return {
+        status: set(zip(rows["unit_id"], rows["target_url"], strict=True))
+        for status, rows in problems.groupby("status")
+    }
+
+
+@pytest.fixture(scope="module")
+def tracked(tmp_path_factory):
+    """Three rounds over a portal advanced twice; the dismissed problem's fingerprint."""
+    directory = tmp_path_factory.mktemp("advanced")
+    shutil.copytree(crawled_sample(tmp_path_factory), directory, dirs_exist_ok=True)
+    store = open_store(f"sqlite:///{directory / 'zwgk.sqlite'}")
+    indicator_set = load_indicator_set(newest_set())
+    manifests, rounds = [], {}
+
+    def manifest() -> dict:
+        return json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+
+    manifests.append(manifest())
+    rounds["2025Q2"] = evaluate(store, "2025Q2", dt.date(2025, 6, 30), indicator_set)
+
+    advanced = advance_directory(directory, DAYS)
+    manifests.append(advanced)
+    # The evaluator dismisses one problem the units did not fix, and confirms another.
+    still = [d for d in advanced["defects"] if d["id"] not in advanced["history"][-1]["new"]]
+    problems = rounds["2025Q2"].problems.set_index(["unit_id", "target_url"])
+    dismissed = problems.loc[(still[0]["unit_id"], still[0]["target_url"]), "fingerprint"]
+    confirmed = problems.loc[(still[1]["unit_id"], still[1]["target_url"]), "fingerprint"]
+    round_store.record_decision(store, dismissed, "dismissed", by="王测评", reason="已有规范性说明")
+    round_store.record_decision(store, confirmed, "confirmed", by="王测评")
+
+    crawl_portal(directory)  # incremental, as every night
+    rounds["2025Q3"] = evaluate(store, "2025Q3", dt.date(2025, 9, 30), indicator_set)
+    manifests.append(advance_directory(directory, DAYS))
+    crawl_portal(directory)
+    rounds["2025Q4"] = evaluate(store, "2025Q4", dt.date(2025, 12, 31), indicator_set)
+    yield directory, store, manifests, rounds, dismissed
+    store.close()
+
+
+@pytest.mark.parametrize("round_id, step", [("2025Q3", 1), ("2025Q4", 2)])
+def test_the_next_round_shows_what_the_advance_did(tracked, round_id, step, capsys):
+    _, _, manifests, rounds, _ = tracked
+    manifest, before = manifests[step], manifests[step - 1]
+    history = manifest["history"][-1]
+    got = by_status(rounds[round_id].problems)
+    everything = manifest["defects"] + manifest["fixed"]
+    want = {
+        "new": keyed(manifest["defects"], history["new"]),
+        "fixed": keyed(before["defects"], history["fixed"]),
+        "regressed": keyed(everything, history["regressed"]),
+    }
+    want["expired"] = keyed(before["defects"], history["expired"])
+    want["open"] = keyed(manifest["defects"]) - want["new"] - want["regressed"]
+    with capsys.disabled():
+        counts = ", ".join(f"{s} {len(want[s])}" for s in want)
+        print(f"\n{round_id} after advance {step}: {counts} (as planted)")
+    for status in want:
+        assert got.get(status, set()) == want[status], status
+    assert set(got) <= set(want), "nothing became not comparable"
+    if step == 2:
+        assert want["regressed"], "the second advance regresses something"
+    assert want["fixed"] and want["new"]
+
+
+def test_fixed_problems_deduct_nothing_and_open_ones_keep_their_first_round(tracked):
+    _, _, _, rounds, _ = tracked
+    q3 = rounds["2025Q3"].problems
+    assert (q3.loc[q3["status"] == "fixed", "deduction"] == 0).all()
+    still = q3[q3["status"] == "open"]
+    assert (still["first_seen_round"] == "2025Q2").all()
+    new = q3[q3["status"] == "new"]
+    assert (new["first_seen_round"] == "2025Q3").all()
+
+
+def test_a_dismissed_problem_stays_dismissed_and_deducts_nothing(tracked):
+    _, _, _, rounds, dismissed = tracked
+    for round_id in ("2025Q3", "2025Q4"):
+        problems = rounds[round_id].problems.set_index("fingerprint")
+        if dismissed not in problems.index:
+            continue  # fixed and dropped out after Q3
+        row = problems.loc[dismissed]
+        assert row["decision"] == "dismissed", round_id
+        assert row["deduction"] == 0, round_id
+    q3 = rounds["2025Q3"].problems.set_index("fingerprint").loc[dismissed]
+    assert q3["status"] == "open"
+    # The unit's indicator score in Q3 counts the other problems of that indicator only.
+    score = rounds["2025Q3"].scores.set_index(["unit_id", "indicator_id"])
+    score = score.loc[(q3["unit_id"], q3["indicator_id"])]
+    others = rounds["2025Q3"].problems
+    others = others[
+        (others["unit_id"] == q3["unit_id"])
+        & (others["indicator_id"] == q3["indicator_id"])
+        & (others["fingerprint"] != dismissed)
+    ]
+    assert score["deduction"] == pytest.approx(min(others["deduction"].sum(), score["points"]))
+    # In Q2, before the decision, the same problem deducted.
+    q2 = rounds["2025Q2"].problems.set_index("fingerprint").loc[dismissed]
+    assert q2["deduction"] > 0
+
+
+def test_recheck_marks_fixed_what_the_units_fixed_since_the_round(tracked):
+    directory, store, _, _, _ = tracked
+    manifest = advance_directory(directory, DAYS)
+    history = manifest["history"][-1]
+    from demo import model as m
+    from demo.server import PortalServer
+    from demo.site import Site
+
+    portal = m.load_portal(directory)
+    server = PortalServer(portal, Site(portal))
+    server.start()
+    try:
+        outcome = recheck(
+            store,
+            "2025Q4",
+            registry=directory / "units.yaml",
+            as_of=dt.date.fromisoformat(manifest["as_of"]),
+            settings=[s for s in FAST if s != "-s"],
+        )
+    finally:
+        server.stop()
+    changes = outcome.changes
+    fixed_now = changes[changes["after"] == "fixed"]
+    got = set(zip(fixed_now["unit_id"], fixed_now["target_url"], strict=True))
+    assert got == keyed(manifest["fixed"], history["fixed"]), "fixed: exactly what the units fixed"
+    assert got
+    assert changes["rechecked"].all(), "every open problem's unit was read again"
+    still = changes[changes["after"] != "fixed"]
+    aged = changes[changes["after"] == "expired"]
+    assert set(zip(aged["unit_id"], aged["target_url"], strict=True)) == keyed(
+        manifest["expired"], history["expired"]
+    )
+    still = still[still["after"] != "expired"]
+    assert (still["after"] == "open").all(), "what was not fixed is still open"
+    stored = round_store.problems_frame(store, "2025Q4", evidence=False).set_index("fingerprint")
+    assert (stored.loc[fixed_now["fingerprint"], "status"] == "fixed").all()
+    assert stored.loc[fixed_now["fingerprint"], "rechecked_at"].notna().all()
+    assert f"已整改{len(got)}个" in outcome.summary()
