@@ -8,8 +8,11 @@ fetches them again, whole, and
 checks their links again (`zwgk crawl --no-refetch-open` turns this off). `zwgk recheck` (回头看)
 uses the same rows for one round.
 
+Links found broken (or suspected) by their latest check are checked again too: an attachment
+restored on the server changes no page at all.
+
 The rows go to the spider as a JSON-lines file (setting ZWGK_REFETCH) of
-{url, unit_id, column_url, listed_date}.
+{url, unit_id, column_url, listed_date}, and {url, unit_id, kind: "link"} for links.
 """
 
 from __future__ import annotations
@@ -72,6 +75,16 @@ def open_problem_rows(store: Store, unit_ids: Sequence[str] | None = None) -> li
         store, latest.id, list(unit_ids) if unit_ids else None, statuses=WATCHED, evidence=False
     )
     return refetch_rows(store, problems) if len(problems) else []
+
+
+def broken_link_rows(store: Store, unit_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Links whose latest check was not ok, one row per (unit, URL)."""
+    links = store.links_frame(unit_ids=list(unit_ids) if unit_ids else None)
+    if links.empty:
+        return []
+    bad = links[links["outcome"].isin(["confirmed_broken", "suspected"])]
+    bad = bad.drop_duplicates(["unit_id", "url"]).sort_values(["unit_id", "url"])
+    return [{"url": r.url, "unit_id": r.unit_id, "kind": "link"} for r in bad.itertuples()]
 
 
 def write_rows(rows: Iterable[dict[str, Any]], path: Path) -> Path:

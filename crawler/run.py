@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crawler.refetch import open_problem_rows, write_rows
+from crawler.refetch import broken_link_rows, open_problem_rows, write_rows
 from crawler.registry import RegistryError, load_registry
 
 
@@ -73,6 +73,13 @@ def crawl(
     full: bool = typer.Option(
         False, "--full", help="Re-read every article, not only new or changed ones."
     ),
+    revalidate: bool = typer.Option(
+        False,
+        "--revalidate",
+        help="Walk every list page and ask for every known article with If-None-Match/"
+        "If-Modified-Since (a 304 when unchanged): pages edited in place are read again. "
+        "Run it before a round is evaluated.",
+    ),
     jobdir: Path | None = typer.Option(
         None, "--jobdir", help="Keep crawl state here so a killed run resumes."
     ),
@@ -106,16 +113,22 @@ def crawl(
         console.print("[red]no unit matches --unit/--level[/red]")
         raise typer.Exit(2)
     overrides = dict(s.split("=", 1) for s in setting if "=" in s)
+    if revalidate:
+        overrides["ZWGK_REVALIDATE"] = True
     if not quiet and sys.stderr.isatty():
         overrides["ZWGK_PROGRESS"] = True
     store = open_store(database_url)
     refetch_dir = tempfile.TemporaryDirectory(prefix="zwgk-refetch-")
     if refetch_open and not full and "ZWGK_REFETCH" not in overrides:
-        rows = open_problem_rows(store, [u.id for u in selected])
-        if rows:
-            overrides["ZWGK_REFETCH"] = str(write_rows(rows, Path(refetch_dir.name) / "open.jsonl"))
+        ids = [u.id for u in selected]
+        pages, links = open_problem_rows(store, ids), broken_link_rows(store, ids)
+        if pages or links:
+            path = write_rows(pages + links, Path(refetch_dir.name) / "open.jsonl")
+            overrides["ZWGK_REFETCH"] = str(path)
             console.print(
-                f"fetching again {len(rows)} pages of the latest round's problems", highlight=False
+                f"fetching again {len(pages)} pages of the latest round's problems, "
+                f"checking again {len(links)} links found broken before",
+                highlight=False,
             )
     try:
         with store.acquire_crawl_lock():

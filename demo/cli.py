@@ -1,4 +1,5 @@
-"""`zwgk demo …` — the bundled sample portal: generate, serve, advance."""
+"""`zwgk demo …` — the bundled sample portal: the whole loop (`zwgk demo`), or generate, serve,
+advance one by one."""
 
 from __future__ import annotations
 
@@ -21,26 +22,59 @@ DEMO_DIR = Path("zwgk-demo")
 
 
 @app.callback()
-def demo(ctx: typer.Context) -> None:
-    """Without a sub-command: generate the small sample portal into ./zwgk-demo/portal (once)
-    and serve it until Ctrl-C."""
+def demo(
+    ctx: typer.Context,
+    directory: Path = typer.Option(
+        DEMO_DIR, "--dir", help="Folder for the portal, the store and the reports."
+    ),
+) -> None:
+    """Without a sub-command: the whole loop on the small sample portal — generate, serve,
+    crawl, evaluate 2025Q2, 回头看, advance, crawl, evaluate 2025Q3, write every report."""
     if ctx.invoked_subcommand is not None:
         return
+    import time
+
     from rich.console import Console
 
-    from demo.generate import make_sample, write_portal
-    from demo.model import MODEL_FILE
+    from demo.loop import DemoError, run_demo
 
-    portal_dir = DEMO_DIR / "portal"
-    if not (portal_dir / MODEL_FILE).exists():
-        portal, manifest = make_sample()
-        write_portal(portal_dir, portal, manifest)
-        Console().print(
-            f"generated the sample portal in {portal_dir}: {len(portal.units)} units, "
-            f"{len(portal.articles):,} articles, {len(manifest['defects'])} planted defects "
-            f"(see {portal_dir / 'manifest.json'})"
+    console = Console()
+    started = time.perf_counter()
+    try:
+        run = run_demo(directory, console)
+    except DemoError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    _print_files(console, run.files, directory)
+    console.print(
+        f"done in {time.perf_counter() - started:.0f} s; store {directory / 'zwgk.sqlite'} "
+        f"(try: zwgk problems --round 2025Q3 --db sqlite:///{directory / 'zwgk.sqlite'}); "
+        f"the portal's answer key: {directory / 'portal' / 'manifest.json'}",
+        highlight=False,
+    )
+
+
+def _print_files(console: Console, files: list[Path], directory: Path) -> None:
+    """The round report's files one by one; the checklists by folder, with one unit's set."""
+    from collections import defaultdict
+
+    by_folder: dict[Path, list[Path]] = defaultdict(list)
+    for path in files:
+        by_folder[path.parent].append(path)
+    console.print("[bold]files[/bold]")
+    for folder, paths in by_folder.items():
+        if len(paths) <= 4:
+            for path in paths:
+                console.print(f"  {path}", highlight=False)
+            continue
+        suffixes = sorted({p.suffix for p in paths})
+        console.print(
+            f"  {folder}/  {len(paths)} files ({', '.join(suffixes)}), e.g.", highlight=False
         )
-    ctx.invoke(serve, directory=portal_dir, port_offset=0)
+        stem = paths[0].stem
+        for path in paths:
+            if path.stem == stem:
+                console.print(f"    {path.name}", highlight=False)
 
 
 def _parse_rates(values: list[str]) -> dict[str, float]:

@@ -100,6 +100,7 @@ class DisclosureSpider(scrapy.Spider):
         if not spider.registry_path:
             raise ValueError("no unit registry: pass -a registry=units.yaml (or ZWGK_REGISTRY)")
         spider.full = spider.full or settings.getbool("ZWGK_FULL")
+        spider.revalidate = settings.getbool("ZWGK_REVALIDATE")
         spider.check_links = settings.getbool("ZWGK_CHECK_LINKS", True)
         spider.registry = load_registry(spider.registry_path)
         spider.selected = spider.registry.select(ids=spider.unit_ids, levels=spider.levels)
@@ -164,7 +165,8 @@ class DisclosureSpider(scrapy.Spider):
     def refetch_requests(self) -> list[scrapy.Request]:
         """回头看 (`zwgk recheck`): the articles open problems point at, fetched again directly
         — whatever their list row says and on whichever list page they sit. The setting
-        ZWGK_REFETCH names a JSON-lines file of {url, unit_id, column_url, listed_date}."""
+        ZWGK_REFETCH names a JSON-lines file of {url, unit_id, column_url, listed_date}; rows
+        with "kind": "link" are links to check again."""
         path = self.settings.get("ZWGK_REFETCH")
         if not path:
             return []
@@ -173,6 +175,10 @@ class DisclosureSpider(scrapy.Spider):
         for line in Path(path).read_text(encoding="utf-8").splitlines():
             row = json.loads(line) if line.strip() else None
             if not row or row["unit_id"] not in selected:
+                continue
+            if row.get("kind") == "link":  # a link found broken before: is it repaired?
+                if self.check_links:
+                    out.append(self.link_request(row["url"], row["unit_id"]))
                 continue
             request = self.request(
                 row["url"],
@@ -244,7 +250,8 @@ class DisclosureSpider(scrapy.Spider):
         if page == 1 and not listing.rows:
             yield items.column_empty(unit.id, column_url, response.url)
         next_url = listing.next_url
-        if next_url and (self.full or not all_known):
+        # A revalidating run walks every page too: a page fixed deep in a list must be asked for.
+        if next_url and (self.full or getattr(self, "revalidate", False) or not all_known):
             yield self.request(
                 next_url, self.parse_column, unit, "list", column_url=column_url, page=page + 1
             )
@@ -266,19 +273,22 @@ class DisclosureSpider(scrapy.Spider):
         if not self.check_links:
             return
         for link in links:
-            yield scrapy.Request(
-                link["url"],
-                method="HEAD",
-                callback=self.parse_link,
-                errback=self.on_link_error,
-                meta={
-                    "zwgk_unit": unit.id,
-                    "zwgk_kind": "link",
-                    "handle_httpstatus_list": LINK_STATUSES,
-                    "dont_obey_robotstxt": True,  # a link check reads one status line, like a browser
-                },
-                cb_kwargs={"attempt": 1},
-            )
+            yield self.link_request(link["url"], unit.id)
+
+    def link_request(self, url: str, unit_id: str) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            method="HEAD",
+            callback=self.parse_link,
+            errback=self.on_link_error,
+            meta={
+                "zwgk_unit": unit_id,
+                "zwgk_kind": "link",
+                "handle_httpstatus_list": LINK_STATUSES,
+                "dont_obey_robotstxt": True,  # a link check reads one status line, like a browser
+            },
+            cb_kwargs={"attempt": 1},
+        )
 
     def parse_link(self, response: Response, attempt: int):
         status = response.status
