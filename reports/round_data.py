@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from scoring.round import frozen_set, load_result
-from scoring.summary import LEVEL_ORDER, RoundSummary, by_level, counted_problems, summarize
+from scoring.summary import (
+    LEVEL_ORDER,
+    RoundSummary,
+    by_level,
+    counted_problems,
+    summarize,
+    verdict,
+)
 from store import rounds as round_store
 
 if TYPE_CHECKING:
@@ -63,7 +70,6 @@ def status_counts(problems: pd.DataFrame, by: str) -> pd.DataFrame:
 def _units(
     store: Store, info: round_store.RoundInfo, totals: pd.DataFrame, problems: pd.DataFrame
 ) -> pd.DataFrame:
-    from scoring.cli import _verdict as verdict
 
     names = store.units_frame().set_index("id")["name"]
     out = totals.copy()

@@ -8,7 +8,6 @@ over the stored rounds) — each a plain table under one header row, so pandas r
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +19,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reports.cells import plain, put
 from reports.round_data import STATUSES, RoundReportData
 from scoring import tracking
+from scoring.summary import RESULT_ZH
 
 STATUS_ZH = {**tracking.STATUS_ZH, "dismissed": "已驳回"}
 KIND_ZH = {"quarterly": "季度", "special": "专项"}
@@ -40,24 +41,6 @@ class Col:
     width: float = 10
     number_format: str | None = None
     wrap: bool = False
-
-
-def _plain(value: Any) -> Any:
-    """A cell value openpyxl can store: NA/NaN → empty, numpy scalars → Python."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-
-def put(ws: Worksheet, row: int, col: int, value: Any) -> Any:
-    """Write one cell; text is always text — crawled titles starting with "=" are untrusted and
-    must never become formulas."""
-    cell = ws.cell(row=row, column=col, value=_plain(value))
-    if isinstance(cell.value, str) and cell.data_type == "f":
-        cell.data_type = "s"
-    return cell
 
 
 def _get(row: Any, col: Col) -> Any:
@@ -116,7 +99,7 @@ def _yes(flag: Any) -> str:
 
 
 def _result(row: Any) -> str:
-    return {True: "合格", False: "不合格"}.get(_plain(row.passed), "未评分")
+    return RESULT_ZH.get(plain(row.passed), "未评分")
 
 
 def _counts() -> list[Col]:

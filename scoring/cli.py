@@ -18,10 +18,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from scoring.summary import verdict
 from scoring.tracking import STATUS_ZH
 
 DB_OPTION = typer.Option(None, "--db", envvar="ZWGK_DATABASE_URL", help="Store URL.")
-RESULT_ZH = {True: "合格", False: "不合格"}
 
 
 class Kind(StrEnum):
@@ -147,7 +147,7 @@ def print_round(result: Any, console: Console, indicator_set: Any = None) -> Non
                 f"{row.name} ({row.unit_id})",
                 "—" if pd.isna(row.total) else f"{row.total:.2f}",
                 str(row.problems),
-                _verdict(row),
+                verdict(row),
             )
         console.print(table)
     if len(summary.counties):
@@ -176,14 +176,6 @@ def print_round(result: Any, console: Console, indicator_set: Any = None) -> Non
             )
         console.print(table)
     console.print(summary.paragraph, highlight=False)
-
-
-def _verdict(row: Any) -> str:
-    if not row.observed:
-        return "未评分（未能采集）"
-    if row.vetoed:
-        return "不合格（单项否决）"
-    return RESULT_ZH.get(row.passed, "—")
 
 
 # -- problems ---------------------------------------------------------------------------------

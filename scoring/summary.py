@@ -32,6 +32,18 @@ class RoundSummary:
     paragraph: str
 
 
+RESULT_ZH = {True: "合格", False: "不合格"}
+
+
+def verdict(row: Any) -> str:
+    """A unit's result in words: 合格 / 不合格 / 不合格（单项否决） / 未评分（未能采集）."""
+    if not row.observed:
+        return "未评分（未能采集）"
+    if row.vetoed:
+        return "不合格（单项否决）"
+    return RESULT_ZH.get(row.passed, "—")
+
+
 def counted_problems(problems: pd.DataFrame) -> pd.DataFrame:
     """Problems that count this round: still there (new/open/regressed) and not dismissed."""
     if problems.empty:
@@ -132,6 +144,12 @@ def _num(value: float) -> str:
     return f"{value:.1f}" if value != int(value) else str(int(value))
 
 
+def _group_label(groups: pd.DataFrame, group1: str, group2: str) -> str:
+    """The 二级指标 name, with its 一级 when another 一级 has a 二级 of the same name."""
+    same = groups.loc[groups["group2"] == group2, "group1"].nunique()
+    return group2 if same <= 1 or group1 == group2 else f"{group1}·{group2}"
+
+
 def paragraph(
     kind: str,
     groups: pd.DataFrame,
@@ -149,9 +167,11 @@ def paragraph(
         parts.append(f"{period}未发现问题。")
     else:
         lead = groups.head(top)
-        names = "、".join(lead["group2"])
+        labels = [_group_label(groups, r.group1, r.group2) for r in lead.itertuples()]
+        names = "、".join(labels)
         detail = "、".join(
-            f"{r.group2}方面问题{r.problems}个（占{r.share * 100:.1f}%）" for r in lead.itertuples()
+            f"{label}方面问题{r.problems}个（占{r.share * 100:.1f}%）"
+            for label, r in zip(labels, lead.itertuples(), strict=True)
         )
         units = live["unit_id"].nunique()
         parts.append(

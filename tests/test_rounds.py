@@ -343,3 +343,31 @@ def test_summary_by_group_and_counties_with_their_townships():
     assert (county.township_problems, county.with_townships_problems) == (2, 2)
     levels = summary.by_level.set_index("level")
     assert levels.loc["乡镇街道", ["units", "observed", "vetoed"]].tolist() == [2, 1, 1]
+
+
+def test_the_summary_names_a_second_level_group_with_its_first_when_the_name_repeats():
+    import pandas as pd
+
+    from scoring.summary import paragraph
+
+    groups = pd.DataFrame(
+        {
+            "group1": ["栏目建设", "重点领域", "解读回应"],
+            "group2": ["栏目设置", "栏目设置", "解读时效"],
+            "problems": [3, 2, 1],
+            "units": [2, 1, 1],
+            "points_lost": [3.0, 2.0, 1.0],
+            "share": [0.5, 1 / 3, 1 / 6],
+        }
+    )
+    problems = pd.DataFrame(
+        {
+            "fingerprint": list("abcdef"),
+            "unit_id": ["u1", "u1", "u2", "u1", "u2", "u1"],
+            "deduction": [1.0] * 6,
+            "status": ["new"] * 6,
+            "decision": [None] * 6,
+        }
+    )
+    text = paragraph("quarterly", groups, pd.DataFrame(), problems, None)
+    assert "主要集中在栏目建设·栏目设置、重点领域·栏目设置、解读时效三个方面" in text

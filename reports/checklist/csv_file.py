@@ -12,13 +12,14 @@ from typing import Any
 
 import pandas as pd
 
+from reports import cells
 from reports.checklist import layout
 from reports.checklist.data import Checklist
 
 UNIT_COLUMNS = ("单位", "单位编号", "测评轮次")
 EXTRA_COLUMNS = ("网页", "问题编号")
 CSV_COLUMNS = (*UNIT_COLUMNS, *(c.title for c in layout.VISIBLE), *EXTRA_COLUMNS)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = (*cells.FORMULA_STARTS, "\t", "\r")  # OWASP: tab and CR too, in CSV
 
 
 def csv_safe(value: Any) -> Any:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
@@ -21,10 +20,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reports.cells import put
 from reports.checklist import layout
 from reports.checklist.data import Checklist
 
-FORMULA_STARTS = ("=", "+", "-", "@")
 LINE_HEIGHT = 15.0  # points per wrapped line (11 pt text)
 MAX_ROW_HEIGHT = 409.0  # Excel's limit
 
@@ -37,17 +36,6 @@ LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
 ANSWER_FILL = PatternFill("solid", fgColor="FFF2CC")  # the cells the unit fills in
 DONE_FONT = Font(color="808080")
 UNLOCKED = Protection(locked=False)
-
-
-def put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
-    """Set a cell; text is always a string cell, never a formula or an error value."""
-    cell = ws.cell(row=row, column=column)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True
-    return cell
 
 
 def _display_width(text: str) -> int:
