@@ -279,6 +279,34 @@ def test_full_crawl_rereads_every_article_of_a_unit(served):
     assert fetched == mine
 
 
+def test_revalidation_reads_a_page_edited_in_place_that_an_incremental_run_skips(served):
+    portal = served.portal
+    mine = [a for a in crawlable(portal, served.manifest) if a.unit_id == "jh-d02"]
+    edited = next(a for a in mine if a.subject and not a.blank_fields)
+    url = urls.article_url(portal, edited)
+    edited.subject = "城乡建设" if edited.subject != "城乡建设" else "国民经济管理"
+    m.save_portal(portal, served.directory)  # the list row (title, date) stays as it was
+    served.restart()
+
+    def stored_subject() -> str:
+        with open_store(served.db_url) as store:
+            rows = store.articles_frame(columns=["url", "subject"], unit_ids=["jh-d02"])
+        return rows.set_index("url").loc[url, "subject"]
+
+    crawl(served.directory, served.db_url, "--unit", "jh-d02")
+    assert stored_subject() != edited.subject, "an incremental run does not see in-page edits"
+
+    served.server.reset_counts()
+    crawl(served.directory, served.db_url, "--unit", "jh-d02", "--revalidate")
+    fetched = {
+        u
+        for (method, u), n in served.server.requests.snapshot().items()
+        if method == "GET" and u.split("#")[0] in {urls.article_url(portal, a) for a in mine}
+    }
+    assert fetched == {urls.article_url(portal, a) for a in mine}, "every known page asked for"
+    assert stored_subject() == edited.subject
+
+
 def test_pages_over_the_size_cap_are_crawl_issues(served, tmp_path):
     db_url = f"sqlite:///{tmp_path / 'capped.sqlite'}"
     crawl(
