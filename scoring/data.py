@@ -131,7 +131,10 @@ class CrawlData:
         The store looks for the terms itself, so only the few pages that contain one travel to
         Python — not the text of every page in scope.
         """
-        ids = pd.Index([int(i) for i in article_ids], dtype="int64")
+        if isinstance(article_ids, pd.Series | pd.Index | np.ndarray):
+            ids = pd.Index(np.asarray(article_ids, dtype="int64"))
+        else:
+            ids = pd.Index([int(i) for i in article_ids], dtype="int64")
         words = [t for t in dict.fromkeys(terms) if t]
         if not len(ids) or not words:
             return pd.Series([], dtype=object, index=pd.Index([], dtype="int64"))

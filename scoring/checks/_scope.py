@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from scoring.checks.base import CheckContext
     from scoring.data import CrawlData
+
+_SEP = "\x00"
 
 
 def unit_ids(data: CrawlData, ctx: CheckContext) -> set[str]:
@@ -91,6 +94,45 @@ def column_items(data: CrawlData, cols: pd.DataFrame, as_of: dt.date) -> pd.Data
     return items[items["date"].isna() | (items["date"] <= pd.Timestamp(as_of))]
 
 
+def in_articles(data: CrawlData, frame: pd.DataFrame) -> np.ndarray:
+    """A mask over `data.articles` rows: True for the rows of `frame` (a slice of it, such as
+    `articles()` returns; data.articles has a plain 0…n-1 index)."""
+    mask = np.zeros(len(data.articles), dtype=bool)
+    mask[frame.index.to_numpy()] = True
+    return mask
+
+
+def url_positions(data: CrawlData, urls: Any) -> np.ndarray:
+    """Row position in `data.articles` of each URL (-1: not stored), through the URL index
+    built once per crawl instead of a hash table of every URL per call."""
+    return url_index(data).get_indexer(np.asarray(urls, dtype=object))
+
+
+def rows_containing(values: pd.Series, words: Iterable[str]) -> np.ndarray:
+    """Which values (missing: "") contain at least one of `words`, as a boolean array.
+
+    One regular-expression scan over the values joined by NUL instead of a call per value: a
+    word cannot match across two values unless it holds NUL itself (then: a call per value).
+    """
+    words = [w for w in dict.fromkeys(words) if w]
+    texts = values.to_numpy(dtype=object, na_value="")
+    if not words or not len(texts):
+        return np.zeros(len(texts), dtype=bool)
+    pattern = re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
+    try:
+        joined = _SEP.join(texts)
+    except TypeError:  # a value that is not text
+        texts = np.array([str(t) for t in texts], dtype=object)
+        joined = _SEP.join(texts)
+    if any(_SEP in w for w in words):
+        return np.array([pattern.search(t) is not None for t in texts], dtype=bool)
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
+    starts = np.fromiter((m.start() for m in pattern.finditer(joined)), dtype=np.int64)
+    hit = np.zeros(len(texts), dtype=bool)
+    hit[np.searchsorted(ends, starts, side="right")] = True
+    return hit
+
+
 def url_index(data: CrawlData) -> pd.Index:
     """The articles' URLs as an index (built once per crawl): position of a URL's row."""
     return data.memo("url_index", lambda: pd.Index(data.articles["url"]))
@@ -141,11 +183,12 @@ def _take(values: np.ndarray, pos: np.ndarray, fill: Any) -> np.ndarray:
     return out
 
 
-def by_url(data: CrawlData, urls: pd.Series) -> pd.DataFrame:
+def by_url(data: CrawlData, urls: pd.Series, columns: Iterable[str] | None = None) -> pd.DataFrame:
     """The articles at `urls`, row for row (all-missing rows where a URL is not stored); the
-    URL index is built once per crawl."""
+    URL index is built once per crawl. `columns`: only these (default: all)."""
     positions = url_index(data).get_indexer(urls.to_numpy())
-    rows = data.articles.iloc[np.where(positions < 0, 0, positions)].reset_index(drop=True)
+    arts = data.articles if columns is None else data.articles[list(columns)]
+    rows = arts.iloc[np.where(positions < 0, 0, positions)].reset_index(drop=True)
     rows = rows.astype(object)
     rows.loc[positions < 0, :] = None
     rows.index = urls.index

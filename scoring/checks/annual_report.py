@@ -95,11 +95,18 @@ class AnnualReport(Check):
         # The report column first; a report published elsewhere (e.g. under 通知公告) counts too
         # when its title says what it is.
         arts = _scope.articles(data, ctx, None, dated=False)
-        titles = arts["title"].fillna("").astype(str)
-        arts = arts[arts["category"].isin(params.categories) | titles.str.contains("政府信息公开")]
+        in_column = _scope.member(data, "category", params.categories)[arts.index.to_numpy()]
+        arts = arts[in_column | _scope.rows_containing(arts["title"], ["政府信息公开"])]
         reports = arts.assign(year=arts["title"].map(report_year)).dropna(subset=["year"])
         reports = reports.sort_values("publish_date", na_position="last", kind="stable")
-        by_unit_year = {key: g for key, g in reports.groupby(["unit_id", "year"], sort=False)}
+        # The earliest publication of each unit's report of each year.
+        earliest = reports.drop_duplicates(["unit_id", "year"], keep="first")
+        by_unit_year = {
+            (unit_id, year): pos
+            for pos, (unit_id, year) in enumerate(
+                zip(earliest["unit_id"], earliest["year"], strict=True)
+            )
+        }
         report_cols = data.columns[data.columns["category"].isin(params.categories)]
         cols_of = {u: g for u, g in report_cols.groupby("unit_id", sort=False)}
         rows = []
@@ -107,9 +114,9 @@ class AnnualReport(Check):
             deadline_text = params.deadlines.get(unit.level, params.default_deadline)
             year = judged_year(ctx.as_of, deadline_text)
             deadline = _month_day(deadline_text, year + 1)
-            own = by_unit_year.get((unit.id, year), reports.iloc[:0])
+            own = by_unit_year.get((unit.id, year))
             evidence = {"year": year, "deadline": deadline.isoformat(), "level": unit.level}
-            if own.empty:
+            if own is None:
                 cols = cols_of.get(unit.id, report_cols.iloc[:0])
                 if len(cols) and not cols["observed"].any():
                     continue  # the column exists but could not be read: not observed
@@ -123,7 +130,7 @@ class AnnualReport(Check):
                     }
                 )
                 continue
-            first = own.iloc[0]  # the earliest publication of that year's report
+            first = earliest.iloc[own]  # the earliest publication of that year's report
             published = first["publish_date"]
             if pd.notna(published) and published.date() > deadline:
                 rows.append(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -41,10 +42,20 @@ class BrokenLinks(Check):
             return findings([])
         # Only links on pages the indicator may judge (observed, in scope).
         pages = _scope.articles(data, ctx, dated=False)
-        broken = broken[broken["article_url"].isin(pages["url"])]
+        # By row position (the URL index is built once per crawl), not a hash of every URL.
+        pos = _scope.url_positions(data, broken["article_url"])
+        judged = _scope.in_articles(data, pages)
+        keep = (pos >= 0) & judged[np.maximum(pos, 0)]
+        broken, pos = broken[keep], pos[keep]
         if broken.empty:
             return findings([])
-        titles = pages.set_index("url")["title"]
+        titles = dict(
+            zip(
+                broken["article_url"].to_numpy(dtype=object),
+                data.articles["title"].to_numpy(dtype=object)[pos],
+                strict=True,
+            )
+        )
         rows = []
         for (unit_id, url), group in broken.groupby(["unit_id", "url"], sort=True):
             first = group.iloc[0]

@@ -57,7 +57,8 @@ class DateSanity(Check):
             problems.append(("future", late.to_numpy(dtype=bool)))
         rows = []
         for problem, mask in problems:
-            for row, seen in zip(arts[mask].itertuples(index=False), seen_on[mask], strict=True):
+            rows_at = arts.loc[mask, ["unit_id", "url", "title", "publish_date", "written_date"]]
+            for row, seen in zip(rows_at.itertuples(index=False), seen_on[mask], strict=True):
                 rows.append(
                     _scope.article_finding(
                         row,

@@ -48,7 +48,7 @@ class DisclosureLag(Check):
                 max_workdays=params.max_workdays,
             )
             for row, s, e, lag, span in zip(
-                arts[late].itertuples(index=False),
+                arts.loc[late, ["unit_id", "url", "title"]].itertuples(index=False),
                 start[late],
                 end[late],
                 lags[late],

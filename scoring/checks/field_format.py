@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 from pydantic import field_validator
 
@@ -38,10 +39,12 @@ class FieldFormat(Check):
 
     def find(self, data: CrawlData, params: FieldFormatParams, ctx: CheckContext) -> pd.DataFrame:
         arts = _scope.articles(data, ctx)
-        values = arts[params.field].astype(object).where(arts[params.field].notna(), "")
-        values = values.astype(str).str.strip()
-        present = values.ne("")
-        bad = present & ~values.str.fullmatch(params.pattern).fillna(False).astype(bool)
+        arts = arts[arts[params.field].notna().to_numpy(dtype=bool)]
+        # A compiled pattern over plain strings: the str accessor costs a second per million.
+        values = [str(v).strip() for v in arts[params.field].to_numpy(dtype=object)]
+        fullmatch = re.compile(params.pattern).fullmatch
+        bad = np.array([v != "" and fullmatch(v) is None for v in values], dtype=bool)
+        wrong = [v for v, b in zip(values, bad, strict=True) if b]
         return findings(
             _scope.article_finding(
                 row,
@@ -50,5 +53,9 @@ class FieldFormat(Check):
                 value=value,
                 pattern=params.pattern,
             )
-            for row, value in zip(arts[bad].itertuples(index=False), values[bad], strict=True)
+            for row, value in zip(
+                arts.loc[bad, ["unit_id", "url", "title"]].itertuples(index=False),
+                wrong,
+                strict=True,
+            )
         )

@@ -37,12 +37,14 @@ class InterpretationBacklink(Check):
         mine = known[known["interp_url"].isin(set(lonely["url"]))]
         docs = {u: sorted(g) for u, g in mine.groupby("interp_url")["doc_url"]}
         first = [next(iter(docs.get(u, [])), None) for u in lonely["url"]]
-        titles = _scope.by_url(data, pd.Series(first, dtype=object))["title"].tolist()
+        titles = _scope.by_url(data, pd.Series(first, dtype=object), ["title"])["title"].tolist()
         return findings(
             _scope.article_finding(
                 row,
                 document_urls=list(docs.get(row.url, [])),
                 document_title=_scope.text(title),
             )
-            for row, title in zip(lonely.itertuples(index=False), titles, strict=True)
+            for row, title in zip(
+                lonely[["unit_id", "url", "title"]].itertuples(index=False), titles, strict=True
+            )
         )

@@ -44,7 +44,9 @@ class InterpretationCoverage(Check):
                 published=_scope.iso(row.publish_date),
                 category=row.category,
             )
-            for row in missing.itertuples(index=False)
+            for row in missing[["unit_id", "url", "title", "publish_date", "category"]].itertuples(
+                index=False
+            )
         )
 
 

@@ -31,8 +31,8 @@ class InterpretationLag(Check):
             return findings([])
         known = _interpretation.pairs(data)
         known = known[known["interp_url"].isin(interps["url"])].reset_index(drop=True)
-        docs = _scope.by_url(data, known["doc_url"])
-        mine = _scope.by_url(data, known["interp_url"])
+        docs = _scope.by_url(data, known["doc_url"], ["publish_date", "title"])
+        mine = _scope.by_url(data, known["interp_url"], ["publish_date", "title", "unit_id"])
         known = known.assign(
             doc_date=_scope.to_dates(docs["publish_date"]),
             doc_title=docs["title"],

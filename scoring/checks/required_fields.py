@@ -60,7 +60,7 @@ class RequiredFields(Check):
             empty = values.isna()
             if values.dtype == object or pd.api.types.is_string_dtype(values):
                 empty |= values.fillna("").astype(str).str.strip().eq("")
-            for row in arts[empty].itertuples(index=False):
+            for row in arts.loc[empty, ["unit_id", "url", "title"]].itertuples(index=False):
                 rows.append(
                     _scope.article_finding(
                         row,

@@ -44,14 +44,15 @@ class TermList(Check):
             return findings([])
         for field in params.fields:
             if field == "title":
-                titles = arts["title"].astype(object).fillna("").astype(str)
-                matched = titles.str.contains(pattern.pattern, regex=True).to_numpy(dtype=bool)
-                rows, texts = arts[matched], titles[matched].tolist()
+                matched = _scope.rows_containing(arts["title"], terms)
+                rows = arts[matched]
+                texts = rows["title"].astype(object).fillna("").astype(str).tolist()
             else:
                 # Only pages whose body holds a term come back from the store.
                 bodies = data.body_text_containing(arts["id"], terms)
                 rows = arts[arts["id"].isin(bodies.index).to_numpy(dtype=bool)]
                 texts = bodies.reindex(rows["id"].to_numpy()).astype(object).fillna("").tolist()
+            rows = rows[["unit_id", "url", "title"]]
             for row, text in zip(rows.itertuples(index=False), texts, strict=True):
                 for m in pattern.finditer(str(text)):
                     key = (row.url, m.group(0))
