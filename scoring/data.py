@@ -65,6 +65,18 @@ ARTICLE_COLUMNS = (
     "keywords",
     "fetched_at",
 )
+# The link columns the checks and tracking read (no check times, positions or run bookkeeping).
+LINK_COLUMNS = (
+    "article_id",
+    "unit_id",
+    "article_url",
+    "url",
+    "kind",
+    "text",
+    "on_site",
+    "outcome",
+    "status_code",
+)
 # An article without related links: one shared immutable empty sequence rather than a list per
 # row (a million empty lists are ~60 MB).
 NO_RELATED: tuple[()] = ()
@@ -92,7 +104,8 @@ class CrawlData:
     - `listings`: from `load_crawl`, only the rows that add to the articles — a page listed in
       another column than the one it was first found in, or a listed page not stored (its
       list date stands in); hand-built frames may give every row, checks work with both
-    - `links` (with the latest check `outcome` up to the run), `crawl_issues` (of the run)
+    - `links` (`LINK_COLUMNS`, with the latest check `outcome` and `status_code` up to the
+      run), `crawl_issues` (of the run)
     """
 
     units: pd.DataFrame
@@ -184,7 +197,7 @@ def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
     as_of = None if newest else run.id
     articles = _read_articles(store, as_of)
     listings = _read_listings(store, run.id)
-    links = store.links_frame(as_of_run=run.id)
+    links = _read_links(store, run.id)
     issues = store.crawl_issues_frame(run.id)
     data = assemble(
         units,
@@ -198,6 +211,7 @@ def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
         text_loader=_loader(store, as_of, "body_text"),
         extra_loader=_loader(store, as_of, "extra"),
         text_searcher=_searcher(store, as_of),
+        copy=False,
     )
     log.info(
         "loaded crawl run %s: %d units (%d observed), %d columns, %d articles, %d links",
@@ -224,22 +238,28 @@ def assemble(
     text_loader: Loader | None = None,
     extra_loader: Loader | None = None,
     text_searcher: Searcher | None = None,
+    copy: bool = True,
 ) -> CrawlData:
     """Derive `observed`, categories and the parsed `extra` fields from store-shaped frames.
 
     `load_crawl` uses it on the store's frames; tests use it on hand-built ones. Columns a frame
-    lacks are filled with empty values, so a test only writes what it is about.
+    lacks are filled with empty values, so a test only writes what it is about. The frames are
+    copied unless `copy=False` (`load_crawl`'s own frames: no second million-row copy).
     """
     issues = crawl_issues
     if run_id is not None and "run_id" in issues and len(issues):
         issues = issues[issues["run_id"] == run_id]
     columns = _columns(columns, issues, listings, run_id)
     units = _units(units, columns, issues, run_id, run_units)
-    articles = _articles(articles, columns, units, listings)
-    return CrawlData(
+    articles = _articles(articles, columns, units, copy).reset_index(drop=True)
+    # The URL index (hash table of a million URLs) is built once, here, and shared with the
+    # checks through the cache (`_scope.url_index`).
+    urls = pd.Index(articles["url"])
+    articles["listed_in"] = _listed_in(articles, listings, urls)
+    data = CrawlData(
         units=units.reset_index(drop=True),
         columns=columns.reset_index(drop=True),
-        articles=articles.reset_index(drop=True),
+        articles=articles,
         listings=_ensure(
             listings,
             {
@@ -258,6 +278,8 @@ def assemble(
         extra_loader=extra_loader,
         text_searcher=text_searcher,
     )
+    data.cache["url_index"] = urls
+    return data
 
 
 # -- pieces -----------------------------------------------------------------------------------
@@ -280,16 +302,23 @@ def _pick_run(store: Store, run_id: int | None):
 def _read_articles(store: Store, run_id: int | None) -> pd.DataFrame:
     """Articles as of the run (None: as they are now): `ARTICLE_COLUMNS` plus `EXTRA_FIELDS`
     extracted by SQL."""
-    from sqlalchemy import Text, cast, select
+    from sqlalchemy import Text, cast, func, select, type_coerce
 
     from store.reads import articles_stmt, read_frame
 
     versions = articles_stmt([*ARTICLE_COLUMNS, "extra"], run_id, None).subquery("v")
     extra = versions.c.extra
-    picked = [
-        (cast(extra[key], Text) if name == "related" else extra[key].as_string()).label(name)
-        for name, key in EXTRA_FIELDS.items()
-    ]
+    sqlite = store.engine.dialect.name == "sqlite"
+    picked = []
+    for name, key in EXTRA_FIELDS.items():
+        if name != "related":
+            picked.append(extra[key].as_string().label(name))
+        elif sqlite:
+            # The list's JSON text, NULL when absent or empty (most pages): no text per row.
+            related = func.nullif(func.json_extract(extra, f"$.{key}"), "[]")
+            picked.append(type_coerce(related, Text).label(name))
+        else:
+            picked.append(cast(extra[key], Text).label(name))
     stmt = select(*(versions.c[n] for n in ARTICLE_COLUMNS), *picked).order_by(versions.c.id)
     with store.engine.connect() as conn:
         frame = read_frame(conn, stmt)
@@ -298,10 +327,23 @@ def _read_articles(store: Store, run_id: int | None) -> pd.DataFrame:
     related = frame["related"].to_numpy(dtype=object, na_value=None)
     out = np.empty(len(related), dtype=object)
     out.fill(NO_RELATED)
-    for i in np.flatnonzero(pd.notna(related) & (related != "null") & (related != "[]")):
-        out[i] = json.loads(related[i]) or NO_RELATED
+    for i in np.flatnonzero(pd.notna(related)):
+        if related[i] not in ("null", "[]"):
+            out[i] = json.loads(related[i]) or NO_RELATED
     frame["related"] = out
     return frame
+
+
+def _read_links(store: Store, run_id: int) -> pd.DataFrame:
+    """Links as of the run with their latest check (`store.links_frame`), `LINK_COLUMNS` only."""
+    from store.reads import links_stmt, read_frame
+
+    stmt = links_stmt(None, run_id, False)
+    stmt = stmt.with_only_columns(
+        *(c for c in stmt.selected_columns if c.key in LINK_COLUMNS), maintain_column_froms=True
+    )
+    with store.engine.connect() as conn:
+        return read_frame(conn, stmt)
 
 
 def _read_listings(store: Store, run_id: int) -> pd.DataFrame:
@@ -449,7 +491,7 @@ def _units(
 
 
 def _articles(
-    articles: pd.DataFrame, columns: pd.DataFrame, units: pd.DataFrame, listings: pd.DataFrame
+    articles: pd.DataFrame, columns: pd.DataFrame, units: pd.DataFrame, copy: bool
 ) -> pd.DataFrame:
     out = _ensure(
         articles,
@@ -468,6 +510,7 @@ def _articles(
             "keywords": object,
             "publisher": object,
         },
+        copy=copy,
     )
     # A frame read by `load_crawl` has the extra fields already; a hand-built one may give the
     # `extra` dicts (kept: `CrawlData.extra` reads them) or the fields themselves.
@@ -489,17 +532,16 @@ def _articles(
     out["observed"] = (
         column_seen & out["unit_id"].isin(set(units.loc[units["observed"], "id"])).to_numpy()
     )
-    out["listed_in"] = _listed_in(out, listings)
     return out
 
 
-def _listed_in(articles: pd.DataFrame, listings: pd.DataFrame) -> np.ndarray:
+def _listed_in(articles: pd.DataFrame, listings: pd.DataFrame, urls: pd.Index) -> np.ndarray:
     """Distinct columns listing each article: the one it was found in plus the others that list
     it (works with all listings or only `_read_listings`' extra rows)."""
     counts = articles["column_id"].notna().to_numpy(dtype="int64")
     if listings.empty or articles.empty:
         return counts
-    pos = pd.Index(articles["url"]).get_indexer(listings["url"].to_numpy())
+    pos = urls.get_indexer(listings["url"].to_numpy())
     own = articles["column_id"].to_numpy("float64", na_value=np.nan)[np.maximum(pos, 0)]
     other = (pos >= 0) & (listings["column_id"].to_numpy("float64", na_value=np.nan) != own)
     extra = pd.DataFrame({"pos": pos[other], "column_id": listings["column_id"].to_numpy()[other]})
@@ -526,9 +568,10 @@ def _links(links: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _ensure(frame: pd.DataFrame, wanted: dict[str, Any]) -> pd.DataFrame:
-    """A copy with every `wanted` column present (missing ones empty, of the given dtype)."""
-    out = frame.copy()
+def _ensure(frame: pd.DataFrame, wanted: dict[str, Any], copy: bool = True) -> pd.DataFrame:
+    """A copy (or, `copy=False`, the frame itself) with every `wanted` column present (missing
+    ones empty, of the given dtype)."""
+    out = frame.copy() if copy else frame
     for name, dtype in wanted.items():
         if name not in out:
             out[name] = (
