@@ -2,10 +2,11 @@
 is not fetched again (it is *touched*: seen in this run), and a changed one is fetched with
 conditional headers from the store, so an unchanged page costs a 304.
 
-A revalidating run (`zwgk crawl --revalidate`, setting ZWGK_REVALIDATE) asks for every known
-article with those conditional headers instead of skipping it: a page edited in place (a field
-filled in, a link repaired — or broken again) shows in no list row, and a round must not judge
-a page as it was weeks ago. Unchanged pages cost a 304 and no parsing.
+A revalidating run (`zwgk crawl --revalidate`: setting ZWGK_REVALIDATE names a file of URLs —
+the pages stored since the latest round) asks for those known articles with the conditional
+headers instead of skipping them: a page edited in place (a field filled in, a link repaired)
+shows in no list row, and a round must not judge a page as it was weeks ago. Unchanged pages
+cost a 304 and no parsing.
 
 A small replacement for scrapy-deltafetch (broken on current Scrapy), backed by zwgk's store.
 """
@@ -13,6 +14,7 @@ A small replacement for scrapy-deltafetch (broken on current Scrapy), backed by 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import scrapy
@@ -23,11 +25,19 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 
+def revalidate_set(settings: Any) -> frozenset[str]:
+    """The URLs of the file named by ZWGK_REVALIDATE (empty without one)."""
+    path = settings.get("ZWGK_REVALIDATE")
+    if not path:
+        return frozenset()
+    return frozenset(Path(path).read_text(encoding="utf-8").split())
+
+
 class SeenArticleMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.skipped = 0
-        self.revalidate = crawler.settings.getbool("ZWGK_REVALIDATE")
+        self.revalidate = revalidate_set(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SeenArticleMiddleware:
@@ -54,7 +64,7 @@ class SeenArticleMiddleware:
         title = element.meta.get("zwgk_title")
         listed = element.cb_kwargs.get("listed_date")
         state = seen.state(element.url, title, dt.date.fromisoformat(listed) if listed else None)
-        if state == "same" and self.revalidate:
+        if state == "same" and element.url in self.revalidate:
             self.crawler.stats.inc_value("zwgk/articles_revalidated")
             state = "changed"  # ask with validators; a 304 touches it
         if state == "same":

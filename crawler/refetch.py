@@ -9,7 +9,8 @@ checks their links again (`zwgk crawl --no-refetch-open` turns this off). `zwgk 
 uses the same rows for one round.
 
 Links found broken (or suspected) by their latest check are checked again too: an attachment
-restored on the server changes no page at all.
+restored on the server changes no page at all. And before a round, `--revalidate` asks again
+(with validators) for the pages stored since the latest round (`unjudged_urls`).
 
 The rows go to the spider as a JSON-lines file (setting ZWGK_REFETCH) of
 {url, unit_id, column_url, listed_date}, and {url, unit_id, kind: "link"} for links.
@@ -87,8 +88,26 @@ def broken_link_rows(store: Store, unit_ids: Sequence[str] | None = None) -> lis
     return [{"url": r.url, "unit_id": r.unit_id, "kind": "link"} for r in bad.itertuples()]
 
 
-def write_rows(rows: Iterable[dict[str, Any]], path: Path) -> Path:
+def unjudged_urls(store: Store, unit_ids: Sequence[str] | None = None) -> list[str]:
+    """Known articles whose stored copy no round has judged yet: fetched (new or changed) after
+    the crawl run the latest round read — every known article when there is no round. Before a
+    round these are asked for again (`zwgk crawl --revalidate`): a unit may have fixed such a
+    page in place since it was stored, and a deduction must rest on the page as it is."""
+    rounds = round_store.list_rounds(store)
+    articles = store.articles_frame(
+        columns=["url", "version_run"], unit_ids=list(unit_ids) if unit_ids else None
+    )
+    if rounds:
+        articles = articles[articles["version_run"] > rounds[-1].crawl_run]
+    return sorted(articles["url"])
+
+
+def write_rows(rows: Iterable[dict[str, Any] | str], path: Path) -> Path:
+    """JSON lines (one row per line); plain strings are written as they are."""
     path.write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        "".join(
+            (r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows
+        ),
+        encoding="utf-8",
     )
     return path

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crawler.refetch import broken_link_rows, open_problem_rows, write_rows
+from crawler.refetch import broken_link_rows, open_problem_rows, unjudged_urls, write_rows
 from crawler.registry import RegistryError, load_registry
 
 
@@ -76,9 +76,9 @@ def crawl(
     revalidate: bool = typer.Option(
         False,
         "--revalidate",
-        help="Walk every list page and ask for every known article with If-None-Match/"
-        "If-Modified-Since (a 304 when unchanged): pages edited in place are read again. "
-        "Run it before a round is evaluated.",
+        help="Before a round: ask again, with If-None-Match/If-Modified-Since (a 304 when "
+        "unchanged), for every page stored since the latest round (every known page when there "
+        "is none), so pages edited in place since are read as they are now.",
     ),
     jobdir: Path | None = typer.Option(
         None, "--jobdir", help="Keep crawl state here so a killed run resumes."
@@ -113,12 +113,15 @@ def crawl(
         console.print("[red]no unit matches --unit/--level[/red]")
         raise typer.Exit(2)
     overrides = dict(s.split("=", 1) for s in setting if "=" in s)
-    if revalidate:
-        overrides["ZWGK_REVALIDATE"] = True
     if not quiet and sys.stderr.isatty():
         overrides["ZWGK_PROGRESS"] = True
     store = open_store(database_url)
     refetch_dir = tempfile.TemporaryDirectory(prefix="zwgk-refetch-")
+    if revalidate and not full:
+        urls = unjudged_urls(store, [u.id for u in selected])
+        path = write_rows(urls, Path(refetch_dir.name) / "revalidate.txt")
+        overrides["ZWGK_REVALIDATE"] = str(path)
+        console.print(f"asking again for {len(urls)} pages stored since the latest round")
     if refetch_open and not full and "ZWGK_REFETCH" not in overrides:
         ids = [u.id for u in selected]
         pages, links = open_problem_rows(store, ids), broken_link_rows(store, ids)

@@ -60,7 +60,7 @@ EXTENSIONS = {
 ZWGK_REGISTRY = None  # path to units.yaml (or `-a registry=…`)
 ZWGK_DATABASE_URL = None  # None: ZWGK_DATABASE_URL env var, else .zwgk/zwgk.sqlite
 ZWGK_FULL = False  # re-read everything (no skipping of known articles)
-ZWGK_REVALIDATE = False  # ask for every known article with validators (304 when unchanged)
+ZWGK_REVALIDATE = None  # file of article URLs to ask for again with validators (one per line)
 ZWGK_BATCH_SIZE = 500
 ZWGK_CHECK_LINKS = True
 ZWGK_PROGRESS = False  # rich progress bars (set by `zwgk crawl` on a terminal)

@@ -386,6 +386,45 @@ def test_recheck_refetches_problem_pages_and_the_pages_holding_broken_links(stor
     ]  # fmt: skip
 
 
+def test_what_a_night_and_a_pre_round_crawl_look_at_again(store: Store, tmp_path):
+    """Pages of the latest round's open and fixed problems, links found broken, and — before a
+    round — the pages stored since the latest round (`crawler.refetch`)."""
+    from crawler.refetch import broken_link_rows, open_problem_rows, unjudged_urls
+
+    run = crawl(store)
+    every = {"http://u1/a/0.html", "http://u2/a/0.html"}
+    assert set(unjudged_urls(store)) == every, "no round yet: every known page"
+    assert open_problem_rows(store) == []
+    store.record_links(
+        run, {"http://u2/a/0.html": [{"url": "http://u2/files/1.pdf", "kind": "attachment"}]}
+    )
+    store.record_link_checks(run, [{"url": "http://u2/files/1.pdf", "outcome": "confirmed_broken"}])
+    assert broken_link_rows(store) == [
+        {"url": "http://u2/files/1.pdf", "unit_id": "u2", "kind": "link"}
+    ]
+    assert broken_link_rows(store, ["u1"]) == []
+    evaluate(store, "2025Q2", AS_OF, load_indicator_set(write_set(tmp_path)))
+    # The round's problems are about columns (stale, blank): the list walk sees those, no page
+    # needs fetching again (pages of page-level problems: the recheck test above).
+    assert (
+        round_store.problems_frame(store, "2025Q2")["target_url"].dropna().str.contains("/c/").all()
+    )
+    assert open_problem_rows(store) == []
+    assert unjudged_urls(store) == [], "the round judged every stored page"
+    later = store.start_run("incremental", ["u1", "u2"])
+    column = store.upsert_columns(
+        later,
+        [{"unit_id": "u2", "url": "http://u2/c/news", "name": "工作动态", "category": "news"}],
+    )["http://u2/c/news"]
+    store.upsert_articles(
+        later,
+        [{"url": "http://u2/a/9.html", "unit_id": "u2", "column_id": column, "title": "新动态",
+          "publish_date": "2025-07-01"}],
+    )  # fmt: skip
+    store.finish_run(later)
+    assert unjudged_urls(store) == ["http://u2/a/9.html"]
+
+
 def test_the_spider_fetches_again_the_pages_a_recheck_lists(tmp_path):
     """ZWGK_REFETCH: listed articles of the crawled units are requested directly, past the
     seen-article middleware (which would otherwise skip an unchanged list row)."""

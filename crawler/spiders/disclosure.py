@@ -35,6 +35,7 @@ from crawler.extract import (
     parse_listing,
 )
 from crawler.linkcheck import LINK_STATUSES, outcome_for_failure, outcome_for_status
+from crawler.middlewares import revalidate_set
 from crawler.profiles import get_profile
 from crawler.registry import load_registry
 
@@ -76,6 +77,7 @@ def _flag(value: Any) -> bool:
 
 class DisclosureSpider(scrapy.Spider):
     name = "disclosure"
+    revalidate: frozenset[str] = frozenset()  # known pages to ask for again (ZWGK_REVALIDATE)
 
     def __init__(
         self,
@@ -100,7 +102,7 @@ class DisclosureSpider(scrapy.Spider):
         if not spider.registry_path:
             raise ValueError("no unit registry: pass -a registry=units.yaml (or ZWGK_REGISTRY)")
         spider.full = spider.full or settings.getbool("ZWGK_FULL")
-        spider.revalidate = settings.getbool("ZWGK_REVALIDATE")
+        spider.revalidate = revalidate_set(settings)
         spider.check_links = settings.getbool("ZWGK_CHECK_LINKS", True)
         spider.registry = load_registry(spider.registry_path)
         spider.selected = spider.registry.select(ids=spider.unit_ids, levels=spider.levels)
@@ -236,6 +238,8 @@ class DisclosureSpider(scrapy.Spider):
             yield items.listing(unit.id, column_url, row, page, position)
             if seen is None or seen.state(row.url, row.title, row.date) != "same":
                 all_known = False
+            elif row.url in self.revalidate:
+                all_known = False  # to be asked for again: the next page may hold more
             # Known, unchanged articles are dropped by crawler.middlewares.SeenArticleMiddleware.
             request = self.request(
                 row.url,
@@ -250,8 +254,7 @@ class DisclosureSpider(scrapy.Spider):
         if page == 1 and not listing.rows:
             yield items.column_empty(unit.id, column_url, response.url)
         next_url = listing.next_url
-        # A revalidating run walks every page too: a page fixed deep in a list must be asked for.
-        if next_url and (self.full or getattr(self, "revalidate", False) or not all_known):
+        if next_url and (self.full or not all_known):
             yield self.request(
                 next_url, self.parse_column, unit, "list", column_url=column_url, page=page + 1
             )
