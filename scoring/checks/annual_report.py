@@ -94,7 +94,9 @@ class AnnualReport(Check):
         units = data.units[data.units["id"].isin(_scope.unit_ids(data, ctx))]
         # The report column first; a report published elsewhere (e.g. under 通知公告) counts too
         # when its title says what it is.
-        arts = _scope.articles(data, ctx, None, dated=False)
+        arts = _scope.articles(
+            data, ctx, None, dated=False, columns=["unit_id", "url", "title", "publish_date"]
+        )
         in_column = _scope.member(data, "category", params.categories)[arts.index.to_numpy()]
         arts = arts[in_column | _scope.rows_containing(arts["title"], ["政府信息公开"])]
         reports = arts.assign(year=arts["title"].map(report_year)).dropna(subset=["year"])

@@ -41,7 +41,7 @@ class BrokenLinks(Check):
         if broken.empty:
             return findings([])
         # Only links on pages the indicator may judge (observed, in scope).
-        pages = _scope.articles(data, ctx, dated=False)
+        pages = _scope.articles(data, ctx, dated=False, columns=["url"])
         # By row position (the URL index is built once per crawl), not a hash of every URL.
         pos = _scope.url_positions(data, broken["article_url"])
         judged = _scope.in_articles(data, pages)

@@ -41,7 +41,9 @@ class DateSanity(Check):
     def find(self, data: CrawlData, params: DateSanityParams, ctx: CheckContext) -> pd.DataFrame:
         # Every article the run read, also those published after the round's day: a date
         # later than the day the page was read is a forged or mistyped date.
-        arts = _scope.articles(data, ctx, public_by_as_of=False)
+        wanted = ["unit_id", "url", "title", "publish_date", "written_date", "fetched_at"]
+        wanted = [c for c in wanted if c in data.articles]
+        arts = _scope.articles(data, ctx, public_by_as_of=False, columns=wanted)
         published = _scope.to_dates(arts["publish_date"])
         written = _scope.to_dates(arts["written_date"])
         as_of = pd.Timestamp(ctx.as_of)
@@ -57,8 +59,10 @@ class DateSanity(Check):
             problems.append(("future", late.to_numpy(dtype=bool)))
         rows = []
         for problem, mask in problems:
-            rows_at = arts.loc[mask, ["unit_id", "url", "title", "publish_date", "written_date"]]
-            for row, seen in zip(rows_at.itertuples(index=False), seen_on[mask], strict=True):
+            found = _scope.rows(
+                arts.loc[mask], ["unit_id", "url", "title", "publish_date", "written_date"]
+            )
+            for row, seen in zip(found, seen_on[mask], strict=True):
                 rows.append(
                     _scope.article_finding(
                         row,

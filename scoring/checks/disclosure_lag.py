@@ -28,7 +28,9 @@ class DisclosureLag(Check):
     description: ClassVar[str] = "published more than max_workdays working days after written"
 
     def find(self, data: CrawlData, params: DisclosureLagParams, ctx: CheckContext) -> pd.DataFrame:
-        arts = _scope.articles(data, ctx)
+        arts = _scope.articles(
+            data, ctx, columns=["unit_id", "url", "title", params.from_, params.to]
+        )
         start = _scope.to_dates(arts[params.from_])
         end = _scope.to_dates(arts[params.to])
         both = (start.notna() & end.notna()).to_numpy()
@@ -48,7 +50,7 @@ class DisclosureLag(Check):
                 max_workdays=params.max_workdays,
             )
             for row, s, e, lag, span in zip(
-                arts.loc[late, ["unit_id", "url", "title"]].itertuples(index=False),
+                _scope.rows(arts.loc[late], ["unit_id", "url", "title"]),
                 start[late],
                 end[late],
                 lags[late],

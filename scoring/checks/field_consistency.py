@@ -44,7 +44,9 @@ class FieldConsistency(Check):
     def find(
         self, data: CrawlData, params: FieldConsistencyParams, ctx: CheckContext
     ) -> pd.DataFrame:
-        arts = _scope.articles(data, ctx)
+        arts = _scope.articles(
+            data, ctx, columns=["unit_id", "url", "title", params.field, "body_doc_no"]
+        )
         # Most pages have no 文号 at all: drop them before any per-value string work.
         arts = arts[arts[params.field].notna().to_numpy(dtype=bool)]
         raw = arts[params.field].astype(object).fillna("").astype(str).str.strip()

@@ -38,7 +38,7 @@ class FieldFormat(Check):
     description: ClassVar[str] = "article whose field is present but does not match the pattern"
 
     def find(self, data: CrawlData, params: FieldFormatParams, ctx: CheckContext) -> pd.DataFrame:
-        arts = _scope.articles(data, ctx)
+        arts = _scope.articles(data, ctx, columns=["unit_id", "url", "title", params.field])
         arts = arts[arts[params.field].notna().to_numpy(dtype=bool)]
         # A compiled pattern over plain strings: the str accessor costs a second per million.
         values = [str(v).strip() for v in arts[params.field].to_numpy(dtype=object)]
@@ -54,7 +54,7 @@ class FieldFormat(Check):
                 pattern=params.pattern,
             )
             for row, value in zip(
-                arts.loc[bad, ["unit_id", "url", "title"]].itertuples(index=False),
+                _scope.rows(arts.loc[bad], ["unit_id", "url", "title"]),
                 wrong,
                 strict=True,
             )

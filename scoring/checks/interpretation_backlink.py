@@ -45,6 +45,6 @@ class InterpretationBacklink(Check):
                 document_title=_scope.text(title),
             )
             for row, title in zip(
-                lonely[["unit_id", "url", "title"]].itertuples(index=False), titles, strict=True
+                _scope.rows(lonely, ["unit_id", "url", "title"]), titles, strict=True
             )
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -41,15 +42,10 @@ def classify(titles: pd.Series, heads: pd.Series, forms: dict[str, list[str]]) -
     out = pd.Series(TEXT, index=titles.index, dtype=object)
     for form, words in reversed(list(forms.items())):  # reversed: the first listed wins
         if words:
-            hit = text.str.contains("|".join(map(_escape, words)), regex=True)
-            out[hit.to_numpy()] = form
+            # An empty keyword matches everything, as it would inside a regex alternation.
+            hit = np.ones(len(text), bool) if "" in words else _scope.rows_containing(text, words)
+            out[hit] = form
     return out
-
-
-def _escape(word: str) -> str:
-    import re
-
-    return re.escape(word)
 
 
 @register

@@ -66,5 +66,5 @@ class InterpretationLag(Check):
                     "max_workdays": params.max_workdays,
                 },
             }
-            for row in late.itertuples(index=False)
+            for row in _scope.rows(late)
         )

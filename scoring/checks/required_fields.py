@@ -53,14 +53,16 @@ class RequiredFields(Check):
     def find(
         self, data: CrawlData, params: RequiredFieldsParams, ctx: CheckContext
     ) -> pd.DataFrame:
-        arts = _scope.articles(data, ctx)
+        arts = _scope.articles(data, ctx, columns=["unit_id", "url", "title", *params.fields])
         rows = []
         for name in dict.fromkeys(params.fields):
             values = arts[name]
             empty = values.isna()
             if values.dtype == object or pd.api.types.is_string_dtype(values):
                 empty |= values.fillna("").astype(str).str.strip().eq("")
-            for row in arts.loc[empty, ["unit_id", "url", "title"]].itertuples(index=False):
+            for row in _scope.rows(
+                arts.loc[empty.to_numpy(dtype=bool)], ["unit_id", "url", "title"]
+            ):
                 rows.append(
                     _scope.article_finding(
                         row,

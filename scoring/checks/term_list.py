@@ -35,7 +35,7 @@ class TermList(Check):
     description: ClassVar[str] = "wrong or forbidden wording in title or body"
 
     def find(self, data: CrawlData, params: TermListParams, ctx: CheckContext) -> pd.DataFrame:
-        arts = _scope.articles(data, ctx, dated=False)
+        arts = _scope.articles(data, ctx, dated=False, columns=["id", "unit_id", "url", "title"])
         terms = {k: v for k, v in params.terms.items() if k}
         # Longest first, so "市人民政府办公厅" wins over "人民政府" where both are listed.
         pattern = re.compile("|".join(map(re.escape, sorted(terms, key=len, reverse=True))))
@@ -52,8 +52,9 @@ class TermList(Check):
                 bodies = data.body_text_containing(arts["id"], terms)
                 rows = arts[arts["id"].isin(bodies.index).to_numpy(dtype=bool)]
                 texts = bodies.reindex(rows["id"].to_numpy()).astype(object).fillna("").tolist()
-            rows = rows[["unit_id", "url", "title"]]
-            for row, text in zip(rows.itertuples(index=False), texts, strict=True):
+            for row, text in zip(
+                _scope.rows(rows, ["unit_id", "url", "title"]), texts, strict=True
+            ):
                 for m in pattern.finditer(str(text)):
                     key = (row.url, m.group(0))
                     if key in hits:
