@@ -46,9 +46,10 @@ UNREADABLE = frozenset(
 # (`extra["category"]` is the page's 组配分类/信息分类; it becomes `info_category`, because
 # `category` is the category of the article's column.)
 EXTRA_FIELDS = {"body_doc_no": "body_doc_no", "info_category": "category", "related": "related"}
-# The article columns `load_crawl` reads: what the checks and tracking look at. The store's
-# bookkeeping columns (date_source, repealed, listed_date, first/last_seen_run, version_run)
-# are left in the store: each string or date column costs about a second per million rows.
+# The article columns `load_crawl` reads up front: what most checks and tracking look at. The
+# store's bookkeeping columns (date_source, repealed, listed_date, first/last_seen_run,
+# version_run) are left in the store: each string or date column costs about a second per
+# million rows.
 ARTICLE_COLUMNS = (
     "id",
     "unit_id",
@@ -56,15 +57,17 @@ ARTICLE_COLUMNS = (
     "url",
     "title",
     "index_no",
-    "publisher",
-    "doc_no",
     "written_date",
     "publish_date",
-    "validity",
-    "subject",
-    "keywords",
     "fetched_at",
 )
+# Metadata fields only the metadata checks read, on the few categories they judge (规范性文件,
+# 政策文件): `load_crawl` leaves them out of `articles` and reads them by article id when a
+# check asks (`CrawlData.article_columns`, `_scope.articles(columns=…)`). 索引号 is read up
+# front: every item must carry one, so its format is checked on every article.
+LAZY_COLUMNS = ("publisher", "doc_no", "validity", "subject", "keywords")
+LAZY_CHUNK = 50_000  # ids per statement
+LAZY_SCAN = 0.3  # asked for more than this share of the articles: read the whole column
 # The link columns the checks and tracking read (no check times, positions or run bookkeeping).
 LINK_COLUMNS = (
     "article_id",
@@ -83,6 +86,7 @@ NO_RELATED: tuple[()] = ()
 
 Loader = Callable[[list[int]], pd.Series]
 Searcher = Callable[[list[str]], pd.Series]
+ColumnLoader = Callable[[list[str], list[int] | None], pd.DataFrame]
 
 
 class CrawlDataError(LookupError):
@@ -98,7 +102,9 @@ class CrawlData:
     - `articles`: the store's article columns the checks read (`ARTICLE_COLUMNS`) + category
       (of its column), body_doc_no, info_category, related (list of {url, text, kind}; an
       empty tuple when none), listed_in (distinct columns listing it), observed (its unit and
-      column were observed);
+      column were observed); from `load_crawl` without the `LAZY_COLUMNS` metadata fields,
+      which are read for the rows a check asks for: `article_columns(rows, names)` (or
+      `_scope.articles(..., columns=[...])`); hand-built frames have them all;
       body text and the whole `extra` dict (with `metadata`) are read on demand:
       `body_text(ids)`, `body_text_containing(ids, terms)`, `extra(ids)`
     - `listings`: from `load_crawl`, only the rows that add to the articles — a page listed in
@@ -119,6 +125,7 @@ class CrawlData:
     text_loader: Loader | None = field(default=None, repr=False, compare=False)
     extra_loader: Loader | None = field(default=None, repr=False, compare=False)
     text_searcher: Searcher | None = field(default=None, repr=False, compare=False)
+    column_loader: ColumnLoader | None = field(default=None, repr=False, compare=False)
     # Derived frames several checks share (column items, interpretation pairs), built once.
     cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -127,6 +134,45 @@ class CrawlData:
         if key not in self.cache:
             self.cache[key] = build()
         return self.cache[key]
+
+    def article_columns(self, rows: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
+        """`rows` (a slice of `articles`, with its row positions as index) with the columns
+        `names` too: those `articles` lacks (`LAZY_COLUMNS`) are read for these rows only, all
+        lazy fields at once, and kept for the next check that asks."""
+        missing = [n for n in dict.fromkeys(names) if n not in rows]
+        if not missing:
+            return rows
+        lazy = [n for n in missing if n not in self.articles]
+        if lazy and self.column_loader is None:
+            raise KeyError(f"articles have no column(s) {lazy}")
+        out = rows.copy()
+        if lazy:
+            ids = self.articles["id"].to_numpy("int64")[rows.index.to_numpy()]
+            for name, values in self._lazy(lazy, ids).items():
+                out[name] = values.set_axis(out.index)
+        for name in (n for n in missing if n not in lazy):
+            out[name] = self.articles[name].to_numpy()[rows.index.to_numpy()]
+        return out
+
+    def _lazy(self, names: list[str], ids: np.ndarray) -> dict[str, pd.Series]:
+        """The lazy fields `names` of the articles `ids` (row for row), each id and field read
+        once, the fields asked together in one statement. Asked for most of the articles, the
+        whole columns are read in one scan instead."""
+        wanted = pd.Index(ids).unique()
+        known = {n: self.cache.get(("lazy", n)) for n in names}
+        new = wanted[:0]
+        for values in known.values():
+            new = new.union(wanted if values is None else wanted[~wanted.isin(values.index)])
+        if len(new):
+            assert self.column_loader is not None
+            every = len(new) > LAZY_SCAN * len(self.articles)
+            read = self.column_loader(names, None if every else [int(i) for i in new])
+            read = read.set_index("id")
+            for name, values in known.items():
+                add = read[name] if values is None else read[name][~read.index.isin(values.index)]
+                known[name] = add if values is None else pd.concat([values, add])
+                self.cache[("lazy", name)] = known[name]
+        return {name: values.reindex(ids) for name, values in known.items()}  # type: ignore[union-attr]
 
     def body_text(self, article_ids: Iterable[int]) -> pd.Series:
         """Body text of some articles (index: article id; "" when unknown).
@@ -211,6 +257,7 @@ def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
         text_loader=_loader(store, as_of, "body_text"),
         extra_loader=_loader(store, as_of, "extra"),
         text_searcher=_searcher(store, as_of),
+        column_loader=_column_loader(store, as_of),
         copy=False,
     )
     log.info(
@@ -238,6 +285,7 @@ def assemble(
     text_loader: Loader | None = None,
     extra_loader: Loader | None = None,
     text_searcher: Searcher | None = None,
+    column_loader: ColumnLoader | None = None,
     copy: bool = True,
 ) -> CrawlData:
     """Derive `observed`, categories and the parsed `extra` fields from store-shaped frames.
@@ -251,7 +299,9 @@ def assemble(
         issues = issues[issues["run_id"] == run_id]
     columns = _columns(columns, issues, listings, run_id)
     units = _units(units, columns, issues, run_id, run_units)
-    articles = _articles(articles, columns, units, copy).reset_index(drop=True)
+    # Given a loader, the lazy fields stay out of the frame (read when a check asks).
+    lazy = LAZY_COLUMNS if column_loader is not None else ()
+    articles = _articles(articles, columns, units, copy, lazy).reset_index(drop=True)
     # The URL index (hash table of a million URLs) is built once, here, and shared with the
     # checks through the cache (`_scope.url_index`).
     urls = pd.Index(articles["url"])
@@ -277,6 +327,7 @@ def assemble(
         text_loader=text_loader,
         extra_loader=extra_loader,
         text_searcher=text_searcher,
+        column_loader=column_loader,
     )
     data.cache["url_index"] = urls
     return data
@@ -397,6 +448,34 @@ def _searcher(store: Store, run_id: int | None) -> Searcher:
     return search
 
 
+def _column_loader(store: Store, run_id: int | None) -> ColumnLoader:
+    """Reads some article columns for given ids (None: every article), as of the run (None: as
+    they are now)."""
+
+    def load(names: list[str], ids: list[int] | None) -> pd.DataFrame:
+        from sqlalchemy import select, text
+
+        from store.reads import articles_stmt, read_frame
+
+        versions = articles_stmt(["id", *names], run_id, None).subquery("v")
+        if ids is None:
+            with store.engine.connect() as conn:
+                return read_frame(conn, select(*versions.c))
+        parts = []
+        with store.engine.connect() as conn:
+            for start in range(0, len(ids), LAZY_CHUNK):
+                # Integer ids written into the statement as they are: SQLAlchemy's literal
+                # rendering of a long IN list costs more than the read itself.
+                chunk = ",".join(str(int(i)) for i in ids[start : start + LAZY_CHUNK])
+                stmt = select(*versions.c).where(text(f"v.id IN ({chunk})"))
+                parts.append(read_frame(conn, stmt))
+        if not parts:
+            return pd.DataFrame(columns=["id", *names])
+        return pd.concat(parts, ignore_index=True)
+
+    return load
+
+
 def _loader(store: Store, run_id: int | None, column: str) -> Loader:
     """Reads one optional article column (body_text, extra) for given ids, as of the run
     (None: as they are now)."""
@@ -491,27 +570,28 @@ def _units(
 
 
 def _articles(
-    articles: pd.DataFrame, columns: pd.DataFrame, units: pd.DataFrame, copy: bool
+    articles: pd.DataFrame,
+    columns: pd.DataFrame,
+    units: pd.DataFrame,
+    copy: bool,
+    lazy: Iterable[str] = (),
 ) -> pd.DataFrame:
-    out = _ensure(
-        articles,
-        {
-            "id": "Int64",
-            "unit_id": object,
-            "column_id": "Int64",
-            "url": object,
-            "title": object,
-            "index_no": object,
-            "doc_no": object,
-            "written_date": "datetime64[s]",
-            "publish_date": "datetime64[s]",
-            "validity": object,
-            "subject": object,
-            "keywords": object,
-            "publisher": object,
-        },
-        copy=copy,
-    )
+    wanted = {
+        "id": "Int64",
+        "unit_id": object,
+        "column_id": "Int64",
+        "url": object,
+        "title": object,
+        "index_no": object,
+        "doc_no": object,
+        "written_date": "datetime64[s]",
+        "publish_date": "datetime64[s]",
+        "validity": object,
+        "subject": object,
+        "keywords": object,
+        "publisher": object,
+    }
+    out = _ensure(articles, {k: v for k, v in wanted.items() if k not in set(lazy)}, copy=copy)
     # A frame read by `load_crawl` has the extra fields already; a hand-built one may give the
     # `extra` dicts (kept: `CrawlData.extra` reads them) or the fields themselves.
     if "extra" in out:

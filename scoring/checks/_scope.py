@@ -79,9 +79,13 @@ def articles(
             mask &= undated | (day >= np.datetime64(ctx.date_from, "s"))
         if ctx.date_until is not None:
             mask &= undated | (day <= np.datetime64(ctx.date_until, "s"))
-    if columns is not None:
-        return arts.loc[mask, list(dict.fromkeys(columns))]
-    return arts[mask]
+    if columns is None:
+        # Every column, the metadata fields `load_crawl` reads on demand too.
+        from scoring.data import LAZY_COLUMNS
+
+        return data.article_columns(arts[mask], LAZY_COLUMNS)
+    names = list(dict.fromkeys(columns))
+    return data.article_columns(arts.loc[mask, [n for n in names if n in arts]], names)[names]
 
 
 def member(data: CrawlData, column: str, values: Iterable[Any]) -> np.ndarray:

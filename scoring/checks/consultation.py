@@ -64,7 +64,9 @@ class Consultation(Check):
     description: ClassVar[str] = "consultation open < min_days, or closed without feedback"
 
     def find(self, data: CrawlData, params: ConsultationParams, ctx: CheckContext) -> pd.DataFrame:
-        drafts = _scope.articles(data, ctx, params.categories)
+        drafts = _scope.articles(
+            data, ctx, params.categories, columns=["id", "unit_id", "url", "title"]
+        )
         if drafts.empty:
             return findings([])
         texts = data.body_text(drafts["id"])

@@ -20,7 +20,12 @@ class InterpretationBacklink(Check):
     description: ClassVar[str] = "interpretation whose page does not link its document"
 
     def find(self, data: CrawlData, params: CheckParams, ctx: CheckContext) -> pd.DataFrame:
-        interps = _scope.articles(data, ctx, [_interpretation.INTERPRETATION])
+        interps = _scope.articles(
+            data,
+            ctx,
+            [_interpretation.INTERPRETATION],
+            columns=["unit_id", "url", "title", "related"],
+        )
         if interps.empty:
             return findings([])
         known = _interpretation.pairs(data)

@@ -28,7 +28,12 @@ class InterpretationCoverage(Check):
     description: ClassVar[str] = "document of the categories without any interpretation"
 
     def find(self, data: CrawlData, params: CoverageParams, ctx: CheckContext) -> pd.DataFrame:
-        docs = _scope.articles(data, ctx, params.categories)
+        docs = _scope.articles(
+            data,
+            ctx,
+            params.categories,
+            columns=["unit_id", "url", "title", "publish_date", "category"],
+        )
         if docs.empty:
             return findings([])
         known = _interpretation.pairs(data)

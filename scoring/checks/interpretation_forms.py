@@ -55,7 +55,12 @@ class InterpretationForms(Check):
     description: ClassVar[str] = "unit whose interpretations are all text (or too few forms)"
 
     def find(self, data: CrawlData, params: FormsParams, ctx: CheckContext) -> pd.DataFrame:
-        interps = _scope.articles(data, ctx, [_interpretation.INTERPRETATION])
+        interps = _scope.articles(
+            data,
+            ctx,
+            [_interpretation.INTERPRETATION],
+            columns=["id", "unit_id", "url", "title", "column_id"],
+        )
         if interps.empty:
             return findings([])
         heads = data.body_text(interps["id"]).str.slice(0, HEAD)

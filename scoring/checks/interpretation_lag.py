@@ -26,7 +26,7 @@ class InterpretationLag(Check):
     description: ClassVar[str] = "interpretation published > max_workdays after its document"
 
     def find(self, data: CrawlData, params: LagParams, ctx: CheckContext) -> pd.DataFrame:
-        interps = _scope.articles(data, ctx, [_interpretation.INTERPRETATION])
+        interps = _scope.articles(data, ctx, [_interpretation.INTERPRETATION], columns=["url"])
         if interps.empty:
             return findings([])
         known = _interpretation.pairs(data)
