@@ -147,8 +147,12 @@ def _suggestions(indicator: Any, rows: pd.DataFrame) -> list[str]:
     suggest = getattr(indicator, "suggest", None)
     template = getattr(indicator, "suggestion", None) or ""
     out = []
+    # Object arrays: pandas iterates a text column with a call per cell.
     for unit_id, subject, evidence in zip(
-        rows["unit_id"], rows["subject"], rows["evidence"], strict=True
+        rows["unit_id"].to_numpy(dtype=object),
+        rows["subject"].to_numpy(dtype=object),
+        rows["evidence"].to_numpy(dtype=object),
+        strict=True,
     ):
         where = f"unit {unit_id}, subject {subject}"
         try:
@@ -178,7 +182,11 @@ def _problems(indicator: Any, found: pd.DataFrame, run_id: int | None) -> pd.Dat
     rows["subject"] = rows["subject"].astype(str)
     rows["fingerprint"] = [
         fingerprint(u, indicator.id, s)
-        for u, s in zip(rows["unit_id"], rows["subject"], strict=True)
+        for u, s in zip(
+            rows["unit_id"].to_numpy(dtype=object),
+            rows["subject"].to_numpy(dtype=object),
+            strict=True,
+        )
     ]
     rows["evidence"] = _evidence(rows["evidence"], run_id)
     rows["suggestion"] = _suggestions(indicator, rows)
