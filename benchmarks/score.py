@@ -16,8 +16,10 @@ attachments). Then, each in a fresh process so the peak memory of one does not h
 2. `scoring.round.evaluate` with the indicator set (default: the newest shipped set) —
    load_crawl, every check, scoring, tracking, and storing the round.
 
-Prints both times, the ratio (target ≤ 3) and each phase's peak RSS (target ≤ 2 GiB for
-evaluate), from `resource.getrusage`. Asserts nothing about time (machines differ).
+Prints both times, the ratio (target ≤ 3), each phase's peak RSS (target ≤ 2 GiB for
+evaluate), from `resource.getrusage`, and evaluate's stages: load_crawl, the checks with the
+five slowest check types, problems and scores, tracking, storing the round. Asserts nothing
+about time (machines differ). `--db URL --keep` reuses a store built by an earlier run.
 """
 
 from __future__ import annotations
@@ -343,9 +345,30 @@ def phase_read(url: str) -> dict:
     return {"seconds": seconds, "rows": len(frame), "peak_mib": peak_mib()}
 
 
+def _timed(owner: object, name: str, seconds: dict[str, float], key: str) -> None:
+    """Wrap ``owner.name`` so its wall time adds up in ``seconds[key]`` (key "check:<name>"
+    uses the check's own name: time per check type)."""
+    inner = getattr(owner, name)
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            label = f"check:{args[0].name}" if key == "check" else key
+            seconds[label] = seconds.get(label, 0.0) + time.perf_counter() - started
+
+    setattr(owner, name, timed)
+
+
 def phase_evaluate(url: str, indicators: str | None) -> dict:
     import logging
 
+    import scoring.data
+    import scoring.round
+    import scoring.tracking
+    import store.rounds as round_store
+    from scoring.checks.base import Check
     from scoring.indicators import load_indicator_set, newest_set
     from scoring.round import evaluate
     from store import open_store
@@ -354,6 +377,13 @@ def phase_evaluate(url: str, indicators: str | None) -> dict:
     logging.getLogger("scoring.round").setLevel(logging.INFO)  # stage timings
     store = open_store(url)
     indicator_set = load_indicator_set(indicators or newest_set())
+    # Stage timings: the functions `evaluate` calls, wrapped (a few calls, no measurable cost).
+    stages: dict[str, float] = {}
+    _timed(scoring.data, "load_crawl", stages, "load")
+    _timed(scoring.round, "score_crawl", stages, "score")
+    _timed(scoring.tracking, "track_round", stages, "track")
+    _timed(round_store, "save_round", stages, "store")
+    _timed(Check, "run", stages, "check")
     started = time.perf_counter()
     result = evaluate(store, "BENCH", AS_OF, indicator_set, replace=True)
     seconds = time.perf_counter() - started
@@ -364,7 +394,23 @@ def phase_evaluate(url: str, indicators: str | None) -> dict:
         "indicators": len(indicator_set.indicators),
         "set": f"{indicator_set.id} {indicator_set.version}",
         "peak_mib": peak_mib(),
+        "stages": stages,
     }
+
+
+def stage_line(stages: dict[str, float]) -> str:
+    """One line: load_crawl, the checks (the five slowest check types), problems and scores,
+    tracking, storing the round."""
+    checks = {k.split(":", 1)[1]: v for k, v in stages.items() if k.startswith("check:")}
+    total = sum(checks.values())
+    top = sorted(checks.items(), key=lambda kv: -kv[1])[:5]
+    other = stages.get("score", 0.0) - total
+    return (
+        f"load_crawl {stages.get('load', 0):.1f} s, checks {total:.1f} s ("
+        + ", ".join(f"{name} {value:.1f} s" for name, value in top)
+        + f"), problems and scores {other:.1f} s, tracking {stages.get('track', 0):.1f} s, "
+        f"storing the round {stages.get('store', 0):.1f} s"
+    )
 
 
 def child(phase: str, url: str, indicators: str | None) -> dict:
@@ -416,6 +462,7 @@ def main() -> None:
             f"zwgk evaluate ({ev['set']}, {ev['indicators']} indicators): {ev['seconds']:.1f} s, "
             f"{ev['units']} units, {ev['problems']:,} problems, peak {ev['peak_mib']:.0f} MiB"
         )
+        print(f"evaluate stages: {stage_line(ev['stages'])}")
         ratio = ev["seconds"] / read["seconds"]
         print(
             f"ratio evaluate / read = {ratio:.2f} (target ≤ 3); evaluate peak memory "
