@@ -116,48 +116,56 @@ def crawl(
     if not quiet and sys.stderr.isatty():
         overrides["ZWGK_PROGRESS"] = True
     store = open_store(database_url)
-    refetch_dir = tempfile.TemporaryDirectory(prefix="zwgk-refetch-")
-    if revalidate and not full:
-        urls = unjudged_urls(store, [u.id for u in selected])
-        path = write_rows(urls, Path(refetch_dir.name) / "revalidate.txt")
-        overrides["ZWGK_REVALIDATE"] = str(path)
-        console.print(f"asking again for {len(urls)} pages stored since the latest round")
-    if refetch_open and not full and "ZWGK_REFETCH" not in overrides:
-        ids = [u.id for u in selected]
-        pages, links = open_problem_rows(store, ids), broken_link_rows(store, ids)
-        if pages or links:
-            path = write_rows(pages + links, Path(refetch_dir.name) / "open.jsonl")
-            overrides["ZWGK_REFETCH"] = str(path)
-            console.print(
-                f"fetching again {len(pages)} pages of the latest round's problems, "
-                f"checking again {len(links)} links found broken before",
-                highlight=False,
-            )
+    ids = [u.id for u in selected]
     try:
-        with store.acquire_crawl_lock():
-            run_id = store.start_run(
-                "full" if full else "incremental", [u.id for u in selected], reg.hash
-            )
-            overrides.update({"ZWGK_LOCK_HELD": True, "ZWGK_RUN_ID": run_id})
-            settings = crawl_settings(
-                reg, full=full, database_url=database_url, jobdir=jobdir, overrides=overrides
-            )
-            process = CrawlerProcess(settings, install_root_handler=False)
-            quiet_scrapy_loggers(overrides)
-            process.crawl(
-                "disclosure", registry=str(registry), units=[u.id for u in selected], full=full
-            )
-            process.start()
+        with tempfile.TemporaryDirectory(prefix="zwgk-refetch-") as folder:
+            if not full:  # a recheck names its own ZWGK_REFETCH
+                open_ones = refetch_open and "ZWGK_REFETCH" not in overrides
+                overrides.update(
+                    look_again(store, ids, Path(folder), console, revalidate, open_ones)
+                )
+            with store.acquire_crawl_lock():
+                run_id = store.start_run("full" if full else "incremental", ids, reg.hash)
+                overrides.update({"ZWGK_LOCK_HELD": True, "ZWGK_RUN_ID": run_id})
+                settings = crawl_settings(
+                    reg, full=full, database_url=database_url, jobdir=jobdir, overrides=overrides
+                )
+                process = CrawlerProcess(settings, install_root_handler=False)
+                quiet_scrapy_loggers(overrides)
+                process.crawl("disclosure", registry=str(registry), units=ids, full=full)
+                process.start()
     except CrawlLocked as exc:
         console.print(f"[red]another crawl is running: {exc}[/red]")
         raise typer.Exit(3) from exc
-    finally:
-        refetch_dir.cleanup()
     print_summary(store, run_id, Console())
     run = next(r for r in store.runs() if r.id == run_id)
     store.close()
     if run.status != "finished":
         raise typer.Exit(1)
+
+
+def look_again(
+    store, unit_ids: list[str], folder: Path, console: Console, revalidate: bool, open_ones: bool
+) -> dict[str, str]:
+    """Settings naming what an incremental run reads whatever its list rows say
+    (`crawler.refetch`): with ``revalidate`` the pages no round has judged yet
+    (ZWGK_REVALIDATE); with ``open_ones`` the pages of the latest round's problems and the links
+    found broken before (ZWGK_REFETCH). The files are written into ``folder``."""
+    out = {}
+    if revalidate:
+        urls = unjudged_urls(store, unit_ids)
+        out["ZWGK_REVALIDATE"] = str(write_rows(urls, folder / "revalidate.txt"))
+        console.print(f"asking again for {len(urls)} pages stored since the latest round")
+    if open_ones:
+        pages, links = open_problem_rows(store, unit_ids), broken_link_rows(store, unit_ids)
+        if pages or links:
+            out["ZWGK_REFETCH"] = str(write_rows(pages + links, folder / "open.jsonl"))
+            console.print(
+                f"fetching again {len(pages)} pages of the latest round's problems, "
+                f"checking again {len(links)} links found broken before",
+                highlight=False,
+            )
+    return out
 
 
 def quiet_scrapy_loggers(overrides: dict) -> None:
