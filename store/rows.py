@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from store.models import LINK_KINDS, LINK_OUTCOMES
+from store.text import inert, inert_json
 from store.types import utcnow
 
 # Fields extraction reads from an article page (one version of it).
@@ -120,11 +121,12 @@ def normalise_links(article_url: str, links: Sequence[Mapping[str, Any]]) -> lis
         if kind not in LINK_KINDS:
             raise ValueError(f"{what}: kind must be one of {LINK_KINDS}, got {kind!r}")
         on_site = link.get("on_site")
+        url = inert(url)
         out[(url, kind)] = {
             "url": url,
             "kind": kind,
-            "text": link.get("text"),
-            "type": link.get("type"),
+            "text": inert(link.get("text")),
+            "type": inert(link.get("type")),
             "on_site": same_site(url, article_url) if on_site is None else bool(on_site),
             "position": link.get("position", i),
         }
@@ -169,7 +171,8 @@ def normalise_article(row: Mapping[str, Any]) -> dict[str, Any]:
         "fetched_at": to_utc(row.get("fetched_at"), what=what, field="fetched_at"),
     }
     for key in CONTENT_FIELDS:
-        out[key] = row.get(key)
+        out[key] = inert(row.get(key))
+    out["extra"] = inert_json(row.get("extra"))
     for key in DATE_FIELDS:
         out[key] = to_date(row.get(key), what=what, field=key)
     out["repealed"] = to_bool(row.get("repealed"), what=what, field="repealed")
@@ -201,8 +204,8 @@ def normalise_listing(row: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError(f"{what}: column_id and url are required")
     return {
         "column_id": row["column_id"],
-        "url": row["url"],
-        "title": row.get("title"),
+        "url": inert(row["url"]),
+        "title": inert(row.get("title")),
         "listed_date": to_date(row.get("listed_date"), what=what, field="listed_date"),
         "page": row.get("page"),
         "position": row.get("position"),
@@ -223,7 +226,7 @@ def normalise_link_check(row: Mapping[str, Any]) -> dict[str, Any]:
         "url": row["url"],
         "outcome": row["outcome"],
         "status_code": row.get("status_code"),
-        "reason": row.get("reason"),
+        "reason": inert(row.get("reason")),
         "checked_at": to_utc(row.get("checked_at"), what=what, field="checked_at"),
         "attempts": row.get("attempts") or 1,
     }
@@ -243,8 +246,8 @@ def normalise_crawl_issue(row: Mapping[str, Any]) -> dict[str, Any]:
         "kind": kind,
         "unit_id": row.get("unit_id"),
         "host": host,
-        "url": url,
-        "detail": row.get("detail"),
+        "url": inert(url),
+        "detail": inert(row.get("detail")),
         "first_at": at,
         "last_at": at,
         "count": 1,

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Table, bindparam, case, func, select, update
 
 from store import models
 from store.rows import CONTENT_FIELDS, last_by
+from store.text import inert, inert_json
 from store.types import utcnow
 
 ARTICLES: Table = models.Article.__table__  # type: ignore[assignment]
@@ -71,7 +72,9 @@ def upsert_units(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
             raise ValueError(
                 f"unit {row.get('id')!r}: unknown {sorted(unknown)}, missing {sorted(missing)}"
             )
-        clean.append({k: row.get(k) for k in allowed} | {"updated_at": utcnow()})
+        clean.append(
+            {k: inert_json(row.get(k)) for k in allowed} | {"updated_at": utcnow()}
+        )
     if not clean:
         return
     stmt = insert_for(conn, UNITS)
@@ -95,10 +98,10 @@ def upsert_columns(
                 f"unknown fields {sorted(unknown)}"
             )
         clean.append(
-            {k: row.get(k) for k in allowed - {"parent_url"}}
+            {k: inert_json(row.get(k)) for k in allowed - {"parent_url"}}
             | {"first_seen_run": run_id, "last_seen_run": run_id}
         )
-        parents[(row["unit_id"], row["url"])] = row.get("parent_url")
+        parents[(row["unit_id"], inert(row["url"]))] = inert(row.get("parent_url"))
     clean = last_by(clean, "unit_id", "url")
     urls = [r["url"] for r in clean]
     if len(set(urls)) != len(urls):
