@@ -40,7 +40,7 @@ PROFILE_PATH_ENV = "ZWGK_PROFILE_PATH"
 FieldName = Literal[
     "title", "index_no", "publisher", "source", "doc_no", "written_date", "publish_date",
     "visible_date", "validity", "subject", "keywords", "category", "effective_date",
-    "expiry_date",
+    "expiry_date", "disclosure_mode", "summary",
 ]  # fmt: skip
 
 

@@ -29,6 +29,9 @@ JYT = "jyt-gansu-govcn_zwgk-wjtz_trs.list.html"
 FGW_ZJ = "fgw-zj-govcn_art_hanweb-jcms.detail.html"
 SHANXI = "shanxi-govcn_yw_trs.detail.html"
 GONGBAO = "govcn_gongbao_2007-23_trs.detail.html"
+JYT_ZJ = "jyt-zj-govcn_art_hanweb-xxgk.detail.html"
+CT_ZJ = "ct-zj-govcn_art_hanweb-collapse.detail.html"
+MOE = "moe-govcn_xxgk_policy-item.detail.html"
 
 URLS = {
     GOVCN: "http://www.gov.cn/zhengce/content/2018-12/29/content_5353307.htm",
@@ -37,6 +40,9 @@ URLS = {
     FGW_ZJ: "http://fgw.zj.gov.cn/art/2016/11/22/art_1621004_30332664.html",
     SHANXI: "http://www.shanxi.gov.cn/yw/sxyw/201909/t20190918_693227.shtml",
     GONGBAO: "https://www.gov.cn/gongbao/content/2007/content_711039.htm",
+    JYT_ZJ: "https://jyt.zj.gov.cn/art/2024/10/21/art_1543973_58942886.html",
+    CT_ZJ: "https://ct.zj.gov.cn/art/2020/12/29/art_1229678763_4982889.html",
+    MOE: "http://www.moe.gov.cn/srcsite/A12/moe_1407/s3008/202406/t20240613_1135415.html",
 }
 
 
@@ -283,6 +289,129 @@ def test_gongbao_body_found_outside_html(profile):
     assert "批准2007年末国债余额限额调整为53365.53亿元" in body
 
 
-@pytest.mark.parametrize("name", [GOVCN, FZGG, JYT, FGW_ZJ, SHANXI, GONGBAO])
+# -- jyt.zj (Hanweb xxgk): "label: value" cells in table.xxgk, 文件编号 empty, photo links -------
+JYT_ZJ_FIELDS = {
+    "title": "全省教育系统师德师风建设专题培训班举办",
+    "index_no": "002482082/2024-00332",
+    "doc_no": None,  # 文件编号: printed with nothing after it
+    "publisher": "省教育厅",
+    "written_date": dt.date(2024, 10, 21),  # 生成日期
+    "subject": "教育",  # 主题分类
+    "disclosure_mode": "主动公开",  # 公开方式
+    "publish_date": dt.date(2024, 10, 21),
+    "source": "新闻办",  # the 浏览次数 and 字体：[大 中 小] cells beside it are not part of it
+    "category": None,
+    "keywords": None,
+    "validity": None,
+    # four photos in the body, each linked to its full size: pictures, not 附件
+    "attachments": [],
+    "repealed": False,
+}
+
+
+@pytest.mark.parametrize("field, expected", JYT_ZJ_FIELDS.items())
+def test_jyt_zj(field, expected):
+    assert getattr(_article(JYT_ZJ, "generic"), field) == expected
+
+
+def test_jyt_zj_photo_links_are_checked_as_body_links():
+    links = _article(JYT_ZJ, "generic").body_links
+    assert [link.url for link in links] == [
+        f"https://jyt.zj.gov.cn/picture/0/{n}.jpg"
+        for n in (2410211246031653119, 2410211246033929740, 2410211246035606910,
+                  2410211248572207767)
+    ]  # fmt: skip
+
+
+def test_jyt_zj_body():
+    body = _article(JYT_ZJ, "generic").body_text
+    assert body.startswith("10月17日，浙江省教育系统师德师风建设专题培训班在浙江大学紫金港校区举办。")
+    assert body.endswith("共计230人参加培训。")
+    assert "索引号" not in body and "字体" not in body
+
+
+# -- ct.zj (Hanweb): table.collapse_table, 文号/公开分类/主题词 printed empty, 510 KB of style --------
+CT_ZJ_FIELDS = {
+    "title": "浙江省文化和旅游厅关于2020年度文物博物、图书资料、群众文化、艺术、艺术系列美术专业"
+    "中、高级专业技术职务任职资格评审结果的公示",
+    "index_no": "002482330/2020-10091",
+    "publisher": "省文化和旅游厅",
+    "written_date": dt.date(2020, 12, 29),  # 成文日期
+    "publish_date": dt.date(2020, 12, 29),  # 发布时间：2020-12-29 11:07
+    "source": "省文化和旅游厅",  # the first 来源： is an empty template placeholder
+    "doc_no": None,  # 文　　号: empty cell
+    "category": None,  # 公开分类: empty cell
+    "keywords": None,  # 主题词: empty cell
+    "subject": None,
+    "attachments": [],
+    "repealed": False,
+}
+
+
+@pytest.mark.parametrize("field, expected", CT_ZJ_FIELDS.items())
+def test_ct_zj(field, expected):
+    assert getattr(_article(CT_ZJ, "generic"), field) == expected
+
+
+def test_ct_zj_empty_cells_take_nothing_from_their_neighbours():
+    metadata = _article(CT_ZJ, "generic").metadata
+    assert metadata == {
+        "索引号": "002482330/2020-10091",
+        "发布机构": "省文化和旅游厅",
+        "成文日期": "2020-12-29",
+        "发布时间": "2020-12-29 11:07",
+        "来源": "省文化和旅游厅",
+    }
+
+
+def test_ct_zj_body():
+    body = _article(CT_ZJ, "generic").body_text
+    assert body.startswith("根据《浙江省职称评审管理实施办法》")
+    assert body.endswith("浙江省文化和旅游厅\n2020年12月29日")
+
+
+# -- moe.gov.cn: 信息索引 (not 索引号), 发文字号, 信息类别, 内容概述; 来源 beside 下载/收藏 widgets ------
+MOE_FIELDS = {
+    "title": "教育部办公厅关于举办2024年高校“礼敬中华优秀传统文化”宣传教育活动的通知",
+    "index_no": "360A12-07-2024-0008-1",  # 信息索引
+    "written_date": dt.date(2024, 6, 4),  # 生成日期
+    "publisher": "教育部办公厅",  # 发文机构
+    "doc_no": "教思政厅函〔2024〕10号",  # 发文字号
+    "category": "高等教育",  # 信息类别
+    "summary": "教育部办公厅关于举办2024年高校“礼敬中华优秀传统文化”宣传教育活动的通知",
+    "publish_date": dt.date(2024, 6, 13),
+    "date_source": "visible",
+    "source": "教育部",  # followed on its line by the 下载 and 收藏 buttons
+    "body_doc_no": "教思政厅函〔2024〕10号",
+    "repealed": False,
+}
+
+
+@pytest.mark.parametrize("field, expected", MOE_FIELDS.items())
+def test_moe(field, expected, request):
+    if field == "source":  # page widgets glued to a field: issue 9 point 5, in progress
+        request.applymarker(pytest.mark.xfail(strict=True, reason="widget text in 来源"))
+    assert getattr(_article(MOE, "generic"), field) == expected
+
+
+def test_moe_attachments_are_the_three_numbered_docx():
+    attachments = [(a.url, a.type, a.text) for a in _article(MOE, "generic").attachments]
+    base = "http://www.moe.gov.cn/srcsite/A12/moe_1407/s3008/202406/"
+    assert attachments == [
+        (base + "W020240613556663716813.docx", "docx", "知识竞答工作要求"),
+        (base + "W020240613556663720310.docx", "docx", "数字微展览、工作案例、视频微课等作品报送要求"),
+        (base + "W020240613556663730435.docx", "docx",
+         "2024年高校“礼敬中华优秀传统文化”宣传教育活动成果征集表"),
+    ]  # fmt: skip
+
+
+def test_moe_body():
+    body = _article(MOE, "generic").body_text
+    assert body.startswith("教育部办公厅关于举办\n2024年高校")
+    assert body.endswith("教育部办公厅\n2024年5月30日")
+    assert "信息索引" not in body
+
+
+@pytest.mark.parametrize("name", [GOVCN, FZGG, JYT, FGW_ZJ, SHANXI, GONGBAO, JYT_ZJ, CT_ZJ, MOE])
 def test_no_real_page_is_taken_for_an_anti_bot_page(name):
     assert is_anti_bot(_page_bytes(name)) is False

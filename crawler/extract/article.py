@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 _DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号")
 _TEXT_FIELDS = ("index_no", "publisher", "source", "doc_no", "validity", "subject", "keywords",
-                "category")  # fmt: skip
+                "category", "disclosure_mode", "summary")  # fmt: skip
 _DATE_FIELDS = ("written_date", "effective_date", "expiry_date")
 _P = etree.XPath("//p")
 
@@ -63,7 +63,9 @@ class ArticleData:
     validity: str | None = None  # 有效性 / 时效性
     subject: str | None = None  # 主题分类
     keywords: str | None = None  # 关键词 / 主题词
-    category: str | None = None  # 组配分类 / 信息分类
+    category: str | None = None  # 组配分类 / 信息分类 / 信息类别 / 公开分类
+    disclosure_mode: str | None = None  # 公开方式 (主动公开, 依申请公开, …)
+    summary: str | None = None  # 内容概述
     effective_date: dt.date | None = None  # 生效日期
     expiry_date: dt.date | None = None  # 废止日期 / 失效日期
     attachments: list[Attachment] = field(default_factory=list)
@@ -198,6 +200,8 @@ def _collect_links(
                 continue
             seen.add(link.url)
             kind = file_type(link.url, link.text, extensions)
+            if kind in IMAGE_TYPES and not link.text:
+                kind = None  # a photo in the body linked to its full size, not a 附件
             if kind:
                 text = link.text or link.url.rsplit("/", 1)[-1]
                 data.attachments.append(Attachment(link.url, text, kind))
