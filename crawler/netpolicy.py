@@ -296,6 +296,13 @@ class AddressPolicyMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.policy = policy_of(crawler)
         self.stats = crawler.stats
+        self.resolver_ready = False
+        crawler.signals.connect(self.headers_received, signal=signals.headers_received)
+
+    def install_policy_on_resolver(self) -> None:
+        """Hand the crawl's policy to the reactor's resolver. Done at the first request, not
+        here: `CrawlerProcess` builds middlewares in `crawl()` but installs the resolver later,
+        in `start()`."""
         from twisted.internet import reactor
 
         resolver = getattr(reactor, "resolver", None)
@@ -306,13 +313,15 @@ class AddressPolicyMiddleware:
                 "TWISTED_DNS_RESOLVER is not crawler.netpolicy.PolicyResolver: host names that "
                 "resolve to private addresses are NOT refused (only address literals are)"
             )
-        crawler.signals.connect(self.headers_received, signal=signals.headers_received)
+        self.resolver_ready = True
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressPolicyMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
+        if not self.resolver_ready:  # every request, robots.txt's too, comes here first
+            self.install_policy_on_resolver()
         reason = self.policy.refusal(request.url)
         if reason is not None:
             self.stats.inc_value("zwgk/netpolicy/refused_address")

@@ -15,6 +15,7 @@ import pytest
 from conftest_scoring import article, column, crawl_data, run_check, unit
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from netpolicy_hosts import TableResolver
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import HtmlResponse
@@ -24,8 +25,6 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from twisted.internet import defer
-from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
 from crawler.linkcheck import SUSPECTED, UNCHECKED, outcome_for_failure
@@ -196,19 +195,6 @@ def test_names_are_not_literals():
 
 
 # -- the resolver --------------------------------------------------------------------------------
-class TableResolver(PolicyResolver):
-    """PolicyResolver whose lookups come from a table (no DNS): what each name answers now."""
-
-    def __init__(self, table: dict[str, str]) -> None:
-        super().__init__(reactor=None, cache_size=0, timeout=1)
-        self.table = table
-
-    def lookup(self, name, timeout=()):
-        if name in self.table:
-            return defer.succeed(self.table[name])
-        return defer.fail(DNSLookupError(name))
-
-
 def _resolve(resolver, name):
     out = []
     resolver.getHostByName(name).addBoth(out.append)
@@ -217,7 +203,7 @@ def _resolve(resolver, name):
 
 def test_the_resolver_refuses_a_name_by_the_address_it_resolves_to(policy):
     resolver = TableResolver(
-        {
+        table={
             "metadata.example": "169.254.169.254",
             "public.example": "93.184.216.34",
             "intranet.jh.gov": "10.20.30.40",
@@ -236,7 +222,7 @@ def test_the_resolver_refuses_a_name_by_the_address_it_resolves_to(policy):
 
 
 def test_dns_rebinding_is_caught_at_every_lookup(policy):
-    resolver = TableResolver({"rebind.example": "93.184.216.34"})
+    resolver = TableResolver(table={"rebind.example": "93.184.216.34"})
     resolver.policy = policy
     assert _resolve(resolver, "rebind.example") == "93.184.216.34"
     resolver.table["rebind.example"] = "127.0.0.1"  # the second answer points inside
@@ -275,6 +261,23 @@ def test_the_middleware_refuses_before_the_download(policy):
         assert "未访问" in refused.value.reason
     assert mw.process_request(Request("http://127.0.0.11:18600/a.html")) is None
     assert mw.stats.get_value("zwgk/netpolicy/refused_address") == 3
+
+
+def test_the_policy_reaches_the_resolver_at_the_first_request(policy, monkeypatch, caplog):
+    """CrawlerProcess installs the resolver after building the middlewares: the policy is
+    handed over when the first request passes, not at construction."""
+    from twisted.internet import reactor
+
+    resolver = TableResolver(table={"rebind.example": "10.0.0.1"})
+    mw = AddressPolicyMiddleware(_crawler(policy))
+    monkeypatch.setattr(reactor, "resolver", resolver, raising=False)
+    assert resolver.policy is not policy
+    mw.process_request(Request("http://www.jh.gov.cn/"))
+    assert resolver.policy is policy
+    other = AddressPolicyMiddleware(_crawler(policy))
+    monkeypatch.setattr(reactor, "resolver", object(), raising=False)
+    other.process_request(Request("http://www.jh.gov.cn/"))
+    assert "NOT refused" in caplog.text
 
 
 def test_a_page_redirected_out_of_the_registry_is_not_followed_but_a_link_check_is(policy):
