@@ -42,6 +42,7 @@ import socket
 import unicodedata
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
+from urllib.request import getproxies
 
 import scrapy.exceptions
 from scrapy import signals
@@ -268,7 +269,7 @@ class PolicyResolver(CachingThreadedResolver):
     def _check(self, address: str, name: str) -> str:
         reason = self.policy.resolved(name, address)
         if reason is not None:
-            log.info("address policy: %s", reason)
+            log.debug("address policy: %s", reason)
             raise AddressRefusedLookup(name)
         return address
 
@@ -297,6 +298,7 @@ class AddressPolicyMiddleware:
         self.policy = policy_of(crawler)
         self.stats = crawler.stats
         self.resolver_ready = False
+        self.proxies_enabled = crawler.settings.getbool("HTTPPROXY_ENABLED", True)
         crawler.signals.connect(self.headers_received, signal=signals.headers_received)
 
     def install_policy_on_resolver(self) -> None:
@@ -312,6 +314,13 @@ class AddressPolicyMiddleware:
             log.error(
                 "TWISTED_DNS_RESOLVER is not crawler.netpolicy.PolicyResolver: host names that "
                 "resolve to private addresses are NOT refused (only address literals are)"
+            )
+        proxies = {k: v for k, v in getproxies().items() if k in ("http", "https")}
+        if proxies and self.proxies_enabled:
+            log.warning(
+                "crawling through %s: the proxy resolves host names, so a name that resolves to "
+                "a private address is not refused here (address literals still are)",
+                ", ".join(sorted(set(proxies.values()))),
             )
         self.resolver_ready = True
 

@@ -85,6 +85,8 @@ REFUSED = {
     "http://１６９．２５４．１６９．２５４/": "链路本地地址",  # full-width, as IDNA maps it
     "http://%31%30.0.0.1/": "内网地址",
     "http://10.0.0.1./": "内网地址",
+    "http://www.gov.cn@169.254.169.254/": "链路本地地址",  # user info is not the host
+    "http://10.0.0.1#@www.gov.cn/": "内网地址",
     "http://localhost/": "指向本机",
     "http://LOCALHOST.:8000/": "指向本机",
     "http://admin.localhost/": "指向本机",
@@ -278,6 +280,11 @@ def test_the_policy_reaches_the_resolver_at_the_first_request(policy, monkeypatc
     monkeypatch.setattr(reactor, "resolver", object(), raising=False)
     other.process_request(Request("http://www.jh.gov.cn/"))
     assert "NOT refused" in caplog.text
+    # through a proxy, names are the proxy's to resolve: said once, at the first request
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:3128")
+    proxied = AddressPolicyMiddleware(_crawler(policy))
+    proxied.process_request(Request("http://www.jh.gov.cn/"))
+    assert "the proxy resolves host names" in caplog.text
 
 
 def test_a_page_redirected_out_of_the_registry_is_not_followed_but_a_link_check_is(policy):
