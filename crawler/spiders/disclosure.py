@@ -324,18 +324,23 @@ class DisclosureSpider(scrapy.Spider):
             yield response.request.replace(method="GET", dont_filter=True, cb_kwargs={"attempt": 2})
             return
         outcome, reason = outcome_for_status(status, attempt)
-        url = original_url(response.request)  # the link as the page gives it
-        if url != response.url:
-            reason = f"{reason}（重定向至 {response.url}）"
-        yield items.link_check(url, outcome, status, reason, attempt)
+        yield self.link_outcome(response.request, outcome, status, reason, attempt)
 
     def on_link_error(self, failure):
         request = failure.request
         outcome, reason = outcome_for_failure(failure)
         status = failure.value.response.status if failure.check(HttpError) else None
-        yield items.link_check(
-            original_url(request), outcome, status, reason, request.cb_kwargs.get("attempt", 1)
+        yield self.link_outcome(
+            request, outcome, status, reason, request.cb_kwargs.get("attempt", 1)
         )
+
+    @staticmethod
+    def link_outcome(request, outcome: str, status: int | None, reason: str, attempt: int):
+        """The check's row under the link as the page gives it, saying where a redirect led."""
+        url = original_url(request)
+        if url != request.url:
+            reason = f"{reason}（重定向至 {request.url}）"
+        return items.link_check(url, outcome, status, reason, attempt)
 
     def on_error(self, failure):
         request = failure.request
@@ -361,7 +366,8 @@ class DisclosureSpider(scrapy.Spider):
                 "too_large",
                 unit_id,
                 request.url,
-                f"{where}超过下载大小上限，已放弃：{failure.value}",
+                f"{where}超过下载大小上限（{self.settings.getint('DOWNLOAD_MAXSIZE')} 字节），已放弃"
+                + (f"：{failure.value}" if str(failure.value) else ""),
             )
         elif failure.check(HttpError):
             status = failure.value.response.status
