@@ -13,7 +13,8 @@ registry itself crawls (the sample portal serves on 127.0.0.x; allowing 127.0.0.
 2. **for every request the downloader sees** (`AddressPolicyMiddleware`): the same check again —
    redirect hops and `zwgk recheck`'s links go through it — and a page (directory, list,
    article) redirected to a host outside the registry is not followed (a link check's redirect
-   is: a government page may link to any public site);
+   is: a government page may link to any public site — and `LinkRedirectMiddleware` makes
+   sure a link's next hop is never dropped as a duplicate of another link's URL);
 3. **at resolution** (`PolicyResolver`, Scrapy's TWISTED_DNS_RESOLVER): the address a host
    *name* resolves to is checked in the very lookup the connection uses, so a name that resolves
    to 10.0.0.1 — or that answers a public address first and a private one later (DNS
@@ -45,8 +46,9 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import getproxies
 
 import scrapy.exceptions
-from scrapy import signals
+from scrapy import Request, signals
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
@@ -54,7 +56,6 @@ from twisted.internet.error import DNSLookupError
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
@@ -373,6 +374,18 @@ class RefusedLookupMiddleware:
         if reason is not None:
             self.stats.inc_value("zwgk/netpolicy/refused_address")
             raise RefusedAddress(reason) from exception
+
+
+class LinkRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's redirects, but a link check's next hop is never dropped as a duplicate request:
+    when another link already led to the same URL, this link would be left with no outcome.
+    Loops stay bounded by REDIRECT_MAX_TIMES."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        result = super().process_response(request, response)
+        if isinstance(result, Request) and result.meta.get("zwgk_kind") == "link":
+            return result.replace(dont_filter=True)
+        return result
 
 
 class CappedHttpCompressionMiddleware(HttpCompressionMiddleware):

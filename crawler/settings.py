@@ -60,6 +60,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.netpolicy.RefusedLookupMiddleware": 560,  # its process_exception before retry (550)
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.netpolicy.CappedHttpCompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.netpolicy.LinkRedirectMiddleware": 600,  # a link's hop is never a dropped duplicate
 }
 ZWGK_ALLOWED_ADDRESSES: list[str] = []  # the operator's own exceptions: exact IP addresses
 

@@ -166,7 +166,8 @@ def night(tmp_path_factory):
             "/ok": body(b"<p>ok</p>"),
             "/to-metadata": redirect(lambda: "http://169.254.169.254/latest/meta-data/"),
             "/to-trap": redirect(lambda: f"http://127.0.0.1:{trap_port}/"),
-            "/to-rebind": redirect(lambda: f"http://rebind.test:{trap_port}/hop"),
+            # the same URL as a direct link below: the hop must not be dropped as a duplicate
+            "/to-rebind": redirect(lambda: f"http://rebind.test:{trap_port}/"),
             "/huge": streamed(declared=None, head_status=405),
         },
     )

@@ -32,6 +32,7 @@ from crawler.netpolicy import (
     AddressPolicyMiddleware,
     AddressRefusedLookup,
     CappedHttpCompressionMiddleware,
+    LinkRedirectMiddleware,
     NetPolicy,
     OffsiteRedirect,
     PolicyResolver,
@@ -164,7 +165,7 @@ NON_PUBLIC = [
 ]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(
     network=st.sampled_from(NON_PUBLIC),
     offset=st.integers(min_value=0, max_value=2**32),
@@ -177,7 +178,7 @@ def test_property_no_spelling_of_a_non_public_address_passes(network, offset, sp
     assert NetPolicy().refusal(f"http://{host}/x") is not None, (address, host)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(number=st.integers(min_value=0, max_value=2**32 - 1), spelling=st.integers(0, 10))
 def test_property_a_spelling_is_refused_exactly_when_its_address_is_not_public(number, spelling):
     address = ipaddress.IPv4Address(number)
@@ -305,6 +306,19 @@ def test_a_page_redirected_out_of_the_registry_is_not_followed_but_a_link_check_
         mw.process_request(Request("http://169.254.169.254/", meta={**hop, "zwgk_kind": "link"}))
 
 
+def test_a_link_checks_redirect_hop_is_never_dropped_as_a_duplicate():
+    mw = LinkRedirectMiddleware.from_crawler(get_crawler(settings_dict={}))
+    for kind, dont_filter in (("link", True), ("article", False)):
+        request = Request("http://www.jh.gov.cn/a", meta={"zwgk_kind": kind})
+        response = HtmlResponse(
+            request.url, status=302, headers={"Location": "http://www.gov.cn/"}, request=request
+        )
+        hop = mw.process_response(request, response)
+        assert isinstance(hop, Request) and hop.url == "http://www.gov.cn/"
+        assert hop.dont_filter is dont_filter
+        assert hop.meta["redirect_urls"] == ["http://www.jh.gov.cn/a"]
+
+
 def test_a_refused_lookup_becomes_refused_address_not_a_retry(policy):
     policy.refused_names["rebind.example"] = "未访问：rebind.example（10.0.0.1）是内网地址"
     mw = RefusedLookupMiddleware(_crawler(policy))
@@ -365,6 +379,8 @@ def test_the_project_settings_install_the_policy():
         middlewares["scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"]
         is None
     )
+    assert middlewares["scrapy.downloadermiddlewares.redirect.RedirectMiddleware"] is None
+    assert middlewares["crawler.netpolicy.LinkRedirectMiddleware"] == 600
     assert s.getint("DOWNLOAD_MAXSIZE") <= 20 * 1024 * 1024
     assert s.getint("ZWGK_LINK_MAXSIZE") <= 64 * 1024
 
