@@ -258,7 +258,9 @@ class PolicyResolver(CachingThreadedResolver):
     and the connect. Until a crawl installs its policy (AddressPolicyMiddleware), the strict one
     (no registry exceptions) applies."""
 
-    policy: NetPolicy = NetPolicy()
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.policy = NetPolicy()  # strict until the crawl hands over its own
 
     def getHostByName(self, name: str, timeout=()):  # noqa: N802 (Twisted's interface)
         return self.lookup(name, timeout).addCallback(self._check, name)
