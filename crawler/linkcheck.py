@@ -1,6 +1,8 @@
 """Link checking outcomes (domain.md §3.6, 开普云 practice): only a 404/410, or a 403 seen twice,
 is a *confirmed* broken link; timeouts, 5xx, 429 and connection errors are *suspected* and need a
-recheck — a crawler hiccup must never become a unit's deduction.
+recheck — a crawler hiccup must never become a unit's deduction. A link the address policy
+refuses (a private, loopback, link-local… address: crawler/netpolicy.py) is *unchecked*: never
+requested, never a unit's problem.
 """
 
 from __future__ import annotations
@@ -8,7 +10,9 @@ from __future__ import annotations
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-OK, CONFIRMED, SUSPECTED = "ok", "confirmed_broken", "suspected"
+from crawler.netpolicy import RefusedAddress
+
+OK, CONFIRMED, SUSPECTED, UNCHECKED = "ok", "confirmed_broken", "suspected", "unchecked"
 # Statuses the link-check callback wants to see instead of Scrapy's HttpError.
 LINK_STATUSES = [403, 404, 405, 410, 429, 500, 502, 503, 504]
 
@@ -24,6 +28,8 @@ def outcome_for_status(status: int, attempt: int) -> tuple[str, str]:
 
 
 def outcome_for_failure(failure: Failure) -> tuple[str, str]:
+    if failure.check(RefusedAddress):
+        return UNCHECKED, failure.value.reason
     if failure.check(HttpError):
         return outcome_for_status(failure.value.response.status, 2)
     name = type(failure.value).__name__

@@ -149,7 +149,7 @@ class Store:
             writes.replace_links(conn, run_id, {ids[u]: links for u, links in clean.items()})
 
     def record_link_checks(self, run_id: int, rows: Iterable[Mapping[str, Any]]) -> None:
-        """Rows: url, outcome (ok|confirmed_broken|suspected), status_code, reason,
+        """Rows: url, outcome (ok|confirmed_broken|suspected|unchecked), status_code, reason,
         checked_at, attempts."""
         clean = [normalise_link_check(r) for r in rows]
         with self.engine.begin() as conn:

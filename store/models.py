@@ -43,7 +43,8 @@ NAMING = {
 RUN_STATUSES = ("running", "finished", "failed", "interrupted")
 RUN_MODES = ("incremental", "full")
 LINK_KINDS = ("attachment", "body", "related")
-LINK_OUTCOMES = ("ok", "confirmed_broken", "suspected")
+# unchecked: never requested (the crawler's address policy refused it: crawler/netpolicy.py).
+LINK_OUTCOMES = ("ok", "confirmed_broken", "suspected", "unchecked")
 
 
 class Base(DeclarativeBase):

@@ -34,8 +34,20 @@ from crawler.extract import (
     parse_directory,
     parse_listing,
 )
-from crawler.linkcheck import LINK_STATUSES, outcome_for_failure, outcome_for_status
+from crawler.linkcheck import (
+    LINK_STATUSES,
+    UNCHECKED,
+    outcome_for_failure,
+    outcome_for_status,
+)
 from crawler.middlewares import revalidate_set
+from crawler.netpolicy import (
+    NetPolicy,
+    OffsiteRedirect,
+    RefusedAddress,
+    ResponseTooLarge,
+    original_url,
+)
 from crawler.profiles import get_profile
 from crawler.registry import load_registry
 
@@ -106,6 +118,9 @@ class DisclosureSpider(scrapy.Spider):
         spider.check_links = settings.getbool("ZWGK_CHECK_LINKS", True)
         spider.registry = load_registry(spider.registry_path)
         spider.selected = spider.registry.select(ids=spider.unit_ids, levels=spider.levels)
+        spider.net_policy = NetPolicy.from_registry(
+            spider.registry, settings.getlist("ZWGK_ALLOWED_ADDRESSES")
+        )
         spider.column_map = load_column_map()
         spider.apply_registry_politeness(settings)
         return spider
@@ -164,7 +179,7 @@ class DisclosureSpider(scrapy.Spider):
         for request in self.refetch_requests():
             yield request
 
-    def refetch_requests(self) -> list[scrapy.Request]:
+    def refetch_requests(self) -> list[scrapy.Request | dict]:
         """回头看 (`zwgk recheck`): the articles open problems point at, fetched again directly
         — whatever their list row says and on whichever list page they sit. The setting
         ZWGK_REFETCH names a JSON-lines file of {url, unit_id, column_url, listed_date}; rows
@@ -180,7 +195,7 @@ class DisclosureSpider(scrapy.Spider):
                 continue
             if row.get("kind") == "link":  # a link found broken before: is it repaired?
                 if self.check_links:
-                    out.append(self.link_request(row["url"], row["unit_id"]))
+                    out.append(self.link_check(row["url"], row["unit_id"]))
                 continue
             request = self.request(
                 row["url"],
@@ -276,9 +291,14 @@ class DisclosureSpider(scrapy.Spider):
         if not self.check_links:
             return
         for link in links:
-            yield self.link_request(link["url"], unit.id)
+            yield self.link_check(link["url"], unit.id)
 
-    def link_request(self, url: str, unit_id: str) -> scrapy.Request:
+    def link_check(self, url: str, unit_id: str) -> scrapy.Request | dict:
+        """The HEAD request checking a link — or, for an address the crawler must not request
+        (crawler/netpolicy.py), its `unchecked` outcome at once."""
+        refusal = self.net_policy.refusal(url)
+        if refusal is not None:
+            return items.link_check(url, UNCHECKED, None, refusal, 1)
         return scrapy.Request(
             url,
             method="HEAD",
@@ -289,6 +309,7 @@ class DisclosureSpider(scrapy.Spider):
                 "zwgk_kind": "link",
                 "handle_httpstatus_list": LINK_STATUSES,
                 "dont_obey_robotstxt": True,  # a link check reads one status line, like a browser
+                "download_maxsize": self.settings.getint("ZWGK_LINK_MAXSIZE"),
             },
             cb_kwargs={"attempt": 1},
         )
@@ -303,22 +324,34 @@ class DisclosureSpider(scrapy.Spider):
             yield response.request.replace(method="GET", dont_filter=True, cb_kwargs={"attempt": 2})
             return
         outcome, reason = outcome_for_status(status, attempt)
-        yield items.link_check(response.url, outcome, status, reason, attempt)
+        yield self.link_outcome(response.request, outcome, status, reason, attempt)
 
     def on_link_error(self, failure):
         request = failure.request
         outcome, reason = outcome_for_failure(failure)
         status = failure.value.response.status if failure.check(HttpError) else None
-        yield items.link_check(
-            request.url, outcome, status, reason, request.cb_kwargs.get("attempt", 1)
+        yield self.link_outcome(
+            request, outcome, status, reason, request.cb_kwargs.get("attempt", 1)
         )
+
+    @staticmethod
+    def link_outcome(request, outcome: str, status: int | None, reason: str, attempt: int):
+        """The check's row under the link as the page gives it, saying where a redirect led."""
+        url = original_url(request)
+        if url != request.url:
+            reason = f"{reason}（重定向至 {request.url}）"
+        return items.link_check(url, outcome, status, reason, attempt)
 
     def on_error(self, failure):
         request = failure.request
         unit_id = request.meta.get("zwgk_unit")
         kind = request.meta.get("zwgk_kind")
         where = {"directory": "目录页", "list": "栏目列表页", "article": "文章页"}.get(kind, "页面")
-        if failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
+        if failure.check(RefusedAddress, OffsiteRedirect, ResponseTooLarge):
+            # crawler/netpolicy.py; IgnoreRequests too, so before the branches below
+            kind = "too_large" if failure.check(ResponseTooLarge) else "http_error"
+            yield self.issue(kind, unit_id, original_url(request), f"{where}{failure.value}")
+        elif failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
             yield self.issue(
                 "robots_blocked", unit_id, request.url, f"{where}被 robots.txt 禁止抓取"
             )
@@ -333,7 +366,8 @@ class DisclosureSpider(scrapy.Spider):
                 "too_large",
                 unit_id,
                 request.url,
-                f"{where}超过下载大小上限，已放弃：{failure.value}",
+                f"{where}超过下载大小上限（{self.settings.getint('DOWNLOAD_MAXSIZE')} 字节），已放弃"
+                + (f"：{failure.value}" if str(failure.value) else ""),
             )
         elif failure.check(HttpError):
             status = failure.value.response.status

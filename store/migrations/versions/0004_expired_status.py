@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from store.migrations.constraints import replace_check
+
 revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -19,17 +21,10 @@ BEFORE = "('new', 'open', 'fixed', 'regressed', 'not_comparable')"
 AFTER = "('new', 'open', 'fixed', 'regressed', 'not_comparable', 'expired')"
 
 
-def _status_check(allowed: str) -> None:
-    # SQLite cannot alter a constraint: batch mode copies the table (rows kept).
-    with op.batch_alter_table("problems", recreate="auto") as batch:
-        batch.drop_constraint(op.f("ck_problems_status"), type_="check")
-        batch.create_check_constraint(op.f("ck_problems_status"), f"status IN {allowed}")
-
-
 def upgrade() -> None:
-    _status_check(AFTER)
+    replace_check("problems", "status", AFTER)
 
 
 def downgrade() -> None:
     op.execute("UPDATE problems SET status = 'fixed' WHERE status = 'expired'")
-    _status_check(BEFORE)
+    replace_check("problems", "status", BEFORE)
