@@ -29,6 +29,9 @@ JYT = "jyt-gansu-govcn_zwgk-wjtz_trs.list.html"
 FGW_ZJ = "fgw-zj-govcn_art_hanweb-jcms.detail.html"
 SHANXI = "shanxi-govcn_yw_trs.detail.html"
 GONGBAO = "govcn_gongbao_2007-23_trs.detail.html"
+JYT_ZJ = "jyt-zj-govcn_art_hanweb-xxgk.detail.html"
+CT_ZJ = "ct-zj-govcn_art_hanweb-collapse.detail.html"
+MOE = "moe-govcn_xxgk_policy-item.detail.html"
 
 URLS = {
     GOVCN: "http://www.gov.cn/zhengce/content/2018-12/29/content_5353307.htm",
@@ -37,6 +40,9 @@ URLS = {
     FGW_ZJ: "http://fgw.zj.gov.cn/art/2016/11/22/art_1621004_30332664.html",
     SHANXI: "http://www.shanxi.gov.cn/yw/sxyw/201909/t20190918_693227.shtml",
     GONGBAO: "https://www.gov.cn/gongbao/content/2007/content_711039.htm",
+    JYT_ZJ: "http://jyt.zj.gov.cn/art/2024/10/21/art_1543973_58942886.html",
+    CT_ZJ: "http://ct.zj.gov.cn/art/2020/12/29/art_1229678763_4982889.html",
+    MOE: "http://www.moe.gov.cn/srcsite/A12/moe_1407/s3008/202406/t20240613_1135415.html",
 }
 
 
@@ -283,6 +289,44 @@ def test_gongbao_body_found_outside_html(profile):
     assert "批准2007年末国债余额限额调整为53365.53亿元" in body
 
 
-@pytest.mark.parametrize("name", [GOVCN, FZGG, JYT, FGW_ZJ, SHANXI, GONGBAO])
+# -- Hanweb xxgk tables and the moe.gov.cn policy item (the README's values) -----------------
+HANWEB_FIELDS = {
+    JYT_ZJ: {
+        "index_no": "002482082/2024-00332",
+        "doc_no": None,  # 文件编号 printed empty
+        "publisher": "省教育厅",
+        "written_date": dt.date(2024, 10, 21),
+        "subject": "教育",
+    },
+    CT_ZJ: {
+        "index_no": "002482330/2020-10091",
+        "publisher": "省文化和旅游厅",
+        "written_date": dt.date(2020, 12, 29),
+        "doc_no": None,  # 文号, 公开分类 and 主题词 present but empty
+        "keywords": None,
+    },
+    MOE: {
+        "index_no": "360A12-07-2024-0008-1",  # labelled 信息索引
+        "written_date": dt.date(2024, 6, 4),
+        "publisher": "教育部办公厅",
+        "doc_no": "教思政厅函〔2024〕10号",
+        "category": "高等教育",  # labelled 信息类别
+        "publish_date": dt.date(2024, 6, 13),
+        # 来源：教育部　<a>下载</a>　<span>收藏</span>: the widgets are not part of the value
+        "source": "教育部",
+    },
+}
+
+
+@pytest.mark.parametrize("profile", ["generic", "trs"])
+@pytest.mark.parametrize(
+    "name, field, expected",
+    [(name, f, v) for name, fields in HANWEB_FIELDS.items() for f, v in fields.items()],
+)
+def test_hanweb_and_moe_metadata(name, field, expected, profile):
+    assert getattr(_article(name, profile), field) == expected
+
+
+@pytest.mark.parametrize("name", list(URLS))
 def test_no_real_page_is_taken_for_an_anti_bot_page(name):
     assert is_anti_bot(_page_bytes(name)) is False
