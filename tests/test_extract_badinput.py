@@ -9,6 +9,7 @@ crawl side: such a page becomes an ``extraction_anomaly`` crawl issue, never an 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from crawler.extract import MAX_PAGE_BYTES, ExtractionError, extract_article, parse_listing
 from crawler.profiles import get_profile
+from store import open_store
 from zwgk.cli import app
 
 CORPUS = Path(__file__).parent / "badinput" / "html"
@@ -162,3 +164,54 @@ def test_a_list_page_too_deep_to_read_is_an_extraction_anomaly(spider):
     url = "http://jh.test/c/index.html"
     out = list(spider.parse_column(_response(url, _nested(3000).encode()), "jh", url, 1))
     assert [(i["type"], i["row"]["kind"]) for i in out] == [("crawl_issue", "extraction_anomaly")]
+
+
+FIELDS_SET = """\
+id: t
+version: "1"
+name: 测试指标
+pass_line: 60
+indicators:
+  - id: notice.required_fields
+    name: 元数据完整
+    group: [信息发布, 元数据完整]
+    applies_to: {categories: [notice]}
+    check: required_fields
+    params: {fields: [index_no, publisher, doc_no]}
+    points: 6
+    deduct: {per_problem: 1}
+    suggestion: "{title_quoted}元数据缺少「{label}」。"
+    description: 元数据缺项。
+    source: domain.md §3.4
+"""
+
+
+def test_an_unreadable_page_gives_the_unit_no_problem_and_the_run_a_crawl_issue(spider, tmp_path):
+    """Through the store pipeline and a round: the readable page's missing 文号 is the unit's
+    problem; the page whose metadata table could not be read is a crawl issue and nothing else."""
+    from test_crawl_pipeline import COLUMN, run_once
+
+    from scoring.indicators import load_indicator_set
+    from scoring.round import evaluate
+
+    good, bad = "http://jh.test/a/good.html", "http://jh.test/a/bad.html"
+    items = []
+    for url, name in ((good, "lonsun_widgets.html"), (bad, "lonsun_template_changed.html")):
+        items.append({"type": "listing", "unit_id": "jh-d01", "column_url": COLUMN, "url": url,
+                      "title": name, "listed_date": None, "page": 1, "position": len(items)})  # fmt: skip
+        response = _response(url, (CORPUS / name).read_bytes())
+        for item in spider.parse_article(response, "jh", COLUMN, None):
+            item["row"]["unit_id"] = "jh-d01"  # the pipeline's unit (the spider's registry: jh)
+            items.append(item)
+    db_url = f"sqlite:///{tmp_path / 'zwgk.sqlite'}"
+    run_once(db_url, items)
+    (tmp_path / "t.yaml").write_text(FIELDS_SET, encoding="utf-8")
+    with open_store(db_url) as store:
+        issues = store.crawl_issues_frame()
+        result = evaluate(
+            store, "T1", dt.date(2025, 6, 30), load_indicator_set(tmp_path / "t.yaml")
+        )
+    assert [(r.kind, r.url) for r in issues.itertuples()] == [("extraction_anomaly", bad)]
+    problems = result.problems
+    assert set(problems["target_url"]) == {good}
+    assert list(problems["evidence"].map(lambda e: e["field"])) == ["doc_no"]

@@ -84,7 +84,7 @@ class Widgets:
                 value = value[: group.start()]
                 continue
             word = self._last_word.search(value)
-            if word and word.group(1) and word.group(2) in self.words:
+            if word and word.group(2) in self.words:  # set apart by a space, or alone
                 value = value[: word.start(2)]
                 continue
             return value
