@@ -22,6 +22,7 @@ they are never shown without escaping.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -92,3 +93,17 @@ def shown(value: Any, style: str = "") -> Text:
     """`value` for a rich table cell or ``console.print``: inert, and printed literally (no
     markup, no emoji codes). ``None`` shows as an empty cell."""
     return Text("" if value is None else inert(str(value)), style=style)
+
+
+class InertLogRecords(logging.Filter):
+    """A log handler filter: the formatted message made inert (a column name or URL logged
+    while crawling reaches stderr without its control characters). `zwgk` installs it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # logging reports the bad format itself
+        if not is_inert(message):
+            record.msg, record.args = inert(message), ()
+        return True

@@ -224,3 +224,19 @@ def test_migration_0005_cleans_a_store_written_before_it(old_url):
         assert (unit, detail) == (CLEAN_UNIT, CLEAN)
     finally:
         engine.dispose()
+
+
+def test_a_log_line_carrying_crawled_text_reaches_stderr_inert():
+    """`zwgk`'s log handler (stderr) gets the message without its escapes."""
+    import subprocess
+    import sys
+
+    code = (
+        "import logging\n"
+        "import zwgk.cli\n"
+        "zwgk.cli.main(verbose=False)\n"
+        "logging.getLogger('crawler.columns').warning('unclassified columns: %s', "
+        "'栏目\\x1b[2J\\u202e名')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
+    assert b"\x1b" not in done.stderr and "栏目[2J名".encode() in done.stderr
