@@ -215,3 +215,17 @@ def test_an_unreadable_page_gives_the_unit_no_problem_and_the_run_a_crawl_issue(
     problems = result.problems
     assert set(problems["target_url"]) == {good}
     assert list(problems["evidence"].map(lambda e: e["field"])) == ["doc_no"]
+
+
+def test_a_lonsun_disclosure_page_without_its_metadata_table_was_not_read():
+    """The 信息公开 template always prints the 索引号 table: without one, the template changed
+    (an anomaly); a department news page (/content/…) has none by design."""
+    page = (
+        '<html><body><div class="wzy_content"><h1 class="newstitle">关于某事项的通知</h1>'
+        '<div id="zoom"><p>正文。</p></div></div></body></html>'
+    )
+    lonsun = get_profile("lonsun")
+    public = extract_article(page, "http://jh.test/public/1001/2000.html", lonsun)
+    news = extract_article(page, "http://jh.test/content/article/2000", lonsun)
+    assert public.anomaly.startswith("该平台此类页面应有元数据表，但未找到")
+    assert news.anomaly is None
