@@ -1,7 +1,10 @@
 """`zwgk extract PAGE.html` — run a profile's extraction on one saved page and print JSON.
 
 For trying a profile on a page before a crawl (docs/profiles.md walks through it). Errors (no
-such file, unknown or invalid profile) exit with status 2 and a message naming the file.
+such file, a directory, an empty or binary file, a page too large or nested too deep to read,
+unknown or invalid profile) exit with status 2 and one message naming the file. The JSON is
+printed as the store would keep it (`store.text.inert_json`): no control characters reach the
+terminal.
 
 `zwgk units discover|check` — draft a unit registry from a platform's unit list, and validate
 one (docs/registry.md). Errors exit with status 2, naming the URL or FILE:LINE.
@@ -18,8 +21,17 @@ from typing import Any
 
 import typer
 
-from crawler.extract import extract_article, is_anti_bot, parse_directory, parse_listing
+from crawler.extract import (
+    MAX_PAGE_BYTES,
+    ExtractionError,
+    extract_article,
+    is_anti_bot,
+    parse_directory,
+    parse_listing,
+    refuse_non_html,
+)
 from crawler.profiles import ProfileError, get_profile
+from store.text import inert, inert_json
 
 
 class PageKind(StrEnum):
@@ -41,7 +53,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {inert(message)}", err=True)
     raise typer.Exit(2)
 
 
@@ -58,12 +70,23 @@ def extract_command(
     ),
 ) -> None:
     """Extract one saved page with a platform profile and print the result as JSON."""
+    if page.is_dir():
+        _fail(f"{page}: is a directory, not a saved page")
     if not page.is_file():
         _fail(f"{page}: no such file")
     try:
+        if page.stat().st_size > MAX_PAGE_BYTES:
+            _fail(
+                f"{page}: too large to extract ({page.stat().st_size:,} bytes; the cap is "
+                f"{MAX_PAGE_BYTES:,})"
+            )
         body = page.read_bytes()
     except OSError as exc:
         _fail(f"{page}: cannot read ({exc.strerror})")
+    try:
+        refuse_non_html(body)
+    except ExtractionError as exc:
+        _fail(f"{page}: {exc}")
     try:
         chosen = get_profile(profile)
     except ProfileError as exc:
@@ -71,13 +94,20 @@ def extract_command(
     address = url or page.resolve().as_uri()
     if is_anti_bot(body):
         typer.echo(f"warning: {page} looks like an anti-bot challenge page ($_ts)", err=True)
-    if kind is PageKind.article:
-        result: Any = extract_article(body, address, chosen).to_dict()
-    elif kind is PageKind.listing:
-        result = parse_listing(body, address, chosen)
-    else:
-        result = parse_directory(body, address, chosen)
-    typer.echo(json.dumps(_jsonable(result), ensure_ascii=False, indent=2))
+    try:
+        if kind is PageKind.article:
+            data = extract_article(body, address, chosen)
+            result: Any = data.to_dict()
+        elif kind is PageKind.listing:
+            result = parse_listing(body, address, chosen)
+        else:
+            result = parse_directory(body, address, chosen)
+    except ExtractionError as exc:
+        _fail(f"{page}: {exc}")
+    if kind is PageKind.article and data.anomaly:
+        # What the crawler would record as an extraction_anomaly instead of the article.
+        typer.echo(f"warning: {page}: extraction_anomaly: {data.anomaly}", err=True)
+    typer.echo(json.dumps(inert_json(_jsonable(result)), ensure_ascii=False, indent=2))
 
 
 # -- zwgk units ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 
 import yaml
 
-from crawler.extract.dom import Document, parse_document
+from crawler.extract.dom import Document, ExtractionError, parse_document
 from crawler.extract.encoding import decode_html
 from crawler.extract.selectors import compile_selector
 from crawler.extract.text import node_text, norm_space
@@ -231,7 +231,10 @@ def discover(
     if obey_robots and not robots_allows(url, fetcher, timeout):
         raise DiscoverError(f"{url}: robots.txt does not allow {USER_AGENT!r} to fetch this page")
     body, content_type = fetcher(url, timeout)
-    doc = parse_document(decode_html(body, content_type)[0], url)
+    try:
+        doc = parse_document(decode_html(body, content_type)[0], url)
+    except ExtractionError as exc:  # too large, or nested deeper than lxml reads
+        raise DiscoverError(str(exc)) from None
     found = find_units(doc, rule)
     titles = doc.root.xpath("//title")
     title = norm_space(node_text(titles[0])) if titles else ""

@@ -152,10 +152,14 @@ class MetadataSpec(_Strict):
     containers: Sels = []  # metadata tables; values found inside them win
     labels: dict[FieldName, Strs] = {}
     colon_required: Strs = []  # short labels that only count as "label：value"
+    widgets: Strs = []  # page widget words (字体, 打印, 分享到…): never part of a field's value
+    # Article URLs whose template always prints a metadata table: such a page without one
+    # was not read (ArticleData.anomaly), it did not omit its metadata.
+    expected_at: Rx | None = None
 
     @cached_property
     def scanner(self) -> LabelScanner:
-        return LabelScanner(self.labels, self.colon_required)
+        return LabelScanner(self.labels, self.colon_required, self.widgets)
 
 
 class AttachmentSpec(_Strict):

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from crawler.refetch import broken_link_rows, open_problem_rows, unjudged_urls, write_rows
 from crawler.registry import RegistryError, load_registry
+from store.text import shown
 
 
 def crawl_settings(
@@ -106,7 +107,7 @@ def crawl(
     try:
         reg = load_registry(registry)
     except (RegistryError, FileNotFoundError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(shown(exc, style="red"))
         raise typer.Exit(2) from exc
     selected = reg.select(ids=unit or None, levels=level or None)
     if not selected:
@@ -135,7 +136,7 @@ def crawl(
                 process.crawl("disclosure", registry=str(registry), units=ids, full=full)
                 process.start()
     except CrawlLocked as exc:
-        console.print(f"[red]another crawl is running: {exc}[/red]")
+        console.print(shown(f"another crawl is running: {exc}", style="red"))
         raise typer.Exit(3) from exc
     print_summary(store, run_id, Console())
     run = next(r for r in store.runs() if r.id == run_id)
@@ -198,7 +199,7 @@ def print_summary(store, run_id: int, console: Console) -> None:
         mine = articles[articles["unit_id"] == unit_id]
         listed = int((listings["unit_id"] == unit_id).sum()) if "unit_id" in listings else 0
         table.add_row(
-            unit_id,
+            shown(unit_id),
             str(listed),
             str(int((mine["first_seen_run"] == run_id).sum())),
             str(int((mine["last_seen_run"] == run_id).sum())),
@@ -226,11 +227,11 @@ def print_summary(store, run_id: int, console: Console) -> None:
         )
         for row in unmatched.itertuples():
             label = row.path if isinstance(row.path, str) and row.path else row.name
-            console.print(f"  {row.unit_id}  {label}  {row.url}")
+            console.print(shown(f"  {row.unit_id}  {label}  {row.url}"))
     if len(issues):
         problems = Table(title="crawl issues (site problems — not the units' findings)")
         for name in ("kind", "unit", "url", "detail"):
             problems.add_column(name)
         for row in issues.itertuples():
-            problems.add_row(row.kind, str(row.unit_id or ""), row.url, str(row.detail or ""))
+            problems.add_row(*map(shown, (row.kind, row.unit_id, row.url, row.detail)))
         console.print(problems)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from store.text import shown
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -43,14 +45,15 @@ def demo(
     try:
         run = run_demo(directory, console)
     except DemoError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(shown(exc, style="red"))
         raise typer.Exit(1) from exc
     _print_files(console, run.files, directory)
     console.print(
-        f"done in {time.perf_counter() - started:.0f} s; store {directory / 'zwgk.sqlite'} "
-        f"(try: zwgk problems --round 2025Q3 --db sqlite:///{directory / 'zwgk.sqlite'}); "
-        f"the portal's answer key: {directory / 'portal' / 'manifest.json'}",
-        highlight=False,
+        shown(
+            f"done in {time.perf_counter() - started:.0f} s; store {directory / 'zwgk.sqlite'} "
+            f"(try: zwgk problems --round 2025Q3 --db sqlite:///{directory / 'zwgk.sqlite'}); "
+            f"the portal's answer key: {directory / 'portal' / 'manifest.json'}"
+        )
     )
 
 
@@ -65,16 +68,14 @@ def _print_files(console: Console, files: list[Path], directory: Path) -> None:
     for folder, paths in by_folder.items():
         if len(paths) <= 4:
             for path in paths:
-                console.print(f"  {path}", highlight=False)
+                console.print(shown(f"  {path}"))
             continue
         suffixes = sorted({p.suffix for p in paths})
-        console.print(
-            f"  {folder}/  {len(paths)} files ({', '.join(suffixes)}), e.g.", highlight=False
-        )
+        console.print(shown(f"  {folder}/  {len(paths)} files ({', '.join(suffixes)}), e.g."))
         stem = paths[0].stem
         for path in paths:
             if path.stem == stem:
-                console.print(f"    {path.name}", highlight=False)
+                console.print(shown(f"    {path.name}"))
 
 
 def _parse_rates(values: list[str]) -> dict[str, float]:
@@ -164,17 +165,19 @@ def serve(
     try:
         portal = load_portal(directory)
     except FileNotFoundError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(shown(exc, style="red"))
         raise typer.Exit(1) from exc
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        console.print(f"[red]{directory}: cannot read the sample portal model: {exc}[/red]")
+        console.print(
+            shown(f"{directory}: cannot read the sample portal model: {exc}", style="red")
+        )
         raise typer.Exit(1) from exc
     try:
         shift_ports(portal, port_offset)
         server = PortalServer(portal, Site(portal))
         server.start()
     except (ListenError, ValueError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(shown(exc, style="red"))
         raise typer.Exit(1) from exc
 
     def terminate(signum: int, frame: object) -> None:
@@ -244,7 +247,7 @@ def advance(
     try:
         manifest = advance_directory(directory, days, fix_share=fix_share, new_defects=new_defects)
     except (FileNotFoundError, ValueError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(shown(exc, style="red"))
         raise typer.Exit(1) from exc
     step = manifest["history"][-1]
     console.print(

@@ -14,10 +14,11 @@ from rich.console import Console
 from rich.table import Table
 
 from scoring.cli import DB_OPTION
+from store.text import shown
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]{message}[/red]", highlight=False)
+    Console(stderr=True).print(shown(message, style="red"))
     return typer.Exit(2)
 
 
@@ -51,8 +52,8 @@ def checklist_command(
         store.close()
     console = Console()
     for path in paths:
-        console.print(str(path), highlight=False, soft_wrap=True)
-    console.print(f"{len(paths) // 3} units, {len(paths)} files in {out}", highlight=False)
+        console.print(shown(path), soft_wrap=True)
+    console.print(shown(f"{len(paths) // 3} units, {len(paths)} files in {out}"))
 
 
 def import_command(
@@ -77,12 +78,13 @@ def import_command(
                 done = import_responses(store, path)
             except ResponseError as exc:
                 refused += 1
-                errors.print(f"[red]{exc}[/red]", highlight=False)
+                errors.print(shown(exc, style="red"))
                 continue
             console.print(
-                f"{done.source}: {done.round_id} {done.unit_id} — 记录{done.recorded}条，"
-                f"与已记录相同{done.unchanged}条，未填写{done.blank}条",
-                highlight=False,
+                shown(
+                    f"{done.source}: {done.round_id} {done.unit_id} — 记录{done.recorded}条，"
+                    f"与已记录相同{done.unchanged}条，未填写{done.blank}条"
+                )
             )
     finally:
         store.close()
@@ -125,16 +127,21 @@ def list_command(
     if as_json:
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
         return
-    table = Table(title=f"整改情况 — {round_id} ({len(records)})", show_lines=True)
+    table = Table(title=shown(f"整改情况 — {round_id} ({len(records)})"), show_lines=True)
     for name in ("单位", "问题编号", "整改情况", "整改说明", "来源文件", "导入时间 (UTC)"):
         table.add_column(name, overflow="fold")
     for r in records:
         table.add_row(
-            r["unit_id"],
-            r["fingerprint"],
-            ANSWER_ZH[r["status"]],
-            r["note"] or "",
-            r["source"],
-            r["imported_at"][:19],
+            *map(
+                shown,
+                (
+                    r["unit_id"],
+                    r["fingerprint"],
+                    ANSWER_ZH[r["status"]],
+                    r["note"],
+                    r["source"],
+                    r["imported_at"][:19],
+                ),
+            )
         )
     Console().print(table)

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from scoring.cli import DB_OPTION
+from store.text import shown
 
 
 def round_command(
@@ -44,9 +45,9 @@ def round_command(
 
             paths = write_round_report(store, round_id, out, progress=progress)
     except RoundNotFound as exc:
-        Console(stderr=True).print(f"[red]{exc}[/red]", highlight=False)
+        Console(stderr=True).print(shown(exc, style="red"))
         raise typer.Exit(2) from None
     finally:
         store.close()
     for path in paths:
-        console.print(str(path), highlight=False, soft_wrap=True)
+        console.print(shown(path), soft_wrap=True)

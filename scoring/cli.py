@@ -17,9 +17,11 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from scoring.summary import verdict
 from scoring.tracking import STATUS_ZH
+from store.text import shown
 
 DB_OPTION = typer.Option(None, "--db", envvar="ZWGK_DATABASE_URL", help="Store URL.")
 
@@ -36,7 +38,7 @@ class Format(StrEnum):
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    Console(stderr=True).print(f"[red]{message}[/red]", highlight=False)
+    Console(stderr=True).print(shown(message, style="red"))
     return typer.Exit(code)
 
 
@@ -127,24 +129,28 @@ def print_round(result: Any, console: Console, indicator_set: Any = None) -> Non
     info = result.info
     estimated = info.calendar_estimated_years or []
     console.print(
-        f"[bold]round {info.id}[/bold] ({info.kind}) as of {info.as_of}: crawl run "
-        f"{info.crawl_run}, indicators {info.indicator_set_id} {info.indicator_set_version} "
-        f"(sha256 {info.indicator_set_sha256[:12]}), pass line {info.pass_line:g}"
-        + (f"; working days estimated for {estimated}" if estimated else ""),
-        highlight=False,
+        Text.assemble(
+            shown(f"round {info.id}", style="bold"),
+            shown(
+                f" ({info.kind}) as of {info.as_of}: crawl run "
+                f"{info.crawl_run}, indicators {info.indicator_set_id} {info.indicator_set_version} "
+                f"(sha256 {info.indicator_set_sha256[:12]}), pass line {info.pass_line:g}"
+                + (f"; working days estimated for {estimated}" if estimated else "")
+            ),
+        )
     )
     summary = summarize(result, indicator_set or frozen_set(info))
     totals = result.totals
     for level in summary.by_level["level"] if len(summary.by_level) else []:
         part = totals[totals["level"] == level].copy()
         part["_rank"] = part["rank_in_level"].astype("Float64").fillna(1e9)
-        table = Table(title=f"{level} — {info.id}")
+        table = Table(title=shown(f"{level} — {info.id}"))
         for name in ("排名", "单位", "得分", "问题", "结果"):
             table.add_column(name, justify="left" if name == "单位" else "right")
         for row in part.sort_values(["_rank", "unit_id"]).itertuples():
             table.add_row(
                 "" if pd.isna(row.rank_in_level) else str(row.rank_in_level),
-                f"{row.name} ({row.unit_id})",
+                shown(f"{row.name} ({row.unit_id})"),
                 "—" if pd.isna(row.total) else f"{row.total:.2f}",
                 str(row.problems),
                 verdict(row),
@@ -165,7 +171,7 @@ def print_round(result: Any, console: Console, indicator_set: Any = None) -> Non
             table.add_column(name, justify="left" if name == "县区" else "right")
         for c in summary.counties.itertuples():
             table.add_row(
-                c.name,
+                shown(c.name),
                 "—" if pd.isna(c.total) else f"{c.total:.2f}",
                 "" if pd.isna(c.rank_in_level) else str(c.rank_in_level),
                 str(c.problems),
@@ -175,7 +181,7 @@ def print_round(result: Any, console: Console, indicator_set: Any = None) -> Non
                 str(c.with_townships_problems),
             )
         console.print(table)
-    console.print(summary.paragraph, highlight=False)
+    console.print(shown(summary.paragraph))
 
 
 # -- problems ---------------------------------------------------------------------------------
@@ -263,7 +269,7 @@ def problem_records(frame: pd.DataFrame, round_id: str) -> list[dict[str, Any]]:
 
 
 def _problem_table(records: list[dict[str, Any]], round_id: str) -> None:
-    table = Table(title=f"问题清单 — {round_id} ({len(records)})", show_lines=True)
+    table = Table(title=shown(f"问题清单 — {round_id} ({len(records)})"), show_lines=True)
     for name in ("单位", "指标", "状态", "扣分", "问题及整改建议", "指纹"):
         short = name in ("状态", "扣分", "指纹")
         table.add_column(
@@ -273,12 +279,17 @@ def _problem_table(records: list[dict[str, Any]], round_id: str) -> None:
         state = STATUS_ZH[r["status"]] + ("（已驳回）" if r["decision"] == "dismissed" else "")
         where = f"\n{r['target_url']}" if r["target_url"] else ""
         table.add_row(
-            r["unit_id"],
-            r["indicator"],
-            state,
-            f"{r['deduction']:g}",
-            f"{r['suggestion'] or ''}{where}",
-            r["fingerprint"],
+            *map(
+                shown,
+                (
+                    r["unit_id"],
+                    r["indicator"],
+                    state,
+                    f"{r['deduction']:g}",
+                    f"{r['suggestion'] or ''}{where}",
+                    r["fingerprint"],
+                ),
+            )
         )
     Console().print(table)
 
@@ -310,9 +321,10 @@ def decide_command(
     finally:
         store.close()
     Console().print(
-        f"{info.fingerprint}: {info.decision} by {info.by} at {info.at:%Y-%m-%d %H:%M} UTC"
-        + (f" — {info.reason}" if info.reason else ""),
-        highlight=False,
+        shown(
+            f"{info.fingerprint}: {info.decision} by {info.by} at {info.at:%Y-%m-%d %H:%M} UTC"
+            + (f" — {info.reason}" if info.reason else "")
+        )
     )
 
 
@@ -353,16 +365,21 @@ def recheck_command(
         raise _fail(str(exc)) from None
     finally:
         store.close()
-    table = Table(title=f"回头看 — {round_id} (crawl run {outcome.run_id}, as of {day})")
+    table = Table(title=shown(f"回头看 — {round_id} (crawl run {outcome.run_id}, as of {day})"))
     for name in ("单位", "指标", "之前", "现在", "目标"):
         table.add_column(name, overflow="fold")
     for r in outcome.changes.itertuples():
         table.add_row(
-            r.unit_id,
-            r.indicator_id,
-            STATUS_ZH.get(r.before, r.before),
-            STATUS_ZH.get(r.after, r.after) + ("" if r.rechecked else "（未能复查）"),
-            str(r.target_url or r.subject),
+            *map(
+                shown,
+                (
+                    r.unit_id,
+                    r.indicator_id,
+                    STATUS_ZH.get(r.before, r.before),
+                    STATUS_ZH.get(r.after, r.after) + ("" if r.rechecked else "（未能复查）"),
+                    r.target_url or r.subject,
+                ),
+            )
         )
     console.print(table)
-    console.print(outcome.summary(), highlight=False)
+    console.print(shown(outcome.summary()))

@@ -8,6 +8,7 @@ each fingerprint is a problem of that unit in that round — all of them or none
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from store import models
 from store.core import Store
 from store.reads import read_frame
 from store.rounds import PROBLEMS, get_round
+from store.text import inert
 from store.types import utcnow
 
 RESPONSES: Table = models.Response.__table__  # type: ignore[assignment]
@@ -61,6 +63,7 @@ def record_responses(
     unit in that round) before writing anything.
     """
     get_round(store, round_id)
+    answers = [dataclasses.replace(a, note=inert(a.note)) for a in answers]  # store.text
     bad = sorted({a.status for a in answers} - set(RESPONSE_STATUSES))
     if bad:
         raise ValueError(f"response status {bad}: choose from {RESPONSE_STATUSES}")

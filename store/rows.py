@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from store.models import LINK_KINDS, LINK_OUTCOMES
-from store.text import inert, inert_json
+from store.text import inert, inert_json, inert_url
 from store.types import utcnow
 
 # Fields extraction reads from an article page (one version of it).
@@ -121,7 +121,7 @@ def normalise_links(article_url: str, links: Sequence[Mapping[str, Any]]) -> lis
         if kind not in LINK_KINDS:
             raise ValueError(f"{what}: kind must be one of {LINK_KINDS}, got {kind!r}")
         on_site = link.get("on_site")
-        url = inert(url)
+        url = inert_url(url)
         out[(url, kind)] = {
             "url": url,
             "kind": kind,
@@ -155,7 +155,7 @@ def content_hash(row: Mapping[str, Any]) -> str:
 
 def normalise_article(row: Mapping[str, Any]) -> dict[str, Any]:
     """An article row ready for `articles` (plus ``links`` when given, normalised)."""
-    url = row.get("url")
+    url = inert_url(row.get("url"))
     what = f"article {url!r}"
     if not url:
         raise ValueError(f"article row without url: {dict(row)!r:.200}")
@@ -204,7 +204,7 @@ def normalise_listing(row: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError(f"{what}: column_id and url are required")
     return {
         "column_id": row["column_id"],
-        "url": inert(row["url"]),
+        "url": inert_url(row["url"]),
         "title": inert(row.get("title")),
         "listed_date": to_date(row.get("listed_date"), what=what, field="listed_date"),
         "page": row.get("page"),
@@ -223,7 +223,7 @@ def normalise_link_check(row: Mapping[str, Any]) -> dict[str, Any]:
             f"{what}: outcome must be one of {LINK_OUTCOMES}, got {row.get('outcome')!r}"
         )
     return {
-        "url": row["url"],
+        "url": inert_url(row["url"]),
         "outcome": row["outcome"],
         "status_code": row.get("status_code"),
         "reason": inert(row.get("reason")),
@@ -239,14 +239,14 @@ def normalise_crawl_issue(row: Mapping[str, Any]) -> dict[str, Any]:
     kind = row.get("kind")
     if not isinstance(kind, str) or not _KIND_RE.match(kind):
         raise ValueError(f"{what}: kind must be snake_case, e.g. one of {CRAWL_ISSUE_KINDS}")
-    url = row.get("url") or ""
-    host = row.get("host") or (urlsplit(url).netloc if url else "")
+    url = inert_url(row.get("url") or "")
+    host = inert(row.get("host")) or (urlsplit(url).netloc if url else "")
     at = to_utc(row.get("at"), what=what, field="at")
     return {
         "kind": kind,
         "unit_id": row.get("unit_id"),
         "host": host,
-        "url": inert(url),
+        "url": url,
         "detail": inert(row.get("detail")),
         "first_at": at,
         "last_at": at,

@@ -7,8 +7,14 @@ such a cell (``IllegalCharacterError``: the round report failed), XML 1.0 and HT
 them, and a terminal obeys them (the evaluator's screen was cleared by a crawled title).
 
 So every text value is cleaned once, here, on its way into the store (`store.rows`,
-`store.writes`, `store.responses` call `inert`): what any report, checklist, CLI table or JSON
-output reads back from the store is already safe to print. What is removed carries no meaning a
+`store.writes`, `store.responses` call `inert`; migration 0005 cleaned what older stores
+held): what any report, checklist, CLI table or JSON output reads back from the store is
+already safe to carry. `zwgk extract`, which prints without storing, calls `inert_json` itself.
+
+The terminal is the second edge: rich reads ``[bold red]`` or ``[/]`` in a printed string as
+markup (a crawled title ``[/]`` raised MarkupError; ``[link=…]`` would make a hyperlink) and
+``:smile:`` as an emoji. Every CLI hands stored or crawled text to rich through `shown`, a
+`rich.text.Text` that is printed literally. What is removed carries no meaning a
 reader could see; tabs and line breaks stay (body text keeps its paragraphs), ``\\r\\n`` and a
 lone ``\\r`` become ``\\n``. The stored page bytes (``html_gz``) are evidence and stay as fetched;
 they are never shown without escaping.
@@ -16,9 +22,12 @@ they are never shown without escaping.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from rich.text import Text
 
 # C0 controls but TAB and LF, DEL, C1 controls; lone surrogates; the bidi embeddings, overrides
 # and isolates (U+202A–202E, U+2066–2069: "Trojan source" reordering); the BOM and the
@@ -27,6 +36,7 @@ _UNSAFE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]"
 )
 _NEWLINES = re.compile(r"\r\n?")
+_URL_UNSAFE = re.compile(f"{_UNSAFE.pattern}|[\t\n\r]")
 
 
 def inert(text: str | None) -> str | None:
@@ -37,6 +47,20 @@ def inert(text: str | None) -> str | None:
     if "\r" in text:
         text = _NEWLINES.sub("\n", text)
     return _UNSAFE.sub("", text)
+
+
+def inert_url(url: str | None) -> str | None:
+    """`url` with the characters `inert` removes, and tabs and line breaks, percent-encoded
+    (UTF-8) instead: a URL stays the address it was (Scrapy requests ``a%1Bb`` for ``a\\x1bb``,
+    so the stored listing row, link and link check still name the same page). Idempotent."""
+    if url is None or not isinstance(url, str):
+        return url
+    return _URL_UNSAFE.sub(_percent, url)
+
+
+def _percent(match: re.Match) -> str:
+    raw = match.group().encode("utf-8", "surrogatepass")
+    return "".join(f"%{byte:02X}" for byte in raw)
 
 
 def is_inert(text: str) -> bool:
@@ -63,3 +87,23 @@ def inert_json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [inert_json(v) for v in value]
     return value
+
+
+def shown(value: Any, style: str = "") -> Text:
+    """`value` for a rich table cell or ``console.print``: inert, and printed literally (no
+    markup, no emoji codes). ``None`` shows as an empty cell."""
+    return Text("" if value is None else inert(str(value)), style=style)
+
+
+class InertLogRecords(logging.Filter):
+    """A log handler filter: the formatted message made inert (a column name or URL logged
+    while crawling reaches stderr without its control characters). `zwgk` installs it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # logging reports the bad format itself
+        if not is_inert(message):
+            record.msg, record.args = inert(message), ()
+        return True

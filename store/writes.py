@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Table, bindparam, case, func, select, update
 
 from store import models
 from store.rows import CONTENT_FIELDS, last_by
-from store.text import inert, inert_json
+from store.text import inert_json, inert_url
 from store.types import utcnow
 
 ARTICLES: Table = models.Article.__table__  # type: ignore[assignment]
@@ -73,7 +73,8 @@ def upsert_units(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
                 f"unit {row.get('id')!r}: unknown {sorted(unknown)}, missing {sorted(missing)}"
             )
         clean.append(
-            {k: inert_json(row.get(k)) for k in allowed} | {"updated_at": utcnow()}
+            {k: inert_json(row.get(k)) for k in allowed - {"entry_url"}}
+            | {"entry_url": inert_url(row["entry_url"]), "updated_at": utcnow()}
         )
     if not clean:
         return
@@ -98,10 +99,10 @@ def upsert_columns(
                 f"unknown fields {sorted(unknown)}"
             )
         clean.append(
-            {k: inert_json(row.get(k)) for k in allowed - {"parent_url"}}
-            | {"first_seen_run": run_id, "last_seen_run": run_id}
+            {k: inert_json(row.get(k)) for k in allowed - {"parent_url", "url"}}
+            | {"url": inert_url(row["url"]), "first_seen_run": run_id, "last_seen_run": run_id}
         )
-        parents[(row["unit_id"], inert(row["url"]))] = inert(row.get("parent_url"))
+        parents[(row["unit_id"], inert_url(row["url"]))] = inert_url(row.get("parent_url"))
     clean = last_by(clean, "unit_id", "url")
     urls = [r["url"] for r in clean]
     if len(set(urls)) != len(urls):

@@ -308,3 +308,23 @@ def test_explicit_encoding_overrides_detection():
     body = GBK_PAGE.format(decl="").encode("gbk")
     data = extract_article(body, TRS_URL, get_profile("trs"), encoding="gbk")
     assert data.publisher == "江淮市金安区人民政府"
+
+
+# -- page widgets are not part of a field (issue 9 point 5) ----------------------------------
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("江淮市人民政府办公室字体：[大 中 小]", "江淮市人民政府办公室"),  # Lonsun, glued
+        ("江淮市教育局　　【字体：大 中 小】　【打印】　【关闭】", "江淮市教育局"),  # TRS
+        ("教育部　下载　收藏", "教育部"),  # moe.gov.cn
+        ("新华社 浏览次数：1024 分享到：", "新华社"),
+        ("江淮市财政局 [打印本页] [关闭窗口]", "江淮市财政局"),
+        ("关于关闭小煤矿的通知", "关于关闭小煤矿的通知"),  # a widget word inside the value stays
+        ("江淮市中心医院（中）", "江淮市中心医院（中）"),  # one size letter is no font switch
+        ("收藏家协会", "收藏家协会"),
+        ("下载", ""),  # nothing but a widget: no value
+    ],
+)
+def test_widgets_printed_after_a_value_are_cut(value, expected):
+    widgets = get_profile("generic").article.metadata.scanner.widgets
+    assert widgets.cut(value).strip() == expected

@@ -30,7 +30,7 @@ from demo.site import Site  # noqa: E402
 
 KIND = {"解读": "interpretation", "文件": "document"}
 FIELDS = (
-    "title", "index_no", "publisher", "doc_no", "written_date", "publish_date", "validity",
+    "title", "index_no", "publisher", "source", "doc_no", "written_date", "publish_date", "validity",
     "subject", "keywords", "category", "repealed", "attachments", "related", "date_source",
     "body_doc_no",
 )  # fmt: skip
@@ -49,6 +49,8 @@ def expected_article(portal, article) -> dict:
         "title": article.title,
         "index_no": shown("index_no", article.index_no),
         "publisher": shown("publisher", article.publisher),
+        # 来源 is printed beside the font-size widget on both platforms: the value only.
+        "source": article.publisher,
         "doc_no": shown("doc_no", article.doc_no),
         "written_date": shown("written", article.written),
         "publish_date": article.published,

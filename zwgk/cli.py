@@ -12,6 +12,7 @@ from demo.cli import app as demo_app
 from reports.cli import report_app, responses_app
 from scoring.cli import evaluate_command, problems_app, recheck_command
 from scoring.indicator_cli import app as indicators_app
+from store.text import InertLogRecords
 
 app = typer.Typer(
     help="zwgk — 政务公开 evaluation: crawl disclosure columns, score units, track 整改.",
@@ -36,3 +37,6 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug 
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:  # crawled text in a log line: store.text
+        if not any(isinstance(f, InertLogRecords) for f in handler.filters):
+            handler.addFilter(InertLogRecords())

@@ -7,6 +7,7 @@ platform is in the profile (`crawler.profiles`).
 from crawler.extract.antibot import is_anti_bot
 from crawler.extract.article import ArticleData, extract_article
 from crawler.extract.directory import ColumnLink, parse_directory
+from crawler.extract.dom import MAX_PAGE_BYTES, ExtractionError, refuse_non_html
 from crawler.extract.encoding import decode_html
 from crawler.extract.links import Attachment, Link, RelatedLink
 from crawler.extract.listing import ListingPage, ListingRow, parse_listing
@@ -15,7 +16,9 @@ __all__ = [
     "ArticleData",
     "Attachment",
     "ColumnLink",
+    "ExtractionError",
     "Link",
+    "MAX_PAGE_BYTES",
     "ListingPage",
     "ListingRow",
     "RelatedLink",
@@ -24,4 +27,5 @@ __all__ = [
     "is_anti_bot",
     "parse_directory",
     "parse_listing",
+    "refuse_non_html",
 ]

@@ -77,6 +77,11 @@ class ArticleData:
     repealed: bool = False  # 废止
     metadata: dict[str, str] = field(default_factory=dict)  # every label found → value
     encoding: str | None = None  # set when bytes were decoded here
+    # Why the page's fields could not be read (Chinese, for the crawl issue), None when they
+    # were: no title at all, or a metadata table the profile knows with no label in it (the
+    # template changed). The crawler records such a page as an extraction_anomaly, not as an
+    # article whose empty fields would become the unit's problems.
+    anomaly: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: dates as ISO strings."""
@@ -125,7 +130,21 @@ def read_article(doc: Document, spec: ArticleSpec) -> ArticleData:
     _collect_links(doc, spec, body, data)
     data.related = related_links(doc, related_blocks, spec.related)
     data.repealed = "废止" in (data.validity or "") or _has_tag(page, spec)
+    data.anomaly = _anomaly(data, spec, containers, hits)
     return data
+
+
+def _anomaly(
+    data: ArticleData, spec: ArticleSpec, containers: set[etree._Element], hits: list[Hit]
+) -> str | None:
+    if not data.title:
+        return "未能读出标题（页面中没有标题元素、名称标签或<title>）"
+    if containers and not any(hit.in_meta for hit in hits):
+        return "页面有元数据表，但未读出其中任何标签（页面模板可能已改变）"
+    expected = spec.metadata.expected_at
+    if not containers and expected is not None and expected.search(data.url):
+        return "该平台此类页面应有元数据表，但未找到（页面模板可能已改变）"
+    return None
 
 
 def _body_element(doc: Document, spec: ArticleSpec) -> etree._Element | None:

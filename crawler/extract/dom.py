@@ -2,6 +2,13 @@
 
 lxml keeps malformed markup (nodes after `</html>`, a second `<body>`) in the tree, but not
 always under `<body>`: every query here starts from the document root, never from `body`.
+
+Limits, raised deliberately: libxml2's HTML parser stops at 256 levels of nesting unless told
+``huge_tree`` and then drops everything deeper *silently* (the fields of a page nested 300 deep
+came out empty). We parse with ``huge_tree`` (depth up to 2048, no 10 MB text-node cap) and
+guard what that lifts ourselves: a page larger than `MAX_PAGE_BYTES` is refused before parsing,
+and a page the parser still had to cut short raises `ExtractionError` instead of yielding part
+of a tree. The crawler turns that error into an ``extraction_anomaly`` crawl issue.
 """
 
 from __future__ import annotations
@@ -24,7 +31,13 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _BASE = etree.XPath("//base[@href]/@href")
 _META = etree.XPath("//meta[@name and @content]")
 # Plain lxml elements: lxml.html's element classes cost a Python lookup per element touched.
-_PARSER = etree.HTMLParser(remove_comments=False, remove_pis=True, collect_ids=False)
+# huge_tree: see the module docstring; the size cap below is what bounds it.
+_PARSER = etree.HTMLParser(
+    remove_comments=False, remove_pis=True, collect_ids=False, huge_tree=True
+)
+# The crawler's download cap (crawler.settings.DOWNLOAD_MAXSIZE) is the same 20 MiB: a page the
+# crawler accepted is never refused here, and `zwgk extract` on a saved file has the same bound.
+MAX_PAGE_BYTES = 20 * 1024 * 1024
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
 
 # Elements whose text is never page content.
@@ -40,6 +53,49 @@ BLOCK_TAGS = frozenset((
     "h3", "h4", "h5", "h6", "header", "hr", "html", "li", "main", "nav", "ol", "p", "pre",
     "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
 ))  # fmt: skip
+
+
+class ExtractionError(ValueError):
+    """A page extraction cannot read at all (too large, nested too deep, not HTML); the message
+    says why. Not raised for a page that merely lacks fields: see `ArticleData.anomaly`."""
+
+
+# File signatures of what servers hand out in place of a page (or users pass to `zwgk extract`).
+_MAGIC = (
+    (b"\x89PNG", "a PNG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or DOCX/XLSX)"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"BZh", "bzip2-compressed data"),
+    (b"7z\xbc\xaf", "a 7z archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"\xd0\xcf\x11\xe0", "an Office 97 document (DOC/XLS/WPS)"),
+)
+
+
+def refuse_non_html(body: bytes) -> None:
+    """Raise `ExtractionError` when `body` cannot be a web page: empty, blank, a known binary
+    format, or bytes with NULs (text encodings a page uses have none, UTF-16 aside, which
+    starts with its byte-order mark)."""
+    if not body.strip():
+        raise ExtractionError(
+            "empty page (no bytes)" if not body else "blank page (whitespace only)"
+        )
+    for magic, what in _MAGIC:
+        if body.startswith(magic):
+            raise ExtractionError(f"not an HTML page: {what}")
+    head = body[:8192]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ExtractionError("not an HTML page: binary data (NUL bytes)")
+
+
+def _check_size(size: int, url: str) -> None:
+    if size > MAX_PAGE_BYTES:
+        raise ExtractionError(
+            f"{url}: page too large to extract ({size:,} bytes; the cap is {MAX_PAGE_BYTES:,})"
+        )
 
 
 @dataclass(slots=True)
@@ -108,7 +164,10 @@ class Document:
 
 
 def parse_document(html: str | bytes, url: str, encoding: str | None = None) -> Document:
-    """Decode (if bytes) and parse a page once. Empty or unparsable input gives an empty tree."""
+    """Decode (if bytes) and parse a page once. Empty or unparsable input gives an empty tree;
+    a page over `MAX_PAGE_BYTES` (bytes, or characters of a str) or one the parser could only
+    read in part (nested deeper than libxml2 goes even with huge_tree) raises `ExtractionError`."""
+    _check_size(len(html), url)
     used = encoding
     if isinstance(html, bytes):
         if encoding:
@@ -125,9 +184,20 @@ def parse_document(html: str | bytes, url: str, encoding: str | None = None) -> 
             root = etree.fromstring(source, _PARSER)
         except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
             logger.warning("%s: cannot parse HTML (%s); treating it as empty", url, exc)
+        _refuse_cut_short(_PARSER.error_log, url)
     if root is None:
         root = etree.fromstring("<html><body></body></html>", _PARSER)
     return Document(text=text, root=root, url=url, encoding=used)
+
+
+def _refuse_cut_short(errors: etree._ListErrorLog, url: str) -> None:
+    """libxml2 logs ERR_RESOURCE_LIMIT and stops reading when a limit is hit (depth 2048 with
+    huge_tree); what it returns then is a tree without the rest of the page."""
+    for error in errors:
+        if error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            raise ExtractionError(
+                f"{url}: page cannot be read whole ({error.message.strip()} at line {error.line})"
+            )
 
 
 def fragment_root(html: str) -> etree._Element:

@@ -7,6 +7,14 @@ Works on the text lines of `dom.walk_lines`, so one scanner covers every layout 
   (gov.cn `table.bd1`), ``<td>发布机构</td><td class="pmingcheng">…</td>`` (Lonsun), ``<dt>/<dd>``,
   the Lonsun hover card ``div.vname + p``.
 Labels are compared without whitespace (索　引　号 = 索引号) and with either colon.
+
+A value ends where the next label begins, and where the page's widgets begin: sites print the
+font-size switch, print/close buttons, share bars and hit counters on the same line as a field
+(Lonsun ``来源：江淮市人民政府办公室字体：[大 中 小]``, TRS ``来源：…　　【字体：大 中 小】``, moe.gov.cn
+``来源：教育部　下载　收藏``). The profile lists widget words (`metadata.widgets`); `Widgets.cut`
+removes them: "word：" (字体：, 浏览次数：) ends the value wherever it stands, a bracketed group of
+widget words ([大 中 小], 【打印】) and trailing widget words set apart by spaces (下载 收藏) are
+dropped — a word inside the value (关于关闭…的通知) is kept.
 """
 
 from __future__ import annotations
@@ -37,6 +45,51 @@ class Hit:
     in_meta: bool
 
 
+_OPEN, _CLOSE = "[【(（〔", "]】)）〕"
+_SIZES = frozenset("大中小")  # the font-size switch's buttons
+
+
+class Widgets:
+    """The widget words of one profile, compiled (see the module docstring)."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = frozenset(squash(w) for w in words if squash(w))
+        alternation = "|".join(
+            "\\s*".join(map(re.escape, w)) for w in sorted(self.words, key=len, reverse=True)
+        )
+        opening, brackets = re.escape(_OPEN), re.escape(_OPEN + _CLOSE)
+        # 字体：, 【字体：, [浏览次数: — a widget's own label ends the field's value.
+        self._labelled = re.compile(f"[{opening}]?\\s*(?:{alternation})\\s*[:：]")
+        self._bracketed = re.compile(f"[{opening}]([^{brackets}]*)[{re.escape(_CLOSE)}]$")
+        self._last_word = re.compile(r"(^|\s)(\S+)$")
+
+    def _widget_group(self, inside: str) -> bool:
+        """[大 中 小], 【打印】, [打印 关闭]: a group of widget words (sizes count in twos)."""
+        tokens = inside.split()
+        if not tokens or not all(t in self.words or t in _SIZES for t in tokens):
+            return False
+        return len(tokens) > 1 or tokens[0] in self.words
+
+    def cut(self, value: str) -> str:
+        """`value` without the widgets printed after it."""
+        if not self.words or not value:
+            return value
+        match = self._labelled.search(value)
+        if match:
+            value = value[: match.start()]
+        while True:
+            value = value.rstrip().rstrip("|｜/").rstrip()
+            group = self._bracketed.search(value)
+            if group and self._widget_group(group.group(1)):
+                value = value[: group.start()]
+                continue
+            word = self._last_word.search(value)
+            if word and word.group(2) in self.words:  # set apart by a space, or alone
+                value = value[: word.start(2)]
+                continue
+            return value
+
+
 class LabelScanner:
     """Compiled label synonyms of one profile (`article.metadata.labels`).
 
@@ -45,7 +98,13 @@ class LabelScanner:
     alternation of every label with whitespace allowed between its characters.
     """
 
-    def __init__(self, labels: dict[str, list[str]], colon_required: list[str] = ()) -> None:
+    def __init__(
+        self,
+        labels: dict[str, list[str]],
+        colon_required: list[str] = (),
+        widgets: list[str] = (),
+    ) -> None:
+        self.widgets = Widgets(list(widgets))
         self.field_of: dict[str, str] = {}
         for field_name, synonyms in labels.items():
             for label in synonyms:
@@ -99,7 +158,7 @@ class LabelScanner:
         here, nxt = lines[i], lines[i + 1]
         if nxt.in_body or self._is_label_line(nxt.text) or not _beside(here.block, nxt.block):
             return ""
-        return strip_colon(nxt.text)
+        return self.widgets.cut(strip_colon(nxt.text))
 
     def scan(self, lines: list[Line]) -> list[Hit]:
         """Every labelled value outside the body, in document order."""
@@ -115,6 +174,7 @@ class LabelScanner:
                 for j, (start, value_start, label) in enumerate(found):
                     end = found[j + 1][0] if j + 1 < len(found) else len(text)
                     value = strip_colon(_NEXT_LABEL.split(text[value_start:end], maxsplit=1)[0])
+                    value = strip_colon(self.widgets.cut(value))
                     if not value and len(found) == 1 and start == 0:
                         value = self._next_value(lines, i)
                     hits.append(Hit(self.field_of[label], label, value, line.in_meta))

@@ -28,11 +28,13 @@ from twisted.internet import error as twisted_error
 from crawler import items
 from crawler.columns import load_column_map
 from crawler.extract import (
+    ExtractionError,
     decode_html,
     extract_article,
     is_anti_bot,
     parse_directory,
     parse_listing,
+    refuse_non_html,
 )
 from crawler.linkcheck import (
     LINK_STATUSES,
@@ -215,7 +217,11 @@ class DisclosureSpider(scrapy.Spider):
         if is_anti_bot(html):
             yield self.issue("anti_bot", unit.id, response.url, "目录页返回反爬虫验证页")
             return
-        links = parse_directory(html, response.url, self.profile(unit))
+        try:
+            links = parse_directory(html, response.url, self.profile(unit))
+        except ExtractionError as exc:
+            yield self.issue("extraction_anomaly", unit.id, response.url, f"目录页无法解析：{exc}")
+            return
         if not links:
             yield self.issue("extraction_anomaly", unit.id, response.url, "目录页未解析出任何栏目")
             return
@@ -240,7 +246,13 @@ class DisclosureSpider(scrapy.Spider):
         if is_anti_bot(html):
             yield self.issue("anti_bot", unit.id, response.url, "栏目列表页返回反爬虫验证页")
             return
-        listing = parse_listing(html, response.url, self.profile(unit))
+        try:
+            listing = parse_listing(html, response.url, self.profile(unit))
+        except ExtractionError as exc:
+            yield self.issue(
+                "extraction_anomaly", unit.id, response.url, f"栏目列表页无法解析：{exc}"
+            )
+            return
         if listing.data_url and not listing.rows and listing.data_url != response.url:
             # A shell page whose rows come from a data endpoint (Lonsun publicInfoList).
             yield self.request(
@@ -285,7 +297,19 @@ class DisclosureSpider(scrapy.Spider):
         if is_anti_bot(html):
             yield self.issue("anti_bot", unit.id, response.url, "文章页返回反爬虫验证页")
             return
-        data = extract_article(html, response.url, self.profile(unit))
+        try:
+            refuse_non_html(response.body)
+            data = extract_article(html, response.url, self.profile(unit))
+        except ExtractionError as exc:
+            data = None
+            anomaly = f"文章页无法解析：{exc}"
+        else:
+            anomaly = f"文章页{data.anomaly}" if data.anomaly else None
+        if anomaly:
+            # Not stored as an article: its empty fields would become the unit's problems. Not
+            # being known, the page is fetched again (and reported again) by every crawl.
+            yield self.issue("extraction_anomaly", unit.id, response.url, anomaly)
+            return
         links = items.links_of(data, response.url)
         yield items.article(unit.id, column_url, listed_date, data, response, links)
         if not self.check_links:

@@ -6,6 +6,9 @@ made `zwgk report round` fail (openpyxl refuses it) and reached the evaluator's 
 rows holding such a character are rewritten; nothing else changes. There is no way back: the
 removed characters carried nothing a reader could see, so downgrade leaves the text as it is.
 
+An article cleaned here keeps its stored content_hash (computed over the text as it was), so the
+next crawl that fetches it records one new version with the same visible text; nothing is lost.
+
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-02
@@ -17,7 +20,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from store.text import inert, inert_json, is_inert
+from store.text import inert, inert_json, inert_url, is_inert
 
 revision: str = "0005"
 down_revision: str | Sequence[str] | None = "0004"
@@ -34,27 +37,38 @@ CONTENT = (
     "keywords",
     "body_text",
 )
-# table: (key columns, text columns, JSON columns)
+# table: (key columns, text columns, JSON columns, URL columns). URLs that are part of a unique
+# key (articles, listings, links, link checks, crawl issues) are left as stored: rewriting one
+# could collide with a row already holding the cleaned address. Crawled URLs reach the store
+# through Scrapy, which percent-encodes control characters; the problems' target_url is the one
+# URL reports print.
 TEXT_COLUMNS = {
-    "units": (("id",), ("name",), ("overrides",)),
-    "columns": (("id",), ("name", "path"), ("extra",)),
-    "articles": (("id",), CONTENT, ("extra",)),
-    "article_history": (("id",), CONTENT, ("extra",)),
-    "listings": (("id",), ("title",), ()),
-    "links": (("id",), ("text", "type"), ()),
-    "link_checks": (("id",), ("reason",), ()),
-    "crawl_issues": (("id",), ("detail",), ()),
-    "round_totals": (("round", "unit_id"), ("name",), ()),
-    "problems": (("round", "fingerprint"), ("subject", "suggestion"), ("evidence",)),
-    "responses": (("id",), ("note",), ()),
+    "units": (("id",), ("name",), ("overrides",), ()),
+    "columns": (("id",), ("name", "path"), ("extra",), ()),
+    "articles": (("id",), CONTENT, ("extra",), ()),
+    "article_history": (("id",), CONTENT, ("extra",), ()),
+    "listings": (("id",), ("title",), (), ()),
+    "links": (("id",), ("text", "type"), (), ()),
+    "link_checks": (("id",), ("reason",), (), ()),
+    "crawl_issues": (("id",), ("detail",), (), ()),
+    "round_totals": (("round", "unit_id"), ("name",), (), ()),
+    "problems": (
+        ("round", "fingerprint"),
+        ("subject", "suggestion"),
+        ("evidence",),
+        ("target_url",),
+    ),
+    "decisions": (("id",), ("reason", "by"), (), ()),
+    "responses": (("id",), ("note", "source"), (), ()),
 }
 BATCH = 2000
 
 
-def _clean(conn: sa.Connection, table: str, keys, texts, jsons) -> None:
+def _clean(conn: sa.Connection, table: str, keys, texts, jsons, urls) -> None:
     t = sa.Table(table, sa.MetaData(), autoload_with=conn)
     order = [t.c[k] for k in keys]
-    query = sa.select(*order, *(t.c[c] for c in (*texts, *jsons))).order_by(*order).limit(BATCH)
+    wanted = (t.c[c] for c in (*texts, *jsons, *urls))
+    query = sa.select(*order, *wanted).order_by(*order).limit(BATCH)
     offset, last = 0, None
     while True:
         if keys == ("id",):  # keyset paging: the article tables hold a million rows
@@ -72,6 +86,9 @@ def _clean(conn: sa.Connection, table: str, keys, texts, jsons) -> None:
                 for c in texts
                 if isinstance(values[c], str) and not is_inert(values[c])
             }
+            for c in urls:
+                if isinstance(values[c], str) and inert_url(values[c]) != values[c]:
+                    changes[c] = inert_url(values[c])
             for c in jsons:
                 value = values[c]
                 data = json.loads(value) if isinstance(value, str) else value
@@ -87,9 +104,9 @@ def _clean(conn: sa.Connection, table: str, keys, texts, jsons) -> None:
 def upgrade() -> None:
     conn = op.get_bind()
     present = set(sa.inspect(conn).get_table_names())
-    for table, (keys, texts, jsons) in TEXT_COLUMNS.items():
+    for table, (keys, texts, jsons, urls) in TEXT_COLUMNS.items():
         if table in present:
-            _clean(conn, table, keys, texts, jsons)
+            _clean(conn, table, keys, texts, jsons, urls)
 
 
 def downgrade() -> None:
