@@ -20,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reports import files
 from reports.cells import put
 from reports.checklist import layout
 from reports.checklist.data import Checklist
@@ -179,5 +180,6 @@ def build_workbook(cl: Checklist) -> Workbook:
 
 
 def write_xlsx(cl: Checklist, path: Path) -> Path:
-    build_workbook(cl).save(path)
+    with files.written(path) as tmp:
+        build_workbook(cl).save(tmp)
     return path
