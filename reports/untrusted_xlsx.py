@@ -93,8 +93,9 @@ def open_untrusted(path: Path | str) -> Iterator[Any]:
     try:
         wb = load_workbook(path, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # noqa: BLE001 — openpyxl raises a dozen types on a broken part
+        cause = exc.__cause__ or exc  # openpyxl wraps what the parser said in a ValueError
         raise UntrustedXlsxError(
-            f"不是有效的 xlsx 文件，无法读取（{type(exc).__name__}）；请报回导出的整改清单原表"
+            f"不是有效的 xlsx 文件，无法读取（{type(cause).__name__}）；请报回导出的整改清单原表"
         ) from None
     try:
         yield wb
