@@ -3,8 +3,7 @@
 Every import adds rows and nothing is ever overwritten or deleted: the answer in force for a
 problem is the latest one recorded for its (round, unit, fingerprint); earlier ones stay as
 history. `record_responses` writes one file's answers in one transaction after checking that
-each fingerprint is a problem of that unit in that round — all of them or none. Note text and
-the source file's name are made inert (`store.text.inert`) on the way in.
+each fingerprint is a problem of that unit in that round — all of them or none.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from store import models
 from store.core import Store
 from store.reads import read_frame
 from store.rounds import PROBLEMS, get_round
-from store.text import inert
 from store.types import utcnow
 
 RESPONSES: Table = models.Response.__table__  # type: ignore[assignment]
@@ -63,9 +61,6 @@ def record_responses(
     unit in that round) before writing anything.
     """
     get_round(store, round_id)
-    # A returned checklist is written by people zwgk does not control (store/text.py).
-    answers = [Answer(a.fingerprint, a.status, inert(a.note)) for a in answers]
-    source = inert(source) or ""
     bad = sorted({a.status for a in answers} - set(RESPONSE_STATUSES))
     if bad:
         raise ValueError(f"response status {bad}: choose from {RESPONSE_STATUSES}")
