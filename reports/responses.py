@@ -6,16 +6,16 @@ A returned sheet is checked whole before anything is stored:
 - every cell the unit may not edit — title block, headers, and on each problem row (matched by
   the hidden 问题编号, the fingerprint) every column but 整改情况/整改说明 — equals what the round
   says now; no row or column was added;
-- 整改情况 is 已整改/整改中/无法整改 or empty, 无法整改 comes with a 整改说明, and a 整改说明 comes
-  with a 整改情况.
+- every problem row of the checklist is there (a deleted row is named by its 序号); no cell
+  holds a formula or an error value;
+- 整改情况 is 已整改/整改中/无法整改 or empty, 无法整改 comes with a 整改说明, a 整改说明 comes
+  with a 整改情况 and is at most `layout.NOTE_MAX_CHARS` characters.
 
-- every problem row of the checklist is there (a deleted row is named by its 序号), no cell
-  holds a formula or an error value, and 整改说明 is at most `layout.NOTE_MAX_CHARS` characters.
-
-The file is untrusted (`reports.untrusted_xlsx`): its size is checked before openpyxl reads it,
-and the sheet is read as the cells it holds, up to what the round's rows can account for — the
-cost follows the round, not the sheet's ``max_row × max_column``. Text taken from it is made
-inert (`store.text.inert`) before it is stored or quoted in a message.
+The file is untrusted (`reports.untrusted_xlsx`): its sizes are checked before openpyxl opens it,
+and the checklist sheet is read as the cells it holds, at most `sheet_limit` bytes of XML — what
+the round's rows for the unit can account for. So the cost follows the round, never the sheet's
+``max_row × max_column``. Text taken from the file is made inert (`store.text.inert`) before it
+is stored or quoted in a message.
 
 Every refusal names sheet, row and column (``整改清单!G7``); they are reported together (at most
 `MAX_LISTED`), and a refused file records nothing. Accepted answers go to the store in one
@@ -88,6 +88,10 @@ class Refusals(list[str]):
         if len(self) >= MAX_LISTED:
             raise Enough
 
+    def extend(self, problems: Iterable[str]) -> None:
+        for problem in problems:
+            self.append(problem)
+
 
 def _clip(value: Any) -> str:
     text = (inert(str(value)) or "").replace("\n", " ")
@@ -119,7 +123,7 @@ def same(found: Any, expected: Any) -> bool:
 def _meta(wb: Any, source: str) -> dict[str, str]:
     ws = wb[layout.META_SHEET]
     too_large = f"{layout.META_SHEET}: 内容过多，不是 zwgk 导出的整改清单（请用原表填写）"
-    values = {}
+    values: dict[str, str] = {}
     for r, cells in stored_rows(ws, limit=META_BYTES, too_large=too_large):
         if r > META_ROWS:
             break
