@@ -272,3 +272,54 @@ def test_the_limits_are_those_the_docs_state():
     for limit in (MAX_FILE_BYTES, MAX_UNPACKED_BYTES, MAX_PART_BYTES):
         assert f"{limit // MiB} MB" in docs
     assert os.path.exists(CORPUS / "expected.json")
+
+
+# -- any edit at all ----------------------------------------------------------------------------
+def _property_cases():
+    from hypothesis import strategies as st
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = st.text(max_size=60).map(lambda t: ILLEGAL_CHARACTERS_RE.sub("", t))
+    value = st.one_of(
+        st.none(),
+        st.sampled_from(["已整改", "整改中", "无法整改", "已完成", "=1+1", "#N/A", "\u202e"]),
+        text,
+        st.integers(-(10**6), 10**6),
+        st.floats(allow_nan=False, allow_infinity=False),
+    )
+    from reports.checklist import layout
+
+    merged = {  # no spreadsheet program writes into a merged range but its first cell
+        (row, c) for row, first, last in layout.MERGES for c in range(first + 1, last + 1)
+    }
+    cell = (
+        st.tuples(st.integers(1, 14), st.integers(1, 16))
+        .filter(lambda rc: rc not in merged)
+        .map(lambda rc: f"{openpyxl.utils.get_column_letter(rc[1])}{rc[0]}")
+    )
+    return st.dictionaries(cell, value, max_size=6)
+
+
+def test_any_edit_is_recorded_whole_or_refused_whole(sqlite_store: Store, tmp_path: Path):
+    """Whatever a unit types wherever (hypothesis): the import records inert answers within the
+    limit, or raises ResponseError and records nothing — never another exception."""
+    from hypothesis import HealthCheck, given, settings
+
+    from store.text import is_inert
+
+    path = export(sqlite_store, tmp_path / "out")
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(edits=_property_cases())
+    def check(edits: dict[str, object]) -> None:
+        before = recorded(sqlite_store)
+        edited = fill(path, edits, to=tmp_path / "edited.xlsx")
+        try:
+            import_responses(sqlite_store, edited)
+        except ResponseError as exc:
+            assert exc.problems and recorded(sqlite_store) == before
+            return
+        for note in (row[3] for row in recorded(sqlite_store)):
+            assert note is None or (is_inert(note) and len(note) <= 2000)
+
+    check()
