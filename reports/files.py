@@ -13,6 +13,7 @@ left behind by a killed process is removed the next time the same file is writte
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +33,7 @@ def _alive(pid: int) -> bool:
 
 def _leftovers(path: Path) -> Iterator[Path]:
     """Temporary files of ``path`` left by processes that no longer run."""
-    for part in path.parent.glob(f".{path.name}.*{PART}"):
+    for part in path.parent.glob(f".{glob.escape(path.name)}.*{PART}"):
         pid = part.name[len(path.name) + 2 : -len(PART)]
         if pid.isdigit() and not _alive(int(pid)):
             yield part

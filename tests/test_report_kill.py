@@ -172,3 +172,32 @@ def test_an_import_killed_before_its_commit_records_nothing_and_the_next_one_suc
     done = zwgk("responses", "import", str(path), "--db", any_store.url)
     assert done.returncode == 0, done.stderr
     assert "记录2条" in done.stdout and len(recorded(any_store)) == 2
+
+
+def test_written_renames_on_success_and_leaves_nothing_on_an_error(tmp_path: Path):
+    from reports import files
+
+    target = tmp_path / "整改清单_[1].csv"  # glob characters in the name
+    target.write_text("earlier, whole")
+    try:
+        with files.written(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("disk full")
+    except RuntimeError:
+        pass
+    assert target.read_text() == "earlier, whole" and sorted(tmp_path.iterdir()) == [target]
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    living = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        left = tmp_path / f".{target.name}.{dead.pid}.part"
+        busy = tmp_path / f".{target.name}.{living.pid}.part"
+        left.write_text("half")
+        busy.write_text("being written")
+        assert files.write_text(target, "new, whole") == target
+        assert target.read_text() == "new, whole"
+        assert not left.exists() and busy.exists()  # another process's file is its own
+    finally:
+        living.kill()
+        living.wait()
