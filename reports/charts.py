@@ -3,12 +3,19 @@ indicator group, and the trend over rounds.
 
 Figures are built with the object API (`Figure`), not pyplot, so nothing global is left behind
 and no GUI backend is needed; the CJK font comes from `reports.fonts`.
+
+Without a CJK font matplotlib warns once per missing glyph — dozens of lines on a fresh machine,
+and an exception under ``python -W error``. `reports.fonts` has said it once already, so while a
+chart is drawn without one those warnings are silenced (here only: `warnings.catch_warnings`,
+not a global filter). With a CJK font they stay: a missing glyph then is news.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 
 import matplotlib
 import numpy as np
@@ -31,6 +38,18 @@ HORIZONTAL = (
 STATUS_ZH = {"new": "新发现", "open": "未整改", "regressed": "反弹"}
 
 
+MISSING_GLYPH = r"Glyph \d+ .*missing from (current )?font"
+
+
+@contextlib.contextmanager
+def _drawing() -> Iterator[None]:
+    """matplotlib set up for Chinese text (see the module docstring for the warnings)."""
+    with matplotlib.rc_context(fonts.rc_params()), warnings.catch_warnings():
+        if fonts.cjk_family() is None:
+            warnings.filterwarnings("ignore", MISSING_GLYPH, UserWarning)
+        yield
+
+
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     # No "Software" entry: the bytes depend on the data, not on the matplotlib version string.
@@ -47,7 +66,7 @@ def _empty(fig: Figure, text: str) -> None:
 def score_distribution(units: pd.DataFrame, levels: Sequence[str], pass_line: float) -> bytes:
     """A box per level with every unit's total as a dot (vetoed units as red crosses) and the
     pass line; units without a total (not observed) are left out."""
-    with matplotlib.rc_context(fonts.rc_params()):
+    with _drawing():
         scored = units[units["total"].notna()]
         shown = [lv for lv in levels if (scored["level"] == lv).any()]
         fig = Figure(figsize=(WIDTH, 1.2 + 0.75 * max(len(shown), 1)), layout="constrained")
@@ -85,7 +104,7 @@ def score_distribution(units: pd.DataFrame, levels: Sequence[str], pass_line: fl
 
 def problems_by_group(groups: pd.DataFrame) -> bytes:
     """Problems counted this round per 二级指标, coloured by 一级指标 (summary.by_group)."""
-    with matplotlib.rc_context(fonts.rc_params()):
+    with _drawing():
         fig = Figure(figsize=(WIDTH, 1.4 + 0.38 * max(len(groups), 1)), layout="constrained")
         if groups.empty:
             _empty(fig, "本轮未发现问题")
@@ -116,7 +135,7 @@ def problems_by_group(groups: pd.DataFrame) -> bytes:
 def trend(rounds: pd.DataFrame, levels: Sequence[str]) -> bytes:
     """Left: mean score per level in each stored round; right: problems per round by status
     (counted: new, open, regressed) with the fixed ones as a line."""
-    with matplotlib.rc_context(fonts.rc_params()):
+    with _drawing():
         fig = Figure(figsize=(WIDTH, 3.6), layout="constrained")
         left, right = fig.subplots(1, 2)
         x = np.arange(len(rounds))

@@ -27,8 +27,7 @@ def round_command(
     from store.rounds import RoundNotFound
 
     console = Console()
-    if fonts.cjk_family() is None:
-        console.print(f"[yellow]warning:[/yellow] {fonts.INSTALL_HINT}", highlight=False)
+    fonts.cjk_family()  # its one warning (no CJK font) before the progress bar, not inside it
     store = open_store(database_url)
     try:
         with Progress(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reports import files
 from reports.round_data import round_report_data
 from reports.round_html import chart_images, render
 from reports.round_xlsx import write_xlsx
@@ -53,7 +54,7 @@ def write_round_report(
     images = chart_images(data)
     step("图表")
     html = out_dir / f"{base}.html"
-    html.write_text(render(data, images), encoding="utf-8")
+    files.write_text(html, render(data, images))
     step("网页")
     log.info("round %s: report written to %s and %s", round_id, xlsx, html)
     return [xlsx, html]

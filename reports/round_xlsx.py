@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reports import files
 from reports.cells import plain, put
 from reports.round_data import STATUSES, RoundReportData
 from scoring import tracking
@@ -241,5 +242,6 @@ def write_xlsx(
         (_Row(r) for r in data.trend.to_dict("records")),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with files.written(path) as tmp:
+        wb.save(tmp)
     return path

@@ -172,10 +172,13 @@ def test_a_crawled_formula_arrives_as_text(sheet: Path):
 
 def test_xlsx_drop_down_and_protection(sheet: Path):
     ws = openpyxl.load_workbook(sheet)["整改清单"]
-    (dv,) = ws.data_validations.dataValidation
+    dv, length = ws.data_validations.dataValidation
     assert dv.type == "list" and dv.formula1 == '"已整改,整改中,无法整改"'
     assert str(dv.sqref) == "L7:L9"  # the three rows to answer, not the fixed ones
     assert dv.showErrorMessage and dv.errorStyle == "stop" and dv.allow_blank
+    # 整改说明's length limit, said while typing (the import refuses a longer one too).
+    assert (length.type, length.operator, length.formula1) == ("textLength", "lessThanOrEqual", "2000")  # fmt: skip
+    assert str(length.sqref) == "M7:M9" and length.errorStyle == "stop"
     assert ws.protection.sheet
     unlocked = {
         c.coordinate for row in ws.iter_rows(1, ws.max_row, 1, 14) for c in row

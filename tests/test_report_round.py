@@ -319,20 +319,79 @@ def test_a_cjk_font_is_found_even_when_matplotlibs_font_cache_predates_it(monkey
         fonts.cjk_family.cache_clear()
 
 
+NO_CJK_FONT = {"FAMILIES": ("No Such Font",), "FILE_HINTS": ("no-such-file",), "PACKAGED": ()}
+
+
 def test_charts_fall_back_to_the_default_font_with_one_warning(monkeypatch, caplog):
+    """No CJK font anywhere (the finder pointed at nothing): our one warning names the extra,
+    and not one of matplotlib's missing-glyph warnings gets out of the chart code."""
     from reports import charts, fonts
 
-    monkeypatch.setattr(fonts, "FAMILIES", ("No Such Font",))
-    monkeypatch.setattr(fonts, "FILE_HINTS", ("no-such-file",))
+    for name, value in NO_CJK_FONT.items():
+        monkeypatch.setattr(fonts, name, value)
     fonts.cjk_family.cache_clear()
+    groups = pd.DataFrame(
+        {"group1": ["栏目建设"], "group2": ["更新维护"], "problems": [3], "share": [1.0]}
+    )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the missing glyphs are expected here
-            png = charts.problems_by_group(pd.DataFrame(columns=["group1", "group2"]))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            png = charts.problems_by_group(groups)
+            charts.problems_by_group(pd.DataFrame(columns=["group1", "group2"]))
             fonts.cjk_family()
         assert png.startswith(b"\x89PNG")
+        assert [str(w.message) for w in caught] == []
         warned = [r for r in caplog.records if "no CJK font" in r.getMessage()]
-        assert len(warned) == 1 and "fonts-noto-cjk" in warned[0].getMessage()
+        assert len(warned) == 1 and "pip install 'zwgk[cjk]'" in warned[0].getMessage()
+    finally:
+        fonts.cjk_family.cache_clear()
+
+
+def test_report_round_without_a_cjk_font_prints_one_warning_under_w_error(rounds, tmp_path):
+    """The README's first command on a plain Python image: `zwgk report round` in a fresh
+    process run with ``python -W error``, no CJK font to be found — it completes and the
+    whole of its stderr is the one warning."""
+    import subprocess
+    import sys
+
+    driver = (
+        "import sys\n"
+        "from reports import fonts\n"
+        f"for name, value in {NO_CJK_FONT!r}.items(): setattr(fonts, name, value)\n"
+        "from zwgk.cli import app\n"
+        "app(sys.argv[1:])\n"
+    )
+    args = ["report", "round", "--round", "2025Q4", "-o", str(tmp_path), "--db", f"sqlite:///{rounds}"]  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-W", "error", "-c", driver, *args],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'zwgk[cjk]'" in lines[0], run.stderr
+    assert (tmp_path / "测评情况报告_2025Q4.html").stat().st_size
+
+
+def test_the_cjk_extra_font_is_found_without_a_system_font(monkeypatch):
+    """`pip install 'zwgk[cjk]'` (the package noto-cjk-sans-otc) is enough: with no CJK font in
+    matplotlib's list or on the system, fonts.py registers the packaged file."""
+    from matplotlib import font_manager
+
+    from reports import fonts
+
+    packaged = fonts.packaged_fonts()
+    if not packaged:
+        pytest.skip("the extra zwgk[cjk] (noto-cjk-sans-otc) is not installed")
+    no_cjk = [
+        f for f in font_manager.fontManager.ttflist
+        if f.name not in fonts.FAMILIES and Path(f.fname) not in packaged
+    ]  # fmt: skip
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", no_cjk)
+    monkeypatch.setattr(fonts, "FILE_HINTS", ("no-such-file",))  # nothing from the system
+    fonts.cjk_family.cache_clear()
+    try:
+        assert fonts.cjk_family() == "Noto Sans CJK SC"
+        assert fonts.rc_params()["font.sans-serif"][0] == "Noto Sans CJK SC"
     finally:
         fonts.cjk_family.cache_clear()
 

@@ -220,12 +220,23 @@ def test_a_problem_dismissed_after_the_export_is_named(sqlite_store: Store, tmp_
         import_responses(sqlite_store, path)
 
 
-def test_formulas_typed_by_a_unit_are_kept_as_text(sqlite_store: Store, tmp_path: Path):
-    path = fill(export(sqlite_store, tmp_path), {"L7": "已整改", "M7": "=1+1"})
+def test_text_starting_with_an_equals_sign_is_kept_as_text(sqlite_store: Store, tmp_path: Path):
+    """Typed as text ('=1+1 in Excel: a string cell) it is an answer like any other, and goes
+    out again as text; typed as a formula it is refused (tests/test_checklist_badinput.py)."""
+    path = export(sqlite_store, tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["整改清单"]
+    ws["L7"].value = "已整改"
+    ws["M7"].value = "=1+1"
+    ws["M7"].data_type = "s"
+    wb.save(path)
     import_responses(sqlite_store, path)
     assert recorded(sqlite_store)[0][3] == "=1+1"
     ws = openpyxl.load_workbook(export(sqlite_store, tmp_path / "again"))["整改清单"]
     assert ws["M7"].value == "=1+1" and ws["M7"].data_type == "s"
+    formula = fill(path, {"M7": "=1+1"}, to=tmp_path / "formula.xlsx")
+    with pytest.raises(ResponseError, match="整改清单!M7: 单元格中是公式“=1\\+1”"):
+        import_responses(sqlite_store, formula)
 
 
 # -- the store API --------------------------------------------------------------------------------

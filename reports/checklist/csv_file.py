@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from reports import cells
+from reports import cells, files
 from reports.checklist import layout
 from reports.checklist.data import Checklist
 
@@ -44,5 +44,6 @@ def checklist_frame(cl: Checklist) -> pd.DataFrame:
 def write_csv(cl: Checklist, path: Path) -> Path:
     frame = checklist_frame(cl)
     frame = frame.apply(lambda column: column.map(csv_safe))
-    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    with files.written(path) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return path

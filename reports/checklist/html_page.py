@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
+from reports import files
 from reports.checklist import layout
 from reports.checklist.data import NO_VALUE, Checklist
 
@@ -56,5 +57,4 @@ def render_html(cl: Checklist) -> str:
 
 
 def write_html(cl: Checklist, path: Path) -> Path:
-    path.write_text(render_html(cl), encoding="utf-8")
-    return path
+    return files.write_text(path, render_html(cl))

@@ -23,6 +23,11 @@ FORMAT = "zwgk-checklist/1"
 HEADER_ROW = 6
 FIRST_ROW = 7
 ANSWER_CHOICES = tuple(ANSWER_ZH.values())  # 已整改, 整改中, 无法整改
+# 整改说明 is at most this many characters (docs/checklist.md): the sheet's data validation says
+# so while the unit types, and the import refuses a longer one. Supporting material is sent apart.
+# (Not in INSTRUCTIONS: the title block is compared on import, and sheets exported before the
+# limit existed must still read back.)
+NOTE_MAX_CHARS = 2000
 INSTRUCTIONS = (
     "填写说明：请逐条在「整改情况」列下拉选择“已整改”“整改中”或“无法整改”，在「整改说明」列写明"
     "整改措施和完成情况（选“无法整改”的须写明原因）。其他列已锁定，请勿修改，也不要增删行或工作表。"

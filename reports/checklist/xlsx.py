@@ -20,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reports import files
 from reports.cells import put
 from reports.checklist import layout
 from reports.checklist.data import Checklist
@@ -132,6 +133,20 @@ def _validation(ws: Worksheet, rows: list[int]) -> None:
     for cells in _ranges(rows, layout.col("answer")):
         dv.add(cells)
     ws.add_data_validation(dv)
+    limit = layout.NOTE_MAX_CHARS
+    length = DataValidation(
+        type="textLength",
+        operator="lessThanOrEqual",
+        formula1=str(limit),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="stop",
+        errorTitle="整改说明",
+        error=f"整改说明不超过{limit}字；详细材料请另行报送。",
+    )
+    for cells in _ranges(rows, layout.col("note")):
+        length.add(cells)
+    ws.add_data_validation(length)
 
 
 def _print_setup(ws: Worksheet, last_row: int) -> None:
@@ -179,5 +194,6 @@ def build_workbook(cl: Checklist) -> Workbook:
 
 
 def write_xlsx(cl: Checklist, path: Path) -> Path:
-    build_workbook(cl).save(path)
+    with files.written(path) as tmp:
+        build_workbook(cl).save(tmp)
     return path
