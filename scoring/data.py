@@ -172,7 +172,12 @@ class CrawlData:
                 add = read[name] if values is None else read[name][~read.index.isin(values.index)]
                 known[name] = add if values is None else pd.concat([values, add])
                 self.cache[("lazy", name)] = known[name]
-        return {name: values.reindex(ids) for name, values in known.items()}  # type: ignore[union-attr]
+        # A field never read (no row asked for it yet: an empty scope) is an empty column.
+        none = pd.Series([], dtype=object, index=pd.Index([], dtype="int64"))
+        return {
+            name: (none if values is None else values).reindex(ids)
+            for name, values in known.items()
+        }
 
     def body_text(self, article_ids: Iterable[int]) -> pd.Series:
         """Body text of some articles (index: article id; "" when unknown).
