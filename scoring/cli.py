@@ -36,7 +36,7 @@ class Format(StrEnum):
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    Console(stderr=True).print(f"[red]{message}[/red]", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(f"[red]{message}[/red]", highlight=False)
     return typer.Exit(code)
 
 
@@ -49,14 +49,54 @@ def _date(value: str | None, option: str) -> dt.date | None:
         raise _fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _open_store(database_url: str | None) -> Any:
+    """The store, created or migrated to the newest schema — or one sentence saying why it
+    cannot be opened (no server, a bad URL, a schema newer than this zwgk), not a traceback."""
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store import open_store
+
+    try:
+        return open_store(database_url)
+    except (SQLAlchemyError, CommandError, OSError) as exc:
+        where = _shown(database_url) if database_url else "the default store (.zwgk/zwgk.sqlite)"
+        raise _fail(f"cannot open the store {where}: {_first_line(exc)}") from None
+
+
+def _shown(url: str) -> str:
+    """The URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: nothing in it to hide
+        return url
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _errors() -> tuple[type[Exception], ...]:
     from scoring.data import CrawlDataError
+    from scoring.durations import DurationError
     from scoring.indicators import IndicatorError
     from scoring.round import RoundError
     from scoring.workdays import CalendarError
-    from store.rounds import RoundNotFound
+    from store.rounds import RoundIdError, RoundNotFound
 
-    return (RoundError, RoundNotFound, IndicatorError, CrawlDataError, CalendarError, LookupError)
+    return (
+        RoundError,
+        RoundIdError,
+        RoundNotFound,
+        IndicatorError,
+        CrawlDataError,
+        CalendarError,
+        DurationError,
+        LookupError,
+    )
 
 
 # -- evaluate ---------------------------------------------------------------------------------
@@ -76,20 +116,25 @@ def evaluate_command(
     calendar: Path | None = typer.Option(
         None, "--calendar", help="Working-day overrides YAML (workdays:/holidays:)."
     ),
+    allow_future: bool = typer.Option(
+        False, "--allow-future", help="Allow an --as-of after the day the crawl run ended."
+    ),
     database_url: str | None = DB_OPTION,
 ) -> None:
     """Score every unit of a crawl against an indicator set; store the round; print the ranking.
 
     Run again on a stored round (without --indicators/--run) it re-evaluates with the round's
-    frozen indicator set and crawl run, and gives the same numbers."""
+    frozen indicator set and crawl run, and gives the same numbers. A new round's id is letters,
+    digits, '-', '_', '.' (e.g. 2025Q2, at most 32); --as-of lies between 2008-05-01 (the
+    条例 in force) and the day the crawl run ended. A crawl that observed no unit is refused
+    (nothing is stored); units the crawl could not read show as 未评分."""
     from scoring.indicators import load_indicator_set, newest_set
     from scoring.round import evaluate, reevaluate
     from scoring.workdays import WorkCalendar
-    from store import open_store
     from store.rounds import find_round
 
     day = _date(as_of, "--as-of")
-    store = open_store(database_url)
+    store = _open_store(database_url)
     console = Console()
     try:
         cal = WorkCalendar.from_yaml(calendar) if calendar else None
@@ -111,6 +156,7 @@ def evaluate_command(
                 run_id=run,
                 calendar=cal,
                 replace=replace,
+                allow_future=allow_future,
             )
         print_round(result, console)
     except _errors() as exc:
@@ -194,7 +240,6 @@ def problems_command(
     """List a round's problems with evidence, suggestion, status and decision."""
     if ctx.invoked_subcommand is not None:
         return
-    from store import open_store
     from store.rounds import get_round, problems_frame
 
     if round_id is None:
@@ -202,7 +247,7 @@ def problems_command(
     bad = sorted(set(status) - set(STATUS_ZH))
     if bad:
         raise _fail(f"--status {bad}: choose from {', '.join(STATUS_ZH)}")
-    store = open_store(database_url)
+    store = _open_store(database_url)
     try:
         info = get_round(store, round_id)
         frame = problems_frame(store, round_id, unit_ids=unit or None, statuses=status or None)
@@ -295,12 +340,11 @@ def decide_command(
     """Confirm or dismiss a problem; the decision follows it into later rounds (latest wins).
 
     Scores of stored rounds change when they are evaluated again (`zwgk evaluate --round R`)."""
-    from store import open_store
     from store.rounds import record_decision
 
     if confirm == dismiss:
         raise _fail("give exactly one of --confirm or --dismiss")
-    store = open_store(database_url)
+    store = _open_store(database_url)
     try:
         info = record_decision(
             store, fingerprint, "confirmed" if confirm else "dismissed", by=by, reason=reason
@@ -334,10 +378,9 @@ def recheck_command(
     """回头看: re-crawl only the units with open problems (re-fetching the pages the problems
     point at), re-evaluate those problems and update their status in the round."""
     from scoring.recheck import RecheckError, recheck
-    from store import open_store
 
     day = _date(as_of, "--as-of") or dt.date.today()
-    store = open_store(database_url)
+    store = _open_store(database_url)
     console = Console()
     try:
         outcome = recheck(

@@ -24,6 +24,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from store import Store
+    from store.runs import RunInfo
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +241,7 @@ class CrawlData:
 
 def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
     """The store as of `run_id` (default: the latest finished run)."""
-    run = _pick_run(store, run_id)
+    run = pick_run(store, run_id)
     units = store.units_frame()
     columns = store.columns_frame(as_of_run=run.id)
     # The newest run reads the current rows: no version union, the same answer.
@@ -339,7 +340,8 @@ def assemble(
 
 
 # -- pieces -----------------------------------------------------------------------------------
-def _pick_run(store: Store, run_id: int | None):
+def pick_run(store: Store, run_id: int | None) -> RunInfo:
+    """The crawl run `run_id` (default: the latest finished one); `CrawlDataError` if none."""
     if run_id is None:
         run = store.latest_run(status="finished")
         if run is None:

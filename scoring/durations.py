@@ -121,7 +121,7 @@ class Duration:
             month = s.astype("datetime64[M]")
             day_of_month = (s - month.astype("datetime64[D]")).astype(np.int64)
             target = month + months
-            length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]"))
+            length = (target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")
             limit = target.astype("datetime64[D]") + np.minimum(
                 day_of_month, length.astype(np.int64) - 1
             )

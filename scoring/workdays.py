@@ -31,7 +31,7 @@ LAST_DAY = dt.date(2035, 12, 31)
 
 
 class CalendarError(ValueError):
-    """A bad override file, a missing date, or an answer past the last representable day."""
+    """A bad override file, a missing date, or an answer outside the representable days."""
 
 
 class WorkCalendar:
@@ -108,15 +108,17 @@ class WorkCalendar:
         first = np.datetime64(FIRST_DAY, "D")
         last = np.datetime64(LAST_DAY, "D")
         cumulative = self._cumulative
+        index = (days - first).astype(np.int64)
+        inside = (index >= 0) & (index < len(cumulative))
+        if inside.all():  # the usual case: one gather, no masks
+            return cumulative[index]
         out = np.empty(days.shape, dtype=np.int64)
-        inside = (days >= first) & (days <= last)
-        out[inside] = cumulative[(days[inside] - first).astype(np.int64)]
-        if not inside.all():
-            self._note_outside(days[~inside])
-            before = days < first
-            out[before] = -np.busday_count(days[before] + 1, first)
-            after = days > last
-            out[after] = cumulative[-1] + np.busday_count(last + 1, days[after] + 1)
+        out[inside] = cumulative[index[inside]]
+        self._note_outside(days[~inside])
+        before = days < first
+        out[before] = -np.busday_count(days[before] + 1, first)
+        after = days > last
+        out[after] = cumulative[-1] + np.busday_count(last + 1, days[after] + 1)
         return out
 
     def _first_day_counting(self, target: int) -> np.datetime64:
@@ -177,7 +179,7 @@ class WorkCalendar:
 
 def _to_date(day: np.datetime64, what: str) -> dt.date:
     if not np.datetime64(dt.date.min, "D") <= day <= np.datetime64(dt.date.max, "D"):
-        raise CalendarError(f"{what} is past the last representable day {dt.date.max}")
+        raise CalendarError(f"{what} is outside the representable days {dt.date.min}–{dt.date.max}")
     return day.astype(dt.date)
 
 
