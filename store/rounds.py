@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -23,6 +24,8 @@ from store.core import Store
 from store.reads import read_frame
 from store.types import utcnow
 from store.writes import chunks
+
+log = logging.getLogger(__name__)
 
 ROUNDS: Table = models.Round.__table__  # type: ignore[assignment]
 SCORES: Table = models.RoundScore.__table__  # type: ignore[assignment]
@@ -160,6 +163,13 @@ def save_round(
             conn.execute(update(ROUNDS).where(ROUNDS.c.id == info.id).values(**header))
         else:
             conn.execute(ROUNDS.insert().values(**header))
+        log.debug(
+            "round %s: writing %d scores, %d totals and %d problems in one transaction",
+            info.id,
+            len(scores),
+            len(totals),
+            len(problems),
+        )
         for table, frame in ((SCORES, scores), (TOTALS, totals), (PROBLEMS, problems)):
             _insert(conn, table, frame.assign(round=info.id))
     return RoundInfo(**header)
