@@ -378,8 +378,11 @@ def recheck_command(
     """回头看: re-crawl only the units with open problems (re-fetching the pages the problems
     point at), re-evaluate those problems and update their status in the round."""
     from scoring.recheck import RecheckError, recheck
+    from scoring.round import AS_OF_FLOOR
 
     day = _date(as_of, "--as-of") or dt.date.today()
+    if day < AS_OF_FLOOR:
+        raise _fail(f"--as-of {day} is before {AS_OF_FLOOR}, when the 政府信息公开条例 took effect")
     store = _open_store(database_url)
     console = Console()
     try:

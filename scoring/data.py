@@ -304,7 +304,7 @@ def assemble(
     if run_id is not None and "run_id" in issues and len(issues):
         issues = issues[issues["run_id"] == run_id]
     columns = _columns(columns, issues, listings, run_id)
-    units = _units(units, columns, issues, run_id, run_units)
+    units = _units(units, columns, run_units)
     # Given a loader, the lazy fields stay out of the frame (read when a check asks).
     lazy = LAZY_COLUMNS if column_loader is not None else ()
     articles = _articles(articles, columns, units, copy, lazy).reset_index(drop=True)
@@ -554,22 +554,18 @@ def _columns(
 
 
 def _units(
-    units: pd.DataFrame,
-    columns: pd.DataFrame,
-    issues: pd.DataFrame,
-    run_id: int | None,
-    run_units: Iterable[str] | None,
+    units: pd.DataFrame, columns: pd.DataFrame, run_units: Iterable[str] | None
 ) -> pd.DataFrame:
     out = _ensure(
         units,
         {"id": object, "name": object, "level": object, "parent": object, "entry_url": object},
     )
-    unreadable = _issue_urls(issues, UNREADABLE)
-    entry_failed = out["entry_url"].map(lambda u: isinstance(u, str) and _norm_url(u) in unreadable)
+    # Observed: the run read at least one of the unit's column lists. A unit never crawled
+    # has no directory; a unit whose entry page failed, or that a killed run never reached
+    # (its columns known from an earlier run, none listed by this one), shows nothing this run
+    # — judged, it would lack every required column. Nothing seen, nothing judged.
     seen = set(columns.loc[columns["observed"], "unit_id"])
-    observed = ~entry_failed.astype(bool) | out["id"].isin(seen)
-    # A unit never crawled has no directory either: nothing was seen, nothing can be judged.
-    observed &= out["id"].isin(set(columns["unit_id"]))
+    observed = out["id"].isin(seen)
     if run_units:
         observed &= out["id"].isin(set(run_units))
     out["observed"] = observed.astype(bool)

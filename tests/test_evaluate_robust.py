@@ -315,6 +315,32 @@ def test_a_round_is_computed_over_what_was_observed(url, state, as_of):
     assert out.exit_code == 0, out.output
 
 
+def test_a_killed_run_judges_no_unit_it_did_not_list(url):
+    """`--run` naming a run killed half-way: it recorded no column list (counts are written when
+    a run finishes), so it observed no unit — refused, nothing stored; judged, every unit would
+    have lacked every required column. Units a finished run did not reach are 未评分."""
+    with open_store(stored(url, "killed_after_a_finished_run")) as store:
+        indicators = load_indicator_set(str(newest_set()))
+        with pytest.raises(RoundError, match="crawl run 2 observed none"):
+            evaluate(store, "2025Q2", AS_OF, indicators, run_id=2)
+        assert set(_count_rows(store).values()) == {0}
+        state = store.start_run("full", ["u0"])  # a later run that read u0's lists only
+        ids = _columns(store, state, ["u0"])
+        store.set_column_counts(state, dict.fromkeys(ids.values(), 3))
+        store.finish_run(state)
+        result = evaluate(store, "2025Q2", AS_OF, indicators, run_id=state)
+    totals = result.totals.set_index("unit_id")
+    assert totals["observed"].to_dict() == {"u0": True, "u1": False, "u2": False}
+    assert totals.loc[["u1", "u2"], "total"].isna().all()
+    assert set(result.problems["unit_id"]) <= {"u0"}
+
+
+def test_recheck_refuses_an_as_of_before_the_floor(url):
+    out = cli("recheck", "--round", "2025Q2", "--as-of", "2001-01-01", "--db", url)
+    assert out.exit_code == 2
+    assert_one_sentence(out.output, "before 2008-05-01")
+
+
 def test_units_not_observed_show_as_not_scored_in_the_ranking_and_summary(url):
     out = cli("evaluate", "--round", "2025Q2", "--as-of", "2025-06-30",
               "--db", stored(url, "partly_down"))  # fmt: skip
