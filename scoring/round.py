@@ -523,6 +523,8 @@ def evaluate_data(
     from scoring import tracking
 
     old = round_store.find_round(store, round_id)
+    if old is None:
+        round_store.check_round_id(round_id)
     if old is not None and not replace:
         changed = [
             what

@@ -429,15 +429,21 @@ def test_round_ids_of_the_documented_pattern_are_accepted(round_id):
     ],
     ids=["problems", "decide", "recheck", "evaluate", "evaluate_without_as_of"],
 )
-@pytest.mark.parametrize("where", ["empty", "unmigrated", "unreachable", "bad_url"])
+@pytest.mark.parametrize(
+    "where", ["empty", "empty_file", "newer_schema", "not_a_database", "unreachable", "bad_url"]
+)
 def test_scoring_commands_on_an_empty_or_unusable_store_say_one_sentence(tmp_path, args, where):
     db = {
         "empty": f"sqlite:///{tmp_path / 'empty.sqlite'}",
-        "unmigrated": f"sqlite:///{tmp_path / 'old.sqlite'}",
+        "empty_file": f"sqlite:///{tmp_path / 'zero.sqlite'}",
+        "newer_schema": f"sqlite:///{tmp_path / 'old.sqlite'}",
+        "not_a_database": f"sqlite:///{tmp_path / 'notes.txt'}",
         "unreachable": "postgresql://zwgk:secret@127.0.0.1:9/none",
         "bad_url": "nosuchdb://x",
     }[where]
-    if where == "unmigrated":
+    (tmp_path / "zero.sqlite").write_bytes(b"")  # never migrated: created on first use
+    (tmp_path / "notes.txt").write_text("这不是数据库\n" * 200, encoding="utf-8")
+    if where == "newer_schema":
         import sqlite3
 
         with sqlite3.connect(tmp_path / "old.sqlite") as conn:  # a file that is no zwgk store
@@ -536,6 +542,37 @@ def test_a_round_killed_mid_way_leaves_nothing_half_written_and_the_next_run_com
         assert _count_rows(store)["rounds"] == 1
     pd.testing.assert_frame_equal(kept[0], want[0])
     pd.testing.assert_frame_equal(kept[1], want[1])
+
+
+@pytest.mark.slow
+def test_a_real_night_with_every_host_down_is_refused_in_one_sentence(tmp_path):
+    """`zwgk crawl` of the sample portal with no server answering, then `zwgk evaluate`."""
+    from conftest_scoring import FAST, _free_port
+
+    from demo.generate import make_sample, write_portal
+
+    write_portal(tmp_path, *make_sample(seed=11, port=_free_port(), first_address=231))
+    url = f"sqlite:///{tmp_path / 'zwgk.sqlite'}"
+    env = dict(os.environ, ZWGK_DATABASE_URL=url,
+               PYTHONPATH=str(Path(__file__).resolve().parent.parent))  # fmt: skip
+    zwgk = [sys.executable, "-m", "zwgk"]
+    crawled = subprocess.run(
+        [*zwgk, "crawl", "-r", str(tmp_path / "units.yaml"), "-q", *FAST, "-s", "RETRY_TIMES=0"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    with open_store(url) as store:
+        run = store.latest_run()
+        assert run is not None and run.status == "finished", crawled.stderr[-2000:]
+        issues = store.crawl_issues_frame(run.id)
+        assert set(issues["kind"]) == {"host_unreachable"}
+    out = subprocess.run(
+        [*zwgk, "evaluate", "--round", "2025Q2", "--as-of", "2025-06-30"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 2
+    assert_one_sentence(out.stdout + out.stderr, "无可评分单位")
+    with open_store(url) as store:
+        assert set(_count_rows(store).values()) == {0}
 
 
 @pytest.mark.postgres
