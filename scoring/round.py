@@ -292,6 +292,22 @@ def _deduct(
     return rows[SCORE_COLUMNS]
 
 
+def _run_check(check: Any, data: Any, indicator: Any, ctx: Any) -> pd.DataFrame:
+    """The check's findings; a check that fails on this crawl stops the round with one sentence
+    naming the indicator (`RoundError`, nothing stored; the traceback is logged with -v)."""
+    try:
+        return check.run(data, indicator.params, ctx)
+    except RoundError:
+        raise
+    except Exception as exc:
+        log.debug("indicator %s: check %s failed", indicator.id, check.name, exc_info=True)
+        raise RoundError(
+            f"indicator {indicator.id}: check {check.name} failed on crawl run "
+            f"{getattr(data, 'run_id', None)} ({type(exc).__name__}: {exc}); nothing was stored "
+            "— please report it with the output of `zwgk -v evaluate …`"
+        ) from exc
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Cyclic garbage collection paused while the checks run (restored after).
@@ -349,7 +365,7 @@ def score_crawl(
                     found = _veto_count(indicator, scope[scope["observed"]], counted_so_far)
                 else:
                     ctx = _context(indicator, scope, as_of, calendar)
-                    found = get_check(indicator.check).run(data, indicator.params, ctx)
+                    found = _run_check(get_check(indicator.check), data, indicator, ctx)
                 seconds[indicator.id] = time.perf_counter() - started
                 probs = _problems(indicator, found, run_id)
                 probs["decision"] = probs["fingerprint"].map(decisions)

@@ -252,6 +252,23 @@ def test_every_check_type_runs_on_hand_built_empty_scopes(frames):
         assert all(f.empty for f in found)
 
 
+def test_a_check_that_fails_stops_the_round_with_one_sentence_naming_it(url, monkeypatch):
+    """A bug in a check meets some crawl one night: the evaluator reads which indicator failed,
+    nothing is stored, and -v gives the traceback for the report."""
+    broken = get_check("blank_column")
+
+    def fail(*_args):
+        raise KeyError("unexpected")
+
+    monkeypatch.setattr(type(broken), "find", fail)
+    stored(url, "articles")
+    out = cli("evaluate", "--round", "2025Q2", "--as-of", "2025-06-30", "--db", url)
+    assert out.exit_code == 2
+    assert_one_sentence(out.output, "check blank_column failed", "KeyError")
+    with open_store(url) as store:
+        assert set(_count_rows(store).values()) == {0}
+
+
 def test_articles_dated_outside_every_calendar_are_judged_not_crashed_on():
     """1900, 2099 and 9999 are typos a page may carry: the lag is counted, never wraps round."""
     arts = [
