@@ -17,6 +17,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from scoring.summary import verdict
 from scoring.tracking import STATUS_ZH
@@ -36,8 +37,26 @@ class Format(StrEnum):
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    Console(stderr=True, soft_wrap=True).print(f"[red]{message}[/red]", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(Text(_plain(message), style="red"))
     return typer.Exit(code)
+
+
+def _plain(value: Any) -> str:
+    """Text for the terminal: without control characters (`store.text.inert`; the store holds
+    only inert text, but messages quote command-line input too)."""
+    from store.text import inert
+
+    return inert(str(value)) or ""
+
+
+def _row(table: Table, *cells: Any) -> None:
+    """A table row of plain text: crawled titles, unit names and URLs are never read as rich
+    markup ("标题[/red]" would stop the command with a MarkupError)."""
+    table.add_row(*(Text(_plain(c)) for c in cells))
+
+
+def _say(console: Console, text: Any) -> None:
+    console.print(Text(_plain(text)), highlight=False)
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -142,7 +161,7 @@ def evaluate_command(
         same = old is not None and day in (None, old.as_of) and kind in (None, old.kind)
         if same and indicators is None and run is None and not replace:
             result = reevaluate(store, round_id, calendar=cal)
-            console.print(f"round {round_id}: evaluated again with its frozen set and crawl run")
+            _say(console, f"round {round_id}: evaluated again with its frozen set and crawl run")
         else:
             if day is None:
                 raise _fail("--as-of is required for a new round")
@@ -172,23 +191,27 @@ def print_round(result: Any, console: Console, indicator_set: Any = None) -> Non
 
     info = result.info
     estimated = info.calendar_estimated_years or []
-    console.print(
-        f"[bold]round {info.id}[/bold] ({info.kind}) as of {info.as_of}: crawl run "
-        f"{info.crawl_run}, indicators {info.indicator_set_id} {info.indicator_set_version} "
-        f"(sha256 {info.indicator_set_sha256[:12]}), pass line {info.pass_line:g}"
-        + (f"; working days estimated for {estimated}" if estimated else ""),
-        highlight=False,
+    header = Text(f"round {info.id}", style="bold")
+    header.append(
+        _plain(
+            f" ({info.kind}) as of {info.as_of}: crawl run {info.crawl_run}, indicators "
+            f"{info.indicator_set_id} {info.indicator_set_version} "
+            f"(sha256 {info.indicator_set_sha256[:12]}), pass line {info.pass_line:g}"
+            + (f"; working days estimated for {estimated}" if estimated else "")
+        )
     )
+    console.print(header, highlight=False)
     summary = summarize(result, indicator_set or frozen_set(info))
     totals = result.totals
     for level in summary.by_level["level"] if len(summary.by_level) else []:
         part = totals[totals["level"] == level].copy()
         part["_rank"] = part["rank_in_level"].astype("Float64").fillna(1e9)
-        table = Table(title=f"{level} — {info.id}")
+        table = Table(title=Text(_plain(f"{level} — {info.id}")))
         for name in ("排名", "单位", "得分", "问题", "结果"):
             table.add_column(name, justify="left" if name == "单位" else "right")
         for row in part.sort_values(["_rank", "unit_id"]).itertuples():
-            table.add_row(
+            _row(
+                table,
                 "" if pd.isna(row.rank_in_level) else str(row.rank_in_level),
                 f"{row.name} ({row.unit_id})",
                 "—" if pd.isna(row.total) else f"{row.total:.2f}",
@@ -210,7 +233,8 @@ def print_round(result: Any, console: Console, indicator_set: Any = None) -> Non
         ):
             table.add_column(name, justify="left" if name == "县区" else "right")
         for c in summary.counties.itertuples():
-            table.add_row(
+            _row(
+                table,
                 c.name,
                 "—" if pd.isna(c.total) else f"{c.total:.2f}",
                 "" if pd.isna(c.rank_in_level) else str(c.rank_in_level),
@@ -221,7 +245,7 @@ def print_round(result: Any, console: Console, indicator_set: Any = None) -> Non
                 str(c.with_townships_problems),
             )
         console.print(table)
-    console.print(summary.paragraph, highlight=False)
+    _say(console, summary.paragraph)
 
 
 # -- problems ---------------------------------------------------------------------------------
@@ -308,7 +332,7 @@ def problem_records(frame: pd.DataFrame, round_id: str) -> list[dict[str, Any]]:
 
 
 def _problem_table(records: list[dict[str, Any]], round_id: str) -> None:
-    table = Table(title=f"问题清单 — {round_id} ({len(records)})", show_lines=True)
+    table = Table(title=Text(_plain(f"问题清单 — {round_id} ({len(records)})")), show_lines=True)
     for name in ("单位", "指标", "状态", "扣分", "问题及整改建议", "指纹"):
         short = name in ("状态", "扣分", "指纹")
         table.add_column(
@@ -317,7 +341,8 @@ def _problem_table(records: list[dict[str, Any]], round_id: str) -> None:
     for r in records:
         state = STATUS_ZH[r["status"]] + ("（已驳回）" if r["decision"] == "dismissed" else "")
         where = f"\n{r['target_url']}" if r["target_url"] else ""
-        table.add_row(
+        _row(
+            table,
             r["unit_id"],
             r["indicator"],
             state,
@@ -353,10 +378,10 @@ def decide_command(
         raise _fail(str(exc)) from None
     finally:
         store.close()
-    Console().print(
+    _say(
+        Console(),
         f"{info.fingerprint}: {info.decision} by {info.by} at {info.at:%Y-%m-%d %H:%M} UTC"
         + (f" — {info.reason}" if info.reason else ""),
-        highlight=False,
     )
 
 
@@ -399,11 +424,14 @@ def recheck_command(
         raise _fail(str(exc)) from None
     finally:
         store.close()
-    table = Table(title=f"回头看 — {round_id} (crawl run {outcome.run_id}, as of {day})")
+    table = Table(
+        title=Text(_plain(f"回头看 — {round_id} (crawl run {outcome.run_id}, as of {day})"))
+    )
     for name in ("单位", "指标", "之前", "现在", "目标"):
         table.add_column(name, overflow="fold")
     for r in outcome.changes.itertuples():
-        table.add_row(
+        _row(
+            table,
             r.unit_id,
             r.indicator_id,
             STATUS_ZH.get(r.before, r.before),
@@ -411,4 +439,4 @@ def recheck_command(
             str(r.target_url or r.subject),
         )
     console.print(table)
-    console.print(outcome.summary(), highlight=False)
+    _say(console, outcome.summary())

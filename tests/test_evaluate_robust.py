@@ -358,6 +358,36 @@ def test_recheck_refuses_an_as_of_before_the_floor(url):
     assert_one_sentence(out.output, "before 2008-05-01")
 
 
+def test_crawled_text_that_looks_like_markup_is_printed_as_it_is(url):
+    """A title "[/red]…" reached `zwgk problems` as rich markup and stopped it (MarkupError)."""
+    with open_store(url) as store:
+        state_articles(store)
+        run = store.start_run("full", list(UNITS))
+        ids = _columns(store, run)
+        counts = _articles(store, run, ids)
+        store.upsert_articles(
+            run, [{"url": "http://u0.test/a/x.html", "unit_id": "u0", "title": "通知[/red][bold",
+                   "column_id": ids["http://u0.test/c/normative/"]}]
+        )  # fmt: skip
+        store.set_column_counts(run, counts)
+        store.finish_run(run)
+    out = cli("evaluate", "--round", "2025Q2", "--as-of", "2025-06-30", "--db", url)
+    assert out.exit_code == 0, out.output
+    wide = {"COLUMNS": "1000"}  # the table folds long cells otherwise
+    listed = CliRunner().invoke(app, ["problems", "--round", "2025Q2", "--db", url], env=wide)
+    assert listed.exit_code == 0, listed.output
+    assert "[/red][bold" in listed.output
+    decided = cli("problems", "decide", "--by", "[/b]张三", "--confirm", "--db", url,
+                  _fingerprint_of(url, "http://u0.test/a/x.html"))  # fmt: skip
+    assert decided.exit_code == 0 and "[/b]张三" in decided.output
+
+
+def _fingerprint_of(url: str, target: str) -> str:
+    with open_store(url) as store:
+        problems = round_store.problems_frame(store, "2025Q2")
+    return str(problems.loc[problems["target_url"] == target, "fingerprint"].iloc[0])
+
+
 def test_units_not_observed_show_as_not_scored_in_the_ranking_and_summary(url):
     out = cli("evaluate", "--round", "2025Q2", "--as-of", "2025-06-30",
               "--db", stored(url, "partly_down"))  # fmt: skip
