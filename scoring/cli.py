@@ -178,6 +178,8 @@ def evaluate_command(
                 allow_future=allow_future,
             )
         print_round(result, console)
+    except OSError as exc:  # --calendar unreadable, or the disk under the store
+        raise _fail(f"{exc.filename or 'the store'}: {exc.strerror or exc}") from None
     except _errors() as exc:
         raise _fail(str(exc)) from None
     finally:

@@ -460,6 +460,16 @@ def test_a_bad_round_id_is_refused_in_one_sentence(url, round_id, message):
     assert "\x1b" not in out.output
 
 
+def test_an_unreadable_calendar_or_indicator_file_is_one_sentence(url, tmp_path):
+    stored(url, "articles")
+    for option in ("--calendar", "--indicators"):
+        missing = str(tmp_path / "missing.yaml")
+        out = cli("evaluate", "--round", "2025Q2", "--as-of", "2025-06-30", option, missing,
+                  "--db", url)  # fmt: skip
+        assert out.exit_code == 2
+        assert_one_sentence(out.output, "missing.yaml")
+
+
 @pytest.mark.parametrize("round_id", ["2025Q2", "2021-hk1", "2024_special.2", "R1", "x" * 32])
 def test_round_ids_of_the_documented_pattern_are_accepted(round_id):
     assert round_store.check_round_id(round_id) == round_id
