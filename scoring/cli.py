@@ -17,7 +17,6 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from scoring.summary import verdict
 from scoring.tracking import STATUS_ZH
@@ -38,8 +37,18 @@ class Format(StrEnum):
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    Console(stderr=True).print(shown(message, style="red"))
+    Console(stderr=True, soft_wrap=True).print(shown(message, style="red"))
     return typer.Exit(code)
+
+
+def _row(table: Table, *cells: Any) -> None:
+    """A table row of plain text: crawled titles, unit names and URLs are never read as rich
+    markup ("标题[/red]" would stop the command with a MarkupError)."""
+    table.add_row(*(shown(c) for c in cells))
+
+
+def _say(console: Console, text: Any) -> None:
+    console.print(shown(text), highlight=False)
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -51,14 +60,54 @@ def _date(value: str | None, option: str) -> dt.date | None:
         raise _fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _open_store(database_url: str | None) -> Any:
+    """The store, created or migrated to the newest schema — or one sentence saying why it
+    cannot be opened (no server, a bad URL, a schema newer than this zwgk), not a traceback."""
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store import open_store
+
+    try:
+        return open_store(database_url)
+    except (SQLAlchemyError, CommandError, OSError) as exc:
+        where = _shown(database_url) if database_url else "the default store (.zwgk/zwgk.sqlite)"
+        raise _fail(f"cannot open the store {where}: {_first_line(exc)}") from None
+
+
+def _shown(url: str) -> str:
+    """The URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: nothing in it to hide
+        return url
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _errors() -> tuple[type[Exception], ...]:
     from scoring.data import CrawlDataError
+    from scoring.durations import DurationError
     from scoring.indicators import IndicatorError
     from scoring.round import RoundError
     from scoring.workdays import CalendarError
-    from store.rounds import RoundNotFound
+    from store.rounds import RoundIdError, RoundNotFound
 
-    return (RoundError, RoundNotFound, IndicatorError, CrawlDataError, CalendarError, LookupError)
+    return (
+        RoundError,
+        RoundIdError,
+        RoundNotFound,
+        IndicatorError,
+        CrawlDataError,
+        CalendarError,
+        DurationError,
+        LookupError,
+    )
 
 
 # -- evaluate ---------------------------------------------------------------------------------
@@ -78,20 +127,25 @@ def evaluate_command(
     calendar: Path | None = typer.Option(
         None, "--calendar", help="Working-day overrides YAML (workdays:/holidays:)."
     ),
+    allow_future: bool = typer.Option(
+        False, "--allow-future", help="Allow an --as-of after the day the crawl run ended."
+    ),
     database_url: str | None = DB_OPTION,
 ) -> None:
     """Score every unit of a crawl against an indicator set; store the round; print the ranking.
 
     Run again on a stored round (without --indicators/--run) it re-evaluates with the round's
-    frozen indicator set and crawl run, and gives the same numbers."""
+    frozen indicator set and crawl run, and gives the same numbers. A new round's id is letters,
+    digits, '-', '_', '.' (e.g. 2025Q2, at most 32); --as-of lies between 2008-05-01 (the
+    条例 in force) and the day the crawl run ended. A crawl that observed no unit is refused
+    (nothing is stored); units the crawl could not read show as 未评分."""
     from scoring.indicators import load_indicator_set, newest_set
     from scoring.round import evaluate, reevaluate
     from scoring.workdays import WorkCalendar
-    from store import open_store
     from store.rounds import find_round
 
     day = _date(as_of, "--as-of")
-    store = open_store(database_url)
+    store = _open_store(database_url)
     console = Console()
     try:
         cal = WorkCalendar.from_yaml(calendar) if calendar else None
@@ -99,7 +153,7 @@ def evaluate_command(
         same = old is not None and day in (None, old.as_of) and kind in (None, old.kind)
         if same and indicators is None and run is None and not replace:
             result = reevaluate(store, round_id, calendar=cal)
-            console.print(f"round {round_id}: evaluated again with its frozen set and crawl run")
+            _say(console, f"round {round_id}: evaluated again with its frozen set and crawl run")
         else:
             if day is None:
                 raise _fail("--as-of is required for a new round")
@@ -113,8 +167,11 @@ def evaluate_command(
                 run_id=run,
                 calendar=cal,
                 replace=replace,
+                allow_future=allow_future,
             )
         print_round(result, console)
+    except OSError as exc:  # --calendar unreadable, or the disk under the store
+        raise _fail(f"{exc.filename or 'the store'}: {exc.strerror or exc}") from None
     except _errors() as exc:
         raise _fail(str(exc)) from None
     finally:
@@ -128,17 +185,16 @@ def print_round(result: Any, console: Console, indicator_set: Any = None) -> Non
 
     info = result.info
     estimated = info.calendar_estimated_years or []
-    console.print(
-        Text.assemble(
-            shown(f"round {info.id}", style="bold"),
-            shown(
-                f" ({info.kind}) as of {info.as_of}: crawl run "
-                f"{info.crawl_run}, indicators {info.indicator_set_id} {info.indicator_set_version} "
-                f"(sha256 {info.indicator_set_sha256[:12]}), pass line {info.pass_line:g}"
-                + (f"; working days estimated for {estimated}" if estimated else "")
-            ),
+    header = shown(f"round {info.id}", style="bold")
+    header.append_text(
+        shown(
+            f" ({info.kind}) as of {info.as_of}: crawl run {info.crawl_run}, indicators "
+            f"{info.indicator_set_id} {info.indicator_set_version} "
+            f"(sha256 {info.indicator_set_sha256[:12]}), pass line {info.pass_line:g}"
+            + (f"; working days estimated for {estimated}" if estimated else "")
         )
     )
+    console.print(header, highlight=False)
     summary = summarize(result, indicator_set or frozen_set(info))
     totals = result.totals
     for level in summary.by_level["level"] if len(summary.by_level) else []:
@@ -148,7 +204,8 @@ def print_round(result: Any, console: Console, indicator_set: Any = None) -> Non
         for name in ("排名", "单位", "得分", "问题", "结果"):
             table.add_column(name, justify="left" if name == "单位" else "right")
         for row in part.sort_values(["_rank", "unit_id"]).itertuples():
-            table.add_row(
+            _row(
+                table,
                 "" if pd.isna(row.rank_in_level) else str(row.rank_in_level),
                 shown(f"{row.name} ({row.unit_id})"),
                 "—" if pd.isna(row.total) else f"{row.total:.2f}",
@@ -170,8 +227,9 @@ def print_round(result: Any, console: Console, indicator_set: Any = None) -> Non
         ):
             table.add_column(name, justify="left" if name == "县区" else "right")
         for c in summary.counties.itertuples():
-            table.add_row(
-                shown(c.name),
+            _row(
+                table,
+                c.name,
                 "—" if pd.isna(c.total) else f"{c.total:.2f}",
                 "" if pd.isna(c.rank_in_level) else str(c.rank_in_level),
                 str(c.problems),
@@ -181,7 +239,7 @@ def print_round(result: Any, console: Console, indicator_set: Any = None) -> Non
                 str(c.with_townships_problems),
             )
         console.print(table)
-    console.print(shown(summary.paragraph))
+    _say(console, summary.paragraph)
 
 
 # -- problems ---------------------------------------------------------------------------------
@@ -200,7 +258,6 @@ def problems_command(
     """List a round's problems with evidence, suggestion, status and decision."""
     if ctx.invoked_subcommand is not None:
         return
-    from store import open_store
     from store.rounds import get_round, problems_frame
 
     if round_id is None:
@@ -208,7 +265,7 @@ def problems_command(
     bad = sorted(set(status) - set(STATUS_ZH))
     if bad:
         raise _fail(f"--status {bad}: choose from {', '.join(STATUS_ZH)}")
-    store = open_store(database_url)
+    store = _open_store(database_url)
     try:
         info = get_round(store, round_id)
         frame = problems_frame(store, round_id, unit_ids=unit or None, statuses=status or None)
@@ -278,18 +335,14 @@ def _problem_table(records: list[dict[str, Any]], round_id: str) -> None:
     for r in records:
         state = STATUS_ZH[r["status"]] + ("（已驳回）" if r["decision"] == "dismissed" else "")
         where = f"\n{r['target_url']}" if r["target_url"] else ""
-        table.add_row(
-            *map(
-                shown,
-                (
-                    r["unit_id"],
-                    r["indicator"],
-                    state,
-                    f"{r['deduction']:g}",
-                    f"{r['suggestion'] or ''}{where}",
-                    r["fingerprint"],
-                ),
-            )
+        _row(
+            table,
+            r["unit_id"],
+            r["indicator"],
+            state,
+            f"{r['deduction']:g}",
+            f"{r['suggestion'] or ''}{where}",
+            r["fingerprint"],
         )
     Console().print(table)
 
@@ -306,12 +359,11 @@ def decide_command(
     """Confirm or dismiss a problem; the decision follows it into later rounds (latest wins).
 
     Scores of stored rounds change when they are evaluated again (`zwgk evaluate --round R`)."""
-    from store import open_store
     from store.rounds import record_decision
 
     if confirm == dismiss:
         raise _fail("give exactly one of --confirm or --dismiss")
-    store = open_store(database_url)
+    store = _open_store(database_url)
     try:
         info = record_decision(
             store, fingerprint, "confirmed" if confirm else "dismissed", by=by, reason=reason
@@ -320,11 +372,10 @@ def decide_command(
         raise _fail(str(exc)) from None
     finally:
         store.close()
-    Console().print(
-        shown(
-            f"{info.fingerprint}: {info.decision} by {info.by} at {info.at:%Y-%m-%d %H:%M} UTC"
-            + (f" — {info.reason}" if info.reason else "")
-        )
+    _say(
+        Console(),
+        f"{info.fingerprint}: {info.decision} by {info.by} at {info.at:%Y-%m-%d %H:%M} UTC"
+        + (f" — {info.reason}" if info.reason else ""),
     )
 
 
@@ -346,10 +397,12 @@ def recheck_command(
     """回头看: re-crawl only the units with open problems (re-fetching the pages the problems
     point at), re-evaluate those problems and update their status in the round."""
     from scoring.recheck import RecheckError, recheck
-    from store import open_store
+    from scoring.round import AS_OF_FLOOR
 
     day = _date(as_of, "--as-of") or dt.date.today()
-    store = open_store(database_url)
+    if day < AS_OF_FLOOR:
+        raise _fail(f"--as-of {day} is before {AS_OF_FLOOR}, when the 政府信息公开条例 took effect")
+    store = _open_store(database_url)
     console = Console()
     try:
         outcome = recheck(
@@ -365,21 +418,19 @@ def recheck_command(
         raise _fail(str(exc)) from None
     finally:
         store.close()
-    table = Table(title=shown(f"回头看 — {round_id} (crawl run {outcome.run_id}, as of {day})"))
+    table = Table(
+        title=shown(f"回头看 — {round_id} (crawl run {outcome.run_id}, as of {day})")
+    )
     for name in ("单位", "指标", "之前", "现在", "目标"):
         table.add_column(name, overflow="fold")
     for r in outcome.changes.itertuples():
-        table.add_row(
-            *map(
-                shown,
-                (
-                    r.unit_id,
-                    r.indicator_id,
-                    STATUS_ZH.get(r.before, r.before),
-                    STATUS_ZH.get(r.after, r.after) + ("" if r.rechecked else "（未能复查）"),
-                    r.target_url or r.subject,
-                ),
-            )
+        _row(
+            table,
+            r.unit_id,
+            r.indicator_id,
+            STATUS_ZH.get(r.before, r.before),
+            STATUS_ZH.get(r.after, r.after) + ("" if r.rechecked else "（未能复查）"),
+            str(r.target_url or r.subject),
         )
     console.print(table)
-    console.print(shown(outcome.summary()))
+    _say(console, outcome.summary())

@@ -24,6 +24,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from store import Store
+    from store.runs import RunInfo
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +173,12 @@ class CrawlData:
                 add = read[name] if values is None else read[name][~read.index.isin(values.index)]
                 known[name] = add if values is None else pd.concat([values, add])
                 self.cache[("lazy", name)] = known[name]
-        return {name: values.reindex(ids) for name, values in known.items()}  # type: ignore[union-attr]
+        # A field never read (no row asked for it yet: an empty scope) is an empty column.
+        none = pd.Series([], dtype=object, index=pd.Index([], dtype="int64"))
+        return {
+            name: (none if values is None else values).reindex(ids)
+            for name, values in known.items()
+        }
 
     def body_text(self, article_ids: Iterable[int]) -> pd.Series:
         """Body text of some articles (index: article id; "" when unknown).
@@ -235,7 +241,7 @@ class CrawlData:
 
 def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
     """The store as of `run_id` (default: the latest finished run)."""
-    run = _pick_run(store, run_id)
+    run = pick_run(store, run_id)
     units = store.units_frame()
     columns = store.columns_frame(as_of_run=run.id)
     # The newest run reads the current rows: no version union, the same answer.
@@ -298,7 +304,7 @@ def assemble(
     if run_id is not None and "run_id" in issues and len(issues):
         issues = issues[issues["run_id"] == run_id]
     columns = _columns(columns, issues, listings, run_id)
-    units = _units(units, columns, issues, run_id, run_units)
+    units = _units(units, columns, run_units)
     # Given a loader, the lazy fields stay out of the frame (read when a check asks).
     lazy = LAZY_COLUMNS if column_loader is not None else ()
     articles = _articles(articles, columns, units, copy, lazy).reset_index(drop=True)
@@ -334,7 +340,8 @@ def assemble(
 
 
 # -- pieces -----------------------------------------------------------------------------------
-def _pick_run(store: Store, run_id: int | None):
+def pick_run(store: Store, run_id: int | None) -> RunInfo:
+    """The crawl run `run_id` (default: the latest finished one); `CrawlDataError` if none."""
     if run_id is None:
         run = store.latest_run(status="finished")
         if run is None:
@@ -547,22 +554,18 @@ def _columns(
 
 
 def _units(
-    units: pd.DataFrame,
-    columns: pd.DataFrame,
-    issues: pd.DataFrame,
-    run_id: int | None,
-    run_units: Iterable[str] | None,
+    units: pd.DataFrame, columns: pd.DataFrame, run_units: Iterable[str] | None
 ) -> pd.DataFrame:
     out = _ensure(
         units,
         {"id": object, "name": object, "level": object, "parent": object, "entry_url": object},
     )
-    unreadable = _issue_urls(issues, UNREADABLE)
-    entry_failed = out["entry_url"].map(lambda u: isinstance(u, str) and _norm_url(u) in unreadable)
+    # Observed: the run read at least one of the unit's column lists. A unit never crawled
+    # has no directory; a unit whose entry page failed, or that a killed run never reached
+    # (its columns known from an earlier run, none listed by this one), shows nothing this run
+    # — judged, it would lack every required column. Nothing seen, nothing judged.
     seen = set(columns.loc[columns["observed"], "unit_id"])
-    observed = ~entry_failed.astype(bool) | out["id"].isin(seen)
-    # A unit never crawled has no directory either: nothing was seen, nothing can be judged.
-    observed &= out["id"].isin(set(columns["unit_id"]))
+    observed = out["id"].isin(seen)
     if run_units:
         observed &= out["id"].isin(set(run_units))
     out["observed"] = observed.astype(bool)

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
-import pandas as pd
 from dateutil.relativedelta import relativedelta
 from pydantic import BeforeValidator, PlainSerializer
+
+from scoring.workdays import CalendarError
 
 if TYPE_CHECKING:
     from scoring.workdays import WorkCalendar
@@ -75,45 +76,58 @@ class Duration:
         """The earliest day whose distance to `day` does not exceed this duration.
 
         Something dated before the result is older than the duration at `day`. For working days
-        that is the first day d with `calendar.lag(d, day) <= amount`.
+        that is the first day d with `calendar.lag(d, day) <= amount`. Counted back past the
+        first representable day, the answer is that day (`dt.date.min`): nothing is older.
         """
         if self.unit == "workdays":
-            if calendar is None:
-                raise ValueError(f"{self}: a calendar is needed to count working days")
-            start = day
-            # Walk back over the days that still count as within the limit; ~1.5 days per
-            # working day, so this is a few dozen steps for any realistic limit.
-            while calendar.lag(start - dt.timedelta(days=1), day) <= self.amount:
-                start -= dt.timedelta(days=1)
-            return start
-        return day - self._delta()
+            calendar = _need(calendar, self)
+            try:
+                return calendar.earliest_within(day, self.amount)
+            except CalendarError:
+                return dt.date.min
+        try:
+            return day - self._delta()
+        except (OverflowError, ValueError):  # before year 1
+            return dt.date.min
 
     def after(self, day: dt.date, calendar: WorkCalendar | None = None) -> dt.date:
-        """The last day still within this duration after `day` (deadline from a start)."""
+        """The last day still within this duration after `day` (deadline from a start).
+        Past the last representable day the answer is that day (`dt.date.max`): never due."""
         if self.unit == "workdays":
-            if calendar is None:
-                raise ValueError(f"{self}: a calendar is needed to count working days")
+            calendar = _need(calendar, self)
             # The last day whose lag from `day` is still <= amount: the day before lag amount+1.
-            return calendar.add(day, self.amount + 1) - dt.timedelta(days=1)
-        return day + self._delta()
+            try:
+                return calendar.add(day, self.amount + 1) - dt.timedelta(days=1)
+            except CalendarError:
+                return dt.date.max
+        try:
+            return day + self._delta()
+        except (OverflowError, ValueError):  # after year 9999
+            return dt.date.max
 
     def exceeded(self, starts: Any, ends: Any, calendar: WorkCalendar | None = None) -> np.ndarray:
         """Vectorised: True where `ends` is later than `starts` plus this duration.
 
-        `starts`/`ends` are date-like arrays or Series without missing values.
+        `starts`/`ends` are date-like arrays or Series without missing values, of any year
+        (numpy day arithmetic, not pandas timestamps, which end in 2262).
         """
-        s = pd.to_datetime(pd.Series(np.asarray(starts, dtype="datetime64[D]")))
-        e = pd.to_datetime(pd.Series(np.asarray(ends, dtype="datetime64[D]")))
+        s = np.atleast_1d(np.asarray(starts, dtype="datetime64[D]"))
+        e = np.atleast_1d(np.asarray(ends, dtype="datetime64[D]"))
         if self.unit == "workdays":
-            if calendar is None:
-                raise ValueError(f"{self}: a calendar is needed to count working days")
-            return calendar.lags(s.to_numpy(), e.to_numpy()) > self.amount
+            return _need(calendar, self).lags(s, e) > self.amount
         if self.unit in ("months", "years"):
             months = self.amount * (12 if self.unit == "years" else 1)
-            limit = s + pd.DateOffset(months=months)
+            # dateutil's rule, vectorised: same day of month, or the month's last day.
+            month = s.astype("datetime64[M]")
+            day_of_month = (s - month.astype("datetime64[D]")).astype(np.int64)
+            target = month + months
+            length = (target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")
+            limit = target.astype("datetime64[D]") + np.minimum(
+                day_of_month, length.astype(np.int64) - 1
+            )
         else:
-            limit = s + pd.Timedelta(days=self._delta().days)
-        return (e > limit).to_numpy()
+            limit = s + np.timedelta64(self._delta().days, "D")
+        return e > limit
 
     def _delta(self) -> relativedelta | dt.timedelta:
         if self.unit == "days":
@@ -123,6 +137,12 @@ class Duration:
         if self.unit == "months":
             return relativedelta(months=self.amount)
         return relativedelta(years=self.amount)
+
+
+def _need(calendar: WorkCalendar | None, duration: Duration) -> WorkCalendar:
+    if calendar is None:
+        raise DurationError(f"{duration}: a calendar is needed to count working days")
+    return calendar
 
 
 def parse_duration(value: Any) -> Duration:

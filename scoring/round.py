@@ -72,8 +72,17 @@ SCORE_COLUMNS = [
 ]
 
 
+# The earliest day a round may be evaluated as of: the 政府信息公开条例 took effect on
+# 2008-05-01, so there is no disclosure duty to judge before it — an earlier date is a typo
+# (2205 for 2025 is caught by the crawl's finish, 2005 by this).
+AS_OF_FLOOR = dt.date(2008, 5, 1)
+# Round dates are China dates; crawl runs finish at UTC instants (China keeps no summer time).
+CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
 class RoundError(ValueError):
-    """A round cannot be evaluated as asked (bad template, conflicting re-evaluation, …)."""
+    """A round cannot be evaluated as asked (bad template, conflicting re-evaluation, a date
+    outside what the crawl saw, no unit observed, …)."""
 
 
 @dataclass(frozen=True)
@@ -283,6 +292,22 @@ def _deduct(
     return rows[SCORE_COLUMNS]
 
 
+def _run_check(check: Any, data: Any, indicator: Any, ctx: Any) -> pd.DataFrame:
+    """The check's findings; a check that fails on this crawl stops the round with one sentence
+    naming the indicator (`RoundError`, nothing stored; the traceback is logged with -v)."""
+    try:
+        return check.run(data, indicator.params, ctx)
+    except RoundError:
+        raise
+    except Exception as exc:
+        log.debug("indicator %s: check %s failed", indicator.id, check.name, exc_info=True)
+        raise RoundError(
+            f"indicator {indicator.id}: check {check.name} failed on crawl run "
+            f"{getattr(data, 'run_id', None)} ({type(exc).__name__}: {exc}); nothing was stored "
+            "— please report it with the output of `zwgk -v evaluate …`"
+        ) from exc
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Cyclic garbage collection paused while the checks run (restored after).
@@ -340,7 +365,7 @@ def score_crawl(
                     found = _veto_count(indicator, scope[scope["observed"]], counted_so_far)
                 else:
                     ctx = _context(indicator, scope, as_of, calendar)
-                    found = get_check(indicator.check).run(data, indicator.params, ctx)
+                    found = _run_check(get_check(indicator.check), data, indicator, ctx)
                 seconds[indicator.id] = time.perf_counter() - started
                 probs = _problems(indicator, found, run_id)
                 probs["decision"] = probs["fingerprint"].map(decisions)
@@ -434,25 +459,54 @@ def evaluate(
     run_id: int | None = None,
     calendar: WorkCalendar | None = None,
     replace: bool = False,
+    allow_future: bool = False,
 ) -> RoundResult:
     """Evaluate round ``round_id`` as of ``as_of`` on crawl run ``run_id`` (default: the run the
     round already used, else the latest finished run) and store it.
 
     Evaluating an existing round again with the same set and run gives the same numbers; a
-    different set, run, as_of or kind needs ``replace=True``."""
-    from scoring.data import load_crawl
+    different set, run, as_of or kind needs ``replace=True``. A new round's id must match
+    `store.rounds.ROUND_ID` and ``as_of`` must lie between `AS_OF_FLOOR` and the day the crawl
+    run finished (later only with ``allow_future``): see `check_as_of`."""
+    from scoring.data import load_crawl, pick_run
 
     old = round_store.find_round(store, round_id)
+    if old is None:
+        round_store.check_round_id(round_id)
     if old is not None and run_id is None and not replace:
         run_id = old.crawl_run
     if run_id is None:
         run_id = latest_full_run(store)
+    check_as_of(as_of, pick_run(store, run_id), allow_future=allow_future)
     started = time.perf_counter()
     data = load_crawl(store, run_id)
     log.info("round %s: crawl run %s loaded in %.1f s", round_id, data.run_id, _since(started))
     return evaluate_data(
         store, round_id, as_of, indicator_set, data, kind=kind, calendar=calendar, replace=replace
     )
+
+
+def check_as_of(as_of: dt.date, run: Any, *, allow_future: bool = False) -> None:
+    """Refuse (`RoundError`) an as-of date before `AS_OF_FLOOR`, or after the (China) day crawl
+    run ``run`` finished unless ``allow_future``: a round judges what was public on its day,
+    and the crawl cannot have seen what was published after it ended — columns would look
+    stale and deadlines passed that the next crawl would show met. A run that never finished
+    (killed) counts from its start."""
+    if as_of < AS_OF_FLOOR:
+        raise RoundError(
+            f"as-of {as_of} is before {AS_OF_FLOOR}, when the 政府信息公开条例 took effect: "
+            "there is nothing to evaluate that early (a typo in the year?)"
+        )
+    ended = run.finished_at or run.started_at
+    if ended.tzinfo is None:  # SQLite returns UTC instants without their zone
+        ended = ended.replace(tzinfo=dt.UTC)
+    last_day = ended.astimezone(CHINA).date()
+    if as_of > last_day and not allow_future:
+        raise RoundError(
+            f"as-of {as_of} is after crawl run {run.id} ended ({last_day}, China time): the "
+            "round would judge days the crawl did not see — crawl again, or pass "
+            "--allow-future (allow_future=True) to evaluate as of a later day anyway"
+        )
 
 
 def _since(started: float) -> float:
@@ -485,6 +539,8 @@ def evaluate_data(
     from scoring import tracking
 
     old = round_store.find_round(store, round_id)
+    if old is None:
+        round_store.check_round_id(round_id)
     if old is not None and not replace:
         changed = [
             what
@@ -501,6 +557,15 @@ def evaluate_data(
                 f"round {round_id} exists with another {', '.join(changed)}; evaluate it with "
                 "its frozen set (`reevaluate`) or pass replace=True (--replace) to overwrite it"
             )
+    if not data.units["observed"].astype(bool).any():
+        # Nothing to judge (every host down, a run killed before any directory was read): a
+        # round of units all 未评分 would become the "previous round" that the next one is
+        # tracked against, and every problem would come back as new. So nothing is stored.
+        raise RoundError(
+            f"round {round_id} not evaluated: crawl run {data.run_id} observed none of its "
+            f"{len(data.units)} unit(s) (every site unreachable or nothing crawled), so there "
+            "is nothing to score (无可评分单位); crawl again when the sites answer"
+        )
     calendar = calendar or default_calendar()
     decisions = {fp: d.decision for fp, d in round_store.latest_decisions(store).items()}
     started = time.perf_counter()
@@ -567,6 +632,7 @@ def reevaluate(store: Store, round_id: str, *, calendar: WorkCalendar | None = N
         kind=info.kind,
         run_id=info.crawl_run,
         calendar=calendar,
+        allow_future=True,  # the round's own date, whatever it was evaluated with
     )
 
 

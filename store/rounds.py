@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -23,6 +25,8 @@ from store.reads import read_frame
 from store.types import utcnow
 from store.writes import chunks
 
+log = logging.getLogger(__name__)
+
 ROUNDS: Table = models.Round.__table__  # type: ignore[assignment]
 SCORES: Table = models.RoundScore.__table__  # type: ignore[assignment]
 TOTALS: Table = models.RoundTotal.__table__  # type: ignore[assignment]
@@ -30,6 +34,34 @@ PROBLEMS: Table = models.Problem.__table__  # type: ignore[assignment]
 DECISIONS: Table = models.Decision.__table__  # type: ignore[assignment]
 
 ACTIVE_STATUSES = ("new", "open", "regressed")  # problems still to be fixed
+
+
+# A round's id: letters, digits, '-', '_' and '.', beginning with a letter or digit, at most
+# as long as the column (32): 2025Q2, 2025Q3, 2021-hk1, 2024-special.1. It names the round in
+# checklist file names and report titles, so no spaces, slashes or control characters.
+ROUND_ID_LENGTH: int = models.Round.__table__.c.id.type.length  # type: ignore[attr-defined]
+ROUND_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*")
+
+
+class RoundIdError(ValueError):
+    """A round id that does not match `ROUND_ID` or is too long for the store."""
+
+
+def check_round_id(round_id: str) -> str:
+    """``round_id`` if it can name a round, else `RoundIdError` saying what is wrong."""
+    if not round_id:
+        raise RoundIdError("a round id cannot be empty (e.g. 2025Q2)")
+    if len(round_id) > ROUND_ID_LENGTH:
+        raise RoundIdError(
+            f"round id {round_id[:ROUND_ID_LENGTH]!r}… is {len(round_id)} characters long; at "
+            f"most {ROUND_ID_LENGTH} fit the store"
+        )
+    if not ROUND_ID.fullmatch(round_id):
+        raise RoundIdError(
+            f"round id {round_id!r} may hold only letters, digits, '-', '_' and '.', beginning "
+            "with a letter or digit (e.g. 2025Q2, 2021-hk1)"
+        )
+    return round_id
 
 
 class RoundNotFound(LookupError):
@@ -131,6 +163,13 @@ def save_round(
             conn.execute(update(ROUNDS).where(ROUNDS.c.id == info.id).values(**header))
         else:
             conn.execute(ROUNDS.insert().values(**header))
+        log.debug(
+            "round %s: writing %d scores, %d totals and %d problems in one transaction",
+            info.id,
+            len(scores),
+            len(totals),
+            len(problems),
+        )
         for table, frame in ((SCORES, scores), (TOTALS, totals), (PROBLEMS, problems)):
             _insert(conn, table, frame.assign(round=info.id))
     return RoundInfo(**header)

@@ -159,7 +159,9 @@ class _Sloppy(Check):
 def test_run_drops_findings_on_unobserved_or_foreign_units(caplog):
     data = crawl_data(
         [unit("u"), unit("v"), unit("down"), unit("w")],
-        [column(10, "u", "news"), column(11, "v", "news"), column(12, "w", "news"),
+        # u, v and w's lists were read (empty); down's was not.
+        [column(10, "u", "news", last_row_count=0), column(11, "v", "news", last_row_count=0),
+         column(12, "w", "news", last_row_count=0),
          column(13, "down", "news", last_row_count=None)],
         issues=[{"kind": "host_unreachable", "unit_id": "down", "url": "http://gov.test/down/"}],
     )  # fmt: skip
