@@ -24,7 +24,7 @@ import gc
 import hashlib
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -138,6 +138,33 @@ def still_judged(
     """True where the row's indicator (in ``indicator_set``) still judges its subject as of
     ``as_of`` (`Check.in_scope`); a row whose indicator the set lacks is left to tracking
     (its indicator did not run: not comparable)."""
+    return _ask_checks(
+        rows, indicator_set, units, as_of, calendar,
+        lambda check, group, indicator, ctx: check.in_scope(group, indicator.params, ctx),
+    )  # fmt: skip
+
+
+def looked_at(
+    rows: pd.DataFrame, indicator_set: Any, data: Any, as_of: dt.date, calendar: Any
+) -> pd.Series:
+    """True where this round really looked at the subject of an earlier problem it did not
+    find again (`Check.looked_at`); False makes it *not comparable* rather than *fixed*."""
+    return _ask_checks(
+        rows, indicator_set, data.units, as_of, calendar,
+        lambda check, group, indicator, ctx: check.looked_at(group, data, indicator.params, ctx),
+    )  # fmt: skip
+
+
+def _ask_checks(
+    rows: pd.DataFrame,
+    indicator_set: Any,
+    units: pd.DataFrame,
+    as_of: dt.date,
+    calendar: Any,
+    ask: Callable[[Any, pd.DataFrame, Any, Any], pd.Series],
+) -> pd.Series:
+    """`ask(check, rows of one indicator, indicator, ctx)` for each indicator of ``rows``,
+    as one boolean Series (True for rows whose indicator the set lacks or is a veto count)."""
     from scoring.checks.base import get_check
 
     out = pd.Series(True, index=rows.index, dtype=bool)
@@ -147,10 +174,9 @@ def still_judged(
         if indicator is None or getattr(indicator, "check", None) in (None, "veto_count"):
             continue
         ctx = _context(indicator, units, as_of, calendar)
-        mine = get_check(indicator.check).in_scope(group, indicator.params, ctx)
+        mine = ask(get_check(indicator.check), group, indicator, ctx)
         out.loc[group.index] = mine.reindex(group.index, fill_value=True).astype(bool)
     return out
-
 
 def _suggestions(indicator: Any, rows: pd.DataFrame) -> list[str]:
     """Each problem's suggestion: the indicator's template filled from its evidence
@@ -588,6 +614,7 @@ def evaluate_data(
         data,
         decisions,
         in_scope=lambda rows: still_judged(rows, indicator_set, data.units, as_of, calendar),
+        looked_at=lambda rows: looked_at(rows, indicator_set, data, as_of, calendar),
     )
     log.info(
         "round %s: tracked against %s in %.1f s",

@@ -5,7 +5,9 @@
 - **regressed**: fixed in an earlier round, found again now;
 - **fixed**: reported before, and its subject was observed this round without the problem;
 - **not_comparable**: reported before, but this round could not look at it (the unit or the
-  column was not read, or the indicator did not run for the unit) — never "fixed";
+  column was not read, the indicator did not run for the unit, or the check could not see the
+  subject — a broken link checked again only as suspected or unchecked: `Check.looked_at`) —
+  never "fixed";
 - **expired**: reported before, not found now because its indicator no longer judges it (a
   key-area month that left the 12-month window, last year's annual report once the next year is
   judged — `Check.in_scope`) — not "fixed" either: the unit did nothing.
@@ -163,11 +165,13 @@ def track_round(
     data: Any,
     decisions: Mapping[str, str],
     in_scope: Callable[[pd.DataFrame], pd.Series] | None = None,
+    looked_at: Callable[[pd.DataFrame], pd.Series] | None = None,
 ) -> pd.DataFrame:
     """The round's problem rows with statuses: those found now, then the carried ones.
 
     ``in_scope(rows)``: True where the round's indicator still judges the row's subject
-    (`Check.in_scope`); None: all are."""
+    (`Check.in_scope`); None: all are. ``looked_at(rows)``: True where the round really looked
+    at the subject (`Check.looked_at`); None: wherever its unit and column were read."""
     # Only rounds before the previous one: a round evaluated again after later rounds exist
     # must not see them.
     prev_rows = None
@@ -184,6 +188,8 @@ def track_round(
         gone = prev_rows[~prev_rows["fingerprint"].isin(set(current["fingerprint"]))]
         gone = gone[gone["status"].isin(CARRIED)]
         mask = comparable(gone, data, evaluated)
+        if looked_at is not None and len(gone):
+            mask &= looked_at(gone).reindex(gone.index, fill_value=True).astype(bool)
         expired = ~in_scope(gone) if in_scope is not None and len(gone) else None
         old = carried(gone, set(), mask, decisions, expired)
     else:

@@ -225,3 +225,63 @@ def test_a_problem_its_indicator_no_longer_judges_is_expired_not_fixed(
     # Expired problems drop out like fixed ones: nothing is carried into the round after.
     third = evaluate_data(store, "R3", dt.date(2026, 3, 31), indicator_set, later)
     assert third.problems.empty
+
+
+def test_a_problem_the_round_could_not_look_at_is_not_comparable_not_fixed(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    unseen, seen = "http://u/c/1/a.pdf", "http://u/c/1/b.pdf"
+    run = store.start_run("full")
+    store.finish_run(run)
+    data = HandMadeCrawl(
+        run_id=run,
+        units=units(("u", "市直部门", None, True)),
+        columns=columns((1, "u", "http://u/c/1", True)),
+        planted=planted(("i1", "u", unseen, {"what": "x"}), ("i1", "u", seen, {"what": "y"})),
+    )
+    indicator_set = HandMadeSet([HandMadeIndicator("i1", points=10)])
+    evaluate_data(store, "R1", dt.date(2025, 6, 30), indicator_set, data)
+    later = HandMadeCrawl(
+        units=data.units, columns=data.columns, planted=data.planted.iloc[:0], run_id=run
+    )
+    monkeypatch.setattr(scoring_round, "looked_at", lambda rows, *_: rows["subject"] != unseen)
+    result = evaluate_data(store, "R2", dt.date(2025, 9, 30), indicator_set, later)
+    status = result.problems.set_index("subject")["status"].to_dict()
+    assert status == {unseen: "not_comparable", seen: "fixed"}
+    # Not comparable is carried: seen again in the round after, it is still open, not new.
+    third = evaluate_data(store, "R3", dt.date(2025, 12, 31), indicator_set, data)
+    assert third.problems.set_index("subject").loc[unseen, "status"] == "open"
+
+
+@pytest.mark.parametrize(
+    "outcomes, expected",
+    [
+        ([], True),  # gone from every page that was read: the unit removed it
+        (["ok"], True),  # checked again and it works
+        (["ok", "ok"], True),
+        (["suspected"], False),  # a timeout or a 5xx: nobody saw it work
+        (["unchecked"], False),  # refused by the network policy: never requested
+        ([None], False),  # not checked this time
+        (["ok", "suspected"], False),
+    ],
+)
+def test_a_broken_link_is_looked_at_only_when_seen_working_or_gone(outcomes, expected):
+    from types import SimpleNamespace
+
+    from scoring.checks.base import CheckContext, get_check
+
+    check = get_check("broken_links")
+    url = "http://u/files/a.pdf"
+    links = pd.DataFrame(
+        {
+            "unit_id": ["u"] * len(outcomes) + ["other"],
+            "url": [url] * len(outcomes) + [url],
+            "kind": ["attachment"] * (len(outcomes) + 1),
+            "outcome": [*outcomes, "suspected"],  # another unit's copy says nothing of u's
+        }
+    )
+    problems = pd.DataFrame({"unit_id": ["u"], "subject": [url], "evidence": [{}]})
+    params = check.Params()
+    ctx = CheckContext.__new__(CheckContext)
+    seen = check.looked_at(problems, SimpleNamespace(links=links), params, ctx)
+    assert seen.tolist() == [expected]

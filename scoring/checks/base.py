@@ -91,6 +91,16 @@ class Check:
         judged, is not found any more without having been fixed — tracking calls it *expired*."""
         return pd.Series(True, index=problems.index, dtype=bool)
 
+    def looked_at(
+        self, problems: pd.DataFrame, data: CrawlData, params: Any, ctx: CheckContext
+    ) -> pd.Series:
+        """Which of an earlier round's problems, not found now, this round really looked at
+        (rows with unit_id, subject, evidence). Tracking calls the others *not comparable*,
+        never *fixed*. By default every subject whose unit and column were read was looked at;
+        a check whose subject can go unread inside a read page overrides it (a broken link
+        checked again only as *suspected* or *unchecked* was not seen working)."""
+        return pd.Series(True, index=problems.index, dtype=bool)
+
     def run(self, data: CrawlData, params: BaseModel, ctx: CheckContext) -> pd.DataFrame:
         """The findings frame (`FINDING_COLUMNS`), one row per problem, sorted by unit and subject."""
         found = self.find(data, params, ctx)

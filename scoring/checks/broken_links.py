@@ -17,6 +17,7 @@ from scoring.checks.base import Check, CheckContext, CheckParams, findings, regi
 from scoring.data import CrawlData
 
 CONFIRMED = "confirmed_broken"
+WORKING = "ok"
 
 
 class BrokenLinksParams(CheckParams):
@@ -78,3 +79,18 @@ class BrokenLinks(Check):
                 }
             )
         return findings(rows)
+
+    def looked_at(
+        self, problems: pd.DataFrame, data: CrawlData, params: BrokenLinksParams, ctx: CheckContext
+    ) -> pd.Series:
+        """A link reported broken before and not confirmed broken now was looked at when it is
+        gone from the unit's pages, or every check of it now says it works; a link checked only
+        as *suspected* (timeout, 5xx) or *unchecked* (refused address) was not: not fixed."""
+        links = data.links
+        if problems.empty or links.empty:
+            return pd.Series(True, index=problems.index, dtype=bool)
+        mine = links[links["kind"].isin(params.kinds)]
+        works = mine["outcome"].astype(object).eq(WORKING)
+        unseen = set(zip(mine.loc[~works, "unit_id"], mine.loc[~works, "url"], strict=True))
+        keys = zip(problems["unit_id"], problems["subject"], strict=True)
+        return pd.Series([key not in unseen for key in keys], index=problems.index, dtype=bool)
