@@ -18,7 +18,7 @@ from store.text import shown
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(shown(message, style="red"))
+    Console(stderr=True, soft_wrap=True).print(shown(message, style="red"))
     return typer.Exit(2)
 
 
@@ -69,7 +69,7 @@ def import_command(
     from reports.responses import ResponseError, import_responses
     from store import open_store
 
-    console, errors = Console(), Console(stderr=True)
+    console, errors = Console(), Console(stderr=True, soft_wrap=True)
     refused = 0
     store = open_store(database_url)
     try:

@@ -44,7 +44,7 @@ def round_command(
 
             paths = write_round_report(store, round_id, out, progress=progress)
     except RoundNotFound as exc:
-        Console(stderr=True).print(shown(exc, style="red"))
+        Console(stderr=True, soft_wrap=True).print(shown(exc, style="red"))
         raise typer.Exit(2) from None
     finally:
         store.close()

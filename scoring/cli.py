@@ -62,32 +62,13 @@ def _date(value: str | None, option: str) -> dt.date | None:
 
 def _open_store(database_url: str | None) -> Any:
     """The store, created or migrated to the newest schema — or one sentence saying why it
-    cannot be opened (no server, a bad URL, a schema newer than this zwgk), not a traceback."""
-    from alembic.util.exc import CommandError
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from store import open_store
+    cannot be opened (`store.StoreUnavailable`), not a traceback."""
+    from store import StoreUnavailable, open_store
 
     try:
         return open_store(database_url)
-    except (SQLAlchemyError, CommandError, OSError) as exc:
-        where = _shown(database_url) if database_url else "the default store (.zwgk/zwgk.sqlite)"
-        raise _fail(f"cannot open the store {where}: {_first_line(exc)}") from None
-
-
-def _shown(url: str) -> str:
-    """The URL without its password."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL at all: nothing in it to hide
-        return url
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    except StoreUnavailable as exc:
+        raise _fail(str(exc)) from None
 
 
 def _errors() -> tuple[type[Exception], ...]:

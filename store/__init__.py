@@ -6,7 +6,7 @@ SQLAlchemy 2 + Alembic; a SQLite file by default, any SQLite/PostgreSQL URL thro
 
 from store.batch import BatchWriter
 from store.config import ENV_VAR, database_url, make_engine
-from store.core import Store, open_store
+from store.core import Store, StoreUnavailable, open_store
 from store.lock import CrawlLock, CrawlLocked, LockHolder
 from store.migrate import downgrade, migrate
 from store.reads import ARTICLE_FRAME_COLUMNS, ARTICLE_OPTIONAL_COLUMNS
@@ -24,6 +24,7 @@ __all__ = [
     "LockHolder",
     "RunInfo",
     "Store",
+    "StoreUnavailable",
     "content_hash",
     "database_url",
     "downgrade",

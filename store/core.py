@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import logging
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -13,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from store import reads, runs, writes
-from store.config import make_engine
+from store.config import ENV_VAR, make_engine
 from store.lock import DEFAULT_HEARTBEAT_S, DEFAULT_STALE_AFTER, CrawlLock, crawl_lock
 from store.migrate import migrate as _migrate
 from store.rows import (
@@ -245,14 +246,45 @@ class Store:
         return self._frame(reads.units_stmt())
 
 
+class StoreUnavailable(RuntimeError):
+    """The store cannot be opened (no server, a bad URL, not a database, a schema newer than
+    this zwgk): one sentence naming it, its password hidden. Every `zwgk` command says it as
+    it is (`zwgk.cli`), never as a traceback."""
+
+
 def open_store(url: str | None = None, *, migrate: bool = True, **engine_kwargs: Any) -> Store:
     """Open (and by default create or upgrade to the newest schema) the store at ``url``.
 
     ``url`` defaults to ``$ZWGK_DATABASE_URL``, else ``sqlite:///<cwd>/.zwgk/zwgk.sqlite``.
+    Raises `StoreUnavailable` when it cannot be opened.
     """
-    engine = make_engine(url, **engine_kwargs)
-    store = Store(engine)
-    if migrate:
-        _migrate(engine)
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        engine = make_engine(url, **engine_kwargs)
+        store = Store(engine)
+        if migrate:
+            _migrate(engine)
+    except (SQLAlchemyError, CommandError, OSError, ValueError) as exc:
+        raise StoreUnavailable(f"cannot open the store {_where(url)}: {_first_line(exc)}") from exc
     log.debug("opened %r", store)
     return store
+
+
+def _where(url: str | None) -> str:
+    """The store's URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    url = url or os.environ.get(ENV_VAR)
+    if not url:
+        return "the default store (.zwgk/zwgk.sqlite)"
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: nothing in it to hide
+        return url
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -483,8 +483,14 @@ def test_round_ids_of_the_documented_pattern_are_accepted(round_id):
         ["recheck", "--round", "2025Q9"],
         ["evaluate", "--round", "2025Q2", "--as-of", "2025-06-30"],
         ["evaluate", "--round", "2025Q2"],
+        ["report", "round", "--round", "2025Q2", "--out", "reports"],
+        ["report", "checklist", "--round", "2025Q2", "--out", "reports"],
+        ["responses", "list", "--round", "2025Q2"],
     ],
-    ids=["problems", "decide", "recheck", "evaluate", "evaluate_without_as_of"],
+    ids=[
+        "problems", "decide", "recheck", "evaluate", "evaluate_without_as_of",
+        "report_round", "report_checklist", "responses_list",
+    ],  # fmt: skip
 )
 @pytest.mark.parametrize(
     "where", ["empty", "empty_file", "newer_schema", "not_a_database", "unreachable", "bad_url"]

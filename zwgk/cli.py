@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+import click
 import typer
+from rich.console import Console
+from typer.core import TyperGroup
 
 from crawler.cli import extract_command, units_app
 from crawler.run import crawl
@@ -12,9 +16,23 @@ from demo.cli import app as demo_app
 from reports.cli import report_app, responses_app
 from scoring.cli import evaluate_command, problems_app, recheck_command
 from scoring.indicator_cli import app as indicators_app
-from store.text import InertLogRecords
+from store import StoreUnavailable
+from store.text import InertLogRecords, shown
+
+
+class _Commands(TyperGroup):
+    """Every command's store opened or refused in one sentence, whichever command opens it."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StoreUnavailable as exc:
+            Console(stderr=True, soft_wrap=True).print(shown(f"error: {exc}", style="red"))
+            raise typer.Exit(2) from None
+
 
 app = typer.Typer(
+    cls=_Commands,
     help="zwgk — 政务公开 evaluation: crawl disclosure columns, score units, track 整改.",
     no_args_is_help=True,
     add_completion=False,
