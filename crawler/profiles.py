@@ -282,6 +282,11 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict]:
     parent_name = data.get("extends")
     if not parent_name:
         return data, lines
+    if not isinstance(parent_name, str):
+        where = _MergedLines(lines).where(("extends",))
+        raise ProfileError(
+            f"{where}: extends: names a profile (lonsun) or a file, not {parent_name!r}"
+        )
     parent_path = _find(parent_name, relative_to=path.parent)
     if parent_path in seen or parent_path == path:
         where = _MergedLines(lines).where(("extends",))

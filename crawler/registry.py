@@ -142,9 +142,9 @@ class CrawlSettings:
 class UnitEntry(_Strict):
     """One unit (单位) of the registry. `settings` and `line` are filled in by `load_registry`."""
 
-    id: Annotated[str, _text("id"), Field(max_length=MAX_ID)]
+    id: Annotated[str, Field(max_length=MAX_ID), _text("id")]
     name: Annotated[
-        str, _text("name"), BeforeValidator(_printable), Field(min_length=1, max_length=MAX_NAME)
+        str, Field(min_length=1, max_length=MAX_NAME), _text("name"), BeforeValidator(_printable)
     ]
     level: str
     parent: Annotated[
@@ -152,8 +152,8 @@ class UnitEntry(_Strict):
         BeforeValidator(_blank_is_none),
         _text("parent"),
     ] = None
-    profile: Annotated[str, _text("profile"), Field(max_length=MAX_PROFILE)]
-    entry: Annotated[str, _text("entry"), Field(max_length=MAX_URL)]
+    profile: Annotated[str, Field(max_length=MAX_PROFILE), _text("profile")]
+    entry: Annotated[str, Field(max_length=MAX_URL), _text("entry")]
     overrides: Overrides = Overrides()
     _settings: CrawlSettings = PrivateAttr(default_factory=CrawlSettings)
     _line: int | None = PrivateAttr(default=None)
@@ -236,7 +236,7 @@ def url_problem(url: str) -> str | None:
 
 class _RegistryFile(_Strict):
     version: Literal[1]
-    name: Annotated[str, _text("name"), BeforeValidator(_printable), Field(max_length=MAX_NAME)] = (
+    name: Annotated[str, Field(max_length=MAX_NAME), _text("name"), BeforeValidator(_printable)] = (
         ""
     )
     defaults: SettingsPatch = SettingsPatch()

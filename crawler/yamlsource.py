@@ -19,6 +19,7 @@ merging on top), `scoring.indicators` and `scoring.workdays`; this module knows 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 from collections.abc import Sequence
@@ -133,13 +134,25 @@ def parse_yaml(
         if root is not None:
             source.data = _Builder(loader, source, error).build(root, ())
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise error(path, [(mark.line + 1 if mark else None, f"invalid YAML: {problem}")]) from None
+        raise error(path, [_yaml_problem(exc, text)]) from None
     finally:
         loader.dispose()
     source.lines[()] = 1
     return source
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]:
+    """(line, message) of PyYAML's error: a parser error has a mark, a reader error (a control
+    character) only the character's position."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        # libyaml counts the position in UTF-8 bytes, PyYAML's own reader in characters.
+        before = text.encode("utf-8") if _Loader is not yaml.SafeLoader else text
+        line = before[: exc.position].count("\n" if before is text else b"\n") + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return line, f"invalid YAML: character U+{char:04X} ({exc.reason}); remove it"
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    return mark.line + 1 if mark else None, f"invalid YAML: {problem}"
 
 
 def _compose(loader: Any, path: Path, error: type[YamlSourceError]) -> yaml.Node | None:
@@ -267,13 +280,12 @@ class _Builder:
         try:
             value = self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError, TypeError) as exc:  # !!int 0x, 2025-13-01, …
-            self.fail(
-                node, f"{node.value!r} cannot be read as {node.tag.rsplit(':', 1)[-1]}: {exc}"
-            )
+            kind = node.tag.rsplit(":", 1)[-1]
+            self.fail(node, f"{shown(node.value)} cannot be read as {kind}: {shown(str(exc))}")
         if isinstance(value, float) and not math.isfinite(value):
-            self.fail(node, f"{node.value!r} is not a finite number")
+            self.fail(node, f"{shown(node.value)} is not a finite number")
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
-            self.fail(node, f"{node.value!r} is too large a number (at most {MAX_INT:,})")
+            self.fail(node, f"{shown(node.value)} is too large a number (at most {MAX_INT:,})")
         return value
 
 
@@ -310,9 +322,16 @@ def pydantic_problems(
             and not isinstance(err.get("input"), dict | list)
             and repr(err.get("input")) not in message
         ):
-            message = f"{message} (got {err['input']!r})"
+            message = f"{message} (got {shown(err['input'])})"
         out.append((source.line(loc), f"{dotted}: {message}"))
     return out
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as a message quotes it: dates as written, long text cut (a 5,000-digit number
+    or a pasted page must not fill the screen)."""
+    text = value.isoformat() if isinstance(value, dt.date) else repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"
 
 
 def _dotted(loc: Sequence[Any]) -> str:

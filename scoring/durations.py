@@ -154,7 +154,8 @@ def parse_duration(value: Any) -> Duration:
     amount = int(match.group(1)) if len(match.group(1)) < 9 else MAX_AMOUNT[unit] + 1
     if amount > MAX_AMOUNT[unit]:
         raise DurationError(
-            f"{value!r} is too long: at most {MAX_AMOUNT[unit]} {unit}, about ten years"
+            f"{value!r} is too long: at most {MAX_AMOUNT[unit]} {unit} (no rule looks further "
+            "than about ten years)"
         )
     return Duration(amount, unit)
 

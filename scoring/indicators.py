@@ -359,7 +359,8 @@ def _check_references(
     entries: dict[str, _Entry], removed: dict[str, Where], problems: list[Problem]
 ) -> None:
     for iid, entry in entries.items():
-        key = REFERENCE_PARAMS.get(entry.data.get("check"))
+        check = entry.data.get("check")
+        key = REFERENCE_PARAMS.get(check) if isinstance(check, str) else None
         params = entry.data.get("params")
         refs = params.get(key) if key and isinstance(params, dict) else None
         for j, ref in enumerate(refs if isinstance(refs, list) else []):

@@ -64,7 +64,9 @@ class WorkCalendar:
             for i, day in enumerate(days):
                 at = where((key, i))
                 # A datetime is a date too, but would never equal the days looked up.
-                if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+                if isinstance(day, dt.datetime):
+                    raise CalendarError(f"{at}: {key}: {day} has a time; write the day only")
+                if not isinstance(day, dt.date):
                     raise CalendarError(f"{at}: {key}: {day!r} is not a date (YYYY-MM-DD)")
                 if not _EPOCH <= day <= _LAST:
                     raise CalendarError(
