@@ -37,6 +37,12 @@ Loc = tuple[Any, ...]  # a path into the data: ("units", 3, "level")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAP, _SET, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:set", "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
+_KIND_NAMES = {
+    "timestamp": "a date",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true/false",
+}
 
 MIB = 1 << 20
 # Limits on what any zwgk YAML file may be: far above real files, far below what hurts. Our
@@ -279,9 +285,13 @@ class _Builder:
     def scalar(self, node: yaml.Node) -> Any:
         try:
             value = self.loader.construct_object(node, deep=True)
-        except (ValueError, OverflowError, TypeError) as exc:  # !!int 0x, 2025-13-01, …
-            kind = node.tag.rsplit(":", 1)[-1]
-            self.fail(node, f"{shown(node.value)} cannot be read as {kind}: {shown(str(exc))}")
+        # PyYAML's constructors fail each their own way on a value their tag cannot build:
+        # !!int 0x, 2025-13-01, !!bool maybe (KeyError), !!int "" (IndexError), !!timestamp x …
+        except (ValueError, OverflowError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            tag = node.tag.rsplit(":", 1)[-1]
+            kind = _KIND_NAMES.get(tag, tag)
+            why = f": {shown(str(exc))}" if type(exc) is ValueError else ""  # 2025-13-01: month
+            self.fail(node, f"{shown(node.value)} cannot be read as {kind}{why}")
         if isinstance(value, float) and not math.isfinite(value):
             self.fail(node, f"{shown(node.value)} is not a finite number")
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:

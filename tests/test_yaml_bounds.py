@@ -285,6 +285,7 @@ YAMLISH = st.sampled_from(
     + ["id", "version", "units", "extends", "indicators", "workdays", "holidays", "categories"]
     + ["rules", "name", "level", "points", "deduct", "listing", "<<", ".inf", ".nan", "null"]
     + ["2025-13-01", "2027-02-07", "!!binary", "!!python/name:os.system", "!!set", "0x", "1e9"]
+    + ["!!bool ", "!!int ", "!!float ", "!!timestamp ", "!!str ", "!!map ", "!!seq ", '""', "_"]
     + ["县区政府", "测试", "\x00", "\x85", "\u2028", "\ufeff", "---", "...", "\t- "]
 )
 yamlish_text = st.lists(YAMLISH, max_size=80).map("".join)
