@@ -246,7 +246,11 @@ def test_limits_match_the_store_columns():
 
 # -- extends: by id parses only the set it names -------------------------------------------------
 def test_extends_by_id_parses_only_the_file_with_that_id(tmp_path, monkeypatch):
-    shutil.copy(SHIPPED_DIR / "base.yaml", tmp_path / "zz-the-base.yaml")
+    # Saved on Windows (CRLF, BOM): its `id:` line is still found.
+    text = (SHIPPED_DIR / "base.yaml").read_text(encoding="utf-8")
+    (tmp_path / "zz-the-base.yaml").write_bytes(
+        b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()
+    )
     shutil.copy(SHIPPED_DIR / "2025Q2.yaml", tmp_path / "2025Q2.yaml")
     (tmp_path / "a-units.yaml").write_text(laughs(9), encoding="utf-8")
     (tmp_path / "b-binary.yaml").write_bytes(bytes(range(256)) * 64)
