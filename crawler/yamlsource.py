@@ -47,8 +47,9 @@ _KIND_NAMES = {
 MIB = 1 << 20
 # Limits on what any zwgk YAML file may be: far above real files, far below what hurts. Our
 # largest file (indicators/base.yaml) is 19 KB; a 10,000-unit registry (a whole province) is
-# 2.1 MB of 130,000 values (keys included) and loads in 0.8 s. At the limits, 500,000 one-character values load
-# in 3.2 s and 290 MB, and an 8 MiB file of them is refused after 2 s (measured, 2026-12).
+# 2.1 MB of 130,000 values (keys included) and loads in 0.8 s. At the limits, 500,000
+# one-character values load in 3.2 s and 290 MB, and an 8 MiB file of them is refused after
+# 2 s (measured 2026-12 on the project's 2-core machine).
 MAX_BYTES = 8 * MIB
 MAX_NODES = 500_000  # values: scalars, lists and mappings
 MAX_DEPTH = 32  # nesting levels; our deepest file nests 6
@@ -117,9 +118,7 @@ def read_bounded(path: Path, error: type[YamlSourceError] = YamlSourceError) -> 
     except OSError as exc:
         raise error(path, [(None, f"cannot read ({exc.strerror or exc})")]) from None
     if len(raw) > MAX_BYTES:
-        raise error(
-            path, [(None, f"larger than {MAX_BYTES // MIB} MiB: not a zwgk configuration file")]
-        )
+        raise error(path, [(None, f"larger than {MAX_BYTES // MIB} MiB: not a zwgk file")])
     return raw
 
 
@@ -131,6 +130,8 @@ def parse_yaml(
 ) -> YamlSource:
     """`load_yaml` on text already read (`path` names it in errors)."""
     path = Path(path)
+    if len(text) > MAX_BYTES:  # characters: at least as many bytes
+        raise error(path, [(None, f"larger than {MAX_BYTES // MIB} MiB: not a zwgk file")])
     if sha256 is None:
         sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     source = YamlSource(path=path, data=None, sha256=sha256, text=text)
@@ -152,8 +153,10 @@ def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]:
     character) only the character's position."""
     if isinstance(exc, yaml.reader.ReaderError):
         # libyaml counts the position in UTF-8 bytes, PyYAML's own reader in characters.
-        before = text.encode("utf-8") if _Loader is not yaml.SafeLoader else text
-        line = before[: exc.position].count("\n" if before is text else b"\n") + 1
+        if _Loader is yaml.SafeLoader:
+            line = text[: exc.position].count("\n") + 1
+        else:
+            line = text.encode("utf-8")[: exc.position].count(b"\n") + 1
         char = exc.character if isinstance(exc.character, int) else ord(exc.character)
         return line, f"invalid YAML: character U+{char:04X} ({exc.reason}); remove it"
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -182,17 +185,12 @@ def _compose(loader: Any, path: Path, error: type[YamlSourceError]) -> yaml.Node
         if isinstance(event, yaml.DocumentEndEvent):
             break
         if isinstance(event, yaml.AliasEvent):
-            raise error(
-                path,
-                [
-                    (
-                        line,
-                        f"alias *{event.anchor}: aliases (*name) and merge keys are not accepted "
-                        "in zwgk files; write the value out (a file of nested aliases can stand "
-                        "for billions of values)",
-                    )
-                ],
+            message = (
+                f"alias *{event.anchor}: aliases (*name) and merge keys are not accepted in zwgk "
+                "files; write the value out (a file of nested aliases can stand for billions of "
+                "values)"
             )
+            raise error(path, [(line, message)])
         if isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
             node = stack.pop()
             pending_key.pop()
