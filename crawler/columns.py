@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from crawler.yamlsource import YamlSourceError, load_yaml, pydantic_problems
 
@@ -105,11 +112,16 @@ class Rule(BaseModel):
         return None
 
 
+# A category is stored with each column (store/models.py: DisclosureColumn.category String(32))
+# and named in indicator sets: a short identifier.
+CategoryName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=32)]
+
+
 class _MapFile(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     version: Literal[1]
-    categories: dict[str, str]
+    categories: dict[CategoryName, str]
     rules: list[Rule]
 
     @model_validator(mode="after")

@@ -22,14 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-import yaml
-
 from crawler.extract.dom import Document, ExtractionError, parse_document
 from crawler.extract.encoding import decode_html
 from crawler.extract.selectors import compile_selector
 from crawler.extract.text import node_text, norm_space
 from crawler.profiles import get_profile
 from crawler.registry import DEFAULT_TIMEOUT, LEVELS, USER_AGENT
+from crawler.yamlsource import dump_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -268,4 +267,4 @@ def draft_yaml(units: list[DraftUnit], url: str, profile: str, title: str = "") 
             for u in units
         ],
     }
-    return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200)
+    return header + dump_yaml(data)

@@ -24,6 +24,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     PlainSerializer,
     PrivateAttr,
     ValidationError,
@@ -87,7 +88,12 @@ StrMap = Annotated[
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, allow_inf_nan=False)
+
+
+# The number of a list's first page: CMSs count from 0 or 1; a larger first page would skip
+# the newest rows of every column.
+FirstPage = Annotated[int, Field(ge=0, le=1)]
 
 
 class DirectoryRule(_Strict):
@@ -111,7 +117,7 @@ class EndpointSpec(_Strict):
     applies_to: Rx  # column-page URLs that need the endpoint
     template: str  # str.format template; {page} is the page number
     params: dict[str, Rxs]
-    first_page: int = 1
+    first_page: FirstPage = 1
 
     @model_validator(mode="after")
     def _placeholders_known(self) -> EndpointSpec:
@@ -128,7 +134,7 @@ class PaginationSpec(_Strict):
     page_count: Rxs = []  # group 'count' (or group 1); optional groups 'name', 'ext'
     scheme: Literal["auto", "param", "index", "next_link", "none"] = "auto"
     params: Strs = ["pageIndex", "pageNo", "pageNum", "page", "curPage"]
-    first_page: int = 1  # number of the first page in a page parameter
+    first_page: FirstPage = 1  # number of the first page in a page parameter
     next_link: Sels = []
 
 
@@ -280,6 +286,11 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict]:
     parent_name = data.get("extends")
     if not parent_name:
         return data, lines
+    if not isinstance(parent_name, str):
+        where = _MergedLines(lines).where(("extends",))
+        raise ProfileError(
+            f"{where}: extends: names a profile (lonsun) or a file, not {parent_name!r}"
+        )
     parent_path = _find(parent_name, relative_to=path.parent)
     if parent_path in seen or parent_path == path:
         where = _MergedLines(lines).where(("extends",))

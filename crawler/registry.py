@@ -42,6 +42,17 @@ USER_AGENT = "zwgk/0.1 (+政务公开测评; contact: operator)"
 POLITE_CONCURRENCY = 2  # requests in flight per host unless the file raises the limit
 DEFAULT_DELAY = 1.0  # seconds between requests to one host
 DEFAULT_TIMEOUT = 30.0  # seconds
+# Bounds of what a registry may ask for, so a typo (delay: 1e9, concurrency: 1000000) stops at
+# `zwgk units check` rather than stalling or flooding a night's crawl:
+MAX_DELAY = 600.0  # s between two requests: beyond 10 minutes a unit's pages take days
+MAX_CONCURRENCY = 16  # requests in flight per host, even with raise_concurrency_limit
+MAX_TIMEOUT = 600.0  # s for one response; the crawl's own limits are far below
+# Lengths of the store's columns (store/models.py: Unit.id and .parent String(128), .profile
+# String(64)); a longer value would fail at the end of a crawl, not here.
+MAX_ID = 128
+MAX_PROFILE = 64
+MAX_NAME = 200  # characters; real unit names are under 40
+MAX_URL = 2000  # characters, what browsers and servers commonly accept
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -62,23 +73,34 @@ def _text(what: str) -> Any:
     return BeforeValidator(check)
 
 
+def _printable(value: Any) -> Any:
+    """Text sent in an HTTP header or shown in a table must not hold control characters."""
+    if isinstance(value, str) and any(ch < " " or ch == "\x7f" for ch in value):
+        raise ValueError("must not contain control characters (a line break, a tab, …)")
+    return value
+
+
 def _blank_is_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class SettingsPatch(_Strict):
     """Crawl settings as written in `defaults:` or a unit's `overrides:`; unset = inherit."""
 
     robots: Literal["obey", "ignore"] | None = None
-    delay: float | None = Field(None, ge=0)
-    concurrency: int | None = Field(None, ge=1)
+    delay: float | None = Field(None, ge=0, le=MAX_DELAY)
+    concurrency: int | None = Field(None, ge=1, le=MAX_CONCURRENCY)
     raise_concurrency_limit: bool | None = None  # allow concurrency > 2 (site owner agreed)
-    user_agent: Annotated[str | None, _text("user_agent"), Field(min_length=1)] = None
-    timeout: float | None = Field(None, gt=0)
+    user_agent: Annotated[
+        Annotated[str, Field(min_length=1, max_length=300)] | None,
+        _text("user_agent"),
+        BeforeValidator(_printable),
+    ] = None
+    timeout: float | None = Field(None, gt=0, le=MAX_TIMEOUT)
 
 
 class Overrides(SettingsPatch):
@@ -120,12 +142,18 @@ class CrawlSettings:
 class UnitEntry(_Strict):
     """One unit (单位) of the registry. `settings` and `line` are filled in by `load_registry`."""
 
-    id: Annotated[str, _text("id")]
-    name: Annotated[str, _text("name"), Field(min_length=1)]
+    id: Annotated[str, Field(max_length=MAX_ID), _text("id")]
+    name: Annotated[
+        str, Field(min_length=1, max_length=MAX_NAME), _text("name"), BeforeValidator(_printable)
+    ]
     level: str
-    parent: Annotated[str | None, BeforeValidator(_blank_is_none), _text("parent")] = None
-    profile: Annotated[str, _text("profile")]
-    entry: Annotated[str, _text("entry")]
+    parent: Annotated[
+        Annotated[str, Field(max_length=MAX_ID)] | None,
+        BeforeValidator(_blank_is_none),
+        _text("parent"),
+    ] = None
+    profile: Annotated[str, Field(max_length=MAX_PROFILE), _text("profile")]
+    entry: Annotated[str, Field(max_length=MAX_URL), _text("entry")]
     overrides: Overrides = Overrides()
     _settings: CrawlSettings = PrivateAttr(default_factory=CrawlSettings)
     _line: int | None = PrivateAttr(default=None)
@@ -208,7 +236,9 @@ def url_problem(url: str) -> str | None:
 
 class _RegistryFile(_Strict):
     version: Literal[1]
-    name: Annotated[str, _text("name")] = ""
+    name: Annotated[str, Field(max_length=MAX_NAME), _text("name"), BeforeValidator(_printable)] = (
+        ""
+    )
     defaults: SettingsPatch = SettingsPatch()
     units: list[UnitEntry] = Field(min_length=1)
 

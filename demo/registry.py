@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
+from crawler.yamlsource import dump_yaml
 from demo import urls
 from demo.model import Portal
 
@@ -41,6 +40,6 @@ def registry_dict(portal: Portal) -> dict:
 def write_registry(portal: Portal, directory: Path) -> Path:
     path = Path(directory) / REGISTRY_FILE
     header = f"# {portal.city} sample portal — unit registry for `zwgk crawl --registry {REGISTRY_FILE}`\n"
-    body = yaml.safe_dump(registry_dict(portal), allow_unicode=True, sort_keys=False, width=200)
+    body = dump_yaml(registry_dict(portal))
     path.write_text(header + body, encoding="utf-8")
     return path

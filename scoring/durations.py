@@ -49,6 +49,12 @@ for _unit, _names in {
         _UNITS[_name] = _unit  # type: ignore[assignment]
 
 _PATTERN = re.compile(r"^\s*(\d+)\s*([^\d\s].*?)\s*$")
+# The longest duration a parameter may give, per unit: about ten years. No disclosure rule looks
+# further back or ahead, and a longer one ("99999 years") would leave the calendar's range in
+# date arithmetic at scoring time instead of stopping here with the file and line.
+MAX_AMOUNT: dict[Unit, int] = {
+    "days": 3660, "weeks": 522, "months": 120, "years": 10, "workdays": 2500,
+}  # fmt: skip
 _ZH = {"days": "天", "weeks": "周", "months": "个月", "years": "年", "workdays": "个工作日"}
 
 
@@ -165,7 +171,13 @@ def parse_duration(value: Any) -> Duration:
         raise DurationError(
             f"{value!r} is not a duration: expected '<number> <unit>', unit one of {known}"
         )
-    return Duration(int(match.group(1)), unit)
+    amount = int(match.group(1)) if len(match.group(1)) < 9 else MAX_AMOUNT[unit] + 1
+    if amount > MAX_AMOUNT[unit]:
+        raise DurationError(
+            f"{value!r} is too long: at most {MAX_AMOUNT[unit]} {unit} (no rule looks further "
+            "than about ten years)"
+        )
+    return Duration(amount, unit)
 
 
 # For pydantic parameter models: `max_age: DurationField`; dumps back to the canonical text.

@@ -21,7 +21,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PositiveFloat,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -31,6 +30,15 @@ from crawler.columns import default_column_map
 from crawler.registry import LEVELS
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
+MAX_ID = 128  # store/models.py: round_scores.indicator_id and problems.indicator_id String(128)
+# A set is marked out of 100 (its pass_line is 0–100 and its deduction items add up to 100), so
+# no indicator, deduction or cap is worth more.
+MAX_POINTS = 100
+# Dates an indicator may be limited to: the 条例 (2008) is later than the first and pandas, which
+# holds the crawl's dates, cannot go past 2262; a year like 0025 or 20250 is a typo.
+FIRST_DATE = dt.date(2000, 1, 1)
+LAST_DATE = dt.date(2099, 12, 31)
+Day = Annotated[dt.date, Field(ge=FIRST_DATE, le=LAST_DATE)]
 
 Problem = tuple[str, int | None, str]  # (file, line, message)
 Loc = tuple[Any, ...]  # a key path inside one indicator: ("deduct", "max")
@@ -59,7 +67,7 @@ def _format(problem: Problem) -> str:
 
 # -- the model ---------------------------------------------------------------------------------
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def did_you_mean(value: str, choices: Sequence[str]) -> str:
@@ -75,8 +83,8 @@ class AppliesTo(Strict):
     categories: tuple[str, ...] | None = (
         None  # column categories (indicators/columns.yaml); None: all
     )
-    date_from: dt.date | None = None  # items published on or after
-    date_until: dt.date | None = None  # items published on or before
+    date_from: Day | None = None  # items published on or after
+    date_until: Day | None = None  # items published on or before
 
     @field_validator("levels")
     @classmethod
@@ -114,8 +122,8 @@ class Deduction(Strict):
     """扣分规则: `per_problem` points per problem (× the finding's weight), at most `max`
     (default: the indicator's points). Partial credit is a fractional per_problem (0.64)."""
 
-    per_problem: PositiveFloat
-    max: PositiveFloat | None = None
+    per_problem: Annotated[float, Field(gt=0, le=MAX_POINTS)]
+    max: Annotated[float, Field(gt=0, le=MAX_POINTS)] | None = None
 
     def amount(self, problems: float, points: float) -> float:
         """Points lost for `problems` (the sum of the findings' weights), never above the cap."""
@@ -160,7 +168,7 @@ def template_fields(template: str) -> list[str]:
 class Indicator(Strict):
     """One indicator (指标). `params` is the check's validated `Params` model after loading."""
 
-    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    id: Annotated[str, Field(pattern=ID_PATTERN, max_length=MAX_ID)]
     name: Annotated[str, Field(min_length=1)]
     group: Annotated[
         tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1, max_length=3)
@@ -168,7 +176,7 @@ class Indicator(Strict):
     applies_to: AppliesTo = AppliesTo()
     check: Annotated[str, Field(min_length=1)]
     params: Any = Field(default_factory=dict)
-    points: Annotated[float, Field(ge=0)] = 0
+    points: Annotated[float, Field(ge=0, le=MAX_POINTS)] = 0
     deduct: Deduction | None = None
     veto: Annotated[Veto | None, BeforeValidator(_veto)] = None
     bonus: bool = False

@@ -66,12 +66,19 @@ REFERENCE_PARAMS = {"veto_count": "indicators"}
 
 Where = tuple[str, int | None]  # (file, line)
 
+# A set is found by id from an `id:` line at the top level of its first 16 KiB (our sets have it
+# on their first lines, after the comments); the id is the pattern of `_SetHead.id`.
+HEAD_BYTES = 16 * 1024
+SET_ID = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+_ID_LINE = re.compile(rf"^id:[ \t]*(?P<q>['\"]?)(?P<id>{SET_ID})(?P=q)[ \t]*(?:#.*)?\r?$", re.M)
+
 
 class _SetHead(Strict):
     """The top-level keys of one set file (its indicators are validated one by one)."""
 
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-    version: Annotated[str, Field(min_length=1)]
+    # Lengths: the store's rounds.indicator_set_id and _version columns are String(64).
+    id: Annotated[str, Field(pattern=rf"^{SET_ID}$", max_length=64)]
+    version: Annotated[str, Field(min_length=1, max_length=64)]
     name: str | None = None
     description: str = ""
     pass_line: Annotated[float, Field(ge=0, le=100)] | None = None
@@ -140,6 +147,19 @@ def _set_id(path: Path) -> str | None:
     return data["id"] if _is_set(data) else None
 
 
+def _head_id(path: Path) -> str | None:
+    """The top-level `id:` line in a file's first HEAD_BYTES, read without parsing the file:
+    looking a set up by id must not parse every YAML file in a folder (a large units.yaml may
+    sit beside a quarterly set)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except OSError:
+        return None
+    found = _ID_LINE.search(head.decode("utf-8-sig", errors="replace"))
+    return found.group("id") if found else None
+
+
 def _set_files(directory: Path) -> list[Path]:
     return sorted(p for p in [*directory.glob("*.yaml"), *directory.glob("*.yml")] if p.is_file())
 
@@ -161,12 +181,16 @@ def _find_set(
 def _find_by_id(
     name: str, directories: list[Path], exclude: Path | None = None
 ) -> Path | list[Path] | None:
-    """The set file with `id: name` in the first directory that has one (a list: ambiguous)."""
+    """The set file with `id: name` in the first directory that has one (a list: ambiguous).
+
+    Only files whose first lines say `id: name` are parsed, each within load_yaml's bounds."""
     for directory in {d.resolve(): d for d in directories}.values():
         hits = [
             p
             for p in _set_files(directory)
-            if _set_id(p) == name and (exclude is None or p.resolve() != exclude.resolve())
+            if (exclude is None or p.resolve() != exclude.resolve())
+            and _head_id(p) == name
+            and _set_id(p) == name
         ]
         if len(hits) > 1:
             return hits
@@ -204,7 +228,8 @@ def _chain(
                     str(path),
                     where,
                     f"extends: no indicator set {head.extends!r} "
-                    f"(neither a file next to this one nor a set id in {SHIPPED_DIR})",
+                    f"(neither a file next to this one nor a set id in {SHIPPED_DIR}; a set is "
+                    "found by the `id:` line near the top of its file)",
                 )
             )
             return []
@@ -334,7 +359,8 @@ def _check_references(
     entries: dict[str, _Entry], removed: dict[str, Where], problems: list[Problem]
 ) -> None:
     for iid, entry in entries.items():
-        key = REFERENCE_PARAMS.get(entry.data.get("check"))
+        check = entry.data.get("check")
+        key = REFERENCE_PARAMS.get(check) if isinstance(check, str) else None
         params = entry.data.get("params")
         refs = params.get(key) if key and isinstance(params, dict) else None
         for j, ref in enumerate(refs if isinstance(refs, list) else []):
@@ -455,10 +481,10 @@ def _vocabulary(entry: _Entry, params: BaseModel, indicator: Indicator | None) -
 
 
 def _text_of(chain: list[tuple[YamlSource, _SetHead]]) -> str:
+    # The text parsed, not the file read again: what the round freezes is what was validated.
     parts = []
     for source, _ in chain:
-        text = Path(source.path).read_bytes().decode("utf-8-sig")
-        parts.append(f"{FILE_MARK}{Path(source.path).name}\n{text.rstrip()}\n")
+        parts.append(f"{FILE_MARK}{Path(source.path).name}\n{source.text.rstrip()}\n")
     return "".join(parts)
 
 
@@ -472,7 +498,7 @@ def load_indicator_set(
     if not path.is_file():
         found = _find_by_id(str(path_or_id), [SHIPPED_DIR]) if path.suffix == "" else None
         if not isinstance(found, Path):
-            known = ", ".join(sorted(filter(None, map(_set_id, _set_files(SHIPPED_DIR)))))
+            known = ", ".join(sorted(filter(None, map(_head_id, _set_files(SHIPPED_DIR)))))
             raise IndicatorError(
                 [(str(path_or_id), None, f"no such file or set id (shipped: {known})")]
             )

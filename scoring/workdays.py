@@ -18,7 +18,8 @@ from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
-import yaml
+
+from crawler.yamlsource import YamlSourceError, load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +49,40 @@ class WorkCalendar:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> WorkCalendar:
-        """Overrides file: `workdays: [2027-02-07, …]` and `holidays: [2027-02-10, …]`."""
-        path = Path(path)
+        """Overrides file: `workdays: [2027-02-07, …]` and `holidays: [2027-02-10, …]`, read
+        within `crawler.yamlsource`'s bounds; every mistake is a CalendarError naming FILE:LINE."""
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise CalendarError(f"{path}: {exc}") from exc
-        if not isinstance(data, dict) or set(data) - {"workdays", "holidays"}:
-            raise CalendarError(f"{path}: expected only the keys 'workdays' and 'holidays'")
+            source = load_yaml(path)
+        except YamlSourceError as exc:
+            raise CalendarError(str(exc)) from None
+        where = source.where
+        data = {} if source.data is None else source.data
+        if not isinstance(data, dict):
+            raise CalendarError(f"{where(())}: expected a mapping with 'workdays:' and 'holidays:'")
+        unknown = [key for key in data if key not in ("workdays", "holidays")]
+        if unknown:
+            raise CalendarError(
+                f"{where((unknown[0],))}: unknown key {unknown[0]!r}; "
+                "expected only the keys 'workdays' and 'holidays'"
+            )
         overrides: dict[dt.date, bool] = {}
         for key, value in (("workdays", True), ("holidays", False)):
-            for day in data.get(key) or []:
+            days = data.get(key) or []
+            if not isinstance(days, list):
+                raise CalendarError(f"{where((key,))}: {key} is a list of dates ([2027-02-07, …])")
+            for i, day in enumerate(days):
+                at = where((key, i))
+                # A datetime is a date too, but would never equal the days looked up.
+                if isinstance(day, dt.datetime):
+                    raise CalendarError(f"{at}: {key}: {day} has a time; write the day only")
                 if not isinstance(day, dt.date):
-                    raise CalendarError(f"{path}: {key}: {day!r} is not a date (YYYY-MM-DD)")
+                    raise CalendarError(f"{at}: {key}: {day!r} is not a date (YYYY-MM-DD)")
+                if not FIRST_DAY <= day <= LAST_DAY:
+                    raise CalendarError(
+                        f"{at}: {key}: {day} is outside the supported range {FIRST_DAY}–{LAST_DAY}"
+                    )
+                if overrides.get(day, value) != value:
+                    raise CalendarError(f"{at}: {day} is listed both as a workday and a holiday")
                 overrides[day] = value
         return cls(overrides)
 

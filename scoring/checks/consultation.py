@@ -51,7 +51,7 @@ def open_period(text: str) -> tuple[dt.date, dt.date] | None:
 
 
 class ConsultationParams(CheckParams):
-    min_days: int = Field(default=30, ge=1)
+    min_days: int = Field(default=30, ge=1, le=365)  # more than a year is a typo
     feedback_within: DurationField = Field(default=Duration(30, "days"))
     categories: list[str] = Field(default=["consultation"], min_length=1)
     feedback_categories: list[str] = Field(default=["feedback"], min_length=1)

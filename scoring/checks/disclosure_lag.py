@@ -16,7 +16,7 @@ from scoring.data import CrawlData
 
 
 class DisclosureLagParams(CheckParams):
-    max_workdays: int = Field(default=20, ge=0)
+    max_workdays: int = Field(default=20, ge=0, le=250)  # a year of working days
     from_: Literal["written_date"] = Field(default="written_date", alias="from")
     to: Literal["publish_date"] = "publish_date"
 

@@ -38,7 +38,8 @@ DEFAULT_PREFER = [
 class DuplicateParams(CheckParams):
     across_columns: bool = True
     prefer: list[str] = Field(default_factory=lambda: list(DEFAULT_PREFER))
-    min_length: int = Field(default=6, ge=1)  # shorter titles (“通知”) are too generic to judge
+    # Shorter titles (“通知”) are too generic to judge; no title is 200 characters long.
+    min_length: int = Field(default=6, ge=1, le=200)
 
 
 # What printing varies in a title: spaces (ASCII, ideographic, no-break) and full-width ASCII

@@ -32,7 +32,7 @@ HEAD = 80  # characters of body text that may name the form ("一图读懂《…
 
 class FormsParams(CheckParams):
     non_text_required: bool = True  # all-text is a problem
-    min_forms: int | None = Field(default=None, ge=1)  # fewer distinct forms is a problem
+    min_forms: int | None = Field(default=None, ge=1, le=20)  # fewer distinct forms is a problem
     forms: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_FORMS))
 
 

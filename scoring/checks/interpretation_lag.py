@@ -16,7 +16,7 @@ from scoring.data import CrawlData
 
 
 class LagParams(CheckParams):
-    max_workdays: int = Field(default=3, ge=0)
+    max_workdays: int = Field(default=3, ge=0, le=250)  # a year of working days
 
 
 @register

@@ -36,8 +36,8 @@ _QN = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 class PeriodicParams(CheckParams):
     every: Literal["month", "quarter", "auto"] = "auto"
     window: DurationField = Field(default=Duration(12, "months"))
-    grace_days: int = Field(default=15, ge=0)
-    min_items: int = Field(default=1, ge=1)
+    grace_days: int = Field(default=15, ge=0, le=365)
+    min_items: int = Field(default=1, ge=1, le=1000)
     name_contains: list[str] | None = None  # only columns whose name contains one of these
 
 

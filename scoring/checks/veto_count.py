@@ -19,7 +19,7 @@ from scoring.data import CrawlData
 
 class VetoCountParams(CheckParams):
     indicators: list[str] = Field(min_length=1)
-    at_least: int = Field(ge=1)
+    at_least: int = Field(ge=1, le=1000)
 
     @field_validator("indicators")
     @classmethod
