@@ -35,6 +35,17 @@ DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Retries wait per host: Retry-After obeyed (at most ZWGK_RETRY_AFTER_MAX seconds: a longer wait
+# is not retried this run), otherwise exponential backoff; see crawler/politeness.py.
+ZWGK_RETRY_AFTER_MAX = 120.0
+ZWGK_RETRY_BACKOFF = 1.0
+ZWGK_RETRY_BACKOFF_MAX = 60.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.politeness.PoliteRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.politeness.LoopAwareRedirectMiddleware": 600,
+}
 
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False

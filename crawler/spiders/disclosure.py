@@ -36,6 +36,8 @@ from crawler.extract import (
 )
 from crawler.linkcheck import LINK_STATUSES, outcome_for_failure, outcome_for_status
 from crawler.middlewares import revalidate_set
+from crawler.paging import MAX_LIST_PAGES, ListPaging
+from crawler.politeness import RedirectLoop
 from crawler.profiles import get_profile
 from crawler.registry import load_registry
 
@@ -67,6 +69,7 @@ _UNREACHABLE = _exceptions(
 )
 _TIMEOUTS = _exceptions("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError")
 _TOO_LARGE = _exceptions("DownloadCancelledError")  # DOWNLOAD_MAXSIZE exceeded
+_DATA_LOSS = _exceptions("ResponseDataLossError")  # Content-Length not reached
 
 COMMAND_LINE = SETTINGS_PRIORITIES["cmdline"]
 
@@ -107,6 +110,7 @@ class DisclosureSpider(scrapy.Spider):
         spider.registry = load_registry(spider.registry_path)
         spider.selected = spider.registry.select(ids=spider.unit_ids, levels=spider.levels)
         spider.column_map = load_column_map()
+        spider.paging = ListPaging(settings.getint("ZWGK_MAX_LIST_PAGES", MAX_LIST_PAGES))
         spider.apply_registry_politeness(settings)
         return spider
 
@@ -253,8 +257,13 @@ class DisclosureSpider(scrapy.Spider):
             yield request
         if page == 1 and not listing.rows:
             yield items.column_empty(unit.id, column_url, response.url)
-        next_url = listing.next_url
-        if next_url and (self.full or not all_known):
+        wanted = listing.next_url if self.full or not all_known else None
+        next_url, unbelieved = self.paging.next_page(
+            column_url, page, [r.url for r in listing.rows], wanted, listing.page_count
+        )
+        if unbelieved:  # a pager claiming pages that list nothing new (pageCount:99999)
+            yield self.issue("extraction_anomaly", unit.id, response.url, unbelieved)
+        if next_url:
             yield self.request(
                 next_url, self.parse_column, unit, "list", column_url=column_url, page=page + 1
             )
@@ -334,6 +343,19 @@ class DisclosureSpider(scrapy.Spider):
                 unit_id,
                 request.url,
                 f"{where}超过下载大小上限，已放弃：{failure.value}",
+            )
+        elif failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(failure.value):
+            # HttpCompressionMiddleware's cap on the *inflated* body (a gzip bomb)
+            yield self.issue(
+                "too_large", unit_id, request.url, f"{where}解压后超过下载大小上限，已放弃"
+            )
+        elif failure.check(RedirectLoop) or "max redirections" in str(failure.value):
+            yield self.issue(
+                "http_error", unit_id, request.url, f"{where}重定向循环：{failure.value}"
+            )
+        elif failure.check(*_DATA_LOSS):
+            yield self.issue(
+                "http_error", unit_id, request.url, f"{where}响应不完整（连接提前关闭）"
             )
         elif failure.check(HttpError):
             status = failure.value.response.status
