@@ -15,9 +15,10 @@ keeps its retry counting and adds a *pause per host* before anything more is sen
   backoff ``ZWGK_RETRY_BACKOFF`` × 2^(n−1) seconds for the host's n-th failure in a row, at
   most ``ZWGK_RETRY_BACKOFF_MAX``; an answer that is not retried ends the run of failures.
 
-The pause is kept in `process_request`: a request for a paused host waits (an asyncio sleep: the
-reactor and the other hosts go on) and then enters its download slot, which releases requests
-at the configured delay and concurrency — so no burst when the host comes back.
+The pause holds the host's download slot (the timer Scrapy keeps for DOWNLOAD_DELAY) and, in
+`process_request`, requests not queued there yet (an asyncio sleep: the reactor and the other
+hosts go on); then the slot releases requests at the configured delay and concurrency — so no
+burst when the host comes back.
 
 `LoopAwareRedirectMiddleware` (in Scrapy's place, order 600) raises `RedirectLoop` when a
 redirect leads back to a URL of its own chain. Without it, Scrapy's duplicate filter drops the
@@ -97,6 +98,21 @@ class PoliteRetryMiddleware(RetryMiddleware):
             self.paused_until[host] = until
             self.crawler.stats.inc_value("zwgk/host_pauses")
             log.info("leaving %s alone for %.1f s", host, seconds)
+            self._hold_slot(host, seconds)
+
+    def _hold_slot(self, host: str, seconds: float) -> None:
+        """Hold the requests already queued in the host's download slot too (`process_request`
+        only sees those still to come): the slot's own "wait before the next request" timer,
+        which Scrapy uses for DOWNLOAD_DELAY, is set to the pause. Private Scrapy attributes,
+        looked up defensively: without them only new requests wait."""
+        downloader = getattr(getattr(self.crawler, "engine", None), "downloader", None)
+        slot = getattr(downloader, "slots", {}).get(host)
+        release = getattr(downloader, "_latercall", None)
+        if slot is None or release is None or not hasattr(slot, "latercall"):
+            return
+        if slot.latercall is not None:
+            slot.latercall.cancel()
+        slot.latercall = asyncio.get_event_loop().call_later(seconds, release, slot)
 
     async def process_request(self, request: Request) -> None:
         host = host_key(request)

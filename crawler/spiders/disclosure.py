@@ -324,6 +324,9 @@ class DisclosureSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
+        # The URL asked for, not where its redirects led: the store matches issues to the
+        # entry, column and article URLs it knows.
+        request = request.replace(url=(request.meta.get("redirect_urls") or [request.url])[0])
         unit_id = request.meta.get("zwgk_unit")
         kind = request.meta.get("zwgk_kind")
         where = {"directory": "目录页", "list": "栏目列表页", "article": "文章页"}.get(kind, "页面")
