@@ -29,7 +29,8 @@ accepted too). Kinds and their optional `params`:
 The *fault matrix* (issue 9 point 7) adds kinds planted only when asked
 (`make_sample(..., faults=True)`, `zwgk demo generate --faults`, see `demo.operational.plant_faults`),
 so the default sample, the demo and its accuracy gate stay as they are. Each entry says in
-``expected`` what a correct crawler records (``"issue"``: the crawl issue kind, or none):
+``expected`` what a correct crawler does, and in ``issue`` the crawl issue kind it records (None:
+none; a list: any of these):
 
 - ``burst_5xx`` — the first ``failures`` requests answer ``status`` (default 502), no Retry-After:
   a burst shorter than the crawler's retries is absorbed, a longer one is an ``http_error``.

@@ -7,7 +7,8 @@ chooses their targets and records them, and tells the defect planters to keep aw
 
 `plant_faults` adds the fault matrix (issue 9 point 7) when asked (`make_sample(faults=True)`):
 each entry's ``issue`` is the crawl issue kind a correct crawler records for it (None: the crawl
-gets the page in the end and records nothing).
+gets the page in the end and records nothing), or the list of kinds that are right (an endless
+body hits the size cap or the download timeout first, depending on the link's speed).
 """
 
 from __future__ import annotations
@@ -161,8 +162,8 @@ _ARTICLE_FAULTS = (
      "无尽重定向链：超过重定向次数上限后记为抓取问题", {"hops": 1}),
     (hz.GZIP_BOMB, "lonsun", m.NEWS, "too_large",
      "gzip炸弹（约0.5MB解压为512MB）：超过大小上限，记为抓取问题（过大）", {}),
-    (hz.ENDLESS_BODY, "trs", m.NOTICE, "too_large",
-     "分块传输的无尽响应体：超过大小上限，记为抓取问题（过大）", {}),
+    (hz.ENDLESS_BODY, "trs", m.NOTICE, ["too_large", "timeout"],
+     "分块传输的无尽响应体：超过大小上限（或先到下载超时）即放弃，记为抓取问题", {}),
     (hz.TRICKLE, "lonsun", m.NOTICE, "timeout",
      "响应体每秒一个字节（需一个多小时）：在下载超时内放弃，记为抓取问题（超时）", {}),
 )  # fmt: skip

@@ -201,7 +201,11 @@ def test_each_fault_gives_its_crawl_issue_on_night_one(matrix):
         if fault["issue"] is None:
             assert found.empty, (fault, found.to_dict("records"))
         else:
-            assert list(found["kind"]) == [fault["issue"]], (fault, found.to_dict("records"))
+            right = fault["issue"] if isinstance(fault["issue"], list) else [fault["issue"]]
+            assert len(found) == 1 and found["kind"].iloc[0] in right, (
+                fault,
+                found.to_dict("records"),
+            )
 
 
 def test_outage_is_unreachable_each_night_and_never_judged(matrix):
@@ -331,6 +335,11 @@ def test_a_5xx_pauses_its_host_before_the_retry(matrix):
     asked = [t for t, _, url in arrivals if url == fault["url"]]
     assert len(asked) == 2
     assert asked[1] - asked[0] >= 1.0 - 0.05  # ZWGK_RETRY_BACKOFF: 1 s for a first failure
+    host = _host(fault["url"])
+    meanwhile = [
+        u for t, _, u in arrivals if _host(u) == host and asked[0] + 0.5 < t < asked[0] + 1
+    ]
+    assert meanwhile == []  # the host had a hiccup: nothing else is sent to it during the pause
 
 
 def test_no_burst_when_the_host_comes_back(matrix):
@@ -338,8 +347,11 @@ def test_no_burst_when_the_host_comes_back(matrix):
     host = _host(outage["url"])
     times = [t for t, _, url in matrix.nights[4].arrivals if _host(url) == host]
     assert len(times) > 10
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert min(gaps) >= OUTAGE_HOST_DELAY - 0.02, sorted(gaps)[:5]
+    gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
+    # The crawler sends one request per delay; arrival times add the loaded machine's scheduling
+    # noise to each gap, hence the margin. A burst would show gaps near 0 (8 allowed in flight).
+    assert gaps[0] >= OUTAGE_HOST_DELAY / 2, gaps[:5]
+    assert gaps[len(gaps) // 2] >= OUTAGE_HOST_DELAY, gaps[:5]
 
 
 def test_summary_line(matrix, capsys):
