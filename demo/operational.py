@@ -102,9 +102,11 @@ def plant_hazards(p: Planter) -> list[dict]:
     return hazards
 
 
-def _fault_article(p: Planter, platform: str, category: str) -> tuple[m.Unit, m.Column, m.Article]:
-    """A not-newest article on page 1 of a column no hazard or defect uses yet, on a `platform`
-    host that is up; its column is taken whole so two faults never share a list."""
+def _fault_column(
+    p: Planter, platform: str, category: str, rows: int = 4
+) -> tuple[m.Unit, m.Column, list[m.Article]]:
+    """A column with at least `rows` articles, none taken by a hazard or a defect yet, on a
+    `platform` host that is up; taken whole, so two faults never share a list."""
     portal = p.portal
     for unit in p.units():
         host = portal.index.host[unit.host]
@@ -114,13 +116,19 @@ def _fault_article(p: Planter, platform: str, category: str) -> tuple[m.Unit, m.
             items = portal.index.articles_of.get(column.id, [])
             if (
                 column.category == category
-                and len(items) > 3
+                and len(items) >= rows
                 and column.id not in p.used_columns
                 and not {a.id for a in items} & p.used_articles
             ):
                 p.used_columns.add(column.id)
-                return unit, column, p.take(items[2])
+                return unit, column, items
     raise RuntimeError(f"no {category} column left on a {platform} host to plant a fault in")
+
+
+def _fault_article(p: Planter, platform: str, category: str) -> tuple[m.Unit, m.Article]:
+    """A not-newest article on page 1 of a column of its own (see `_fault_column`)."""
+    unit, _column, items = _fault_column(p, platform, category)
+    return unit, p.take(items[2])
 
 
 def _own_host(p: Planter, unit: m.Unit, address: str | None, down: bool) -> Host:
@@ -181,11 +189,26 @@ def plant_faults(p: Planter) -> list[dict]:
         faults.append(entry)
 
     for kind, platform, category, issue, expected, params in _ARTICLE_FAULTS:
-        unit, _column, item = _fault_article(p, platform, category)
+        unit, item = _fault_article(p, platform, category)
         add(kind, unit, urls.article_url(portal, item), issue, expected, **params)
 
+    # A list's page 2 fails: what it and the pages after it list is missing that night (no
+    # defect is planted there, the round cannot see it), and read by the first night after.
+    unit, column, items = _fault_column(p, "trs", m.NOTICE, rows=urls.TRS_PAGE_SIZE + 1)
+    for item in items:
+        p.take(item)
+    add(
+        hz.BURST_5XX,
+        unit,
+        urls.list_page_url(portal, column, 1),
+        "http_error",
+        "栏目列表第2页持续返回504：记为抓取问题；故障消除后的下一次增量采集应补齐第2页及以后的条目",
+        failures=1000,
+        status=504,
+    )
+
     # A list whose pager claims 99,999 pages: paging stops where the rows stop.
-    unit, column, _item = _fault_article(p, "lonsun", m.NEWS)
+    unit, column, _items = _fault_column(p, "lonsun", m.NEWS)
     add(
         hz.PAGE_COUNT,
         unit,
