@@ -105,7 +105,10 @@ class PoliteRetryMiddleware(RetryMiddleware):
         only sees those still to come): the slot's own "wait before the next request" timer,
         which Scrapy uses for DOWNLOAD_DELAY, is set to the pause. Private Scrapy attributes,
         looked up defensively: without them only new requests wait."""
-        downloader = getattr(getattr(self.crawler, "engine", None), "downloader", None)
+        try:
+            downloader = self.crawler.engine.downloader
+        except (AttributeError, RuntimeError):  # no engine (yet): nothing is queued
+            return
         slot = getattr(downloader, "slots", {}).get(host)
         release = getattr(downloader, "_latercall", None)
         if slot is None or release is None or not hasattr(slot, "latercall"):
