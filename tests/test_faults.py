@@ -192,6 +192,16 @@ def test_every_fault_kind_is_planted_and_listed_with_its_issue(matrix):
     assert not {h["kind"] for h in plain["hazards"]} & set(hz.FAULT_KINDS)
 
 
+# What the crawl issue's detail says, where the kind alone does not tell the fault.
+DETAILS = {
+    hz.RESET: "连接中断",
+    hz.TRUNCATED: "响应不完整",
+    hz.REDIRECT_LOOP: "重定向",
+    hz.GZIP_BOMB: "解压后超过下载大小上限",
+    hz.PAGE_COUNT: "没有新条目",
+}
+
+
 def test_each_fault_gives_its_crawl_issue_on_night_one(matrix):
     night = matrix.nights[1]
     for fault in matrix.faults:
@@ -202,10 +212,9 @@ def test_each_fault_gives_its_crawl_issue_on_night_one(matrix):
             assert found.empty, (fault, found.to_dict("records"))
         else:
             right = fault["issue"] if isinstance(fault["issue"], list) else [fault["issue"]]
-            assert len(found) == 1 and found["kind"].iloc[0] in right, (
-                fault,
-                found.to_dict("records"),
-            )
+            records = found.to_dict("records")
+            assert len(found) == 1 and found["kind"].iloc[0] in right, (fault, records)
+            assert DETAILS.get(fault["kind"], "") in found["detail"].iloc[0], records
 
 
 def test_outage_is_unreachable_each_night_and_never_judged(matrix):

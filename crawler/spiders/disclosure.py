@@ -24,6 +24,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_error
+from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
 from crawler import items
 from crawler.columns import load_column_map
@@ -70,6 +71,11 @@ _UNREACHABLE = _exceptions(
 _TIMEOUTS = _exceptions("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError")
 _TOO_LARGE = _exceptions("DownloadCancelledError")  # DOWNLOAD_MAXSIZE exceeded
 _DATA_LOSS = _exceptions("ResponseDataLossError")  # Content-Length not reached
+_CONNECTION_LOST = (  # reset or closed before an answer
+    *_exceptions("DownloadFailedError", "ConnectionLost", "ConnectionDone"),
+    ResponseNeverReceived,
+    ResponseFailed,
+)
 
 COMMAND_LINE = SETTINGS_PRIORITIES["cmdline"]
 
@@ -362,6 +368,8 @@ class DisclosureSpider(scrapy.Spider):
             yield self.issue(
                 "http_error", unit_id, request.url, f"{where}响应不完整（连接提前关闭）"
             )
+        elif failure.check(*_CONNECTION_LOST):
+            yield self.issue("http_error", unit_id, request.url, f"{where}连接中断（被重置或关闭）")
         elif failure.check(HttpError):
             status = failure.value.response.status
             yield self.issue("http_error", unit_id, request.url, f"{where}返回 HTTP {status}")
