@@ -207,6 +207,19 @@ def plant_faults(p: Planter) -> list[dict]:
         status=504,
     )
 
+    # An article listed on page 2 fails: the first night after the fault clears must find it,
+    # although page 1 of its list shows nothing new.
+    unit, _column, items = _fault_column(p, "trs", m.NEWS, rows=urls.TRS_PAGE_SIZE + 3)
+    add(
+        hz.BURST_5XX,
+        unit,
+        urls.article_url(portal, p.take(items[urls.TRS_PAGE_SIZE + 1])),
+        "http_error",
+        "栏目列表第2页上的文章持续返回502：记为抓取问题；故障消除后的下一次增量采集应补采该文章",
+        failures=1000,
+        status=502,
+    )
+
     # A list whose pager claims 99,999 pages: paging stops where the rows stop.
     unit, column, _items = _fault_column(p, "lonsun", m.NEWS)
     add(

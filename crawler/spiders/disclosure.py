@@ -263,8 +263,8 @@ class DisclosureSpider(scrapy.Spider):
             yield request
         if page == 1 and not listing.rows:
             yield items.column_empty(unit.id, column_url, response.url)
-        if all_known and listing.next_url in seen.failed:
-            all_known = False  # the next page failed lately: what it lists may be missing
+        if all_known and (listing.next_url in seen.failed or column_url in seen.incomplete):
+            all_known = False  # a page or article of this list failed lately: read on
         wanted = listing.next_url if self.full or not all_known else None
         next_url, unbelieved = self.paging.next_page(
             column_url, page, [r.url for r in listing.rows], wanted, listing.page_count
