@@ -11,7 +11,9 @@ For each fault: the crawl issue its manifest entry names (or none when the crawl
 page in the end), zero unit problems (each night's round equals the reference round on every unit
 the night observed), bounded time (the trickle and the endless body give up within the download
 timeout) and memory (the crawl's peak RSS under the gzip bomb and the endless body), and no row
-lost: after night 4 the store holds every article, listing row and column of the reference.
+lost: after night 4 the store holds every article, listing row and column of the reference —
+including a list whose page 2 failed and an article on page 2 that failed, which an incremental
+run would otherwise never look at again (their page 1 shows nothing new).
 Politeness under retries: the 429's Retry-After is obeyed and its host left alone meanwhile, a
 5xx is followed by a pause of the host, and a host back from its outage is asked no faster than
 its delay.
