@@ -48,10 +48,11 @@ from urllib.request import getproxies
 import scrapy.exceptions
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
-from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
+
+from crawler.politeness import LoopAwareRedirectMiddleware
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -378,10 +379,10 @@ class RefusedLookupMiddleware:
             raise RefusedAddress(reason) from exception
 
 
-class LinkRedirectMiddleware(RedirectMiddleware):
-    """Scrapy's redirects, but a link check's next hop is never dropped as a duplicate request:
-    when another link already led to the same URL, this link would be left with no outcome.
-    Loops stay bounded by REDIRECT_MAX_TIMES."""
+class LinkRedirectMiddleware(LoopAwareRedirectMiddleware):
+    """Scrapy's redirects with loops caught (`crawler.politeness`), and a link check's next hop
+    never dropped as a duplicate request: when another link already led to the same URL, this
+    link would be left with no outcome. Loops stay bounded by REDIRECT_MAX_TIMES."""
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         result = super().process_response(request, response)

@@ -40,6 +40,11 @@ ZWGK_LINK_MAXSIZE = 64 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Retries wait per host: Retry-After obeyed (at most ZWGK_RETRY_AFTER_MAX seconds: a longer wait
+# is not retried this run), otherwise exponential backoff; see crawler/politeness.py.
+ZWGK_RETRY_AFTER_MAX = 120.0
+ZWGK_RETRY_BACKOFF = 1.0
+ZWGK_RETRY_BACKOFF_MAX = 60.0
 
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
@@ -57,11 +62,14 @@ HTTPERROR_ALLOWED_CODES = [304]
 TWISTED_DNS_RESOLVER = "crawler.netpolicy.PolicyResolver"
 DOWNLOADER_MIDDLEWARES = {
     "crawler.netpolicy.AddressPolicyMiddleware": 40,  # before robots.txt (100) and everything
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.politeness.PoliteRetryMiddleware": 550,  # Retry-After and backoff, per host
     "crawler.netpolicy.RefusedLookupMiddleware": 560,  # its process_exception before retry (550)
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.netpolicy.CappedHttpCompressionMiddleware": 590,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "crawler.netpolicy.LinkRedirectMiddleware": 600,  # a link's hop is never a dropped duplicate
+    # loops caught (crawler.politeness), a link's hop never a dropped duplicate
+    "crawler.netpolicy.LinkRedirectMiddleware": 600,
 }
 ZWGK_ALLOWED_ADDRESSES: list[str] = []  # the operator's own exceptions: exact IP addresses
 

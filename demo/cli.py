@@ -107,6 +107,13 @@ def generate(
     rate: list[str] = typer.Option(
         [], "--rate", help="Defect rate per unit, KIND=RATE (repeatable)."
     ),
+    faults: bool = typer.Option(
+        False,
+        "--faults",
+        help="Plant the fault matrix too (5xx bursts, 429, resets, truncated bodies, redirect "
+        "loops, pageCount 99999, gzip bomb, endless and trickling bodies, unknown host, a host "
+        "down on nights 2–3); see demo/hazards.py.",
+    ),
 ) -> None:
     """Generate the sample portal: a city of government disclosure sites with planted defects."""
     import datetime as dt
@@ -133,7 +140,7 @@ def generate(
         raise typer.BadParameter(
             f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of"
         ) from None
-    portal, manifest = make_sample(seed, scale, day, rates=rates, port=port)
+    portal, manifest = make_sample(seed, scale, day, rates=rates, port=port, faults=faults)
     paths = write_portal(out_dir, portal, manifest)
     console.print(
         f"{portal.city}: {len(portal.units)} units on {len(portal.hosts)} sites, "
@@ -149,6 +156,12 @@ def serve(
     directory: Path = typer.Argument(..., help="A sample portal made by `zwgk demo generate`."),
     port_offset: int = typer.Option(
         0, "--port-offset", help="Listen N ports above the model's (units.yaml keeps the old ones)."
+    ),
+    night: int | None = typer.Option(
+        None,
+        "--night",
+        help="Night N of a series of nightly crawls: hosts with an `outage` fault that night "
+        "do not listen (a sample made with --faults).",
     ),
 ) -> None:
     """Serve the sample portal on loopback, one address per site, until Ctrl-C."""
@@ -174,7 +187,7 @@ def serve(
         raise typer.Exit(1) from exc
     try:
         shift_ports(portal, port_offset)
-        server = PortalServer(portal, Site(portal))
+        server = PortalServer(portal, Site(portal), night=night)
         server.start()
     except (ListenError, ValueError) as exc:
         console.print(shown(exc, style="red"))

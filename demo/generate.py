@@ -329,15 +329,24 @@ def make_sample(
     rates: dict[str, float] | None = None,
     port: int = 18600,
     first_address: int = 11,
+    faults: bool = False,
 ) -> tuple[Portal, dict]:
-    """The sample portal with its hazards and planted defects, and its manifest."""
+    """The sample portal with its hazards and planted defects, and its manifest.
+
+    `faults`: plant the fault matrix too (`demo.operational.plant_faults`: 5xx bursts, 429 with
+    Retry-After, resets, truncated bodies, redirect loops, an absurd page count, a gzip bomb, an
+    endless and a trickling body, an unknown host, a host down for some nights). Off by default:
+    the demo and its accuracy gate use the sample without them.
+    """
     from demo import manifest as manifest_io
     from demo.defects import Planter, plant
-    from demo.operational import plant_hazards
+    from demo.operational import plant_faults, plant_hazards
 
     portal = generate_portal(seed, scale, as_of, port=port, first_address=first_address)
     planter = Planter(portal, random.Random(f"zwgk-demo/defects/{seed}/{scale}"), as_of)
     hazards = plant_hazards(planter)
+    if faults:
+        hazards = hazards + plant_faults(planter)
     defects, decoys = plant(planter, rates)
     portal.reindex()
     manifest = manifest_io.new_manifest(portal, defects, decoys, hazards)

@@ -26,6 +26,36 @@ accepted too). Kinds and their optional `params`:
 - ``timeout_link`` — the server accepts the connection and never answers; it drops the
   connection after ``hang`` seconds (default 3600) or when the server stops.
 
+The *fault matrix* (issue 9 point 7) adds kinds planted only when asked
+(`make_sample(..., faults=True)`, `zwgk demo generate --faults`, see `demo.operational.plant_faults`),
+so the default sample, the demo and its accuracy gate stay as they are. Each entry says in
+``expected`` what a correct crawler does, and in ``issue`` the crawl issue kind it records (None:
+none; a list: any of these):
+
+- ``burst_5xx`` — the first ``failures`` requests answer ``status`` (default 502), no Retry-After:
+  a burst shorter than the crawler's retries is absorbed, a longer one is an ``http_error``.
+- ``retry_after_429`` — the first ``failures`` requests answer ``429 Too Many Requests`` with
+  ``Retry-After: <retry_after>`` seconds; the crawler must wait that long before asking the host
+  again, and then gets the page.
+- ``reset`` — the first ``failures`` requests are read and the connection is reset (RST, no
+  answer).
+- ``truncated`` — the first ``failures`` answers declare the whole page's Content-Length but send
+  only half of it, then close: never a half page stored as an article.
+- ``redirect_loop`` — ``302`` back and forth between the URL and ``?loop=1`` (``hops`` 0), or an
+  endless chain ``?hop=1``, ``?hop=2``, … (``hops`` 1).
+- ``page_count`` — every list page of the column whose first list page is ``url`` claims
+  ``count`` pages (default 99,999); pages past the real end list nothing (Lonsun's endpoint).
+- ``gzip_bomb`` — ``Content-Encoding: gzip`` whose body inflates to ``size`` bytes (default
+  512 MiB) from about 0.5 MB on the wire.
+- ``endless_body`` — a chunked body that never ends (64 KiB chunks as fast as the client reads).
+- ``trickle`` — a Content-Length of ``size`` bytes sent one byte every ``interval`` seconds (the
+  whole body would take minutes), then the connection is dropped.
+- ``unknown_host`` — documentary, like ``host_down``: the unit's host is a name under
+  ``.invalid`` (RFC 2606), which never resolves.
+- ``outage`` — documentary: the host of ``url`` is down for the nights ``from_night`` …
+  ``from_night + nights - 1`` of a series of nightly crawls (`PortalServer(night=N)` acts it out;
+  without a night the host is up).
+
 Any kind may carry ``page_url`` in ``params``, documentary: the page that shows the affected link
 (e.g. the article whose in-body link times out). Any kind but ``host_down`` may carry
 ``"scope": "host"``: it then applies to every URL on the host of ``url`` (exact-URL hazards win
@@ -36,6 +66,9 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
+import zlib
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,7 +77,36 @@ SLOW = "slow"
 ANTI_BOT = "anti_bot"
 HOST_DOWN = "host_down"
 TIMEOUT_LINK = "timeout_link"
-KINDS = (RETRY_503, SLOW, ANTI_BOT, HOST_DOWN, TIMEOUT_LINK)
+# The fault matrix (planted only when asked).
+BURST_5XX = "burst_5xx"
+RETRY_AFTER_429 = "retry_after_429"
+RESET = "reset"
+TRUNCATED = "truncated"
+REDIRECT_LOOP = "redirect_loop"
+PAGE_COUNT = "page_count"
+GZIP_BOMB = "gzip_bomb"
+ENDLESS_BODY = "endless_body"
+TRICKLE = "trickle"
+UNKNOWN_HOST = "unknown_host"
+OUTAGE = "outage"
+FAULT_KINDS = (
+    BURST_5XX,
+    RETRY_AFTER_429,
+    RESET,
+    TRUNCATED,
+    REDIRECT_LOOP,
+    PAGE_COUNT,
+    GZIP_BOMB,
+    ENDLESS_BODY,
+    TRICKLE,
+    UNKNOWN_HOST,
+    OUTAGE,
+)
+KINDS = (RETRY_503, SLOW, ANTI_BOT, HOST_DOWN, TIMEOUT_LINK, *FAULT_KINDS)
+# Acted out by the model or by the caller (which hosts listen), not per request.
+DOCUMENTARY = (HOST_DOWN, UNKNOWN_HOST, OUTAGE)
+# Integer params (request counts, sizes, nights); the others are seconds.
+_COUNTS = {"failures", "status", "hops", "count", "size", "from_night", "nights"}
 
 # Defaults for each kind's params, also the only numeric params each kind accepts.
 DEFAULTS: dict[str, dict[str, float]] = {
@@ -53,6 +115,17 @@ DEFAULTS: dict[str, dict[str, float]] = {
     ANTI_BOT: {},
     HOST_DOWN: {},
     TIMEOUT_LINK: {"hang": 3600.0},
+    BURST_5XX: {"failures": 3, "status": 502},
+    RETRY_AFTER_429: {"failures": 1, "retry_after": 2.0},
+    RESET: {"failures": 1_000_000},
+    TRUNCATED: {"failures": 1_000_000},
+    REDIRECT_LOOP: {"hops": 0},
+    PAGE_COUNT: {"count": 99_999},
+    GZIP_BOMB: {"size": 512 << 20},
+    ENDLESS_BODY: {},
+    TRICKLE: {"size": 4096, "interval": 1.0},
+    UNKNOWN_HOST: {},
+    OUTAGE: {"from_night": 2, "nights": 2},
 }
 
 
@@ -83,7 +156,7 @@ def _checked(raw: dict[str, Any], where: str) -> dict[str, Any]:
     for name, value in given.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise ValueError(f"{where}: params.{name} must be a number ≥ 0, got {value!r}")
-        params[name] = int(value) if name == "failures" else float(value)
+        params[name] = int(value) if name in _COUNTS else float(value)
     params["scope"] = scope
     if page_url is not None:
         params["page_url"] = page_url
@@ -96,24 +169,81 @@ class HazardIndex:
     def __init__(self, hazards: list[dict[str, Any]]) -> None:
         self._by_url: dict[str, dict[str, Any]] = {}
         self._by_origin: dict[str, dict[str, Any]] = {}
+        self._by_list: dict[str, dict[str, Any]] = {}  # page_count: every page of one list
         for number, raw in enumerate(hazards):
             hazard = _checked(raw, f"hazards[{number}]")
-            if hazard["kind"] == HOST_DOWN:
-                continue  # acted out by the model (Host.down), not per request
-            if hazard["params"]["scope"] == "host":
+            if hazard["kind"] in DOCUMENTARY:
+                continue  # acted out by the model (Host.down) or the caller, not per request
+            if hazard["kind"] == PAGE_COUNT:
+                self._by_list[list_key(hazard["url"])] = hazard
+            elif hazard["params"]["scope"] == "host":
                 self._by_origin[_origin(hazard["url"])] = hazard
             else:
                 self._by_url[hazard["url"]] = hazard
 
     def __len__(self) -> int:
-        return len(self._by_url) + len(self._by_origin)
+        return len(self._by_url) + len(self._by_origin) + len(self._by_list)
 
     def hazard_for(self, url: str) -> dict[str, Any] | None:
         """The hazard acting on `url` (absolute, with its query), or None."""
         hazard = self._by_url.get(url)
+        if hazard is None and "?" in url:  # the redirect loop's own ?loop=1 / ?hop=N
+            looped = self._by_url.get(_LOOP_QUERY.sub("", url))
+            hazard = looped if looped is not None and looped["kind"] == REDIRECT_LOOP else None
+        if hazard is None and self._by_list:
+            hazard = self._by_list.get(list_key(url))
         if hazard is None and self._by_origin:
             hazard = self._by_origin.get(_origin(url))
         return hazard
+
+
+def outage_hosts(hazards: list[dict[str, Any]], night: int | None) -> set[str]:
+    """The origins (``http://address:port``) an ``outage`` hazard takes down on `night`."""
+    if night is None:
+        return set()
+    down = set()
+    for number, raw in enumerate(hazards):
+        if raw.get("kind") != OUTAGE:
+            continue
+        params = _checked(raw, f"hazards[{number}]")["params"]
+        if params["from_night"] <= night < params["from_night"] + params["nights"]:
+            down.add(_origin(raw.get("url") or raw["target_url"]))
+    return down
+
+
+# A list page's number, in either platform's spelling: Lonsun's `pageIndex=N` parameter, TRS's
+# `index_N.html`. Removing it gives one key for every page of a column's list.
+_PAGE_NUMBER = re.compile(r"(?:(?<=[?&])pageIndex=\d+|(?<=/index)_\d+(?=\.html))")
+
+
+_LOOP_QUERY = re.compile(r"[?&](?:loop=1|hop=\d+)$")
+
+
+def list_key(url: str) -> str:
+    """`url` with its list page number taken out: the same for every page of one list."""
+    return _PAGE_NUMBER.sub("", url)
+
+
+_PAGE_COUNT_TEXT = re.compile(rb"(pageCount:)\d+|(createPageHTML\()\d+")
+
+
+def claim_page_count(body: bytes, count: int) -> bytes:
+    """A list page's body claiming `count` pages (Lonsun `pageCount:N`, TRS `createPageHTML(N`)."""
+    return _PAGE_COUNT_TEXT.sub(lambda m: (m.group(1) or m.group(2)) + str(count).encode(), body)
+
+
+@lru_cache(maxsize=2)
+def gzip_bomb(size: int) -> bytes:
+    """A gzip stream that inflates to `size` zero bytes (about 1/1000 of it on the wire)."""
+    out = bytearray()
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: a gzip header and trailer
+    block = bytes(1 << 20)
+    left = size
+    while left > 0:
+        out += squeeze.compress(block[: min(left, len(block))])
+        left -= len(block)
+    out += squeeze.flush()
+    return bytes(out)
 
 
 def anti_bot_page(url: str) -> bytes:

@@ -22,6 +22,8 @@ import hashlib
 import http
 import logging
 import os
+import socket
+import struct
 import threading
 import time
 from collections import Counter
@@ -29,6 +31,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
+from demo import hazards as hz
 from demo.hazards import ANTI_BOT, RETRY_503, SLOW, TIMEOUT_LINK, HazardIndex, anti_bot_cookie
 from demo.hazards import anti_bot_page as _anti_bot_page
 from demo.model import Host, Portal
@@ -40,6 +43,10 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 MAX_HEAD = 64 * 1024  # request line + headers
 MAX_BUFFER = 1 << 20  # unprocessed pipelined bytes before we stop reading
 IDLE_SWEEP = 5.0  # seconds between checks for idle keep-alive connections
+# Hazards that fail a URL's first `failures` requests, then serve it; and those that spoil the
+# body of every answer.
+_FAILING = (RETRY_503, hz.BURST_5XX, hz.RETRY_AFTER_429, hz.RESET, hz.TRUNCATED)
+_BODY_FAULTS = (hz.REDIRECT_LOOP, hz.PAGE_COUNT, hz.GZIP_BOMB, hz.ENDLESS_BODY, hz.TRICKLE)
 
 
 class PageLike(Protocol):
@@ -58,15 +65,30 @@ class ListenError(OSError):
 
 
 class RequestLog:
-    """Thread-safe count of requests per (method, absolute URL), for tests and benchmarks."""
+    """Thread-safe count of requests per (method, absolute URL), for tests and benchmarks.
 
-    def __init__(self) -> None:
+    With ``timed=True`` it also keeps every request's arrival time (``time.monotonic()``) in
+    order, for tests of the crawler's politeness (`times`); off by default, since a city-scale
+    benchmark makes hundreds of thousands of requests.
+    """
+
+    def __init__(self, timed: bool = False) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[tuple[str, str]] = Counter()
+        self._timed = timed
+        self._arrivals: list[tuple[float, str, str]] = []
 
     def add(self, method: str, url: str) -> None:
         with self._lock:
             self._counts[(method, url)] += 1
+            if self._timed:
+                self._arrivals.append((time.monotonic(), method, url))
+
+    def times(self, prefix: str = "") -> list[tuple[float, str, str]]:
+        """(monotonic time, method, URL) of each request whose URL starts with `prefix` (e.g. a
+        host's base URL), in arrival order; empty unless the log is timed."""
+        with self._lock:
+            return [row for row in self._arrivals if row[2].startswith(prefix)]
 
     def count(self, url: str | None = None, method: str | None = None) -> int:
         with self._lock:
@@ -83,6 +105,7 @@ class RequestLog:
     def reset(self) -> None:
         with self._lock:
             self._counts.clear()
+            self._arrivals.clear()
 
 
 # -- header helpers -----------------------------------------------------------------------------
@@ -275,15 +298,12 @@ class _Connection(asyncio.Protocol):
             self._page(path, query, url, headers, keep, head_only, version)
             return
         kind, params = hazard["kind"], hazard["params"]
-        if kind == RETRY_503:
-            failed = server._failures_served.get(url, 0)
-            if failed < params["failures"]:
-                server._failures_served[url] = failed + 1
-                body = b"<html><body><h1>503 Service Unavailable</h1></body></html>\n"
-                extra = [("Retry-After", "1")]
-                self._send(503, body, "text/html", extra, keep, head_only, version)
-            else:
-                self._page(path, query, url, headers, keep, head_only, version)
+        if kind in _FAILING and server.fails_now(url, params["failures"]):
+            self._fault(kind, params, url, keep, head_only, version)
+        elif kind in _FAILING:
+            self._page(path, query, url, headers, keep, head_only, version)
+        elif kind in _BODY_FAULTS:
+            self._body_fault(kind, params, path, query, url, head_only)
         elif kind == ANTI_BOT:
             extra = [("Set-Cookie", anti_bot_cookie(url)), ("Cache-Control", "no-store")]
             body = _anti_bot_page(url)
@@ -296,6 +316,98 @@ class _Connection(asyncio.Protocol):
             self._defer(self._hang(params["hang"], url))
         else:  # pragma: no cover - HazardIndex only admits the kinds above
             raise AssertionError(kind)
+
+    def _fault(
+        self, kind: str, params: dict, url: str, keep: bool, head_only: bool, version: bytes
+    ) -> None:
+        """One failing answer of a hazard that fails its first `failures` requests."""
+        if kind == RETRY_503:
+            body = b"<html><body><h1>503 Service Unavailable</h1></body></html>\n"
+            self._send(503, body, "text/html", [("Retry-After", "1")], keep, head_only, version)
+        elif kind == hz.BURST_5XX:
+            status = params["status"]
+            body = f"<html><body><h1>{status} {_reason(status)}</h1></body></html>\n".encode()
+            self._send(status, body, "text/html", [], keep, head_only, version)
+        elif kind == hz.RETRY_AFTER_429:
+            body = b"<html><body><h1>429 Too Many Requests</h1></body></html>\n"
+            wait = [("Retry-After", f"{params['retry_after']:g}")]
+            self._send(429, body, "text/html", wait, keep, head_only, version)
+        elif kind == hz.RESET:
+            self._reset()
+        elif kind == hz.TRUNCATED:
+            page = self.server.site.respond(self.host_id, *self._split(url))
+            half = page.body[: len(page.body) // 2]
+            self._send_head(200, page.content_type, len(page.body), [], keep=False)
+            if not head_only:
+                self.transport.write(half)
+            self.closing = True
+            self.transport.close()
+        else:  # pragma: no cover - _FAILING lists the kinds above
+            raise AssertionError(kind)
+
+    def _split(self, url: str) -> tuple[str, str]:
+        path, _, query = url[len(self.base) :].partition("?")
+        return path, query
+
+    def _reset(self) -> None:
+        """Drop the connection with a TCP RST (SO_LINGER 0), as an overloaded proxy does."""
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.closing = True
+        self.transport.abort()
+
+    def _body_fault(
+        self, kind: str, params: dict, path: str, query: str, url: str, head_only: bool
+    ) -> None:
+        """A hazard that spoils the answer's body (or never gives one): each request alike."""
+        if kind == hz.REDIRECT_LOOP:
+            if params["hops"]:  # an endless chain ?hop=1, ?hop=2, …
+                hop = int(query.rpartition("hop=")[2] or 0) if "hop=" in query else 0
+                target = f"{self.base}{path}?hop={hop + 1}"
+            else:  # back and forth between the page and ?loop=1
+                target = f"{self.base}{path}" if query == "loop=1" else f"{self.base}{path}?loop=1"
+            self._send(302, b"", "text/html", [("Location", target)], True, head_only)
+        elif kind == hz.PAGE_COUNT:
+            page = self.server.site.respond(self.host_id, path, query)
+            body = hz.claim_page_count(page.body, params["count"])
+            self._send(page.status, body, page.content_type, [], True, head_only)
+        elif kind == hz.GZIP_BOMB:
+            body = hz.gzip_bomb(params["size"])
+            extra = [("Content-Encoding", "gzip")]
+            self._send(200, body, "text/html; charset=utf-8", extra, False, head_only)
+        elif kind == hz.ENDLESS_BODY:
+            self._send_head(200, "text/html; charset=utf-8", None, [], keep=False)
+            if not head_only:
+                self._defer(self._endless())
+        elif kind == hz.TRICKLE:
+            self._send_head(200, "text/html; charset=utf-8", params["size"], [], keep=False)
+            if not head_only:
+                self._defer(self._trickle(params["size"], params["interval"]))
+        else:  # pragma: no cover - _BODY_FAULTS lists the kinds above
+            raise AssertionError(kind)
+
+    async def _endless(self) -> None:
+        chunk = b"<p>" + b"x" * (64 * 1024 - 8) + b"</p>\n"
+        frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+        self.transport.write(frame)
+        while not self.closing:
+            await self._writable()
+            self.transport.write(frame)
+
+    async def _writable(self) -> None:
+        """Wait until the client has read what we wrote (asyncio flow control), or a tick."""
+        while self.paused and not self.closing:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0)
+
+    async def _trickle(self, size: int, interval: float) -> None:
+        for _ in range(size):
+            if self.closing:
+                return
+            self.transport.write(b" ")
+            await asyncio.sleep(interval)
+        self.transport.abort()
 
     def _defer(self, coro: Any) -> None:
         self.busy = True
@@ -342,6 +454,28 @@ class _Connection(asyncio.Protocol):
                 return
         self._send(page.status, page.body, page.content_type, extra, keep, head_only, version)
 
+    def _send_head(
+        self,
+        status: int,
+        content_type: str,
+        length: int | None,
+        extra: list[tuple[str, str]],
+        keep: bool,
+    ) -> None:
+        """Only the status line and headers: a body follows from a hazard (`length` None:
+        chunked)."""
+        lines = [
+            f"HTTP/1.1 {status} {_reason(status)}",
+            f"Server: {SERVER_NAME}",
+            f"Date: {_http_now()}",
+            f"Content-Type: {content_type}",
+            f"Content-Length: {length}" if length is not None else "Transfer-Encoding: chunked",
+        ]
+        lines.extend(f"{name}: {value}" for name, value in extra)
+        if not keep:
+            lines.append("Connection: close")
+        self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+
     def _send(
         self,
         status: int,
@@ -387,19 +521,42 @@ class PortalServer:
     a hazard; `request_count(url)` and `reset_counts()` are shortcuts for tests.
     """
 
-    def __init__(self, portal: Portal, site: SiteLike, *, keepalive_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        portal: Portal,
+        site: SiteLike,
+        *,
+        keepalive_timeout: float = 60.0,
+        night: int | None = None,
+        timed_log: bool = False,
+    ) -> None:
+        """`night`: the night of a series of nightly crawls, for `outage` hazards (hosts down
+        that night do not listen); `timed_log`: keep each request's arrival time."""
         self.portal = portal
         self.site = site
         self.hazards = HazardIndex(portal.hazards)
-        self.requests = RequestLog()
+        self.requests = RequestLog(timed=timed_log)
         self.keepalive_timeout = keepalive_timeout
-        self.hosts = [h for h in portal.hosts if not h.down]
+        out = hz.outage_hosts(portal.hazards, night)
+        self.hosts = [h for h in portal.hosts if not h.down and h.base_url not in out]
         self._connections: set[_Connection] = set()
-        self._failures_served: dict[str, int] = {}  # retry_503: 503s already sent per URL
+        # Failing answers already given per URL (retry_503, burst_5xx, 429, reset, truncated).
+        self._failures_served: dict[str, int] = {}
+        for hazard in portal.hazards:  # built now: a bomb takes ~2 s to pack
+            if hazard.get("kind") == hz.GZIP_BOMB:
+                hz.gzip_bomb(int((hazard.get("params") or {}).get("size", 512 << 20)))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._listeners: list[asyncio.Server] = []
         self._stopped = threading.Event()
+
+    def fails_now(self, url: str, failures: int) -> bool:
+        """Whether this request for `url` is one of the first `failures` (and count it)."""
+        failed = self._failures_served.get(url, 0)
+        if failed >= failures:
+            return False
+        self._failures_served[url] = failed + 1
+        return True
 
     # public API
     def request_count(self, url: str | None = None, method: str | None = None) -> int:

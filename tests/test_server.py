@@ -60,7 +60,9 @@ class StandInSite:
         if path == "/boom":
             raise RuntimeError("renderer bug")
         if path.endswith(".html"):
-            body = f"<html><body>{host_id} {path} 正文</body></html>".encode()
+            lists = path.startswith(("/list/", "/other/"))
+            pager = '<script>createPageHTML(3, 0, "index", "html");</script>' if lists else ""
+            body = f"<html><body>{host_id} {path} 正文{pager}</body></html>".encode()
             return Page(200, body, "text/html; charset=utf-8", MODIFIED)
         return Page(404, b"not found", "text/html; charset=utf-8")
 
@@ -73,22 +75,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def hazard_entry(port: int, kind: str, path: str, **params: float) -> dict:
+    """A hazard on host a (127.0.0.2) at `path`."""
+    return {
+        "kind": kind,
+        "url": f"http://127.0.0.2:{port}{path}",
+        "unit_id": "jh-fgw",
+        "expected": "运行故障，不应计为单位问题",
+        "params": params,
+    }
+
+
 def make_portal(port: int) -> Portal:
     hosts = [
         Host(id="a", address="127.0.0.2", port=port, platform="lonsun"),
         Host(id="b", address="127.0.0.3", port=port, platform="trs", encoding="gbk"),
         Host(id="down", address="127.0.0.4", port=port, platform="trs", down=True),
     ]
-    base = f"http://127.0.0.2:{port}"
 
     def hazard(kind: str, path: str, **params: float) -> dict:
-        return {
-            "kind": kind,
-            "url": base + path,
-            "unit_id": "jh-fgw",
-            "expected": "运行故障，不应计为单位问题",
-            "params": params,
-        }
+        return hazard_entry(port, kind, path, **params)
 
     hazards = [
         hazard("retry_503", "/retry.html"),
@@ -499,3 +505,141 @@ def test_serve_command_names_missing_model(tmp_path) -> None:
     )
     assert run.returncode == 1
     assert f"{tmp_path}/model.json.gz: no sample portal here" in run.stdout
+
+
+# -- the fault matrix (demo.hazards FAULT_KINDS) ---------------------------------------------------
+def fault_portal(port: int) -> Portal:
+    portal = make_portal(port)
+
+    def fault(kind: str, path: str, **params: float) -> dict:
+        return hazard_entry(port, kind, path, **params)
+
+    portal.hazards = [
+        fault("burst_5xx", "/burst.html", failures=2, status=502),
+        fault("retry_after_429", "/busy.html", failures=1, retry_after=7),
+        fault("reset", "/reset.html", failures=1),
+        fault("truncated", "/cut.html"),
+        fault("redirect_loop", "/loop.html"),
+        fault("redirect_loop", "/chain.html", hops=1),
+        fault("page_count", "/list/index.html", count=99999),
+        fault("gzip_bomb", "/bomb.html", size=8 << 20),
+        fault("endless_body", "/endless.html"),
+        fault("trickle", "/trickle.html", size=100, interval=0.2),
+        {**fault("outage", ""), "url": f"http://127.0.0.3:{port}/", "params": {"from_night": 2}},
+    ]
+    return portal
+
+
+@pytest.fixture
+def faulty(free_port: int):
+    portal = fault_portal(free_port)
+    server = serve_portal(portal, StandInSite(portal))
+    try:
+        yield free_port
+    finally:
+        server.stop()
+
+
+def test_fault_bursts_fail_then_serve(faulty) -> None:
+    assert [get(faulty, "/burst.html")[0] for _ in range(3)] == [502, 502, 200]
+    status, headers, _ = get(faulty, "/busy.html")
+    assert (status, headers["Retry-After"]) == (429, "7")
+    assert get(faulty, "/busy.html")[0] == 200
+
+
+def test_reset_drops_the_connection_then_serves(faulty) -> None:
+    with pytest.raises((ConnectionResetError, http.client.RemoteDisconnected)):
+        get(faulty, "/reset.html")
+    assert get(faulty, "/reset.html")[0] == 200
+
+
+def test_truncated_body_is_shorter_than_its_content_length(faulty) -> None:
+    conn = http.client.HTTPConnection("127.0.0.2", faulty, timeout=5)
+    conn.request("GET", "/cut.html")
+    response = conn.getresponse()
+    with pytest.raises(http.client.IncompleteRead) as raised:
+        response.read()
+    declared = int(response.getheader("Content-Length"))
+    assert 0 < len(raised.value.partial) < declared
+    conn.close()
+
+
+def test_redirect_loops(faulty) -> None:
+    assert get(faulty, "/loop.html")[1]["Location"].endswith("/loop.html?loop=1")
+    assert get(faulty, "/loop.html?loop=1")[1]["Location"].endswith("/loop.html")
+    assert get(faulty, "/chain.html")[1]["Location"].endswith("/chain.html?hop=1")
+    assert get(faulty, "/chain.html?hop=41")[1]["Location"].endswith("/chain.html?hop=42")
+
+
+def test_page_count_is_claimed_on_every_page_of_the_list(faulty) -> None:
+    for path in ("/list/index.html", "/list/index_3.html", "/list/index_500.html"):
+        assert b"createPageHTML(99999, 0," in get(faulty, path)[2]
+    assert b"createPageHTML(3, 0," in get(faulty, "/other/index_3.html")[2]
+
+
+def test_claim_page_count_rewrites_both_platforms() -> None:
+    from demo.hazards import claim_page_count, list_key
+
+    body = b'{currPage:2,pageCount:3,pageSize:15} createPageHTML(5, 1, "index", "html")'
+    assert claim_page_count(body, 99999) == (
+        b'{currPage:2,pageCount:99999,pageSize:15} createPageHTML(99999, 1, "index", "html")'
+    )
+    lonsun = "http://h/site/label/8888?labelName=publicInfoList&catId=3&pageIndex={}&pageSize=15"
+    assert list_key(lonsun.format(1)) == list_key(lonsun.format(7))
+    assert list_key("http://h/a/index.html") == list_key("http://h/a/index_12.html")
+    assert list_key("http://h/a/index.html") != list_key("http://h/b/index_1.html")
+
+
+def test_gzip_bomb_is_small_on_the_wire_and_huge_inflated(faulty) -> None:
+    import zlib
+
+    status, headers, body = get(faulty, "/bomb.html")
+    assert (status, headers["Content-Encoding"]) == (200, "gzip")
+    assert len(body) < 64 * 1024
+    assert len(zlib.decompressobj(31).decompress(body)) == 8 << 20
+
+
+def test_endless_and_trickling_bodies_never_complete(faulty) -> None:
+    with socket.create_connection(("127.0.0.2", faulty), timeout=5) as sock:
+        sock.sendall(b"GET /endless.html HTTP/1.1\r\nHost: x\r\n\r\n")
+        received = 0
+        while received < 4 << 20:  # far past any page; it keeps coming
+            received += len(sock.recv(1 << 16))
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.2", faulty), timeout=5) as sock:
+        sock.sendall(b"GET /trickle.html HTTP/1.1\r\nHost: x\r\n\r\n")
+        head = sock.recv(4096)
+        assert b"Content-Length: 100" in head
+        got = len(head.partition(b"\r\n\r\n")[2])
+        while got < 5:
+            got += len(sock.recv(100))
+    assert time.monotonic() - started >= 0.6  # 5 bytes, one every 0.2 s
+
+
+def test_outage_takes_its_host_down_on_its_nights_only(free_port: int) -> None:
+    portal = fault_portal(free_port)
+    for night, up in ((None, True), (1, True), (2, False), (3, False), (4, True)):
+        server = PortalServer(portal, StandInSite(portal), night=night)
+        server.start()
+        try:
+            if up:
+                assert get(free_port, "/x.html", address="127.0.0.3")[0] == 200
+            else:
+                with pytest.raises(ConnectionRefusedError):
+                    get(free_port, "/x.html", address="127.0.0.3")
+        finally:
+            server.stop()
+
+
+def test_timed_request_log(free_port: int) -> None:
+    portal = make_portal(free_port)
+    server = PortalServer(portal, StandInSite(portal), timed_log=True)
+    server.start()
+    try:
+        get(free_port, "/a.html")
+        get(free_port, "/b.html", address="127.0.0.3")
+        rows = server.requests.times(f"http://127.0.0.2:{free_port}")
+        assert [(method, url.rsplit("/", 1)[1]) for _, method, url in rows] == [("GET", "a.html")]
+        assert len(server.requests.times()) == 2
+    finally:
+        server.stop()

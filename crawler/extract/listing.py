@@ -33,6 +33,11 @@ _ROW_LIKE = re.compile(r"<(?:a|li|tr)[\s>]", re.I)
 _INDEX_URL = re.compile(r"^(?P<dir>.*/)(?P<stem>[^/?#]+?)(?:_(?P<n>\d+))?\.(?P<ext>[A-Za-z]{3,5})$")
 _AUTO_ROW_TAGS = ("li", "tr", "dd", "p", "div")
 
+# The following pages' URLs listed ahead at most (`ListingPage.page_urls`): a pager claiming
+# 10⁹ pages must not build 10⁹ strings. The crawler follows `next_url` and bounds paging itself
+# (crawler/paging.py).
+MAX_PAGE_URLS = 1000
+
 
 @dataclass(slots=True)
 class ListingRow:
@@ -250,6 +255,7 @@ def _by_param(url: str, spec: PaginationSpec, page: ListingPage) -> None:
 
     if page.page_count is not None:
         last = spec.first_page + page.page_count - 1
+        last = min(last, number + MAX_PAGE_URLS)  # pageCount:99999 must not cost 10⁵ strings
         page.page_urls = [with_page(n) for n in range(number + 1, last + 1)]
         page.next_url = page.page_urls[0] if page.page_urls else None
 
@@ -275,5 +281,6 @@ def _by_index(url: str, page: ListingPage, name: str | None, ext: str | None) ->
         return urlunsplit(parts._replace(path=found["dir"] + file, query="", fragment=""))
 
     if page.page_count is not None:
-        page.page_urls = [nth(n) for n in range(current + 1, page.page_count)]
+        last = min(page.page_count, current + 1 + MAX_PAGE_URLS)  # an absurd count stays cheap
+        page.page_urls = [nth(n) for n in range(current + 1, last)]
         page.next_url = page.page_urls[0] if page.page_urls else None

@@ -24,6 +24,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_error
+from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
 from crawler import items
 from crawler.columns import load_column_map
@@ -50,6 +51,8 @@ from crawler.netpolicy import (
     ResponseTooLarge,
     original_url,
 )
+from crawler.paging import MAX_LIST_PAGES, ListPaging
+from crawler.politeness import RedirectLoop
 from crawler.profiles import get_profile
 from crawler.registry import load_registry
 
@@ -81,6 +84,12 @@ _UNREACHABLE = _exceptions(
 )
 _TIMEOUTS = _exceptions("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError")
 _TOO_LARGE = _exceptions("DownloadCancelledError")  # DOWNLOAD_MAXSIZE exceeded
+_DATA_LOSS = _exceptions("ResponseDataLossError")  # Content-Length not reached
+_CONNECTION_LOST = (  # reset or closed before an answer
+    *_exceptions("DownloadFailedError", "ConnectionLost", "ConnectionDone"),
+    ResponseNeverReceived,
+    ResponseFailed,
+)
 
 COMMAND_LINE = SETTINGS_PRIORITIES["cmdline"]
 
@@ -124,6 +133,7 @@ class DisclosureSpider(scrapy.Spider):
             spider.registry, settings.getlist("ZWGK_ALLOWED_ADDRESSES")
         )
         spider.column_map = load_column_map()
+        spider.paging = ListPaging(settings.getint("ZWGK_MAX_LIST_PAGES", MAX_LIST_PAGES))
         spider.apply_registry_politeness(settings)
         return spider
 
@@ -280,8 +290,15 @@ class DisclosureSpider(scrapy.Spider):
             yield request
         if page == 1 and not listing.rows:
             yield items.column_empty(unit.id, column_url, response.url)
-        next_url = listing.next_url
-        if next_url and (self.full or not all_known):
+        if all_known and (listing.next_url in seen.failed or column_url in seen.incomplete):
+            all_known = False  # a page or article of this list failed lately: read on
+        wanted = listing.next_url if self.full or not all_known else None
+        next_url, unbelieved = self.paging.next_page(
+            column_url, page, [r.url for r in listing.rows], wanted, listing.page_count
+        )
+        if unbelieved:  # a pager claiming pages that list nothing new (pageCount:99999)
+            yield self.issue("extraction_anomaly", unit.id, response.url, unbelieved)
+        if next_url:
             yield self.request(
                 next_url, self.parse_column, unit, "list", column_url=column_url, page=page + 1
             )
@@ -368,6 +385,9 @@ class DisclosureSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
+        # The URL asked for, not where its redirects led: the store matches issues to the
+        # entry, column and article URLs it knows.
+        request = request.replace(url=(request.meta.get("redirect_urls") or [request.url])[0])
         unit_id = request.meta.get("zwgk_unit")
         kind = request.meta.get("zwgk_kind")
         where = {"directory": "目录页", "list": "栏目列表页", "article": "文章页"}.get(kind, "页面")
@@ -393,6 +413,21 @@ class DisclosureSpider(scrapy.Spider):
                 f"{where}超过下载大小上限（{self.settings.getint('DOWNLOAD_MAXSIZE')} 字节），已放弃"
                 + (f"：{failure.value}" if str(failure.value) else ""),
             )
+        elif failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(failure.value):
+            # HttpCompressionMiddleware's cap on the *inflated* body (a gzip bomb)
+            yield self.issue(
+                "too_large", unit_id, request.url, f"{where}解压后超过下载大小上限，已放弃"
+            )
+        elif failure.check(RedirectLoop) or "max redirections" in str(failure.value):
+            yield self.issue(
+                "http_error", unit_id, request.url, f"{where}重定向循环：{failure.value}"
+            )
+        elif failure.check(*_DATA_LOSS):
+            yield self.issue(
+                "http_error", unit_id, request.url, f"{where}响应不完整（连接提前关闭）"
+            )
+        elif failure.check(*_CONNECTION_LOST):
+            yield self.issue("http_error", unit_id, request.url, f"{where}连接中断（被重置或关闭）")
         elif failure.check(HttpError):
             status = failure.value.response.status
             yield self.issue("http_error", unit_id, request.url, f"{where}返回 HTTP {status}")
