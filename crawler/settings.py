@@ -48,6 +48,7 @@ HTTPERROR_ALLOWED_CODES = [304]
 
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.SeenArticleMiddleware": 550,
+    "crawler.jobdir.ResumeFilter": 560,  # only in a resumed run (ZWGK_RESUME)
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 300,
