@@ -102,14 +102,18 @@ def run(cmd: list[str], db_url: str, cwd: Path | None = None) -> subprocess.Comp
     )
 
 
-def stored_count(db_file: Path) -> int:
-    """Articles stored so far, read without migrating or locking anything (the crawl owns the
-    file); 0 while the crawl has not created its tables yet."""
+def stored_count(db_file: Path, new_in_run: int | None = None) -> int:
+    """Articles stored so far (with ``new_in_run``: first stored by that run), read without
+    migrating or locking anything (the crawl owns the file); 0 while the crawl has not created
+    its tables yet."""
     if not db_file.exists():
         return 0
+    query = "select count(*) from articles"
+    if new_in_run is not None:
+        query += f" where first_seen_run = {int(new_in_run)}"
     try:
         with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=1) as conn:
-            return conn.execute("select count(*) from articles").fetchone()[0]
+            return conn.execute(query).fetchone()[0]
     except sqlite3.OperationalError:
         return 0
 
@@ -248,7 +252,7 @@ def store_content(db_url: str) -> dict[str, list[tuple]]:
     from scoring.data import load_crawl
 
     with open_store(db_url) as store:
-        (run,) = store.runs()
+        run = store.runs()[-1]
         assert run.status == "finished"
         data = load_crawl(store)
         column_urls = dict(zip(data.columns["id"], data.columns["url"], strict=True))
@@ -299,14 +303,17 @@ def uninterrupted(served, tmp_path_factory):
     return store_content(db_url), problems_of(db_url)
 
 
-def interrupt(cmd: list[str], db_url: str, db_file: Path, how: signal.Signals, after: int) -> str:
-    """Start the crawl, send ``how`` once ``after`` articles are stored, return its stderr."""
+def interrupt(
+    cmd: list[str], db_url: str, db_file: Path, how: signal.Signals, after: int, run_id=None
+) -> str:
+    """Start the crawl, send ``how`` once ``after`` articles are stored (new in run
+    ``run_id``), return its stderr."""
     first = subprocess.Popen(
         cmd, env=env_for(db_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         deadline = time.monotonic() + 90
-        while stored_count(db_file) < after and first.poll() is None:
+        while stored_count(db_file, run_id) < after and first.poll() is None:
             assert time.monotonic() < deadline, f"not {after} articles stored within 90 s"
             time.sleep(0.05)
         assert first.poll() is None, "the crawl finished before it could be interrupted"
@@ -344,6 +351,8 @@ def test_an_interrupted_crawl_resumed_stores_what_an_uninterrupted_one_does(
     if how == signal.SIGKILL:  # the killed crawl's lock did not block this one
         assert "taking over crawl lock 'crawl'" in said and "is gone" in said
 
+    with open_store(db_url) as store:
+        assert [r.id for r in store.runs()] == [killed.id]  # one run holds the whole crawl
     content, problems = uninterrupted
     got = store_content(db_url)
     for part in content:
@@ -428,3 +437,56 @@ def test_a_jobdir_that_cannot_be_resumed_is_refused_in_one_sentence(served, tmp_
         if Path(tmp_path / "z.sqlite").exists():
             with open_store(db_url) as store:
                 assert store.runs() == [], case  # nothing started, nothing fetched
+
+
+def test_a_nightly_incremental_crawl_killed_and_resumed_stores_what_an_uninterrupted_one_does(
+    tmp_path,
+):
+    """The night after a first crawl, the portal having moved on (new, changed and fixed
+    pages): killed mid-way and resumed, the incremental run decides new / changed / unchanged
+    and where list paging stops as the uninterrupted one does, against the store as it was."""
+    import shutil
+
+    from demo.advance import advance_directory
+
+    directory = tmp_path / "portal"
+    directory.mkdir()
+    write_portal(directory, *make_sample(seed=5, port=free_port(), first_address=131))
+    served = Served(directory)
+    cmd = whole_portal(served, "--level", "市直部门")  # 9 units, the down host among them
+    try:
+        first = tmp_path / "first.sqlite"
+        done = run(cmd, f"sqlite:///{first}")
+        assert done.returncode == 0, done.stderr[-3000:]
+    finally:
+        served.server.stop()
+    advance_directory(directory, 45)
+    served = Served(directory)
+    try:
+        whole, resumed_db = tmp_path / "whole.sqlite", tmp_path / "resumed.sqlite"
+        shutil.copyfile(first, whole)
+        shutil.copyfile(first, resumed_db)
+        done = run(cmd, f"sqlite:///{whole}")
+        assert done.returncode == 0, done.stderr[-3000:]
+
+        jobdir = tmp_path / "job"
+        again = [*cmd, "--jobdir", str(jobdir), "-s", "ZWGK_BATCH_SIZE=5"]
+        again += ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]  # slow enough to be caught
+        url = f"sqlite:///{resumed_db}"
+        with open_store(f"sqlite:///{whole}") as store:
+            new = store.articles_frame(columns=["url", "first_seen_run"])
+        new = int((new["first_seen_run"] == 2).sum())
+        assert new >= 30
+        # Late, so that whole columns' new pages are stored before the kill: the resumed part
+        # must still page through those lists as far as the uninterrupted run did.
+        interrupt(again, url, resumed_db, signal.SIGKILL, after=new * 3 // 4, run_id=2)
+        resumed = run(again, url)
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+    finally:
+        served.server.stop()
+    with open_store(url) as store:
+        assert [r.status for r in store.runs()] == ["finished", "finished"]
+    expected, got = store_content(f"sqlite:///{whole}"), store_content(url)
+    for part in expected:
+        assert got[part] == expected[part], part
+    assert problems_of(url) == problems_of(f"sqlite:///{whole}")
