@@ -61,6 +61,11 @@ class StorePipeline:
     def open_spider(self, spider=None) -> None:
         spider = spider or self.crawler.spider
         self.store = open_store(self.settings.get("ZWGK_DATABASE_URL"))
+        if self.settings.get("JOBDIR"):
+            log.warning(
+                "Scrapy's JOBDIR does not survive kill -9 (a resumed crawl may skip what was "
+                "lost); `zwgk crawl --jobdir DIR` resumes from the store instead"
+            )
         if not self.settings.getbool("ZWGK_LOCK_HELD"):
             self.lock = self.store.acquire_crawl_lock()
             self.lock.__enter__()
@@ -167,6 +172,9 @@ class StorePipeline:
                 if isinstance(v, (int, float, str)) and not k.startswith("log_count")
             }
             stats.update({f"store/{k}": v for k, v in self.writer.counts.items()})
+            if self.settings.get("ZWGK_RESUME"):
+                # These figures are the resumed part's; the run holds both parts' rows.
+                stats["zwgk/resumed"] = 1
             self.store.finish_run(self.run_id, status, stats)
             if self.lock is not None:
                 self.lock.__exit__(None, None, None)

@@ -254,6 +254,11 @@ def quiet_scrapy_loggers(overrides: dict) -> None:
     logging.getLogger("scrapy").setLevel(level)
 
 
+def run_title(run) -> str:
+    resumed = ", resumed: figures of the last part" if (run.stats or {}).get("zwgk/resumed") else ""
+    return f"crawl run {run.id}: {run.status} ({run.mode}{resumed})"
+
+
 def figures(stats: dict) -> str:
     return ", ".join(
         f"{label} {stats.get(key, 0)}"
@@ -272,7 +277,7 @@ def print_failures(store, run_id: int, console: Console) -> None:
     """`zwgk crawl -q`: the run on one line, then each crawl issue on one line (kind, unit,
     URL, detail), nothing else."""
     run = next(r for r in store.runs() if r.id == run_id)
-    line = f"crawl run {run_id}: {run.status} ({run.mode}); {figures(run.stats or {})}"
+    line = f"{run_title(run)}; {figures(run.stats or {})}"
     console.print(line, highlight=False, markup=False)
     issues = store.crawl_issues_frame(run_id)
     for row in issues.itertuples():
@@ -290,7 +295,7 @@ def print_summary(store, run_id: int, console: Console) -> None:
     listings = listings[listings["run_id"] == run_id] if "run_id" in listings else listings
     articles = store.articles_frame(columns=["unit_id", "url", "first_seen_run", "last_seen_run"])
     issues = store.crawl_issues_frame(run_id)
-    table = Table(title=f"crawl run {run_id}: {run.status} ({run.mode})")
+    table = Table(title=run_title(run))
     for name in ("unit", "listed", "new articles", "seen", "crawl issues"):
         table.add_column(name, justify="right" if name != "unit" else "left")
     units = sorted(
