@@ -17,7 +17,10 @@ pages it reads again are kept in the folder.
 
 The folder holds ``job.json`` (written last, atomically: a folder without it was never started),
 ``seen.json.gz`` (the article index at the run's start), ``revalidate.txt`` / ``open.jsonl``
-(`crawler.refetch`), and on each resume ``resume.json`` and ``refetch.jsonl``.
+(`crawler.refetch`), and on each resume ``resume.json`` and ``refetch.jsonl``. When the run
+finishes they are removed, so a nightly command with a fixed ``--jobdir`` starts a new run the
+next night; a job whose run finished all the same (a copy of the folder, a kill between the
+end of the run and the clean-up) is refused.
 """
 
 from __future__ import annotations
@@ -209,6 +212,15 @@ def resume_job(
     state = {"seen": sorted(progress.seen), "checked": sorted(progress.checked)}
     _write_atomic(folder / RESUME, json.dumps(state, ensure_ascii=False).encode())
     return settings_for(folder, resumed=True), progress
+
+
+def clear_job(folder: Path) -> None:
+    """A finished run's job is over: its files go (``job.json`` first, so a kill half-way
+    leaves a folder that starts a new job), the folder stays. The same command the next night
+    then starts a new run in it."""
+    for name in (JOB, *sorted(OWN_FILES - {JOB})):
+        for path in (folder / name, folder / f"{name}.tmp"):
+            path.unlink(missing_ok=True)
 
 
 def load_seen(path: str | Path) -> SeenIndex:

@@ -22,6 +22,7 @@ from crawler.jobdir import (
     JobError,
     check_matches,
     check_resumable,
+    clear_job,
     create_job,
     read_job,
     resume_job,
@@ -165,6 +166,8 @@ def crawl(
     else:
         print_summary(store, run_id, Console())
     store.close()
+    if run.status == "finished" and jobdir:
+        clear_job(jobdir)
     if run.status != "finished":
         if jobdir:
             console.print(

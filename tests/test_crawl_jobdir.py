@@ -189,3 +189,17 @@ def test_resume_run_refuses_a_finished_run_and_interrupts_other_running_ones(sto
     with store.engine.begin() as conn:
         run_store.resume_run(conn, killed)
     assert [r.status for r in store.runs()] == ["finished", "running"]
+
+
+def test_a_finished_job_is_cleared_and_a_clear_cut_short_starts_a_new_job(store, tmp_path):
+    folder = tmp_path / "job"
+    started_job(store, folder)
+    (folder / "notes.txt").write_text("the operator's own file", encoding="utf-8")
+    (folder / "job.json").unlink()  # killed right after clear_job removed job.json
+    with pytest.raises(JobError, match="not a zwgk job folder"):
+        jobs.read_job(folder)  # not ours: the operator's file is never removed …
+    (folder / "notes.txt").unlink()
+    assert jobs.read_job(folder) is None  # … ours only: a new job is set up in it
+    started_job(store, folder)
+    jobs.clear_job(folder)
+    assert folder.is_dir() and list(folder.iterdir()) == []

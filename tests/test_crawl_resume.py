@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -203,9 +204,12 @@ def test_a_crawl_killed_with_sigint_resumes_from_its_jobdir(served, tmp_path):
     assert set(before["url"]) <= expected
     assert (jobdir / "job.json").is_file()
 
+    old_copy = tmp_path / "job-copy"
+    shutil.copytree(jobdir, old_copy)
     resumed = run(base + FAST, db_url)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert f"resuming crawl run {interrupted.id} from {jobdir}" in " ".join(resumed.stderr.split())
+    assert list(jobdir.iterdir()) == []  # the job is over: the same command starts a new one
 
     with open_store(db_url) as store:
         (first_run,) = store.runs()  # the resumed part continued the same run
@@ -225,6 +229,15 @@ def test_a_crawl_killed_with_sigint_resumes_from_its_jobdir(served, tmp_path):
     # Every article and listing keeps its column.
     assert after["column_id"].notna().all()
     assert set(listings["url"]) == expected and listings["column_id"].notna().all()
+
+    # An old copy of the job folder cannot make the finished run run again.
+    before = snapshot(db_url, old_copy)
+    again = run([*base[:-1], str(old_copy), *FAST], db_url)
+    assert again.returncode == 2
+    message = " ".join(again.stderr.split())
+    assert f"--jobdir {old_copy}: crawl run {first_run.id} finished" in message
+    assert "nothing to resume" in message and "Traceback" not in again.stderr
+    assert snapshot(db_url, old_copy) == before
 
 
 def test_scrapy_crawl_from_the_project_root_stores_the_unit(served, tmp_path):
@@ -378,22 +391,21 @@ def test_an_interrupted_crawl_resumed_stores_what_an_uninterrupted_one_does(
     assert problems and problems_of(db_url) == problems
 
 
-def test_a_second_resume_of_a_finished_job_is_refused_and_changes_nothing(served, tmp_path):
+def test_a_finished_crawl_clears_its_job_so_the_same_command_runs_again_the_next_night(
+    served, tmp_path
+):
     unit = served.quiet_units("trs")[1]
     db_url = f"sqlite:///{tmp_path / 'z.sqlite'}"
     jobdir = tmp_path / "job"
     cmd = [sys.executable, "-m", "zwgk", "crawl", "-q", "-r", str(served.registry), "-u", unit]
     cmd += [*FAST, *NO_LINKS, "--jobdir", str(jobdir)]
-    done = run(cmd, db_url)
-    assert done.returncode == 0, done.stderr[-3000:]
-    before = snapshot(db_url, jobdir)
-
-    again = run(cmd, db_url)
-    assert again.returncode == 2
-    message = " ".join(again.stderr.split())
-    assert f"--jobdir {jobdir}: crawl run 1 finished" in message
-    assert "nothing to resume" in message and "Traceback" not in again.stderr
-    assert snapshot(db_url, jobdir) == before
+    for night in (1, 2):
+        done = run(cmd, db_url)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "resuming" not in done.stderr
+        assert jobdir.is_dir() and list(jobdir.iterdir()) == [], night
+    with open_store(db_url) as store:
+        assert [(r.id, r.status) for r in store.runs()] == [(1, "finished"), (2, "finished")]
 
 
 def snapshot(db_url: str, jobdir: Path) -> tuple:
@@ -462,8 +474,6 @@ def test_a_nightly_incremental_crawl_killed_and_resumed_stores_what_an_uninterru
     """The night after a first crawl, the portal having moved on (new, changed and fixed
     pages): killed mid-way and resumed, the incremental run decides new / changed / unchanged
     and where list paging stops as the uninterrupted one does, against the store as it was."""
-    import shutil
-
     from demo.advance import advance_directory
 
     directory = tmp_path / "portal"
