@@ -329,7 +329,19 @@ def uninterrupted(served, tmp_path_factory):
     db_url = f"sqlite:///{tmp_path_factory.mktemp('whole') / 'whole.sqlite'}"
     done = run(whole_portal(served), db_url)
     assert done.returncode == 0, done.stderr[-3000:]
-    return store_content(db_url), problems_of(db_url)
+    return store_content(db_url), problems_of(db_url), pages(db_url)
+
+
+def pages(db_url: str) -> dict[str, tuple[str, set]]:
+    """Each stored article's content hash and links (URL, kind)."""
+    with open_store(db_url) as store:
+        articles = store.articles_frame(columns=["url", "content_hash"])
+        links = store.links_frame()
+    hashes = zip(articles["url"], articles["content_hash"], strict=True)
+    found: dict[str, tuple[str, set]] = {url: (h, set()) for url, h in hashes}
+    for article, url, kind in zip(links["article_url"], links["url"], links["kind"], strict=True):
+        found[article][1].add((url, kind))
+    return found
 
 
 def interrupt(
@@ -371,9 +383,13 @@ def test_an_interrupted_crawl_resumed_stores_what_an_uninterrupted_one_does(
     interrupt(cmd, db_url, db_file, how, after)
     with open_store(db_url) as store:
         (killed,) = store.runs()
-        partial = len(store.articles_frame(columns=["url"]))
     assert killed.status == ("running" if how == signal.SIGKILL else "interrupted")
-    assert after <= partial
+    # Nothing half-written: every page stored before the kill is whole, with all its links
+    # (an article and its links are written in one transaction).
+    content, problems, whole_pages = uninterrupted
+    stored = pages(db_url)
+    assert after <= len(stored) < len(whole_pages)
+    assert {url: whole_pages[url] for url in stored} == stored
 
     resumed = run(cmd, db_url)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
@@ -384,7 +400,6 @@ def test_an_interrupted_crawl_resumed_stores_what_an_uninterrupted_one_does(
 
     with open_store(db_url) as store:
         assert [r.id for r in store.runs()] == [killed.id]  # one run holds the whole crawl
-    content, problems = uninterrupted
     got = store_content(db_url)
     for part in content:
         assert got[part] == content[part], part
