@@ -1,5 +1,8 @@
 """`zwgk crawl`: run the disclosure spider once, holding the store's crawl lock, then print a
-summary table from what the run stored.
+summary table from what the run stored (with `-q`: the run and each crawl issue on one line).
+
+With `--jobdir DIR` a killed crawl is finished by the same command, in the same crawl run
+(`crawler.jobdir`); a folder that cannot be resumed is refused before anything is written.
 
 A Twisted reactor cannot restart in one process, so this is a once-per-process entry point;
 tests run it in a subprocess.
