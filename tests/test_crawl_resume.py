@@ -370,26 +370,33 @@ def interrupt(
 
 
 @pytest.mark.parametrize(
-    ("how", "after"), [(signal.SIGKILL, 1300), (signal.SIGTERM, 700)], ids=["kill-9", "sigterm"]
+    "kills",
+    [
+        [(signal.SIGKILL, 1300)],
+        [(signal.SIGTERM, 700)],
+        [(signal.SIGKILL, 900), (signal.SIGKILL, 2600)],  # the resumed part killed in turn
+    ],
+    ids=["kill-9", "sigterm", "kill-9-twice"],
 )
 def test_an_interrupted_crawl_resumed_stores_what_an_uninterrupted_one_does(
-    served, uninterrupted, tmp_path, how, after
+    served, uninterrupted, tmp_path, kills
 ):
     db_file = tmp_path / "z.sqlite"
     db_url = f"sqlite:///{db_file}"
     jobdir = tmp_path / "job"
+    content, problems, whole_pages = uninterrupted
     # Small batches, so that some rows are written and others are in memory when it dies.
     cmd = whole_portal(served, "--jobdir", str(jobdir), "-s", "ZWGK_BATCH_SIZE=7")
-    interrupt(cmd, db_url, db_file, how, after)
-    with open_store(db_url) as store:
-        (killed,) = store.runs()
-    assert killed.status == ("running" if how == signal.SIGKILL else "interrupted")
-    # Nothing half-written: every page stored before the kill is whole, with all its links
-    # (an article and its links are written in one transaction).
-    content, problems, whole_pages = uninterrupted
-    stored = pages(db_url)
-    assert after <= len(stored) < len(whole_pages)
-    assert {url: whole_pages[url] for url in stored} == stored
+    for how, after in kills:
+        interrupt(cmd, db_url, db_file, how, after)
+        with open_store(db_url) as store:
+            (killed,) = store.runs()
+        assert killed.status == ("running" if how == signal.SIGKILL else "interrupted")
+        # Nothing half-written: every page stored before the kill is whole, with all its
+        # links (an article and its links are written in one transaction).
+        stored = pages(db_url)
+        assert after <= len(stored) < len(whole_pages)
+        assert {url: whole_pages[url] for url in stored} == stored
 
     resumed = run(cmd, db_url)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
