@@ -1,9 +1,11 @@
 """Store pipeline: one crawl run in the store, rows written in batches (see store.BatchWriter).
 
 Opens the store (``ZWGK_DATABASE_URL`` setting or environment, else the default SQLite file),
-takes the crawl lock unless `zwgk crawl` already holds it, starts the run, loads what the store
-already knows (`crawler.seen.SeenIndex`) for incremental runs, and at the end records how many
-rows each column listed and closes the run with its statistics.
+takes the crawl lock unless `zwgk crawl` already holds it, starts the run (or continues the one
+`zwgk crawl` started or resumed: ``ZWGK_RUN_ID``), loads what the store already knows
+(`crawler.seen.SeenIndex`; a run with a job folder reads the index it started from,
+``ZWGK_SEEN``), and at the end records how many rows each column listed and closes the run with
+its statistics.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
+from crawler.jobdir import load_seen
 from crawler.seen import SeenIndex
 from store import BatchWriter, open_store
 
@@ -54,8 +57,15 @@ class StorePipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    def open_spider(self, spider) -> None:
+    # ``spider`` is optional: Scrapy ≥ 2.13 no longer passes it (and warns when it is required).
+    def open_spider(self, spider=None) -> None:
+        spider = spider or self.crawler.spider
         self.store = open_store(self.settings.get("ZWGK_DATABASE_URL"))
+        if self.settings.get("JOBDIR"):
+            log.warning(
+                "Scrapy's JOBDIR does not survive kill -9 (a resumed crawl may skip what was "
+                "lost); `zwgk crawl --jobdir DIR` resumes from the store instead"
+            )
         if not self.settings.getbool("ZWGK_LOCK_HELD"):
             self.lock = self.store.acquire_crawl_lock()
             self.lock.__enter__()
@@ -70,10 +80,13 @@ class StorePipeline:
             self.store, run_id, size=self.settings.getint("ZWGK_BATCH_SIZE", 500)
         )
         self.crawler.zwgk_run_id = run_id
-        self.crawler.zwgk_seen = SeenIndex.from_store(self.store)
+        snapshot = self.settings.get("ZWGK_SEEN")
+        self.crawler.zwgk_seen = (
+            load_seen(snapshot) if snapshot else SeenIndex.from_store(self.store)
+        )
         log.info("crawl run %s: %d articles already known", run_id, len(self.crawler.zwgk_seen))
 
-    def process_item(self, item: dict[str, Any], spider) -> dict[str, Any]:
+    def process_item(self, item: dict[str, Any], spider=None) -> dict[str, Any]:
         kind = item["type"]
         if kind == "units":
             self.store.upsert_units(item["rows"])
@@ -148,8 +161,8 @@ class StorePipeline:
             self.writer.close()
             if status == "finished":
                 # Only a complete run says how many rows a column lists (anomaly detection).
-                # A resumed run lists only part of the columns whose directory an earlier
-                # part read; their counts here would be partial, so they are not recorded.
+                # A resumed run reads every directory and list again, so its counts are whole;
+                # a column whose directory this process did not read is left alone.
                 counts = {k: n for k, n in self.listed.items() if k in self.columns_read}
                 self.store.set_column_counts(self.run_id, counts)
         finally:
@@ -159,6 +172,9 @@ class StorePipeline:
                 if isinstance(v, (int, float, str)) and not k.startswith("log_count")
             }
             stats.update({f"store/{k}": v for k, v in self.writer.counts.items()})
+            if self.settings.get("ZWGK_RESUME"):
+                # These figures are the resumed part's; the run holds both parts' rows.
+                stats["zwgk/resumed"] = 1
             self.store.finish_run(self.run_id, status, stats)
             if self.lock is not None:
                 self.lock.__exit__(None, None, None)

@@ -1,5 +1,8 @@
 """`zwgk crawl`: run the disclosure spider once, holding the store's crawl lock, then print a
-summary table from what the run stored.
+summary table from what the run stored (with `-q`: the run and each crawl issue on one line).
+
+With `--jobdir DIR` a killed crawl is finished by the same command, in the same crawl run
+(`crawler.jobdir`); a folder that cannot be resumed is refused before anything is written.
 
 A Twisted reactor cannot restart in one process, so this is a once-per-process entry point;
 tests run it in a subprocess.
@@ -17,6 +20,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from crawler.jobdir import (
+    Job,
+    JobError,
+    check_matches,
+    check_resumable,
+    clear_job,
+    create_job,
+    read_job,
+    resume_job,
+)
+from crawler.quiet import crawl_logging
 from crawler.refetch import broken_link_rows, open_problem_rows, unjudged_urls, write_rows
 from crawler.registry import RegistryError, load_registry
 from store.text import shown
@@ -27,14 +41,18 @@ def crawl_settings(
     *,
     full: bool,
     database_url: str | None,
-    jobdir: Path | None,
     overrides: dict | None = None,
 ):
-    """Scrapy settings for one run: crawler/settings.py, then the registry's defaults."""
+    """Scrapy settings for one run: crawler/settings.py, then the registry's defaults.
+
+    Scrapy's JOBDIR is not set: it does not survive kill -9 (`crawler.jobdir` says why and
+    what `--jobdir` keeps instead)."""
     from scrapy.settings import Settings
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
+    # zwgk installs its own handler (`zwgk.cli`); Scrapy's would print every record twice.
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="project")
     defaults = registry.defaults
     settings.set("DOWNLOAD_DELAY", defaults.delay, priority="cmdline")
     settings.set("AUTOTHROTTLE_START_DELAY", defaults.delay, priority="cmdline")
@@ -56,8 +74,6 @@ def crawl_settings(
     settings.set("ZWGK_FULL", full, priority="cmdline")
     if database_url:
         settings.set("ZWGK_DATABASE_URL", database_url, priority="cmdline")
-    if jobdir:
-        settings.set("JOBDIR", str(jobdir), priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     return settings
@@ -82,7 +98,10 @@ def crawl(
         "is none), so pages edited in place since are read as they are now.",
     ),
     jobdir: Path | None = typer.Option(
-        None, "--jobdir", help="Keep crawl state here so a killed run resumes."
+        None,
+        "--jobdir",
+        help="Keep this crawl's state in this folder, so that if it is killed (kill -9, "
+        "SIGTERM, a reboot) the same command finishes the same crawl run.",
     ),
     database_url: str | None = typer.Option(
         None, "--db", envvar="ZWGK_DATABASE_URL", help="Store URL."
@@ -90,7 +109,9 @@ def crawl(
     setting: list[str] = typer.Option(
         [], "--set", "-s", help="Scrapy setting NAME=VALUE (repeatable)."
     ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="No progress bars; one line per failure, no tables."
+    ),
     refetch_open: bool = typer.Option(
         True,
         "--refetch-open/--no-refetch-open",
@@ -99,8 +120,6 @@ def crawl(
     ),
 ) -> None:
     """Crawl the registry's units: directory → columns → lists → articles → links, into the store."""
-    from scrapy.crawler import CrawlerProcess
-
     from store import CrawlLocked, open_store
 
     console = Console(stderr=True)
@@ -116,33 +135,94 @@ def crawl(
     overrides = dict(s.split("=", 1) for s in setting if "=" in s)
     if not quiet and sys.stderr.isatty():
         overrides["ZWGK_PROGRESS"] = True
-    store = open_store(database_url)
     ids = [u.id for u in selected]
+    try:  # before the store is opened: a folder that cannot be resumed changes nothing
+        job = read_job(jobdir) if jobdir else None
+        if job is not None:
+            check_matches(job, jobdir, reg.hash, ids, full)
+    except JobError as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from exc
+    store = open_store(database_url)
     try:
         with tempfile.TemporaryDirectory(prefix="zwgk-refetch-") as folder:
-            if not full:  # a recheck names its own ZWGK_REFETCH
+            if not full and job is None:  # a recheck names its own ZWGK_REFETCH
                 open_ones = refetch_open and "ZWGK_REFETCH" not in overrides
                 overrides.update(
                     look_again(store, ids, Path(folder), console, revalidate, open_ones)
                 )
             with store.acquire_crawl_lock():
-                run_id = store.start_run("full" if full else "incremental", ids, reg.hash)
+                run_id = begin(store, reg, ids, full, jobdir, job, overrides, console)
                 overrides.update({"ZWGK_LOCK_HELD": True, "ZWGK_RUN_ID": run_id})
                 settings = crawl_settings(
-                    reg, full=full, database_url=database_url, jobdir=jobdir, overrides=overrides
+                    reg, full=full, database_url=database_url, overrides=overrides
                 )
-                process = CrawlerProcess(settings, install_root_handler=False)
-                quiet_scrapy_loggers(overrides)
-                process.crawl("disclosure", registry=str(registry), units=ids, full=full)
-                process.start()
+                run_crawl(settings, overrides, registry, ids, full)
     except CrawlLocked as exc:
         console.print(shown(f"another crawl is running: {exc}", style="red"))
         raise typer.Exit(3) from exc
-    print_summary(store, run_id, Console())
+    except JobError as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from exc
     run = next(r for r in store.runs() if r.id == run_id)
+    if quiet:
+        print_failures(store, run_id, Console(width=10_000, soft_wrap=True))
+    else:
+        print_summary(store, run_id, Console())
     store.close()
+    if run.status == "finished" and jobdir:
+        clear_job(jobdir)
     if run.status != "finished":
+        if jobdir:
+            console.print(
+                f"crawl run {run_id} is {run.status}: run the same command again "
+                f"(--jobdir {jobdir}) to finish it",
+                highlight=False,
+            )
         raise typer.Exit(1)
+
+
+def begin(
+    store, reg, ids: list[str], full: bool, jobdir: Path | None, job, overrides: dict, console
+) -> int:
+    """Start the crawl run, or continue the one a job folder holds (holding the crawl lock);
+    with a job folder, the settings that let a later run finish this one go into
+    ``overrides``. Returns the run id."""
+    if job is not None:
+        check_resumable(store, job, jobdir)
+        settings, progress = resume_job(jobdir, store, job)
+        overrides.update(settings)
+        console.print(
+            f"resuming crawl run {job.run_id} from {jobdir}: {len(progress.seen)} articles "
+            f"and {len(progress.checked)} link checks of it are stored, "
+            f"{len(progress.unchecked)} links of stored pages still to check",
+            highlight=False,
+        )
+        return job.run_id
+    run_id = store.start_run("full" if full else "incremental", ids, reg.hash)
+    if jobdir is None:
+        return run_id
+    try:
+        started = next(r.started_at for r in store.runs() if r.id == run_id)
+        new = Job(run_id, started.isoformat(), reg.hash, ids, full)
+        overrides.update(create_job(jobdir, store, new, overrides))
+    except BaseException:
+        store.finish_run(run_id, "failed", None)
+        raise
+    return run_id
+
+
+def run_crawl(settings, overrides: dict, registry: Path, ids: list[str], full: bool) -> None:
+    """The Scrapy part, once per process. Scrapy's own records of expected network failures
+    are left out unless `zwgk -v` (`crawler.quiet`): the crawl issues say it once."""
+    from scrapy.crawler import CrawlerProcess
+
+    level = logging.getLevelName(overrides["LOG_LEVEL"]) if "LOG_LEVEL" in overrides else None
+    with crawl_logging(level if isinstance(level, int) else logging.getLogger().level):
+        process = CrawlerProcess(settings)
+        quiet_scrapy_loggers(overrides)
+        process.crawl("disclosure", registry=str(registry), units=ids, full=full)
+        process.start()
 
 
 def look_again(
@@ -181,6 +261,39 @@ def quiet_scrapy_loggers(overrides: dict) -> None:
     logging.getLogger("scrapy").setLevel(level)
 
 
+def run_title(run) -> str:
+    resumed = ", resumed: figures of the last part" if (run.stats or {}).get("zwgk/resumed") else ""
+    return f"crawl run {run.id}: {run.status} ({run.mode}{resumed})"
+
+
+def figures(stats: dict) -> str:
+    return ", ".join(
+        f"{label} {stats.get(key, 0)}"
+        for label, key in (
+            ("requests", "downloader/request_count"),
+            ("articles fetched", "zwgk/articles_fetched"),
+            ("skipped as known", "zwgk/articles_skipped_known"),
+            ("links ok", "zwgk/links_ok"),
+            ("broken", "zwgk/links_confirmed_broken"),
+            ("suspected", "zwgk/links_suspected"),
+        )
+    )
+
+
+def print_failures(store, run_id: int, console: Console) -> None:
+    """`zwgk crawl -q`: the run on one line, then each crawl issue on one line (kind, unit,
+    URL, detail), nothing else."""
+    run = next(r for r in store.runs() if r.id == run_id)
+    line = f"{run_title(run)}; {figures(run.stats or {})}"
+    console.print(line, highlight=False, markup=False)
+    issues = store.crawl_issues_frame(run_id)
+    for row in issues.itertuples():
+        detail = " ".join(str(row.detail or "").split())
+        console.print(
+            f"{row.kind} {row.unit_id or '-'} {row.url} {detail}", highlight=False, markup=False
+        )
+
+
 def print_summary(store, run_id: int, console: Console) -> None:
     """Per-unit figures of one run, then its crawl issues (kept apart from unit findings)."""
     run = next(r for r in store.runs() if r.id == run_id)
@@ -189,7 +302,7 @@ def print_summary(store, run_id: int, console: Console) -> None:
     listings = listings[listings["run_id"] == run_id] if "run_id" in listings else listings
     articles = store.articles_frame(columns=["unit_id", "url", "first_seen_run", "last_seen_run"])
     issues = store.crawl_issues_frame(run_id)
-    table = Table(title=f"crawl run {run_id}: {run.status} ({run.mode})")
+    table = Table(title=run_title(run))
     for name in ("unit", "listed", "new articles", "seen", "crawl issues"):
         table.add_column(name, justify="right" if name != "unit" else "left")
     units = sorted(
@@ -206,18 +319,7 @@ def print_summary(store, run_id: int, console: Console) -> None:
             str(int((issues["unit_id"] == unit_id).sum())) if len(issues) else "0",
         )
     console.print(table)
-    figures = ", ".join(
-        f"{label} {stats.get(key, 0)}"
-        for label, key in (
-            ("requests", "downloader/request_count"),
-            ("articles fetched", "zwgk/articles_fetched"),
-            ("skipped as known", "zwgk/articles_skipped_known"),
-            ("links ok", "zwgk/links_ok"),
-            ("broken", "zwgk/links_confirmed_broken"),
-            ("suspected", "zwgk/links_suspected"),
-        )
-    )
-    console.print(figures)
+    console.print(figures(stats))
     columns = store.columns_frame()
     unmatched = columns[columns["category"].isna() & (columns["last_seen_run"] == run_id)]
     if len(unmatched):

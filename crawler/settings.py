@@ -75,6 +75,7 @@ ZWGK_ALLOWED_ADDRESSES: list[str] = []  # the operator's own exceptions: exact I
 
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.SeenArticleMiddleware": 550,
+    "crawler.jobdir.ResumeFilter": 560,  # only in a resumed run (ZWGK_RESUME)
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 300,

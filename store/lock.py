@@ -1,8 +1,10 @@
 """One crawl at a time per store (运行锁).
 
 SQLite: a row in `crawl_locks` holding pid, host and a heartbeat; a lock whose process is gone
-(same host, dead pid) or whose heartbeat is older than ``stale_after`` is taken over with a
-warning. PostgreSQL: a session advisory lock (``pg_try_advisory_lock``), released by the server
+(same host: its pid is dead, or now names a process started after the lock was taken — after a
+reboot or a container restart pids are reused at once) or whose heartbeat is older than
+``stale_after`` is taken over with a warning. So a crawl killed with kill -9 never blocks the
+next one for long: on its own host not at all, from another host for ``stale_after``. PostgreSQL: a session advisory lock (``pg_try_advisory_lock``), released by the server
 when the holder's connection ends; the row is kept for the message a second run prints.
 """
 
@@ -18,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Table, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -89,9 +92,37 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+# /proc gives a process's start to the clock tick and the boot time to the second.
+PID_REUSE_SLACK = dt.timedelta(seconds=2)
+
+
+def process_started(pid: int) -> dt.datetime | None:
+    """When process ``pid`` started (UTC), from Linux's /proc; None elsewhere or unreadable."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        # Field 22, counted after the command name (which may hold spaces and parentheses).
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])
+        boot = next(
+            int(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+        tick = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return dt.datetime.fromtimestamp(boot + ticks / tick, dt.UTC)
+
+
 def _stale_reason(holder: LockHolder, stale_after: dt.timedelta) -> str | None:
-    if holder.host == socket.gethostname() and not pid_alive(holder.pid):
-        return f"its process {holder.pid} is gone"
+    if holder.host == socket.gethostname():
+        if not pid_alive(holder.pid):
+            return f"its process {holder.pid} is gone"
+        started = process_started(holder.pid)
+        if started is not None and started > holder.acquired_at + PID_REUSE_SLACK:
+            return (
+                f"its process {holder.pid} is gone (that pid is now a process started at "
+                f"{started:%Y-%m-%d %H:%M:%S} UTC, after the lock was taken)"
+            )
     age = utcnow() - holder.heartbeat_at
     if age > stale_after:
         return f"its last heartbeat was {age} ago"

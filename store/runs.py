@@ -1,4 +1,9 @@
-"""Crawl runs (采集批次): start, finish, and the interrupted runs a kill leaves behind."""
+"""Crawl runs (采集批次): start, finish, resume, and the interrupted runs a kill leaves behind.
+
+A run killed part-way (kill -9, SIGTERM) is continued under the same id by `zwgk crawl --jobdir`
+(`crawler.jobdir`): `resume_run` opens it again and `run_progress` says what the store already
+holds for it, so the resumed part fetches only the rest and the one run holds the whole crawl.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, and_, select, update
 
-from store.models import RUN_MODES, RUN_STATUSES, CrawlRun
+from store.models import RUN_MODES, RUN_STATUSES, Article, CrawlRun, Link, LinkCheck
 from store.types import utcnow
 
 log = logging.getLogger(__name__)
 
 RUNS: Table = CrawlRun.__table__  # type: ignore[assignment]
+ARTICLES: Table = Article.__table__  # type: ignore[assignment]
+LINKS: Table = Link.__table__  # type: ignore[assignment]
+LINK_CHECKS: Table = LinkCheck.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +59,7 @@ def start_run(
 ) -> int:
     if mode not in RUN_MODES:
         raise ValueError(f"run mode must be one of {RUN_MODES}, got {mode!r}")
-    stale = conn.scalars(select(RUNS.c.id).where(RUNS.c.status == "running")).all()
-    if stale:
-        # Only one crawl runs at a time (the crawl lock), so a run still 'running' was killed.
-        log.warning("marking crawl run(s) %s as interrupted", list(stale))
-        conn.execute(update(RUNS).where(RUNS.c.id.in_(stale)).values(status="interrupted"))
+    _interrupt_stale(conn)
     return conn.execute(
         RUNS.insert()
         .values(
@@ -69,6 +73,72 @@ def start_run(
         )
         .returning(RUNS.c.id)
     ).scalar_one()
+
+
+def _interrupt_stale(conn: Connection, keep: int | None = None) -> None:
+    """Runs still 'running' were killed: only one crawl runs at a time (the crawl lock, held by
+    the caller), so they are marked 'interrupted'."""
+    stmt = select(RUNS.c.id).where(RUNS.c.status == "running")
+    if keep is not None:
+        stmt = stmt.where(RUNS.c.id != keep)
+    stale = conn.scalars(stmt).all()
+    if stale:
+        log.warning("marking crawl run(s) %s as interrupted", list(stale))
+        conn.execute(update(RUNS).where(RUNS.c.id.in_(stale)).values(status="interrupted"))
+
+
+def resume_run(conn: Connection, run_id: int) -> None:
+    """Open an unfinished run again (call it holding the crawl lock): 'running' again under
+    this process, its start time kept, so what it stored before the kill stays its own."""
+    row = conn.execute(select(RUNS.c.status).where(RUNS.c.id == run_id)).first()
+    if row is None:
+        raise ValueError(f"no crawl run {run_id}")
+    if row.status == "finished":
+        raise ValueError(f"crawl run {run_id} is finished: there is nothing to resume")
+    _interrupt_stale(conn, keep=run_id)
+    conn.execute(
+        update(RUNS)
+        .where(RUNS.c.id == run_id)
+        .values(status="running", finished_at=None, pid=os.getpid(), host=socket.gethostname())
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RunProgress:
+    """What the store holds for one run so far (the work a resumed run does not do again)."""
+
+    seen: frozenset[str]  # article URLs fetched, or sighted unchanged, in the run
+    fetched: frozenset[str]  # article URLs whose page was read (HTTP 200) in the run
+    checked: frozenset[str]  # link URLs with a check in the run
+    # (link URL, unit id): links of pages read in the run without a check in it
+    unchecked: list[tuple[str, str]]
+
+
+def run_progress(conn: Connection, run_id: int) -> RunProgress:
+    started = conn.scalar(select(RUNS.c.started_at).where(RUNS.c.id == run_id))
+    if started is None:
+        raise ValueError(f"no crawl run {run_id}")
+    a = ARTICLES.c
+    seen = conn.execute(select(a.url, a.fetched_at).where(a.last_seen_run == run_id)).all()
+    checked = frozenset(
+        conn.scalars(select(LINK_CHECKS.c.url).where(LINK_CHECKS.c.run_id == run_id))
+    )
+    # An article read in the run had its links stored with it, in the same transaction
+    # (`writes.replace_links` marks them seen in the run): those without a check are due.
+    live = (
+        select(LINKS.c.url, a.unit_id)
+        .join(ARTICLES, a.id == LINKS.c.article_id)
+        .where(and_(LINKS.c.last_seen_run == run_id, LINKS.c.removed_run.is_(None)))
+        .distinct()
+        .order_by(LINKS.c.url, a.unit_id)
+    )
+    unchecked = [(url, unit) for url, unit in conn.execute(live) if url not in checked]
+    return RunProgress(
+        seen=frozenset(url for url, _ in seen),
+        fetched=frozenset(url for url, at in seen if at is not None and at >= started),
+        checked=checked,
+        unchecked=unchecked,
+    )
 
 
 def finish_run(conn: Connection, run_id: int, status: str, stats: Mapping[str, Any] | None) -> None:

@@ -9,7 +9,10 @@ publishes in a visible column must end up stored.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -18,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from demo import model as m
@@ -100,16 +104,34 @@ def run(cmd: list[str], db_url: str, cwd: Path | None = None) -> subprocess.Comp
     )
 
 
-def stored_count(db_file: Path) -> int:
-    """Articles stored so far, read without migrating or locking anything (the crawl owns the
-    file); 0 while the crawl has not created its tables yet."""
+def stored_count(db_file: Path, new_in_run: int | None = None) -> int:
+    """Articles stored so far (with ``new_in_run``: first stored by that run), read without
+    migrating or locking anything (the crawl owns the file); 0 while the crawl has not created
+    its tables yet."""
     if not db_file.exists():
         return 0
+    query = "select count(*) from articles"
+    if new_in_run is not None:
+        query += f" where first_seen_run = {int(new_in_run)}"
     try:
         with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=1) as conn:
-            return conn.execute("select count(*) from articles").fetchone()[0]
+            return conn.execute(query).fetchone()[0]
     except sqlite3.OperationalError:
         return 0
+
+
+def pg_count(db_url: str) -> int:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import ProgrammingError
+
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(text("select count(*) from articles"))
+    except ProgrammingError:  # no tables yet
+        return 0
+    finally:
+        engine.dispose()
 
 
 def test_a_second_crawl_exits_3_naming_the_lock_holder_and_runs_after_release(served, tmp_path):
@@ -180,28 +202,42 @@ def test_a_crawl_killed_with_sigint_resumes_from_its_jobdir(served, tmp_path):
         before = store.articles_frame(columns=["url", "content_hash", "version_run", "column_id"])
     assert 30 <= len(before) < len(expected)
     assert set(before["url"]) <= expected
-    assert (jobdir / "requests.queue").is_dir()
+    assert (jobdir / "job.json").is_file()
 
+    old_copy = tmp_path / "job-copy"
+    shutil.copytree(jobdir, old_copy)
     resumed = run(base + FAST, db_url)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert f"resuming crawl run {interrupted.id} from {jobdir}" in " ".join(resumed.stderr.split())
+    assert list(jobdir.iterdir()) == []  # the job is over: the same command starts a new one
 
     with open_store(db_url) as store:
-        first_run, second_run = store.runs()
+        (first_run,) = store.runs()  # the resumed part continued the same run
         after = store.articles_frame(columns=["url", "content_hash", "version_run", "column_id"])
         listings = store.listings_frame(unit_ids=[unit])
-    assert second_run.status == "finished"
-    # Together the two parts store exactly what one uninterrupted crawl stores.
+    assert first_run.status == "finished" and first_run.started_at == interrupted.started_at
+    second_run = first_run
+    # The two parts store exactly what one uninterrupted crawl stores.
     assert set(after["url"]) == expected
     # Nothing stored before the kill was lost or rewritten.
     kept = after.set_index("url").loc[list(before["url"])]
     assert kept["content_hash"].tolist() == before["content_hash"].tolist()
     assert (kept["version_run"] == first_run.id).all()
-    # No article page was fetched twice: the resumed part took up the saved queue.
+    # No article page was fetched twice: the resumed part skipped what the store holds.
     assert served.gets(expected) == dict.fromkeys(expected, 1)
     assert second_run.stats["zwgk/articles_fetched"] == len(expected) - len(before)
-    # Directory pages are not re-read on resume, yet every article and listing keeps its column.
+    # Every article and listing keeps its column.
     assert after["column_id"].notna().all()
     assert set(listings["url"]) == expected and listings["column_id"].notna().all()
+
+    # An old copy of the job folder cannot make the finished run run again.
+    before = snapshot(db_url, old_copy)
+    again = run([*base[:-1], str(old_copy), *FAST], db_url)
+    assert again.returncode == 2
+    message = " ".join(again.stderr.split())
+    assert f"--jobdir {old_copy}: crawl run {first_run.id} finished" in message
+    assert "nothing to resume" in message and "Traceback" not in again.stderr
+    assert snapshot(db_url, old_copy) == before
 
 
 def test_scrapy_crawl_from_the_project_root_stores_the_unit(served, tmp_path):
@@ -218,3 +254,314 @@ def test_scrapy_crawl_from_the_project_root_stores_the_unit(served, tmp_path):
         assert store.units_frame()["id"].tolist() == [unit]
         with store.acquire_crawl_lock():  # the spider's own lock was released
             pass
+
+
+# -- kill -9 / SIGTERM anywhere, then resume: the same store as an uninterrupted crawl ---------
+# Store columns that name a run or a moment: they differ between any two crawls.
+VOLATILE = {"id", "run_id", "count", "html_gz"}
+VOLATILE_SUFFIXES = ("_run", "_at")
+
+
+def comparable(frame, ids: dict[str, dict]) -> list[tuple]:
+    """Rows as sorted tuples, run ids and timestamps left out, row ids turned into URLs."""
+    out = frame.copy()
+    for name, urls_ in ids.items():
+        if name in out:
+            out[name] = out[name].map(lambda i, u=urls_: None if pd.isna(i) else u[int(i)])
+    keep = [c for c in out.columns if c not in VOLATILE and not c.endswith(VOLATILE_SUFFIXES)]
+    rows = out[sorted(keep)].astype(object).where(out[sorted(keep)].notna(), None)
+    return sorted(map(tuple, rows.itertuples(index=False)), key=repr)
+
+
+def store_content(db_url: str) -> dict[str, list[tuple]]:
+    """Everything a crawl stores and `zwgk evaluate` reads: units and columns (observed or not,
+    as `load_crawl` decides), articles with their fields, listings, links, the run's link checks
+    and crawl issues (their occurrence count aside: a resumed run reads list pages twice)."""
+    from scoring.data import load_crawl
+
+    with open_store(db_url) as store:
+        run = store.runs()[-1]
+        assert run.status == "finished"
+        data = load_crawl(store)
+        column_urls = dict(zip(data.columns["id"], data.columns["url"], strict=True))
+        articles = store.articles_frame(
+            columns=[*store_articles_columns(), "content_hash", "body_text", "extra"]
+        )
+        article_urls = dict(zip(articles["id"], articles["url"], strict=True))
+        # PostgreSQL's jsonb orders keys its own way.
+        articles["extra"] = articles["extra"].map(lambda e: json.dumps(e, sort_keys=True))
+        ids = {"column_id": column_urls, "parent_id": column_urls, "article_id": article_urls}
+        return {
+            "units": comparable(data.units, ids),
+            "columns": comparable(data.columns, ids),
+            "articles": comparable(articles, ids),
+            "listings": comparable(store.listings_frame(), ids),
+            "links": comparable(store.links_frame(), ids),
+            "link checks": comparable(store.link_checks_frame(run.id), ids),
+            "crawl issues": comparable(store.crawl_issues_frame(run.id), ids),
+        }
+
+
+def store_articles_columns() -> list[str]:
+    from store import ARTICLE_FRAME_COLUMNS
+
+    return list(ARTICLE_FRAME_COLUMNS)
+
+
+def problems_of(db_url: str) -> list[tuple]:
+    """The problems of round 2025Q2 evaluated on the store's crawl."""
+    from scoring.indicators import load_indicator_set, newest_set
+    from scoring.round import evaluate
+
+    with open_store(db_url) as store:
+        result = evaluate(store, "2025Q2", dt.date(2025, 6, 30), load_indicator_set(newest_set()))
+    frame = result.problems[["fingerprint", "unit_id", "indicator_id", "subject", "deduction"]]
+    return sorted(map(tuple, frame.astype(object).itertuples(index=False)), key=repr)
+
+
+def whole_portal(served: Served, *extra: str) -> list[str]:
+    cmd = [sys.executable, "-m", "zwgk", "crawl", "-q", "-r", str(served.registry), *FAST]
+    return [*cmd, "-s", "DOWNLOAD_TIMEOUT=3", *extra]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(served, tmp_path_factory):
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('whole') / 'whole.sqlite'}"
+    done = run(whole_portal(served), db_url)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return store_content(db_url), problems_of(db_url), pages(db_url)
+
+
+def pages(db_url: str) -> dict[str, tuple[str, set]]:
+    """Each stored article's content hash and links (URL, kind)."""
+    with open_store(db_url) as store:
+        articles = store.articles_frame(columns=["url", "content_hash"])
+        links = store.links_frame()
+    hashes = zip(articles["url"], articles["content_hash"], strict=True)
+    found: dict[str, tuple[str, set]] = {url: (h, set()) for url, h in hashes}
+    for article, url, kind in zip(links["article_url"], links["url"], links["kind"], strict=True):
+        found[article][1].add((url, kind))
+    return found
+
+
+def interrupt(
+    cmd: list[str], db_url: str, db_file: Path | None, how: signal.Signals, after: int, run_id=None
+) -> str:
+    """Start the crawl, send ``how`` once ``after`` articles are stored (new in run
+    ``run_id``; read from the SQLite file ``db_file``, else through ``db_url``), return its
+    stderr."""
+    first = subprocess.Popen(
+        cmd, env=env_for(db_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 90
+        count = (lambda: stored_count(db_file, run_id)) if db_file else (lambda: pg_count(db_url))
+        while count() < after and first.poll() is None:
+            assert time.monotonic() < deadline, f"not {after} articles stored within 90 s"
+            time.sleep(0.05)
+        assert first.poll() is None, "the crawl finished before it could be interrupted"
+        first.send_signal(how)
+        _, err = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode != 0, err[-3000:]
+    return err
+
+
+@pytest.mark.parametrize(
+    "kills",
+    [
+        [(signal.SIGKILL, 1300)],
+        [(signal.SIGTERM, 700)],
+        [(signal.SIGKILL, 900), (signal.SIGKILL, 2600)],  # the resumed part killed in turn
+    ],
+    ids=["kill-9", "sigterm", "kill-9-twice"],
+)
+def test_an_interrupted_crawl_resumed_stores_what_an_uninterrupted_one_does(
+    served, uninterrupted, tmp_path, kills
+):
+    db_file = tmp_path / "z.sqlite"
+    db_url = f"sqlite:///{db_file}"
+    jobdir = tmp_path / "job"
+    content, problems, whole_pages = uninterrupted
+    # Small batches, so that some rows are written and others are in memory when it dies.
+    cmd = whole_portal(served, "--jobdir", str(jobdir), "-s", "ZWGK_BATCH_SIZE=7")
+    for how, after in kills:
+        interrupt(cmd, db_url, db_file, how, after)
+        with open_store(db_url) as store:
+            (killed,) = store.runs()
+        assert killed.status == ("running" if how == signal.SIGKILL else "interrupted")
+        # Nothing half-written: every page stored before the kill is whole, with all its
+        # links (an article and its links are written in one transaction).
+        stored = pages(db_url)
+        assert after <= len(stored) < len(whole_pages)
+        assert {url: whole_pages[url] for url in stored} == stored
+
+    resumed = run(cmd, db_url)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    said = " ".join(resumed.stderr.split())
+    assert f"resuming crawl run {killed.id} from {jobdir}" in said
+    if how == signal.SIGKILL:  # the killed crawl's lock did not block this one
+        assert "taking over crawl lock 'crawl'" in said and "is gone" in said
+
+    with open_store(db_url) as store:
+        assert [r.id for r in store.runs()] == [killed.id]  # one run holds the whole crawl
+    got = store_content(db_url)
+    for part in content:
+        assert got[part] == content[part], part
+    assert problems and problems_of(db_url) == problems
+
+
+def test_a_finished_crawl_clears_its_job_so_the_same_command_runs_again_the_next_night(
+    served, tmp_path
+):
+    unit = served.quiet_units("trs")[1]
+    db_url = f"sqlite:///{tmp_path / 'z.sqlite'}"
+    jobdir = tmp_path / "job"
+    cmd = [sys.executable, "-m", "zwgk", "crawl", "-q", "-r", str(served.registry), "-u", unit]
+    cmd += [*FAST, *NO_LINKS, "--jobdir", str(jobdir)]
+    for night in (1, 2):
+        done = run(cmd, db_url)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "resuming" not in done.stderr
+        assert jobdir.is_dir() and list(jobdir.iterdir()) == [], night
+    with open_store(db_url) as store:
+        assert [(r.id, r.status) for r in store.runs()] == [(1, "finished"), (2, "finished")]
+
+
+def snapshot(db_url: str, jobdir: Path) -> tuple:
+    with open_store(db_url) as store:
+        runs = [(r.id, r.status, r.finished_at) for r in store.runs()]
+        articles = len(store.articles_frame(columns=["url"]))
+    files = {p.name: p.read_bytes() for p in sorted(jobdir.iterdir())} if jobdir.exists() else {}
+    return runs, articles, files
+
+
+def unresumable_jobdirs(tmp_path: Path, registry: Path) -> dict[str, tuple[Path, list[str]]]:
+    """Job folders that cannot be resumed, each with the words its refusal must contain."""
+
+    out = {}
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "job.json").write_text('{"run_id": 1, "regis', encoding="utf-8")
+    out["corrupt"] = (corrupt, ["job.json cannot be read", "cannot be resumed"])
+
+    foreign = tmp_path / "scrapy-jobdir"  # what an older zwgk left: Scrapy's own JOBDIR
+    (foreign / "requests.queue").mkdir(parents=True)
+    (foreign / "requests.seen").write_text("0123456789abcdef\n", encoding="utf-8")
+    out["scrapy"] = (foreign, ["not a zwgk job folder", "requests.queue"])
+
+    other = tmp_path / "other-registry"
+    other.mkdir()
+    job = {"run_id": 1, "started_at": "2026-01-01T00:00:00+00:00", "registry_hash": "f" * 64}
+    job |= {"units": ["jh"], "full": False, "format": 1}
+    (other / "job.json").write_text(json.dumps(job), encoding="utf-8")
+    (other / "seen.json.gz").write_bytes(b"")
+    out["other registry"] = (other, ["started with another registry", "ffffffffffff"])
+
+    elsewhere = tmp_path / "other-store"
+    elsewhere.mkdir()
+    from crawler.registry import load_registry
+
+    reg = load_registry(registry)
+    job |= {"registry_hash": reg.hash, "units": [u.id for u in reg.units]}
+    (elsewhere / "job.json").write_text(json.dumps(job), encoding="utf-8")
+    (elsewhere / "seen.json.gz").write_bytes(b"")
+    out["other store"] = (elsewhere, ["has no crawl run 1", "belongs to another store"])
+    return out
+
+
+def test_a_jobdir_that_cannot_be_resumed_is_refused_in_one_sentence(served, tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'z.sqlite'}"
+    for case, (jobdir, words) in unresumable_jobdirs(tmp_path, served.registry).items():
+        files = {p.name: p.stat().st_mtime_ns for p in jobdir.iterdir()}
+        cmd = [sys.executable, "-m", "zwgk", "crawl", "-q", "-r", str(served.registry)]
+        refused = run([*cmd, *FAST, "--jobdir", str(jobdir)], db_url)
+        message = " ".join(refused.stderr.split())
+        assert refused.returncode == 2, (case, refused.stderr[-2000:])
+        assert f"--jobdir {jobdir}" in message, case
+        for word in words:
+            assert word in message, (case, message)
+        assert "Traceback" not in refused.stderr and refused.stdout == "", case
+        assert {p.name: p.stat().st_mtime_ns for p in jobdir.iterdir()} == files, case
+        if Path(tmp_path / "z.sqlite").exists():
+            with open_store(db_url) as store:
+                assert store.runs() == [], case  # nothing started, nothing fetched
+
+
+def test_a_nightly_incremental_crawl_killed_and_resumed_stores_what_an_uninterrupted_one_does(
+    tmp_path,
+):
+    """The night after a first crawl, the portal having moved on (new, changed and fixed
+    pages): killed mid-way and resumed, the incremental run decides new / changed / unchanged
+    and where list paging stops as the uninterrupted one does, against the store as it was."""
+    from demo.advance import advance_directory
+
+    directory = tmp_path / "portal"
+    directory.mkdir()
+    write_portal(directory, *make_sample(seed=5, port=free_port(), first_address=131))
+    served = Served(directory)
+    cmd = whole_portal(served, "--level", "市直部门")  # 9 units, the down host among them
+    try:
+        first = tmp_path / "first.sqlite"
+        done = run(cmd, f"sqlite:///{first}")
+        assert done.returncode == 0, done.stderr[-3000:]
+    finally:
+        served.server.stop()
+    advance_directory(directory, 45)
+    served = Served(directory)
+    try:
+        whole, resumed_db = tmp_path / "whole.sqlite", tmp_path / "resumed.sqlite"
+        shutil.copyfile(first, whole)
+        shutil.copyfile(first, resumed_db)
+        done = run(cmd, f"sqlite:///{whole}")
+        assert done.returncode == 0, done.stderr[-3000:]
+
+        jobdir = tmp_path / "job"
+        again = [*cmd, "--jobdir", str(jobdir), "-s", "ZWGK_BATCH_SIZE=5"]
+        again += ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]  # slow enough to be caught
+        url = f"sqlite:///{resumed_db}"
+        with open_store(f"sqlite:///{whole}") as store:
+            new = store.articles_frame(columns=["url", "first_seen_run"])
+        new = int((new["first_seen_run"] == 2).sum())
+        assert new >= 30
+        # Late, so that whole columns' new pages are stored before the kill: the resumed part
+        # must still page through those lists as far as the uninterrupted run did.
+        interrupt(again, url, resumed_db, signal.SIGKILL, after=new * 3 // 4, run_id=2)
+        resumed = run(again, url)
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+    finally:
+        served.server.stop()
+    with open_store(url) as store:
+        assert [r.status for r in store.runs()] == ["finished", "finished"]
+    expected, got = store_content(f"sqlite:///{whole}"), store_content(url)
+    for part in expected:
+        assert got[part] == expected[part], part
+    assert problems_of(url) == problems_of(f"sqlite:///{whole}")
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_crawl_killed_with_sigkill_resumes_to_the_same_store(served, tmp_path):
+    """The advisory lock of a killed crawl is released by the server; the run's progress is
+    read the same way (timestamps, link checks) as on SQLite."""
+    from store.testing import backend_url
+
+    unit = served.quiet_units("trs")[2]
+    cmd = [sys.executable, "-m", "zwgk", "crawl", "-q", "-r", str(served.registry), "-u", unit]
+    whole = f"sqlite:///{tmp_path / 'whole.sqlite'}"
+    done = run([*cmd, *FAST], whole)
+    assert done.returncode == 0, done.stderr[-3000:]
+    slow = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
+    slow += ["-s", "DOWNLOAD_DELAY=0.03", "-s", "ZWGK_BATCH_SIZE=10"]
+    jobdir = ["--jobdir", str(tmp_path / "job")]
+    with backend_url("postgresql", tmp_path) as pg:
+        interrupt([*cmd, *slow, *jobdir], pg, None, signal.SIGKILL, after=30)
+        resumed = run([*cmd, *FAST, *jobdir], pg)
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        assert "resuming crawl run 1" in " ".join(resumed.stderr.split())
+        with open_store(pg) as store:
+            assert [(r.id, r.status) for r in store.runs()] == [(1, "finished")]
+        got, expected = store_content(pg), store_content(whole)
+    for part in expected:
+        assert got[part] == expected[part], part
