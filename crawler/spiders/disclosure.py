@@ -413,11 +413,6 @@ class DisclosureSpider(scrapy.Spider):
                 f"{where}超过下载大小上限（{self.settings.getint('DOWNLOAD_MAXSIZE')} 字节），已放弃"
                 + (f"：{failure.value}" if str(failure.value) else ""),
             )
-        elif failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(failure.value):
-            # HttpCompressionMiddleware's cap on the *inflated* body (a gzip bomb)
-            yield self.issue(
-                "too_large", unit_id, request.url, f"{where}解压后超过下载大小上限，已放弃"
-            )
         elif failure.check(RedirectLoop) or "max redirections" in str(failure.value):
             yield self.issue(
                 "http_error", unit_id, request.url, f"{where}重定向循环：{failure.value}"
