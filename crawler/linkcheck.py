@@ -1,4 +1,4 @@
-"""Link checking outcomes (domain.md §3.6, 开普云 practice): only a 404/410, or a 403 seen twice,
+"""Link checking outcomes (docs/domain.md §3.6, 开普云 practice): only a 404/410, or a 403 seen twice,
 is a *confirmed* broken link; timeouts, 5xx, 429 and connection errors are *suspected* and need a
 recheck — a crawler hiccup must never become a unit's deduction. A link the address policy
 refuses (a private, loopback, link-local… address: crawler/netpolicy.py) is *unchecked*: never

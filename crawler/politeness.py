@@ -1,4 +1,4 @@
-"""Retries that stay polite (domain.md §3.6: a government site must never feel our crawl), and
+"""Retries that stay polite (docs/domain.md §3.6: a government site must never feel our crawl), and
 redirect loops caught as such.
 
 Scrapy's RetryMiddleware retries a 429 or a 503 at once, whatever its ``Retry-After`` says, and

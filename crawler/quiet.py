@@ -1,7 +1,7 @@
 """What a crawl writes to the terminal: each failure once, as the crawl issue the store keeps.
 
 A host that is down, a name that does not resolve, a refused port, a timeout or a reset
-connection is an expected night for a crawler (domain.md §3.6): the spider records it as a crawl
+connection is a crawler's expected night (docs/domain.md §3.6): the spider records it as a crawl
 issue (a link check for links) and `zwgk crawl` prints each one on one line. Scrapy also logs
 each of them — "Gave up retrying", and robots.txt failures with two chained tracebacks — so
 without `zwgk -v` those records are dropped here. Any other error, and any error that is not a

@@ -1,4 +1,4 @@
-"""Scrapy settings for zwgk's crawler: polite by default (domain.md §3.6: a crawler hiccup must
+"""Scrapy settings for zwgk's crawler: polite by default (docs/domain.md §3.6: a crawler hiccup must
 never become a unit's deduction, and a government site must never feel our crawl).
 
 `zwgk crawl` and `scrapy crawl disclosure` both read these; a registry's `defaults` (delay,

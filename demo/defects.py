@@ -20,7 +20,7 @@ from demo import timeline, urls
 from demo.model import Article, Column, Link, Portal, Unit
 from scoring.workdays import default_calendar
 
-# Freshness classes (domain.md §3.1): category → (class name, days, words).
+# Freshness classes (docs/domain.md §3.1): category → (class name, days, words).
 FRESHNESS = {
     m.NEWS: ("news", 14, "2周"),
     m.NOTICE: ("notice_policy", 183, "6个月"),

@@ -1,6 +1,6 @@
 """Operational hazards of the sample portal: trouble that must never become a unit's problem.
 
-Real portals fail in ways that have nothing to do with what a unit discloses (domain.md §3.6, §4.2):
+Real portals fail in ways unrelated to what a unit discloses (docs/domain.md §3.6, §4.2):
 a 503 that goes away on retry, a page that takes seconds, an anti-bot script wall (瑞数 `$_ts`), a
 host that is down, a link that never answers. The generator lists the ones it planted in
 `portal.hazards` (and in the manifest's `hazards` part); the server (`demo.server`) acts them out.

@@ -4,7 +4,7 @@ The generator uses these to write `units.yaml` and the manifest's `target_url`s;
 the server use them to link and to route. One function per kind of page, dispatching on the
 host's platform, so the two can never disagree.
 
-Lonsun EX-CMS (domain.md §4.1)::
+Lonsun EX-CMS (docs/domain.md §4.1)::
 
     /public/index.html                                             units on this platform
     /public/column/{unitId}?type=4&action=list&nav=3               a unit's directory (entry)
@@ -13,7 +13,7 @@ Lonsun EX-CMS (domain.md §4.1)::
     /public/{unitId}/{articleId}.html                              an article
     /group1/M00/{XX}/{fileId}.{ext}                                an attachment
 
-TRS WCM (domain.md §4.2)::
+TRS WCM (docs/domain.md §4.2)::
 
     /index.html                                                    units on this site
     /{unit}/xxgk/index.html                                        a unit's directory (entry)

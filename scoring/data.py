@@ -3,7 +3,7 @@
 The one place that decides what was *observed*: a unit whose directory could not be read in the
 run (host unreachable, anti-bot page, robots, HTTP error …) and a column whose list could not be
 read are kept, marked `observed=False`, and no check may report on them — a crawl failure is
-never a unit's problem (domain.md §3.6).
+never a unit's problem (docs/domain.md §3.6).
 
 Store limitation, noted so nobody relies on it: columns keep only their *last* listing state
 (`last_row_count`, `last_listed_run`), so loading an older run after a newer crawl judges its
@@ -96,7 +96,7 @@ class CrawlDataError(LookupError):
 
 @dataclass(frozen=True)
 class CrawlData:
-    """Frames of one crawl run (see scoring.md). Checks read them and never modify them.
+    """Frames of one crawl run (listed below). Checks read them and never modify them.
 
     - `units`: id, name, level, parent, entry_url, observed
     - `columns`: id, unit_id, url, name, category, path, rows, observed

@@ -5,7 +5,7 @@ scores, unit totals and the problem list (问题清单). `evaluate` wraps it: lo
 each problem against the previous round (`scoring.tracking`), freezes the indicator set's text
 and hash and the crawl run in the round, and stores everything in one transaction.
 
-Scoring rules (domain.md §2, §3.1):
+Scoring rules (docs/domain.md §2, §3.1):
 - a problem costs ``deduct.per_problem × weight``; an indicator never loses more than its points
   (nor more than ``deduct.max``); a dismissed problem (驳回) costs nothing;
 - units in an indicator's ``not_applicable`` (规范性说明) skip it, and the total is rescaled:
@@ -242,7 +242,7 @@ def _evidence(values: pd.Series, run_id: int | None) -> list[dict[str, Any]]:
 
 def _veto_count(indicator: Any, units: pd.DataFrame, counted: pd.DataFrame) -> pd.DataFrame:
     """Problems of a ``veto_count`` indicator: units whose counted problems under the listed
-    indicators reach ``at_least`` (domain.md §3.1: e.g. ≥ 5 blank columns)."""
+    indicators reach ``at_least`` (docs/domain.md §3.1: e.g. ≥ 5 blank columns)."""
     watched = list(_param(indicator.params, "indicators"))
     at_least = int(_param(indicator.params, "at_least"))
     mine = counted[counted["indicator_id"].isin(watched) & counted["unit_id"].isin(units["id"])]

@@ -2,7 +2,7 @@
 manifest's planted defects of the corresponding kinds (matched by unit and target URL), the
 decoys and the operational hazards cause nothing. Precision and recall are printed per check.
 
-Parameters are those of domain.md §3. The crawl (≈2 minutes) runs once per test process.
+Parameters are those of docs/domain.md §3. The crawl (≈2 minutes) runs once per test process.
 """
 
 from __future__ import annotations

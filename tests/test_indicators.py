@@ -1,4 +1,4 @@
-"""Indicator sets: the shipped sets encode domain.md §3 consistently with the sample portal, every
+"""Indicator sets: the shipped sets encode docs/domain.md §3 in step with the sample portal, every
 kind of mistake stops with FILE:LINE (all at once), `extends:`/patch/`remove:` resolve as
 documented, a set freezes into text and loads back, and `zwgk indicators …` prints what it says.
 """
@@ -614,7 +614,7 @@ def test_cli_explain():
     assert "指标 interpretation.forms：解读形式多样" in out
     assert "分值：6分；每个问题扣3分" in out
     assert "  non_text_required: true\n" in out and "  min_forms: null  （默认值）" in out
-    assert "依据：domain.md §3.3；涡阳县测评表 [V][L]" in out
+    assert "依据：docs/domain.md §3.3；涡阳县测评表 [V][L]" in out
     assert re.search(
         r"定义位置：base\.yaml:\d+\n修改：2025Q2\.yaml（deduct、points、description）", out
     )

@@ -1,4 +1,4 @@
-"""Lonsun EX-CMS pages of the sample portal: the markup contracts of domain.md §4.1."""
+"""Lonsun EX-CMS pages of the sample portal: the markup contracts of docs/domain.md §4.1."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TRS WCM pages of the sample portal: static lists, GBK bytes, domain.md §4.2 markup."""
+"""TRS WCM pages of the sample portal: static lists, GBK bytes, docs/domain.md §4.2 markup."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Detect the 瑞数 (Riversecurity) anti-bot challenge page.
 
 The challenge answers a crawler with a page that is nothing but a `$_ts` script and a script
-include; it must become a crawl issue, never an "empty column" of the unit (domain.md §4.2).
+include; it must become a crawl issue, never an "empty column" of the unit (docs/domain.md §4.2).
 Some sites add the same inline script at the top of real pages (fzgg.gansu.gov.cn): those have
 content, so the test is "`$_ts` present and almost no visible text".
 """

@@ -5,7 +5,7 @@ fixed here so that every platform behaves the same:
 - title: profile selectors → labelled 名称/标题 → `<meta>` → `<title>` (site name cut off);
 - publish date: metadata table (date_source 'metadata') → visible date selectors and labels
   ('visible') → `<meta>` ('meta'), because `<meta name="PubDate">` is often the page's
-  regeneration time (domain.md §4.2);
+  regeneration time (docs/domain.md §4.2);
 - other fields: direct field selectors → labels inside metadata containers → labels elsewhere
   outside the body → `<meta>`.
 """

@@ -1,4 +1,4 @@
-"""Read metadata by its label text, never by position (domain.md §4: row order differs by site).
+"""Read metadata by its label text, never by position (docs/domain.md §4: row order varies).
 
 Works on the text lines of `dom.walk_lines`, so one scanner covers every layout seen so far:
 - label and value in one line: ``<p><strong>索引号</strong>：…</p>``, ``<span><i>时间：</i>…</span>``,

@@ -17,7 +17,7 @@ from html import escape
 from demo import urls
 from demo.model import CITY_GOV, FIELD_LABELS, Article, Column, Host, Portal, Unit
 
-# Written-date label variants seen on real sites (domain.md §4.1: 生成日期 / 成文日期 / 发文日期).
+# Written-date label variants seen on real sites (docs/domain.md §4.1: 生成日期 / 成文日期 / 发文日期).
 WRITTEN_LABELS = ("生成日期", "成文日期", "发文日期")
 
 
@@ -82,7 +82,7 @@ def visible_time(article: Article) -> str:
 
 def regeneration_time(portal: Portal, article: Article) -> str:
     """`<meta name="PubDate">`: when the CMS last regenerated the page, never before the visible
-    publish time. Real sites show a later PubDate than the visible date (domain.md §4.2), so
+    publish time. Real sites show a later PubDate than the visible date (docs/domain.md §4.2), so
     extractors must prefer the visible date; this reproduces that pitfall."""
     base = article.modified or article.published or article.written or portal.as_of
     day = base + dt.timedelta(days=1 + article.id % 6)

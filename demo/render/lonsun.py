@@ -1,4 +1,4 @@
-"""Pages of a Lonsun EX-CMS host (Anhui's platform), as domain.md §4.1 describes them.
+"""Pages of a Lonsun EX-CMS host (Anhui's platform), as docs/domain.md §4.1 describes them.
 
 Markup contract (what crawler profiles may rely on):
 
@@ -46,7 +46,7 @@ _COLUMN = re.compile(r"/public/column/(\d+)")
 _FILE = re.compile(r"/group1/M00/([0-9A-F]{2})/(\d+)\.([a-z0-9]+)")
 _MAX_PAGE_SIZE = 100
 
-# Hover-card labels, padded as the vendor template pads them (domain.md §4.1).
+# Hover-card labels, padded as the vendor template pads them (docs/domain.md §4.1).
 _PAD = '<span style="padding-left:20px"></span>'
 _CARD = (
     ("index_no", "索&nbsp;引&nbsp;号："),

@@ -1,4 +1,4 @@
-"""Pages of a TRS WCM county site: static files, as domain.md §4.2 and realpages/ show them.
+"""Pages of a TRS WCM county site: static files, as docs/domain.md §4.2 and realpages/ show them.
 
 Markup contract (what crawler profiles may rely on):
 

@@ -40,7 +40,7 @@ EXCEL_MAX_TEXT = 32_767  # characters an Excel cell holds
 NO_VALUE = "—"
 FALLBACK_ADVICE = "请对照内容要求整改。"
 
-_TAGS = re.compile(r"\s*\[(?:V|L|\?)(?:[:：][^\]]*)?\]")  # source tags of indicators.md
+_TAGS = re.compile(r"\s*\[(?:V|L|\?)(?:[:：][^\]]*)?\]")  # source tags, docs/domain.md
 _ADVICE_START = ("请", "今后", "建议")
 _OPEN, _CLOSE = "《「“（(『", "》」”）)』"
 

@@ -1,7 +1,7 @@
 """Who interprets what: document ↔ interpretation (政策解读) pairs from the pages' cross-links.
 
 A document page lists its interpretations under 相关解读 (Lonsun "| 解读"), an interpretation page
-lists its document under 相关文件 ("双向关联", domain.md §3.3). A pair is known when either side
+lists its document under 相关文件 ("双向关联", docs/domain.md §3.3). A pair is known when either side
 links the other; a missing back-link is what `interpretation_backlink` reports.
 """
 

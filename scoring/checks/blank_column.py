@@ -1,7 +1,7 @@
 """blank_column — 空白栏目: an observed column that has listed nothing since it opened.
 
 A column that could not be read (anti-bot page, host down) is not observed and never blank; a
-column that listed items before and none now is a crawl anomaly, not blank (domain.md §3.1).
+column that listed items before and none now is a crawl anomaly, not blank (docs/domain.md §3.1).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """broken_links — 链接失效: a link (attachment, in-body) the crawler *confirmed* broken (on-site
 404/403). Timeouts, 5xx and 429 are only `suspected` and never reported: a crawler hiccup must
-not become a unit's deduction (domain.md §3.6). Subject: the link URL; a URL broken on several
+not become a unit's deduction (docs/domain.md §3.6). Subject: the link URL; a URL broken on several
 pages of a unit is one finding listing the pages.
 """
 

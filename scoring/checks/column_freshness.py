@@ -1,6 +1,6 @@
 """column_freshness — 栏目更新不及时: the newest dated item of a column is older than `max_age`.
 
-domain.md §3.1: 动态/要闻 2 weeks, 通知公告/政策文件 6 months, 人事/规划计划 1 year; an item without
+docs/domain.md §3.1: 动态/要闻 2 weeks, 通知公告/政策文件 6 months, 人事/规划计划 1 year; an item without
 a publish date counts as not updated. An empty column is not stale (that is `blank_column`).
 """
 

@@ -1,6 +1,6 @@
 """consultation — 意见征集/反馈: a consultation on a draft open for fewer than `min_days` days
 (counting both ends; at least 30 [L: 霍邱, 涡阳]), or closed more than `feedback_within` before
-the round's day without a matching feedback item (采纳情况及未采纳原因), domain.md §3.5.
+the round's day without a matching feedback item (采纳情况及未采纳原因), docs/domain.md §3.5.
 
 The period is read from the page ("征求意见时间：2023年2月15日至2023年3月23日"); a consultation
 whose page states none is not judged here. A feedback item matches when its title or body names

@@ -1,5 +1,5 @@
 """date_sanity — 日期异常: an article without a publish date (an undated item counts as not
-published, domain.md §3.1), published before it was written, or dated after the day its page
+published, docs/domain.md §3.1), published before it was written, or dated after the day its page
 was read (a forged or mistyped date; the round's day when the read time is unknown).
 
 Subjects: `<url>#no_date`, `<url>#before_written`, `<url>#future`.

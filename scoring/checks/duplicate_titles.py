@@ -1,5 +1,5 @@
 """duplicate_titles — 信息重复发布: the same (normalised) title in two or more columns of a unit
-("信息多头发布", domain.md §3.7), whether as two pages or one page listed twice.
+("信息多头发布", docs/domain.md §3.7), whether as two pages or one page listed twice.
 
 Subject `dup/<hash of the title>`. The target is the copy outside the most authoritative column:
 columns rank by `prefer` (the disclosure-content columns before 动态 news), then the later

@@ -1,5 +1,5 @@
 """field_consistency — 文号不一致: the 文号 in the metadata differs from the one printed in the
-body (or in an attachment's name) — a real 六安 deduction (domain.md §3.4).
+body (or in an attachment's name) — a real 六安 deduction (docs/domain.md §3.4).
 
 Values are compared after normalising what printing varies: spaces, full/half width and the
 bracket forms 〔〕[]［］()（）.

@@ -1,5 +1,5 @@
 """interpretation_backlink — 未双向关联: an interpretation whose page does not link the document
-it interprets (the document links it, or nothing links them at all). domain.md §3.3 "链通".
+it interprets (the document links it, or nothing links them at all). docs/domain.md §3.3 "链通".
 """
 
 from __future__ import annotations

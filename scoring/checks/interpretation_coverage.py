@@ -1,6 +1,6 @@
 """interpretation_coverage — 未发布政策解读: a document (by default every 行政规范性文件) without an
 interpretation: its page links none and no interpretation of the unit links it or names it in
-《》 (domain.md §3.3: every 规范性文件 since 2018 interpreted, one to one [L]).
+《》 (docs/domain.md §3.3: every 规范性文件 since 2018 interpreted, one to one [L]).
 
 `applies_to.date_from` limits the documents (e.g. 2018-01-01).
 """

@@ -1,5 +1,5 @@
 """interpretation_forms — 解读形式单一: a unit whose interpretations are all plain text (no 图解,
-audio/video, 负责人解读, press conference, expert article …; domain.md §3.3). Subject `forms`,
+audio/video, 负责人解读, press conference, expert article …; docs/domain.md §3.3). Subject `forms`,
 target the unit's interpretation column.
 
 An interpretation's form is read from its title and the head of its body, by the keywords in

@@ -1,6 +1,6 @@
 """periodic_publication — 重点领域信息未按期发布: a column that must publish every month or quarter
 (monthly air quality, quarterly drinking-water safety…) has fewer than `min_items` items for a
-period that is due (period end + `grace_days`) within the last `window` (domain.md §3.2).
+period that is due (period end + `grace_days`) within the last `window` (docs/domain.md §3.2).
 
 An item's period is the one its title names (2024年5月, 2024年第二季度); an item naming none is
 counted for the period its publish date minus the grace days falls in (a report on May published

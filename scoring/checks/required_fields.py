@@ -1,6 +1,6 @@
 """required_fields — 元数据缺项: an article (of the indicator's categories) with a required
 metadata field empty: 文号, 成文日期, 发布日期, 有效性, 关键词, 发布机构, 信息分类, 索引号, 主题分类
-(domain.md §3.4). One finding per article and field.
+(docs/domain.md §3.4). One finding per article and field.
 """
 
 from __future__ import annotations

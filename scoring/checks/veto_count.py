@@ -1,5 +1,5 @@
 """veto_count — 单项否决 by count: a unit is vetoed when the problems of other indicators add up to
-`at_least` (e.g. blank columns ≥ 5, stale columns ≥ 10; domain.md §3.1).
+`at_least` (e.g. blank columns ≥ 5, stale columns ≥ 10; docs/domain.md §3.1).
 
 This check only declares and validates its parameters: it depends on other indicators' problems,
 so `scoring.round` computes it after them (summing the findings of `indicators` per unit,
