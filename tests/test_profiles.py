@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from crawler.extract.selectors import Selector
-from crawler.profiles import (
+from crawler.profile_model import (
     PROFILE_PATH_ENV,
     ProfileError,
     available_profiles,
