@@ -30,7 +30,7 @@ from crawler.extract import (
     parse_listing,
     refuse_non_html,
 )
-from crawler.profiles import ProfileError, get_profile
+from crawler.profile_model import ProfileError, get_profile
 from store.text import inert, inert_json
 
 

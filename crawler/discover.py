@@ -6,9 +6,10 @@ TRS path segment), names from the link text, and guesses levels from the page's 
 the link when it names a level, else from the name. Parents are left empty: the draft is for a
 person to review, never to be crawled unread.
 
-Profiles (`crawler/profiles/*.yaml`) do not describe unit lists (their `directory:` rules find
-columns inside one unit), so the rules for unit lists live here, keyed by profile name; a
-profile that `extends:` lonsun or trs gets its parent's rule, any other the generic one.
+Where the unit links are is the profile's `unit_list:` (`crawler/profiles/*.yaml`, model
+`crawler.profile_model.UnitListRule`), so a new platform needs a YAML file, not Python; a profile
+that `extends:` another inherits its rule, one that says nothing gets the generic rule (links
+whose text ends like a unit's name).
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ from urllib.parse import urljoin, urlsplit
 
 from crawler.extract.dom import Document, ExtractionError, parse_document
 from crawler.extract.encoding import decode_html
-from crawler.extract.selectors import compile_selector
 from crawler.extract.text import node_text, norm_space
-from crawler.profiles import get_profile
+from crawler.profile_model import UnitListRule, get_profile
 from crawler.registry import DEFAULT_TIMEOUT, LEVELS, USER_AGENT
 from crawler.yamlsource import dump_yaml
 
@@ -46,32 +46,6 @@ class DiscoverError(RuntimeError):
         self.status = status
 
 
-@dataclass(frozen=True)
-class UnitListRule:
-    """Where a platform lists its units: link selectors tried in order (the first that yields
-    unit links wins), the URL shape of a unit entry with the id in group `id`, and the heading
-    above a group of links (a level name on many platforms)."""
-
-    links: tuple[str, ...]
-    entry_pattern: str | None  # None: any link whose text looks like a unit name
-    heading: str = "xpath:ancestor::ul[1]/preceding-sibling::*[self::h2 or self::h3 or self::h4][1]"
-
-
-UNIT_LISTS: dict[str, UnitListRule] = {
-    # /public/column/{unitId}?type=4&action=list&nav=3 — a unit's entry, not a column (no catId)
-    "lonsun": UnitListRule(
-        links=("div.xxgk_units a[href]", "a[href]"),
-        entry_pattern=r"/public/column/(?P<id>\d+)(?:\?(?!.*\bcatId=).*)?$",
-    ),
-    # /{unit}/xxgk/index.html
-    "trs": UnitListRule(
-        links=("div.unit_list a[href]", "a[href]"),
-        entry_pattern=r"/(?P<id>[^/?#]+)/xxgk/(?:index\.s?html?)?$",
-    ),
-    "generic": UnitListRule(links=("a[href]",), entry_pattern=None),
-}
-
-_UNIT_NAME = re.compile(r"(人民政府|政府|办公室|委员会|局|办事处|管委会|中心|委|办|院|署|社|会)$")
 _TOWNSHIP = re.compile(r"(乡|镇|街道)(人民政府|政府|办事处)?(办公室)?$|街道办事处$")
 _GOV = re.compile(r"(人民政府|政府)(办公室|办公厅)?$")
 _COUNTY_GOV = re.compile(r"[县区旗](人民政府|政府)(办公室)?$")
@@ -140,40 +114,28 @@ def robots_allows(url: str, fetcher: Fetcher = fetch, timeout: float = DEFAULT_T
     return parser.can_fetch(USER_AGENT, url)
 
 
-def unit_list_rule(profile_name: str) -> UnitListRule:
-    """The unit-list rule for a profile: its own, its `extends:` parent's, or the generic one."""
-    name: str | None = profile_name
-    while name:
-        if name in UNIT_LISTS:
-            return UNIT_LISTS[name]
-        name = get_profile(name).extends
-    return UNIT_LISTS["generic"]
-
-
 def find_units(doc: Document, rule: UnitListRule) -> list[tuple[str, str, str, str | None]]:
     """(id source, name, entry URL, heading) for each unit link of a parsed unit-list page, in
     page order, each entry once."""
-    pattern = re.compile(rule.entry_pattern) if rule.entry_pattern else None
-    heading = compile_selector(rule.heading)
     for source in rule.links:
         found: list[tuple[str, str, str, str | None]] = []
         seen: set[str] = set()
-        for a in compile_selector(source).elements(doc.index):
+        for a in source.elements(doc.index):
             target = doc.absolute(a.get("href"))
             name = norm_space(node_text(a) or a.get("title") or "")
             if not target or not name or target in seen:
                 continue
-            if pattern is not None:
-                hit = pattern.search(target)
+            if rule.entry_pattern is not None:
+                hit = rule.entry_pattern.search(target)
                 if not hit:
                     continue
                 key = hit.group("id")
             else:
-                if not _UNIT_NAME.search(name):
+                if not rule.unit_name.search(name):
                     continue
                 key = _key_from_path(target)
             seen.add(target)
-            found.append((key, name, target, heading.first(a)))
+            found.append((key, name, target, rule.heading.first(a)))
         if found:
             return found
     return []
@@ -226,7 +188,7 @@ def discover(
     fetcher: Fetcher = fetch,
 ) -> tuple[list[DraftUnit], str]:
     """Fetch a platform's unit list and draft its units; returns (units, page title)."""
-    rule = unit_list_rule(profile)  # raises ProfileError for an unknown profile
+    rule = get_profile(profile).unit_list  # raises ProfileError for an unknown/bad profile
     if obey_robots and not robots_allows(url, fetcher, timeout):
         raise DiscoverError(f"{url}: robots.txt does not allow {USER_AGENT!r} to fetch this page")
     body, content_type = fetcher(url, timeout)

@@ -32,7 +32,7 @@ from pydantic import (
 )
 
 from crawler.columns import ColumnMap, default_column_map
-from crawler.profiles import available_profiles
+from crawler.profile_model import available_profiles
 from crawler.yamlsource import YamlSource, YamlSourceError, load_yaml, pydantic_problems
 
 logger = logging.getLogger(__name__)

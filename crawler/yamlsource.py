@@ -13,7 +13,7 @@ most MAX_BYTES read, no aliases (`*name`, the "billion laughs" file) nor merge k
 MAX_DEPTH levels and MAX_NODES values, no `.inf`/`.nan` or integers beyond MAX_INT. Each refusal
 names FILE:LINE. Files zwgk writes go through `dump_yaml`, which never writes an alias.
 
-Used by `crawler.registry`, `crawler.columns`, `crawler.profiles` (which adds `extends:`
+Used by `crawler.registry`, `crawler.columns`, `crawler.profile_model` (which adds `extends:`
 merging on top), `scoring.indicators` and `scoring.workdays`; this module knows none of them.
 """
 

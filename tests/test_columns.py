@@ -17,7 +17,7 @@ from crawler.columns import (
     normalise,
 )
 from crawler.extract import parse_directory
-from crawler.profiles import get_profile
+from crawler.profile_model import get_profile
 from demo import model as m
 from demo import urls, vocab
 from demo.generate import generate_portal

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from crawler.extract import extract_article
-from crawler.profiles import get_profile
+from crawler.profile_model import get_profile
 
 LONSUN_URL = "http://www.example.gov.cn/public/6616/1234.html"
 TRS_URL = "http://www.example.gov.cn/ja/xxgk/gfxwj/202405/t20240508_77.html"

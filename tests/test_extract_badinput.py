@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crawler.extract import MAX_PAGE_BYTES, ExtractionError, extract_article, parse_listing
-from crawler.profiles import get_profile
+from crawler.profile_model import get_profile
 from store import open_store
 from zwgk.cli import app
 

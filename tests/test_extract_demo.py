@@ -21,7 +21,7 @@ from crawler.extract import (  # noqa: E402
     parse_directory,
     parse_listing,
 )
-from crawler.profiles import get_profile  # noqa: E402
+from crawler.profile_model import get_profile  # noqa: E402
 from demo import urls  # noqa: E402
 from demo.model import GROUP  # noqa: E402
 from demo.render.common import column_path, related  # noqa: E402

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from crawler.extract import parse_directory, parse_listing
-from crawler.profiles import get_profile
+from crawler.profile_model import get_profile
 
 HOST = "http://www.example.gov.cn"
 FRAGMENT_URL = (

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from crawler.extract import ExtractionError, extract_article
 from crawler.extract.text import parse_date, squash
-from crawler.profiles import get_profile
+from crawler.profile_model import get_profile
 
 PROFILE = get_profile("generic")
 SCANNER = PROFILE.article.metadata.scanner

@@ -17,7 +17,7 @@ from lxml import etree
 
 from crawler.extract import extract_article, is_anti_bot, parse_directory, parse_listing
 from crawler.extract.dom import parse_document
-from crawler.profiles import get_profile
+from crawler.profile_model import get_profile
 
 REALPAGES = Path(
     os.environ.get("ZWGK_REALPAGES", Path(__file__).resolve().parents[2] / "shared" / "realpages")

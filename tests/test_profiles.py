@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from crawler.extract.selectors import Selector
-from crawler.profiles import (
+from crawler.profile_model import (
     PROFILE_PATH_ENV,
     ProfileError,
     available_profiles,
@@ -201,3 +201,51 @@ def test_user_profile_directory_extends_a_bundled_profile(tmp_path, monkeypatch)
         assert profile.article.metadata.containers[0].source == "table.table_suoyin"  # inherited
     finally:
         get_profile.cache_clear()
+
+
+# -- unit_list: (zwgk units discover) -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("body", "where", "message"),
+    [
+        ("  entry_pattern: '/gk/unit/(\\w+)\\.html$'\n", "3: unit_list.entry_pattern",
+         "needs a named group (?P<id>"),
+        ("  entry_pattern: '/gk/unit/(?P<id>\\w+'\n", "3: unit_list.entry_pattern", "bad regex"),
+        ("  links: ['a[href]', 'table..units a']\n", "3: unit_list.links[1]", "bad CSS selector"),
+        ("  links: []\n", "3: unit_list.links", "at least one selector"),
+        ("  heading: 'xpath:ancestor::table['\n", "3: unit_list.heading", "bad XPath"),
+        ("  unit_name: '(局|委员会'\n", "3: unit_list.unit_name", "bad regex"),
+        ("  entry_patern: '/gk/(?P<id>\\w+)'\n", "3: unit_list", "unknown key 'entry_patern'"),
+        ("  links: {css: a}\n", "3: unit_list.links", "list"),
+    ],
+)  # fmt: skip
+def test_unit_list_mistakes_are_reported_with_their_line(tmp_path, body, where, message):
+    path = write(tmp_path, "bad", "name: bad\nunit_list:\n" + body)
+    with pytest.raises(ProfileError) as err:
+        load_profile(path)
+    assert f"{path}:{where}" in str(err.value)
+    assert message in str(err.value)
+
+
+def test_unit_list_is_inherited_key_by_key(tmp_path):
+    lonsun = get_profile("lonsun").unit_list
+    assert lonsun.entry_pattern.search("http://x/public/column/1002?type=4&nav=3")["id"] == "1002"
+    assert not lonsun.entry_pattern.search("http://x/public/column/1002?type=4&catId=7")
+    # Neither generic nor a profile that extends nothing names an entry URL shape.
+    assert get_profile("generic").unit_list.entry_pattern is None
+    bare = load_profile(write(tmp_path, "bare", "name: bare\n"))
+    assert bare.unit_list.entry_pattern is None
+    assert [s.source for s in bare.unit_list.links] == ["a[href]"]
+    assert bare.unit_list.unit_name.search("西河县教育局")
+    # A child that changes only `links` keeps its parent's entry_pattern and heading.
+    child = load_profile(
+        write(tmp_path, "child", "name: child\nextends: trs\nunit_list:\n  links: [ul.units a]\n")
+    )
+    trs = get_profile("trs").unit_list
+    assert [s.source for s in child.unit_list.links] == ["ul.units a"]
+    assert child.unit_list.entry_pattern.pattern == trs.entry_pattern.pattern
+    assert child.unit_list.heading.source == trs.heading.source
+    # An error in the parent's unit_list names the parent's file.
+    parent = write(tmp_path, "parent", "name: parent\nunit_list:\n  entry_pattern: '/u/(\\d+)'\n")
+    kid = write(tmp_path, "kid", "name: kid\nextends: parent.yaml\n")
+    with pytest.raises(ProfileError, match=rf"{parent}:3: unit_list.entry_pattern"):
+        load_profile(kid)

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 import scoring.indicators as indicators_module
 from crawler.columns import ColumnMapError, load_column_map
-from crawler.profiles import ProfileError, available_profiles, load_profile
+from crawler.profile_model import ProfileError, available_profiles, load_profile
 from crawler.registry import (
     LEVELS,
     MAX_CONCURRENCY,

@@ -1,7 +1,7 @@
 """Extraction: plain functions over (html, url, profile); no Scrapy here (see web-poet).
 
 The spider schedules requests and hands each page to one of these; everything that varies by
-platform is in the profile (`crawler.profiles`).
+platform is in the profile (`crawler.profile_model`).
 """
 
 from crawler.extract.antibot import is_anti_bot

@@ -37,7 +37,7 @@ from crawler.extract.selectors import DocIndex, first_value, union_elements
 from crawler.extract.text import node_text, norm_space, parse_date
 
 if TYPE_CHECKING:
-    from crawler.profiles import ArticleSpec, Profile
+    from crawler.profile_model import ArticleSpec, Profile
 
 logger = logging.getLogger(__name__)
 

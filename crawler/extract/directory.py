@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from lxml import etree
 
     from crawler.extract.dom import Document
-    from crawler.profiles import DirectoryRule, Profile
+    from crawler.profile_model import DirectoryRule, Profile
 
 
 @dataclass(slots=True)

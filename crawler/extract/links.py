@@ -14,7 +14,7 @@ from crawler.extract.text import node_text
 
 if TYPE_CHECKING:
     from crawler.extract.dom import Document
-    from crawler.profiles import RelatedSpec
+    from crawler.profile_model import RelatedSpec
 
 _PATH_EXT = re.compile(r"\.([a-z0-9]{2,5})$")
 _TEXT_EXT = re.compile(r"\.([A-Za-z0-9]{2,5})\s*[)）\]】]?\s*$")

@@ -24,7 +24,7 @@ from crawler.extract.text import node_text, norm_space, parse_date
 if TYPE_CHECKING:
     import datetime as dt
 
-    from crawler.profiles import ListingSpec, PaginationSpec, Profile, RelatedSpec
+    from crawler.profile_model import ListingSpec, PaginationSpec, Profile, RelatedSpec
 
 logger = logging.getLogger(__name__)
 

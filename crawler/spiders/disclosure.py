@@ -53,7 +53,7 @@ from crawler.netpolicy import (
 )
 from crawler.paging import MAX_LIST_PAGES, ListPaging
 from crawler.politeness import RedirectLoop
-from crawler.profiles import get_profile
+from crawler.profile_model import get_profile
 from crawler.registry import load_registry
 
 if TYPE_CHECKING:

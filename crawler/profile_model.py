@@ -1,7 +1,11 @@
 """Platform profiles (平台配置): what varies by CMS family, as validated YAML.
 
-A profile says how to find a unit's column directory, how to list a column and how to read an
-article; `crawler.extract` does the rest and knows no platform. Files live in
+This module is the profile *model* (the pydantic classes and the loader); the profiles
+themselves are the YAML files in the `crawler/profiles/` folder beside it.
+
+A profile says how to find a platform's units (its unit list, for `zwgk units discover`), a
+unit's column directory, how to list a column and how to read an article; `crawler.extract`
+and `crawler.discover` do the rest and know no platform. Files live in
 `crawler/profiles/*.yaml` and in any directory named by ``ZWGK_PROFILE_PATH`` (searched first).
 A profile may ``extends:`` another one: mappings merge key by key, lists are replaced.
 
@@ -28,6 +32,7 @@ from pydantic import (
     PlainSerializer,
     PrivateAttr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -108,6 +113,43 @@ class DirectoryRule(_Strict):
     section_param: str | None = None  # URL query parameter naming the section (Lonsun type=)
     sections: StrMap = {}  # section parameter value → name (4 → 法定主动公开内容)
     same_host: bool = True
+
+
+class UnitListRule(_Strict):
+    """A platform's list of units (单位列表), read by `zwgk units discover`: link selectors
+    tried in order (the first that yields unit links wins), the URL shape of a unit's entry with
+    its id in the named group `id`, and the heading above a group of links (a level name on many
+    platforms). Without `entry_pattern`, links whose text matches `unit_name` are units and the
+    id comes from the link's path."""
+
+    # Defaults are written as in YAML and compiled like it, so a profile without `unit_list:`
+    # gets the same rule as one that spells these out.
+    model_config = ConfigDict(validate_default=True)
+
+    links: Sels = ["a[href]"]
+    entry_pattern: Rx | None = None  # (?P<id>…) names the unit's id inside its entry URL
+    # Link text that ends like a unit's name (…局, …委员会, …人民政府, …办事处).
+    unit_name: Rx = r"(人民政府|政府|办公室|委员会|局|办事处|管委会|中心|委|办|院|署|社|会)$"
+    heading: Sel = (
+        "xpath:ancestor::ul[1]/preceding-sibling::*[self::h2 or self::h3 or self::h4][1]"
+    )
+
+    @field_validator("entry_pattern")
+    @classmethod
+    def _entry_names_the_id(cls, pattern: re.Pattern | None) -> re.Pattern | None:
+        if pattern is not None and "id" not in pattern.groupindex:
+            raise ValueError(
+                f"entry_pattern {pattern.pattern!r} needs a named group (?P<id>…) for the "
+                "unit's id"
+            )
+        return pattern
+
+    @field_validator("links")
+    @classmethod
+    def _some_links(cls, links: list[Selector]) -> list[Selector]:
+        if not links:
+            raise ValueError("give at least one selector for the unit links")
+        return links
 
 
 class EndpointSpec(_Strict):
@@ -209,6 +251,7 @@ class Profile(_Strict):
     name: str
     description: str = ""
     extends: str | None = None
+    unit_list: UnitListRule = Field(default_factory=UnitListRule)
     directory: list[DirectoryRule] = []
     listing: ListingSpec = ListingSpec()
     article: ArticleSpec = ArticleSpec()
