@@ -11,7 +11,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import typer
@@ -21,6 +21,10 @@ from rich.table import Table
 from scoring.summary import verdict
 from scoring.tracking import STATUS_ZH
 from store.text import shown
+
+if TYPE_CHECKING:
+    from scoring.indicator_model import IndicatorSet
+    from scoring.round import RoundResult
 
 DB_OPTION = typer.Option(None, "--db", envvar="ZWGK_DATABASE_URL", help="Store URL.")
 
@@ -150,7 +154,9 @@ def evaluate_command(
         store.close()
 
 
-def print_round(result: Any, console: Console, indicator_set: Any = None) -> None:
+def print_round(
+    result: RoundResult, console: Console, indicator_set: IndicatorSet | None = None
+) -> None:
     """Header, one ranking table per level, counties with their townships, the summary text."""
     from scoring.round import frozen_set
     from scoring.summary import summarize
