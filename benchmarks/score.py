@@ -365,7 +365,7 @@ def phase_evaluate(url: str, indicators: str | None) -> dict:
     import logging
 
     import scoring.data
-    import scoring.round
+    import scoring.scorer
     import scoring.tracking
     import store.rounds as round_store
     from scoring.checks.base import Check
@@ -380,7 +380,7 @@ def phase_evaluate(url: str, indicators: str | None) -> dict:
     # Stage timings: the functions `evaluate` calls, wrapped (a few calls, no measurable cost).
     stages: dict[str, float] = {}
     _timed(scoring.data, "load_crawl", stages, "load")
-    _timed(scoring.round, "score_crawl", stages, "score")
+    _timed(scoring.scorer, "score_crawl", stages, "score")
     _timed(scoring.tracking, "track_round", stages, "track")
     _timed(round_store, "save_round", stages, "store")
     _timed(Check, "run", stages, "check")

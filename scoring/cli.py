@@ -11,7 +11,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import typer
@@ -21,6 +21,10 @@ from rich.table import Table
 from scoring.summary import verdict
 from scoring.tracking import STATUS_ZH
 from store.text import shown
+
+if TYPE_CHECKING:
+    from scoring.indicator_model import IndicatorSet
+    from scoring.round import RoundResult
 
 DB_OPTION = typer.Option(None, "--db", envvar="ZWGK_DATABASE_URL", help="Store URL.")
 
@@ -120,37 +124,28 @@ def evaluate_command(
     digits, '-', '_', '.' (e.g. 2025Q2, at most 32); --as-of lies between 2008-05-01 (the
     条例 in force) and the day the crawl run ended. A crawl that observed no unit is refused
     (nothing is stored); units the crawl could not read show as 未评分."""
-    from scoring.indicators import load_indicator_set, newest_set
-    from scoring.round import evaluate, reevaluate
+    from scoring.round import plan, run_plan
     from scoring.workdays import WorkCalendar
-    from store.rounds import find_round
 
     day = _date(as_of, "--as-of")
     store = _open_store(database_url)
     console = Console()
     try:
         cal = WorkCalendar.from_yaml(calendar) if calendar else None
-        old = find_round(store, round_id)
-        same = old is not None and day in (None, old.as_of) and kind in (None, old.kind)
-        if same and indicators is None and run is None and not replace:
-            result = reevaluate(store, round_id, calendar=cal)
+        planned = plan(
+            store,
+            round_id,
+            as_of=day,
+            indicator_set=indicators,
+            kind=kind.value if kind else None,
+            run_id=run,
+            replace=replace,
+            allow_future=allow_future,
+        )
+        if planned.again:
             _say(console, f"round {round_id}: evaluated again with its frozen set and crawl run")
-        else:
-            if day is None:
-                raise _fail("--as-of is required for a new round")
-            path = indicators or str(newest_set())
-            result = evaluate(
-                store,
-                round_id,
-                day,
-                load_indicator_set(path),
-                kind=(kind or Kind.quarterly).value,
-                run_id=run,
-                calendar=cal,
-                replace=replace,
-                allow_future=allow_future,
-            )
-        print_round(result, console)
+        result = run_plan(store, planned, calendar=cal)
+        print_round(result, console, planned.indicator_set)
     except OSError as exc:  # --calendar unreadable, or the disk under the store
         raise _fail(f"{exc.filename or 'the store'}: {exc.strerror or exc}") from None
     except _errors() as exc:
@@ -159,7 +154,9 @@ def evaluate_command(
         store.close()
 
 
-def print_round(result: Any, console: Console, indicator_set: Any = None) -> None:
+def print_round(
+    result: RoundResult, console: Console, indicator_set: IndicatorSet | None = None
+) -> None:
     """Header, one ranking table per level, counties with their townships, the summary text."""
     from scoring.round import frozen_set
     from scoring.summary import summarize

@@ -24,18 +24,24 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from crawler.refetch import OPEN, refetch_rows, write_rows
 from scoring import tracking
+from scoring.data import load_crawl
+from scoring.round import frozen_set
+from scoring.scorer import score_crawl
+from scoring.workdays import default_calendar
 from store import rounds as round_store
 from store.types import utcnow
 
 if TYPE_CHECKING:
     import datetime as dt
 
+    from scoring.data import CrawlData
+    from scoring.indicator_model import IndicatorSet
     from store import Store
 
 log = logging.getLogger(__name__)
@@ -113,7 +119,7 @@ def recheck(
     crawl: Callable[..., subprocess.CompletedProcess[str]] = run_crawl,
 ) -> RecheckOutcome:
     """Re-crawl what the round's open problems point at, then update their status."""
-    round_store.get_round(store, round_id)  # RoundNotFound before any crawling
+    info = round_store.get_round(store, round_id)  # RoundNotFound before any crawling
     problems = open_problems(store, round_id, unit_ids)
     units = sorted(set(problems["unit_id"]))
     before = max((r.id for r in store.runs()), default=0)
@@ -136,26 +142,23 @@ def recheck(
         raise RecheckError(
             f"the recheck crawl (run {run.id}) ended {run.status}; statuses left as they were"
         )
-    from scoring.data import load_crawl
-
-    return apply_recheck(store, round_id, problems, load_crawl(store, run.id), as_of)
+    data = load_crawl(store, run.id)
+    return apply_recheck(store, round_id, problems, data, as_of, indicator_set=frozen_set(info))
 
 
 def apply_recheck(
     store: Store,
     round_id: str,
     problems: pd.DataFrame,
-    data: Any,
+    data: CrawlData,
     as_of: dt.date,
     *,
-    indicator_set: Any = None,
+    indicator_set: IndicatorSet | None = None,
 ) -> RecheckOutcome:
-    """Evaluate the round's (frozen) set on ``data`` and update ``problems``' statuses."""
-    from scoring.round import frozen_set, score_crawl, still_judged
-    from scoring.workdays import default_calendar
-
-    info = round_store.get_round(store, round_id)
-    indicator_set = indicator_set or frozen_set(info)
+    """Evaluate the round's set (default: its frozen one) on ``data`` and update ``problems``'
+    statuses."""
+    if indicator_set is None:
+        indicator_set = frozen_set(round_store.get_round(store, round_id))
     decisions = {fp: d.decision for fp, d in round_store.latest_decisions(store).items()}
     scored_calendar = default_calendar()
     scored = score_crawl(data, indicator_set, as_of, calendar=scored_calendar, decisions=decisions)
@@ -166,7 +169,7 @@ def apply_recheck(
     changes = problems[["fingerprint", "unit_id", "indicator_id", "subject", "target_url"]].copy()
     changes["before"] = problems["status"]
     still = problems["fingerprint"].isin(found)
-    judged = still_judged(problems, indicator_set, data.units, as_of, scored_calendar)
+    judged = tracking.still_judged(problems, indicator_set, data.units, as_of, scored_calendar)
     changes["rechecked"] = still | looked | ~judged
     after = problems["status"].where(~looked, "fixed")
     after = after.where(judged | still, "expired")  # no longer judged: not the unit's fix

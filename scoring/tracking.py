@@ -25,10 +25,17 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from scoring.checks.base import get_check
+from scoring.scorer import VETO_COUNT, Scored, check_context
 from store import rounds as round_store
 
 if TYPE_CHECKING:
-    from scoring.round import Scored
+    import datetime as dt
+
+    from scoring.checks.base import Check, CheckContext
+    from scoring.data import CrawlData
+    from scoring.indicator_model import Indicator, IndicatorSet
+    from scoring.workdays import WorkCalendar
     from store import Store
 
 log = logging.getLogger(__name__)
@@ -106,7 +113,7 @@ def carried(
     return rows
 
 
-def column_of(data: Any) -> dict[str, int]:
+def column_of(data: CrawlData) -> dict[str, int]:
     """URL → column id, for columns themselves, their articles and those articles' links."""
     out: dict[str, int] = {}
     links = getattr(data, "links", None)
@@ -123,7 +130,7 @@ def column_of(data: Any) -> dict[str, int]:
     return out
 
 
-def comparable(rows: pd.DataFrame, data: Any, evaluated: set[tuple[str, str]]) -> pd.Series:
+def comparable(rows: pd.DataFrame, data: CrawlData, evaluated: set[tuple[str, str]]) -> pd.Series:
     """True where this round looked at the problem's subject: its unit was read, its indicator
     ran for the unit, and the column the subject lives in (when one can be named) was read."""
     if rows.empty:
@@ -162,7 +169,7 @@ def track_round(
     round_id: str,
     previous: round_store.RoundInfo | None,
     scored: Scored,
-    data: Any,
+    data: CrawlData,
     decisions: Mapping[str, str],
     in_scope: Callable[[pd.DataFrame], pd.Series] | None = None,
     looked_at: Callable[[pd.DataFrame], pd.Series] | None = None,
@@ -200,3 +207,57 @@ def track_round(
         return current
     out = pd.concat(frames, ignore_index=True)
     return out.drop(columns=[c for c in ("round",) if c in out])
+
+
+# -- asking the checks about earlier problems ---------------------------------------------------
+def still_judged(
+    rows: pd.DataFrame,
+    indicator_set: IndicatorSet,
+    units: pd.DataFrame,
+    as_of: dt.date,
+    calendar: WorkCalendar,
+) -> pd.Series:
+    """True where the row's indicator (in ``indicator_set``) still judges its subject as of
+    ``as_of`` (`Check.in_scope`); a row whose indicator the set lacks is left to tracking
+    (its indicator did not run: not comparable)."""
+    return _ask_checks(
+        rows, indicator_set, units, as_of, calendar,
+        lambda check, group, indicator, ctx: check.in_scope(group, indicator.params, ctx),
+    )  # fmt: skip
+
+
+def looked_at(
+    rows: pd.DataFrame,
+    indicator_set: IndicatorSet,
+    data: CrawlData,
+    as_of: dt.date,
+    calendar: WorkCalendar,
+) -> pd.Series:
+    """True where this round really looked at the subject of an earlier problem it did not
+    find again (`Check.looked_at`); False makes it *not comparable* rather than *fixed*."""
+    return _ask_checks(
+        rows, indicator_set, data.units, as_of, calendar,
+        lambda check, group, indicator, ctx: check.looked_at(group, data, indicator.params, ctx),
+    )  # fmt: skip
+
+
+def _ask_checks(
+    rows: pd.DataFrame,
+    indicator_set: IndicatorSet,
+    units: pd.DataFrame,
+    as_of: dt.date,
+    calendar: WorkCalendar,
+    ask: Callable[[Check, pd.DataFrame, Indicator, CheckContext], pd.Series],
+) -> pd.Series:
+    """`ask(check, rows of one indicator, indicator, ctx)` for each indicator of ``rows``,
+    as one boolean Series (True for rows whose indicator the set lacks or is a veto count)."""
+    out = pd.Series(True, index=rows.index, dtype=bool)
+    known = {i.id: i for i in indicator_set.indicators}
+    for indicator_id, group in rows.groupby("indicator_id", sort=False):
+        indicator = known.get(indicator_id)
+        if indicator is None or getattr(indicator, "check", None) in (None, VETO_COUNT):
+            continue
+        ctx = check_context(indicator, units, as_of, calendar)
+        mine = ask(get_check(indicator.check), group, indicator, ctx)
+        out.loc[group.index] = mine.reindex(group.index, fill_value=True).astype(bool)
+    return out

@@ -23,7 +23,8 @@ import pytest
 from round_fixtures import HandMadeCrawl, columns, planted
 
 from scoring.indicators import load_indicator_set
-from scoring.round import evaluate_data, fingerprint
+from scoring.round import evaluate_data
+from scoring.scorer import fingerprint
 from store import Store, open_store
 from store import rounds as round_store
 from store.testing import backend_url

@@ -1,4 +1,4 @@
-"""Round arithmetic (`scoring.round.score_crawl`): deductions, caps, decisions, not applicable,
+"""Round arithmetic (`scoring.scorer.score_crawl`): deductions, caps, decisions, not applicable,
 veto, bonus, pass line, ranks, suggestions and fingerprints — on hand-made findings."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from round_fixtures import (
     units,
 )
 
-from scoring.round import RoundError, fingerprint, score_crawl
+from scoring.scorer import RoundError, fingerprint, score_crawl
 
 AS_OF = dt.date(2025, 6, 30)
 pytestmark = pytest.mark.usefixtures("planted_check")

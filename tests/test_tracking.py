@@ -17,8 +17,9 @@ from round_fixtures import (
     units,
 )
 
-from scoring import round as scoring_round
-from scoring.round import evaluate_data, fingerprint
+from scoring import tracking
+from scoring.round import evaluate_data
+from scoring.scorer import fingerprint
 from scoring.tracking import comparable, statuses
 from store import Store, open_store
 from store import rounds as round_store
@@ -215,9 +216,7 @@ def test_a_problem_its_indicator_no_longer_judges_is_expired_not_fixed(
     later = HandMadeCrawl(
         units=data.units, columns=data.columns, planted=data.planted.iloc[:0], run_id=run
     )
-    monkeypatch.setattr(
-        scoring_round, "still_judged", lambda rows, *_: rows["subject"] != old_month
-    )
+    monkeypatch.setattr(tracking, "still_judged", lambda rows, *_: rows["subject"] != old_month)
     result = evaluate_data(store, "R2", dt.date(2025, 12, 31), indicator_set, later)
     status = result.problems.set_index("subject")["status"].to_dict()
     assert status == {old_month: "expired", recent_month: "fixed"}
@@ -244,7 +243,7 @@ def test_a_problem_the_round_could_not_look_at_is_not_comparable_not_fixed(
     later = HandMadeCrawl(
         units=data.units, columns=data.columns, planted=data.planted.iloc[:0], run_id=run
     )
-    monkeypatch.setattr(scoring_round, "looked_at", lambda rows, *_: rows["subject"] != unseen)
+    monkeypatch.setattr(tracking, "looked_at", lambda rows, *_: rows["subject"] != unseen)
     result = evaluate_data(store, "R2", dt.date(2025, 9, 30), indicator_set, later)
     status = result.problems.set_index("subject")["status"].to_dict()
     assert status == {unseen: "not_comparable", seen: "fixed"}

@@ -2,7 +2,7 @@
 `at_least` (e.g. blank columns ≥ 5, stale columns ≥ 10; docs/domain.md §3.1).
 
 This check only declares and validates its parameters: it depends on other indicators' problems,
-so `scoring.round` computes it after them (summing the findings of `indicators` per unit,
+so `scoring.scorer` computes it after them (summing the findings of `indicators` per unit,
 dismissed problems excluded). Its `find` returns no findings of its own.
 """
 
@@ -33,7 +33,7 @@ class VetoCountParams(CheckParams):
 class VetoCount(Check):
     name: ClassVar[str] = "veto_count"
     Params = VetoCountParams
-    description: ClassVar[str] = "veto when other indicators' problems reach at_least (in round.py)"
+    description: ClassVar[str] = "veto when other indicators' problems reach at_least (in scorer.py)"
     derived: ClassVar[bool] = True  # computed from other indicators' problems by the round
 
     def find(self, data: CrawlData, params: VetoCountParams, ctx: CheckContext) -> pd.DataFrame:

@@ -1,0 +1,397 @@
+"""Pure scoring (计分): crawl data + indicator set + decisions → scores, totals, problem rows.
+
+Nothing here reads or writes the store: `score_crawl` takes a loaded `CrawlData` and an
+`IndicatorSet` and returns frames shaped like the store's round tables (`Scored`). The round
+workflow around it — which crawl run, tracking against the previous round, storing — is
+`scoring.round`; statuses are `scoring.tracking`.
+
+Scoring rules (docs/domain.md §2, §3.1):
+- a problem costs ``deduct.per_problem × weight``; an indicator never loses more than its points
+  (nor more than ``deduct.max``); a dismissed problem (驳回) costs nothing;
+- units in an indicator's ``not_applicable`` (规范性说明) skip it, and the total is rescaled:
+  total = Σ scores / Σ applicable points × 100;
+- any counted problem of a veto indicator (单项否决) — including ``veto_count`` indicators, which
+  count other indicators' problems — makes the unit 不合格 whatever its total;
+- bonus indicators (加分项) sit outside the 100 and are added only above `BONUS_FROM`, at most
+  `BONUS_MAX` (国办秘函〔2019〕19号);
+- a unit the crawl could not read gets no total, no pass/fail and no rank.
+
+Each problem is named across rounds by its `fingerprint` and carries its evidence (stamped with
+the crawl run) and a suggestion filled from the indicator's template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import hashlib
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from scoring.checks.base import CheckContext, findings, get_check
+from scoring.workdays import WorkCalendar, default_calendar
+from store.rounds import json_evidence
+
+if TYPE_CHECKING:
+    from scoring.checks.base import Check
+    from scoring.data import CrawlData
+    from scoring.indicator_model import Indicator, IndicatorSet
+
+log = logging.getLogger(__name__)
+
+VETO_COUNT = "veto_count"
+BONUS_FROM = 80.0  # a site above 80 may earn bonus items …
+BONUS_MAX = 20.0  # … out of 20 (国办秘函〔2019〕19号)
+ROUND_DIGITS = 4  # float noise off scores, so equal totals rank equal
+
+PROBLEM_COLUMNS = (
+    "fingerprint",
+    "unit_id",
+    "indicator_id",
+    "subject",
+    "target_url",
+    "weight",
+    "nominal",
+    "deduction",
+    "evidence",
+    "suggestion",
+    "decision",
+)
+
+SCORE_COLUMNS = [
+    "unit_id",
+    "indicator_id",
+    "points",
+    "deduction",
+    "score",
+    "problems",
+    "not_applicable",
+    "veto",
+    "bonus",
+]
+
+
+class RoundError(ValueError):
+    """A round cannot be evaluated as asked (bad template, conflicting re-evaluation, a date
+    outside what the crawl saw, no unit observed, …)."""
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What `score_crawl` returns: frames shaped like the store's round tables."""
+
+    scores: pd.DataFrame
+    totals: pd.DataFrame
+    problems: pd.DataFrame
+    check_seconds: dict[str, float] = field(default_factory=dict)  # indicator id → time
+
+
+def fingerprint(unit_id: str, indicator_id: str, subject: str) -> str:
+    """The problem's name across rounds: sha1("unit|indicator|subject")[:16]."""
+    return hashlib.sha1(f"{unit_id}|{indicator_id}|{subject}".encode()).hexdigest()[:16]
+
+
+def _levels(indicator: Indicator) -> set[str] | None:
+    applies = getattr(indicator, "applies_to", None)
+    levels = getattr(applies, "levels", None) if applies is not None else None
+    return set(levels) if levels else None
+
+
+def check_context(
+    indicator: Indicator, units: pd.DataFrame, as_of: dt.date, calendar: WorkCalendar
+) -> CheckContext:
+    """What a check is told besides the crawl: the day, the calendar, the units it judges and
+    the indicator's window and categories (also used by tracking to ask checks about problems)."""
+    applies = getattr(indicator, "applies_to", None)
+    categories = getattr(applies, "categories", None)
+    return CheckContext(
+        as_of=as_of,
+        calendar=calendar,
+        units=units,
+        categories=frozenset(categories) if categories else None,
+        date_from=getattr(applies, "date_from", None),
+        date_until=getattr(applies, "date_until", None),
+        indicator_id=indicator.id,
+    )
+
+
+def _suggestions(indicator: Indicator, rows: pd.DataFrame) -> list[str]:
+    """Each problem's suggestion: the indicator's template filled from its evidence
+    (`Indicator.suggest`, which also picks a per-kind template; plain str.format otherwise)."""
+    suggest = getattr(indicator, "suggest", None)
+    template = getattr(indicator, "suggestion", None) or ""
+    out = []
+    # Object arrays: pandas iterates a text column with a call per cell.
+    for unit_id, subject, evidence in zip(
+        rows["unit_id"].to_numpy(dtype=object),
+        rows["subject"].to_numpy(dtype=object),
+        rows["evidence"].to_numpy(dtype=object),
+        strict=True,
+    ):
+        where = f"unit {unit_id}, subject {subject}"
+        try:
+            out.append(suggest(evidence) if suggest else template.format(**evidence))
+        except KeyError as exc:
+            if type(exc) is not KeyError:  # the set's own SuggestionError says it all
+                raise RoundError(f"{exc} ({where})") from exc
+            raise RoundError(
+                f"indicator {indicator.id}: suggestion template needs {{{exc.args[0]}}}, which "
+                f"the {indicator.check} check's evidence lacks ({where}; evidence keys: "
+                f"{sorted(evidence)})"
+            ) from exc
+        except (IndexError, ValueError) as exc:
+            raise RoundError(f"indicator {indicator.id}: bad suggestion template: {exc}") from exc
+    return out
+
+
+def _problems(indicator: Indicator, found: pd.DataFrame, run_id: int | None) -> pd.DataFrame:
+    """Findings of one indicator → problem rows (fingerprint, nominal deduction, suggestion)."""
+    rows = found.reset_index(drop=True).copy()
+    # Veto indicators have no deduct rule: their problems fail the unit and cost no points.
+    deduct = getattr(indicator, "deduct", None)
+    per_problem = float(deduct.per_problem) if deduct is not None else 0.0
+    rows["indicator_id"] = indicator.id
+    rows["weight"] = rows["weight"].fillna(1.0).astype(float)
+    rows["nominal"] = per_problem * rows["weight"]
+    rows["subject"] = rows["subject"].astype(str)
+    rows["fingerprint"] = [
+        fingerprint(u, indicator.id, s)
+        for u, s in zip(
+            rows["unit_id"].to_numpy(dtype=object),
+            rows["subject"].to_numpy(dtype=object),
+            strict=True,
+        )
+    ]
+    rows["evidence"] = _evidence(rows["evidence"], run_id)
+    rows["suggestion"] = _suggestions(indicator, rows)
+    return rows
+
+
+def _evidence(values: pd.Series, run_id: int | None) -> list[dict[str, Any]]:
+    """JSON-safe evidence, each stamped with the crawl run it was seen in."""
+    plain = json_evidence([v if isinstance(v, dict) else {} for v in values])
+    assert plain is not None
+    if run_id is not None:
+        for item in plain:
+            item.setdefault("crawl_run", int(run_id))
+    return plain
+
+
+def _veto_count(indicator: Indicator, units: pd.DataFrame, counted: pd.DataFrame) -> pd.DataFrame:
+    """Problems of a ``veto_count`` indicator: units whose counted problems under the listed
+    indicators reach ``at_least`` (docs/domain.md §3.1: e.g. ≥ 5 blank columns)."""
+    watched = list(_param(indicator.params, "indicators"))
+    at_least = int(_param(indicator.params, "at_least"))
+    mine = counted[counted["indicator_id"].isin(watched) & counted["unit_id"].isin(units["id"])]
+    per_unit = mine.groupby("unit_id").size()
+    hit = per_unit[per_unit >= at_least]
+    rows = []
+    for unit_id, count in hit.items():
+        by_indicator = mine[mine["unit_id"] == unit_id].groupby("indicator_id").size()
+        rows.append(
+            {
+                "unit_id": unit_id,
+                "subject": f"veto/{indicator.id}",
+                "target_url": None,
+                "evidence": {
+                    "count": int(count),
+                    "at_least": at_least,
+                    "indicators": "、".join(watched),
+                    "by_indicator": {k: int(v) for k, v in by_indicator.items()},
+                },
+                "weight": 1.0,
+            }
+        )
+    return findings(rows)
+
+
+def _param(params: Any, key: str) -> Any:
+    """A check parameter from a validated model or (check not registered yet) a plain dict."""
+    if isinstance(params, Mapping):
+        if key not in params:
+            raise RoundError(f"veto_count needs the parameter {key!r}")
+        return params[key]
+    return getattr(params, key)
+
+
+def _deduct(
+    indicator: Indicator, applies: pd.DataFrame, na: set[str], probs: pd.DataFrame
+) -> pd.DataFrame:
+    """Score rows of one indicator for the units it applies to; sets each problem's share.
+
+    A unit loses Σ per_problem × weight over its counted problems, capped at the points (and at
+    ``deduct.max``). Each problem's ``deduction`` is its proportional share of that, so a capped
+    indicator spreads its points evenly instead of charging whichever problem sorted first.
+    """
+    points = float(indicator.points)
+    cap = points
+    maximum = getattr(getattr(indicator, "deduct", None), "max", None)
+    if maximum is not None:
+        cap = min(cap, float(maximum))
+    counted = probs["decision"] != "dismissed"
+    nominal = probs["nominal"].where(counted, 0.0)
+    total = nominal.groupby(probs["unit_id"]).transform("sum")
+    capped = total.clip(upper=cap)
+    ratio = (capped / total).where(total > 0, 0.0)
+    probs["deduction"] = (nominal * ratio).round(ROUND_DIGITS)
+    per_unit = pd.DataFrame(
+        {
+            "deduction": capped.groupby(probs["unit_id"]).first(),
+            "problems": counted.groupby(probs["unit_id"]).sum(),
+        }
+    )
+    rows = pd.DataFrame({"unit_id": applies["id"].to_numpy()})
+    rows["indicator_id"] = indicator.id
+    rows["points"] = points
+    rows = rows.join(per_unit, on="unit_id")
+    rows["deduction"] = rows["deduction"].fillna(0.0).astype(float).round(ROUND_DIGITS)
+    rows["problems"] = rows["problems"].fillna(0).astype(int)
+    rows["score"] = (rows["points"] - rows["deduction"]).round(ROUND_DIGITS)
+    rows["not_applicable"] = rows["unit_id"].isin(na)
+    rows["veto"] = bool(getattr(indicator, "veto", None)) & (rows["problems"] > 0)
+    rows["bonus"] = bool(getattr(indicator, "bonus", False))
+    return rows[SCORE_COLUMNS]
+
+
+def _run_check(
+    check: Check, data: CrawlData, indicator: Indicator, ctx: CheckContext
+) -> pd.DataFrame:
+    """The check's findings; a check that fails on this crawl stops the round with one sentence
+    naming the indicator (`RoundError`, nothing stored; the traceback is logged with -v)."""
+    try:
+        return check.run(data, indicator.params, ctx)
+    except RoundError:
+        raise
+    except Exception as exc:
+        log.debug("indicator %s: check %s failed", indicator.id, check.name, exc_info=True)
+        raise RoundError(
+            f"indicator {indicator.id}: check {check.name} failed on crawl run "
+            f"{getattr(data, 'run_id', None)} ({type(exc).__name__}: {exc}); nothing was stored "
+            "— please report it with the output of `zwgk -v evaluate …`"
+        ) from exc
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Cyclic garbage collection paused while the checks run (restored after).
+
+    The checks of a city build tens of thousands of findings — evidence dicts and lists that
+    all live until the round is stored — and every full collection walks them all again: 3–5 s
+    of a round on a million articles, for no garbage (nothing here relies on cycles being
+    freed early; reference counting frees the rest as usual)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def score_crawl(
+    data: CrawlData,
+    indicator_set: IndicatorSet,
+    as_of: dt.date,
+    *,
+    calendar: WorkCalendar | None = None,
+    decisions: Mapping[str, str] | None = None,
+) -> Scored:
+    """Score ``data`` against ``indicator_set`` as of ``as_of``.
+
+    ``decisions``: fingerprint → "confirmed" | "dismissed" (dismissed problems deduct nothing).
+    Checks run in the set's order; ``veto_count`` indicators run last, over the others' counted
+    problems.
+    """
+    calendar = calendar or default_calendar()
+    decisions = dict(decisions or {})
+    units = data.units.copy()
+    units["observed"] = units["observed"].astype(bool)
+    run_id = getattr(data, "run_id", None)
+    score_parts: list[pd.DataFrame] = []
+    seconds: dict[str, float] = {}
+    problem_parts: list[pd.DataFrame] = []
+
+    plain = [i for i in indicator_set.indicators if i.check != VETO_COUNT]
+    vetoes = [i for i in indicator_set.indicators if i.check == VETO_COUNT]
+    counted_so_far = pd.DataFrame({"unit_id": [], "indicator_id": []})
+    with _gc_paused():
+        for stage in (plain, vetoes):
+            for indicator in stage:
+                levels = _levels(indicator)
+                applies = units if levels is None else units[units["level"].isin(levels)]
+                na = set(getattr(indicator, "not_applicable", None) or ()) & set(applies["id"])
+                scope = applies[~applies["id"].isin(na)]
+                started = time.perf_counter()
+                if indicator.check == VETO_COUNT:
+                    found = _veto_count(indicator, scope[scope["observed"]], counted_so_far)
+                else:
+                    ctx = check_context(indicator, scope, as_of, calendar)
+                    found = _run_check(get_check(indicator.check), data, indicator, ctx)
+                seconds[indicator.id] = time.perf_counter() - started
+                probs = _problems(indicator, found, run_id)
+                probs["decision"] = probs["fingerprint"].map(decisions)
+                score_parts.append(_deduct(indicator, applies, na, probs))
+                problem_parts.append(probs)
+                counted_so_far = pd.concat(
+                    [
+                        counted_so_far,
+                        probs.loc[probs["decision"] != "dismissed", ["unit_id", "indicator_id"]],
+                    ],
+                    ignore_index=True,
+                )
+
+    scores = (
+        pd.concat(score_parts, ignore_index=True)
+        if score_parts
+        else pd.DataFrame(columns=SCORE_COLUMNS)
+    )
+    problems = (
+        pd.concat([p[list(PROBLEM_COLUMNS)] for p in problem_parts], ignore_index=True)
+        if problem_parts
+        else pd.DataFrame(columns=list(PROBLEM_COLUMNS))
+    )
+    totals = unit_totals(units, scores, float(indicator_set.pass_line))
+    return Scored(scores=scores, totals=totals, problems=problems, check_seconds=seconds)
+
+
+def unit_totals(units: pd.DataFrame, scores: pd.DataFrame, pass_line: float) -> pd.DataFrame:
+    """Per unit: applicable points, score, total rescaled to 100 (+ bonus), veto, pass, rank."""
+    live = scores[~scores["not_applicable"].astype(bool)]
+    base = live[~live["bonus"].astype(bool)].groupby("unit_id")
+    bonus = live[live["bonus"].astype(bool)].groupby("unit_id")["score"].sum()
+    out = units[["id", "name", "level", "parent", "observed"]].rename(columns={"id": "unit_id"})
+    out = out.set_index("unit_id")
+    out["points"] = base["points"].sum().reindex(out.index).fillna(0.0)
+    out["score"] = base["score"].sum().reindex(out.index).fillna(0.0).round(ROUND_DIGITS)
+    out["problems"] = live.groupby("unit_id")["problems"].sum().reindex(out.index).fillna(0)
+    out["problems"] = out["problems"].astype(int)
+    out["vetoed"] = live.groupby("unit_id")["veto"].any().reindex(out.index).fillna(False)
+    out["vetoed"] = out["vetoed"].astype(bool)
+    observed = out["observed"].astype(bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rescaled = (out["score"] / out["points"] * 100).round(ROUND_DIGITS)
+    rescaled = rescaled.where(observed & (out["points"] > 0))
+    earned = bonus.reindex(out.index).fillna(0.0)
+    out["bonus"] = np.where(rescaled > BONUS_FROM, earned.clip(upper=BONUS_MAX), 0.0)
+    out["rescaled"] = rescaled
+    out["total"] = (rescaled + out["bonus"]).round(ROUND_DIGITS)
+    passed = ~out["vetoed"] & (out["total"] >= pass_line)
+    out["passed"] = passed.astype(object).where(out["total"].notna(), None)
+    out["rank_in_level"] = _ranks(out)
+    return out.reset_index()
+
+
+def _ranks(totals: pd.DataFrame) -> pd.Series:
+    """Rank within level: vetoed units after the others, then by total (ties share a rank)."""
+    ranked = totals[totals["total"].notna()]
+    # One sortable number: vetoed units sink below every non-vetoed total.
+    key = ranked["total"] - ranked["vetoed"].astype(float) * 1e6
+    ranks = key.groupby(ranked["level"]).rank(method="min", ascending=False)
+    return ranks.astype("Int64").reindex(totals.index)
