@@ -34,7 +34,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "indicators.md"
 
 EVERY_UNIT = ["rules", "guide", "annual_report", "news", "notice", "personnel", "plan", "budget"]
 ISSUERS = ["normative", "policy", "interpretation"]
-# Each kind of planted defect (demo/defects.py KINDS) and the one indicator that must report it.
+# Each kind of planted defect (demo/defects/ KINDS) and the one indicator that must report it.
 KIND_TO_INDICATOR = {
     "stale_column/news": "freshness.news",
     "stale_column/notice": "freshness.notice_policy",

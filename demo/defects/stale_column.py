@@ -1,0 +1,102 @@
+"""stale_column: a column whose newest item is older than its freshness window (docs/domain.md §3.1).
+
+Planted by removing the column's recent items and freezing it; fixed by publishing in it again.
+`zwgk demo advance` also makes one news column go stale between crawls (`stop_a_news_column`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from demo import model as m
+from demo import urls
+from demo.defects._common import FRESHNESS, Change, Planter, column_label
+from demo.defects._registry import Kind, register
+from demo.model import Column
+
+
+def stale_column(p: Planter, category: str) -> list[dict]:
+    klass, days, words = FRESHNESS[category]
+    candidates = [
+        c
+        for c in p.columns(category)
+        if len(p.portal.index.articles_of.get(c.id, [])) >= 4
+        and not any(a.id in p.used_articles for a in p.portal.index.articles_of[c.id])
+    ]
+    if not candidates:
+        return []
+    column = p.rng.choice(candidates)
+    cutoff = p.as_of - dt.timedelta(days=days + p.rng.randint(12, 60))
+    items = p.portal.index.articles_of[column.id]
+    doomed = [a for a in items if a.published and a.published > cutoff]
+    kept = [a for a in items if a.published and a.published <= cutoff]
+    if not kept:
+        return []
+    p.remove_articles(doomed)
+    p.used_columns.add(column.id)
+    p.frozen.add(column.id)
+    return stale_entry(p, column)
+
+
+def stale_entry(p: Planter, column: Column) -> list[dict]:
+    """The manifest entry of a column whose newest item is past its freshness window."""
+    klass, days, words = FRESHNESS[column.category]
+    newest = max(
+        (a.published for a in p.portal.index.articles_of.get(column.id, []) if a.published),
+        default=None,
+    )
+    if newest is None:
+        return []
+    age = (p.as_of - newest).days
+    return [
+        p.entry(
+            column.unit_id,
+            "stale_column",
+            urls.column_url(p.portal, column),
+            f"{column_label(column)}最新信息发布于{newest:%Y-%m-%d}，距评估日{age}天，超过{words}未更新",
+            column_id=column.id,
+            freshness=klass,
+            newest=newest.isoformat(),
+            threshold_days=days,
+        )
+    ]
+
+
+def stop_a_news_column(planter: Planter, rng: random.Random) -> Column | None:
+    """A unit stops updating its news column: frozen before the new items are written."""
+    columns = planter.columns(m.NEWS)
+    if not columns:
+        return None
+    column = rng.choice(columns)
+    planter.used_columns.add(column.id)
+    planter.frozen.add(column.id)
+    return column
+
+
+def publish_again(change: Change, entry: dict) -> None:
+    """The fix of a stale or blank column: it is no longer frozen and gets two items now."""
+    column = change.portal.index.column[entry["details"]["column_id"]]
+    change.planter.frozen.discard(column.id)
+    change.column_items_now(column, 2)
+
+
+NO_REGRESSION = (
+    "a column updated again goes stale only after its whole freshness window; advance makes "
+    "new stale columns instead (stop_a_news_column)"
+)
+for _variant, _category, _rate in (
+    ("news", m.NEWS, 0.08),
+    ("notice", m.NOTICE, 0.05),
+    ("personnel", m.PERSONNEL, 0.04),
+):
+    register(
+        Kind(
+            "stale_column",
+            lambda p, category=_category: stale_column(p, category),
+            _rate,
+            fix=publish_again,
+            no_regression=NO_REGRESSION,
+            variant=_variant,
+        )
+    )
