@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from peak_memory import zwgk_with_peak
 
 from demo import hazards as hz
 from demo import model as m
@@ -105,22 +106,6 @@ def _run(command: list[str], db: str) -> subprocess.CompletedProcess[str]:
     return done
 
 
-def _run_measured(command: list[str], db: str) -> float:
-    """`command` run to its end (exit 0 asserted); its own peak RSS in MB, from the kernel's
-    account of that one child (os.wait4) — RUSAGE_CHILDREN would also count every child the
-    test process ran before it (in the whole suite: evaluations of large stores)."""
-    env = {**os.environ, "ZWGK_DATABASE_URL": db}
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    assert process.stdout is not None
-    output = process.stdout.read()  # one pipe: read to its end, then reap the child ourselves
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    assert process.returncode == 0, output[-6000:]
-    return usage.ru_maxrss / 1024
-
-
 def _crawl(
     directory: Path, db: str, night: int | None, faults: bool
 ) -> tuple[float, list, float]:
@@ -132,11 +117,12 @@ def _crawl(
     server = PortalServer(portal, Site(portal), night=night, timed_log=True)
     server.start()
     try:
-        command = [sys.executable, "-m", "zwgk", "crawl", "-r", str(directory / "units.yaml")]
+        command = ["crawl", "-r", str(directory / "units.yaml")]
         for name, value in FAST.items():
             command += ["-s", f"{name}={value}"]
         started = time.monotonic()
-        peak = _run_measured([*command, "-q"], db)
+        done, peak = zwgk_with_peak([*command, "-q"], {"ZWGK_DATABASE_URL": db})
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         return time.monotonic() - started, server.requests.times(), peak
     finally:
         server.stop()

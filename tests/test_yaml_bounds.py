@@ -17,7 +17,6 @@ import os
 import resource
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +27,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from peak_memory import zwgk_with_peak
 
 import scoring.indicators as indicators_module
 from crawler.columns import ColumnMapError, load_column_map
@@ -204,26 +204,12 @@ def test_units_check_refuses_nested_aliases_in_bounded_memory(tmp_path):
 
     def units_check(path: Path) -> tuple[subprocess.CompletedProcess[str], float, float]:
         """`zwgk units check FILE`: the result, seconds, and the process's peak memory (MiB)."""
-        command = (
-            "import resource, runpy, sys\n"
-            f"sys.argv = ['zwgk', 'units', 'check', {str(path)!r}]\n"
-            "try:\n"
-            "    runpy.run_module('zwgk', run_name='__main__')\n"
-            "finally:\n"
-            "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-        )
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
         started = time.perf_counter()
-        result = subprocess.run(
-            [sys.executable, "-c", command],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
+        result, peak = zwgk_with_peak(
+            ["units", "check", str(path)], {"OPENBLAS_NUM_THREADS": "1"}, timeout=120,
             preexec_fn=limit,
-        )
-        elapsed = time.perf_counter() - started
-        return result, elapsed, int(result.stderr.split()[-1]) / 1024
+        )  # fmt: skip
+        return result, time.perf_counter() - started, peak
 
     baseline, _, baseline_mib = units_check(broken)
     assert baseline.returncode == 2, baseline.stderr
