@@ -195,27 +195,34 @@ def test_a_round_records_the_years_whose_working_days_are_estimated(store: Store
     assert 2035 in years and max(years) == 2035
 
 
-def test_a_problem_its_indicator_no_longer_judges_is_expired_not_fixed(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-):
-    old_month, recent_month = "http://u/c/1/2024-09", "http://u/c/1/2025-03"
+def one_unit_two_crawls(store: Store, *found: tuple[str, str]):
+    """A round R1 on a crawl of unit u (one column, read) that finds ``found`` (subject, what)
+    for indicator i1; returns the set, that crawl and a later one of the same unit finding
+    nothing."""
     run = store.start_run("full")
     store.finish_run(run)
     data = HandMadeCrawl(
         run_id=run,
         units=units(("u", "市直部门", None, True)),
         columns=columns((1, "u", "http://u/c/1", True)),
-        planted=planted(
-            ("i1", "u", old_month, {"what": "缺2024年9月"}),
-            ("i1", "u", recent_month, {"what": "缺2025年3月"}),
-        ),
+        planted=planted(*[("i1", "u", subject, {"what": what}) for subject, what in found]),
     )
     indicator_set = HandMadeSet([HandMadeIndicator("i1", points=10)])
     evaluate_data(store, "R1", dt.date(2025, 6, 30), indicator_set, data)
-    # Neither is found any more; the indicator's window no longer covers the 2024-09 one.
     later = HandMadeCrawl(
         units=data.units, columns=data.columns, planted=data.planted.iloc[:0], run_id=run
     )
+    return indicator_set, data, later
+
+
+def test_a_problem_its_indicator_no_longer_judges_is_expired_not_fixed(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    old_month, recent_month = "http://u/c/1/2024-09", "http://u/c/1/2025-03"
+    indicator_set, _, later = one_unit_two_crawls(
+        store, (old_month, "缺2024年9月"), (recent_month, "缺2025年3月")
+    )
+    # Neither is found any more; the indicator's window no longer covers the 2024-09 one.
     monkeypatch.setattr(tracking, "still_judged", lambda rows, *_: rows["subject"] != old_month)
     result = evaluate_data(store, "R2", dt.date(2025, 12, 31), indicator_set, later)
     status = result.problems.set_index("subject")["status"].to_dict()
@@ -230,19 +237,7 @@ def test_a_problem_the_round_could_not_look_at_is_not_comparable_not_fixed(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ):
     unseen, seen = "http://u/c/1/a.pdf", "http://u/c/1/b.pdf"
-    run = store.start_run("full")
-    store.finish_run(run)
-    data = HandMadeCrawl(
-        run_id=run,
-        units=units(("u", "市直部门", None, True)),
-        columns=columns((1, "u", "http://u/c/1", True)),
-        planted=planted(("i1", "u", unseen, {"what": "x"}), ("i1", "u", seen, {"what": "y"})),
-    )
-    indicator_set = HandMadeSet([HandMadeIndicator("i1", points=10)])
-    evaluate_data(store, "R1", dt.date(2025, 6, 30), indicator_set, data)
-    later = HandMadeCrawl(
-        units=data.units, columns=data.columns, planted=data.planted.iloc[:0], run_id=run
-    )
+    indicator_set, data, later = one_unit_two_crawls(store, (unseen, "x"), (seen, "y"))
     monkeypatch.setattr(tracking, "looked_at", lambda rows, *_: rows["subject"] != unseen)
     result = evaluate_data(store, "R2", dt.date(2025, 9, 30), indicator_set, later)
     status = result.problems.set_index("subject")["status"].to_dict()
