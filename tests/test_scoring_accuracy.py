@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest_scoring import crawled_sample
@@ -67,3 +70,42 @@ def test_evaluating_the_round_again_gives_the_same_numbers(round_one):
     assert again.totals[columns].equals(first.totals[columns])
     assert sorted(again.problems["fingerprint"]) == sorted(first.problems["fingerprint"])
     assert again.info.indicator_set_sha256 == first.info.indicator_set_sha256
+
+
+GOLDEN = Path(__file__).parent / "golden" / "round_2025Q2_small.json"
+_PORT = re.compile(r"(//127\.0\.0\.\d+):\d+")
+
+
+def _snapshot(result) -> dict:
+    """The round as plain JSON, the sample server's random port taken out of every URL (the
+    fingerprints hash a URL, so they are compared through their subjects instead)."""
+
+    def rows(frame, drop=()):
+        frame = frame.drop(columns=list(drop)).astype(object).where(frame.notna(), None)
+        text = json.dumps(frame.to_dict("records"), ensure_ascii=False, sort_keys=True,
+                          default=str)  # fmt: skip
+        return sorted(json.loads(_PORT.sub(r"\1:PORT", text)), key=json.dumps)
+
+    return {
+        "scores": rows(result.scores),
+        "totals": rows(result.totals),
+        "problems": rows(result.problems, drop=["fingerprint", "rechecked_at"]),
+    }
+
+
+def test_a_round_on_the_sample_is_unchanged_by_restructuring(round_one):
+    """Scores, totals and problems (evidence and suggestions included) of round 2025Q2 on the
+    small sample, against the copy kept when the code was restructured (issue 11). A change of
+    the scoring rules changes this file on purpose: ZWGK_UPDATE_GOLDEN=1 writes it again, and
+    the diff goes into the commit that changed the rules."""
+    _, _, result = round_one
+    got = _snapshot(result)
+    if os.environ.get("ZWGK_UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(json.dumps(got, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                          encoding="utf-8")  # fmt: skip
+    want = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    for part in ("totals", "scores", "problems"):
+        assert len(got[part]) == len(want[part]), part
+        for mine, kept in zip(got[part], want[part], strict=True):
+            assert mine == kept, part
