@@ -8,13 +8,13 @@
 #   than 7 days removed in any case;
 # - silent when the crawl finished; otherwise the alert text and the log's tail on stdout, which
 #   cron mails to MAILTO, and the e-mail/webhook of /etc/zwgk/alert.env if that file exists.
+# The store and the registry come from zwgk.toml ($ZWGK_CONFIG, set in the cron file).
 # Exits with the crawl's exit status. Paths can be changed with the variables below.
 set -u
 ZWGK_BIN=${ZWGK_BIN:-/opt/zwgk/venv/bin/zwgk}
 ZWGK_PYTHON=${ZWGK_PYTHON:-/opt/zwgk/venv/bin/python}
 ZWGK_ALERT=${ZWGK_ALERT:-/opt/zwgk/deploy/zwgk_alert.py}
 ZWGK_ALERT_ENV=${ZWGK_ALERT_ENV:-/etc/zwgk/alert.env}
-ZWGK_REGISTRY=${ZWGK_REGISTRY:-/etc/zwgk/units.yaml}
 ZWGK_STATE=${ZWGK_STATE:-/var/lib/zwgk}
 ZWGK_LOG=${ZWGK_LOG:-/var/log/zwgk/crawl.log}
 
@@ -23,7 +23,7 @@ job="$jobs/$(TZ=Asia/Shanghai date +%F)"
 mkdir -p "$jobs" || exit 2
 echo "=== $(TZ=Asia/Shanghai date '+%F %T') Beijing: zwgk crawl --jobdir $job" >> "$ZWGK_LOG" || exit 2
 
-nice -n 10 ionice -c 3 "$ZWGK_BIN" crawl --quiet --registry "$ZWGK_REGISTRY" --jobdir "$job" \
+nice -n 10 ionice -c 3 "$ZWGK_BIN" crawl --quiet --jobdir "$job" \
   >> "$ZWGK_LOG" 2>&1
 status=$?
 echo "=== $(TZ=Asia/Shanghai date '+%F %T') Beijing: exit $status" >> "$ZWGK_LOG"

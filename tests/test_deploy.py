@@ -36,7 +36,7 @@ UNHARDENED = "96836d482df99c293a2e26ee192195d13fdb77eb"
 # Records its arguments and environment, creates the --jobdir as the crawl does, exits $STUB_EXIT.
 STUB = """#!/bin/sh
 echo "args: $*" >> "$STUB_LOG"
-echo "db: $ZWGK_DATABASE_URL" >> "$STUB_LOG"
+echo "config: $ZWGK_CONFIG" >> "$STUB_LOG"
 while [ $# -gt 0 ]; do
   if [ "$1" = --jobdir ]; then mkdir -p "$2"; fi
   shift
@@ -77,7 +77,7 @@ def test_unit_files_have_the_keys_the_nightly_crawl_needs():
     s = service["Service"]
     assert s["Type"] == "oneshot"
     assert s["WorkingDirectory"] == "/opt/zwgk"
-    assert "ZWGK_DATABASE_URL=sqlite:////var/lib/zwgk/zwgk.sqlite" in s["Environment"].split()
+    assert s["Environment"] == "ZWGK_CONFIG=/etc/zwgk/zwgk.toml"  # the store, the registry
     assert int(s["Nice"]) > 0 and s["IOSchedulingClass"] == "idle"
     assert f"exec {ZWGK_BIN} crawl" in s["ExecStart"] and "--jobdir" in s["ExecStart"]
     assert s["StateDirectory"] == "zwgk"
@@ -244,8 +244,7 @@ def test_service_crawls_into_a_dated_jobdir_removed_only_after_a_run_that_ended(
     env = {
         "PATH": os.environ["PATH"],
         "STATE_DIRECTORY": str(state),  # set by systemd from StateDirectory=
-        "ZWGK_REGISTRY": "/etc/zwgk/units.yaml",
-        "ZWGK_DATABASE_URL": "sqlite:////var/lib/zwgk/zwgk.sqlite",
+        "ZWGK_CONFIG": "/etc/zwgk/zwgk.toml",
         "STUB_LOG": str(log),
     }
     jobdir = state / "jobs" / beijing_today()
@@ -260,7 +259,8 @@ def test_service_crawls_into_a_dated_jobdir_removed_only_after_a_run_that_ended(
     assert done.returncode == exit_code
     assert jobdir.is_dir()
     args = log.read_text()
-    assert f"args: crawl --quiet --registry /etc/zwgk/units.yaml --jobdir {jobdir}\n" in args
+    assert f"args: crawl --quiet --jobdir {jobdir}\n" in args
+    assert "config: /etc/zwgk/zwgk.toml\n" in args
 
     # systemd runs ExecStopPost= after every run, telling it how the main process ended.
     post = systemd_command(service["ExecStopPost"], stub)
@@ -309,8 +309,8 @@ def test_cron_file_is_a_valid_cron_d_entry_that_mails_only_when_something_is_wro
     for value, (low, high) in zip(fields[:5], CRON_RANGES, strict=True):
         assert CRON_FIELD.match(value), value
         assert all(low <= int(n) <= high for n in re.findall(r"\d+", value.split("/")[0]))
-    assert set(env) == {"SHELL", "PATH", "MAILTO", "ZWGK_DATABASE_URL"}
-    assert env["MAILTO"] and env["ZWGK_DATABASE_URL"] == "sqlite:////var/lib/zwgk/zwgk.sqlite"
+    assert set(env) == {"SHELL", "PATH", "MAILTO", "ZWGK_CONFIG"}
+    assert env["MAILTO"] and env["ZWGK_CONFIG"] == "/etc/zwgk/zwgk.toml"
     assert command == "/opt/zwgk/deploy/zwgk-crawl-cron.sh"
     assert "flock" not in command  # the store's crawl lock refuses a second run
     assert not re.search(r"(?<!\\)%", command)  # cron turns an unescaped % into a newline
@@ -360,8 +360,8 @@ def test_cron_script_logs_cleans_up_and_prints_only_when_something_is_wrong(
     assert done.returncode == exit_code
 
     stub_log = (tmp_path / "stub.log").read_text()
-    assert f"--quiet --registry /etc/zwgk/units.yaml --jobdir {jobdir}\n" in stub_log
-    assert "db: sqlite:////var/lib/zwgk/zwgk.sqlite" in stub_log
+    assert f"args: crawl --quiet --jobdir {jobdir}\n" in stub_log
+    assert "config: /etc/zwgk/zwgk.toml\n" in stub_log
     logged = log.read_text()
     assert "summary table" in logged and f"Beijing: exit {exit_code}\n" in logged
     assert jobdir.is_dir() == kept
@@ -374,7 +374,23 @@ def test_cron_script_logs_cleans_up_and_prints_only_when_something_is_wrong(
         assert done.stderr == ""
 
 
-# ----------------------------------------------------------------------------- logrotate, user
+# ----------------------------------------------------------------------------- zwgk.toml, logrotate, user
+
+
+def test_the_shipped_zwgk_toml_names_the_services_store_and_registry():
+    import tomllib
+
+    with (DEPLOY / "zwgk.toml").open("rb") as f:
+        parsed = tomllib.load(f)
+    assert parsed["store"]["url"] == "sqlite:////var/lib/zwgk/zwgk.sqlite"  # StateDirectory
+    assert parsed["crawl"]["registry"] == "/etc/zwgk/units.yaml"
+    try:
+        from common.config_file import load_config_file
+    except ImportError:
+        pytest.skip("no common.config_file in this checkout: only the TOML syntax is checked")
+    loaded = load_config_file(DEPLOY / "zwgk.toml")  # zwgk's own validation: keys, types
+    assert loaded.values["store.url"] == parsed["store"]["url"]
+    assert loaded.values["crawl.registry"] == Path("/etc/zwgk/units.yaml")
 
 
 @pytest.mark.skipif(shutil.which("logrotate") is None, reason="logrotate is not installed")
