@@ -296,9 +296,7 @@ def moved(rows: pd.DataFrame, by_unit: Mapping[str, Sequence[UnitMove]]) -> pd.D
     out.loc[changed, "moved_from"] = out.loc[changed, "fingerprint"]
     out.loc[mine, "subject"] = subjects
     out.loc[mine, "fingerprint"] = fingerprints
-    out.loc[mine, "target_url"] = unit_moves.map_urls(
-        by_unit, part["unit_id"], part["target_url"]
-    )
+    out.loc[mine, "target_url"] = unit_moves.map_urls(by_unit, part["unit_id"], part["target_url"])
     twice = out.sort_values("first_seen_round", kind="stable").duplicated("fingerprint")
     if twice.any():
         log.warning("%d problems land on one address after a unit moved; kept once", twice.sum())
