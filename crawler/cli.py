@@ -216,34 +216,28 @@ def units_move_command(
         moved_on = dt.date.fromisoformat(on) if on else dt.datetime.now(CHINA).date()
     except ValueError:
         _fail(f"--on {on!r} is not a date (YYYY-MM-DD)")
-    store = open_store(database_url)
+
+    def stored_entry() -> str | None:  # asked only when the registry names NEW_ENTRY already
+        with open_store(database_url) as store:
+            return store.units_frame().set_index("id")["entry_url"].get(unit)
+
     try:
-        try:
-            planned = plan_move(
-                registry,
-                unit,
-                new_entry,
-                pattern,
-                lambda: store.units_frame().set_index("id")["entry_url"].get(unit),
-            )
-        except MoveRefused as exc:
-            _fail(str(exc))
-        old_prefix, new_prefix = planned.prefixes
-        typer.echo(inert(f"unit {unit}: {planned.old_entry} → {planned.new_entry}"))
-        for old, new in planned.rules:
-            typer.echo(inert(f"  rule: {old} → {new}"))
-        typer.echo(inert(f"  other URLs: {old_prefix}… → {new_prefix}…"))
-        if planned.maps(planned.old_entry) != planned.new_entry:
-            mapped = planned.maps(planned.old_entry)
-            typer.echo(
-                inert(
-                    f"warning: the old entry maps to {mapped}, not to the new one; check --pattern"
-                ),
-                err=True,
-            )
-        if dry_run:
-            typer.echo("dry run: nothing recorded, registry unchanged")
-            return
+        planned = plan_move(registry, unit, new_entry, pattern, stored_entry)
+    except MoveRefused as exc:
+        _fail(str(exc))
+    old_prefix, new_prefix = planned.prefixes
+    typer.echo(inert(f"unit {unit}: {planned.old_entry} → {planned.new_entry}"))
+    for old, new in planned.rules:
+        typer.echo(inert(f"  rule: {old} → {new}"))
+    typer.echo(inert(f"  other URLs: {old_prefix}… → {new_prefix}…"))
+    mapped = planned.maps(planned.old_entry)
+    if mapped != planned.new_entry:
+        message = f"warning: the old entry maps to {mapped}, not to the new one; check --pattern"
+        typer.echo(inert(message), err=True)
+    if dry_run:
+        typer.echo("dry run: nothing recorded, registry unchanged")
+        return
+    with open_store(database_url) as store:
         try:
             move = unit_moves.record_move(
                 store, unit, planned.old_entry, planned.new_entry,
@@ -251,8 +245,6 @@ def units_move_command(
             )  # fmt: skip
         except unit_moves.MoveError as exc:
             _fail(str(exc))
-    finally:
-        store.close()
     typer.echo(
         f"recorded move {move.id} (moved on {move.moved_on}): crawl runs after run "
         f"{move.after_run} read the new address"

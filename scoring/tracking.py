@@ -15,6 +15,10 @@
 Fixed, expired and not-comparable problems are kept as rows of the new round (deducting nothing), so a
 round's problem list shows what was fixed; a fixed or expired problem drops out after that,
 and if it comes back it is "regressed". Decisions follow the fingerprint.
+
+A unit whose site moved between two rounds (`zwgk units move`, store/moves.py): its earlier
+problems are first mapped to the new addresses (`moved`), so one still there stays open with its
+first round and decision, under the fingerprint of its new subject (`moved_from` names the old).
 """
 
 from __future__ import annotations

@@ -411,6 +411,8 @@ def test_a_move_that_cannot_be_made_is_refused_in_one_sentence(tmp_path, args, s
     error = [line for line in out.splitlines() if line.startswith("error:")]
     assert len(error) == 1 and says in error[0], out
     assert registry.read_text(encoding="utf-8") == REGISTRY
+    if "--after-run" not in args and "already" not in says:  # refused before the store opens
+        assert not (tmp_path / "s.sqlite").exists()
     with open_store(db) as store:
         assert unit_moves.list_moves(store) == []
 
