@@ -6,8 +6,9 @@ unknown or invalid profile) exit with status 2 and one message naming the file. 
 printed as the store would keep it (`store.text.inert_json`): no control characters reach the
 terminal.
 
-`zwgk units discover|check` — draft a unit registry from a platform's unit list, and validate
-one (docs/registry.md). Errors exit with status 2, naming the URL or FILE:LINE.
+`zwgk units discover|check|move` — draft a unit registry from a platform's unit list, validate
+one, record that a unit's site moved (docs/registry.md). Errors exit with status 2, naming the
+URL or FILE:LINE.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from crawler.extract import (
 )
 from crawler.profile_model import ProfileError, get_profile
 from store.text import inert, inert_json
+
+CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # a move's day is a China date
 
 
 class PageKind(StrEnum):
@@ -171,3 +174,92 @@ def units_check_command(
         f"{level} {n}" for level in LEVELS if (n := sum(u.level == level for u in loaded.units))
     )
     typer.echo(f"{registry}: OK — {len(loaded.units)} units ({counts}); sha256 {loaded.hash[:12]}")
+
+
+@units_app.command("move")
+def units_move_command(
+    unit: str = typer.Argument(..., help="The unit's id in the registry."),
+    new_entry: str = typer.Argument(..., help="The unit's new entry URL (政务公开入口)."),
+    registry: Path = typer.Option(
+        Path("units.yaml"), "--registry", "-r", help="Unit registry (YAML)."
+    ),
+    pattern: list[str] = typer.Option(
+        [],
+        "--pattern",
+        help="OLD=NEW: a regex matched at the start of an old URL and its replacement (\\1, "
+        "\\g<name>), tried before the default host/path-prefix rule (repeatable; OLD=>NEW when "
+        "the regex holds '=').",
+    ),
+    on: str | None = typer.Option(
+        None, "--on", help="The day the site moved, YYYY-MM-DD (default: today, China time)."
+    ),
+    after_run: int | None = typer.Option(
+        None,
+        "--after-run",
+        help="The last crawl run that read the old address (default: the latest run).",
+    ),
+    no_edit: bool = typer.Option(
+        False, "--no-edit", help="Do not edit the registry; print the line to change."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would change; change nothing."),
+    database_url: str | None = typer.Option(
+        None, "--db", envvar="ZWGK_DATABASE_URL", help="Store URL."
+    ),
+) -> None:
+    """A unit's site moved: change its registry entry and map its old URLs to new ones, so
+    its open problems keep their history (docs/registry.md §7)."""
+    from crawler.unitmove import MoveRefused, plan_move, write_registry
+    from store import moves as unit_moves
+    from store import open_store
+
+    try:
+        moved_on = dt.date.fromisoformat(on) if on else dt.datetime.now(CHINA).date()
+    except ValueError:
+        _fail(f"--on {on!r} is not a date (YYYY-MM-DD)")
+
+    def stored_entry() -> str | None:  # asked only when the registry names NEW_ENTRY already
+        with open_store(database_url) as store:
+            return store.units_frame().set_index("id")["entry_url"].get(unit)
+
+    try:
+        planned = plan_move(registry, unit, new_entry, pattern, stored_entry)
+    except MoveRefused as exc:
+        _fail(str(exc))
+    old_prefix, new_prefix = planned.prefixes
+    typer.echo(inert(f"unit {unit}: {planned.old_entry} → {planned.new_entry}"))
+    for old, new in planned.rules:
+        typer.echo(inert(f"  rule: {old} → {new}"))
+    typer.echo(inert(f"  other URLs: {old_prefix}… → {new_prefix}…"))
+    mapped = planned.maps(planned.old_entry)
+    if mapped != planned.new_entry:
+        message = f"warning: the old entry maps to {mapped}, not to the new one; check --pattern"
+        typer.echo(inert(message), err=True)
+    if dry_run:
+        typer.echo("dry run: nothing recorded, registry unchanged")
+        return
+    with open_store(database_url) as store:
+        try:
+            move = unit_moves.record_move(
+                store, unit, planned.old_entry, planned.new_entry,
+                rules=planned.rules, moved_on=moved_on, after_run=after_run,
+            )  # fmt: skip
+        except unit_moves.MoveError as exc:
+            _fail(str(exc))
+    typer.echo(
+        f"recorded move {move.id} (moved on {move.moved_on}): crawl runs after run "
+        f"{move.after_run} read the new address"
+    )
+    where = f"{registry}:{planned.line}" if planned.line else str(registry)
+    if planned.already:
+        typer.echo(inert(f"{where}: the registry names the new entry already"))
+    elif planned.text is None or no_edit:
+        why = planned.why_not or "--no-edit"
+        typer.echo(
+            inert(f"{where}: not edited ({why}); set the unit's entry to  entry: {new_entry}")
+        )
+    else:
+        try:
+            write_registry(registry, planned.text)
+        except (OSError, ValueError) as exc:
+            _fail(f"{where}: not edited ({exc}); set the unit's entry to  entry: {new_entry}")
+        typer.echo(inert(f"{where}: entry is now {new_entry}"))

@@ -12,6 +12,9 @@ Links found broken (or suspected) by their latest check are checked again too: a
 restored on the server changes no page at all. And before a round, `--revalidate` asks again
 (with validators) for the pages stored since the latest round (`unjudged_urls`).
 
+A unit whose site moved since (`zwgk units move`, `store.moves`) is asked at its new address:
+its pages' and columns' URLs, and the links of its pages, are mapped before they are written.
+
 The rows go to the spider as a JSON-lines file (setting ZWGK_REFETCH) of
 {url, unit_id, column_url, listed_date}, and {url, unit_id, kind: "link"} for links.
 """
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from store import moves as unit_moves
 from store import rounds as round_store
 
 if TYPE_CHECKING:
@@ -36,9 +40,12 @@ OPEN = ("new", "open", "regressed", "not_comparable")  # statuses a later look c
 WATCHED = (*OPEN, "fixed")
 
 
-def refetch_rows(store: Store, problems: pd.DataFrame) -> list[dict[str, Any]]:
+def refetch_rows(
+    store: Store, problems: pd.DataFrame, read_by: int | None = None
+) -> list[dict[str, Any]]:
     """The articles to fetch again: problem targets that are stored articles, and the articles
-    holding the links that broken-link problems point at."""
+    holding the links that broken-link problems point at. ``read_by``: the crawl run the
+    problems' round read; the rows of units that moved since are at their new addresses."""
     units = sorted(set(problems["unit_id"]))
     if not units:
         return []
@@ -62,7 +69,20 @@ def refetch_rows(store: Store, problems: pd.DataFrame) -> list[dict[str, Any]]:
                 "listed_date": None if pd.isna(a.listed_date) else a.listed_date.date().isoformat(),
             }
         )
+    if read_by is None:
+        return rows
+    by_unit = unit_moves.between(unit_moves.list_moves(store, units), read_by, _next_run(store))
+    for row in rows:
+        if row["unit_id"] in by_unit:
+            for key in ("url", "column_url"):
+                if isinstance(row[key], str):
+                    row[key] = unit_moves.map_url(by_unit[row["unit_id"]], row[key])
     return rows
+
+
+def _next_run(store: Store) -> int:
+    """The id the coming crawl run will have at least: every recorded move is before it."""
+    return max((r.id for r in store.runs()), default=0) + 1
 
 
 def open_problem_rows(store: Store, unit_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
@@ -75,7 +95,7 @@ def open_problem_rows(store: Store, unit_ids: Sequence[str] | None = None) -> li
     problems = round_store.problems_frame(
         store, latest.id, list(unit_ids) if unit_ids else None, statuses=WATCHED, evidence=False
     )
-    return refetch_rows(store, problems) if len(problems) else []
+    return refetch_rows(store, problems, latest.crawl_run) if len(problems) else []
 
 
 def broken_link_rows(store: Store, unit_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
@@ -84,6 +104,17 @@ def broken_link_rows(store: Store, unit_ids: Sequence[str] | None = None) -> lis
     if links.empty:
         return []
     bad = links[links["outcome"].isin(["confirmed_broken", "suspected"])]
+    moves = unit_moves.list_moves(store, sorted(set(bad["unit_id"])))
+    if moves:  # links of a unit that moved since they were checked: at the new address
+        upto = _next_run(store)
+        bad = bad.assign(
+            url=[
+                unit_moves.map_url(unit_moves.between(moves, int(run), upto).get(unit, []), url)
+                for unit, url, run in zip(
+                    bad["unit_id"], bad["url"], bad["checked_run"], strict=True
+                )
+            ]
+        )
     bad = bad.drop_duplicates(["unit_id", "url"]).sort_values(["unit_id", "url"])
     return [{"url": r.url, "unit_id": r.unit_id, "kind": "link"} for r in bad.itertuples()]
 
@@ -95,11 +126,22 @@ def unjudged_urls(store: Store, unit_ids: Sequence[str] | None = None) -> list[s
     page in place since it was stored, and a deduction must rest on the page as it is."""
     rounds = round_store.list_rounds(store)
     articles = store.articles_frame(
-        columns=["url", "version_run"], unit_ids=list(unit_ids) if unit_ids else None
+        columns=["url", "unit_id", "version_run"], unit_ids=list(unit_ids) if unit_ids else None
     )
     if rounds:
         articles = articles[articles["version_run"] > rounds[-1].crawl_run]
-    return sorted(articles["url"])
+    moves = unit_moves.list_moves(store, sorted(set(articles["unit_id"])))
+    if not moves:
+        return sorted(articles["url"])
+    upto = _next_run(store)  # pages of a unit that moved since: at the new address
+    return sorted(
+        {
+            unit_moves.map_url(unit_moves.between(moves, int(run), upto).get(unit, []), url)
+            for unit, url, run in zip(
+                articles["unit_id"], articles["url"], articles["version_run"], strict=True
+            )
+        }
+    )
 
 
 def write_rows(rows: Iterable[dict[str, Any] | str], path: Path) -> Path:

@@ -34,6 +34,7 @@ from scoring.data import load_crawl
 from scoring.round import frozen_set
 from scoring.scorer import score_crawl
 from scoring.workdays import default_calendar
+from store import moves as unit_moves
 from store import rounds as round_store
 from store.types import utcnow
 
@@ -125,7 +126,7 @@ def recheck(
     before = max((r.id for r in store.runs()), default=0)
     with tempfile.TemporaryDirectory(prefix="zwgk-recheck-") as tmp:
         refetch = Path(tmp) / "refetch.jsonl"
-        rows = refetch_rows(store, problems)
+        rows = refetch_rows(store, problems, info.crawl_run)
         write_rows(rows, refetch)
         log.info(
             "recheck %s: %d units, %d articles to fetch again", round_id, len(units), len(rows)
@@ -165,11 +166,16 @@ def apply_recheck(
     found = set(scored.problems["fingerprint"])
     live = scored.scores[~scored.scores["not_applicable"].astype(bool)]
     evaluated = set(zip(live["unit_id"], live["indicator_id"], strict=True))
-    looked = tracking.comparable(problems, data, evaluated)
+    # A unit whose site moved since the round's crawl: its problems at the new addresses.
+    read_by = round_store.get_round(store, round_id).crawl_run
+    moves = unit_moves.between(unit_moves.list_moves(store), read_by, int(data.run_id))
+    now_at = tracking.moved(problems.assign(moved_from=None), moves)
+    looked = tracking.comparable(now_at, data, evaluated).reindex(problems.index, fill_value=False)
     changes = problems[["fingerprint", "unit_id", "indicator_id", "subject", "target_url"]].copy()
     changes["before"] = problems["status"]
-    still = problems["fingerprint"].isin(found)
-    judged = tracking.still_judged(problems, indicator_set, data.units, as_of, scored_calendar)
+    still = now_at["fingerprint"].reindex(problems.index).isin(found)
+    judged = tracking.still_judged(now_at, indicator_set, data.units, as_of, scored_calendar)
+    judged = judged.reindex(problems.index, fill_value=True)
     changes["rechecked"] = still | looked | ~judged
     after = problems["status"].where(~looked, "fixed")
     after = after.where(judged | still, "expired")  # no longer judged: not the unit's fix

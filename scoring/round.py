@@ -192,7 +192,8 @@ def run_plan(
             "is nothing to score (无可评分单位); crawl again when the sites answer"
         )
     calendar = calendar or default_calendar()
-    decisions = {fp: d.decision for fp, d in round_store.latest_decisions(store).items()}
+    previous = round_store.round_before(store, as_of, exclude=round_id)
+    decisions = tracking.decisions_in_force(store, round_id, previous, int(data.run_id))
     started = time.perf_counter()
     scored = scorer.score_crawl(data, indicator_set, as_of, calendar=calendar, decisions=decisions)
     slowest = sorted(scored.check_seconds.items(), key=lambda kv: -kv[1])[:5]
@@ -204,7 +205,6 @@ def run_plan(
         ", ".join(f"{k} {v:.1f} s" for k, v in slowest),
     )
     started = time.perf_counter()
-    previous = round_store.round_before(store, as_of, exclude=round_id)
     problems = tracking.track_round(
         store,
         round_id,

@@ -15,18 +15,23 @@
 Fixed, expired and not-comparable problems are kept as rows of the new round (deducting nothing), so a
 round's problem list shows what was fixed; a fixed or expired problem drops out after that,
 and if it comes back it is "regressed". Decisions follow the fingerprint.
+
+A unit whose site moved between two rounds (`zwgk units move`, store/moves.py): its earlier
+problems are first mapped to the new addresses (`moved`), so one still there stays open with its
+first round and decision, under the fingerprint of its new subject (`moved_from` names the old).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from scoring.checks.base import get_check
-from scoring.scorer import VETO_COUNT, Scored, check_context
+from scoring.scorer import VETO_COUNT, Scored, check_context, fingerprint
+from store import moves as unit_moves
 from store import rounds as round_store
 
 if TYPE_CHECKING:
@@ -37,6 +42,7 @@ if TYPE_CHECKING:
     from scoring.indicator_model import Indicator, IndicatorSet
     from scoring.workdays import WorkCalendar
     from store import Store
+    from store.moves import UnitMove
 
 log = logging.getLogger(__name__)
 
@@ -182,13 +188,23 @@ def track_round(
     # Only rounds before the previous one: a round evaluated again after later rounds exist
     # must not see them.
     prev_rows = None
-    earlier_ids: list[str] = []
+    earlier: list[round_store.RoundInfo] = []
+    moves = unit_moves.list_moves(store)
     if previous is not None:
-        rounds = [r.id for r in round_store.list_rounds(store) if r.id != round_id]
-        prev_rows = round_store.problems_frame(store, previous.id)
-        earlier_ids = rounds[: rounds.index(previous.id)]
-    seen_earlier = round_store.first_seen_before(store, earlier_ids)
+        rounds = [r for r in round_store.list_rounds(store) if r.id != round_id]
+        prev_rows = round_store.problems_frame(store, previous.id).assign(moved_from=None)
+        # A unit whose site moved since: its earlier problems at their new addresses.
+        prev_rows = moved(prev_rows, unit_moves.between(moves, previous.crawl_run, data.run_id))
+        earlier = rounds[: [r.id for r in rounds].index(previous.id)]
+    seen_earlier = round_store.first_seen_before(store, [r.id for r in earlier])
+    for old, new in moved_links(store, earlier, data.run_id, moves).items():
+        if old in seen_earlier.index:
+            seen_earlier[new] = min(seen_earlier.get(new, seen_earlier[old]), seen_earlier[old])
     current = statuses(scored.problems, prev_rows, seen_earlier, round_id)
+    if prev_rows is not None and len(prev_rows):
+        current["moved_from"] = current["fingerprint"].map(
+            prev_rows.set_index("fingerprint")["moved_from"]
+        )
     live = scored.scores[~scored.scores["not_applicable"].astype(bool)]
     evaluated = set(zip(live["unit_id"], live["indicator_id"], strict=True))
     if prev_rows is not None and len(prev_rows):
@@ -260,4 +276,67 @@ def _ask_checks(
         ctx = check_context(indicator, units, as_of, calendar)
         mine = ask(get_check(indicator.check), group, indicator, ctx)
         out.loc[group.index] = mine.reindex(group.index, fill_value=True).astype(bool)
+    return out
+
+
+# -- units that moved (网站迁移, store/moves.py) --------------------------------------------------
+def moved(rows: pd.DataFrame, by_unit: Mapping[str, Sequence[UnitMove]]) -> pd.DataFrame:
+    """Problem ``rows`` with their subjects and target URLs at their units' new addresses
+    (``by_unit``: unit id → its moves, `store.moves.between`). A row whose subject changed gets
+    the new subject's fingerprint, and the old one in ``moved_from``; two rows that land on one
+    fingerprint keep the one seen first."""
+    mine = rows["unit_id"].isin(list(by_unit)) if len(rows) and by_unit else None
+    if mine is None or not mine.any():
+        return rows
+    out = rows.copy()
+    part = out[mine]
+    subjects = unit_moves.map_urls(by_unit, part["unit_id"], part["subject"])
+    fingerprints = [
+        fingerprint(u, i, s)
+        for u, i, s in zip(part["unit_id"], part["indicator_id"], subjects, strict=True)
+    ]
+    out["moved_from"] = out["moved_from"].astype(object) if "moved_from" in out else None
+    changed = part.index[part["fingerprint"].to_numpy() != pd.Series(fingerprints).to_numpy()]
+    out.loc[changed, "moved_from"] = out.loc[changed, "fingerprint"]
+    out.loc[mine, "subject"] = subjects
+    out.loc[mine, "fingerprint"] = fingerprints
+    out.loc[mine, "target_url"] = unit_moves.map_urls(by_unit, part["unit_id"], part["target_url"])
+    twice = out.sort_values("first_seen_round", kind="stable").duplicated("fingerprint")
+    if twice.any():
+        log.warning("%d problems land on one address after a unit moved; kept once", twice.sum())
+    return out[~twice.reindex(out.index)]
+
+
+def moved_links(
+    store: Store, rounds: Sequence[round_store.RoundInfo], run_id: int, moves: Sequence[UnitMove]
+) -> dict[str, str]:
+    """Old fingerprint → new one, for the problems of ``rounds`` whose unit moved between the
+    crawl the round read and crawl run ``run_id``."""
+    links: dict[str, str] = {}
+    for info in rounds:
+        by_unit = unit_moves.between(moves, info.crawl_run, run_id)
+        if not by_unit:
+            continue
+        rows = round_store.problems_frame(store, info.id, list(by_unit), evidence=False)
+        rows = moved(rows.assign(moved_from=None), by_unit)
+        linked = rows[rows["moved_from"].notna()]
+        links.update(zip(linked["moved_from"], linked["fingerprint"], strict=True))
+    return links
+
+
+def decisions_in_force(
+    store: Store, round_id: str, previous: round_store.RoundInfo | None, run_id: int
+) -> dict[str, str]:
+    """Fingerprint → the decision in force (确认/驳回), a problem whose unit moved since
+    inheriting its old fingerprint's decision unless a later one was made on the new one."""
+    latest = round_store.latest_decisions(store)
+    out = {fp: d.decision for fp, d in latest.items()}
+    moves = unit_moves.list_moves(store) if previous is not None and latest else []
+    if not moves:
+        return out
+    rounds = [r for r in round_store.list_rounds(store) if r.id != round_id]
+    upto = rounds[: [r.id for r in rounds].index(previous.id) + 1]  # type: ignore[union-attr]
+    for old, new in moved_links(store, upto, run_id, moves).items():
+        if old in latest and (new not in latest or latest[new].at < latest[old].at):
+            out[new] = latest[old].decision
     return out

@@ -365,6 +365,9 @@ class Problem(Base):
     first_seen_round: Mapped[str] = mapped_column(String(32), nullable=False)
     decision: Mapped[str | None] = mapped_column(String(16))  # the decision in force then
     rechecked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The fingerprint this problem had in the previous round, when its unit's site moved in
+    # between and the address in its subject changed with it (store/moves.py).
+    moved_from: Mapped[str | None] = mapped_column(String(16))
 
 
 class Decision(Base):
@@ -379,6 +382,26 @@ class Decision(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     by: Mapped[str] = mapped_column(Text, nullable=False)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class UnitMove(Base):
+    """A unit's site moved (网站迁移): its entry changed from ``old_entry`` to ``new_entry``.
+
+    Crawl runs after ``after_run`` read the new address; `rules` (JSON list of [regex,
+    replacement]) map old URLs first, then the default prefix rule built from the two entries
+    (store/moves.py). Tracking maps earlier problems through the moves between two rounds.
+    """
+
+    __tablename__ = "unit_moves"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    moved_on: Mapped[dt.date] = mapped_column(Date, nullable=False)  # China date, for people
+    after_run: Mapped[int] = mapped_column(Integer, nullable=False)  # 0: before any crawl
+    old_entry: Mapped[str] = mapped_column(Text, nullable=False)
+    new_entry: Mapped[str] = mapped_column(Text, nullable=False)
+    rules: Mapped[list[list[str]] | None] = mapped_column(JSONType)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 # -- responses (整改情况): units' answers read back from their checklists --------------------
