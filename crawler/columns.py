@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from crawler.yamlsource import YamlSourceError, load_yaml, pydantic_problems
+from common.yamlsource import YamlSourceError, load_yaml, pydantic_problems
 
 logger = logging.getLogger(__name__)
 

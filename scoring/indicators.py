@@ -24,28 +24,27 @@ import hashlib
 import logging
 import re
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from crawler.columns import default_column_map
-from crawler.registry import LEVELS
-from crawler.yamlsource import YamlSource, YamlSourceError, load_yaml, pydantic_problems
+from common.errors import Loc, did_you_mean
+from common.extends import ExtendsCycle, Tracked, chain, merged
+from common.vocabulary import LEVELS
+from common.yamlsource import YamlSource, YamlSourceError, load_yaml, pydantic_problems
 from scoring.indicator_model import (
+    CATEGORIES,
     AppliesTo,
     Deduction,
     Indicator,
     IndicatorError,
     IndicatorSet,
-    Loc,
     Problem,
     Strict,
     SuggestionError,
     Veto,
     category_name,
-    did_you_mean,
     rule_problems,
     suggestion_values,
     template_fields,
@@ -96,31 +95,6 @@ def check_types() -> dict[str, type[BaseModel]]:
 
 
 # -- loading -----------------------------------------------------------------------------------
-@dataclass
-class _Entry:
-    """An indicator's mapping as merged so far, with the (file, line) of every key and item."""
-
-    data: dict[str, Any]
-    lines: dict[Loc, Where]
-
-    def where(self, loc: Loc) -> Where:
-        for end in range(len(loc), -1, -1):
-            found = self.lines.get(tuple(loc[:end]))
-            if found:
-                return found
-        return ("?", None)
-
-
-class _EntryLines:
-    """`pydantic_problems` asks its source for `.line(loc)`; this one answers (file, line)."""
-
-    def __init__(self, entry: _Entry) -> None:
-        self.entry = entry
-
-    def line(self, loc: Loc) -> Where:
-        return self.entry.where(loc)
-
-
 def _read(path: Path, problems: list[Problem]) -> YamlSource | None:
     try:
         return load_yaml(path)
@@ -199,30 +173,34 @@ def _find_by_id(
     return None
 
 
+class _Stop(Exception):
+    """A file of the chain cannot be read or extended: its problems are listed already."""
+
+
 def _chain(
     path: Path, problems: list[Problem], frozen: dict[str, Path] | None = None
 ) -> list[tuple[YamlSource, _SetHead]]:
     """The files of the `extends:` chain, base first, each with its validated head. Paths stay
     as given (relative ones too), so problems name the file the way the user did."""
-    chain: list[tuple[YamlSource, _SetHead]] = []
-    seen: list[Path] = []
-    while True:
+
+    def read(path: Path) -> tuple[YamlSource, _SetHead]:
         source = _read(path, problems)
         if source is None:
-            return []
+            raise _Stop
         if not isinstance(source.data, dict):
             problems.append(
                 (str(path), 1, "an indicator set is a mapping: id, version, indicators …")
             )
-            return []
-        head = _head(source, problems)
-        chain.insert(0, (source, head))
-        seen.append(path)
+            raise _Stop
+        return source, _head(source, problems)
+
+    def parent(path: Path, item: tuple[YamlSource, _SetHead]) -> Path | None:
+        source, head = item
         if not head.extends:
-            return chain
+            return None
         where = source.line(("extends",))
-        parent = _find_set(head.extends, path, frozen)
-        if parent is None:
+        found = _find_set(head.extends, path, frozen)
+        if found is None:
             problems.append(
                 (
                     str(path),
@@ -232,22 +210,27 @@ def _chain(
                     "found by the `id:` line near the top of its file)",
                 )
             )
-            return []
-        if isinstance(parent, list):
+            raise _Stop
+        if isinstance(found, list):
             problems.append(
                 (
                     str(path),
                     where,
                     f"extends: several sets have id {head.extends!r}: "
-                    + ", ".join(str(p) for p in parent),
+                    + ", ".join(str(p) for p in found),
                 )
             )
-            return []
-        if parent.resolve() in {p.resolve() for p in seen}:
-            cycle = " → ".join(p.name for p in [*seen, parent])
-            problems.append((str(path), where, f"extends: cycle {cycle}"))
-            return []
-        path = parent
+            raise _Stop
+        return found
+
+    try:
+        return [item for _, item in chain(path, read, parent)]
+    except _Stop:
+        return []
+    except ExtendsCycle as exc:
+        source = exc.child[0]
+        problems.append((str(source.path), source.line(("extends",)), str(exc)))
+        return []
 
 
 def _head(source: YamlSource, problems: list[Problem]) -> _SetHead:
@@ -277,39 +260,10 @@ def _head(source: YamlSource, problems: list[Problem]) -> _SetHead:
     )
 
 
-def _entry_of(source: YamlSource, index: int) -> _Entry:
-    prefix = ("indicators", index)
-    lines = {
-        loc[2:]: (str(source.path), line) for loc, line in source.lines.items() if loc[:2] == prefix
-    }
-    return _Entry(dict(source.data["indicators"][index]), lines)
-
-
-def _patch(entry: _Entry, patch: _Entry, loc: Loc = ()) -> None:
-    """Merge `patch` into `entry`: mappings key by key, everything else replaced (lines too)."""
-    base = entry.data if not loc else _at(entry.data, loc)
-    over = patch.data if not loc else _at(patch.data, loc)
-    for key, value in over.items():
-        sub = (*loc, key)
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            entry.lines[sub] = patch.lines.get(sub, entry.where(sub))
-            _patch(entry, patch, sub)
-            continue
-        base[key] = value
-        for old in [k for k in entry.lines if k[: len(sub)] == sub]:
-            del entry.lines[old]
-        entry.lines.update({k: v for k, v in patch.lines.items() if k[: len(sub)] == sub})
-
-
-def _at(data: dict, loc: Loc) -> dict:
-    for key in loc:
-        data[key] = dict(data[key])  # copy on write: the parent file's data stays untouched
-        data = data[key]
-    return data
-
-
-def _merge(chain: list[tuple[YamlSource, _SetHead]], problems: list[Problem]) -> dict[str, _Entry]:
-    entries: dict[str, _Entry] = {}
+def _merge(
+    chain: list[tuple[YamlSource, _SetHead]], problems: list[Problem]
+) -> dict[str, Tracked]:
+    entries: dict[str, Tracked] = {}
     removed: dict[str, Where] = {}
     for source, head in chain:
         path = str(source.path)
@@ -341,14 +295,13 @@ def _merge(chain: list[tuple[YamlSource, _SetHead]], problems: list[Problem]) ->
                 problems.append((path, where, f"duplicate indicator id {iid!r} in this file"))
                 continue
             seen_here.add(iid)
-            entry = _entry_of(source, i)
+            entry = Tracked.of(source, ("indicators", i))
             if iid in entries:
                 old = entries[iid]
                 if "check" in item and item["check"] != old.data.get("check"):
                     # Another check type takes other parameters: the old ones must not linger.
-                    old.data.pop("params", None)
-                    old.lines = {k: v for k, v in old.lines.items() if k[:1] != ("params",)}
-                _patch(old, entry)
+                    old.drop("params")
+                entries[iid] = merged(old, entry)
             else:
                 entries[iid] = entry
     _check_references(entries, removed, problems)
@@ -356,7 +309,7 @@ def _merge(chain: list[tuple[YamlSource, _SetHead]], problems: list[Problem]) ->
 
 
 def _check_references(
-    entries: dict[str, _Entry], removed: dict[str, Where], problems: list[Problem]
+    entries: dict[str, Tracked], removed: dict[str, Where], problems: list[Problem]
 ) -> None:
     for iid, entry in entries.items():
         check = entry.data.get("check")
@@ -364,7 +317,7 @@ def _check_references(
         params = entry.data.get("params")
         refs = params.get(key) if key and isinstance(params, dict) else None
         for j, ref in enumerate(refs if isinstance(refs, list) else []):
-            path, line = entry.where(("params", key, j))
+            path, line = entry.origin(("params", key, j))
             if ref == iid:
                 problems.append((path, line, f"indicator {iid}: params.{key} names itself"))
             elif ref in removed:
@@ -388,7 +341,7 @@ def _check_references(
 
 
 def _validate(
-    entry: _Entry,
+    entry: Tracked,
     checks: dict[str, type[BaseModel]],
     order: dict[str, int],
     problems: list[Problem],
@@ -399,17 +352,17 @@ def _validate(
     try:
         indicator = Indicator.model_validate(entry.data, context={"defer_rule": True})
     except ValidationError as exc:
-        for (path, line), message in pydantic_problems(_EntryLines(entry), exc):  # type: ignore[arg-type]
+        for path, line, message in entry.problems(exc):
             out.append((path, line, f"indicator {iid}: {message.removeprefix('(top level): ')}"))
     else:
         for locs, message in rule_problems(indicator):
             # Blame the key a file gave last: a quarterly patch lowering `points` below the
             # base's `deduct` is the patch's mistake.
-            where = max((entry.where(loc) for loc in locs), key=lambda w: order.get(w[0], -1))
+            where = max((entry.origin(loc) for loc in locs), key=lambda w: order.get(w[0], -1))
             out.append((*where, f"indicator {iid}: {message}"))
     name = entry.data.get("check")
     if isinstance(name, str) and name not in checks:
-        path, line = entry.where(("check",))
+        path, line = entry.origin(("check",))
         out.append(
             (
                 path,
@@ -422,9 +375,7 @@ def _validate(
         try:
             params = checks[name].model_validate(entry.data.get("params") or {})
         except ValidationError as exc:
-            for (path, line), message in pydantic_problems(  # type: ignore[arg-type]
-                _EntryLines(entry), exc, prefix=("params",)
-            ):
+            for path, line, message in entry.problems(exc, prefix=("params",)):
                 out.append((path, line, f"indicator {iid}: {message}"))
         else:
             out += _vocabulary(entry, params, indicator)
@@ -434,17 +385,17 @@ def _validate(
     return None if out else indicator
 
 
-def _vocabulary(entry: _Entry, params: BaseModel, indicator: Indicator | None) -> list[Problem]:
+def _vocabulary(entry: Tracked, params: BaseModel, indicator: Indicator | None) -> list[Problem]:
     """Level and column-category names inside params must exist (by naming convention: lists
     named `…categories` or `prefer`; the keys of `by_level` and `deadlines` are levels, the values of
     `by_level` categories), and `applies_to.categories` must not be silently overridden by a
     check that reads its own `params.categories`."""
     iid, check = entry.data["id"], entry.data.get("check")
-    known = sorted(default_column_map().known)
+    known = sorted(CATEGORIES)
     out: list[Problem] = []
 
     def bad(loc: Loc, message: str) -> None:
-        out.append((*entry.where(loc), f"indicator {iid}: {message}"))
+        out.append((*entry.origin(loc), f"indicator {iid}: {message}"))
 
     def categories(loc: Loc, names: Any) -> None:
         for j, name in enumerate(names if isinstance(names, list) else []):
