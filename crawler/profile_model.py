@@ -37,6 +37,7 @@ from pydantic import (
 )
 
 from common.extends import ExtendsCycle, Tracked, chain, merged
+from common.vocabulary import PAGE_FIELDS
 from common.yamlsource import YamlSourceError, load_yaml
 from crawler.extract.labels import LabelScanner
 from crawler.extract.selectors import Selector, SelectorSyntaxError, compile_selector
@@ -44,11 +45,7 @@ from crawler.extract.selectors import Selector, SelectorSyntaxError, compile_sel
 PROFILE_DIR = Path(__file__).with_name("profiles")
 PROFILE_PATH_ENV = "ZWGK_PROFILE_PATH"
 
-FieldName = Literal[
-    "title", "index_no", "publisher", "source", "doc_no", "written_date", "publish_date",
-    "visible_date", "validity", "subject", "keywords", "category", "effective_date",
-    "expiry_date", "disclosure_mode", "summary",
-]  # fmt: skip
+FieldName = Literal[PAGE_FIELDS]  # type: ignore[valid-type]
 
 
 class ProfileError(ValueError):

@@ -325,7 +325,7 @@ def print_summary(store, run_id: int, console: Console) -> None:
     if len(unmatched):
         console.print(
             f"[yellow]{len(unmatched)} columns match no category; add their names to "
-            "indicators/columns.yaml or to the unit's `overrides: columns:` in the registry:[/yellow]"
+            "crawler/columns.yaml or to the unit's `overrides: columns:` in the registry:[/yellow]"
         )
         for row in unmatched.itertuples():
             label = row.path if isinstance(row.path, str) and row.path else row.name

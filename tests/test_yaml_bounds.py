@@ -400,7 +400,7 @@ def valid_documents() -> dict[str, Any]:
             "pass_line": 60,
             "indicators": [_indicator("fresh.news", 10, 2, "2 weeks")],
         },
-        "columns": yaml.safe_load((ROOT / "indicators/columns.yaml").read_text()),
+        "columns": yaml.safe_load((ROOT / "crawler/columns.yaml").read_text()),
         "workdays": {"workdays": [dt.date(2027, 2, 7)], "holidays": [dt.date(2027, 2, 10)]},
     }
 
