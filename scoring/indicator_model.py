@@ -74,9 +74,7 @@ class AppliesTo(Strict):
     """Which units, columns and dates an indicator judges (适用范围)."""
 
     levels: tuple[str, ...] = LEVELS
-    categories: tuple[str, ...] | None = (
-        None  # column categories (common/vocabulary.py); None: all
-    )
+    categories: tuple[str, ...] | None = None  # column categories (common/vocabulary.py); None: all
     date_from: Day | None = None  # items published on or after
     date_until: Day | None = None  # items published on or before
 

@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-
 def statuses(
     current: pd.DataFrame,
     previous: pd.DataFrame | None,
