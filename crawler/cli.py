@@ -164,7 +164,8 @@ def units_check_command(
     registry: Path = typer.Argument(..., help="A registry YAML file (units.yaml)."),
 ) -> None:
     """Validate a registry; print every problem with FILE:LINE, or a summary."""
-    from crawler.registry import LEVELS, RegistryError, load_registry
+    from common.vocabulary import LEVELS
+    from crawler.registry import RegistryError, load_registry
 
     try:
         loaded = load_registry(registry)

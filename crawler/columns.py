@@ -1,7 +1,8 @@
 """Column classification (栏目分类): a column's name, and its parent's, → a scoring category.
 
 Portals name the same column many ways (工作动态, 部门动态, 本地要闻 …); the scorer needs one
-category per column (`news`, `notice`, `normative` …, see `indicators/columns.yaml`). The map is
+category per column (`news`, `notice`, `normative` …: `common.vocabulary.COLUMN_CATEGORIES`,
+mapped by `crawler/columns.yaml`). The map is
 an ordered list of keyword/regex rules — first match wins — plus two built-ins decided without
 the map: `group` (the column holds other columns) and `skip` (an override: not evaluated).
 Per-unit overrides (from the unit registry) win over everything. Names that match nothing are
@@ -29,14 +30,13 @@ from pydantic import (
     model_validator,
 )
 
-from crawler.yamlsource import YamlSourceError, load_yaml, pydantic_problems
+from common.vocabulary import BUILT_IN_CATEGORIES, COLUMN_CATEGORIES, GROUP
+from common.yamlsource import YamlSourceError, load_yaml, pydantic_problems
 
 logger = logging.getLogger(__name__)
 
-COLUMN_MAP_PATH = Path(__file__).resolve().parent.parent / "indicators" / "columns.yaml"
-GROUP = "group"  # a tree node that only holds other columns
-SKIP = "skip"  # not evaluated (an override's answer for e.g. 专题专栏)
-BUILT_IN = (GROUP, SKIP)
+COLUMN_MAP_PATH = Path(__file__).resolve().with_name("columns.yaml")
+BUILT_IN = BUILT_IN_CATEGORIES  # group: holds other columns; skip: not evaluated (an override)
 
 _ENUM_PREFIX = re.compile(
     r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）])"
@@ -121,7 +121,8 @@ class _MapFile(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     version: Literal[1]
-    categories: dict[CategoryName, str]
+    # The project's categories unless the file declares its own (name → description).
+    categories: dict[CategoryName, str] = dict(COLUMN_CATEGORIES)
     rules: list[Rule]
 
     @model_validator(mode="after")
@@ -262,7 +263,7 @@ def _name_parent(column: Any) -> tuple[str, str | None]:
 
 
 def load_column_map(path: str | Path | None = None) -> ColumnMap:
-    """Read and validate a column map (default: the bundled `indicators/columns.yaml`).
+    """Read and validate a column map (default: the bundled `crawler/columns.yaml`).
 
     Raises ColumnMapError naming FILE:LINE for unknown keys, unknown categories, bad regexes."""
     source = load_yaml(path or COLUMN_MAP_PATH, error=ColumnMapError)
@@ -282,7 +283,8 @@ def load_column_map(path: str | Path | None = None) -> ColumnMap:
                 (
                     source.line(("rules", i, "category")),
                     f"rules[{i}].category: unknown category {rule.category!r} "
-                    f"(declare it under `categories:`; known: {', '.join(sorted(known))})",
+                    f"(one of common/vocabulary.py's COLUMN_CATEGORIES, or declared under `categories:`; "
+                    f"known: {', '.join(sorted(known))})",
                 )
             )
     if problems:

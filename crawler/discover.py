@@ -23,12 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from common.vocabulary import LEVELS
+from common.yamlsource import dump_yaml
 from crawler.extract.dom import Document, ExtractionError, parse_document
 from crawler.extract.encoding import decode_html
 from crawler.extract.text import node_text, norm_space
 from crawler.profile_model import UnitListRule, get_profile
-from crawler.registry import DEFAULT_TIMEOUT, LEVELS, USER_AGENT
-from crawler.yamlsource import dump_yaml
+from crawler.registry import DEFAULT_TIMEOUT, USER_AGENT
 
 logger = logging.getLogger(__name__)
 

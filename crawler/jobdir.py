@@ -17,7 +17,7 @@ pages it reads again are kept in the folder.
 
 The folder holds ``job.json`` (written last, atomically: a folder without it was never started),
 ``seen.json.gz`` (the article index at the run's start), ``revalidate.txt`` / ``open.jsonl``
-(`crawler.refetch`), and on each resume ``resume.json`` and ``refetch.jsonl``. When the run
+(`store.refetch`), and on each resume ``resume.json`` and ``refetch.jsonl``. When the run
 finishes they are removed, so a nightly command with a fixed ``--jobdir`` starts a new run the
 next night; a job whose run finished all the same (a copy of the folder, a kill between the
 end of the run and the clean-up) is refused.
@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 import scrapy
 from scrapy.exceptions import NotConfigured
 
-from crawler.refetch import write_rows
 from crawler.seen import SeenIndex
 from store import runs as run_store
+from store.refetch import write_rows
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

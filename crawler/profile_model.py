@@ -9,9 +9,9 @@ and `crawler.discover` do the rest and know no platform. Files live in
 `crawler/profiles/*.yaml` and in any directory named by ``ZWGK_PROFILE_PATH`` (searched first).
 A profile may ``extends:`` another one: mappings merge key by key, lists are replaced.
 
-Errors name the file and line: `crawler.yamlsource` keeps the line of every key and list item,
-merging keeps track of which file each value came from, and pydantic's error locations are
-mapped back onto them.
+Errors name the file and line: `common.yamlsource` keeps the line of every key and list item,
+`common.extends` merges keeping track of which file each value came from, and pydantic's error
+locations are mapped back onto them.
 """
 
 from __future__ import annotations
@@ -36,18 +36,16 @@ from pydantic import (
     model_validator,
 )
 
+from common.extends import ExtendsCycle, Tracked, chain, merged
+from common.vocabulary import PAGE_FIELDS
+from common.yamlsource import YamlSourceError, load_yaml
 from crawler.extract.labels import LabelScanner
 from crawler.extract.selectors import Selector, SelectorSyntaxError, compile_selector
-from crawler.yamlsource import YamlSourceError, load_yaml, pydantic_problems
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
 PROFILE_PATH_ENV = "ZWGK_PROFILE_PATH"
 
-FieldName = Literal[
-    "title", "index_no", "publisher", "source", "doc_no", "written_date", "publish_date",
-    "visible_date", "validity", "subject", "keywords", "category", "effective_date",
-    "expiry_date", "disclosure_mode", "summary",
-]  # fmt: skip
+FieldName = Literal[PAGE_FIELDS]  # type: ignore[valid-type]
 
 
 class ProfileError(ValueError):
@@ -263,106 +261,53 @@ class Profile(_Strict):
 
 
 # -- loading ---------------------------------------------------------------------------------
-Loc = tuple[Any, ...]
-
-
-def _load_yaml(path: Path) -> tuple[dict, dict[Loc, tuple[str, int]]]:
-    """YAML → Python with the line of every key and item, as {loc: (file, line)} so that a
-    profile merged from several files (`extends:`) still names the right one."""
+def _read(path: Path) -> Tracked:
+    """One profile file with the (file, line) of every key and item."""
     try:
         source = load_yaml(path)
     except YamlSourceError as exc:
         raise ProfileError(str(exc)) from None
     if not isinstance(source.data, dict):
         raise ProfileError(f"{path}:1: a profile must be a mapping (name:, listing:, article: …)")
-    where = str(path)
-    return source.data, {loc: (where, line) for loc, line in source.lines.items()}
+    return Tracked.of(source)
 
 
-class _MergedLines:
-    """The `line()` of a YamlSource over a merged profile, for `pydantic_problems`."""
-
-    def __init__(self, lines: dict[Loc, tuple[str, int]]) -> None:
-        self.lines = lines
-
-    def origin(self, loc: Loc) -> tuple[str, int] | None:
-        for end in range(len(loc), -1, -1):
-            found = self.lines.get(tuple(loc[:end]))
-            if found:
-                return found
+def _parent(path: Path, profile: Tracked) -> Path | None:
+    name = profile.data.get("extends")
+    if not name:
         return None
-
-    def line(self, loc: Loc) -> int | None:
-        found = self.origin(loc)
-        return found[1] if found else None
-
-    def where(self, loc: Loc) -> str:
-        found = self.origin(loc)
-        return f"{found[0]}:{found[1]}" if found else "?"
-
-
-def _merge(base: Any, over: Any, base_lines: dict, over_lines: dict, loc: Loc) -> Any:
-    """Deep-merge mappings (child keys win); anything else is replaced, lines included."""
-    if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(base)
-        for key, value in over.items():
-            sub = (*loc, key)
-            if key in base:
-                out[key] = _merge(base[key], value, base_lines, over_lines, sub)
-            else:
-                out[key] = value
-                _take_lines(base_lines, over_lines, sub)
-        return out
-    _take_lines(base_lines, over_lines, loc)
-    return over
-
-
-def _take_lines(base_lines: dict, over_lines: dict, loc: Loc) -> None:
-    n = len(loc)
-    for key in [k for k in base_lines if k[:n] == loc]:
-        del base_lines[key]
-    base_lines.update({k: v for k, v in over_lines.items() if k[:n] == loc})
-
-
-def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict]:
-    data, lines = _load_yaml(path)
-    parent_name = data.get("extends")
-    if not parent_name:
-        return data, lines
-    if not isinstance(parent_name, str):
-        where = _MergedLines(lines).where(("extends",))
+    if not isinstance(name, str):
         raise ProfileError(
-            f"{where}: extends: names a profile (lonsun) or a file, not {parent_name!r}"
+            f"{profile.where(('extends',))}: extends: names a profile (lonsun) or a file, "
+            f"not {name!r}"
         )
-    parent_path = _find(parent_name, relative_to=path.parent)
-    if parent_path in seen or parent_path == path:
-        where = _MergedLines(lines).where(("extends",))
-        raise ProfileError(f"{where}: extends cycle through {parent_path}")
-    base, base_lines = _read_with_parents(parent_path, (*seen, path))
-    for key in ("name", "description", "extends"):
-        base.pop(key, None)
-    merged = _merge(base, data, base_lines, lines, ())
-    return merged, base_lines
+    return _find(name, relative_to=path.parent)
 
 
 def load_profile(path: str | Path) -> Profile:
     """Read, merge (`extends:`) and validate one profile file."""
     path = Path(path).resolve()
-    data, lines = _read_with_parents(path, ())
-    data.setdefault("name", path.stem)
     try:
-        profile = Profile.model_validate(data)
+        files = chain(path, _read, _parent)
+    except ExtendsCycle as exc:
+        where = exc.child.where(("extends",))
+        raise ProfileError(f"{where}: extends cycle through {exc.files[-1]}") from None
+    profile = files[0][1]
+    for _, child in files[1:]:
+        for key in ("name", "description", "extends"):  # the child's own, never inherited
+            profile.drop(key)
+        profile = merged(profile, child)
+    profile.data.setdefault("name", path.stem)
+    try:
+        loaded = Profile.model_validate(profile.data)
     except ValidationError as exc:
-        merged = _MergedLines(lines)
         problems = [
-            f"{merged.where(err['loc'])}: {message}"
-            for err, (_line, message) in zip(
-                exc.errors(), pydantic_problems(merged, exc), strict=True
-            )
+            f"{file}:{line}: {message}" if line else f"{file}: {message}"
+            for file, line, message in profile.problems(exc)
         ]
         raise ProfileError("invalid profile:\n  " + "\n  ".join(problems)) from None
-    profile._source = str(path)
-    return profile
+    loaded._source = str(path)
+    return loaded
 
 
 def profile_dirs() -> list[Path]:

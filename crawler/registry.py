@@ -11,7 +11,6 @@ malformed URL — is reported with FILE:LINE, all of them at once.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import logging
 import re
 from collections.abc import Iterable
@@ -31,13 +30,14 @@ from pydantic import (
     field_validator,
 )
 
+from common.errors import closest
+from common.vocabulary import LEVELS
+from common.yamlsource import YamlSource, YamlSourceError, load_yaml, pydantic_problems
 from crawler.columns import ColumnMap, default_column_map
 from crawler.profile_model import available_profiles
-from crawler.yamlsource import YamlSource, YamlSourceError, load_yaml, pydantic_problems
 
 logger = logging.getLogger(__name__)
 
-LEVELS = ("市政府", "市直部门", "县区政府", "县直部门", "乡镇街道")
 USER_AGENT = "zwgk/0.1 (+政务公开测评; contact: operator)"
 POLITE_CONCURRENCY = 2  # requests in flight per host unless the file raises the limit
 DEFAULT_DELAY = 1.0  # seconds between requests to one host
@@ -213,9 +213,9 @@ class UnitEntry(_Strict):
 
 
 def _did_you_mean(value: str, choices: Iterable[str]) -> str:
-    by_lower = {c.lower(): c for c in choices}
-    close = difflib.get_close_matches(value.lower(), list(by_lower), n=1, cutoff=0.5)
-    return f" — did you mean {by_lower[close[0]]!r}?" if close else ""
+    # The registry's wording (docs/registry.md, tests/test_registry.py) puts the hint after a dash.
+    found = closest(value, choices)
+    return f" — did you mean {found!r}?" if found else ""
 
 
 def url_problem(url: str) -> str | None:

@@ -31,8 +31,8 @@ from crawler.jobdir import (
     resume_job,
 )
 from crawler.quiet import crawl_logging
-from crawler.refetch import broken_link_rows, open_problem_rows, unjudged_urls, write_rows
 from crawler.registry import RegistryError, load_registry
+from store.refetch import broken_link_rows, open_problem_rows, unjudged_urls, write_rows
 from store.text import shown
 
 
@@ -229,7 +229,7 @@ def look_again(
     store, unit_ids: list[str], folder: Path, console: Console, revalidate: bool, open_ones: bool
 ) -> dict[str, str]:
     """Settings naming what an incremental run reads whatever its list rows say
-    (`crawler.refetch`): with ``revalidate`` the pages no round has judged yet
+    (`store.refetch`): with ``revalidate`` the pages no round has judged yet
     (ZWGK_REVALIDATE); with ``open_ones`` the pages of the latest round's problems and the links
     found broken before (ZWGK_REFETCH). The files are written into ``folder``."""
     out = {}
@@ -325,7 +325,7 @@ def print_summary(store, run_id: int, console: Console) -> None:
     if len(unmatched):
         console.print(
             f"[yellow]{len(unmatched)} columns match no category; add their names to "
-            "indicators/columns.yaml or to the unit's `overrides: columns:` in the registry:[/yellow]"
+            "crawler/columns.yaml or to the unit's `overrides: columns:` in the registry:[/yellow]"
         )
         for row in unmatched.itertuples():
             label = row.path if isinstance(row.path, str) and row.path else row.name

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import yaml
 
+from common.yamlsource import parse_yaml
 from crawler.registry import Registry, RegistryError, load_registry, url_problem
-from crawler.yamlsource import parse_yaml
 from store import moves as unit_moves
 
 BOM = "\ufeff"
@@ -112,7 +112,7 @@ def edited_text(
     text = raw.decode("utf-8-sig")
     index = next(i for i, u in enumerate(registry.units) if u.id == unit_id)
     # Positions from PyYAML's pure-Python composer: character offsets into `text`. The file
-    # has just loaded within bounds and without aliases (crawler/yamlsource.py).
+    # has just loaded within bounds and without aliases (common/yamlsource.py).
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     units = next(v for k, v in root.value if k.value == "units")
     entry = next(v for k, v in units.value[index].value if k.value == "entry")

@@ -20,15 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Unit levels as the registry spells them (crawler issue: 市政府/市直部门/县区政府/县直部门/乡镇街道).
-CITY_GOV = "市政府"
-CITY_DEPT = "市直部门"
-COUNTY_GOV = "县区政府"
-COUNTY_DEPT = "县直部门"
-TOWNSHIP = "乡镇街道"
-LEVELS = (CITY_GOV, CITY_DEPT, COUNTY_GOV, COUNTY_DEPT, TOWNSHIP)
+# Unit levels as the registry spells them: the project's own (市政府/市直部门/县区政府/县直部门/乡镇街道).
+from common.vocabulary import CITY_DEPT, CITY_GOV, COUNTY_DEPT, COUNTY_GOV, LEVELS, TOWNSHIP  # noqa: F401 (re-exported)
 
-# Column categories (keys used by indicators/columns.yaml and the scorer).
+# Column categories (common/vocabulary.py: what crawler/columns.yaml maps names onto).
 NEWS = "news"  # 动态/要闻, 工作动态 — stale after 2 weeks
 NOTICE = "notice"  # 通知公告 — 6 months
 POLICY = "policy"  # 政策文件 (其他文件) — 6 months

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.yamlsource import dump_yaml
+from common.yamlsource import dump_yaml
 from demo import urls
 from demo.model import Portal
 

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from common import vocabulary
 from reports import fonts
 
 DPI = 110
@@ -35,7 +36,7 @@ HORIZONTAL = (
     if tuple(int(p) for p in matplotlib.__version__.split(".")[:2]) >= (3, 10)
     else {"vert": False}
 )
-STATUS_ZH = {"new": "新发现", "open": "未整改", "regressed": "反弹"}
+STATUS_ZH = {status: vocabulary.STATUS_ZH[status] for status in vocabulary.PRESENT}
 
 
 MISSING_GLYPH = r"Glyph \d+ .*missing from (current )?font"

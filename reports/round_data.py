@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from common.vocabulary import LEVELS, STATUSES
 from scoring.round import frozen_set, load_result
 from scoring.summary import (
-    LEVEL_ORDER,
     RoundSummary,
     by_level,
     counted_problems,
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from store import Store
 
 # Tracking statuses in the order reports list them, and "dismissed" (驳回) counted apart.
-STATUSES = ("new", "open", "regressed", "fixed", "not_comparable", "expired")
 COUNTS = (*STATUSES, "dismissed")
 
 
@@ -51,7 +50,7 @@ class RoundReportData:
 
 def level_order(levels: pd.Series) -> pd.Series:
     """Sort key of a level: the administrative order, unknown levels after (by name)."""
-    order = {level: i for i, level in enumerate(LEVEL_ORDER)}
+    order = {level: i for i, level in enumerate(LEVELS)}
     return levels.map(order).fillna(len(order))
 
 

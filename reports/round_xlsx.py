@@ -19,13 +19,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from common import vocabulary
+from common.vocabulary import FAILED, NOT_SCORED, PASSED, STATUSES
 from reports import files
 from reports.cells import plain, put
-from reports.round_data import STATUSES, RoundReportData
-from scoring import tracking
-from scoring.summary import RESULT_ZH
+from reports.round_data import RoundReportData
 
-STATUS_ZH = {**tracking.STATUS_ZH, "dismissed": "已驳回"}
+STATUS_ZH = {**vocabulary.STATUS_ZH, "dismissed": "已驳回"}
 KIND_ZH = {"quarterly": "季度", "special": "专项"}
 HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
 BOLD = Font(bold=True)
@@ -100,7 +100,7 @@ def _yes(flag: Any) -> str:
 
 
 def _result(row: Any) -> str:
-    return RESULT_ZH.get(plain(row.passed), "未评分")
+    return {True: PASSED, False: FAILED}.get(plain(row.passed), NOT_SCORED)
 
 
 def _counts() -> list[Col]:

@@ -18,8 +18,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from common.vocabulary import STATUS_ZH
 from scoring.summary import verdict
-from scoring.tracking import STATUS_ZH
 from store.text import shown
 
 if TYPE_CHECKING:

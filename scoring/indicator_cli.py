@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from crawler.registry import LEVELS
+from common.vocabulary import LEVELS
 from scoring.indicators import (
     Indicator,
     IndicatorError,

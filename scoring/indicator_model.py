@@ -8,7 +8,6 @@ docs/indicators.md.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import string
 from collections.abc import Mapping, Sequence
@@ -26,8 +25,8 @@ from pydantic import (
     model_validator,
 )
 
-from crawler.columns import default_column_map
-from crawler.registry import LEVELS
+from common.errors import Loc, did_you_mean
+from common.vocabulary import BUILT_IN_CATEGORIES, COLUMN_CATEGORIES, LEVELS
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
 MAX_ID = 128  # store/models.py: round_scores.indicator_id and problems.indicator_id String(128)
@@ -41,7 +40,8 @@ LAST_DATE = dt.date(2099, 12, 31)
 Day = Annotated[dt.date, Field(ge=FIRST_DATE, le=LAST_DATE)]
 
 Problem = tuple[str, int | None, str]  # (file, line, message)
-Loc = tuple[Any, ...]  # a key path inside one indicator: ("deduct", "max")
+# Every category a column may have, the built-in ones included.
+CATEGORIES = frozenset([*COLUMN_CATEGORIES, *BUILT_IN_CATEGORIES])
 
 
 class IndicatorError(ValueError):
@@ -70,19 +70,11 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-def did_you_mean(value: str, choices: Sequence[str]) -> str:
-    """ " (did you mean 'x'?)" for the closest choice, or ""."""
-    close = difflib.get_close_matches(value, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 class AppliesTo(Strict):
     """Which units, columns and dates an indicator judges (适用范围)."""
 
     levels: tuple[str, ...] = LEVELS
-    categories: tuple[str, ...] | None = (
-        None  # column categories (indicators/columns.yaml); None: all
-    )
+    categories: tuple[str, ...] | None = None  # column categories (common/vocabulary.py); None: all
     date_from: Day | None = None  # items published on or after
     date_until: Day | None = None  # items published on or before
 
@@ -102,7 +94,7 @@ class AppliesTo(Strict):
     @field_validator("categories")
     @classmethod
     def _known_categories(cls, categories: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        known = sorted(default_column_map().known)
+        known = sorted(CATEGORIES)
         for category in categories or ():
             if category not in known:
                 raise ValueError(
@@ -263,15 +255,15 @@ def unfold(text: Any) -> Any:
 
 
 def category_name(category: str) -> str:
-    """A column category's Chinese name from indicators/columns.yaml (news → 动态/要闻)."""
-    found = re.match(r"[\u4e00-\u9fff/]+", default_column_map().categories.get(category, ""))
+    """A column category's Chinese name from common/vocabulary.py (news → 动态/要闻)."""
+    found = re.match(r"[\u4e00-\u9fff/]+", COLUMN_CATEGORIES.get(category, ""))
     return found.group(0) if found else category
 
 
 def suggestion_values(evidence: Mapping[str, Any]) -> dict[str, Any]:
     """Evidence keys plus derived ones a template may use: `<key>_quoted` for `title` and every
     `…_title` (《title》, or “title” when it already holds 《》), `<key>_text` for a list of texts
-    (joined with 、), `category_name` for `category` (its Chinese name in columns.yaml)."""
+    (joined with 、), `category_name` for `category` (its Chinese name in common/vocabulary.py)."""
     values = dict(evidence)
     for key, value in evidence.items():
         if (key == "title" or key.endswith("_title")) and isinstance(value, str):

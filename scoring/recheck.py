@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from crawler.refetch import OPEN, refetch_rows, write_rows
+from common.vocabulary import UNRESOLVED
 from scoring import tracking
 from scoring.data import load_crawl
 from scoring.round import frozen_set
@@ -36,6 +36,7 @@ from scoring.scorer import score_crawl
 from scoring.workdays import default_calendar
 from store import moves as unit_moves
 from store import rounds as round_store
+from store.refetch import refetch_rows, write_rows
 from store.types import utcnow
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LOOKED_AT = OPEN  # the statuses a recheck can change
+LOOKED_AT = UNRESOLVED  # the statuses a recheck can change
 
 
 class RecheckError(RuntimeError):

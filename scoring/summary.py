@@ -14,10 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-ACTIVE = ("new", "open", "regressed")
-COUNTY = "县区政府"
-TOWNSHIP = "乡镇街道"
-LEVEL_ORDER = ("市政府", "市直部门", "县区政府", "县直部门", "乡镇街道")
+from common import vocabulary
+from common.vocabulary import COUNTY_GOV, LEVELS, PRESENT, TOWNSHIP
+
 CN_DIGITS = "零一二三四五六七八九十"
 
 
@@ -32,16 +31,10 @@ class RoundSummary:
     paragraph: str
 
 
-RESULT_ZH = {True: "合格", False: "不合格"}
-
-
 def verdict(row: Any) -> str:
-    """A unit's result in words: 合格 / 不合格 / 不合格（单项否决） / 未评分（未能采集）."""
-    if not row.observed:
-        return "未评分（未能采集）"
-    if row.vetoed:
-        return "不合格（单项否决）"
-    return RESULT_ZH.get(row.passed, "—")
+    """A unit's result in words (`common.vocabulary.verdict`) from its row of round totals."""
+    passed = None if row.passed is None or pd.isna(row.passed) else bool(row.passed)
+    return vocabulary.verdict(bool(row.observed), bool(row.vetoed), passed)
 
 
 def counted_problems(problems: pd.DataFrame) -> pd.DataFrame:
@@ -49,7 +42,7 @@ def counted_problems(problems: pd.DataFrame) -> pd.DataFrame:
     if problems.empty:
         return problems
     decided = problems["decision"].astype(object).fillna("") if "decision" in problems else ""
-    return problems[problems["status"].isin(ACTIVE) & (decided != "dismissed")]
+    return problems[problems["status"].isin(PRESENT) & (decided != "dismissed")]
 
 
 def groups_of(indicator_set: Any) -> pd.DataFrame:
@@ -104,14 +97,14 @@ def by_level(totals: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    order = {lvl: i for i, lvl in enumerate(LEVEL_ORDER)}
+    order = {lvl: i for i, lvl in enumerate(LEVELS)}
     out["_o"] = out["level"].map(order).fillna(len(order))
     return out.sort_values(["_o", "level"]).drop(columns="_o").reset_index(drop=True)
 
 
 def counties(totals: pd.DataFrame) -> pd.DataFrame:
     """Each county (县区政府) with its townships' (乡镇街道, parent = the county) figures."""
-    county = totals[totals["level"] == COUNTY]
+    county = totals[totals["level"] == COUNTY_GOV]
     towns = totals[totals["level"] == TOWNSHIP]
     rows = []
     for c in county.sort_values("unit_id").itertuples(index=False):

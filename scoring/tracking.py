@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from common.vocabulary import UNRESOLVED
 from scoring.checks.base import get_check
 from scoring.scorer import VETO_COUNT, Scored, check_context, fingerprint
 from store import moves as unit_moves
@@ -45,17 +46,6 @@ if TYPE_CHECKING:
     from store.moves import UnitMove
 
 log = logging.getLogger(__name__)
-
-CARRIED = ("new", "open", "regressed", "not_comparable")  # statuses that carry into a new round
-# Every status as the office's documents name it (checklists, reports, `zwgk problems`).
-STATUS_ZH = {
-    "new": "新发现",
-    "open": "未整改",
-    "regressed": "反弹",
-    "fixed": "已整改",
-    "not_comparable": "未能复核",
-    "expired": "超出测评期",
-}
 
 
 def statuses(
@@ -82,7 +72,7 @@ def statuses(
         else pd.Series(None, index=out.index, dtype=object)
     )
     status = pd.Series("new", index=out.index, dtype=object)
-    status[before.isin(CARRIED)] = "open"
+    status[before.isin(UNRESOLVED)] = "open"
     status[before.eq("fixed")] = "regressed"
     # Absent from the previous round but reported earlier: it was fixed and dropped out.
     status[before.isna() & earlier.notna()] = "regressed"
@@ -106,7 +96,7 @@ def carried(
     ``expired``: True where the indicator no longer judges the subject."""
     if previous is None or previous.empty:
         return pd.DataFrame()
-    gone = previous[previous["status"].isin(CARRIED) & ~previous["fingerprint"].isin(found_now)]
+    gone = previous[previous["status"].isin(UNRESOLVED) & ~previous["fingerprint"].isin(found_now)]
     if gone.empty:
         return pd.DataFrame()
     rows = gone.copy()
@@ -209,7 +199,7 @@ def track_round(
     evaluated = set(zip(live["unit_id"], live["indicator_id"], strict=True))
     if prev_rows is not None and len(prev_rows):
         gone = prev_rows[~prev_rows["fingerprint"].isin(set(current["fingerprint"]))]
-        gone = gone[gone["status"].isin(CARRIED)]
+        gone = gone[gone["status"].isin(UNRESOLVED)]
         mask = comparable(gone, data, evaluated)
         if looked_at is not None and len(gone):
             mask &= looked_at(gone).reindex(gone.index, fill_value=True).astype(bool)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crawler.yamlsource import YamlSourceError, load_yaml
+from common.yamlsource import YamlSourceError, load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class WorkCalendar:
     @classmethod
     def from_yaml(cls, path: str | Path) -> WorkCalendar:
         """Overrides file: `workdays: [2027-02-07, …]` and `holidays: [2027-02-10, …]`, read
-        within `crawler.yamlsource`'s bounds; every mistake is a CalendarError naming FILE:LINE."""
+        within `common.yamlsource`'s bounds; every mistake is a CalendarError naming FILE:LINE."""
         try:
             source = load_yaml(path)
         except YamlSourceError as exc:

@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from common.vocabulary import STATUSES
 from store.types import JSONType, UTCDateTime
 
 NAMING = {
@@ -262,7 +263,7 @@ Index("ix_link_checks_url_run", LinkCheck.url, LinkCheck.run_id)
 
 # -- rounds (测评轮次): what the scorer made of a crawl -------------------------------------
 ROUND_KINDS = ("quarterly", "special")
-PROBLEM_STATUSES = ("new", "open", "fixed", "regressed", "not_comparable", "expired")
+PROBLEM_STATUSES = STATUSES
 DECISIONS = ("confirmed", "dismissed")
 
 

@@ -5,7 +5,7 @@ URLs (an article, a column, a column's missing month, a broken link). When a uni
 every such subject changes with it: without a map its open problems would become 未能复核 (the
 old pages are no longer read) and come back as new under the new URLs. `zwgk units move`
 records the move here; tracking (`scoring/tracking.py`) and the refetch of open problems
-(`crawler/refetch.py`) map earlier URLs through it. Both import this module, never each other.
+(`store/refetch.py`) map earlier URLs through it. Both import this module, never each other.
 
 A move maps a URL by its **rules** (explicit [regex, replacement] pairs, tried in order, each
 matched at the start of the URL, the rest kept), else by the **default rule** made from the two

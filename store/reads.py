@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from common.vocabulary import ARTICLE_FIELDS
 from store.types import UTCDateTime
 from store.writes import (
     ARTICLES,
@@ -57,15 +58,7 @@ ARTICLE_FRAME_COLUMNS = (
     "unit_id",
     "column_id",
     "url",
-    "title",
-    "index_no",
-    "publisher",
-    "doc_no",
-    "written_date",
-    "publish_date",
-    "validity",
-    "subject",
-    "keywords",
+    *ARTICLE_FIELDS,
     "date_source",
     "repealed",
     "listed_date",

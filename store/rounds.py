@@ -33,8 +33,6 @@ TOTALS: Table = models.RoundTotal.__table__  # type: ignore[assignment]
 PROBLEMS: Table = models.Problem.__table__  # type: ignore[assignment]
 DECISIONS: Table = models.Decision.__table__  # type: ignore[assignment]
 
-ACTIVE_STATUSES = ("new", "open", "regressed")  # problems still to be fixed
-
 
 # A round's id: letters, digits, '-', '_' and '.', beginning with a letter or digit, at most
 # as long as the column (32): 2025Q2, 2025Q3, 2021-hk1, 2024-special.1. It names the round in

@@ -14,21 +14,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from common.vocabulary import ARTICLE_FIELDS
 from store.models import LINK_KINDS, LINK_OUTCOMES
 from store.text import inert, inert_json, inert_url
 from store.types import utcnow
 
 # Fields extraction reads from an article page (one version of it).
 CONTENT_FIELDS = (
-    "title",
-    "index_no",
-    "publisher",
-    "doc_no",
-    "written_date",
-    "publish_date",
-    "validity",
-    "subject",
-    "keywords",
+    *ARTICLE_FIELDS,
     "body_text",
     "date_source",
     "repealed",

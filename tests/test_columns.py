@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from common.vocabulary import GROUP, SKIP
 from crawler.columns import (
-    GROUP,
-    SKIP,
     ColumnMapError,
     default_column_map,
     load_column_map,

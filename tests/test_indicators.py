@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from crawler.registry import LEVELS
+from common.vocabulary import LEVELS
 from demo import defects, timeline
 from demo import model as m
 from demo.generate import make_sample

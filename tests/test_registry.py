@@ -15,9 +15,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from common.vocabulary import LEVELS
 from crawler.discover import DiscoverError, fetch, guess_level
 from crawler.registry import (
-    LEVELS,
     POLITE_CONCURRENCY,
     USER_AGENT,
     RegistryError,

@@ -364,7 +364,7 @@ def test_recheck_marks_fixed_what_the_new_crawl_no_longer_shows(store: Store, ur
 
 
 def test_recheck_refetches_problem_pages_and_the_pages_holding_broken_links(store: Store):
-    from crawler.refetch import refetch_rows
+    from store.refetch import refetch_rows
 
     run = crawl(store)
     store.record_links(
@@ -388,8 +388,8 @@ def test_recheck_refetches_problem_pages_and_the_pages_holding_broken_links(stor
 
 def test_what_a_night_and_a_pre_round_crawl_look_at_again(store: Store, tmp_path):
     """Pages of the latest round's open and fixed problems, links found broken, and — before a
-    round — the pages stored since the latest round (`crawler.refetch`)."""
-    from crawler.refetch import broken_link_rows, open_problem_rows, unjudged_urls
+    round — the pages stored since the latest round (`store.refetch`)."""
+    from store.refetch import broken_link_rows, open_problem_rows, unjudged_urls
 
     run = crawl(store)
     every = {"http://u1/a/0.html", "http://u2/a/0.html"}

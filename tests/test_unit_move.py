@@ -26,7 +26,6 @@ from round_fixtures import (
 from sqlalchemy import inspect
 from typer.testing import CliRunner
 
-from crawler.refetch import broken_link_rows, open_problem_rows
 from scoring.recheck import apply_recheck
 from scoring.round import evaluate_data
 from scoring.scorer import fingerprint
@@ -34,6 +33,7 @@ from store import Store, downgrade, make_engine, migrate, open_store
 from store import moves as unit_moves
 from store import rounds as round_store
 from store.migrate import current_revision
+from store.refetch import broken_link_rows, open_problem_rows
 from store.testing import backend_url
 from zwgk.cli import app
 

@@ -30,10 +30,18 @@ from hypothesis import strategies as st
 from peak_memory import zwgk_with_peak
 
 import scoring.indicators as indicators_module
+from common.vocabulary import LEVELS
+from common.yamlsource import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_NODES,
+    YamlSourceError,
+    dump_yaml,
+    load_yaml,
+)
 from crawler.columns import ColumnMapError, load_column_map
 from crawler.profile_model import ProfileError, available_profiles, load_profile
 from crawler.registry import (
-    LEVELS,
     MAX_CONCURRENCY,
     MAX_DELAY,
     MAX_ID,
@@ -41,14 +49,6 @@ from crawler.registry import (
     MAX_TIMEOUT,
     RegistryError,
     load_registry,
-)
-from crawler.yamlsource import (
-    MAX_BYTES,
-    MAX_DEPTH,
-    MAX_NODES,
-    YamlSourceError,
-    dump_yaml,
-    load_yaml,
 )
 from scoring.indicator_model import MAX_ID as MAX_INDICATOR_ID
 from scoring.indicators import (
@@ -400,7 +400,7 @@ def valid_documents() -> dict[str, Any]:
             "pass_line": 60,
             "indicators": [_indicator("fresh.news", 10, 2, "2 weeks")],
         },
-        "columns": yaml.safe_load((ROOT / "indicators/columns.yaml").read_text()),
+        "columns": yaml.safe_load((ROOT / "crawler/columns.yaml").read_text()),
         "workdays": {"workdays": [dt.date(2027, 2, 7)], "holidays": [dt.date(2027, 2, 10)]},
     }
 

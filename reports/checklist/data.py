@@ -27,17 +27,16 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from scoring.tracking import STATUS_ZH
+from common import vocabulary
+from common.vocabulary import NO_VALUE, STATUS_ZH, UNRESOLVED
 
 if TYPE_CHECKING:
     from store import Store
 
-ANSWERABLE = ("new", "open", "regressed", "not_comparable")
 ANSWER_ZH = {"rectified": "已整改", "in_progress": "整改中", "cannot_rectify": "无法整改"}
 ANSWER_CODES = {zh: code for code, zh in ANSWER_ZH.items()}
 DEADLINE_DAYS = 30  # default 整改期限: the round's as_of + 30 days (`--deadline` overrides)
 EXCEL_MAX_TEXT = 32_767  # characters an Excel cell holds
-NO_VALUE = "—"
 FALLBACK_ADVICE = "请对照内容要求整改。"
 
 _TAGS = re.compile(r"\s*\[(?:V|L|\?)(?:[:：][^\]]*)?\]")  # source tags, docs/domain.md
@@ -73,7 +72,7 @@ class ChecklistRow:
 
     @property
     def answerable(self) -> bool:
-        return self.status in ANSWERABLE
+        return self.status in UNRESOLVED
 
 
 @dataclass(frozen=True)
@@ -152,11 +151,8 @@ def default_deadline(as_of: dt.date) -> dt.date:
 
 
 def verdict(total: Mapping[str, Any]) -> str:
-    if not total["observed"]:
-        return "未评分（网站本轮未能访问）"
-    if total["vetoed"]:
-        return "不合格（单项否决）"
-    return "合格" if not _missing(total["passed"]) and bool(total["passed"]) else "不合格"
+    passed = None if _missing(total["passed"]) else bool(total["passed"])
+    return vocabulary.verdict(bool(total["observed"]), bool(total["vetoed"]), passed)
 
 
 def _rank(total: Mapping[str, Any], totals: pd.DataFrame) -> str:
@@ -193,7 +189,7 @@ def _reason(problem: Mapping[str, Any], indicator: Any, url: str | None) -> tupl
     if not reason:
         name = indicator.name if indicator is not None else problem["indicator_id"]
         reason = f"「{name}」：{problem['subject']}"
-    if problem["status"] in ANSWERABLE and float(problem["deduction"] or 0) > 0:
+    if problem["status"] in UNRESOLVED and float(problem["deduction"] or 0) > 0:
         reason += f"（扣{_num(problem['deduction'])}分）"
     if url:
         reason += f"\n网页：{url}"
@@ -212,7 +208,7 @@ def build_rows(
     records = sorted(
         live.to_dict("records"),
         key=lambda p: (
-            p["status"] not in ANSWERABLE,
+            p["status"] not in UNRESOLVED,
             order.get(p["indicator_id"], len(order)),
             p["indicator_id"],
             str(p["subject"]),
@@ -224,7 +220,7 @@ def build_rows(
         url = web_url(None if _missing(p["target_url"]) else p["target_url"])
         reason, advice = _reason(p, indicator, url)
         points, score = _indicator_cells(indicator, scores.get(p["indicator_id"]))
-        answer = answers.get(p["fingerprint"]) if p["status"] in ANSWERABLE else None
+        answer = answers.get(p["fingerprint"]) if p["status"] in UNRESOLVED else None
         g1, g2, g3 = _groups(indicator, p["indicator_id"])
         rows.append(
             ChecklistRow(

@@ -10,34 +10,13 @@ from typing import ClassVar, Literal
 import pandas as pd
 from pydantic import Field
 
+from common.vocabulary import ARTICLE_FIELDS, INFO_CATEGORY
 from scoring.checks import _scope
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
 from scoring.data import CrawlData
 
-FieldName = Literal[
-    "title",
-    "index_no",
-    "publisher",
-    "doc_no",
-    "written_date",
-    "publish_date",
-    "validity",
-    "subject",
-    "keywords",
-    "info_category",
-]
-LABELS = {
-    "title": "名称",
-    "index_no": "索引号",
-    "publisher": "发布机构",
-    "doc_no": "文号",
-    "written_date": "成文日期",
-    "publish_date": "发布日期",
-    "validity": "有效性",
-    "subject": "主题分类",
-    "keywords": "关键词",
-    "info_category": "信息分类",
-}
+LABELS = dict([*ARTICLE_FIELDS.items(), INFO_CATEGORY])  # field → its Chinese name
+FieldName = Literal[tuple(LABELS)]  # type: ignore[valid-type]
 
 
 class RequiredFieldsParams(CheckParams):

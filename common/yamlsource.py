@@ -13,8 +13,9 @@ most MAX_BYTES read, no aliases (`*name`, the "billion laughs" file) nor merge k
 MAX_DEPTH levels and MAX_NODES values, no `.inf`/`.nan` or integers beyond MAX_INT. Each refusal
 names FILE:LINE. Files zwgk writes go through `dump_yaml`, which never writes an alias.
 
-Used by `crawler.registry`, `crawler.columns`, `crawler.profile_model` (which adds `extends:`
-merging on top), `scoring.indicators` and `scoring.workdays`; this module knows none of them.
+Used by `crawler.registry`, `crawler.columns`, `crawler.profile_model` and `scoring.indicators`
+(which add `extends:` merging on top, `common.extends`) and `scoring.workdays`; this module knows
+none of them.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any, NoReturn
 import yaml
 from pydantic import ValidationError
 
-Loc = tuple[Any, ...]  # a path into the data: ("units", 3, "level")
+from common.errors import Loc
 
 # libyaml's parser when PyYAML was built with it: ~10× faster on a 1,000-unit registry. Both
 # loaders construct with SafeConstructor, so only safe tags are ever built.
@@ -314,6 +315,11 @@ def pydantic_problems(
     """pydantic errors as (line, "dotted.key: message (got value)") for a YamlSource.
 
     `prefix` is where the validated object sits in the file (validating one list item)."""
+    return [(source.line(loc), message) for loc, message in validation_messages(exc, prefix)]
+
+
+def validation_messages(exc: ValidationError, prefix: Loc = ()) -> list[tuple[Loc, str]]:
+    """pydantic errors as (where in the data, "dotted.key: message (got value)")."""
     out = []
     for err in exc.errors(include_url=False):
         loc = (*prefix, *err["loc"])
@@ -331,7 +337,7 @@ def pydantic_problems(
             and repr(err.get("input")) not in message
         ):
             message = f"{message} (got {shown(err['input'])})"
-        out.append((source.line(loc), f"{dotted}: {message}"))
+        out.append((loc, f"{dotted}: {message}"))
     return out
 
 

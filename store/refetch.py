@@ -1,5 +1,8 @@
 """What a crawl fetches again whatever its list rows say: the pages problems point at.
 
+Read from the store (stored rounds, articles, links) by both `zwgk crawl` (crawler.run) and
+`zwgk recheck` (scoring.recheck), so it lives below both.
+
 An incremental run skips an article whose list row did not change, so a fix made inside the
 page (a 文号 corrected, a back-link added, an attachment restored) — or undone again — would
 stay unseen until a `--full` run. The pages of the latest round's open and fixed problems are
@@ -28,16 +31,16 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from common.vocabulary import UNRESOLVED
 from store import moves as unit_moves
 from store import rounds as round_store
 
 if TYPE_CHECKING:
     from store import Store
 
-OPEN = ("new", "open", "regressed", "not_comparable")  # statuses a later look can change
-# A nightly run also watches what the latest round saw fixed: a fix undone inside the page
-# (反弹) shows in no list row either.
-WATCHED = (*OPEN, "fixed")
+# A nightly run looks again at what is still to fix, and at what the latest round saw fixed: a
+# fix undone inside the page (反弹) shows in no list row either.
+WATCHED = (*UNRESOLVED, "fixed")
 
 
 def refetch_rows(
