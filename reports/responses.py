@@ -8,15 +8,15 @@ A returned sheet is checked whole before anything is stored:
   `reports.response_sheet.check_sheet`.
 
 The file is untrusted (`reports.untrusted_xlsx`): its sizes are checked before openpyxl opens it,
-and the checklist sheet is read as the cells it holds, at most `response_sheet.sheet_limit` bytes of XML — what
-the round's rows for the unit can account for. So the cost follows the round, never the sheet's
-``max_row × max_column``. Text taken from the file is made inert (`store.text.inert`) before it
-is stored or quoted in a message.
+and the checklist sheet is read as the cells it holds, at most `response_sheet.sheet_limit`
+bytes of XML — what the round's rows for the unit can account for. So the cost follows the
+round, never the sheet's ``max_row × max_column``. Text taken from the file is made inert
+(`store.text.inert`) before it is stored or quoted in a message.
 
 Every refusal names sheet, row and column (``整改清单!G7``); they are reported together (at most
-`response_sheet.MAX_LISTED`), and a refused file records nothing. Accepted answers go to the store in one
-transaction (`store.responses`: history kept, the latest answer wins; a row left empty records
-nothing and an answer equal to the one in force is not repeated).
+`response_sheet.MAX_LISTED`), and a refused file records nothing. Accepted answers go to the
+store in one transaction (`store.responses`: history kept, the latest answer wins; a row left
+empty records nothing and an answer equal to the one in force is not repeated).
 """
 
 from __future__ import annotations

@@ -54,8 +54,8 @@ class CrawlData:
 
     - `units`: id, name, level, parent, entry_url, observed
     - `columns`: id, unit_id, url, name, category, path, rows, observed
-    - `articles`: the store's article columns the checks read (`data_reads.ARTICLE_COLUMNS`) + category
-      (of its column), body_doc_no, info_category, related (list of {url, text, kind}; an
+    - `articles`: the store's article columns the checks read (`data_reads.ARTICLE_COLUMNS`)
+      + category (of its column), body_doc_no, info_category, related (list of {url, text, kind}; an
       empty tuple when none), listed_in (distinct columns listing it), observed (its unit and
       column were observed); from `load_crawl` without the `LAZY_COLUMNS` metadata fields,
       which are read for the rows a check asks for: `article_columns(rows, names)` (or
@@ -65,8 +65,8 @@ class CrawlData:
     - `listings`: from `load_crawl`, only the rows that add to the articles — a page listed in
       another column than the one it was first found in, or a listed page not stored (its
       list date stands in); hand-built frames may give every row, checks work with both
-    - `links` (`data_reads.LINK_COLUMNS`, with the latest check `outcome` and `status_code` up to the
-      run), `crawl_issues` (of the run)
+    - `links` (`data_reads.LINK_COLUMNS`, with the latest check `outcome` and `status_code` up
+      to the run), `crawl_issues` (of the run)
     """
 
     units: pd.DataFrame
