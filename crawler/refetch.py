@@ -19,7 +19,7 @@ The rows go to the spider as a JSON-lines file (setting ZWGK_REFETCH) of
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -111,11 +111,3 @@ def write_rows(rows: Iterable[dict[str, Any] | str], path: Path) -> Path:
         encoding="utf-8",
     )
     return path
-
-
-def read_rows(path: Path | str) -> Iterator[dict[str, Any]]:
-    """The rows of a file `write_rows` wrote (blank lines skipped): what the spider fetches
-    again (`DisclosureSpider.refetch_requests`)."""
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            yield json.loads(line)

@@ -1,7 +1,7 @@
 """What one crawl run saw, as pandas frames for the checks: `CrawlData` and `load_crawl`.
 
 `load_crawl(store, run_id)` reads the run from the store (`scoring.data_reads`), marks what the
-run observed (`scoring.observed`: a unit or column the crawl could not read is kept, marked
+run observed (`scoring.frames`: a unit or column the crawl could not read is kept, marked
 `observed=False`, and never judged — docs/domain.md §3.6) and hands back a `CrawlData`: the
 frames every check reads, plus what is read only when a check asks — the metadata fields
 (`LAZY_COLUMNS`), the body text and the whole `extra` dict of some articles. Tests build the
@@ -21,13 +21,13 @@ import pandas as pd
 
 from scoring import data_reads as reads
 from scoring.data_reads import ColumnLoader, Loader, Searcher
-from scoring.observed import (
+from scoring.frames import (
     article_frame,
+    ensure_columns,
     link_frame,
     listed_in,
-    observe_columns,
-    observe_units,
-    with_columns,
+    observed_columns,
+    observed_units,
 )
 
 if TYPE_CHECKING:
@@ -257,8 +257,8 @@ def assemble(
     issues = crawl_issues
     if run_id is not None and "run_id" in issues and len(issues):
         issues = issues[issues["run_id"] == run_id]
-    columns = observe_columns(columns, issues, listings, run_id)
-    units = observe_units(units, columns, run_units)
+    columns = observed_columns(columns, issues, listings, run_id)
+    units = observed_units(units, columns, run_units)
     # Given a loader, the lazy fields stay out of the frame (read when a check asks).
     lazy = LAZY_COLUMNS if column_loader is not None else ()
     articles = article_frame(articles, columns, units, copy, lazy).reset_index(drop=True)
@@ -270,7 +270,7 @@ def assemble(
         units=units.reset_index(drop=True),
         columns=columns.reset_index(drop=True),
         articles=articles,
-        listings=with_columns(
+        listings=ensure_columns(
             listings,
             {
                 "column_id": "Int64",

@@ -4,7 +4,7 @@ links as frames, and the loaders `CrawlData` calls for what it reads only when a
 
 Each reads "as of" a run: a run id reads the article versions that run saw, None the current
 rows (the newest run's view, without the version union). The frames are store-shaped; turning
-them into what the checks read (observed, categories …) is `scoring.observed`.
+them into what the checks read (observed, categories …) is `scoring.frames`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from scoring.observed import EXTRA_FIELDS
+from scoring.frames import EXTRA_FIELDS
 
 if TYPE_CHECKING:
     from store import Store

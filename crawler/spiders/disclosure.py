@@ -15,14 +15,16 @@ column or a missing article.
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import scrapy
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler import items, refetch
+from crawler import items
 from crawler.columns import load_column_map
 from crawler.extract import (
     ExtractionError,
@@ -165,7 +167,8 @@ class DisclosureSpider(scrapy.Spider):
             return []
         selected = {u.id for u in self.selected}
         out = []
-        for row in refetch.read_rows(path):
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else None
             if not row or row["unit_id"] not in selected:
                 continue
             if row.get("kind") == "link":  # a link found broken before: is it repaired?

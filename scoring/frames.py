@@ -1,12 +1,12 @@
-"""What a crawl run observed, and the frames the checks read, from store-shaped frames.
+"""The frames `CrawlData` holds, derived from store-shaped ones: what the run observed, and
+each article's column category, `extra` fields and columns listing it.
 
 The one place that decides what was *observed*: a unit whose directory could not be read in the
 run (host unreachable, anti-bot page, robots, HTTP error …) and a column whose list could not be
 read are kept, marked `observed=False`, and no check may report on them — a crawl failure is
-never a unit's problem (docs/domain.md §3.6). `scoring.data.assemble` calls these on the frames
-`load_crawl` read (or on a test's hand-built ones); they also give each article its column's
-category, its `extra` fields and the number of columns listing it, and fill the columns a frame
-lacks with empty values.
+never a unit's problem (docs/domain.md §3.6). `scoring.data.assemble` calls these functions on
+the frames `load_crawl` read (or on a test's hand-built ones); columns a frame lacks are filled
+with empty values (`ensure_columns`).
 
 Store limitation, noted so nobody relies on it: columns keep only their *last* listing state
 (`last_row_count`, `last_listed_run`), so loading an older run after a newer crawl judges its
@@ -53,12 +53,12 @@ def _norm_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def observe_columns(
+def observed_columns(
     columns: pd.DataFrame, issues: pd.DataFrame, listings: pd.DataFrame, run_id: int | None
 ) -> pd.DataFrame:
     """The columns with `rows` and `observed`: a column is observed when this run listed it,
     its list page raised no `UNREADABLE` crawl issue, and it did not go empty after having rows."""
-    out = with_columns(
+    out = ensure_columns(
         columns,
         {
             "id": "Int64",
@@ -91,12 +91,12 @@ def observe_columns(
     return out
 
 
-def observe_units(
+def observed_units(
     units: pd.DataFrame, columns: pd.DataFrame, run_units: Iterable[str] | None
 ) -> pd.DataFrame:
     """The units with `observed`: at least one of their columns observed (and, given
     `run_units`, crawled by the run)."""
-    out = with_columns(
+    out = ensure_columns(
         units,
         {"id": object, "name": object, "level": object, "parent": object, "entry_url": object},
     )
@@ -136,7 +136,9 @@ def article_frame(
         "keywords": object,
         "publisher": object,
     }
-    out = with_columns(articles, {k: v for k, v in wanted.items() if k not in set(lazy)}, copy=copy)
+    out = ensure_columns(
+        articles, {k: v for k, v in wanted.items() if k not in set(lazy)}, copy=copy
+    )
     # A frame read by `load_crawl` has the extra fields already; a hand-built one may give the
     # `extra` dicts (kept: `CrawlData.extra` reads them) or the fields themselves.
     if "extra" in out:
@@ -177,7 +179,7 @@ def listed_in(articles: pd.DataFrame, listings: pd.DataFrame, urls: pd.Index) ->
 
 def link_frame(links: pd.DataFrame) -> pd.DataFrame:
     """The links with every column the checks read (missing ones empty)."""
-    out = with_columns(
+    out = ensure_columns(
         links,
         {
             "article_id": "Int64",
@@ -194,7 +196,7 @@ def link_frame(links: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def with_columns(frame: pd.DataFrame, wanted: dict[str, Any], copy: bool = True) -> pd.DataFrame:
+def ensure_columns(frame: pd.DataFrame, wanted: dict[str, Any], copy: bool = True) -> pd.DataFrame:
     """A copy (or, `copy=False`, the frame itself) with every `wanted` column present (missing
     ones empty, of the given dtype)."""
     out = frame.copy() if copy else frame
