@@ -3,14 +3,24 @@ is a *confirmed* broken link; timeouts, 5xx, 429 and connection errors are *susp
 recheck — a crawler hiccup must never become a unit's deduction. A link the address policy
 refuses (a private, loopback, link-local… address: crawler/netpolicy.py) is *unchecked*: never
 requested, never a unit's problem.
+
+The spider schedules the checks (a HEAD request each, headers only); what their answers mean —
+a second request (`retry_request`), the outcome and the stored row (`link_outcome`) — is here.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.netpolicy import RefusedAddress
+from crawler import items
+from crawler.netpolicy import RefusedAddress, original_url
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.http import Response
 
 OK, CONFIRMED, SUSPECTED, UNCHECKED = "ok", "confirmed_broken", "suspected", "unchecked"
 # Statuses the link-check callback wants to see instead of Scrapy's HttpError.
@@ -34,3 +44,24 @@ def outcome_for_failure(failure: Failure) -> tuple[str, str]:
         return outcome_for_status(failure.value.response.status, 2)
     name = type(failure.value).__name__
     return SUSPECTED, f"{name}: {failure.getErrorMessage()}"[:300]
+
+
+def retry_request(response: Response, attempt: int) -> Request | None:
+    """The request to make again before this answer counts, or None: a HEAD refused with 405
+    is asked as GET; a first 403 is asked again with a plain GET (开普云 practice: a 403 counts
+    only when a second, plain GET also gets 403)."""
+    if response.status == 405 and response.request.method == "HEAD":
+        return response.request.replace(method="GET", dont_filter=True)
+    if response.status == 403 and attempt == 1:
+        return response.request.replace(method="GET", dont_filter=True, cb_kwargs={"attempt": 2})
+    return None
+
+
+def link_outcome(
+    request: Request, outcome: str, status: int | None, reason: str, attempt: int
+) -> dict:
+    """The check's row under the link as the page gives it, saying where a redirect led."""
+    url = original_url(request)
+    if url != request.url:
+        reason = f"{reason}（重定向至 {request.url}）"
+    return items.link_check(url, outcome, status, reason, attempt)

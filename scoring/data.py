@@ -1,18 +1,15 @@
-"""What one crawl run saw, as pandas frames for the checks (`load_crawl`).
+"""What one crawl run saw, as pandas frames for the checks: `CrawlData` and `load_crawl`.
 
-The one place that decides what was *observed*: a unit whose directory could not be read in the
-run (host unreachable, anti-bot page, robots, HTTP error …) and a column whose list could not be
-read are kept, marked `observed=False`, and no check may report on them — a crawl failure is
-never a unit's problem (docs/domain.md §3.6).
-
-Store limitation, noted so nobody relies on it: columns keep only their *last* listing state
-(`last_row_count`, `last_listed_run`), so loading an older run after a newer crawl judges its
-columns by the newer listing. Articles, links and link checks are exact as of the run.
+`load_crawl(store, run_id)` reads the run from the store (`scoring.data_reads`), marks what the
+run observed (`scoring.frames`: a unit or column the crawl could not read is kept, marked
+`observed=False`, and never judged — docs/domain.md §3.6) and hands back a `CrawlData`: the
+frames every check reads, plus what is read only when a check asks — the metadata fields
+(`LAZY_COLUMNS`), the body text and the whole `extra` dict of some articles. Tests build the
+same object from hand-made frames with `assemble`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -22,72 +19,29 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from scoring import data_reads as reads
+from scoring.data_reads import ColumnLoader, Loader, Searcher
+from scoring.frames import (
+    article_frame,
+    ensure_columns,
+    link_frame,
+    listed_in,
+    observed_columns,
+    observed_units,
+)
+
 if TYPE_CHECKING:
     from store import Store
     from store.runs import RunInfo
 
 log = logging.getLogger(__name__)
 
-# Crawl issues that mean "this page could not be read" (not "the page says nothing").
-UNREADABLE = frozenset(
-    {
-        "host_unreachable",
-        "anti_bot",
-        "robots_blocked",
-        "http_error",
-        "timeout",
-        "too_large",
-        "extraction_anomaly",
-    }
-)
-# Keys of `articles.extra` the checks read, as article columns. `load_crawl` has the database
-# pull them out (json_extract / ->>), so the frame is read on the store's fast path: reading the
-# whole JSON (with every metadata label of the page) costs about three times the article read.
-# The whole dict, metadata included, is available per article through `CrawlData.extra(ids)`.
-# (`extra["category"]` is the page's 组配分类/信息分类; it becomes `info_category`, because
-# `category` is the category of the article's column.)
-EXTRA_FIELDS = {"body_doc_no": "body_doc_no", "info_category": "category", "related": "related"}
-# The article columns `load_crawl` reads up front: what most checks and tracking look at. The
-# store's bookkeeping columns (date_source, repealed, listed_date, first/last_seen_run,
-# version_run) are left in the store: each string or date column costs about a second per
-# million rows.
-ARTICLE_COLUMNS = (
-    "id",
-    "unit_id",
-    "column_id",
-    "url",
-    "title",
-    "index_no",
-    "written_date",
-    "publish_date",
-    "fetched_at",
-)
 # Metadata fields only the metadata checks read, on the few categories they judge (规范性文件,
 # 政策文件): `load_crawl` leaves them out of `articles` and reads them by article id when a
 # check asks (`CrawlData.article_columns`, `_scope.articles(columns=…)`). 索引号 is read up
 # front: every item must carry one, so its format is checked on every article.
 LAZY_COLUMNS = ("publisher", "doc_no", "validity", "subject", "keywords")
-LAZY_CHUNK = 50_000  # ids per statement
 LAZY_SCAN = 0.3  # asked for more than this share of the articles: read the whole column
-# The link columns the checks and tracking read (no check times, positions or run bookkeeping).
-LINK_COLUMNS = (
-    "article_id",
-    "unit_id",
-    "article_url",
-    "url",
-    "kind",
-    "text",
-    "on_site",
-    "outcome",
-    "status_code",
-)
-# An article without related links: one shared immutable empty sequence rather than a list per
-# row (a million empty lists are ~60 MB).
-NO_RELATED: tuple[()] = ()
-
-Loader = Callable[[list[int]], pd.Series]
-Searcher = Callable[[list[str]], pd.Series]
-ColumnLoader = Callable[[list[str], list[int] | None], pd.DataFrame]
 
 
 class CrawlDataError(LookupError):
@@ -100,8 +54,8 @@ class CrawlData:
 
     - `units`: id, name, level, parent, entry_url, observed
     - `columns`: id, unit_id, url, name, category, path, rows, observed
-    - `articles`: the store's article columns the checks read (`ARTICLE_COLUMNS`) + category
-      (of its column), body_doc_no, info_category, related (list of {url, text, kind}; an
+    - `articles`: the store's article columns the checks read (`data_reads.ARTICLE_COLUMNS`)
+      + category (of its column), body_doc_no, info_category, related (list of {url, text, kind}; an
       empty tuple when none), listed_in (distinct columns listing it), observed (its unit and
       column were observed); from `load_crawl` without the `LAZY_COLUMNS` metadata fields,
       which are read for the rows a check asks for: `article_columns(rows, names)` (or
@@ -111,8 +65,8 @@ class CrawlData:
     - `listings`: from `load_crawl`, only the rows that add to the articles — a page listed in
       another column than the one it was first found in, or a listed page not stored (its
       list date stands in); hand-built frames may give every row, checks work with both
-    - `links` (`LINK_COLUMNS`, with the latest check `outcome` and `status_code` up to the
-      run), `crawl_issues` (of the run)
+    - `links` (`data_reads.LINK_COLUMNS`, with the latest check `outcome` and `status_code` up
+      to the run), `crawl_issues` (of the run)
     """
 
     units: pd.DataFrame
@@ -247,9 +201,9 @@ def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
     # The newest run reads the current rows: no version union, the same answer.
     newest = max(r.id for r in store.runs()) == run.id
     as_of = None if newest else run.id
-    articles = _read_articles(store, as_of)
-    listings = _read_listings(store, run.id)
-    links = _read_links(store, run.id)
+    articles = reads.read_articles(store, as_of)
+    listings = reads.read_listings(store, run.id)
+    links = reads.read_links(store, run.id)
     issues = store.crawl_issues_frame(run.id)
     data = assemble(
         units,
@@ -260,10 +214,10 @@ def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
         issues,
         run_id=run.id,
         run_units=run.units,
-        text_loader=_loader(store, as_of, "body_text"),
-        extra_loader=_loader(store, as_of, "extra"),
-        text_searcher=_searcher(store, as_of),
-        column_loader=_column_loader(store, as_of),
+        text_loader=reads.field_loader(store, as_of, "body_text"),
+        extra_loader=reads.field_loader(store, as_of, "extra"),
+        text_searcher=reads.body_searcher(store, as_of),
+        column_loader=reads.column_loader(store, as_of),
         copy=False,
     )
     log.info(
@@ -303,20 +257,20 @@ def assemble(
     issues = crawl_issues
     if run_id is not None and "run_id" in issues and len(issues):
         issues = issues[issues["run_id"] == run_id]
-    columns = _columns(columns, issues, listings, run_id)
-    units = _units(units, columns, run_units)
+    columns = observed_columns(columns, issues, listings, run_id)
+    units = observed_units(units, columns, run_units)
     # Given a loader, the lazy fields stay out of the frame (read when a check asks).
     lazy = LAZY_COLUMNS if column_loader is not None else ()
-    articles = _articles(articles, columns, units, copy, lazy).reset_index(drop=True)
+    articles = article_frame(articles, columns, units, copy, lazy).reset_index(drop=True)
     # The URL index (hash table of a million URLs) is built once, here, and shared with the
     # checks through the cache (`_scope.url_index`).
     urls = pd.Index(articles["url"])
-    articles["listed_in"] = _listed_in(articles, listings, urls)
+    articles["listed_in"] = listed_in(articles, listings, urls)
     data = CrawlData(
         units=units.reset_index(drop=True),
         columns=columns.reset_index(drop=True),
         articles=articles,
-        listings=_ensure(
+        listings=ensure_columns(
             listings,
             {
                 "column_id": "Int64",
@@ -326,7 +280,7 @@ def assemble(
                 "listed_date": "datetime64[s]",
             },
         ).reset_index(drop=True),  # fmt: skip
-        links=_links(links),
+        links=link_frame(links),
         crawl_issues=issues.reset_index(drop=True),
         run_id=run_id,
         as_of_run=run_id,
@@ -339,7 +293,6 @@ def assemble(
     return data
 
 
-# -- pieces -----------------------------------------------------------------------------------
 def pick_run(store: Store, run_id: int | None) -> RunInfo:
     """The crawl run `run_id` (default: the latest finished one); `CrawlDataError` if none."""
     if run_id is None:
@@ -355,311 +308,3 @@ def pick_run(store: Store, run_id: int | None) -> RunInfo:
             "crawl run %s is %s, not finished: what it saw may be partial", run.id, run.status
         )
     return run
-
-
-def _read_articles(store: Store, run_id: int | None) -> pd.DataFrame:
-    """Articles as of the run (None: as they are now): `ARTICLE_COLUMNS` plus `EXTRA_FIELDS`
-    extracted by SQL."""
-    from sqlalchemy import Text, cast, func, select, type_coerce
-
-    from store.reads import articles_stmt, read_frame
-
-    versions = articles_stmt([*ARTICLE_COLUMNS, "extra"], run_id, None).subquery("v")
-    extra = versions.c.extra
-    sqlite = store.engine.dialect.name == "sqlite"
-    picked = []
-    for name, key in EXTRA_FIELDS.items():
-        if name != "related":
-            picked.append(extra[key].as_string().label(name))
-        elif sqlite:
-            # The list's JSON text, NULL when absent or empty (most pages): no text per row.
-            related = func.nullif(func.json_extract(extra, f"$.{key}"), "[]")
-            picked.append(type_coerce(related, Text).label(name))
-        else:
-            picked.append(cast(extra[key], Text).label(name))
-    stmt = select(*(versions.c[n] for n in ARTICLE_COLUMNS), *picked).order_by(versions.c.id)
-    with store.engine.connect() as conn:
-        frame = read_frame(conn, stmt)
-    # Most pages have no related links: the key is absent (SQL NULL, or JSON 'null' once
-    # quoted) or an empty list. Only the others are parsed.
-    related = frame["related"].to_numpy(dtype=object, na_value=None)
-    out = np.empty(len(related), dtype=object)
-    out.fill(NO_RELATED)
-    for i in np.flatnonzero(pd.notna(related)):
-        if related[i] not in ("null", "[]"):
-            out[i] = json.loads(related[i]) or NO_RELATED
-    frame["related"] = out
-    return frame
-
-
-def _read_links(store: Store, run_id: int) -> pd.DataFrame:
-    """Links as of the run with their latest check (`store.links_frame`), `LINK_COLUMNS` only."""
-    from store.reads import links_stmt, read_frame
-
-    stmt = links_stmt(None, run_id, False)
-    stmt = stmt.with_only_columns(
-        *(c for c in stmt.selected_columns if c.key in LINK_COLUMNS), maintain_column_froms=True
-    )
-    with store.engine.connect() as conn:
-        return read_frame(conn, stmt)
-
-
-def _read_listings(store: Store, run_id: int) -> pd.DataFrame:
-    """The listings that add to the articles: rows of pages the store has not (yet) fetched, and
-    rows of a page in another column than the one it was first found in (信息多头发布).
-
-    The other rows — a million, one per article in its own column — repeat what the articles
-    frame says and would cost as much to read as the articles themselves.
-    """
-    from sqlalchemy import and_, or_, select
-
-    from store.reads import listings_stmt, read_frame
-    from store.writes import ARTICLES
-
-    listed = listings_stmt(None, run_id).subquery("l")
-    a = ARTICLES.c
-    stmt = (
-        select(*listed.c)
-        .select_from(
-            listed.outerjoin(ARTICLES, and_(a.url == listed.c.url, a.first_seen_run <= run_id))
-        )
-        .where(or_(a.id.is_(None), a.column_id.is_(None), a.column_id != listed.c.column_id))
-        .order_by(listed.c.id)
-    )
-    with store.engine.connect() as conn:
-        return read_frame(conn, stmt)
-
-
-def _searcher(store: Store, run_id: int | None) -> Searcher:
-    """Finds the articles (as of the run; None: as they are now) whose body contains a term."""
-
-    def search(terms: list[str]) -> pd.Series:
-        from sqlalchemy import func, or_, select
-
-        from store.reads import articles_stmt, read_frame
-
-        versions = articles_stmt(["id", "body_text"], run_id, None).subquery("v")
-        body = versions.c.body_text
-        with store.engine.connect() as conn:
-            # A plain substring search: instr/strpos beat LIKE (and need no escaping).
-            position = {"sqlite": func.instr, "postgresql": func.strpos}.get(conn.dialect.name)
-            found = [
-                position(body, t) > 0 if position else body.contains(t, autoescape=True)
-                for t in terms
-            ]
-            frame = read_frame(conn, select(versions.c.id, body).where(or_(*found)))
-        return pd.Series(
-            frame["body_text"].to_numpy(dtype=object), index=frame["id"].astype("int64")
-        )
-
-    return search
-
-
-def _column_loader(store: Store, run_id: int | None) -> ColumnLoader:
-    """Reads some article columns for given ids (None: every article), as of the run (None: as
-    they are now)."""
-
-    def load(names: list[str], ids: list[int] | None) -> pd.DataFrame:
-        from sqlalchemy import select, text
-
-        from store.reads import articles_stmt, read_frame
-
-        versions = articles_stmt(["id", *names], run_id, None).subquery("v")
-        if ids is None:
-            with store.engine.connect() as conn:
-                return read_frame(conn, select(*versions.c))
-        parts = []
-        with store.engine.connect() as conn:
-            for start in range(0, len(ids), LAZY_CHUNK):
-                # Integer ids written into the statement as they are: SQLAlchemy's literal
-                # rendering of a long IN list costs more than the read itself.
-                chunk = ",".join(str(int(i)) for i in ids[start : start + LAZY_CHUNK])
-                stmt = select(*versions.c).where(text(f"v.id IN ({chunk})"))
-                parts.append(read_frame(conn, stmt))
-        if not parts:
-            return pd.DataFrame(columns=["id", *names])
-        return pd.concat(parts, ignore_index=True)
-
-    return load
-
-
-def _loader(store: Store, run_id: int | None, column: str) -> Loader:
-    """Reads one optional article column (body_text, extra) for given ids, as of the run
-    (None: as they are now)."""
-
-    def load(ids: list[int]) -> pd.Series:
-        from store.reads import articles_stmt, read_frame
-
-        wanted = sorted(set(ids))
-        parts = []
-        # In chunks: a literal IN list of a few thousand ids is cheap on both backends.
-        for start in range(0, len(wanted), 5000):
-            stmt = articles_stmt(["id", column], run_id, None)
-            stmt = stmt.where(stmt.selected_columns.id.in_(wanted[start : start + 5000]))
-            with store.engine.connect() as conn:
-                parts.append(read_frame(conn, stmt))
-        if not parts:
-            return pd.Series([], dtype=object)
-        frame = pd.concat(parts, ignore_index=True)
-        return pd.Series(frame[column].to_numpy(), index=frame["id"].astype("int64"), dtype=object)
-
-    return load
-
-
-def _issue_urls(issues: pd.DataFrame, kinds: frozenset[str]) -> set[str]:
-    if issues.empty:
-        return set()
-    bad = issues[issues["kind"].isin(kinds)]
-    return {_norm_url(u) for u in bad["url"].dropna()}
-
-
-def _norm_url(url: str) -> str:
-    return url.rstrip("/")
-
-
-def _columns(
-    columns: pd.DataFrame, issues: pd.DataFrame, listings: pd.DataFrame, run_id: int | None
-) -> pd.DataFrame:
-    out = _ensure(
-        columns,
-        {
-            "id": "Int64",
-            "unit_id": object,
-            "url": object,
-            "name": object,
-            "category": object,
-            "path": object,
-            "last_row_count": "Int64",
-            "last_listed_run": "Int64",
-        },
-    )
-    counted = out["last_row_count"].notna()
-    if run_id is not None and out["last_listed_run"].notna().any():
-        # Listed by this run or later (see the module note); an older listing is not this run's.
-        counted &= out["last_listed_run"].fillna(-1).astype("int64") >= run_id
-    unreadable = _issue_urls(issues, UNREADABLE)
-    blocked = out["url"].map(lambda u: isinstance(u, str) and _norm_url(u) in unreadable)
-    out["rows"] = out["last_row_count"].fillna(0).astype("int64")
-    if not listings.empty and "column_id" in listings:
-        ever = listings.groupby("column_id").size()
-        out["ever_listed"] = out["id"].map(ever).fillna(0).astype("int64")
-    else:
-        out["ever_listed"] = 0
-    # No rows now but rows before: the list was mis-parsed (the crawler records an
-    # extraction_anomaly, on the list page's URL) or emptied. What it holds now is unknown, so
-    # it is neither blank nor stale.
-    emptied = (out["rows"] == 0) & (out["ever_listed"] > 0)
-    out["observed"] = (counted & ~blocked.astype(bool) & ~emptied).astype(bool)
-    return out
-
-
-def _units(
-    units: pd.DataFrame, columns: pd.DataFrame, run_units: Iterable[str] | None
-) -> pd.DataFrame:
-    out = _ensure(
-        units,
-        {"id": object, "name": object, "level": object, "parent": object, "entry_url": object},
-    )
-    # Observed: the run read at least one of the unit's column lists. A unit never crawled
-    # has no directory; a unit whose entry page failed, or that a killed run never reached
-    # (its columns known from an earlier run, none listed by this one), shows nothing this run
-    # — judged, it would lack every required column. Nothing seen, nothing judged.
-    seen = set(columns.loc[columns["observed"], "unit_id"])
-    observed = out["id"].isin(seen)
-    if run_units:
-        observed &= out["id"].isin(set(run_units))
-    out["observed"] = observed.astype(bool)
-    return out
-
-
-def _articles(
-    articles: pd.DataFrame,
-    columns: pd.DataFrame,
-    units: pd.DataFrame,
-    copy: bool,
-    lazy: Iterable[str] = (),
-) -> pd.DataFrame:
-    wanted = {
-        "id": "Int64",
-        "unit_id": object,
-        "column_id": "Int64",
-        "url": object,
-        "title": object,
-        "index_no": object,
-        "doc_no": object,
-        "written_date": "datetime64[s]",
-        "publish_date": "datetime64[s]",
-        "validity": object,
-        "subject": object,
-        "keywords": object,
-        "publisher": object,
-    }
-    out = _ensure(articles, {k: v for k, v in wanted.items() if k not in set(lazy)}, copy=copy)
-    # A frame read by `load_crawl` has the extra fields already; a hand-built one may give the
-    # `extra` dicts (kept: `CrawlData.extra` reads them) or the fields themselves.
-    if "extra" in out:
-        extra = out["extra"].map(lambda e: e if isinstance(e, dict) else {})
-    for name, key in EXTRA_FIELDS.items():
-        if name in out:
-            continue
-        if "extra" not in out:
-            empty = [[] for _ in range(len(out))] if name == "related" else None
-            out[name] = pd.Series(empty, index=out.index, dtype=object)
-        elif name == "related":
-            out[name] = extra.map(lambda e: list(e.get("related") or []))
-        else:
-            out[name] = extra.map(lambda e, k=key: e.get(k) or None).astype(object)
-    col = columns.set_index("id")
-    out["category"] = out["column_id"].map(col["category"]).astype(object)
-    column_seen = out["column_id"].map(col["observed"]).fillna(False).astype(bool)
-    out["observed"] = (
-        column_seen & out["unit_id"].isin(set(units.loc[units["observed"], "id"])).to_numpy()
-    )
-    return out
-
-
-def _listed_in(articles: pd.DataFrame, listings: pd.DataFrame, urls: pd.Index) -> np.ndarray:
-    """Distinct columns listing each article: the one it was found in plus the others that list
-    it (works with all listings or only `_read_listings`' extra rows)."""
-    counts = articles["column_id"].notna().to_numpy(dtype="int64")
-    if listings.empty or articles.empty:
-        return counts
-    pos = urls.get_indexer(listings["url"].to_numpy())
-    own = articles["column_id"].to_numpy("float64", na_value=np.nan)[np.maximum(pos, 0)]
-    other = (pos >= 0) & (listings["column_id"].to_numpy("float64", na_value=np.nan) != own)
-    extra = pd.DataFrame({"pos": pos[other], "column_id": listings["column_id"].to_numpy()[other]})
-    extra = extra.drop_duplicates()
-    np.add.at(counts, extra["pos"].to_numpy(), 1)
-    return counts
-
-
-def _links(links: pd.DataFrame) -> pd.DataFrame:
-    out = _ensure(
-        links,
-        {
-            "article_id": "Int64",
-            "unit_id": object,
-            "article_url": object,
-            "url": object,
-            "kind": object,
-            "text": object,
-            "on_site": "boolean",
-            "outcome": object,
-            "status_code": "Int64",
-        },
-    )
-    return out.reset_index(drop=True)
-
-
-def _ensure(frame: pd.DataFrame, wanted: dict[str, Any], copy: bool = True) -> pd.DataFrame:
-    """A copy (or, `copy=False`, the frame itself) with every `wanted` column present (missing
-    ones empty, of the given dtype)."""
-    out = frame.copy() if copy else frame
-    for name, dtype in wanted.items():
-        if name not in out:
-            out[name] = (
-                pd.Series([pd.NA] * len(out), index=out.index, dtype=dtype)
-                if len(out)
-                else pd.Series([], dtype=dtype)
-            )
-    return out

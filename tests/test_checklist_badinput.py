@@ -29,7 +29,8 @@ from openpyxl.worksheet.formula import ArrayFormula
 from round_fixtures import planted_check  # noqa: F401 (fixture)
 from test_responses import T0, export, fill, recorded
 
-from reports.responses import MAX_LISTED, ResponseError, import_responses
+from reports.response_sheet import MAX_LISTED
+from reports.responses import ResponseError, import_responses
 from store import Store
 
 CORPUS = Path(__file__).parent / "badinput" / "checklist"

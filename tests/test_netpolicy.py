@@ -27,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from twisted.python.failure import Failure
 
+from crawler.addresses import literal_address, non_public_kind
 from crawler.linkcheck import SUSPECTED, UNCHECKED, outcome_for_failure
 from crawler.netpolicy import (
     AddressPolicyMiddleware,
@@ -39,8 +40,6 @@ from crawler.netpolicy import (
     RefusedAddress,
     RefusedLookupMiddleware,
     ResponseTooLarge,
-    literal_address,
-    non_public_kind,
 )
 from store import downgrade, make_engine, migrate, open_store
 from store.testing import backend_url

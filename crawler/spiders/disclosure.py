@@ -1,7 +1,9 @@
 """The `disclosure` spider: unit entry → column directory → column lists → articles → links.
 
-It only schedules requests and hands pages to `crawler.extract` (plain functions over
-`(html, url, profile)`); what it yields are plain dict items that `crawler.pipelines` stores.
+It only schedules requests and hands what comes back to plain functions: pages to
+`crawler.extract` (over `(html, url, profile)`), failed requests to `crawler.failures`, link-check
+answers to `crawler.linkcheck`; what it yields are plain dict items that `crawler.pipelines`
+stores.
 Everything that varies by platform is in the unit's profile.
 
     scrapy crawl disclosure -a registry=units.yaml [-a units=jh,jh-d01] [-a levels=县区政府] [-a full=1]
@@ -19,12 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import scrapy
-import scrapy.exceptions
-from scrapy.exceptions import IgnoreRequest
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet import error as twisted_error
-from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
 from crawler import items
 from crawler.columns import load_column_map
@@ -37,22 +35,18 @@ from crawler.extract import (
     parse_listing,
     refuse_non_html,
 )
+from crawler.failures import issue_for_failure
 from crawler.linkcheck import (
     LINK_STATUSES,
     UNCHECKED,
+    link_outcome,
     outcome_for_failure,
     outcome_for_status,
+    retry_request,
 )
 from crawler.middlewares import revalidate_set
-from crawler.netpolicy import (
-    NetPolicy,
-    OffsiteRedirect,
-    RefusedAddress,
-    ResponseTooLarge,
-    original_url,
-)
+from crawler.netpolicy import NetPolicy
 from crawler.paging import MAX_LIST_PAGES, ListPaging
-from crawler.politeness import RedirectLoop
 from crawler.profile_model import get_profile
 from crawler.registry import load_registry
 
@@ -62,34 +56,6 @@ if TYPE_CHECKING:
     from crawler.registry import UnitEntry
 
 log = logging.getLogger(__name__)
-
-
-def _exceptions(*names: str) -> tuple[type[BaseException], ...]:
-    """The named download exceptions this Scrapy/Twisted has: Scrapy ≥ 2.14 raises its own
-    (DownloadTimeoutError, …), older versions let Twisted's through."""
-    return tuple(
-        getattr(module, name)
-        for name in names
-        for module in (scrapy.exceptions, twisted_error)
-        if hasattr(module, name)
-    )
-
-
-_UNREACHABLE = _exceptions(
-    "DownloadConnectionRefusedError",
-    "CannotResolveHostError",
-    "ConnectionRefusedError",
-    "DNSLookupError",
-    "NoRouteError",
-)
-_TIMEOUTS = _exceptions("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError")
-_TOO_LARGE = _exceptions("DownloadCancelledError")  # DOWNLOAD_MAXSIZE exceeded
-_DATA_LOSS = _exceptions("ResponseDataLossError")  # Content-Length not reached
-_CONNECTION_LOST = (  # reset or closed before an answer
-    *_exceptions("DownloadFailedError", "ConnectionLost", "ConnectionDone"),
-    ResponseNeverReceived,
-    ResponseFailed,
-)
 
 COMMAND_LINE = SETTINGS_PRIORITIES["cmdline"]
 
@@ -356,79 +322,28 @@ class DisclosureSpider(scrapy.Spider):
         )
 
     def parse_link(self, response: Response, attempt: int):
-        status = response.status
-        if status == 405 and response.request.method == "HEAD":
-            yield response.request.replace(method="GET", dont_filter=True)
+        again = retry_request(response, attempt)  # 405 to a HEAD; a first 403 (开普云 practice)
+        if again is not None:
+            yield again
             return
-        if status == 403 and attempt == 1:
-            # 开普云 practice: a 403 counts only when a second, plain GET also gets 403.
-            yield response.request.replace(method="GET", dont_filter=True, cb_kwargs={"attempt": 2})
-            return
-        outcome, reason = outcome_for_status(status, attempt)
-        yield self.link_outcome(response.request, outcome, status, reason, attempt)
+        outcome, reason = outcome_for_status(response.status, attempt)
+        yield link_outcome(response.request, outcome, response.status, reason, attempt)
 
     def on_link_error(self, failure):
         request = failure.request
         outcome, reason = outcome_for_failure(failure)
         status = failure.value.response.status if failure.check(HttpError) else None
-        yield self.link_outcome(
-            request, outcome, status, reason, request.cb_kwargs.get("attempt", 1)
-        )
-
-    @staticmethod
-    def link_outcome(request, outcome: str, status: int | None, reason: str, attempt: int):
-        """The check's row under the link as the page gives it, saying where a redirect led."""
-        url = original_url(request)
-        if url != request.url:
-            reason = f"{reason}（重定向至 {request.url}）"
-        return items.link_check(url, outcome, status, reason, attempt)
+        yield link_outcome(request, outcome, status, reason, request.cb_kwargs.get("attempt", 1))
 
     def on_error(self, failure):
+        """A failed page request becomes a crawl issue (`crawler.failures`), never a finding."""
         request = failure.request
         # The URL asked for, not where its redirects led: the store matches issues to the
         # entry, column and article URLs it knows.
-        request = request.replace(url=(request.meta.get("redirect_urls") or [request.url])[0])
-        unit_id = request.meta.get("zwgk_unit")
-        kind = request.meta.get("zwgk_kind")
-        where = {"directory": "目录页", "list": "栏目列表页", "article": "文章页"}.get(kind, "页面")
-        if failure.check(RefusedAddress, OffsiteRedirect, ResponseTooLarge):
-            # crawler/netpolicy.py; IgnoreRequests too, so before the branches below
-            kind = "too_large" if failure.check(ResponseTooLarge) else "http_error"
-            yield self.issue(kind, unit_id, original_url(request), f"{where}{failure.value}")
-        elif failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
-            yield self.issue(
-                "robots_blocked", unit_id, request.url, f"{where}被 robots.txt 禁止抓取"
-            )
-        elif failure.check(*_UNREACHABLE):
-            yield self.issue(
-                "host_unreachable", unit_id, request.url, f"{where}无法连接：{failure.value}"
-            )
-        elif failure.check(*_TIMEOUTS):
-            yield self.issue("timeout", unit_id, request.url, f"{where}请求超时")
-        elif failure.check(*_TOO_LARGE):
-            yield self.issue(
-                "too_large",
-                unit_id,
-                request.url,
-                f"{where}超过下载大小上限（{self.settings.getint('DOWNLOAD_MAXSIZE')} 字节），已放弃"
-                + (f"：{failure.value}" if str(failure.value) else ""),
-            )
-        elif failure.check(RedirectLoop) or "max redirections" in str(failure.value):
-            yield self.issue(
-                "http_error", unit_id, request.url, f"{where}重定向循环：{failure.value}"
-            )
-        elif failure.check(*_DATA_LOSS):
-            yield self.issue(
-                "http_error", unit_id, request.url, f"{where}响应不完整（连接提前关闭）"
-            )
-        elif failure.check(*_CONNECTION_LOST):
-            yield self.issue("http_error", unit_id, request.url, f"{where}连接中断（被重置或关闭）")
-        elif failure.check(HttpError):
-            status = failure.value.response.status
-            yield self.issue("http_error", unit_id, request.url, f"{where}返回 HTTP {status}")
-        elif failure.check(IgnoreRequest):
-            return  # dropped on purpose by another middleware: nothing about the site to report
-        else:
-            yield self.issue(
-                "http_error", unit_id, request.url, f"{where}请求失败：{failure.getErrorMessage()}"
-            )
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
+        found = issue_for_failure(
+            failure, request.meta.get("zwgk_kind"), self.settings.getint("DOWNLOAD_MAXSIZE")
+        )
+        if found is not None:
+            kind, detail = found
+            yield self.issue(kind, request.meta.get("zwgk_unit"), url, detail)

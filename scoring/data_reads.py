@@ -1,0 +1,207 @@
+"""The store reads behind `scoring.data.load_crawl`: one crawl run's articles, listings and
+links as frames, and the loaders `CrawlData` calls for what it reads only when a check asks
+(body text, the whole `extra` dict, the lazy metadata fields, a term search in the body text).
+
+Each reads "as of" a run: a run id reads the article versions that run saw, None the current
+rows (the newest run's view, without the version union). The frames are store-shaped; turning
+them into what the checks read (observed, categories …) is `scoring.frames`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from scoring.frames import EXTRA_FIELDS
+
+if TYPE_CHECKING:
+    from store import Store
+
+# The article columns `load_crawl` reads up front: what most checks and tracking look at. The
+# store's bookkeeping columns (date_source, repealed, listed_date, first/last_seen_run,
+# version_run) are left in the store: each string or date column costs about a second per
+# million rows.
+ARTICLE_COLUMNS = (
+    "id",
+    "unit_id",
+    "column_id",
+    "url",
+    "title",
+    "index_no",
+    "written_date",
+    "publish_date",
+    "fetched_at",
+)
+# The link columns the checks and tracking read (no check times, positions or run bookkeeping).
+LINK_COLUMNS = (
+    "article_id",
+    "unit_id",
+    "article_url",
+    "url",
+    "kind",
+    "text",
+    "on_site",
+    "outcome",
+    "status_code",
+)
+LAZY_CHUNK = 50_000  # ids per statement of `column_loader`
+# An article without related links: one shared immutable empty sequence rather than a list per
+# row (a million empty lists are ~60 MB).
+NO_RELATED: tuple[()] = ()
+
+Loader = Callable[[list[int]], pd.Series]
+Searcher = Callable[[list[str]], pd.Series]
+ColumnLoader = Callable[[list[str], list[int] | None], pd.DataFrame]
+
+
+def read_articles(store: Store, run_id: int | None) -> pd.DataFrame:
+    """Articles as of the run (None: as they are now): `ARTICLE_COLUMNS` plus `EXTRA_FIELDS`
+    extracted by SQL."""
+    from sqlalchemy import Text, cast, func, select, type_coerce
+
+    from store.reads import articles_stmt, read_frame
+
+    versions = articles_stmt([*ARTICLE_COLUMNS, "extra"], run_id, None).subquery("v")
+    extra = versions.c.extra
+    sqlite = store.engine.dialect.name == "sqlite"
+    picked = []
+    for name, key in EXTRA_FIELDS.items():
+        if name != "related":
+            picked.append(extra[key].as_string().label(name))
+        elif sqlite:
+            # The list's JSON text, NULL when absent or empty (most pages): no text per row.
+            related = func.nullif(func.json_extract(extra, f"$.{key}"), "[]")
+            picked.append(type_coerce(related, Text).label(name))
+        else:
+            picked.append(cast(extra[key], Text).label(name))
+    stmt = select(*(versions.c[n] for n in ARTICLE_COLUMNS), *picked).order_by(versions.c.id)
+    with store.engine.connect() as conn:
+        frame = read_frame(conn, stmt)
+    # Most pages have no related links: the key is absent (SQL NULL, or JSON 'null' once
+    # quoted) or an empty list. Only the others are parsed.
+    related = frame["related"].to_numpy(dtype=object, na_value=None)
+    out = np.empty(len(related), dtype=object)
+    out.fill(NO_RELATED)
+    for i in np.flatnonzero(pd.notna(related)):
+        if related[i] not in ("null", "[]"):
+            out[i] = json.loads(related[i]) or NO_RELATED
+    frame["related"] = out
+    return frame
+
+
+def read_links(store: Store, run_id: int) -> pd.DataFrame:
+    """Links as of the run with their latest check (`store.links_frame`), `LINK_COLUMNS` only."""
+    from store.reads import links_stmt, read_frame
+
+    stmt = links_stmt(None, run_id, False)
+    stmt = stmt.with_only_columns(
+        *(c for c in stmt.selected_columns if c.key in LINK_COLUMNS), maintain_column_froms=True
+    )
+    with store.engine.connect() as conn:
+        return read_frame(conn, stmt)
+
+
+def read_listings(store: Store, run_id: int) -> pd.DataFrame:
+    """The listings that add to the articles: rows of pages the store has not (yet) fetched, and
+    rows of a page in another column than the one it was first found in (信息多头发布).
+
+    The other rows — a million, one per article in its own column — repeat what the articles
+    frame says and would cost as much to read as the articles themselves.
+    """
+    from sqlalchemy import and_, or_, select
+
+    from store.reads import listings_stmt, read_frame
+    from store.writes import ARTICLES
+
+    listed = listings_stmt(None, run_id).subquery("l")
+    a = ARTICLES.c
+    stmt = (
+        select(*listed.c)
+        .select_from(
+            listed.outerjoin(ARTICLES, and_(a.url == listed.c.url, a.first_seen_run <= run_id))
+        )
+        .where(or_(a.id.is_(None), a.column_id.is_(None), a.column_id != listed.c.column_id))
+        .order_by(listed.c.id)
+    )
+    with store.engine.connect() as conn:
+        return read_frame(conn, stmt)
+
+
+def body_searcher(store: Store, run_id: int | None) -> Searcher:
+    """Finds the articles (as of the run; None: as they are now) whose body contains a term."""
+
+    def search(terms: list[str]) -> pd.Series:
+        from sqlalchemy import func, or_, select
+
+        from store.reads import articles_stmt, read_frame
+
+        versions = articles_stmt(["id", "body_text"], run_id, None).subquery("v")
+        body = versions.c.body_text
+        with store.engine.connect() as conn:
+            # A plain substring search: instr/strpos beat LIKE (and need no escaping).
+            position = {"sqlite": func.instr, "postgresql": func.strpos}.get(conn.dialect.name)
+            found = [
+                position(body, t) > 0 if position else body.contains(t, autoescape=True)
+                for t in terms
+            ]
+            frame = read_frame(conn, select(versions.c.id, body).where(or_(*found)))
+        return pd.Series(
+            frame["body_text"].to_numpy(dtype=object), index=frame["id"].astype("int64")
+        )
+
+    return search
+
+
+def column_loader(store: Store, run_id: int | None) -> ColumnLoader:
+    """Reads some article columns for given ids (None: every article), as of the run (None: as
+    they are now)."""
+
+    def load(names: list[str], ids: list[int] | None) -> pd.DataFrame:
+        from sqlalchemy import select, text
+
+        from store.reads import articles_stmt, read_frame
+
+        versions = articles_stmt(["id", *names], run_id, None).subquery("v")
+        if ids is None:
+            with store.engine.connect() as conn:
+                return read_frame(conn, select(*versions.c))
+        parts = []
+        with store.engine.connect() as conn:
+            for start in range(0, len(ids), LAZY_CHUNK):
+                # Integer ids written into the statement as they are: SQLAlchemy's literal
+                # rendering of a long IN list costs more than the read itself.
+                chunk = ",".join(str(int(i)) for i in ids[start : start + LAZY_CHUNK])
+                stmt = select(*versions.c).where(text(f"v.id IN ({chunk})"))
+                parts.append(read_frame(conn, stmt))
+        if not parts:
+            return pd.DataFrame(columns=["id", *names])
+        return pd.concat(parts, ignore_index=True)
+
+    return load
+
+
+def field_loader(store: Store, run_id: int | None, column: str) -> Loader:
+    """Reads one optional article column (body_text, extra) for given ids, as of the run
+    (None: as they are now)."""
+
+    def load(ids: list[int]) -> pd.Series:
+        from store.reads import articles_stmt, read_frame
+
+        wanted = sorted(set(ids))
+        parts = []
+        # In chunks: a literal IN list of a few thousand ids is cheap on both backends.
+        for start in range(0, len(wanted), 5000):
+            stmt = articles_stmt(["id", column], run_id, None)
+            stmt = stmt.where(stmt.selected_columns.id.in_(wanted[start : start + 5000]))
+            with store.engine.connect() as conn:
+                parts.append(read_frame(conn, stmt))
+        if not parts:
+            return pd.Series([], dtype=object)
+        frame = pd.concat(parts, ignore_index=True)
+        return pd.Series(frame[column].to_numpy(), index=frame["id"].astype("int64"), dtype=object)
+
+    return load
