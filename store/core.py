@@ -6,8 +6,8 @@ import datetime as dt
 import gzip
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import pandas as pd
@@ -263,10 +263,7 @@ def open_store(url: str | None = None, *, create: bool = False, **engine_kwargs:
     A store at an older revision is refused naming `zwgk db upgrade`: no command migrates on
     its own. Raises `StoreUnavailable` when it cannot be opened.
     """
-    from alembic.util.exc import CommandError
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
+    with unavailable(url):
         engine = make_engine(url, create=create, **engine_kwargs)
         store = Store(engine)
         try:
@@ -274,17 +271,27 @@ def open_store(url: str | None = None, *, create: bool = False, **engine_kwargs:
         except BaseException:
             engine.dispose()
             raise
-    except StoreUnavailable:
-        raise
+    log.debug("opened %r", store)
+    return store
+
+
+@contextmanager
+def unavailable(url: str | None) -> Iterator[None]:
+    """Whatever stops the store at ``url`` from opening, as one `StoreUnavailable` sentence."""
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
     except NoStore as exc:
         raise StoreUnavailable(
             f"no store at {store_name(url)} ({exc}): check the path or {ENV_VAR}; "
             "only `zwgk crawl` creates a store"
         ) from exc
     except (SQLAlchemyError, CommandError, OSError, ValueError) as exc:
-        raise StoreUnavailable(f"cannot open the store {store_name(url)}: {_first_line(exc)}") from exc
-    log.debug("opened %r", store)
-    return store
+        raise StoreUnavailable(
+            f"cannot open the store {store_name(url)}: {_first_line(exc)}"
+        ) from exc
 
 
 def check_schema(engine: Engine, url: str | None = None, *, create: bool = False) -> None:

@@ -75,11 +75,14 @@ class Revision:
 def revisions() -> list[Revision]:
     """Every migration of this zwgk, oldest first."""
     script = ScriptDirectory.from_config(alembic_config())
-    out = [
-        Revision(r.revision, (r.doc or "").strip().splitlines()[0] if r.doc else "")
-        for r in script.walk_revisions("base", "heads")
-    ]
+    out = [Revision(r.revision, _summary(r.doc)) for r in script.walk_revisions("base", "heads")]
     return out[::-1]
+
+
+def _summary(doc: str | None) -> str:
+    """A migration docstring's first paragraph on one line."""
+    paragraph = (doc or "").strip().split("\n\n")[0]
+    return " ".join(line.strip() for line in paragraph.splitlines())
 
 
 def pending(current: str | None) -> list[Revision]:
