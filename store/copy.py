@@ -81,7 +81,7 @@ def _copy(
             counts.append(TableCount(table.name, _count(read, table), _count(write, table)))
             log.info("copied %s: %d rows", table.name, copied)
         if dst.dialect.name == "postgresql":
-            _move_sequences(write, tables)
+            move_sequences(write, tables)
     wrong = [c for c in counts if c.source != c.destination]
     if wrong:
         listed = ", ".join(f"{c.table} {c.source} → {c.destination}" for c in wrong)
@@ -147,7 +147,7 @@ def _count(conn: Connection, table: Table) -> int:
     return int(conn.scalar(select(func.count()).select_from(table)) or 0)
 
 
-def _move_sequences(conn: Connection, tables: list[Table]) -> None:
+def move_sequences(conn: Connection, tables: list[Table]) -> None:
     """Each serial id's sequence set past the largest copied id (the next insert gets a new id)."""
     for table in tables:
         for column in table.primary_key.columns:

@@ -216,7 +216,7 @@ def prune_command(
     runs; articles, rounds and answers are never pruned."""
     from store import open_store
     from store.lock import crawl_lock
-    from store.prune import plan_prune, prune, store_size
+    from store.prune import plan_prune, prune, store_size, vacuum
 
     store = open_store(database_url)
     try:
@@ -227,6 +227,7 @@ def prune_command(
         else:
             with _one_sentence(), crawl_lock(store.engine, "crawl"):
                 plan = prune(store.engine, keep_days)
+            vacuum(store.engine)  # after the lock's own last write, so the WAL is emptied too
         after = store_size(store.engine)
     finally:
         store.close()

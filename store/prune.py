@@ -114,7 +114,8 @@ def plan_prune(engine: Engine, keep_days: int, now: dt.datetime | None = None) -
 
 
 def prune(engine: Engine, keep_days: int, now: dt.datetime | None = None) -> PrunePlan:
-    """Drop the rows no kept run reads (one transaction), then VACUUM. Hold the crawl lock."""
+    """Drop the rows no kept run reads, in one transaction (hold the crawl lock; `vacuum`
+    afterwards gives the space back)."""
     now = now or dt.datetime.now(dt.UTC)
     cutoff = now - dt.timedelta(days=keep_days)
     with engine.begin() as conn:
@@ -123,7 +124,6 @@ def prune(engine: Engine, keep_days: int, now: dt.datetime | None = None) -> Pru
         for name, where in _unread(kept).items():
             rows[name] = conn.execute(delete(TABLES[name]).where(where)).rowcount or 0
             log.info("pruned %s: %d rows", name, rows[name])
-    vacuum(engine)
     return PrunePlan(cutoff, kept, rows)
 
 
