@@ -74,11 +74,14 @@ def _unread(kept: list[int]) -> dict[str, ColumnElement[bool]]:
                 k.c.id.in_(kept),
                 k.c.id >= lc.run_id,
                 ~exists(
-                    select(1).where(
+                    select(1)
+                    .where(
                         newer.c.url == lc.url,
                         newer.c.run_id > lc.run_id,
                         newer.c.run_id <= k.c.id,
                     )
+                    # Two levels down: said explicitly, or the outer table joins in uncorrelated.
+                    .correlate(LINK_CHECKS, k)
                 ),
             )
         ),
