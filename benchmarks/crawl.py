@@ -83,7 +83,7 @@ def crawl(registry: Path, db_url: str, budget: dict[str, str]) -> tuple[int, dic
         text=True,
         timeout=600,
     )
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         runs = store.runs()
         if not runs or not runs[-1].stats:
             raise RuntimeError(f"zwgk crawl stored no run (exit {run.returncode}):\n{run.stderr}")

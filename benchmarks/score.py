@@ -159,7 +159,7 @@ def build(url: str, n_units: int, n_articles: int, seed: int = 1) -> dict:
     from store.writes import COLUMNS as COLUMN_TABLE
 
     rng = random.Random(seed)
-    store = open_store(url)
+    store = open_store(url, create=True)
     units = units_plan(n_units)
     store.upsert_units(
         [
@@ -338,7 +338,7 @@ def peak_mib() -> float:
 def phase_read(url: str) -> dict:
     from store import open_store
 
-    store = open_store(url)
+    store = open_store(url, create=True)
     started = time.perf_counter()
     frame = store.articles_frame()
     seconds = time.perf_counter() - started
@@ -375,7 +375,7 @@ def phase_evaluate(url: str, indicators: str | None) -> dict:
 
     logging.basicConfig(level=logging.WARNING, format="  %(message)s")
     logging.getLogger("scoring.round").setLevel(logging.INFO)  # stage timings
-    store = open_store(url)
+    store = open_store(url, create=True)
     indicator_set = load_indicator_set(indicators or newest_set())
     # Stage timings: the functions `evaluate` calls, wrapped (a few calls, no measurable cost).
     stages: dict[str, float] = {}

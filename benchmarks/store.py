@@ -186,7 +186,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
-        store = open_store(url)
+        store = open_store(url, create=True)
         run = store.start_run("full")
         seed_structure(store, run)
         rows = article_rows(args.articles, args.html_bytes)

@@ -60,7 +60,7 @@ class StorePipeline:
     # ``spider`` is optional: Scrapy ≥ 2.13 no longer passes it (and warns when it is required).
     def open_spider(self, spider=None) -> None:
         spider = spider or self.crawler.spider
-        self.store = open_store(self.settings.get("ZWGK_DATABASE_URL"))
+        self.store = open_store(self.settings.get("ZWGK_DATABASE_URL"), create=True)
         if self.settings.get("JOBDIR"):
             log.warning(
                 "Scrapy's JOBDIR does not survive kill -9 (a resumed crawl may skip what was "

@@ -143,7 +143,7 @@ def crawl(
     except JobError as exc:
         console.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(2) from exc
-    store = open_store(database_url)
+    store = open_store(database_url, create=True)  # a crawl may make the store
     try:
         with tempfile.TemporaryDirectory(prefix="zwgk-refetch-") as folder:
             if not full and job is None:  # a recheck names its own ZWGK_REFETCH

@@ -154,7 +154,7 @@ def run_demo(directory: Path, console: Console) -> DemoRun:
     with steps.step("generate", "生成示例门户 (generate the small sample portal)"):
         portal, manifest = make_sample(port=free_port(), as_of=first_as_of)
         write_portal(run.portal, portal, manifest)
-    store = open_store(run.database_url)
+    store = open_store(run.database_url, create=True)
     try:
         with serving(run.portal), steps.step("crawl1", f"采集 (crawl {len(portal.units)} units)"):
             crawl(run)

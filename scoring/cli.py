@@ -65,8 +65,8 @@ def _date(value: str | None, option: str) -> dt.date | None:
 
 
 def _open_store(database_url: str | None) -> Any:
-    """The store, created or migrated to the newest schema — or one sentence saying why it
-    cannot be opened (`store.StoreUnavailable`), not a traceback."""
+    """The existing store at the newest schema (never created or migrated here) — or one
+    sentence saying why it cannot be opened (`store.StoreUnavailable`), not a traceback."""
     from store import StoreUnavailable, open_store
 
     try:

@@ -51,13 +51,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cur.close()
 
 
-def make_engine(url: str | None = None, **engine_kwargs: Any) -> Engine:
-    """Build an engine for ``url`` (see `database_url`), creating the SQLite directory if needed."""
+class NoStore(FileNotFoundError):
+    """A SQLite store that does not exist, opened by something that must not create it."""
+
+
+def sqlite_path(url: str | None = None) -> Path | None:
+    """The file of a SQLite store URL (None: not SQLite, or in memory)."""
+    resolved = make_url(database_url(url))
+    if resolved.get_backend_name() != "sqlite":
+        return None
+    path = resolved.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return Path(path)
+
+
+def make_engine(url: str | None = None, *, create: bool = True, **engine_kwargs: Any) -> Engine:
+    """Build an engine for ``url`` (see `database_url`).
+
+    ``create``: a SQLite file (and its folder) may come into being; without it a missing file
+    raises `NoStore` and nothing is made (SQLite creates a file on first connect).
+    """
     resolved = make_url(database_url(url))
     if resolved.get_backend_name() == "sqlite":
-        path = resolved.database
-        if path and path != ":memory:" and not path.startswith("file:"):
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(url)
+        if path is not None and create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif path is not None and not path.is_file():
+            raise NoStore(f"no such file {path}")
         connect_args = dict(engine_kwargs.pop("connect_args", {}) or {})
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         engine = create_engine(resolved, connect_args=connect_args, **engine_kwargs)

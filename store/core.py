@@ -6,16 +6,17 @@ import datetime as dt
 import gzip
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, select
 
 from store import reads, runs, writes
-from store.config import ENV_VAR, make_engine
+from store.config import ENV_VAR, NoStore, make_engine
 from store.lock import DEFAULT_HEARTBEAT_S, DEFAULT_STALE_AFTER, CrawlLock, crawl_lock
+from store.migrate import EMPTY, FOREIGN, NEWER, OLD, schema_state
 from store.migrate import migrate as _migrate
 from store.rows import (
     normalise_article,
@@ -34,7 +35,7 @@ SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 class Store:
     """A zwgk store. Writes are one transaction per call; reads return DataFrames.
 
-    Use `open_store` to get one (it migrates the schema first).
+    Use `open_store` to get one (it checks the schema first).
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -247,33 +248,83 @@ class Store:
 
 
 class StoreUnavailable(RuntimeError):
-    """The store cannot be opened (no server, a bad URL, not a database, a schema newer than
-    this zwgk): one sentence naming it, its password hidden. Every `zwgk` command says it as
-    it is (`zwgk.cli`), never as a traceback."""
+    """The store cannot be opened (no server, a bad URL, not a database, no store there, a schema
+    older or newer than this zwgk): one sentence naming it, its password hidden. Every `zwgk`
+    command says it as it is (`zwgk.cli`), never as a traceback."""
 
 
-def open_store(url: str | None = None, *, migrate: bool = True, **engine_kwargs: Any) -> Store:
-    """Open (and by default create or upgrade to the newest schema) the store at ``url``.
+def open_store(url: str | None = None, *, create: bool = False, **engine_kwargs: Any) -> Store:
+    """Open the store at ``url``, refusing one whose schema is not this zwgk's newest.
 
     ``url`` defaults to ``$ZWGK_DATABASE_URL``, else ``sqlite:///<cwd>/.zwgk/zwgk.sqlite``.
-    Raises `StoreUnavailable` when it cannot be opened.
+    ``create``: where there is no store yet (no SQLite file, or a database without zwgk's
+    tables) one is created at the newest schema — only commands that write crawl data ask for
+    it (`zwgk crawl`, `zwgk demo`; tests and benchmarks). Without it nothing is created.
+    A store at an older revision is refused naming `zwgk db upgrade`: no command migrates on
+    its own. Raises `StoreUnavailable` when it cannot be opened.
     """
-    from alembic.util.exc import CommandError
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
-        engine = make_engine(url, **engine_kwargs)
+    with unavailable(url):
+        engine = make_engine(url, create=create, **engine_kwargs)
         store = Store(engine)
-        if migrate:
-            _migrate(engine)
-    except (SQLAlchemyError, CommandError, OSError, ValueError) as exc:
-        raise StoreUnavailable(f"cannot open the store {_where(url)}: {_first_line(exc)}") from exc
+        try:
+            check_schema(engine, url, create=create)
+        except BaseException:
+            engine.dispose()
+            raise
     log.debug("opened %r", store)
     return store
 
 
-def _where(url: str | None) -> str:
-    """The store's URL without its password."""
+@contextmanager
+def unavailable(url: str | None) -> Iterator[None]:
+    """Whatever stops the store at ``url`` from opening, as one `StoreUnavailable` sentence."""
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
+    except NoStore as exc:
+        raise StoreUnavailable(
+            f"no store at {store_name(url)} ({exc}): check the path or {ENV_VAR}; "
+            "only `zwgk crawl` creates a store"
+        ) from exc
+    except (SQLAlchemyError, CommandError, OSError, ValueError) as exc:
+        raise StoreUnavailable(
+            f"cannot open the store {store_name(url)}: {_first_line(exc)}"
+        ) from exc
+
+
+def check_schema(engine: Engine, url: str | None = None, *, create: bool = False) -> None:
+    """Refuse (`StoreUnavailable`) a database whose schema is not this zwgk's newest; with
+    ``create``, make an empty one a store at the newest schema."""
+    state = schema_state(engine)
+    where = store_name(url)
+    if state.kind == EMPTY and create:
+        log.info("creating a store at %s (schema %s)", where, state.head)
+        _migrate(engine)
+    elif state.kind == EMPTY:
+        raise StoreUnavailable(
+            f"{where} holds no zwgk store (no tables): check the URL or {ENV_VAR}; "
+            "only `zwgk crawl` creates a store"
+        )
+    elif state.kind == OLD:
+        raise StoreUnavailable(
+            f"the store {where} is at schema revision {state.current}, older than this zwgk's "
+            f"{state.head}: run `zwgk db upgrade` (it backs the store up first)"
+        )
+    elif state.kind == NEWER:
+        raise StoreUnavailable(
+            f"the store {where} is at schema revision {state.current}, which this zwgk "
+            f"(newest {state.head}) does not know: a newer zwgk wrote it, so upgrade zwgk"
+        )
+    elif state.kind == FOREIGN:
+        raise StoreUnavailable(
+            f"{where} has tables named like zwgk's but no schema revision: not a store zwgk made"
+        )
+
+
+def store_name(url: str | None) -> str:
+    """The store's URL without its password (the default store named as such)."""
     from sqlalchemy.engine import make_url
 
     url = url or os.environ.get(ENV_VAR)

@@ -81,3 +81,29 @@ def backend_url(kind: str, tmp_dir: os.PathLike[str] | str) -> Iterator[str]:
         pytest.skip(reason)
     with pg_schema_url(url) as schema_url:
         yield schema_url
+
+
+@contextmanager
+def pg_database_url() -> Iterator[str]:
+    """A fresh PostgreSQL database (``zwgk_dbtest_<random>``) for one test, dropped afterwards
+    (for what a schema cannot stand in for: `zwgk db copy` and restore into a whole database)."""
+    import pytest
+
+    global _PG
+    if _PG is None:
+        _PG = find_pg_url()
+    base, reason = _PG
+    if base is None:
+        if in_ci():
+            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run, not skip)")
+        pytest.skip(reason)
+    name = f"zwgk_dbtest_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -148,7 +148,7 @@ def build_rounds(store: Store, tmp_path: Path) -> None:
 def any_store_fixture(request: pytest.FixtureRequest, tmp_path: Path, planted_check) -> Store:
     """The two rounds on SQLite and on PostgreSQL (built for each test)."""
     with backend_url(request.param, tmp_path) as url:
-        store = open_store(url)
+        store = open_store(url, create=True)
         build_rounds(store, tmp_path)
         yield store
         store.close()
@@ -165,7 +165,7 @@ def sqlite_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base._load()
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(base._REGISTRY, PLANTED, PlantedFindings)
-        store = open_store(f"sqlite:///{folder}/rounds.sqlite")
+        store = open_store(f"sqlite:///{folder}/rounds.sqlite", create=True)
         build_rounds(store, folder)
         store.close()
     return folder / "rounds.sqlite"
@@ -176,6 +176,6 @@ def sqlite_store_fixture(sqlite_template: Path, tmp_path: Path, planted_check) -
     """The two rounds on SQLite: a fresh copy for each test (it may record answers)."""
     path = tmp_path / "rounds.sqlite"
     shutil.copyfile(sqlite_template, path)
-    store = open_store(f"sqlite:///{path}")
+    store = open_store(f"sqlite:///{path}", create=True)
     yield store
     store.close()

@@ -86,7 +86,7 @@ CASES: dict[str, tuple[list[tuple[dict, list[str] | None]], set[str]]] = {
 def sample(tmp_path_factory):
     directory = crawled_sample(tmp_path_factory)
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-    with open_store(f"sqlite:///{directory / 'zwgk.sqlite'}") as store:
+    with open_store(f"sqlite:///{directory / 'zwgk.sqlite'}", create=True) as store:
         data = load_crawl(store)
     found = {}
     for name, (runs, _) in CASES.items():

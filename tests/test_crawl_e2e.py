@@ -114,7 +114,7 @@ def _value(article: m.Article, name: str, value):
 
 def test_every_article_is_stored_with_exact_fields(served):
     portal = served.portal
-    with open_store(served.db_url) as store:
+    with open_store(served.db_url, create=True) as store:
         frame = store.articles_frame().set_index("url")
     expected = {urls.article_url(portal, a): a for a in crawlable(portal, served.manifest)}
     assert set(frame.index) == set(expected)
@@ -146,13 +146,13 @@ def test_every_article_is_stored_with_exact_fields(served):
 def test_503_is_retried_and_stored(served):
     url = served.hazard("retry_503")["url"]
     assert served.server.request_count(url, method="GET") == 2
-    with open_store(served.db_url) as store:
+    with open_store(served.db_url, create=True) as store:
         assert url in store.known_article_urls()
 
 
 def test_anti_bot_and_down_host_are_crawl_issues_only(served):
     anti_bot, down = served.hazard("anti_bot"), served.hazard("host_down")
-    with open_store(served.db_url) as store:
+    with open_store(served.db_url, create=True) as store:
         issues = store.crawl_issues_frame()
         columns = store.columns_frame()
         units = set(store.articles_frame()["unit_id"])
@@ -174,7 +174,7 @@ def test_links_are_confirmed_broken_or_only_suspected(served):
         if d["kind"] in ("broken_attachment", "broken_link")
     }
     hanging = served.hazard("timeout_link")["url"]
-    with open_store(served.db_url) as store:
+    with open_store(served.db_url, create=True) as store:
         links = store.links_frame()
     outcome = dict(zip(links["url"], links["outcome"], strict=False))
     assert {outcome.get(url) for url in broken} == {"confirmed_broken"}
@@ -243,7 +243,7 @@ def test_robots_refusal_is_a_crawl_issue(served, tmp_path):
     )
     (tmp_path / "units.yaml").write_text(registry, encoding="utf-8")
     crawl(tmp_path, served.db_url, "--unit", "jh-robots")
-    with open_store(served.db_url) as store:
+    with open_store(served.db_url, create=True) as store:
         issues = store.crawl_issues_frame()
     assert list(zip(issues["kind"], issues["unit_id"], strict=True)) == [
         ("robots_blocked", "jh-robots")
@@ -254,7 +254,7 @@ def test_robots_refusal_is_a_crawl_issue(served, tmp_path):
         registry + "  overrides:\n    robots: ignore\n", encoding="utf-8"
     )
     crawl(tmp_path, served.db_url, "--unit", "jh-robots")
-    with open_store(served.db_url) as store:
+    with open_store(served.db_url, create=True) as store:
         issues = store.crawl_issues_frame()
     assert list(zip(issues["kind"], issues["unit_id"], strict=True)) == [
         ("http_error", "jh-robots")
@@ -289,7 +289,7 @@ def test_revalidation_reads_a_page_edited_in_place_that_an_incremental_run_skips
     served.restart()
 
     def stored_subject() -> str:
-        with open_store(served.db_url) as store:
+        with open_store(served.db_url, create=True) as store:
             rows = store.articles_frame(columns=["url", "subject"], unit_ids=["jh-d02"])
         return rows.set_index("url").loc[url, "subject"]
 
@@ -319,7 +319,7 @@ def test_pages_over_the_size_cap_are_crawl_issues(served, tmp_path):
         "-s",
         "ZWGK_CHECK_LINKS=0",
     )
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         issues = store.crawl_issues_frame()
     assert len(issues) and set(issues["kind"]) == {"too_large"}
     assert set(issues["unit_id"]) == {"jh-d02"}

@@ -21,7 +21,7 @@ UNITS = ["jh", "jh-d01"]
 
 @pytest.fixture
 def store(tmp_path):
-    with open_store(f"sqlite:///{tmp_path / 'z.sqlite'}") as store:
+    with open_store(f"sqlite:///{tmp_path / 'z.sqlite'}", create=True) as store:
         yield store
 
 

@@ -262,7 +262,7 @@ def night(tmp_path_factory):
 
 
 def test_hostile_links_are_unchecked_and_public_ones_checked(night):
-    with open_store(night["db_url"]) as store:
+    with open_store(night["db_url"], create=True) as store:
         links = store.links_frame()
     outcome = dict(zip(links["url"], links["outcome"], strict=True))
     reason = dict(zip(links["url"], links["reason"], strict=True))
@@ -292,14 +292,14 @@ def test_a_link_check_reads_headers_only(night):
     the status is all the check gets, and it is `ok`. (Bytes the server managed to write are no
     measure: loopback socket buffers take megabytes the client never reads.)"""
     assert ("HEAD", "/huge") in night["public"].log and ("GET", "/huge") in night["public"].log
-    with open_store(night["db_url"]) as store:
+    with open_store(night["db_url"], create=True) as store:
         checks = store.link_checks_frame().set_index("url")
     huge = next(u for u in night["hostile"] if u.endswith("/huge"))
     assert checks.loc[huge, "outcome"] == "ok" and checks.loc[huge, "status_code"] == 200
 
 
 def test_pages_redirected_out_of_the_registry_and_bombs_are_crawl_issues(night):
-    with open_store(night["db_url"]) as store:
+    with open_store(night["db_url"], create=True) as store:
         issues = store.crawl_issues_frame()
     by_unit = {row.unit_id: (row.kind, row.detail) for row in issues.itertuples()}
     kind, detail = by_unit["side-offsite"]
@@ -317,7 +317,7 @@ def test_pages_redirected_out_of_the_registry_and_bombs_are_crawl_issues(night):
 
 
 def test_unchecked_links_are_never_a_units_problem(night):
-    with open_store(night["db_url"]) as store:
+    with open_store(night["db_url"], create=True) as store:
         data = load_crawl(store)
     for params in ({}, {"kinds": ["attachment", "body", "related"], "on_site_only": False}):
         found = run_check("broken_links", data, params)

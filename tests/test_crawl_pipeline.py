@@ -69,7 +69,7 @@ def test_a_column_that_stops_parsing_is_an_extraction_anomaly(tmp_path):
     run_once(db_url, rows)
     empty = {"type": "column_empty", "unit_id": "jh-d01", "column_url": COLUMN, "url": COLUMN}
     run_once(db_url, [empty])
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         issues = store.crawl_issues_frame()
         column = store.columns_frame().iloc[0]
     assert list(issues["kind"]) == ["extraction_anomaly"]
@@ -82,5 +82,5 @@ def test_a_column_empty_from_the_start_is_no_crawl_issue(tmp_path):
     run_once(
         db_url, [{"type": "column_empty", "unit_id": "jh-d01", "column_url": COLUMN, "url": COLUMN}]
     )
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         assert len(store.crawl_issues_frame()) == 0

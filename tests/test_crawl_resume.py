@@ -150,7 +150,7 @@ def test_a_second_crawl_exits_3_naming_the_lock_holder_and_runs_after_release(se
         *FAST,
         *NO_LINKS,
     ]
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         with store.acquire_crawl_lock():
             refused = run(cmd, db_url)
         assert refused.returncode == 3, refused.stderr[-2000:]
@@ -195,7 +195,7 @@ def test_a_crawl_killed_with_sigint_resumes_from_its_jobdir(served, tmp_path):
             first.kill()
     assert first.returncode == 1, err[-3000:]  # a run that did not finish
 
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         (interrupted,) = store.runs()
         assert interrupted.status == "interrupted"
         assert interrupted.stats["finish_reason"] == "shutdown"
@@ -211,7 +211,7 @@ def test_a_crawl_killed_with_sigint_resumes_from_its_jobdir(served, tmp_path):
     assert f"resuming crawl run {interrupted.id} from {jobdir}" in " ".join(resumed.stderr.split())
     assert list(jobdir.iterdir()) == []  # the job is over: the same command starts a new one
 
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         (first_run,) = store.runs()  # the resumed part continued the same run
         after = store.articles_frame(columns=["url", "content_hash", "version_run", "column_id"])
         listings = store.listings_frame(unit_ids=[unit])
@@ -247,7 +247,7 @@ def test_scrapy_crawl_from_the_project_root_stores_the_unit(served, tmp_path):
     cmd += ["-a", f"registry={served.registry}", "-a", f"units={unit}", *FAST, *NO_LINKS]
     result = run(cmd, db_url, cwd=ROOT)  # scrapy.cfg names crawler.settings
     assert result.returncode == 0, result.stderr[-3000:]
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         (only,) = store.runs()
         assert only.status == "finished" and only.units == [unit]
         assert set(store.articles_frame(columns=["url"])["url"]) == served.expected(unit)
@@ -279,7 +279,7 @@ def store_content(db_url: str) -> dict[str, list[tuple]]:
     and crawl issues (their occurrence count aside: a resumed run reads list pages twice)."""
     from scoring.data import load_crawl
 
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         run = store.runs()[-1]
         assert run.status == "finished"
         data = load_crawl(store)
@@ -313,7 +313,7 @@ def problems_of(db_url: str) -> list[tuple]:
     from scoring.indicators import load_indicator_set, newest_set
     from scoring.round import evaluate
 
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         result = evaluate(store, "2025Q2", dt.date(2025, 6, 30), load_indicator_set(newest_set()))
     frame = result.problems[["fingerprint", "unit_id", "indicator_id", "subject", "deduction"]]
     return sorted(map(tuple, frame.astype(object).itertuples(index=False)), key=repr)
@@ -334,7 +334,7 @@ def uninterrupted(served, tmp_path_factory):
 
 def pages(db_url: str) -> dict[str, tuple[str, set]]:
     """Each stored article's content hash and links (URL, kind)."""
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         articles = store.articles_frame(columns=["url", "content_hash"])
         links = store.links_frame()
     hashes = zip(articles["url"], articles["content_hash"], strict=True)
@@ -389,7 +389,7 @@ def test_an_interrupted_crawl_resumed_stores_what_an_uninterrupted_one_does(
     cmd = whole_portal(served, "--jobdir", str(jobdir), "-s", "ZWGK_BATCH_SIZE=7")
     for how, after in kills:
         interrupt(cmd, db_url, db_file, how, after)
-        with open_store(db_url) as store:
+        with open_store(db_url, create=True) as store:
             (killed,) = store.runs()
         assert killed.status == ("running" if how == signal.SIGKILL else "interrupted")
         # Nothing half-written: every page stored before the kill is whole, with all its
@@ -405,7 +405,7 @@ def test_an_interrupted_crawl_resumed_stores_what_an_uninterrupted_one_does(
     if how == signal.SIGKILL:  # the killed crawl's lock did not block this one
         assert "taking over crawl lock 'crawl'" in said and "is gone" in said
 
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         assert [r.id for r in store.runs()] == [killed.id]  # one run holds the whole crawl
     got = store_content(db_url)
     for part in content:
@@ -426,12 +426,12 @@ def test_a_finished_crawl_clears_its_job_so_the_same_command_runs_again_the_next
         assert done.returncode == 0, done.stderr[-3000:]
         assert "resuming" not in done.stderr
         assert jobdir.is_dir() and list(jobdir.iterdir()) == [], night
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         assert [(r.id, r.status) for r in store.runs()] == [(1, "finished"), (2, "finished")]
 
 
 def snapshot(db_url: str, jobdir: Path) -> tuple:
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         runs = [(r.id, r.status, r.finished_at) for r in store.runs()]
         articles = len(store.articles_frame(columns=["url"]))
     files = {p.name: p.read_bytes() for p in sorted(jobdir.iterdir())} if jobdir.exists() else {}
@@ -486,7 +486,7 @@ def test_a_jobdir_that_cannot_be_resumed_is_refused_in_one_sentence(served, tmp_
         assert "Traceback" not in refused.stderr and refused.stdout == "", case
         assert {p.name: p.stat().st_mtime_ns for p in jobdir.iterdir()} == files, case
         if Path(tmp_path / "z.sqlite").exists():
-            with open_store(db_url) as store:
+            with open_store(db_url, create=True) as store:
                 assert store.runs() == [], case  # nothing started, nothing fetched
 
 
@@ -522,7 +522,7 @@ def test_a_nightly_incremental_crawl_killed_and_resumed_stores_what_an_uninterru
         again = [*cmd, "--jobdir", str(jobdir), "-s", "ZWGK_BATCH_SIZE=5"]
         again += ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]  # slow enough to be caught
         url = f"sqlite:///{resumed_db}"
-        with open_store(f"sqlite:///{whole}") as store:
+        with open_store(f"sqlite:///{whole}", create=True) as store:
             new = store.articles_frame(columns=["url", "first_seen_run"])
         new = int((new["first_seen_run"] == 2).sum())
         assert new >= 30
@@ -533,7 +533,7 @@ def test_a_nightly_incremental_crawl_killed_and_resumed_stores_what_an_uninterru
         assert resumed.returncode == 0, resumed.stderr[-3000:]
     finally:
         served.server.stop()
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         assert [r.status for r in store.runs()] == ["finished", "finished"]
     expected, got = store_content(f"sqlite:///{whole}"), store_content(url)
     for part in expected:
@@ -560,7 +560,7 @@ def test_on_postgresql_a_crawl_killed_with_sigkill_resumes_to_the_same_store(ser
         resumed = run([*cmd, *FAST, *jobdir], pg)
         assert resumed.returncode == 0, resumed.stderr[-3000:]
         assert "resuming crawl run 1" in " ".join(resumed.stderr.split())
-        with open_store(pg) as store:
+        with open_store(pg, create=True) as store:
             assert [(r.id, r.status) for r in store.runs()] == [(1, "finished")]
         got, expected = store_content(pg), store_content(whole)
     for part in expected:

@@ -11,7 +11,7 @@ ENTRY = "http://127.0.0.11:18600/public/column/1002?type=4&action=list&nav=3"
 
 
 def test_summary_lists_unmatched_columns_and_crawl_issues(tmp_path):
-    with open_store(f"sqlite:///{tmp_path / 'z.sqlite'}") as store:
+    with open_store(f"sqlite:///{tmp_path / 'z.sqlite'}", create=True) as store:
         run = store.start_run("incremental", ["jh-d01"], "hash")
         store.upsert_units(
             [

@@ -76,7 +76,7 @@ def test_every_report_is_written_and_opens(demo):
 def test_the_second_round_tracks_what_the_portal_did(demo):
     directory, _, _ = demo
     manifest = json.loads((directory / "portal" / "manifest.json").read_text(encoding="utf-8"))
-    store = open_store(f"sqlite:///{directory / 'zwgk.sqlite'}")
+    store = open_store(f"sqlite:///{directory / 'zwgk.sqlite'}", create=True)
     try:
         q2 = round_store.problems_frame(store, "2025Q2", evidence=False)
         q3 = round_store.problems_frame(store, "2025Q3", evidence=False)

@@ -157,7 +157,7 @@ def url(tmp_path) -> str:
 
 
 def stored(url: str, state: str) -> str:
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         STATES[state](store)
     return url
 
@@ -215,7 +215,7 @@ def _run_every_check(data, as_of: dt.date) -> list[pd.DataFrame]:
 )
 def test_every_check_type_runs_on_every_state_of_a_stored_crawl(url, state, as_of):
     """AS_OF_FLOOR and 2004 lie before every article; 2099 after every calendar table."""
-    with open_store(stored(url, state)) as store:
+    with open_store(stored(url, state), create=True) as store:
         data = load_crawl(store)
     found = _run_every_check(data, as_of)
     if state in NOTHING_OBSERVED:
@@ -265,7 +265,7 @@ def test_a_check_that_fails_stops_the_round_with_one_sentence_naming_it(url, mon
     out = cli("evaluate", "--round", "2025Q2", "--as-of", "2025-06-30", "--db", url)
     assert out.exit_code == 2
     assert_one_sentence(out.output, "check blank_column failed", "KeyError")
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         assert set(_count_rows(store).values()) == {0}
 
 
@@ -298,7 +298,7 @@ def _count_rows(store: Store) -> dict[str, int]:
 
 @pytest.mark.parametrize("state", sorted(NOTHING_OBSERVED))
 def test_a_crawl_that_observed_no_unit_is_refused_and_nothing_is_stored(url, state):
-    with open_store(stored(url, state)) as store:
+    with open_store(stored(url, state), create=True) as store:
         with pytest.raises(RoundError, match="observed none of its 3 unit"):
             evaluate(store, "2025Q2", AS_OF, load_indicator_set(str(newest_set())))
         assert set(_count_rows(store).values()) == {0}
@@ -312,7 +312,7 @@ def test_a_crawl_that_observed_no_unit_is_refused_and_nothing_is_stored(url, sta
 @pytest.mark.parametrize("as_of", [AS_OF, AS_OF_FLOOR], ids=str)
 def test_a_round_is_computed_over_what_was_observed(url, state, as_of):
     """AS_OF_FLOOR is before every article: the round is computed (columns look empty)."""
-    with open_store(stored(url, state)) as store:
+    with open_store(stored(url, state), create=True) as store:
         result = evaluate(store, "2025Q2", as_of, load_indicator_set(str(newest_set())))
         totals = result.totals.set_index("unit_id")
         unread = totals[~totals["observed"].astype(bool)]
@@ -336,7 +336,7 @@ def test_a_killed_run_judges_no_unit_it_did_not_list(url):
     """`--run` naming a run killed half-way: it recorded no column list (counts are written when
     a run finishes), so it observed no unit — refused, nothing stored; judged, every unit would
     have lacked every required column. Units a finished run did not reach are 未评分."""
-    with open_store(stored(url, "killed_after_a_finished_run")) as store:
+    with open_store(stored(url, "killed_after_a_finished_run"), create=True) as store:
         indicators = load_indicator_set(str(newest_set()))
         with pytest.raises(RoundError, match="crawl run 2 observed none"):
             evaluate(store, "2025Q2", AS_OF, indicators, run_id=2)
@@ -360,7 +360,7 @@ def test_recheck_refuses_an_as_of_before_the_floor(url):
 
 def test_crawled_text_that_looks_like_markup_is_printed_as_it_is(url):
     """A title "[/red]…" reached `zwgk problems` as rich markup and stopped it (MarkupError)."""
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         state_articles(store)
         run = store.start_run("full", list(UNITS))
         ids = _columns(store, run)
@@ -383,7 +383,7 @@ def test_crawled_text_that_looks_like_markup_is_printed_as_it_is(url):
 
 
 def _fingerprint_of(url: str, target: str) -> str:
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         problems = round_store.problems_frame(store, "2025Q2")
     return str(problems.loc[problems["target_url"] == target, "fingerprint"].iloc[0])
 
@@ -424,7 +424,7 @@ def test_as_of_is_a_real_date_not_before_the_floor_nor_after_the_crawl(url, as_o
               "--db", stored(url, "articles"))  # fmt: skip
     assert out.exit_code == 2
     assert_one_sentence(out.output, message)
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         assert set(_count_rows(store).values()) == {0}
 
 
@@ -561,7 +561,7 @@ def big_store(tmp_path_factory) -> tuple[Path, tuple[pd.DataFrame, pd.DataFrame]
     done = _evaluate_process(f"sqlite:///{folder / 'reference.sqlite'}")
     _, err = done.communicate(timeout=600)
     assert done.returncode == 0, err[-2000:]
-    with open_store(f"sqlite:///{folder / 'reference.sqlite'}") as store:
+    with open_store(f"sqlite:///{folder / 'reference.sqlite'}", create=True) as store:
         return folder / "big.sqlite", _numbers(store)
 
 
@@ -584,7 +584,7 @@ def test_a_round_killed_mid_way_leaves_nothing_half_written_and_the_next_run_com
     process = _evaluate_process(url)
     assert _kill_when(process, marker), "evaluate ended before it could be killed"
     assert process.returncode == -signal.SIGKILL
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         counts = _count_rows(store)
         assert set(counts.values()) == {0}, counts
 
@@ -592,7 +592,7 @@ def test_a_round_killed_mid_way_leaves_nothing_half_written_and_the_next_run_com
     again = _evaluate_process(url)
     _, err = again.communicate(timeout=600)
     assert again.returncode == 0, err[-2000:]
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         got = _numbers(store)
     pd.testing.assert_frame_equal(got[0], want[0])
     pd.testing.assert_frame_equal(got[1], want[1])
@@ -600,7 +600,7 @@ def test_a_round_killed_mid_way_leaves_nothing_half_written_and_the_next_run_com
     # Killed while replacing the stored round (--replace): the old round stays whole.
     process = _evaluate_process(url, "--replace")
     assert _kill_when(process, marker)
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         kept = _numbers(store)
         assert _count_rows(store)["rounds"] == 1
     pd.testing.assert_frame_equal(kept[0], want[0])
@@ -623,7 +623,7 @@ def test_a_real_night_with_every_host_down_is_refused_in_one_sentence(tmp_path):
         [*zwgk, "crawl", "-r", str(tmp_path / "units.yaml"), "-q", *FAST, "-s", "RETRY_TIMES=0"],
         env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         run = store.latest_run()
         assert run is not None and run.status == "finished", crawled.stderr[-2000:]
         issues = store.crawl_issues_frame(run.id)
@@ -634,13 +634,13 @@ def test_a_real_night_with_every_host_down_is_refused_in_one_sentence(tmp_path):
     )  # fmt: skip
     assert out.returncode == 2
     assert_one_sentence(out.stdout + out.stderr, "无可评分单位")
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         assert set(_count_rows(store).values()) == {0}
 
 
 @pytest.mark.postgres
 def test_a_refused_round_stores_nothing_on_postgresql(tmp_path):
-    with backend_url("postgresql", tmp_path) as pg, open_store(pg) as store:
+    with backend_url("postgresql", tmp_path) as pg, open_store(pg, create=True) as store:
         state_every_host_down(store)
         with pytest.raises(RoundError, match="observed none"):
             evaluate(store, "2025Q2", AS_OF, load_indicator_set(str(newest_set())))

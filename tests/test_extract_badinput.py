@@ -206,7 +206,7 @@ def test_an_unreadable_page_gives_the_unit_no_problem_and_the_run_a_crawl_issue(
     db_url = f"sqlite:///{tmp_path / 'zwgk.sqlite'}"
     run_once(db_url, items)
     (tmp_path / "t.yaml").write_text(FIELDS_SET, encoding="utf-8")
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         issues = store.crawl_issues_frame()
         result = evaluate(
             store, "T1", dt.date(2025, 6, 30), load_indicator_set(tmp_path / "t.yaml")

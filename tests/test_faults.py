@@ -136,12 +136,12 @@ def _evaluate(db: str, round_id: str, run_id: int) -> tuple[pd.DataFrame, pd.Dat
          "--run", str(run_id)],
         db,
     )  # fmt: skip
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         return problems_frame(store, round_id, evidence=False), round_totals_frame(store, round_id)
 
 
 def _night(db: str, number: int, seconds: float, arrivals: list, evaluate: bool = True) -> Night:
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         run_id = store.latest_run().id
         issues = store.crawl_issues_frame(run_id)
     night = Night(number, run_id, seconds, arrivals, issues)
@@ -224,7 +224,7 @@ def test_each_fault_gives_its_crawl_issue_on_night_one(matrix):
 def test_outage_is_unreachable_each_night_and_never_judged(matrix):
     outage = matrix.fault(hz.OUTAGE)
     unit = outage["unit_id"]
-    with open_store(matrix.store) as store:
+    with open_store(matrix.store, create=True) as store:
         then = store.articles_frame(matrix.nights[1].run_id, ["url"], unit_ids=[unit])
         after = store.articles_frame(matrix.nights[3].run_id, ["url"], unit_ids=[unit])
     assert len(then) > 50  # crawled on night 1
@@ -279,7 +279,7 @@ def test_faults_cause_no_unit_problem(matrix):
 
 
 def _rows(db: str) -> dict[str, set]:
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         articles = store.articles_frame(columns=["unit_id", "url", "title", "publish_date"])
         listings = store.listings_frame()
         columns = store.columns_frame()
@@ -299,7 +299,7 @@ def rows_lost(matrix: Matrix) -> int:
 
 def _listed_pages(db: str, column_url: str, as_of_run: int | None = None) -> set[int]:
     """The list pages of the column at `column_url` that rows were stored from."""
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         column_ids = store.columns_frame().set_index("url")["id"]
         listed = store.listings_frame(as_of_run=as_of_run)
     return set(listed.loc[listed["column_id"] == column_ids[column_url], "page"])
@@ -307,9 +307,9 @@ def _listed_pages(db: str, column_url: str, as_of_run: int | None = None) -> set
 
 def test_no_row_lost_and_the_night_after_fills_in(matrix):
     assert rows_lost(matrix) == 0
-    with open_store(matrix.reference_store) as store:
+    with open_store(matrix.reference_store, create=True) as store:
         reference = store.articles_frame(columns=["url"])
-    with open_store(matrix.store) as store:
+    with open_store(matrix.store, create=True) as store:
         first = store.articles_frame(as_of_run=matrix.nights[1].run_id, columns=["url"])
         now = store.articles_frame(columns=["url", "title"])
     pages = {f["url"] for f in matrix.faults if f["url"] in set(reference["url"]) and f["issue"]}

@@ -77,7 +77,7 @@ def _store_with_a_hostile_round(url, tmp_path):
     from scoring.indicators import load_indicator_set
 
     (tmp_path / "t.yaml").write_text(textwrap.dedent(SET_YAML), encoding="utf-8")
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         store.upsert_units(
             [
                 {"id": "u1", "name": HOSTILE_UNIT, "level": "市直部门", "parent": None,
@@ -126,7 +126,7 @@ def _run(*args):
 
 def test_hostile_text_is_stored_inert(hostile):
     url, _, _ = hostile
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         titles = set(store.articles_frame(columns=["title"])["title"])
         names = set(store.units_frame()["name"])
     assert (titles, names) == ({CLEAN}, {CLEAN_UNIT})

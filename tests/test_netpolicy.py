@@ -446,7 +446,7 @@ def _outcomes(engine) -> dict[str, str]:
 
 
 def test_the_store_keeps_an_unchecked_outcome_with_its_reason(db_url):
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         run = store.start_run()
         store.record_link_checks(
             run, [{"url": "http://10.0.0.1/", "outcome": UNCHECKED, "reason": "未访问：10.0.0.1"}]

@@ -125,7 +125,7 @@ def rounds(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (tmp / "t.yaml").write_text(textwrap.dedent(SET_YAML), encoding="utf-8")
     indicator_set = load_indicator_set(tmp / "t.yaml")
     url = f"sqlite:///{tmp / 'zwgk.sqlite'}"
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         store.upsert_units(
             [
                 {"id": u, "name": n, "level": lv, "parent": p, "profile": "lonsun",
@@ -144,7 +144,7 @@ def report(rounds: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     """The report on the last round, written with missing-glyph warnings raised as errors."""
     out = tmp_path_factory.mktemp("report")
     steps: list[tuple[int, int, str]] = []
-    with open_store(f"sqlite:///{rounds}") as store, warnings.catch_warnings():
+    with open_store(f"sqlite:///{rounds}", create=True) as store, warnings.catch_warnings():
         warnings.filterwarnings("error", message=MISSING_GLYPH)
         xlsx, html = write_round_report(store, "2025Q4", out, progress=lambda *a: steps.append(a))
     return {"xlsx": xlsx, "html": html, "steps": steps}

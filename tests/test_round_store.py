@@ -68,7 +68,7 @@ def url(request: pytest.FixtureRequest, tmp_path) -> str:
 
 @pytest.fixture
 def store(url: str) -> Store:
-    s = open_store(url)
+    s = open_store(url, create=True)
     yield s
     s.close()
 
@@ -321,7 +321,7 @@ def test_recheck_marks_fixed_what_the_new_crawl_no_longer_shows(store: Store, ur
         """What `zwgk crawl -u u1` stores once u1 has published news again (its personnel
         column is still blank)."""
         seen.update(units=list(units), settings=list(settings), refetch=refetch_file.read_text())
-        with open_store(database_url) as s:
+        with open_store(database_url, create=True) as s:
             run = s.start_run("incremental", list(units))
             ids = s.upsert_columns(
                 run,

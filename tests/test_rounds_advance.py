@@ -46,7 +46,7 @@ def tracked(tmp_path_factory):
     """Three rounds over a portal advanced twice; the dismissed problem's fingerprint."""
     directory = tmp_path_factory.mktemp("advanced")
     shutil.copytree(crawled_sample(tmp_path_factory), directory, dirs_exist_ok=True)
-    store = open_store(f"sqlite:///{directory / 'zwgk.sqlite'}")
+    store = open_store(f"sqlite:///{directory / 'zwgk.sqlite'}", create=True)
     indicator_set = load_indicator_set(newest_set())
     manifests, rounds = [], {}
 

@@ -27,7 +27,7 @@ def round_one(tmp_path_factory):
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     db = tmp_path_factory.mktemp("rounds") / "zwgk.sqlite"
     shutil.copy(directory / "zwgk.sqlite", db)  # the shared crawl stays untouched
-    store = open_store(f"sqlite:///{db}")
+    store = open_store(f"sqlite:///{db}", create=True)
     as_of = dt.date.fromisoformat(manifest["as_of"])
     result = evaluate(store, "2025Q2", as_of, load_indicator_set(newest_set()))
     yield store, manifest, result

@@ -19,7 +19,7 @@ DOWN = "http://down.test"
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store(request, tmp_path):
     # Both backends: the extra fields are pulled out of the JSON by SQL (json_extract / ->>).
-    with backend_url(request.param, tmp_path) as url, open_store(url) as s:
+    with backend_url(request.param, tmp_path) as url, open_store(url, create=True) as s:
         yield s
 
 

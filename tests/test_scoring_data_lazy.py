@@ -15,7 +15,7 @@ CITY = "http://city.test"
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store(request, tmp_path):
-    with backend_url(request.param, tmp_path) as url, open_store(url) as s:
+    with backend_url(request.param, tmp_path) as url, open_store(url, create=True) as s:
         yield s
 
 

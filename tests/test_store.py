@@ -31,7 +31,7 @@ def url(request: pytest.FixtureRequest, tmp_path) -> str:
 
 @pytest.fixture
 def store(url: str) -> Store:
-    s = open_store(url)
+    s = open_store(url, create=True)
     yield s
     s.close()
 
@@ -107,7 +107,7 @@ def article(n: int, **changes) -> dict:
 def test_open_store_defaults_to_a_sqlite_file_under_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ZWGK_DATABASE_URL", raising=False)
-    with open_store() as s:
+    with open_store(create=True) as s:
         assert (tmp_path / ".zwgk" / "zwgk.sqlite").is_file()
         with s.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -118,7 +118,7 @@ def test_open_store_defaults_to_a_sqlite_file_under_the_working_directory(tmp_pa
 def test_env_var_chooses_the_database(tmp_path, monkeypatch):
     target = tmp_path / "elsewhere.sqlite"
     monkeypatch.setenv("ZWGK_DATABASE_URL", f"sqlite:///{target}")
-    with open_store() as s:
+    with open_store(create=True) as s:
         unit = {"id": "x", "name": "X", "level": "市政府", "profile": "generic"}
         s.upsert_units([unit | {"entry_url": "http://x/"}])
     assert target.is_file()
@@ -465,7 +465,7 @@ def test_bulk_upsert_rate(store: Store, url: str):
 WRITER = """
 import sys
 from store import BatchWriter, open_store
-store = open_store(sys.argv[1])
+store = open_store(sys.argv[1], create=True)
 run = store.start_run("full")
 print("run", run, flush=True)
 with BatchWriter(store, run, size=50) as w:

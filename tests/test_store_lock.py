@@ -20,7 +20,7 @@ from store.types import utcnow
 HOLDER = """
 import sys
 from store import open_store
-store = open_store(sys.argv[1])
+store = open_store(sys.argv[1], create=True)
 with store.acquire_crawl_lock("crawl", heartbeat_every=0.2):
     print("locked", flush=True)
     sys.stdin.readline()
@@ -31,7 +31,7 @@ print("released", flush=True)
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def url(request: pytest.FixtureRequest, tmp_path) -> str:
     with backend_url(request.param, tmp_path) as u:
-        open_store(u).close()  # migrate once, before two processes race to do it
+        open_store(u, create=True).close()  # migrate once, before two processes race to do it
         yield u
 
 
@@ -50,7 +50,7 @@ def hold_lock(url: str) -> subprocess.Popen[str]:
 
 def test_a_second_crawl_is_refused_naming_the_holder(url: str):
     child = hold_lock(url)
-    store = open_store(url)
+    store = open_store(url, create=True)
     try:
         with pytest.raises(CrawlLocked) as err, store.acquire_crawl_lock():
             pass
@@ -71,7 +71,7 @@ def test_the_lock_of_a_killed_crawl_is_taken_over(url: str, caplog):
     child = hold_lock(url)
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=30)
-    store = open_store(url)
+    store = open_store(url, create=True)
     try:
         with store.acquire_crawl_lock() as lock:
             assert lock.pid == os.getpid()
@@ -81,7 +81,7 @@ def test_the_lock_of_a_killed_crawl_is_taken_over(url: str, caplog):
 
 
 def test_the_same_process_cannot_take_the_lock_twice(url: str):
-    store = open_store(url)
+    store = open_store(url, create=True)
     try:
         with store.acquire_crawl_lock(), pytest.raises(CrawlLocked), store.acquire_crawl_lock():
             pass
@@ -92,7 +92,7 @@ def test_the_same_process_cannot_take_the_lock_twice(url: str):
 
 
 def test_heartbeat_keeps_the_lock_fresh(url: str):
-    store = open_store(url)
+    store = open_store(url, create=True)
     try:
         with store.acquire_crawl_lock(heartbeat_every=0.05):
             with store.engine.connect() as conn:
@@ -108,7 +108,7 @@ def test_heartbeat_keeps_the_lock_fresh(url: str):
 
 
 def test_sqlite_lock_from_another_host_is_stale_only_after_its_heartbeat_stops(tmp_path, caplog):
-    store = open_store(f"sqlite:///{tmp_path}/s.sqlite")
+    store = open_store(f"sqlite:///{tmp_path}/s.sqlite", create=True)
     old = utcnow() - dt.timedelta(minutes=3)
     with store.engine.begin() as conn:
         conn.execute(
@@ -129,7 +129,7 @@ def test_sqlite_lock_from_another_host_is_stale_only_after_its_heartbeat_stops(t
 
 
 def test_sqlite_holder_learns_when_its_lock_was_taken_over(tmp_path, caplog):
-    store = open_store(f"sqlite:///{tmp_path}/s.sqlite")
+    store = open_store(f"sqlite:///{tmp_path}/s.sqlite", create=True)
     with store.acquire_crawl_lock(heartbeat_every=0.05) as lock:
         with store.engine.begin() as conn:  # as a process that judged us stale would
             conn.execute(update(LOCKS).values(token="someone-else"))

@@ -54,7 +54,7 @@ def test_a_lock_whose_pid_now_names_a_younger_process_is_taken_over(
     tmp_path, other_process, caplog
 ):
     child, _ = other_process
-    with open_store(f"sqlite:///{tmp_path / 's.sqlite'}") as store:
+    with open_store(f"sqlite:///{tmp_path / 's.sqlite'}", create=True) as store:
         leave_lock(store, child.pid, utcnow() - dt.timedelta(hours=1))
         with caplog.at_level(logging.WARNING), store.acquire_crawl_lock() as lock:
             assert lock.pid == os.getpid()
@@ -64,7 +64,7 @@ def test_a_lock_whose_pid_now_names_a_younger_process_is_taken_over(
 
 def test_a_lock_left_under_this_very_pid_by_an_earlier_process_is_taken_over(tmp_path, caplog):
     # The new crawl got the killed one's pid (pid 7 in a container, both times).
-    with open_store(f"sqlite:///{tmp_path / 's.sqlite'}") as store:
+    with open_store(f"sqlite:///{tmp_path / 's.sqlite'}", create=True) as store:
         leave_lock(store, os.getpid(), utcnow() - dt.timedelta(days=3))
         with caplog.at_level(logging.WARNING), store.acquire_crawl_lock() as lock:
             assert lock.token != "killed"
@@ -74,7 +74,7 @@ def test_a_lock_left_under_this_very_pid_by_an_earlier_process_is_taken_over(tmp
 def test_a_lock_held_by_the_process_that_took_it_is_not_taken_over(tmp_path, other_process):
     child, _ = other_process
     time.sleep(0.05)
-    with open_store(f"sqlite:///{tmp_path / 's.sqlite'}") as store:
+    with open_store(f"sqlite:///{tmp_path / 's.sqlite'}", create=True) as store:
         leave_lock(store, child.pid, utcnow())  # taken by the child after it started
         with pytest.raises(CrawlLocked, match=f"pid {child.pid}"), store.acquire_crawl_lock():
             pass

@@ -56,7 +56,7 @@ def test_upgrade_from_empty_then_downgrade_to_base_and_up_again(url: str):
 
 
 def test_models_and_migrations_agree(url: str):
-    store = open_store(url)
+    store = open_store(url, create=True)
     try:
         with store.engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
@@ -67,14 +67,14 @@ def test_models_and_migrations_agree(url: str):
 
 
 def test_open_store_twice_is_a_no_op(url: str):
-    open_store(url).close()
-    store = open_store(url)  # already at head: nothing to do, nothing lost
+    open_store(url, create=True).close()
+    store = open_store(url, create=True)  # already at head: nothing to do, nothing lost
     try:
         store.upsert_units(
             [{"id": "u", "name": "U", "level": "市政府", "profile": "generic", "entry_url": "h"}]
         )
         store.close()
-        store = open_store(url)
+        store = open_store(url, create=True)
         assert store.units_frame().id.tolist() == ["u"]
     finally:
         store.close()

@@ -17,6 +17,7 @@ from reports.cli import report_app, responses_app
 from scoring.cli import evaluate_command, problems_app, recheck_command
 from scoring.indicator_cli import app as indicators_app
 from store import StoreUnavailable
+from store.db_cli import app as db_app
 from store.text import InertLogRecords, shown
 
 
@@ -47,6 +48,7 @@ app.add_typer(problems_app, name="problems")
 app.command("recheck")(recheck_command)
 app.add_typer(report_app, name="report")
 app.add_typer(responses_app, name="responses")
+app.add_typer(db_app, name="db")
 
 
 @app.callback()
