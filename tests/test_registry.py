@@ -16,10 +16,9 @@ import yaml
 from typer.testing import CliRunner
 
 from crawler.discover import DiscoverError, fetch, guess_level
+from crawler.politeness_limits import POLITE_CONCURRENCY, USER_AGENT
 from crawler.registry import (
     LEVELS,
-    POLITE_CONCURRENCY,
-    USER_AGENT,
     RegistryError,
     load_registry,
 )

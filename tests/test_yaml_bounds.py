@@ -31,14 +31,12 @@ from peak_memory import zwgk_with_peak
 
 import scoring.indicators as indicators_module
 from crawler.columns import ColumnMapError, load_column_map
+from crawler.politeness_limits import MAX_CONCURRENCY, MAX_DELAY, MAX_TIMEOUT
 from crawler.profile_model import ProfileError, available_profiles, load_profile
 from crawler.registry import (
     LEVELS,
-    MAX_CONCURRENCY,
-    MAX_DELAY,
     MAX_ID,
     MAX_PROFILE,
-    MAX_TIMEOUT,
     RegistryError,
     load_registry,
 )
