@@ -97,9 +97,11 @@ class _File(_Section):
 _SECTIONS: dict[str, type[_Section]] = {"store": _Store, "crawl": _Crawl, "indicators": _Indicators}
 
 
-class ConfigError(ValueError):
+class ConfigError(Exception):
     """A configuration that cannot be used. `str()` is one line per problem, each naming the
-    file and line (``FILE:LINE: …``) or the environment variable."""
+    file and line (``FILE:LINE: …``) or the environment variable. Not a ValueError: code that
+    turns a bad value into its own message (a store that cannot be opened) must let it through,
+    and the `zwgk` command prints it as it is."""
 
     def __init__(self, where: str, problems: list[tuple[int | None, str]]) -> None:
         self.where = where

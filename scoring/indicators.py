@@ -30,6 +30,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from common.config_file import configured
 from crawler.columns import default_column_map
 from crawler.registry import LEVELS
 from crawler.yamlsource import YamlSource, YamlSourceError, load_yaml, pydantic_problems
@@ -54,7 +55,8 @@ from scoring.indicator_model import (
 __all__ = [
     "AppliesTo", "Deduction", "Indicator", "IndicatorError", "IndicatorSet", "SuggestionError",
     "Veto", "category_name", "check_types", "load_indicator_set", "newest_set", "rule_problems",
-    "set_from_text", "shipped_sets", "suggestion_values", "template_fields", "version_key",
+    "set_folders", "set_from_text", "shipped_sets", "suggestion_values", "template_fields",
+    "version_key",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -175,7 +177,7 @@ def _find_set(
     if name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name:
         path = child.parent / name
         return path if path.is_file() else None
-    return _find_by_id(name, [child.parent, SHIPPED_DIR], exclude=child)
+    return _find_by_id(name, [child.parent, *set_folders()], exclude=child)
 
 
 def _find_by_id(
@@ -496,11 +498,13 @@ def load_indicator_set(
     Raises IndicatorError listing every problem as FILE:LINE."""
     path = Path(path_or_id)
     if not path.is_file():
-        found = _find_by_id(str(path_or_id), [SHIPPED_DIR]) if path.suffix == "" else None
+        folders = set_folders()
+        found = _find_by_id(str(path_or_id), folders) if path.suffix == "" else None
         if not isinstance(found, Path):
-            known = ", ".join(sorted(filter(None, map(_head_id, _set_files(SHIPPED_DIR)))))
+            files = [p for folder in folders for p in _set_files(folder)]
+            known = ", ".join(sorted(set(filter(None, map(_head_id, files)))))
             raise IndicatorError(
-                [(str(path_or_id), None, f"no such file or set id (shipped: {known})")]
+                [(str(path_or_id), None, f"no such file or set id (known: {known})")]
             )
         path = found
     problems: list[Problem] = []
@@ -593,9 +597,24 @@ def shipped_sets(directory: Path = SHIPPED_DIR) -> list[tuple[Path, str, str]]:
     return out
 
 
-def newest_set(directory: Path = SHIPPED_DIR) -> Path:
-    """The shipped set with the highest version (the default of `zwgk evaluate --indicators`)."""
-    sets = shipped_sets(directory)
+def set_folders() -> list[Path]:
+    """Where a set is found by id and the newest one chosen: zwgk.toml's ``[indicators]
+    folder`` ($ZWGK_INDICATORS) first — the office's own sets, e.g. next quarter's — then the
+    shipped ones. A configured folder that is not there is an IndicatorError naming where it
+    was configured."""
+    own = configured("indicators.folder")
+    if own is None:
+        return [SHIPPED_DIR]
+    if not own.value.is_dir():
+        raise IndicatorError([(own.origin, None, f"indicators.folder {own.value}: no such folder")])
+    return [own.value, SHIPPED_DIR]
+
+
+def newest_set(directory: Path | None = None) -> Path:
+    """The set with the highest version in `directory`, or by default in `set_folders()` (the
+    office's folder wins a tie): the default of `zwgk evaluate --indicators`."""
+    folders = [directory] if directory is not None else set_folders()
+    sets = [s for folder in folders for s in shipped_sets(folder)]
     if not sets:
-        raise IndicatorError([(str(directory), None, "no indicator set here")])
+        raise IndicatorError([(str(folders[0]), None, "no indicator set here")])
     return max(sets, key=lambda s: (version_key(s[2]), s[2]))[0]

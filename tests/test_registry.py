@@ -10,6 +10,7 @@ import re
 import socket
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -91,8 +92,11 @@ def test_sample_registry_loads_every_unit_with_its_tree(portal, sample_registry)
         assert entry.entry == urls.unit_entry(portal, unit)
         assert entry.profile == portal.index.host[unit.host].platform
     assert reg.hash == hashlib.sha256(sample_registry.read_bytes()).hexdigest()
-    assert reg.units[0].line == 7  # after the comment header and version/name/defaults
-    assert reg.where("jh") == f"{sample_registry}:7"
+    # after the comment header, version/name/defaults and owned_hosts (the portal's own hosts)
+    first = 8 + len(reg.owned_hosts)
+    assert reg.owned_hosts == tuple(sorted({urlsplit(u.entry).hostname for u in reg.units}))
+    assert reg.units[0].line == first
+    assert reg.where("jh") == f"{sample_registry}:{first}"
 
 
 def test_select_by_id_level_and_children(sample_registry, portal):
