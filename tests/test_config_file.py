@@ -208,7 +208,17 @@ def test_a_crawl_uses_the_store_and_registry_the_file_names(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
     env.update(ZWGK_CONFIG=str(config), PYTHONPATH=str(ROOT))
     done = subprocess.run(
-        [sys.executable, "-m", "zwgk", "crawl", "-q", "-s", "DOWNLOAD_TIMEOUT=3"],
+        [
+            sys.executable,
+            "-m",
+            "zwgk",
+            "crawl",
+            "-q",
+            "-s",
+            "DOWNLOAD_TIMEOUT=3",
+            "-s",
+            "RETRY_TIMES=0",
+        ],
         cwd=tmp_path,
         env=env,
         capture_output=True,
