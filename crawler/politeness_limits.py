@@ -14,7 +14,7 @@ itself (the registry's `owned_hosts:`) or the site's operator agreed (`raise_con
 true`) — and never above `MAX_CONCURRENCY`. A value above the limit is refused once, where it
 was written (one message for `defaults:` or `-s`, whatever the number of units it reaches).
 Scrapy settings that would undo per-host limits altogether cannot be given with `-s`
-(`REFUSED`). docs/registry.md §"Politeness" is the operator's page.
+(`REFUSED`). docs/registry.md §7 is the operator's page.
 """
 
 from __future__ import annotations
@@ -259,7 +259,7 @@ def limit_problems(
                 line,
                 f"{what} is above the polite limit of {POLITE_CONCURRENCY} requests per host for "
                 f"{len(ids)} unit(s) ({named}) whose host is not in owned_hosts: and that do not "
-                "set raise_concurrency_limit: true (docs/registry.md, Politeness)",
+                "set raise_concurrency_limit: true (docs/registry.md §7)",
             )
         )
     return problems
