@@ -20,6 +20,7 @@ Scrapy settings that would undo per-host limits altogether cannot be given with 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -200,6 +201,27 @@ def command_line_layer(options: dict[str, Any]) -> Layer:
         where = origins[str(err["loc"][0])]
         message = err["msg"].removeprefix("Value error, ")
         raise PolitenessError(f"{where}: {message} (the registry's limits apply)") from None
+
+
+def owned_hosts(listed: Iterable[str], entry_hosts: Iterable[str | None]) -> tuple[list, list]:
+    """The registry's `owned_hosts:` in lower case, and (index, message) for each listed host
+    that no unit's entry is on (a typo would otherwise lift nothing, silently)."""
+    hosts = sorted({h for h in entry_hosts if h})
+    owned, problems = [], []
+    for i, host in enumerate(listed):
+        if host.lower() in hosts:
+            owned.append(host.lower())
+            continue
+        close = difflib.get_close_matches(host.lower(), hosts, n=1, cutoff=0.5)
+        hint = f" — did you mean {close[0]!r}?" if close else ""
+        problems.append(
+            (
+                i,
+                f"owned_hosts[{i}]: {host!r} is no unit's entry host{hint} (write the host "
+                "name alone: www.example.gov.cn, no http://, path or port)",
+            )
+        )
+    return owned, problems
 
 
 @dataclass(frozen=True)

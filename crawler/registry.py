@@ -38,6 +38,7 @@ from crawler.politeness_limits import (
     UnitPoliteness,
     configured_layer,
     limit_problems,
+    owned_hosts,
     printable,
     text_only,
 )
@@ -309,8 +310,10 @@ def load_registry(
     for i, unit in enumerate(parsed.units):
         unit._line = source.line(("units", i))
         unit._settings = defaults.patched(unit.overrides)
-    owned, owned_problems = _owned_hosts(source, parsed)
-    problems += owned_problems
+    owned, unknown = owned_hosts(
+        parsed.owned_hosts, [urlsplit(u.entry).hostname for u in parsed.units]
+    )
+    problems += [(source.line(("owned_hosts", i)), message) for i, message in unknown]
     problems += limit_problems(
         (
             UnitPoliteness(
@@ -341,26 +344,6 @@ def load_registry(
     )
     logger.debug("%s: %d units, sha256 %s", source.path, len(registry.units), registry.hash)
     return registry
-
-
-def _owned_hosts(source: YamlSource, parsed: _RegistryFile) -> tuple[list[str], list]:
-    """`owned_hosts:` in lower case; a host no unit's entry is on is a problem (a typo would
-    otherwise lift nothing, silently)."""
-    hosts = {urlsplit(u.entry).hostname for u in parsed.units} - {None}
-    owned, problems = [], []
-    for i, host in enumerate(parsed.owned_hosts):
-        name = host.lower()
-        if name in hosts:
-            owned.append(name)
-            continue
-        problems.append(
-            (
-                source.line(("owned_hosts", i)),
-                f"owned_hosts[{i}]: {host!r} is no unit's entry host{_did_you_mean(name, hosts)} "
-                "(write the host name alone: www.example.gov.cn, no http:// or path)",
-            )
-        )
-    return owned, problems
 
 
 def _tree_problems(source: YamlSource) -> list[tuple[int | None, str]]:
