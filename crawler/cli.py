@@ -134,13 +134,21 @@ def units_discover_command(
     ignore_robots: bool = typer.Option(
         False, "--ignore-robots", help="Fetch even if robots.txt disallows it."
     ),
-    timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait for the server."),
+    timeout: float | None = typer.Option(
+        None,
+        "--timeout",
+        help="Seconds to wait for the server (default: zwgk.toml's crawl.timeout, else 30).",
+    ),
 ) -> None:
     """Fetch a platform's unit list and print a DRAFT registry to review."""
     from crawler.discover import DiscoverError, discover, draft_yaml
 
     if out is not None and out.exists() and not force:
         _fail(f"{out}: already exists; choose another --out or add --force")
+    from crawler.politeness_limits import configured_defaults
+
+    if timeout is None:
+        timeout = configured_defaults().timeout
     try:
         units, title = discover(
             url, profile, prefix=prefix, timeout=timeout, obey_robots=not ignore_robots

@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from common.config_file import configured_value
 from common.vocabulary import BUILT_IN_CATEGORIES, COLUMN_CATEGORIES, GROUP
 from common.yamlsource import YamlSourceError, load_yaml, pydantic_problems
 
@@ -262,11 +263,17 @@ def _name_parent(column: Any) -> tuple[str, str | None]:
     return column.name, getattr(column, "parent", None)
 
 
+def column_map_path() -> Path:
+    """The column map in use: zwgk.toml's ``[indicators] column_map`` ($ZWGK_COLUMN_MAP), else
+    the bundled `indicators/columns.yaml`."""
+    return configured_value("indicators.column_map", COLUMN_MAP_PATH)
+
+
 def load_column_map(path: str | Path | None = None) -> ColumnMap:
-    """Read and validate a column map (default: the bundled `crawler/columns.yaml`).
+    """Read and validate a column map (default: `column_map_path`).
 
     Raises ColumnMapError naming FILE:LINE for unknown keys, unknown categories, bad regexes."""
-    source = load_yaml(path or COLUMN_MAP_PATH, error=ColumnMapError)
+    source = load_yaml(path or column_map_path(), error=ColumnMapError)
     if not isinstance(source.data, dict):
         raise ColumnMapError(
             source.path, [(1, "a column map is a mapping: version, categories, rules")]
@@ -293,7 +300,11 @@ def load_column_map(path: str | Path | None = None) -> ColumnMap:
     return ColumnMap(source.path, dict(parsed.categories), rules)
 
 
-@functools.lru_cache(maxsize=8)
 def default_column_map() -> ColumnMap:
-    """The bundled map, loaded once per process."""
-    return load_column_map(COLUMN_MAP_PATH)
+    """The map in use (`column_map_path`), loaded once per process and path."""
+    return _loaded(column_map_path())
+
+
+@functools.lru_cache(maxsize=8)
+def _loaded(path: Path) -> ColumnMap:
+    return load_column_map(path)

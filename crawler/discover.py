@@ -28,8 +28,8 @@ from common.yamlsource import dump_yaml
 from crawler.extract.dom import Document, ExtractionError, parse_document
 from crawler.extract.encoding import decode_html
 from crawler.extract.text import node_text, norm_space
+from crawler.politeness_limits import DEFAULT_TIMEOUT, configured_defaults
 from crawler.profile_model import UnitListRule, get_profile
-from crawler.registry import DEFAULT_TIMEOUT, USER_AGENT
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def fetch(url: str, timeout: float = DEFAULT_TIMEOUT) -> tuple[bytes, str | None
     urllib rather than httpx: one page per command does not justify a runtime dependency."""
     # http.client writes header values as latin-1; the UA's Chinese goes out as its UTF-8 bytes,
     # as Scrapy sends it, so the two identify zwgk the same way in a site's logs.
-    agent = USER_AGENT.encode("utf-8").decode("latin-1")
+    agent = configured_defaults().user_agent.encode("utf-8").decode("latin-1")
     request = urllib.request.Request(url, headers={"User-Agent": agent})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -112,7 +112,7 @@ def robots_allows(url: str, fetcher: Fetcher = fetch, timeout: float = DEFAULT_T
         raise DiscoverError(f"{url}: cannot check robots.txt — {exc}", exc.status) from None
     parser = urllib.robotparser.RobotFileParser(robots_url)
     parser.parse(body.decode("utf-8", errors="replace").splitlines())
-    return parser.can_fetch(USER_AGENT, url)
+    return parser.can_fetch(configured_defaults().user_agent, url)
 
 
 def find_units(doc: Document, rule: UnitListRule) -> list[tuple[str, str, str, str | None]]:
@@ -191,7 +191,9 @@ def discover(
     """Fetch a platform's unit list and draft its units; returns (units, page title)."""
     rule = get_profile(profile).unit_list  # raises ProfileError for an unknown/bad profile
     if obey_robots and not robots_allows(url, fetcher, timeout):
-        raise DiscoverError(f"{url}: robots.txt does not allow {USER_AGENT!r} to fetch this page")
+        raise DiscoverError(
+            f"{url}: robots.txt does not allow {configured_defaults().user_agent!r} to fetch this page"
+        )
     body, content_type = fetcher(url, timeout)
     try:
         doc = parse_document(decode_html(body, content_type)[0], url)

@@ -10,7 +10,6 @@ malformed URL — is reported with FILE:LINE, all of them at once.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 from collections.abc import Iterable
@@ -34,25 +33,28 @@ from common.errors import closest
 from common.vocabulary import LEVELS
 from common.yamlsource import YamlSource, YamlSourceError, load_yaml, pydantic_problems
 from crawler.columns import ColumnMap, default_column_map
+from crawler.politeness_limits import (
+    CrawlSettings,
+    Layer,
+    SettingsPatch,
+    UnitPoliteness,
+    configured_layer,
+    limit_problems,
+    owned_hosts,
+    printable,
+    text_only,
+)
 from crawler.profile_model import available_profiles
 
 logger = logging.getLogger(__name__)
 
-USER_AGENT = "zwgk/0.1 (+政务公开测评; contact: operator)"
-POLITE_CONCURRENCY = 2  # requests in flight per host unless the file raises the limit
-DEFAULT_DELAY = 1.0  # seconds between requests to one host
-DEFAULT_TIMEOUT = 30.0  # seconds
-# Bounds of what a registry may ask for, so a typo (delay: 1e9, concurrency: 1000000) stops at
-# `zwgk units check` rather than stalling or flooding a night's crawl:
-MAX_DELAY = 600.0  # s between two requests: beyond 10 minutes a unit's pages take days
-MAX_CONCURRENCY = 16  # requests in flight per host, even with raise_concurrency_limit
-MAX_TIMEOUT = 600.0  # s for one response; the crawl's own limits are far below
 # Lengths of the store's columns (store/models.py: Unit.id and .parent String(128), .profile
 # String(64)); a longer value would fail at the end of a crawl, not here.
 MAX_ID = 128
 MAX_PROFILE = 64
 MAX_NAME = 200  # characters; real unit names are under 40
 MAX_URL = 2000  # characters, what browsers and servers commonly accept
+MAX_OWNED_HOSTS = 1000  # hosts the office runs itself; a city has a few dozen at most
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -62,45 +64,12 @@ class RegistryError(YamlSourceError):
     `.path`, `.line` (the first problem's) and `.problems` [(line, message)] are set."""
 
 
-def _text(what: str) -> Any:
-    """A string field that refuses numbers: YAML reads `id: 007` as the int 7."""
-
-    def check(value: Any) -> Any:
-        if value is not None and not isinstance(value, str):
-            raise ValueError(f"{what} must be text; put it in quotes")
-        return value
-
-    return BeforeValidator(check)
-
-
-def _printable(value: Any) -> Any:
-    """Text sent in an HTTP header or shown in a table must not hold control characters."""
-    if isinstance(value, str) and any(ch < " " or ch == "\x7f" for ch in value):
-        raise ValueError("must not contain control characters (a line break, a tab, …)")
-    return value
-
-
 def _blank_is_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
-
-
-class SettingsPatch(_Strict):
-    """Crawl settings as written in `defaults:` or a unit's `overrides:`; unset = inherit."""
-
-    robots: Literal["obey", "ignore"] | None = None
-    delay: float | None = Field(None, ge=0, le=MAX_DELAY)
-    concurrency: int | None = Field(None, ge=1, le=MAX_CONCURRENCY)
-    raise_concurrency_limit: bool | None = None  # allow concurrency > 2 (site owner agreed)
-    user_agent: Annotated[
-        Annotated[str, Field(min_length=1, max_length=300)] | None,
-        _text("user_agent"),
-        BeforeValidator(_printable),
-    ] = None
-    timeout: float | None = Field(None, gt=0, le=MAX_TIMEOUT)
 
 
 class Overrides(SettingsPatch):
@@ -119,41 +88,21 @@ class Overrides(SettingsPatch):
         return value
 
 
-@dataclass(frozen=True, slots=True)
-class CrawlSettings:
-    """Resolved settings for one unit: built-in defaults ← file `defaults` ← unit `overrides`."""
-
-    robots: str = "obey"
-    delay: float = DEFAULT_DELAY
-    concurrency: int = POLITE_CONCURRENCY
-    raise_concurrency_limit: bool = False
-    user_agent: str = USER_AGENT
-    timeout: float = DEFAULT_TIMEOUT
-
-    @property
-    def obey_robots(self) -> bool:
-        return self.robots == "obey"
-
-    def patched(self, patch: SettingsPatch) -> CrawlSettings:
-        values = {k: v for k, v in patch.model_dump(exclude={"columns"}).items() if v is not None}
-        return dataclasses.replace(self, **values) if values else self
-
-
 class UnitEntry(_Strict):
     """One unit (单位) of the registry. `settings` and `line` are filled in by `load_registry`."""
 
-    id: Annotated[str, Field(max_length=MAX_ID), _text("id")]
+    id: Annotated[str, Field(max_length=MAX_ID), text_only("id")]
     name: Annotated[
-        str, Field(min_length=1, max_length=MAX_NAME), _text("name"), BeforeValidator(_printable)
+        str, Field(min_length=1, max_length=MAX_NAME), text_only("name"), BeforeValidator(printable)
     ]
     level: str
     parent: Annotated[
         Annotated[str, Field(max_length=MAX_ID)] | None,
         BeforeValidator(_blank_is_none),
-        _text("parent"),
+        text_only("parent"),
     ] = None
-    profile: Annotated[str, Field(max_length=MAX_PROFILE), _text("profile")]
-    entry: Annotated[str, Field(max_length=MAX_URL), _text("entry")]
+    profile: Annotated[str, Field(max_length=MAX_PROFILE), text_only("profile")]
+    entry: Annotated[str, Field(max_length=MAX_URL), text_only("entry")]
     overrides: Overrides = Overrides()
     _settings: CrawlSettings = PrivateAttr(default_factory=CrawlSettings)
     _line: int | None = PrivateAttr(default=None)
@@ -236,10 +185,15 @@ def url_problem(url: str) -> str | None:
 
 class _RegistryFile(_Strict):
     version: Literal[1]
-    name: Annotated[str, Field(max_length=MAX_NAME), _text("name"), BeforeValidator(_printable)] = (
-        ""
-    )
+    name: Annotated[
+        str, Field(max_length=MAX_NAME), text_only("name"), BeforeValidator(printable)
+    ] = ""
     defaults: SettingsPatch = SettingsPatch()
+    # Hosts the office runs itself (its 集约化 platform, its own departments' sites): their
+    # units may have more than POLITE_CONCURRENCY requests in flight, up to MAX_CONCURRENCY.
+    owned_hosts: list[Annotated[str, Field(min_length=1, max_length=253), text_only("host")]] = (
+        Field([], max_length=MAX_OWNED_HOSTS)
+    )
     units: list[UnitEntry] = Field(min_length=1)
 
 
@@ -253,6 +207,8 @@ class Registry:
     defaults: CrawlSettings
     units: list[UnitEntry]
     version: int = 1
+    owned_hosts: tuple[str, ...] = ()  # hosts the office runs itself (politeness may be lifted)
+    run: Layer = field(default_factory=Layer)  # `zwgk crawl -s` politeness it was loaded with
     _by_id: dict[str, UnitEntry] = field(default_factory=dict, repr=False)
     _children: dict[str, list[UnitEntry]] = field(default_factory=dict, repr=False)
 
@@ -323,9 +279,13 @@ class Registry:
         ]
 
 
-def load_registry(path: str | Path, column_map: ColumnMap | None = None) -> Registry:
+def load_registry(
+    path: str | Path, column_map: ColumnMap | None = None, run: Layer | None = None
+) -> Registry:
     """Read and validate a registry file. Raises RegistryError listing every problem with
-    FILE:LINE. Column overrides are checked against `column_map` (default: the bundled one)."""
+    FILE:LINE. Column overrides are checked against `column_map` (default: the bundled one).
+    Each unit's crawl settings are resolved over zwgk.toml's and the run's (`run`: `zwgk crawl
+    -s …`) and put through the polite-limit check (`crawler.politeness_limits`)."""
     source = load_yaml(path, error=RegistryError)
     if not isinstance(source.data, dict):
         raise RegistryError(
@@ -343,23 +303,33 @@ def load_registry(path: str | Path, column_map: ColumnMap | None = None) -> Regi
     except ValidationError as exc:
         problems += pydantic_problems(source, exc)
         raise RegistryError(source.path, sorted(problems, key=lambda p: p[0] or 0)) from None
-    defaults = CrawlSettings().patched(parsed.defaults)
+    run = run or Layer()
+    configured = configured_layer()
+    defaults = CrawlSettings().patched(configured.patch).patched(parsed.defaults)
+    defaults = defaults.patched(run.patch)
     for i, unit in enumerate(parsed.units):
         unit._line = source.line(("units", i))
         unit._settings = defaults.patched(unit.overrides)
-        s = unit._settings
-        if s.concurrency > POLITE_CONCURRENCY and not s.raise_concurrency_limit:
-            at = ("units", i, "overrides", "concurrency")
-            if at not in source.lines:
-                at = ("defaults", "concurrency")
-            problems.append(
-                (
-                    source.line(at),
-                    f"unit {unit.id!r}: concurrency {s.concurrency} is above the polite limit of "
-                    f"{POLITE_CONCURRENCY} requests per host; if the site's operator agreed, also "
-                    "set raise_concurrency_limit: true",
-                )
+    owned, unknown = owned_hosts(
+        parsed.owned_hosts, [urlsplit(u.entry).hostname for u in parsed.units]
+    )
+    problems += [(source.line(("owned_hosts", i)), message) for i, message in unknown]
+    problems += limit_problems(
+        (
+            UnitPoliteness(
+                unit.id,
+                urlsplit(unit.entry).hostname,
+                unit.settings,
+                own_concurrency=unit.overrides.concurrency is not None,
+                line=source.line(("units", i, "overrides", "concurrency")),
             )
+            for i, unit in enumerate(parsed.units)
+        ),
+        owned,
+        source.lines.get(("defaults", "concurrency")),
+        run,
+        configured,
+    )
     if problems:
         raise RegistryError(source.path, sorted(problems, key=lambda p: p[0] or 0))
     registry = Registry(
@@ -369,6 +339,8 @@ def load_registry(path: str | Path, column_map: ColumnMap | None = None) -> Regi
         defaults=defaults,
         units=parsed.units,
         version=parsed.version,
+        owned_hosts=tuple(owned),
+        run=run,
     )
     logger.debug("%s: %d units, sha256 %s", source.path, len(registry.units), registry.hash)
     return registry

@@ -30,6 +30,7 @@ from crawler.jobdir import (
     read_job,
     resume_job,
 )
+from crawler.politeness_limits import PolitenessError, command_line_layer
 from crawler.quiet import crawl_logging
 from crawler.registry import RegistryError, load_registry
 from store.refetch import broken_link_rows, open_problem_rows, unjudged_urls, write_rows
@@ -43,7 +44,8 @@ def crawl_settings(
     database_url: str | None,
     overrides: dict | None = None,
 ):
-    """Scrapy settings for one run: crawler/settings.py, then the registry's defaults.
+    """Scrapy settings for one run: crawler/settings.py, then the registry's defaults (over
+    zwgk.toml's, under `-s`: `crawler.politeness_limits`), then the other ``overrides``.
 
     Scrapy's JOBDIR is not set: it does not survive kill -9 (`crawler.jobdir` says why and
     what `--jobdir` keeps instead)."""
@@ -76,12 +78,18 @@ def crawl_settings(
         settings.set("ZWGK_DATABASE_URL", database_url, priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
+    # The spider reads the registry again: with the same `-s` politeness, it resolves the same.
+    settings.set("ZWGK_RUN_POLITENESS", registry.run.to_setting(), priority="cmdline")
     return settings
 
 
 def crawl(
-    registry: Path = typer.Option(
-        Path("units.yaml"), "--registry", "-r", help="Unit registry (YAML)."
+    registry: Path | None = typer.Option(
+        None,
+        "--registry",
+        "-r",
+        help="Unit registry (YAML); default: zwgk.toml's crawl.registry ($ZWGK_REGISTRY), "
+        "else ./units.yaml.",
     ),
     unit: list[str] = typer.Option([], "--unit", "-u", help="Only these unit ids (repeatable)."),
     level: list[str] = typer.Option(
@@ -107,7 +115,12 @@ def crawl(
         None, "--db", envvar="ZWGK_DATABASE_URL", help="Store URL."
     ),
     setting: list[str] = typer.Option(
-        [], "--set", "-s", help="Scrapy setting NAME=VALUE (repeatable)."
+        [],
+        "--set",
+        "-s",
+        help="Scrapy setting NAME=VALUE (repeatable); DOWNLOAD_DELAY, "
+        "CONCURRENT_REQUESTS_PER_DOMAIN, DOWNLOAD_TIMEOUT, USER_AGENT are checked as the "
+        "registry's delay, concurrency, timeout, user_agent (docs/registry.md).",
     ),
     quiet: bool = typer.Option(
         False, "--quiet", "-q", help="No progress bars; one line per failure, no tables."
@@ -123,16 +136,17 @@ def crawl(
     from store import CrawlLocked, open_store
 
     console = Console(stderr=True)
+    registry = registry_path(registry)
+    overrides = dict(s.split("=", 1) for s in setting if "=" in s)
     try:
-        reg = load_registry(registry)
-    except (RegistryError, FileNotFoundError) as exc:
+        reg = load_registry(registry, run=command_line_layer(overrides))
+    except (RegistryError, PolitenessError, FileNotFoundError) as exc:
         console.print(shown(exc, style="red"))
         raise typer.Exit(2) from exc
     selected = reg.select(ids=unit or None, levels=level or None)
     if not selected:
         console.print("[red]no unit matches --unit/--level[/red]")
         raise typer.Exit(2)
-    overrides = dict(s.split("=", 1) for s in setting if "=" in s)
     if not quiet and sys.stderr.isatty():
         overrides["ZWGK_PROGRESS"] = True
     ids = [u.id for u in selected]
@@ -180,6 +194,14 @@ def crawl(
                 highlight=False,
             )
         raise typer.Exit(1)
+
+
+def registry_path(option: Path | None) -> Path:
+    """The registry to crawl: the option, else zwgk.toml's `crawl.registry` ($ZWGK_REGISTRY),
+    else ./units.yaml."""
+    from common.config_file import configured_value
+
+    return option or configured_value("crawl.registry", Path("units.yaml"))
 
 
 def begin(

@@ -1,12 +1,14 @@
 """Write `units.yaml`, the unit registry a user would write for the sample portal's sites.
 
-The schema is the crawler's (see docs/registry.md): `version`, `defaults`, and `units`, each with
-`id`, `name`, `level`, `parent`, `profile`, `entry`.
+The schema is the crawler's (see docs/registry.md): `version`, `defaults`, `owned_hosts` (the
+sample portal's hosts are the office's own), and `units`, each with `id`, `name`, `level`,
+`parent`, `profile`, `entry`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from common.yamlsource import dump_yaml
 from demo import urls
@@ -33,6 +35,9 @@ def registry_dict(portal: Portal) -> dict:
         "version": 1,
         "name": f"{portal.city}政务公开（示例门户）",
         "defaults": {"robots": "obey"},
+        # The sample portal is ours: `zwgk demo` crawls it with 8 requests in flight per host
+        # (demo/loop.py FAST), which the polite limit allows only on the office's own hosts.
+        "owned_hosts": sorted({urlsplit(u["entry"]).hostname for u in units}),
         "units": units,
     }
 

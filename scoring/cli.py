@@ -361,8 +361,12 @@ def decide_command(
 def recheck_command(
     round_id: str = typer.Option(..., "--round", help="The round whose open problems to recheck."),
     unit: list[str] = typer.Option([], "--unit", "-u", help="Only these units (repeatable)."),
-    registry: Path = typer.Option(
-        Path("units.yaml"), "--registry", "-r", help="Unit registry (YAML) for the crawl."
+    registry: Path | None = typer.Option(
+        None,
+        "--registry",
+        "-r",
+        help="Unit registry (YAML) for the crawl (default: as `zwgk crawl`'s: zwgk.toml's "
+        "crawl.registry, else ./units.yaml).",
     ),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Date the recheck judges at (default: today)."

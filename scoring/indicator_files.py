@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from common.config_file import configured
 from common.yamlsource import YamlSourceError, load_yaml
 from scoring.indicator_model import IndicatorError
 
@@ -66,14 +67,14 @@ def find_set(
     name: str, child: Path, frozen: dict[str, Path] | None = None
 ) -> Path | list[Path] | None:
     """`extends:` target of `child`: a path (relative to it) or a set id, looked up next to it
-    first (itself excluded), then among the shipped sets. A list means ambiguous. `frozen`: the
+    first (itself excluded), then in `set_folders()` (the office's, then the shipped sets). A list means ambiguous. `frozen`: the
     files of a thawed round text, by the `extends:` value that named them."""
     if frozen is not None:
         return frozen.get(name)
     if name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name:
         path = child.parent / name
         return path if path.is_file() else None
-    return find_by_id(name, [child.parent, SHIPPED_DIR], exclude=child)
+    return find_by_id(name, [child.parent, *set_folders()], exclude=child)
 
 
 def find_by_id(
@@ -116,9 +117,24 @@ def shipped_sets(directory: Path = SHIPPED_DIR) -> list[tuple[Path, str, str]]:
     return out
 
 
-def newest_set(directory: Path = SHIPPED_DIR) -> Path:
-    """The shipped set with the highest version (the default of `zwgk evaluate --indicators`)."""
-    sets = shipped_sets(directory)
+def set_folders() -> list[Path]:
+    """Where a set is found by id and the newest one chosen: zwgk.toml's ``[indicators]
+    folder`` ($ZWGK_INDICATORS) first — the office's own sets, e.g. next quarter's — then the
+    shipped ones. A configured folder that is not there is an IndicatorError naming where it
+    was configured."""
+    own = configured("indicators.folder")
+    if own is None:
+        return [SHIPPED_DIR]
+    if not own.value.is_dir():
+        raise IndicatorError([(own.origin, None, f"indicators.folder {own.value}: no such folder")])
+    return [own.value, SHIPPED_DIR]
+
+
+def newest_set(directory: Path | None = None) -> Path:
+    """The set with the highest version in `directory`, or by default in `set_folders()` (the
+    office's folder wins a tie): the default of `zwgk evaluate --indicators`."""
+    folders = [directory] if directory is not None else set_folders()
+    sets = [s for folder in folders for s in shipped_sets(folder)]
     if not sets:
-        raise IndicatorError([(str(directory), None, "no indicator set here")])
+        raise IndicatorError([(str(folders[0]), None, "no indicator set here")])
     return max(sets, key=lambda s: (version_key(s[2]), s[2]))[0]

@@ -42,6 +42,7 @@ from scoring.indicator_files import (
     head_id,
     newest_set,
     set_files,
+    set_folders,
     shipped_sets,
     version_key,
 )
@@ -65,7 +66,7 @@ from scoring.indicator_model import (
 __all__ = [
     "SHIPPED_DIR", "AppliesTo", "Deduction", "Indicator", "IndicatorError", "IndicatorSet",
     "SuggestionError", "Veto", "category_name", "check_types", "load_indicator_set", "newest_set",
-    "rule_problems", "set_from_text", "shipped_sets", "suggestion_values", "template_fields",
+    "rule_problems", "set_folders", "set_from_text", "shipped_sets", "suggestion_values", "template_fields",
     "version_key",
 ]  # fmt: skip
 
@@ -200,11 +201,13 @@ def load_indicator_set(
     Raises IndicatorError listing every problem as FILE:LINE."""
     path = Path(path_or_id)
     if not path.is_file():
-        found = find_by_id(str(path_or_id), [SHIPPED_DIR]) if path.suffix == "" else None
+        folders = set_folders()
+        found = find_by_id(str(path_or_id), folders) if path.suffix == "" else None
         if not isinstance(found, Path):
-            known = ", ".join(sorted(filter(None, map(head_id, set_files(SHIPPED_DIR)))))
+            files = [p for folder in folders for p in set_files(folder)]
+            known = ", ".join(sorted(set(filter(None, map(head_id, files)))))
             raise IndicatorError(
-                [(str(path_or_id), None, f"no such file or set id (shipped: {known})")]
+                [(str(path_or_id), None, f"no such file or set id (known: {known})")]
             )
         path = found
     problems: list[Problem] = []

@@ -88,18 +88,20 @@ def open_problems(store: Store, round_id: str, unit_ids: Sequence[str] | None) -
 
 
 def run_crawl(
-    registry: Path,
+    registry: Path | None,
     unit_ids: Sequence[str],
     refetch_file: Path,
     settings: Sequence[str],
     database_url: str | None,
 ) -> subprocess.CompletedProcess[str]:
     """`zwgk crawl` restricted to ``unit_ids`` in a subprocess (a Twisted reactor runs once per
-    process)."""
+    process). Without ``registry`` the crawl's own default (zwgk.toml's crawl.registry)."""
     env = dict(os.environ)
     if database_url:
         env["ZWGK_DATABASE_URL"] = database_url
-    command = [sys.executable, "-m", "zwgk", "crawl", "-r", str(registry), "-q"]
+    command = [sys.executable, "-m", "zwgk", "crawl", "-q"]
+    if registry is not None:
+        command += ["-r", str(registry)]
     for unit in unit_ids:
         command += ["-u", unit]
     command += ["-s", f"ZWGK_REFETCH={refetch_file}"]
@@ -113,7 +115,7 @@ def recheck(
     store: Store,
     round_id: str,
     *,
-    registry: Path,
+    registry: Path | None,
     as_of: dt.date,
     unit_ids: Sequence[str] | None = None,
     settings: Sequence[str] = (),

@@ -1,20 +1,22 @@
 """Where the store lives and how its engine is built.
 
 The default is a SQLite file under the working directory (`.zwgk/zwgk.sqlite`); any SQLAlchemy
-URL can be given instead through ``ZWGK_DATABASE_URL`` (PostgreSQL via psycopg 3:
-``postgresql+psycopg://user@host:5432/db``). A PostgreSQL schema other than ``public`` can be
-chosen in the URL itself: ``...?options=-csearch_path%3Dzwgk``.
+URL can be given instead through ``ZWGK_DATABASE_URL`` or zwgk.toml's ``[store] url``
+(`common.config_file`: the variable wins over the file, ``--db`` over both). PostgreSQL goes
+through psycopg 3: ``postgresql+psycopg://user@host:5432/db``; a schema other than ``public``
+is chosen in the URL itself: ``...?options=-csearch_path%3Dzwgk``.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
 
-ENV_VAR = "ZWGK_DATABASE_URL"
+from common.config_file import KEY_BY_NAME, configured_value
+
+ENV_VAR = KEY_BY_NAME["store.url"].env  # ZWGK_DATABASE_URL
 DEFAULT_DIR = ".zwgk"
 DEFAULT_FILE = "zwgk.sqlite"
 # Long enough to ride out another process's batch commit; short enough to report a real deadlock.
@@ -24,12 +26,16 @@ SQLITE_WAL_CHECKPOINT_PAGES = 10_000
 
 
 def database_url(url: str | None = None) -> str:
-    """The URL to use: the argument, else ``$ZWGK_DATABASE_URL``, else the default SQLite file."""
+    """The URL to use: the argument, else ``$ZWGK_DATABASE_URL``, else zwgk.toml's
+    ``[store] url``, else the default SQLite file (`default_url`). A configuration file that
+    cannot be read is a `common.config_file.ConfigError`."""
     if url:
         return url
-    env = os.environ.get(ENV_VAR, "").strip()
-    if env:
-        return env
+    return configured_value("store.url") or default_url()
+
+
+def default_url() -> str:
+    """The store when nothing names one: ``.zwgk/zwgk.sqlite`` in the working directory."""
     return f"sqlite:///{Path.cwd() / DEFAULT_DIR / DEFAULT_FILE}"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import logging
-import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from common.config_file import configured_value
 from store import reads, runs, writes
 from store.config import ENV_VAR, NoStore, make_engine
 from store.lock import DEFAULT_HEARTBEAT_S, DEFAULT_STALE_AFTER, CrawlLock, crawl_lock
@@ -327,7 +327,7 @@ def store_name(url: str | None) -> str:
     """The store's URL without its password (the default store named as such)."""
     from sqlalchemy.engine import make_url
 
-    url = url or os.environ.get(ENV_VAR)
+    url = url or configured_value("store.url")
     if not url:
         return "the default store (.zwgk/zwgk.sqlite)"
     try:

@@ -10,6 +10,7 @@ import re
 import socket
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -17,9 +18,8 @@ from typer.testing import CliRunner
 
 from common.vocabulary import LEVELS
 from crawler.discover import DiscoverError, fetch, guess_level
+from crawler.politeness_limits import POLITE_CONCURRENCY, USER_AGENT
 from crawler.registry import (
-    POLITE_CONCURRENCY,
-    USER_AGENT,
     RegistryError,
     load_registry,
 )
@@ -92,8 +92,11 @@ def test_sample_registry_loads_every_unit_with_its_tree(portal, sample_registry)
         assert entry.entry == urls.unit_entry(portal, unit)
         assert entry.profile == portal.index.host[unit.host].platform
     assert reg.hash == hashlib.sha256(sample_registry.read_bytes()).hexdigest()
-    assert reg.units[0].line == 7  # after the comment header and version/name/defaults
-    assert reg.where("jh") == f"{sample_registry}:7"
+    # after the comment header, version/name/defaults and owned_hosts (the portal's own hosts)
+    first = 8 + len(reg.owned_hosts)
+    assert reg.owned_hosts == tuple(sorted({urlsplit(u.entry).hostname for u in reg.units}))
+    assert reg.units[0].line == first
+    assert reg.where("jh") == f"{sample_registry}:{first}"
 
 
 def test_select_by_id_level_and_children(sample_registry, portal):
@@ -446,3 +449,94 @@ def test_docs_error_output_is_what_the_check_prints(tmp_path, monkeypatch):
     result = runner.invoke(app, ["units", "check", "units.yaml"])
     assert result.exit_code == 2
     assert result.output == doc_block("<!-- registry-broken-output -->")
+
+
+# -- the polite limit: one check wherever the value is written ----------------------------------
+THREE_UNITS = """\
+version: 1
+defaults:
+  delay: 0.5
+  concurrency: 8
+units:
+  - {id: a, name: 甲, level: 市政府, profile: trs, entry: "http://www.jh.example/a/"}
+  - {id: b, name: 乙, level: 市直部门, parent: a, profile: trs, entry: "http://www.jh.example/b/"}
+  - {id: c, name: 丙, level: 市直部门, parent: a, profile: trs, entry: "http://c.example/c/"}
+"""
+
+
+def test_defaults_concurrency_above_the_limit_is_refused_once(tmp_path):
+    path = write(tmp_path, THREE_UNITS)
+    ((line, message),) = problems_of(path)  # one problem for three units
+    assert line == 4  # `concurrency: 8` under defaults:
+    assert message.startswith("defaults: concurrency 8 is above the polite limit of 2")
+    assert "3 unit(s) (a, b, c)" in message and "owned_hosts" in message
+
+
+def test_owned_hosts_lift_the_limit_for_the_office_sites_only(tmp_path):
+    owned = write(tmp_path, THREE_UNITS.replace("units:", "owned_hosts: [www.jh.example]\nunits:"))
+    ((line, message),) = problems_of(owned)  # c.example is not the office's
+    assert line == 4 and "1 unit(s) (c)" in message
+    fixed = THREE_UNITS.replace("units:", "owned_hosts: [WWW.JH.example]\nunits:")
+    fixed = fixed.replace(
+        '"http://c.example/c/"}', '"http://c.example/c/", overrides: {concurrency: 2}}'
+    )
+    reg = load_registry(write(tmp_path, fixed, "fixed.yaml"))
+    assert reg.owned_hosts == ("www.jh.example",)
+    assert [reg.unit(u).settings.concurrency for u in "abc"] == [8, 8, 2]
+    # Still bounded: 16 at most, on the office's own hosts too.
+    over = write(tmp_path, fixed.replace("concurrency: 8", "concurrency: 17"), "over.yaml")
+    ((line, message),) = problems_of(over)
+    assert line == 4 and "less than or equal to 16" in message
+    # A host no unit is on lifts nothing and says so (a typo would otherwise pass silently).
+    typo = write(tmp_path, fixed.replace("[WWW.JH.example]", "[www.jh.exampel]"), "typo.yaml")
+    found = problems_of(typo)
+    assert any(
+        "'www.jh.exampel' is no unit's entry host — did you mean 'www.jh.example'" in m
+        for _, m in found
+    )
+
+
+def test_dash_s_cannot_bypass_the_polite_limit(tmp_path):
+    from crawler.politeness_limits import PolitenessError, command_line_layer
+    from crawler.run import crawl_settings
+
+    registry = write(tmp_path, THREE_UNITS.replace("  concurrency: 8\n", ""))
+    # -s is read as the registry's own setting, with its bounds and limit, and refused once.
+    for options, expected in (
+        ({"CONCURRENT_REQUESTS_PER_DOMAIN": "100"}, "less than or equal to 16"),
+        ({"DOWNLOAD_DELAY": "9000"}, "less than or equal to 600"),
+        ({"ROBOTSTXT_OBEY": "False"}, "not accepted"),
+        ({"CONCURRENT_REQUESTS_PER_IP": "50"}, "not accepted"),
+        ({"DOWNLOAD_SLOTS": "{}"}, "not accepted"),
+        ({"RETRY_TIMES": "50"}, "from 0 to 2"),
+    ):
+        with pytest.raises(PolitenessError, match=expected):
+            command_line_layer(dict(options))
+    options = {"CONCURRENT_REQUESTS_PER_DOMAIN": "8", "ZWGK_BATCH_SIZE": "10"}
+    with pytest.raises(RegistryError) as caught:
+        load_registry(registry, run=command_line_layer(options))
+    ((line, message),) = caught.value.problems
+    assert line is None and message.startswith("-s CONCURRENT_REQUESTS_PER_DOMAIN=8 is above")
+    assert options == {"ZWGK_BATCH_SIZE": "10"}  # the rest goes to Scrapy as it was
+    # Below the limit, -s acts as the run's defaults; a unit's own override still wins.
+    slow = registry.read_text(encoding="utf-8").replace(
+        '"http://c.example/c/"}', '"http://c.example/c/", overrides: {delay: 3}}'
+    )
+    options = {"DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+    reg = load_registry(write(tmp_path, slow, "slow.yaml"), run=command_line_layer(options))
+    settings = crawl_settings(reg, full=False, database_url=None, overrides=options)
+    assert (
+        settings.getfloat("DOWNLOAD_DELAY") == 0
+        and settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+    )
+    assert settings.getdict("DOWNLOAD_SLOTS") == {"c.example": {"delay": 3.0, "concurrency": 1}}
+
+
+def test_zwgk_crawl_refuses_dash_s_above_the_limit_before_touching_the_store(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    registry = write(tmp_path, THREE_UNITS.replace("  concurrency: 8\n", ""))
+    command = ["crawl", "-r", str(registry), "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=100"]
+    result = runner.invoke(app, [*command, "--db", f"sqlite:///{tmp_path / 's.sqlite'}"])
+    assert result.exit_code == 2
+    assert "-s CONCURRENT_REQUESTS_PER_DOMAIN=100" in result.output and "16" in result.output
+    assert not (tmp_path / "s.sqlite").exists()

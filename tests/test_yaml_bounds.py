@@ -40,13 +40,11 @@ from common.yamlsource import (
     load_yaml,
 )
 from crawler.columns import ColumnMapError, load_column_map
+from crawler.politeness_limits import MAX_CONCURRENCY, MAX_DELAY, MAX_TIMEOUT
 from crawler.profile_model import ProfileError, available_profiles, load_profile
 from crawler.registry import (
-    MAX_CONCURRENCY,
-    MAX_DELAY,
     MAX_ID,
     MAX_PROFILE,
-    MAX_TIMEOUT,
     RegistryError,
     load_registry,
 )

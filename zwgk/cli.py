@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from common.config_file import ConfigError
 from crawler.cli import extract_command, units_app
 from crawler.run import crawl
 from demo.cli import app as demo_app
@@ -19,15 +20,17 @@ from scoring.indicator_cli import app as indicators_app
 from store import StoreUnavailable
 from store.db_cli import app as db_app
 from store.text import InertLogRecords, shown
+from zwgk.config_cli import app as config_app
 
 
 class _Commands(TyperGroup):
-    """Every command's store opened or refused in one sentence, whichever command opens it."""
+    """Every command's store opened or refused in one sentence, whichever command opens it;
+    a configuration that cannot be used (zwgk.toml, ZWGK_* variables) said with its FILE:LINE."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except StoreUnavailable as exc:
+        except (StoreUnavailable, ConfigError) as exc:
             Console(stderr=True, soft_wrap=True).print(shown(f"error: {exc}", style="red"))
             raise typer.Exit(2) from None
 
@@ -49,6 +52,7 @@ app.command("recheck")(recheck_command)
 app.add_typer(report_app, name="report")
 app.add_typer(responses_app, name="responses")
 app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config")
 
 
 @app.callback()

@@ -47,6 +47,7 @@ from crawler.linkcheck import (
 from crawler.middlewares import revalidate_set
 from crawler.netpolicy import NetPolicy
 from crawler.paging import MAX_LIST_PAGES, ListPaging
+from crawler.politeness_limits import Layer
 from crawler.profile_model import get_profile
 from crawler.registry import load_registry
 
@@ -93,7 +94,9 @@ class DisclosureSpider(scrapy.Spider):
         spider.full = spider.full or settings.getbool("ZWGK_FULL")
         spider.revalidate = revalidate_set(settings)
         spider.check_links = settings.getbool("ZWGK_CHECK_LINKS", True)
-        spider.registry = load_registry(spider.registry_path)
+        spider.registry = load_registry(
+            spider.registry_path, run=Layer.from_setting(settings.getdict("ZWGK_RUN_POLITENESS"))
+        )
         spider.selected = spider.registry.select(ids=spider.unit_ids, levels=spider.levels)
         spider.net_policy = NetPolicy.from_registry(
             spider.registry, settings.getlist("ZWGK_ALLOWED_ADDRESSES")
