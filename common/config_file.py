@@ -31,6 +31,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from common.errors import suggest
+
 CONFIG_ENV = "ZWGK_CONFIG"
 LOCAL_FILE = "zwgk.toml"
 SYSTEM_FILE = Path("/etc/zwgk/zwgk.toml")
@@ -269,17 +271,17 @@ def _did_you_mean(loc: tuple[str, ...]) -> str:
     if len(loc) == 1:
         close = difflib.get_close_matches(loc[0], list(_SECTIONS), n=1, cutoff=0.6)
         if close:
-            return f" — did you mean [{close[0]}]?"
+            return suggest(f"[{close[0]}]")
         names = {key.name.split(".")[1]: key.name for key in KEYS}
         close = difflib.get_close_matches(loc[0], list(names), n=1, cutoff=0.6)
         if close:
             section, field = names[close[0]].split(".")
-            return f" — did you mean {field!r} under [{section}]?"
+            return suggest(f"{field!r} under [{section}]")
         return f" (known tables: {', '.join(f'[{s}]' for s in _SECTIONS)})"
     known = list(_SECTIONS[loc[0]].model_fields) if loc[0] in _SECTIONS else []
     close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
     if close:
-        return f" — did you mean {close[0]!r}?"
+        return suggest(repr(close[0]))
     return f" (known: {', '.join(known)})"
 
 

@@ -20,4 +20,9 @@ def closest(value: str, choices: Iterable[str]) -> str | None:
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """ " (did you mean 'x'?)" for the closest choice, or ""."""
     found = closest(value, choices)
-    return f" (did you mean {found!r}?)" if found else ""
+    return suggest(repr(found)) if found else ""
+
+
+def suggest(shown: str) -> str:
+    """The one wording of every "did you mean" hint: `shown` is what to write instead."""
+    return f" (did you mean {shown}?)"

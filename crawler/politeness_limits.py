@@ -20,7 +20,6 @@ Scrapy settings that would undo per-host limits altogether cannot be given with 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -28,6 +27,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from common.config_file import ConfigError, configured
+from common.errors import did_you_mean
 
 USER_AGENT = "zwgk/0.1 (+政务公开测评; contact: operator)"
 POLITE_CONCURRENCY = 2  # requests in flight per host unless the host is lifted
@@ -212,8 +212,7 @@ def owned_hosts(listed: Iterable[str], entry_hosts: Iterable[str | None]) -> tup
         if host.lower() in hosts:
             owned.append(host.lower())
             continue
-        close = difflib.get_close_matches(host.lower(), hosts, n=1, cutoff=0.5)
-        hint = f" — did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(host.lower(), hosts)
         problems.append(
             (
                 i,

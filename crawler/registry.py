@@ -29,7 +29,7 @@ from pydantic import (
     field_validator,
 )
 
-from common.errors import closest
+from common.errors import did_you_mean
 from common.vocabulary import LEVELS
 from common.yamlsource import YamlSource, YamlSourceError, load_yaml, pydantic_problems
 from crawler.columns import ColumnMap, default_column_map
@@ -135,7 +135,7 @@ class UnitEntry(_Strict):
     def _known_level(cls, value: str) -> str:
         if value not in LEVELS:
             raise ValueError(
-                f"unknown level {value!r}{_did_you_mean(value, LEVELS)} "
+                f"unknown level {value!r}{did_you_mean(value, LEVELS)} "
                 f"(one of: {' / '.join(LEVELS)})"
             )
         return value
@@ -146,7 +146,7 @@ class UnitEntry(_Strict):
         known = (info.context or {}).get("profiles")
         if known is not None and value not in known:
             raise ValueError(
-                f"unknown profile {value!r}{_did_you_mean(value, known)} "
+                f"unknown profile {value!r}{did_you_mean(value, known)} "
                 f"(known: {', '.join(known) or 'none'}; "
                 "profiles are the crawler/profiles/*.yaml files)"
             )
@@ -160,11 +160,6 @@ class UnitEntry(_Strict):
             raise ValueError(f"entry {value!r} is not a usable URL: {problem}")
         return value
 
-
-def _did_you_mean(value: str, choices: Iterable[str]) -> str:
-    # The registry's wording (docs/registry.md, tests/test_registry.py) puts the hint after a dash.
-    found = closest(value, choices)
-    return f" — did you mean {found!r}?" if found else ""
 
 
 def url_problem(url: str) -> str | None:

@@ -123,12 +123,12 @@ def test_unknown_key_refused_with_a_suggestion(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_config_file(path)
     assert caught.value.problems == [
-        (5, "unknown key 'crawl.concurency' — did you mean 'concurrency'?"),
-        (6, "unknown key 'indicator' — did you mean [indicators]?"),
+        (5, "unknown key 'crawl.concurency' (did you mean 'concurrency'?)"),
+        (6, "unknown key 'indicator' (did you mean [indicators]?)"),
     ]
     top = write(tmp_path / "top.toml", 'url = "sqlite:///x"\n')
     with pytest.raises(
-        ConfigError, match=r"top.toml:1: unknown key 'url' — did you mean 'url' under \[store\]"
+        ConfigError, match=r"top.toml:1: unknown key 'url' \(did you mean 'url' under \[store\]"
     ):
         load_config_file(top)
 

@@ -180,7 +180,7 @@ SECOND = {  # a second unit on lines 9–14, one key per line
     ("key", "value", "line", "needle"),
     [
         ("colour", "red", 15, "units[1]: unknown key 'colour'"),
-        ("level", "县直单位", 11, "unknown level '县直单位' — did you mean '县直部门'?"),
+        ("level", "县直单位", 11, "unknown level '县直单位' (did you mean '县直部门'?)"),
         ("profile", "hanweb", 13, "unknown profile 'hanweb'"),
         ("entry", "ftp://example.gov.cn/", 14, "must start with http:// or https://"),
         ("entry", "http:///public/index.html", 14, "has no host name"),
@@ -491,7 +491,7 @@ def test_owned_hosts_lift_the_limit_for_the_office_sites_only(tmp_path):
     typo = write(tmp_path, fixed.replace("[WWW.JH.example]", "[www.jh.exampel]"), "typo.yaml")
     found = problems_of(typo)
     assert any(
-        "'www.jh.exampel' is no unit's entry host — did you mean 'www.jh.example'" in m
+        "'www.jh.exampel' is no unit's entry host (did you mean 'www.jh.example'" in m
         for _, m in found
     )
 
