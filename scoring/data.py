@@ -1,9 +1,10 @@
 """What one crawl run saw, as pandas frames for the checks (`load_crawl`).
 
-The one place that decides what was *observed*: a unit whose directory could not be read in the
-run (host unreachable, anti-bot page, robots, HTTP error …) and a column whose list could not be
-read are kept, marked `observed=False`, and no check may report on them — a crawl failure is
-never a unit's problem (docs/domain.md §3.6).
+What was *observed* is decided by `store.observed` (the one definition, which also decides a
+run's outcome): a unit whose directory could not be read in the run (host unreachable, anti-bot
+page, robots, HTTP error …) and a column whose list could not be read are kept, marked
+`observed=False`, and no check may report on them — a crawl failure is never a unit's problem
+(docs/domain.md §3.6).
 
 Store limitation, noted so nobody relies on it: columns keep only their *last* listing state
 (`last_row_count`, `last_listed_run`), so loading an older run after a newer crawl judges its
@@ -22,24 +23,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from store.observed import added_listings_stmt, observed_columns, observed_units
+from store.observed import ensure_columns as _ensure
+
 if TYPE_CHECKING:
     from store import Store
     from store.runs import RunInfo
 
 log = logging.getLogger(__name__)
 
-# Crawl issues that mean "this page could not be read" (not "the page says nothing").
-UNREADABLE = frozenset(
-    {
-        "host_unreachable",
-        "anti_bot",
-        "robots_blocked",
-        "http_error",
-        "timeout",
-        "too_large",
-        "extraction_anomaly",
-    }
-)
 # Keys of `articles.extra` the checks read, as article columns. `load_crawl` has the database
 # pull them out (json_extract / ->>), so the frame is read on the store's fast path: reading the
 # whole JSON (with every metadata label of the page) costs about three times the article read.
@@ -240,7 +232,7 @@ class CrawlData:
 
 
 def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
-    """The store as of `run_id` (default: the latest finished run)."""
+    """The store as of `run_id` (default: `pick_run`'s)."""
     run = pick_run(store, run_id)
     units = store.units_frame()
     columns = store.columns_frame(as_of_run=run.id)
@@ -303,8 +295,8 @@ def assemble(
     issues = crawl_issues
     if run_id is not None and "run_id" in issues and len(issues):
         issues = issues[issues["run_id"] == run_id]
-    columns = _columns(columns, issues, listings, run_id)
-    units = _units(units, columns, run_units)
+    columns = observed_columns(columns, issues, listings, run_id)
+    units = observed_units(units, columns, run_units)
     # Given a loader, the lazy fields stay out of the frame (read when a check asks).
     lazy = LAZY_COLUMNS if column_loader is not None else ()
     articles = _articles(articles, columns, units, copy, lazy).reset_index(drop=True)
@@ -341,9 +333,10 @@ def assemble(
 
 # -- pieces -----------------------------------------------------------------------------------
 def pick_run(store: Store, run_id: int | None) -> RunInfo:
-    """The crawl run `run_id` (default: the latest finished one); `CrawlDataError` if none."""
+    """The crawl run `run_id` (default: the latest one fit to judge — finished or degraded —
+    else the latest that ran to its end); `CrawlDataError` if none."""
     if run_id is None:
-        run = store.latest_run(status="finished")
+        run = store.latest_fit_run() or store.latest_run(status="finished")
         if run is None:
             raise CrawlDataError(f"{store.url}: no finished crawl run; run `zwgk crawl` first")
         return run
@@ -405,29 +398,11 @@ def _read_links(store: Store, run_id: int) -> pd.DataFrame:
 
 
 def _read_listings(store: Store, run_id: int) -> pd.DataFrame:
-    """The listings that add to the articles: rows of pages the store has not (yet) fetched, and
-    rows of a page in another column than the one it was first found in (信息多头发布).
+    """The listings that add to the articles (`store.observed.added_listings_stmt`)."""
+    from store.reads import read_frame
 
-    The other rows — a million, one per article in its own column — repeat what the articles
-    frame says and would cost as much to read as the articles themselves.
-    """
-    from sqlalchemy import and_, or_, select
-
-    from store.reads import listings_stmt, read_frame
-    from store.writes import ARTICLES
-
-    listed = listings_stmt(None, run_id).subquery("l")
-    a = ARTICLES.c
-    stmt = (
-        select(*listed.c)
-        .select_from(
-            listed.outerjoin(ARTICLES, and_(a.url == listed.c.url, a.first_seen_run <= run_id))
-        )
-        .where(or_(a.id.is_(None), a.column_id.is_(None), a.column_id != listed.c.column_id))
-        .order_by(listed.c.id)
-    )
     with store.engine.connect() as conn:
-        return read_frame(conn, stmt)
+        return read_frame(conn, added_listings_stmt(run_id))
 
 
 def _searcher(store: Store, run_id: int | None) -> Searcher:
@@ -504,72 +479,6 @@ def _loader(store: Store, run_id: int | None, column: str) -> Loader:
         return pd.Series(frame[column].to_numpy(), index=frame["id"].astype("int64"), dtype=object)
 
     return load
-
-
-def _issue_urls(issues: pd.DataFrame, kinds: frozenset[str]) -> set[str]:
-    if issues.empty:
-        return set()
-    bad = issues[issues["kind"].isin(kinds)]
-    return {_norm_url(u) for u in bad["url"].dropna()}
-
-
-def _norm_url(url: str) -> str:
-    return url.rstrip("/")
-
-
-def _columns(
-    columns: pd.DataFrame, issues: pd.DataFrame, listings: pd.DataFrame, run_id: int | None
-) -> pd.DataFrame:
-    out = _ensure(
-        columns,
-        {
-            "id": "Int64",
-            "unit_id": object,
-            "url": object,
-            "name": object,
-            "category": object,
-            "path": object,
-            "last_row_count": "Int64",
-            "last_listed_run": "Int64",
-        },
-    )
-    counted = out["last_row_count"].notna()
-    if run_id is not None and out["last_listed_run"].notna().any():
-        # Listed by this run or later (see the module note); an older listing is not this run's.
-        counted &= out["last_listed_run"].fillna(-1).astype("int64") >= run_id
-    unreadable = _issue_urls(issues, UNREADABLE)
-    blocked = out["url"].map(lambda u: isinstance(u, str) and _norm_url(u) in unreadable)
-    out["rows"] = out["last_row_count"].fillna(0).astype("int64")
-    if not listings.empty and "column_id" in listings:
-        ever = listings.groupby("column_id").size()
-        out["ever_listed"] = out["id"].map(ever).fillna(0).astype("int64")
-    else:
-        out["ever_listed"] = 0
-    # No rows now but rows before: the list was mis-parsed (the crawler records an
-    # extraction_anomaly, on the list page's URL) or emptied. What it holds now is unknown, so
-    # it is neither blank nor stale.
-    emptied = (out["rows"] == 0) & (out["ever_listed"] > 0)
-    out["observed"] = (counted & ~blocked.astype(bool) & ~emptied).astype(bool)
-    return out
-
-
-def _units(
-    units: pd.DataFrame, columns: pd.DataFrame, run_units: Iterable[str] | None
-) -> pd.DataFrame:
-    out = _ensure(
-        units,
-        {"id": object, "name": object, "level": object, "parent": object, "entry_url": object},
-    )
-    # Observed: the run read at least one of the unit's column lists. A unit never crawled
-    # has no directory; a unit whose entry page failed, or that a killed run never reached
-    # (its columns known from an earlier run, none listed by this one), shows nothing this run
-    # — judged, it would lack every required column. Nothing seen, nothing judged.
-    seen = set(columns.loc[columns["observed"], "unit_id"])
-    observed = out["id"].isin(seen)
-    if run_units:
-        observed &= out["id"].isin(set(run_units))
-    out["observed"] = observed.astype(bool)
-    return out
 
 
 def _articles(
@@ -649,17 +558,3 @@ def _links(links: pd.DataFrame) -> pd.DataFrame:
         },
     )
     return out.reset_index(drop=True)
-
-
-def _ensure(frame: pd.DataFrame, wanted: dict[str, Any], copy: bool = True) -> pd.DataFrame:
-    """A copy (or, `copy=False`, the frame itself) with every `wanted` column present (missing
-    ones empty, of the given dtype)."""
-    out = frame.copy() if copy else frame
-    for name, dtype in wanted.items():
-        if name not in out:
-            out[name] = (
-                pd.Series([pd.NA] * len(out), index=out.index, dtype=dtype)
-                if len(out)
-                else pd.Series([], dtype=dtype)
-            )
-    return out
