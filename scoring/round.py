@@ -25,6 +25,7 @@ from scoring.indicators import load_indicator_set, newest_set, set_from_text
 from scoring.scorer import RoundError, Scored
 from scoring.workdays import WorkCalendar, default_calendar
 from store import rounds as round_store
+from store.types import beijing_time
 
 if TYPE_CHECKING:
     from scoring.data import CrawlData
@@ -388,7 +389,7 @@ def choose_run(store: Store) -> RunInfo | None:
 def run_reason(store: Store, run: RunInfo) -> str:
     """One sentence: which run `choose_run` took and why, naming the newer runs it passed over."""
     newer = [r for r in store.runs() if r.id > run.id]
-    why = f"crawl run {run.id} ({run.ended}, ended {china_time(run.finished_at)})"
+    why = f"crawl run {run.id} ({run.ended}, ended {beijing_time(run.finished_at)})"
     stats = run.stats or {}
     if run.outcome == "degraded":
         why += (
@@ -415,15 +416,6 @@ def refuse_failed(round_id: str, run: RunInfo) -> None:
         f"round {round_id} not evaluated: crawl run {run.id} failed ({seen}: 无可评分单位); "
         "name a finished or degraded run (`zwgk runs`), or crawl again when the sites answer"
     )
-
-
-def china_time(at: dt.datetime | None) -> str:
-    """An instant as Beijing time, to the minute ("—" when there is none)."""
-    if at is None:
-        return "—"
-    if at.tzinfo is None:  # SQLite returns UTC instants without their zone
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def _stats(scored: Scored, problems: pd.DataFrame) -> dict[str, Any]:

@@ -28,25 +28,30 @@ OUTCOMES = "('finished', 'degraded', 'failed', 'interrupted', 'unknown')"
 
 
 def upgrade() -> None:
-    # SQLite cannot add a check constraint to a table: batch mode copies it (rows kept).
-    with op.batch_alter_table("crawl_runs", recreate="auto") as batch:
-        batch.add_column(sa.Column("outcome", sa.String(length=16), nullable=True))
-        batch.add_column(sa.Column("zwgk_version", sa.String(length=64), nullable=True))
-        batch.create_check_constraint(op.f("ck_crawl_runs_outcome"), f"outcome IN {OUTCOMES}")
+    if op.get_bind().dialect.name == "sqlite":
+        # Not batch mode: copying crawl_runs (every table refers to it) breaks the foreign
+        # keys, which the store switches on. SQLite adds a column with its own named check.
+        op.execute(
+            "ALTER TABLE crawl_runs ADD COLUMN outcome VARCHAR(16) "
+            f"CONSTRAINT ck_crawl_runs_outcome CHECK (outcome IN {OUTCOMES})"
+        )
+    else:
+        op.add_column("crawl_runs", sa.Column("outcome", sa.String(length=16), nullable=True))
+        op.create_check_constraint(op.f("ck_crawl_runs_outcome"), "crawl_runs", f"outcome IN {OUTCOMES}")
+    op.add_column("crawl_runs", sa.Column("zwgk_version", sa.String(length=64), nullable=True))
+    op.add_column("rounds", sa.Column("zwgk_version", sa.String(length=64), nullable=True))
     op.execute(
         "UPDATE crawl_runs SET outcome = CASE status "
         "WHEN 'finished' THEN 'unknown' WHEN 'failed' THEN 'failed' "
         "WHEN 'interrupted' THEN 'interrupted' END"
     )
-    with op.batch_alter_table("rounds") as batch:
-        batch.add_column(sa.Column("zwgk_version", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
     # The status column still says whether each run finished; what it observed is lost.
-    with op.batch_alter_table("rounds") as batch:
-        batch.drop_column("zwgk_version")
-    with op.batch_alter_table("crawl_runs", recreate="auto") as batch:
-        batch.drop_constraint(op.f("ck_crawl_runs_outcome"), type_="check")
-        batch.drop_column("zwgk_version")
-        batch.drop_column("outcome")
+    # (SQLite ≥ 3.35 drops a column in place; its own check goes with it.)
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(op.f("ck_crawl_runs_outcome"), "crawl_runs", type_="check")
+    for table, column in (("rounds", "zwgk_version"), ("crawl_runs", "zwgk_version"),
+                          ("crawl_runs", "outcome")):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
