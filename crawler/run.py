@@ -155,7 +155,7 @@ def crawl(  # the help text is CRAWL_HELP (mounted in zwgk.cli)
 ) -> None:
     from store import CrawlLocked, StoreUnavailable, open_store
 
-    console = Console(stderr=True)
+    console = output_console(stderr=True)
     try:
         reg = load_registry(registry)
     except (RegistryError, FileNotFoundError) as exc:

@@ -405,9 +405,7 @@ def recheck_command(
         raise _fail(str(exc)) from None
     finally:
         store.close()
-    table = Table(
-        title=shown(f"回头看 — {round_id} (crawl run {outcome.run_id}, as of {day})")
-    )
+    table = Table(title=shown(f"回头看 — {round_id} (crawl run {outcome.run_id}, as of {day})"))
     for name in ("单位", "指标", "之前", "现在", "目标"):
         table.add_column(name, overflow="fold")
     for r in outcome.changes.itertuples():
