@@ -43,12 +43,16 @@ class SeenArticleMiddleware:
     def from_crawler(cls, crawler: Crawler) -> SeenArticleMiddleware:
         return cls(crawler)
 
-    async def process_spider_output_async(self, response, result, spider):
+    # ``spider`` is optional: Scrapy ≥ 2.13 no longer passes it, and warns on every run when a
+    # middleware requires it (ScrapyDeprecationWarning).
+    async def process_spider_output_async(self, response, result, spider=None):
+        spider = spider or self.crawler.spider
         async for element in result:
             for out in self._filter(element, spider):
                 yield out
 
-    def process_spider_output(self, response, result, spider):
+    def process_spider_output(self, response, result, spider=None):
+        spider = spider or self.crawler.spider
         for element in result:
             yield from self._filter(element, spider)
 

@@ -15,10 +15,12 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.jobdir import load_seen
 from crawler.seen import SeenIndex
 from store import BatchWriter, open_store
+from store.runs import MAX_UNOBSERVED
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CLOSE_STATUS = {"finished": "finished", "shutdown": "interrupted", "cancelled": "interrupted"}
+# The close reason when the store stops answering during the run: the run 'failed'.
+STORE_GONE = "store_unavailable"
 
 
 def close_status(reason: str) -> str:
@@ -46,6 +50,7 @@ class StorePipeline:
         self.units_looked_up: set[str] = set()
         self.previous_counts: dict[str, int | None] = {}
         self.listed: dict[int, int] = {}
+        self.store_error: BaseException | None = None  # the store stopped answering
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -87,6 +92,18 @@ class StorePipeline:
         log.info("crawl run %s: %d articles already known", run_id, len(self.crawler.zwgk_seen))
 
     def process_item(self, item: dict[str, Any], spider=None) -> dict[str, Any]:
+        if self.store_error is not None:
+            return item  # the store is gone: the crawl is closing, nothing more can be kept
+        try:
+            return self._store_item(item)
+        except SQLAlchemyError as exc:
+            # One line, not a traceback per item: the crawl stops, `zwgk crawl` says it.
+            self.store_error = exc
+            log.error("the store stopped answering (%s): closing the crawl", _first_line(exc))
+            self.crawler.engine.close_spider(self.crawler.spider, STORE_GONE)
+            return item
+
+    def _store_item(self, item: dict[str, Any]) -> dict[str, Any]:
         kind = item["type"]
         if kind == "units":
             self.store.upsert_units(item["rows"])
@@ -158,14 +175,35 @@ class StorePipeline:
             return  # open_spider failed (e.g. the crawl lock was held): no run to close
         status = close_status(reason)
         try:
-            self.writer.close()
-            if status == "finished":
+            self._close_run(status)
+        except SQLAlchemyError as exc:
+            # The run cannot be closed in a store that is gone: it stays 'running' there and
+            # the next crawl marks it interrupted; `zwgk crawl` exits 5 with one line.
+            log.error("crawl run %s could not be closed: %s", self.run_id, _first_line(exc))
+        finally:
+            if self.lock is not None:
+                try:
+                    self.lock.__exit__(None, None, None)
+                except SQLAlchemyError as exc:
+                    log.error("the crawl lock could not be released: %s", _first_line(exc))
+            self.store.close()
+
+    def _close_run(self, status: str) -> None:
+        try:
+            if self.store_error is None:
+                self.writer.close()
+            if status == "finished" and self.store_error is None:
                 # Only a complete run says how many rows a column lists (anomaly detection).
                 # A resumed run reads every directory and list again, so its counts are whole;
                 # a column whose directory this process did not read is left alone.
                 counts = {k: n for k, n in self.listed.items() if k in self.columns_read}
                 self.store.set_column_counts(self.run_id, counts)
+        except SQLAlchemyError as exc:
+            self.store_error = exc
+            log.error("the store stopped answering (%s)", _first_line(exc))
         finally:
+            if self.store_error is not None:
+                status = "failed"  # rows were lost: whatever Scrapy says, the run failed
             stats = {
                 k: v
                 for k, v in self.crawler.stats.get_stats().items()
@@ -175,7 +213,11 @@ class StorePipeline:
             if self.settings.get("ZWGK_RESUME"):
                 # These figures are the resumed part's; the run holds both parts' rows.
                 stats["zwgk/resumed"] = 1
-            self.store.finish_run(self.run_id, status, stats)
-            if self.lock is not None:
-                self.lock.__exit__(None, None, None)
-            self.store.close()
+            share = self.settings.getfloat("ZWGK_MAX_UNOBSERVED", MAX_UNOBSERVED)
+            outcome = self.store.finish_run(self.run_id, status, stats, max_unobserved=share)
+            log.info("crawl run %s: %s", self.run_id, outcome)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -128,17 +128,14 @@ class UnitListRule(_Strict):
     entry_pattern: Rx | None = None  # (?P<id>…) names the unit's id inside its entry URL
     # Link text that ends like a unit's name (…局, …委员会, …人民政府, …办事处).
     unit_name: Rx = r"(人民政府|政府|办公室|委员会|局|办事处|管委会|中心|委|办|院|署|社|会)$"
-    heading: Sel = (
-        "xpath:ancestor::ul[1]/preceding-sibling::*[self::h2 or self::h3 or self::h4][1]"
-    )
+    heading: Sel = "xpath:ancestor::ul[1]/preceding-sibling::*[self::h2 or self::h3 or self::h4][1]"
 
     @field_validator("entry_pattern")
     @classmethod
     def _entry_names_the_id(cls, pattern: re.Pattern | None) -> re.Pattern | None:
         if pattern is not None and "id" not in pattern.groupindex:
             raise ValueError(
-                f"entry_pattern {pattern.pattern!r} needs a named group (?P<id>…) for the "
-                "unit's id"
+                f"entry_pattern {pattern.pattern!r} needs a named group (?P<id>…) for the unit's id"
             )
         return pattern
 

@@ -11,6 +11,7 @@ network failure, is still shown whole: those are bugs or surprises someone must 
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -77,9 +78,29 @@ class CrawlLogFilter(logging.Filter):
         return not record.getMessage().startswith("Gave up retrying")
 
 
+# Packages whose deprecation warnings are ours to read (and fix); any other module's are
+# third-party noise for the operator (`quiet_deprecations`).
+OWN_PACKAGES = ("crawler", "store", "scoring", "reports", "demo", "zwgk", "portal")
+
+
+@contextmanager
+def quiet_deprecations() -> Iterator[None]:
+    """Third-party deprecation warnings left out for the ``with`` block, whatever
+    ``PYTHONWARNINGS`` or ``-W`` say: Scrapy's (about middleware signatures, settings…) and any
+    DeprecationWarning raised from outside zwgk's packages. They are for whoever upgrades the
+    libraries (`zwgk -v` shows them), not for the nightly log."""
+    own = "|".join(OWN_PACKAGES)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=scrapy.exceptions.ScrapyDeprecationWarning)
+        for category in (DeprecationWarning, PendingDeprecationWarning):
+            warnings.filterwarnings("ignore", category=category, module=rf"(?!({own})\b)")
+        yield
+
+
 @contextmanager
 def crawl_logging(level: int) -> Iterator[None]:
-    """Filter the root logger's handlers (those `zwgk` installed) for the ``with`` block."""
+    """Filter the root logger's handlers (those `zwgk` installed) for the ``with`` block, and
+    leave out third-party deprecation warnings (`quiet_deprecations`)."""
     handlers = list(logging.getLogger().handlers)
     quiet = CrawlLogFilter(level)
     if level <= logging.DEBUG:  # zwgk -v: everything, tracebacks included
@@ -88,7 +109,8 @@ def crawl_logging(level: int) -> Iterator[None]:
     for handler in handlers:
         handler.addFilter(quiet)
     try:
-        yield
+        with quiet_deprecations():
+            yield
     finally:
         for handler in handlers:
             handler.removeFilter(quiet)

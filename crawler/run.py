@@ -4,6 +4,11 @@ summary table from what the run stored (with `-q`: the run and each crawl issue 
 With `--jobdir DIR` a killed crawl is finished by the same command, in the same crawl run
 (`crawler.jobdir`); a folder that cannot be resumed is refused before anything is written.
 
+The exit status says how the run ended (`EXIT_CODES`, docs/crawl.md): 0 finished, 1 not
+finished (interrupted: run it again, with --jobdir to continue it), 2 bad input, 3 another crawl
+holds the lock, 4 degraded (more than --max-unobserved of the units not observed), 5 failed (no
+unit observed, or the store unreachable — at the start or during the run).
+
 A Twisted reactor cannot restart in one process, so this is a once-per-process entry point;
 tests run it in a subprocess.
 """
@@ -19,6 +24,7 @@ from urllib.parse import urlsplit
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.jobdir import (
     Job,
@@ -34,7 +40,26 @@ from crawler.politeness_limits import PolitenessError, command_line_layer
 from crawler.quiet import crawl_logging
 from crawler.registry import RegistryError, load_registry
 from store.refetch import broken_link_rows, open_problem_rows, unjudged_urls, write_rows
+from store.runs import MAX_UNOBSERVED
+from store.text import console as output_console
 from store.text import shown
+
+# `zwgk crawl`'s exit status by the run's outcome (2: bad input, 3: the crawl lock is held).
+EXIT_CODES = {"finished": 0, "interrupted": 1, "degraded": 4, "failed": 5}
+STORE_UNREACHABLE = 5
+
+CRAWL_HELP = """Crawl the registry's units: directory → columns → lists → articles → links, into the
+store.
+
+\b
+Exit status (for cron, systemd and monitors; `zwgk status` reads the same outcome later):
+  0  finished: every unit observed (or all but --max-unobserved of them)
+  1  interrupted: the run did not finish (killed); run the same command again
+  2  bad input: registry, --unit/--level, --jobdir folder
+  3  another crawl holds the store's crawl lock
+  4  degraded: more than --max-unobserved of the units were not observed
+  5  failed: no unit observed, or the store unreachable (at the start or during the run)
+"""
 
 
 def crawl_settings(
@@ -83,7 +108,7 @@ def crawl_settings(
     return settings
 
 
-def crawl(
+def crawl(  # the help text is CRAWL_HELP (mounted in zwgk.cli)
     registry: Path | None = typer.Option(
         None,
         "--registry",
@@ -131,11 +156,19 @@ def crawl(
         help="Fetch again the pages of the latest round's open and fixed problems (a fix, or "
         "a fix undone, inside a page does not show in its list row).",
     ),
+    max_unobserved: float = typer.Option(
+        MAX_UNOBSERVED,
+        "--max-unobserved",
+        envvar="ZWGK_MAX_UNOBSERVED",
+        min=0.0,
+        max=1.0,
+        help="Share of the units (0–1) that may go unobserved (site down, anti-bot page…) "
+        "before the run ends degraded (exit 4) rather than finished.",
+    ),
 ) -> None:
-    """Crawl the registry's units: directory → columns → lists → articles → links, into the store."""
-    from store import CrawlLocked, open_store
+    from store import CrawlLocked, StoreUnavailable, open_store
 
-    console = Console(stderr=True)
+    console = output_console(stderr=True)
     registry = registry_path(registry)
     overrides = dict(s.split("=", 1) for s in setting if "=" in s)
     try:
@@ -149,6 +182,7 @@ def crawl(
         raise typer.Exit(2)
     if not quiet and sys.stderr.isatty():
         overrides["ZWGK_PROGRESS"] = True
+    overrides["ZWGK_MAX_UNOBSERVED"] = max_unobserved
     ids = [u.id for u in selected]
     try:  # before the store is opened: a folder that cannot be resumed changes nothing
         job = read_job(jobdir) if jobdir else None
@@ -157,7 +191,11 @@ def crawl(
     except JobError as exc:
         console.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(2) from exc
-    store = open_store(database_url, create=True)  # a crawl may make the store
+    try:
+        store = open_store(database_url, create=True)  # a crawl may make the store
+    except StoreUnavailable as exc:
+        console.print(shown(f"error: {exc}", style="red"), soft_wrap=True)
+        raise typer.Exit(STORE_UNREACHABLE) from exc
     try:
         with tempfile.TemporaryDirectory(prefix="zwgk-refetch-") as folder:
             if not full and job is None:  # a recheck names its own ZWGK_REFETCH
@@ -178,22 +216,57 @@ def crawl(
     except JobError as exc:
         console.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(2) from exc
-    run = next(r for r in store.runs() if r.id == run_id)
-    if quiet:
-        print_failures(store, run_id, Console(width=10_000, soft_wrap=True))
-    else:
-        print_summary(store, run_id, Console())
+    except SQLAlchemyError as exc:  # the store went away while the run was being set up
+        raise store_gone(console, store, None, exc) from None
+    try:
+        run = next(r for r in store.runs() if r.id == run_id)
+        if quiet:
+            print_failures(store, run_id, Console(width=10_000, soft_wrap=True))
+        else:
+            print_summary(store, run_id, output_console())
+    except SQLAlchemyError as exc:  # the store went away during the run
+        raise store_gone(console, store, run_id, exc) from None
     store.close()
     if run.status == "finished" and jobdir:
         clear_job(jobdir)
-    if run.status != "finished":
-        if jobdir:
-            console.print(
-                f"crawl run {run_id} is {run.status}: run the same command again "
-                f"(--jobdir {jobdir}) to finish it",
-                highlight=False,
-            )
-        raise typer.Exit(1)
+    if run.status == "interrupted" and jobdir:
+        console.print(
+            f"crawl run {run_id} is {run.status}: run the same command again "
+            f"(--jobdir {jobdir}) to finish it",
+            highlight=False,
+        )
+    outcome = run.outcome or "interrupted"  # no outcome: the run was never closed
+    if outcome in ("degraded", "failed"):
+        console.print(shown(outcome_line(run), style="red" if outcome == "failed" else "yellow"))
+    raise typer.Exit(EXIT_CODES.get(outcome, 5))
+
+
+def store_gone(console: Console, store, run_id: int | None, exc: BaseException) -> typer.Exit:
+    """One line for a store that stopped answering; exit 5 (failed). The run, if one was
+    started, stays 'running' in the store and the next crawl marks it interrupted."""
+    from store.core import _first_line
+
+    what = f"crawl run {run_id}" if run_id else "the crawl"
+    console.print(
+        shown(f"error: the store {store.url} stopped answering during {what}: {_first_line(exc)}",
+              style="red"),
+        soft_wrap=True,
+    )  # fmt: skip
+    store.close()
+    return typer.Exit(STORE_UNREACHABLE)
+
+
+def outcome_line(run) -> str:
+    """Why a run is degraded or failed, in one line."""
+    stats = run.stats or {}
+    missing = stats.get("zwgk/units_not_observed")
+    if missing is None:
+        return f"crawl run {run.id} {run.ended}: it did not run to its end (see the log above)"
+    shown_ids = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+    return (
+        f"crawl run {run.id} {run.ended}: {len(missing)} of {stats.get('zwgk/units')} units "
+        f"not observed ({shown_ids}); their crawl issues say why"
+    )
 
 
 def registry_path(option: Path | None) -> Path:
@@ -285,11 +358,11 @@ def quiet_scrapy_loggers(overrides: dict) -> None:
 
 def run_title(run) -> str:
     resumed = ", resumed: figures of the last part" if (run.stats or {}).get("zwgk/resumed") else ""
-    return f"crawl run {run.id}: {run.status} ({run.mode}{resumed})"
+    return f"crawl run {run.id}: {run.ended} ({run.mode}{resumed})"
 
 
 def figures(stats: dict) -> str:
-    return ", ".join(
+    text = ", ".join(
         f"{label} {stats.get(key, 0)}"
         for label, key in (
             ("requests", "downloader/request_count"),
@@ -300,6 +373,9 @@ def figures(stats: dict) -> str:
             ("suspected", "zwgk/links_suspected"),
         )
     )
+    if "zwgk/units" in stats:
+        text += f", units observed {stats['zwgk/units_observed']} of {stats['zwgk/units']}"
+    return text
 
 
 def print_failures(store, run_id: int, console: Console) -> None:
@@ -317,27 +393,32 @@ def print_failures(store, run_id: int, console: Console) -> None:
 
 
 def print_summary(store, run_id: int, console: Console) -> None:
-    """Per-unit figures of one run, then its crawl issues (kept apart from unit findings)."""
+    """Per-unit figures of one run — its own units only, the ones it was asked for — then its
+    crawl issues (kept apart from unit findings)."""
     run = next(r for r in store.runs() if r.id == run_id)
     stats = run.stats or {}
-    listings = store.listings_frame(as_of_run=run_id)
-    listings = listings[listings["run_id"] == run_id] if "run_id" in listings else listings
-    articles = store.articles_frame(columns=["unit_id", "url", "first_seen_run", "last_seen_run"])
     issues = store.crawl_issues_frame(run_id)
-    table = Table(title=run_title(run))
-    for name in ("unit", "listed", "new articles", "seen", "crawl issues"):
-        table.add_column(name, justify="right" if name != "unit" else "left")
-    units = sorted(
-        set(articles["unit_id"]) | set(issues["unit_id"].dropna() if len(issues) else [])
+    mine = list(run.units) if run.units is not None else None
+    listings = store.listings_frame(unit_ids=mine, as_of_run=run_id)
+    listings = listings[listings["last_seen_run"] == run_id]  # listed by this run
+    articles = store.articles_frame(
+        columns=["unit_id", "url", "first_seen_run", "last_seen_run"], unit_ids=mine
     )
+    unseen = set(stats.get("zwgk/units_not_observed") or [])
+    table = Table(title=run_title(run))
+    for name in ("unit", "observed", "listed", "new articles", "seen", "crawl issues"):
+        table.add_column(name, justify="right" if name != "unit" else "left")
+    units = sorted(mine) if mine is not None else sorted(
+        set(articles["unit_id"]) | set(issues["unit_id"].dropna() if len(issues) else [])
+    )  # fmt: skip
     for unit_id in units:
-        mine = articles[articles["unit_id"] == unit_id]
-        listed = int((listings["unit_id"] == unit_id).sum()) if "unit_id" in listings else 0
+        read = articles[articles["unit_id"] == unit_id]
         table.add_row(
             shown(unit_id),
-            str(listed),
-            str(int((mine["first_seen_run"] == run_id).sum())),
-            str(int((mine["last_seen_run"] == run_id).sum())),
+            ("no" if unit_id in unseen else "yes") if "zwgk/units" in stats else "—",
+            str(int((listings["unit_id"] == unit_id).sum())),
+            str(int((read["first_seen_run"] == run_id).sum())),
+            str(int((read["last_seen_run"] == run_id).sum())),
             str(int((issues["unit_id"] == unit_id).sum())) if len(issues) else "0",
         )
     console.print(table)

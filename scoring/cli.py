@@ -20,6 +20,7 @@ from rich.table import Table
 
 from common.vocabulary import STATUS_ZH
 from scoring.summary import verdict
+from store.text import console as output_console
 from store.text import shown
 
 if TYPE_CHECKING:
@@ -105,7 +106,12 @@ def evaluate_command(
         None, "--indicators", help="Indicator set YAML or shipped id (default: the newest set)."
     ),
     kind: Kind | None = typer.Option(None, "--kind", help="quarterly (default) or special."),
-    run: int | None = typer.Option(None, "--run", help="Crawl run id (default: latest finished)."),
+    run: int | None = typer.Option(
+        None,
+        "--run",
+        help="Crawl run id (default: the latest run fit to judge — finished or degraded, "
+        "`zwgk runs`; a failed run is refused).",
+    ),
     replace: bool = typer.Option(
         False, "--replace", help="Overwrite a stored round evaluated with another set/run/date."
     ),
@@ -122,14 +128,15 @@ def evaluate_command(
     Run again on a stored round (without --indicators/--run) it re-evaluates with the round's
     frozen indicator set and crawl run, and gives the same numbers. A new round's id is letters,
     digits, '-', '_', '.' (e.g. 2025Q2, at most 32); --as-of lies between 2008-05-01 (the
-    条例 in force) and the day the crawl run ended. A crawl that observed no unit is refused
-    (nothing is stored); units the crawl could not read show as 未评分."""
+    条例 in force) and the day the crawl run ended. Without --run the latest crawl run fit to
+    judge is taken (finished or degraded: units it could not read show as 未评分), and said
+    which and why; a failed run, or one that observed no unit, is refused (nothing is stored)."""
     from scoring.round import plan, run_plan
     from scoring.workdays import WorkCalendar
 
     day = _date(as_of, "--as-of")
     store = _open_store(database_url)
-    console = Console()
+    console = output_console()
     try:
         cal = WorkCalendar.from_yaml(calendar) if calendar else None
         planned = plan(
@@ -145,6 +152,8 @@ def evaluate_command(
         if planned.again:
             _say(console, f"round {round_id}: evaluated again with its frozen set and crawl run")
         result = run_plan(store, planned, calendar=cal)
+        if planned.run_reason:  # said once the round stands: a refusal is one sentence
+            _say(console, f"round {round_id}: {planned.run_reason}")
         print_round(result, console, planned.indicator_set)
     except OSError as exc:  # --calendar unreadable, or the disk under the store
         raise _fail(f"{exc.filename or 'the store'}: {exc.strerror or exc}") from None
@@ -322,7 +331,7 @@ def _problem_table(records: list[dict[str, Any]], round_id: str) -> None:
             f"{r['suggestion'] or ''}{where}",
             r["fingerprint"],
         )
-    Console().print(table)
+    output_console().print(table)
 
 
 @problems_app.command("decide")
@@ -351,7 +360,7 @@ def decide_command(
     finally:
         store.close()
     _say(
-        Console(),
+        output_console(),
         f"{info.fingerprint}: {info.decision} by {info.by} at {info.at:%Y-%m-%d %H:%M} UTC"
         + (f" — {info.reason}" if info.reason else ""),
     )
@@ -385,7 +394,7 @@ def recheck_command(
     if day < AS_OF_FLOOR:
         raise _fail(f"--as-of {day} is before {AS_OF_FLOOR}, when the 政府信息公开条例 took effect")
     store = _open_store(database_url)
-    console = Console()
+    console = output_console()
     try:
         outcome = recheck(
             store,
@@ -400,9 +409,7 @@ def recheck_command(
         raise _fail(str(exc)) from None
     finally:
         store.close()
-    table = Table(
-        title=shown(f"回头看 — {round_id} (crawl run {outcome.run_id}, as of {day})")
-    )
+    table = Table(title=shown(f"回头看 — {round_id} (crawl run {outcome.run_id}, as of {day})"))
     for name in ("单位", "指标", "之前", "现在", "目标"):
         table.add_column(name, overflow="fold")
     for r in outcome.changes.itertuples():

@@ -1,7 +1,7 @@
 """What one crawl run saw, as pandas frames for the checks: `CrawlData` and `load_crawl`.
 
 `load_crawl(store, run_id)` reads the run from the store (`scoring.data_reads`), marks what the
-run observed (`scoring.frames`: a unit or column the crawl could not read is kept, marked
+run observed (`store.observed`, the one definition, which also decides a run's outcome: a unit or column the crawl could not read is kept, marked
 `observed=False`, and never judged — docs/domain.md §3.6) and hands back a `CrawlData`: the
 frames every check reads, plus what is read only when a check asks — the metadata fields
 (`LAZY_COLUMNS`), the body text and the whole `extra` dict of some articles. Tests build the
@@ -21,14 +21,8 @@ import pandas as pd
 
 from scoring import data_reads as reads
 from scoring.data_reads import ColumnLoader, Loader, Searcher
-from scoring.frames import (
-    article_frame,
-    ensure_columns,
-    link_frame,
-    listed_in,
-    observed_columns,
-    observed_units,
-)
+from scoring.frames import article_frame, link_frame, listed_in
+from store.observed import ensure_columns, observed_columns, observed_units
 
 if TYPE_CHECKING:
     from store import Store
@@ -194,7 +188,7 @@ class CrawlData:
 
 
 def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
-    """The store as of `run_id` (default: the latest finished run)."""
+    """The store as of `run_id` (default: `pick_run`'s)."""
     run = pick_run(store, run_id)
     units = store.units_frame()
     columns = store.columns_frame(as_of_run=run.id)
@@ -294,9 +288,10 @@ def assemble(
 
 
 def pick_run(store: Store, run_id: int | None) -> RunInfo:
-    """The crawl run `run_id` (default: the latest finished one); `CrawlDataError` if none."""
+    """The crawl run `run_id` (default: the latest one fit to judge — finished or degraded —
+    else the latest that ran to its end); `CrawlDataError` if none."""
     if run_id is None:
-        run = store.latest_run(status="finished")
+        run = store.latest_fit_run() or store.latest_run(status="finished")
         if run is None:
             raise CrawlDataError(f"{store.url}: no finished crawl run; run `zwgk crawl` first")
         return run

@@ -106,29 +106,12 @@ def read_links(store: Store, run_id: int) -> pd.DataFrame:
 
 
 def read_listings(store: Store, run_id: int) -> pd.DataFrame:
-    """The listings that add to the articles: rows of pages the store has not (yet) fetched, and
-    rows of a page in another column than the one it was first found in (信息多头发布).
+    """The listings that add to the articles (`store.observed.added_listings_stmt`)."""
+    from store.observed import added_listings_stmt
+    from store.reads import read_frame
 
-    The other rows — a million, one per article in its own column — repeat what the articles
-    frame says and would cost as much to read as the articles themselves.
-    """
-    from sqlalchemy import and_, or_, select
-
-    from store.reads import listings_stmt, read_frame
-    from store.writes import ARTICLES
-
-    listed = listings_stmt(None, run_id).subquery("l")
-    a = ARTICLES.c
-    stmt = (
-        select(*listed.c)
-        .select_from(
-            listed.outerjoin(ARTICLES, and_(a.url == listed.c.url, a.first_seen_run <= run_id))
-        )
-        .where(or_(a.id.is_(None), a.column_id.is_(None), a.column_id != listed.c.column_id))
-        .order_by(listed.c.id)
-    )
     with store.engine.connect() as conn:
-        return read_frame(conn, stmt)
+        return read_frame(conn, added_listings_stmt(run_id))
 
 
 def body_searcher(store: Store, run_id: int | None) -> Searcher:

@@ -25,6 +25,7 @@ from scoring.indicators import load_indicator_set, newest_set, set_from_text
 from scoring.scorer import RoundError, Scored
 from scoring.workdays import WorkCalendar, default_calendar
 from store import rounds as round_store
+from store.types import beijing_time
 
 if TYPE_CHECKING:
     from scoring.data import CrawlData
@@ -76,8 +77,9 @@ class Plan:
     as_of: dt.date
     indicator_set: IndicatorSet
     kind: str
-    run_id: int | None  # None: the latest full crawl run (`latest_full_run`)
+    run_id: int | None  # None only when no crawl run is stored (`load_crawl` then says so)
     allow_future: bool
+    run_reason: str | None = None  # why `choose_run` picked the run, when none was named
 
 
 def plan(
@@ -99,7 +101,8 @@ def plan(
     as_of and kind (any as_of allowed — it is the round's own). Otherwise ``as_of`` is needed;
     the set is ``indicator_set`` (an `IndicatorSet`, or a YAML path / shipped id to load;
     default the newest shipped set), the kind defaults to quarterly and the crawl run to the one
-    the stored round used (unless ``replace``), else the latest full run. A stored round
+    the stored round used (unless ``replace``), else the latest run fit to judge
+    (`choose_run`, which says why in ``Plan.run_reason``). A stored round
     evaluated with another set, run, as_of or kind needs ``replace``; a new round's id must match
     `store.rounds.ROUND_ID`. ``must_exist``: `store.rounds.RoundNotFound` for a new round."""
     if must_exist:
@@ -137,7 +140,12 @@ def plan(
         if run_id is None:
             run_id = stored.crawl_run
         _refuse_changes(stored, indicator_set, run_id, as_of, kind)
-    return Plan(round_id, stored, False, as_of, indicator_set, kind, run_id, allow_future)
+    reason = None
+    if run_id is None:
+        chosen = choose_run(store)
+        if chosen is not None:
+            run_id, reason = chosen.id, run_reason(store, chosen)
+    return Plan(round_id, stored, False, as_of, indicator_set, kind, run_id, allow_future, reason)
 
 
 def _refuse_changes(
@@ -177,8 +185,11 @@ def run_plan(
     names it), score, track against the previous round and store the round."""
     round_id, as_of, indicator_set = planned.round_id, planned.as_of, planned.indicator_set
     if data is None:
-        run_id = planned.run_id if planned.run_id is not None else latest_full_run(store)
-        check_as_of(as_of, crawl_data.pick_run(store, run_id), allow_future=planned.allow_future)
+        run = crawl_data.pick_run(store, planned.run_id)
+        run_id = run.id
+        check_as_of(as_of, run, allow_future=planned.allow_future)
+        if not planned.again:
+            refuse_failed(round_id, run)
         started = time.perf_counter()
         data = crawl_data.load_crawl(store, run_id)
         log.info("round %s: crawl run %s loaded in %.1f s", round_id, data.run_id, _since(started))
@@ -262,7 +273,7 @@ def evaluate(
     allow_future: bool = False,
 ) -> RoundResult:
     """Evaluate round ``round_id`` as of ``as_of`` on crawl run ``run_id`` (default: the run the
-    round already used, else the latest full run) and store it.
+    round already used, else the latest run fit to judge: `choose_run`) and store it.
 
     Evaluating an existing round again with the same set and run gives the same numbers; a
     different set, run, as_of or kind needs ``replace=True`` (`plan`). ``as_of`` must lie
@@ -365,15 +376,46 @@ def _since(started: float) -> float:
     return time.perf_counter() - started
 
 
-def latest_full_run(store: Store) -> int | None:
-    """The latest finished crawl run that covered every stored unit — not a recheck's crawl,
-    which reads only the units with open problems (None: no such run; `load_crawl` then takes
-    the latest finished run)."""
+def choose_run(store: Store) -> RunInfo | None:
+    """The crawl run a new round reads when none is named: the latest run fit to judge
+    (`store.runs.FIT_OUTCOMES`: finished, degraded or from before outcomes were recorded) that
+    covered every stored unit — not a recheck's crawl, which reads only the units with open
+    problems; failing that, the latest fit run of any units. None: no run is fit (the caller
+    says why: `refuse_failed`, or `load_crawl`'s "no crawl run")."""
     units = set(store.units_frame()["id"])
-    for run in reversed(store.runs()):
-        if run.status == "finished" and (run.units is None or units <= set(run.units)):
-            return run.id
-    return None
+    return store.latest_fit_run(units) or store.latest_fit_run()
+
+
+def run_reason(store: Store, run: RunInfo) -> str:
+    """One sentence: which run `choose_run` took and why, naming the newer runs it passed over."""
+    newer = [r for r in store.runs() if r.id > run.id]
+    why = f"crawl run {run.id} ({run.ended}, ended {beijing_time(run.finished_at)})"
+    stats = run.stats or {}
+    if run.outcome == "degraded":
+        why += (
+            f", {len(stats.get('zwgk/units_not_observed') or [])} of {stats.get('zwgk/units')} "
+            "units not observed (未评分)"
+        )
+    elif run.outcome == "unknown":
+        why += ", crawled before zwgk recorded run outcomes"
+    why += ": the latest crawl run fit to judge"
+    if newer:
+        why += "; newer: " + ", ".join(f"run {r.id} {r.ended}" for r in newer)
+    return why
+
+
+def refuse_failed(round_id: str, run: RunInfo) -> None:
+    """`RoundError` for a run whose outcome is `failed`: it observed no unit or broke."""
+    if run.outcome != "failed":
+        return
+    stats = run.stats or {}
+    seen = (
+        f"observed none of its {stats['zwgk/units']} unit(s)" if "zwgk/units" in stats else "broke"
+    )
+    raise RoundError(
+        f"round {round_id} not evaluated: crawl run {run.id} failed ({seen}: 无可评分单位); "
+        "name a finished or degraded run (`zwgk runs`), or crawl again when the sites answer"
+    )
 
 
 def _stats(scored: Scored, problems: pd.DataFrame) -> dict[str, Any]:

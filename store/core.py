@@ -87,10 +87,15 @@ class Store:
             return runs.start_run(conn, mode, units, registry_hash)
 
     def finish_run(
-        self, run_id: int, status: str = "finished", stats: Mapping[str, Any] | None = None
-    ) -> None:
+        self,
+        run_id: int,
+        status: str = "finished",
+        stats: Mapping[str, Any] | None = None,
+        max_unobserved: float = runs.MAX_UNOBSERVED,
+    ) -> str:
+        """Close a run and judge its outcome (`store.runs.finish_run`); returns the outcome."""
         with self.engine.begin() as conn:
-            runs.finish_run(conn, run_id, status, stats)
+            return runs.finish_run(conn, run_id, status, stats, max_unobserved)
 
     def runs(self) -> list[RunInfo]:
         with self.engine.connect() as conn:
@@ -99,6 +104,11 @@ class Store:
     def latest_run(self, status: str | None = None) -> RunInfo | None:
         with self.engine.connect() as conn:
             return runs.latest_run(conn, status)
+
+    def latest_fit_run(self, unit_ids: set[str] | None = None) -> RunInfo | None:
+        """The latest run a round may be evaluated on (`store.runs.latest_fit_run`)."""
+        with self.engine.connect() as conn:
+            return runs.latest_fit_run(conn, unit_ids)
 
     # -- writes -----------------------------------------------------------------------------
     def upsert_units(self, rows: Iterable[Mapping[str, Any]]) -> None:

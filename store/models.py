@@ -42,6 +42,11 @@ NAMING = {
 }
 
 RUN_STATUSES = ("running", "finished", "failed", "interrupted")
+# What a run that ended amounts to (`store.runs.judge`): finished (every unit, or all but a
+# small share, observed), degraded (more than that share not observed), failed (no unit
+# observed, or the crawl broke), interrupted (killed: resumable); unknown for runs stored
+# before migration 0007, whose observation the store can no longer tell. NULL while running.
+RUN_OUTCOMES = ("finished", "degraded", "failed", "interrupted", "unknown")
 RUN_MODES = ("incremental", "full")
 LINK_KINDS = ("attachment", "body", "related")
 # unchecked: never requested (the crawler's address policy refused it: crawler/netpolicy.py).
@@ -63,6 +68,7 @@ class CrawlRun(Base):
     __table_args__ = (
         CheckConstraint(f"status IN {RUN_STATUSES}", name="status"),
         CheckConstraint(f"mode IN {RUN_MODES}", name="mode"),
+        CheckConstraint(f"outcome IN {RUN_OUTCOMES}", name="outcome"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -75,6 +81,8 @@ class CrawlRun(Base):
     stats: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     pid: Mapped[int | None] = mapped_column(Integer)
     host: Mapped[str | None] = mapped_column(String(255))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    zwgk_version: Mapped[str | None] = mapped_column(String(64))  # the zwgk that crawled
 
 
 class Unit(Base):
@@ -296,6 +304,7 @@ class Round(Base):
     stats: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     evaluated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    zwgk_version: Mapped[str | None] = mapped_column(String(64))  # the zwgk that evaluated it
 
 
 class RoundScore(Base):

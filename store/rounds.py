@@ -23,6 +23,7 @@ from store import models
 from store.core import Store
 from store.reads import read_frame
 from store.types import utcnow
+from store.version import zwgk_version
 from store.writes import chunks
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class RoundInfo:
     stats: dict[str, Any] | None = None
     created_at: dt.datetime | None = None
     evaluated_at: dt.datetime | None = None
+    zwgk_version: str | None = None  # the zwgk that evaluated it last (`store.version`)
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,8 @@ def save_round(
 ) -> RoundInfo:
     """Write (or replace) a round and its rows in one transaction; returns the stored header.
 
-    A round evaluated again keeps its ``created_at``; ``evaluated_at`` is now.
+    A round evaluated again keeps its ``created_at``; ``evaluated_at`` is now, and
+    ``zwgk_version`` the running zwgk's.
     """
     if info.kind not in models.ROUND_KINDS:
         raise ValueError(f"round {info.id}: kind must be one of {models.ROUND_KINDS}")
@@ -152,6 +155,7 @@ def save_round(
         header = asdict(info) | {
             "created_at": old[0] if old else (info.created_at or now),
             "evaluated_at": now,
+            "zwgk_version": zwgk_version(),
         }
         if old:
             # Explicit deletes rather than relying on ON DELETE CASCADE, which SQLite only

@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, select, update
 
 from store.models import RUN_MODES, RUN_STATUSES, Article, CrawlRun, Link, LinkCheck
+from store.observed import UnitObservation, unit_observation
 from store.types import utcnow
+from store.version import zwgk_version
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,16 @@ RUNS: Table = CrawlRun.__table__  # type: ignore[assignment]
 ARTICLES: Table = Article.__table__  # type: ignore[assignment]
 LINKS: Table = Link.__table__  # type: ignore[assignment]
 LINK_CHECKS: Table = LinkCheck.__table__  # type: ignore[assignment]
+
+# A finished run that could not observe more than this share of the units it was asked for
+# ends `degraded` (`zwgk crawl --max-unobserved`, ZWGK_MAX_UNOBSERVED). 5 %: the sample
+# portal's planted down host is 1 unit of 31 (3 %), a city's nightly flaky site or two stays
+# `finished`, while a county's sites gone dark (a fifth of a city's units) is reported.
+MAX_UNOBSERVED = 0.05
+# Outcomes a round may be evaluated on when no run is named: a degraded run is fit — the units
+# it could not read are 未评分 in the round, never judged, so the others are scored fairly;
+# `unknown` is a run stored before outcomes were recorded (migration 0007).
+FIT_OUTCOMES = ("finished", "degraded", "unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +53,13 @@ class RunInfo:
     stats: dict[str, Any] | None
     pid: int | None
     host: str | None
+    outcome: str | None = None  # None while running (store.models.RUN_OUTCOMES)
+    zwgk_version: str | None = None
+
+    @property
+    def ended(self) -> str:
+        """The outcome, or the status while the run has none (running)."""
+        return self.outcome or self.status
 
 
 def _info(row: Mapping[str, Any]) -> RunInfo:
@@ -70,6 +89,7 @@ def start_run(
             registry_hash=registry_hash,
             pid=os.getpid(),
             host=socket.gethostname(),
+            zwgk_version=zwgk_version(),
         )
         .returning(RUNS.c.id)
     ).scalar_one()
@@ -84,7 +104,11 @@ def _interrupt_stale(conn: Connection, keep: int | None = None) -> None:
     stale = conn.scalars(stmt).all()
     if stale:
         log.warning("marking crawl run(s) %s as interrupted", list(stale))
-        conn.execute(update(RUNS).where(RUNS.c.id.in_(stale)).values(status="interrupted"))
+        conn.execute(
+            update(RUNS)
+            .where(RUNS.c.id.in_(stale))
+            .values(status="interrupted", outcome="interrupted")
+        )
 
 
 def resume_run(conn: Connection, run_id: int) -> None:
@@ -99,7 +123,14 @@ def resume_run(conn: Connection, run_id: int) -> None:
     conn.execute(
         update(RUNS)
         .where(RUNS.c.id == run_id)
-        .values(status="running", finished_at=None, pid=os.getpid(), host=socket.gethostname())
+        .values(
+            status="running",
+            outcome=None,
+            finished_at=None,
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            zwgk_version=zwgk_version(),
+        )
     )
 
 
@@ -141,16 +172,50 @@ def run_progress(conn: Connection, run_id: int) -> RunProgress:
     )
 
 
-def finish_run(conn: Connection, run_id: int, status: str, stats: Mapping[str, Any] | None) -> None:
+def finish_run(
+    conn: Connection,
+    run_id: int,
+    status: str,
+    stats: Mapping[str, Any] | None,
+    max_unobserved: float = MAX_UNOBSERVED,
+) -> str:
+    """Close the run with its status and statistics, and judge its outcome (`judge`): a
+    finished run's observed units are counted (`store.observed`) and kept in its stats
+    (``zwgk/units``, ``zwgk/units_observed``, ``zwgk/units_not_observed``). Returns the
+    outcome."""
     if status not in RUN_STATUSES or status == "running":
         raise ValueError(f"finish status must be finished, failed or interrupted, got {status!r}")
-    res = conn.execute(
+    if not 0 <= max_unobserved <= 1:
+        raise ValueError(f"max_unobserved is a share between 0 and 1, got {max_unobserved!r}")
+    row = conn.execute(select(RUNS.c.units).where(RUNS.c.id == run_id)).first()
+    if row is None:
+        raise ValueError(f"no crawl run {run_id}")
+    stats = dict(json_safe(stats) or {})
+    seen = unit_observation(conn, run_id, row.units) if status == "finished" else None
+    if seen is not None:
+        stats["zwgk/units"] = len(seen.asked)
+        stats["zwgk/units_observed"] = seen.observed
+        stats["zwgk/units_not_observed"] = seen.not_observed
+    outcome = judge(status, seen, max_unobserved)
+    conn.execute(
         update(RUNS)
         .where(RUNS.c.id == run_id)
-        .values(status=status, finished_at=utcnow(), stats=json_safe(stats))
+        .values(status=status, outcome=outcome, finished_at=utcnow(), stats=stats or None)
     )
-    if res.rowcount != 1:
-        raise ValueError(f"no crawl run {run_id}")
+    return outcome
+
+
+def judge(status: str, seen: UnitObservation | None, max_unobserved: float) -> str:
+    """A run's outcome: interrupted and failed runs stay so; a finished run that observed no
+    unit `failed`, one that could not observe more than ``max_unobserved`` of its units is
+    `degraded`, else `finished`."""
+    if status != "finished" or seen is None:
+        return status
+    if seen.observed == 0:
+        return "failed"
+    if len(seen.not_observed) > max_unobserved * len(seen.asked):
+        return "degraded"
+    return "finished"
 
 
 def runs(conn: Connection) -> list[RunInfo]:
@@ -163,3 +228,15 @@ def latest_run(conn: Connection, status: str | None = None) -> RunInfo | None:
         stmt = stmt.where(RUNS.c.status == status)
     row = conn.execute(stmt).mappings().first()
     return None if row is None else _info(row)
+
+
+def latest_fit_run(conn: Connection, unit_ids: set[str] | None = None) -> RunInfo | None:
+    """The latest run a round may be evaluated on (`FIT_OUTCOMES`) that was asked for every
+    unit of ``unit_ids`` (None: any) — so a recheck's crawl of a few units is not taken for
+    the city's."""
+    stmt = select(RUNS).where(RUNS.c.outcome.in_(FIT_OUTCOMES)).order_by(RUNS.c.id.desc())
+    for row in conn.execute(stmt).mappings():
+        run = _info(row)
+        if unit_ids is None or run.units is None or unit_ids <= set(run.units):
+            return run
+    return None

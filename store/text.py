@@ -27,6 +27,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from rich.console import Console
 from rich.text import Text
 
 # C0 controls but TAB and LF, DEL, C1 controls; lone surrogates; the bidi embeddings, overrides
@@ -107,3 +108,17 @@ class InertLogRecords(logging.Filter):
         if not is_inert(message):
             record.msg, record.args = inert(message), ()
         return True
+
+
+# Off a terminal (a log file, a pipe, cron's mail) rich would lay lines out for 80 columns and
+# cut or fold URLs and table cells; this width keeps every line whole.
+LOG_WIDTH = 10_000
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich Console for a command's output: as wide as the terminal on one; elsewhere wide
+    enough that no URL or table cell is cut, and no line folded (the log reads as printed)."""
+    out = Console(stderr=stderr)
+    if out.is_terminal:
+        return out
+    return Console(stderr=stderr, width=LOG_WIDTH, soft_wrap=True)

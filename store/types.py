@@ -44,3 +44,15 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # China keeps no summer time
+
+
+def beijing_time(at: dt.datetime | None) -> str:
+    """An instant as Beijing time to the minute, "2026-12-12 03:00" ("—" when there is none)."""
+    if at is None:
+        return "—"
+    if at.tzinfo is None:  # a UTC instant read back without its zone
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")

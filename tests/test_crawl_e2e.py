@@ -40,7 +40,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def crawl(directory: Path, db_url: str, *extra: str) -> subprocess.CompletedProcess:
+def crawl(
+    directory: Path, db_url: str, *extra: str, expect: int = 0
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "ZWGK_DATABASE_URL": db_url}
     result = subprocess.run(
         [
@@ -59,7 +61,7 @@ def crawl(directory: Path, db_url: str, *extra: str) -> subprocess.CompletedProc
         text=True,
         timeout=600,
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == expect, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
 
@@ -242,7 +244,7 @@ def test_robots_refusal_is_a_crawl_issue(served, tmp_path):
         f"  profile: lonsun\n  entry: {base}/admin/xxgk/index.html\n"
     )
     (tmp_path / "units.yaml").write_text(registry, encoding="utf-8")
-    crawl(tmp_path, served.db_url, "--unit", "jh-robots")
+    crawl(tmp_path, served.db_url, "--unit", "jh-robots", expect=5)  # observed nothing: failed
     with open_store(served.db_url, create=True) as store:
         issues = store.crawl_issues_frame()
     assert list(zip(issues["kind"], issues["unit_id"], strict=True)) == [
@@ -253,7 +255,7 @@ def test_robots_refusal_is_a_crawl_issue(served, tmp_path):
     (tmp_path / "units.yaml").write_text(
         registry + "  overrides:\n    robots: ignore\n", encoding="utf-8"
     )
-    crawl(tmp_path, served.db_url, "--unit", "jh-robots")
+    crawl(tmp_path, served.db_url, "--unit", "jh-robots", expect=5)  # observed nothing: failed
     with open_store(served.db_url, create=True) as store:
         issues = store.crawl_issues_frame()
     assert list(zip(issues["kind"], issues["unit_id"], strict=True)) == [

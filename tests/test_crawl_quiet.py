@@ -96,11 +96,13 @@ def test_crawl_q_prints_one_line_per_failure_and_no_traceback(tmp_path):
         )
     finally:
         server.close()
-    assert done.returncode == 0, done.stderr[-3000:]
+    # No unit could be read: the run failed (exit 5), said in one line on stderr.
+    assert done.returncode == 5, done.stderr[-3000:]
     out = done.stdout.splitlines()
     assert "Traceback" not in done.stdout + done.stderr
-    assert done.stderr == "", done.stderr[-3000:]  # nothing but the lines below
-    assert out[0].startswith("crawl run 1: finished (incremental); requests ")
+    assert done.stderr.startswith("crawl run 1 failed: 4 of 4 units not observed")
+    assert len(done.stderr.splitlines()) == 1, done.stderr[-3000:]  # and the lines below
+    assert out[0].startswith("crawl run 1: failed (incremental); requests ")
     failures = out[1:]
     assert len(failures) == 4, out  # one line per unit's failed directory page
     by_unit = {line.split()[1]: line for line in failures}

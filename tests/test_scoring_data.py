@@ -153,7 +153,10 @@ def test_an_older_run_reads_the_articles_as_they_were(store):
     assert set(old.articles["url"]) == {f"{CITY}/a/1.html", f"{CITY}/a/3.html"}
     doc_id = int(old.articles.loc[old.articles["url"] == f"{CITY}/a/1.html", "id"].iloc[0])
     assert old.body_text([doc_id]).tolist() == ["正文第一版"]
-    new = load_crawl(store)
+    # Run 2 listed no column, so it observed nothing: it failed, and the default run is the
+    # latest one fit to judge (run 1); named, run 2 is read as it is.
+    assert load_crawl(store).run_id == first
+    new = load_crawl(store, second)
     assert new.run_id == second
     assert new.body_text([doc_id, 999_999]).tolist() == ["正文第二版", ""]
     # Run 2 read no directory of unit b and no crawl issue says why: b has no columns at all.
@@ -164,7 +167,7 @@ def test_units_outside_the_run_are_not_observed(store):
     _first_run(store)
     run = store.start_run("incremental", ["b"])
     store.finish_run(run, "finished")
-    data = load_crawl(store)
+    data = load_crawl(store, run)  # (it observed nothing: failed, so not the default run)
     # Unit a was not part of the run: its columns were not listed by it.
     assert not data.units.set_index("id").loc["a", "observed"]
     assert not data.articles["observed"].any()

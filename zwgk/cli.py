@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import click
@@ -12,14 +13,16 @@ from typer.core import TyperGroup
 
 from common.config_file import ConfigError
 from crawler.cli import extract_command, units_app
-from crawler.run import crawl
+from crawler.run import CRAWL_HELP, crawl
 from demo.cli import app as demo_app
 from reports.cli import report_app, responses_app
 from scoring.cli import evaluate_command, problems_app, recheck_command
 from scoring.indicator_cli import app as indicators_app
 from store import StoreUnavailable
 from store.db_cli import app as db_app
+from store.runs_cli import STATUS_HELP, runs_command, status_command
 from store.text import InertLogRecords, shown
+from store.version import zwgk_version
 from zwgk.config_cli import app as config_app
 
 
@@ -43,7 +46,7 @@ app = typer.Typer(
 )
 app.add_typer(demo_app, name="demo")
 app.command("extract")(extract_command)
-app.command("crawl")(crawl)
+app.command("crawl", help=CRAWL_HELP)(crawl)
 app.add_typer(units_app, name="units")
 app.add_typer(indicators_app, name="indicators")
 app.command("evaluate")(evaluate_command)
@@ -53,14 +56,43 @@ app.add_typer(report_app, name="report")
 app.add_typer(responses_app, name="responses")
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
+app.command("status", help=STATUS_HELP)(status_command)
+app.command("runs")(runs_command)
+
+
+class BeijingTime(logging.Formatter):
+    """Log lines stamped with Beijing time and its offset (2026-12-12T03:00:05+08:00), the
+    time the operators and the evaluation work in, whatever the server's zone."""
+
+    converter = staticmethod(lambda seconds: time.gmtime(seconds + 8 * 3600))
+    default_time_format = "%Y-%m-%dT%H:%M:%S+08:00"
+    default_msec_format = None  # type: ignore[assignment]
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _version(show: bool) -> None:
+    if show:
+        print(f"zwgk {zwgk_version()}")
+        raise typer.Exit()
 
 
 @app.callback()
-def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug output.")) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    for handler in logging.getLogger().handlers:  # crawled text in a log line: store.text
+def main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug output."),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_version,
+        is_eager=True,
+        help="Print the installed zwgk's version (recorded with every crawl run and round).",
+    ),
+) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format=LOG_FORMAT)
+    for handler in logging.getLogger().handlers:
+        if handler.formatter is not None and handler.formatter._fmt == LOG_FORMAT:
+            handler.setFormatter(BeijingTime(LOG_FORMAT))  # the handler basicConfig made
+        # crawled text in a log line: store.text
         if not any(isinstance(f, InertLogRecords) for f in handler.filters):
             handler.addFilter(InertLogRecords())

@@ -3,7 +3,7 @@
 subject's address).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-10
 
 Written against plain SQLAlchemy types (not store.types), like 0001.
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "0008"
 # The revision this one follows: the only line to change when another revision comes before.
-down_revision: str | Sequence[str] | None = "0006"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
