@@ -54,7 +54,7 @@ def test_migration_0007_up_and_down_with_runs_stored(url):
                          "VALUES (:at, :status, 'full')"),
                     {"at": dt.datetime(2025, 6, 1, tzinfo=dt.UTC), "status": status},
                 )  # fmt: skip
-        migrate(engine)
+        migrate(engine, "0007")
         assert current_revision(engine) == "0007"
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT status, outcome FROM crawl_runs ORDER BY id")).all()
@@ -70,7 +70,7 @@ def test_migration_0007_up_and_down_with_runs_stored(url):
             assert conn.execute(text("SELECT count(*) FROM crawl_runs")).scalar() == 4
             names = set(conn.execute(text("SELECT * FROM crawl_runs")).keys())
         assert "outcome" not in names and "zwgk_version" not in names
-        migrate(engine)
+        migrate(engine, "0007")
         assert current_revision(engine) == "0007"
     finally:
         engine.dispose()
@@ -100,7 +100,7 @@ def status(url: str, *extra: str):
 
 
 def test_status_exit_codes_follow_the_last_run(url):
-    with open_store(url) as store:
+    with open_store(url, create=True) as store:
         pass
     assert status(url).exit_code == 7  # no run yet
     with open_store(url) as store:
