@@ -189,8 +189,12 @@ def units_check_command(
 def units_move_command(
     unit: str = typer.Argument(..., help="The unit's id in the registry."),
     new_entry: str = typer.Argument(..., help="The unit's new entry URL (政务公开入口)."),
-    registry: Path = typer.Option(
-        Path("units.yaml"), "--registry", "-r", help="Unit registry (YAML)."
+    registry: Path | None = typer.Option(
+        None,
+        "--registry",
+        "-r",
+        help="Unit registry (YAML); default: zwgk.toml's crawl.registry ($ZWGK_REGISTRY), "
+        "else ./units.yaml.",
     ),
     pattern: list[str] = typer.Option(
         [],
@@ -217,10 +221,12 @@ def units_move_command(
 ) -> None:
     """A unit's site moved: change its registry entry and map its old URLs to new ones, so
     its open problems keep their history (docs/registry.md §7)."""
+    from crawler.run import registry_path
     from crawler.unitmove import MoveRefused, plan_move, write_registry
     from store import moves as unit_moves
     from store import open_store
 
+    registry = registry_path(registry)
     try:
         moved_on = dt.date.fromisoformat(on) if on else dt.datetime.now(CHINA).date()
     except ValueError:

@@ -483,3 +483,26 @@ def test_migration_0008_up_and_down_keeps_the_rounds(url: str):
         assert "moved_from" in {c["name"] for c in schema.get_columns("problems")}
     finally:
         engine.dispose()
+
+
+def test_units_move_finds_the_registry_and_store_zwgk_toml_names(tmp_path, monkeypatch):
+    """No -r and no --db: the registry and the store are those of the configuration file, as
+    for `zwgk crawl` (an operator following docs/operations.md runs it this way)."""
+    registry = tmp_path / "etc" / "units.yaml"
+    registry.parent.mkdir()
+    registry.write_text(REGISTRY, encoding="utf-8")
+    db = tmp_path / "var" / "zwgk.sqlite"
+    db.parent.mkdir()
+    open_store(f"sqlite:///{db}", create=True).close()
+    config = tmp_path / "etc" / "zwgk.toml"
+    config.write_text(f'[store]\nurl = "sqlite:///{db}"\n[crawl]\nregistry = "units.yaml"\n',
+                      encoding="utf-8")  # fmt: skip
+    monkeypatch.setenv("ZWGK_CONFIG", str(config))
+    monkeypatch.delenv("ZWGK_DATABASE_URL", raising=False)
+    monkeypatch.delenv("ZWGK_REGISTRY", raising=False)
+    monkeypatch.chdir(tmp_path)  # no units.yaml here
+    code, out = zwgk("units", "move", "u", "https://www.new.example.gov.cn/xxgk/index.html")
+    assert code == 0, out
+    assert "https://www.new.example.gov.cn/xxgk/index.html" in registry.read_text("utf-8")
+    with open_store(f"sqlite:///{db}") as store:
+        assert [m.unit_id for m in unit_moves.list_moves(store)] == ["u"]
