@@ -22,10 +22,10 @@ import pandas as pd
 from scoring import data as crawl_data
 from scoring import scorer, tracking
 from scoring.indicators import load_indicator_set, newest_set, set_from_text
+from scoring.run_choice import choose_run, refuse_failed, run_reason
 from scoring.scorer import RoundError, Scored
 from scoring.workdays import WorkCalendar, default_calendar
 from store import rounds as round_store
-from store.types import beijing_time
 
 if TYPE_CHECKING:
     from scoring.data import CrawlData
@@ -374,48 +374,6 @@ def check_as_of(as_of: dt.date, run: RunInfo, *, allow_future: bool = False) -> 
 
 def _since(started: float) -> float:
     return time.perf_counter() - started
-
-
-def choose_run(store: Store) -> RunInfo | None:
-    """The crawl run a new round reads when none is named: the latest run fit to judge
-    (`store.runs.FIT_OUTCOMES`: finished, degraded or from before outcomes were recorded) that
-    covered every stored unit — not a recheck's crawl, which reads only the units with open
-    problems; failing that, the latest fit run of any units. None: no run is fit (the caller
-    says why: `refuse_failed`, or `load_crawl`'s "no crawl run")."""
-    units = set(store.units_frame()["id"])
-    return store.latest_fit_run(units) or store.latest_fit_run()
-
-
-def run_reason(store: Store, run: RunInfo) -> str:
-    """One sentence: which run `choose_run` took and why, naming the newer runs it passed over."""
-    newer = [r for r in store.runs() if r.id > run.id]
-    why = f"crawl run {run.id} ({run.ended}, ended {beijing_time(run.finished_at)})"
-    stats = run.stats or {}
-    if run.outcome == "degraded":
-        why += (
-            f", {len(stats.get('zwgk/units_not_observed') or [])} of {stats.get('zwgk/units')} "
-            "units not observed (未评分)"
-        )
-    elif run.outcome == "unknown":
-        why += ", crawled before zwgk recorded run outcomes"
-    why += ": the latest crawl run fit to judge"
-    if newer:
-        why += "; newer: " + ", ".join(f"run {r.id} {r.ended}" for r in newer)
-    return why
-
-
-def refuse_failed(round_id: str, run: RunInfo) -> None:
-    """`RoundError` for a run whose outcome is `failed`: it observed no unit or broke."""
-    if run.outcome != "failed":
-        return
-    stats = run.stats or {}
-    seen = (
-        f"observed none of its {stats['zwgk/units']} unit(s)" if "zwgk/units" in stats else "broke"
-    )
-    raise RoundError(
-        f"round {round_id} not evaluated: crawl run {run.id} failed ({seen}: 无可评分单位); "
-        "name a finished or degraded run (`zwgk runs`), or crawl again when the sites answer"
-    )
 
 
 def _stats(scored: Scored, problems: pd.DataFrame) -> dict[str, Any]:

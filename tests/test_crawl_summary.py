@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from crawler.run import print_summary
+from crawler.crawl_summary import print_summary
 from store import open_store
 
 ENTRY = "http://127.0.0.11:18600/public/column/1002?type=4&action=list&nav=3"

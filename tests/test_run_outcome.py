@@ -22,6 +22,7 @@ from demo.generate import make_sample, write_portal
 from demo.server import PortalServer
 from demo.site import Site
 from store import open_store
+from store.migrate import head_revision
 from store.version import zwgk_version
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,14 +127,14 @@ def test_status_reports_the_last_night_and_exits_for_a_monitor(nights):
     assert "not observed: jh-d01, jh-d02, jh-d03, jh-x01" in text.stdout
     assert "host_unreachable 4" in text.stdout
     assert "latest run fit for a round: 2 (degraded" in text.stdout
-    assert "schema 0007" in text.stdout
+    assert f"schema {head_revision()}" in text.stdout
     out = zwgk("status", "--json", db=db)
     assert out.returncode == 5
     record = json.loads(out.stdout)
     assert record["verdict"] == "failed" and record["exit_code"] == 5
     assert record["last_run"]["crawl_issues"] == {"host_unreachable": 4}
     assert record["fit_run"]["id"] == 2 and record["fit_run"]["outcome"] == "degraded"
-    assert record["schema"]["revision"] == record["schema"]["head"] == "0007"
+    assert record["schema"]["revision"] == record["schema"]["head"] == head_revision()
     size = Path(db.removeprefix("sqlite:///"))
     assert record["size_bytes"] >= size.stat().st_size > 0
     # Zero hours allowed: the failed run still says failed (5), not merely too old.

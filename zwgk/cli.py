@@ -16,8 +16,9 @@ from crawler.cli import extract_command, units_app
 from crawler.run import CRAWL_HELP, crawl
 from demo.cli import app as demo_app
 from reports.cli import report_app, responses_app
-from scoring.cli import evaluate_command, problems_app, recheck_command
+from scoring.cli import evaluate_command, problems_app
 from scoring.indicator_cli import app as indicators_app
+from scoring.recheck_cli import recheck_command
 from store import StoreUnavailable
 from store.db_cli import app as db_app
 from store.runs_cli import STATUS_HELP, runs_command, status_command
