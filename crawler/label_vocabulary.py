@@ -242,10 +242,11 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> tuple[Tracked, LabelVocabul
     return tracked, model
 
 
-def vocabulary_layer(path: Path = VOCABULARY_FILE) -> Tracked:
-    """The vocabulary as the bottom layer of a profile: a fresh mapping {article: {metadata:
-    …}} with the vocabulary file's lines, for `common.extends.merged` to lay a profile on."""
-    tracked, _ = load_vocabulary(path)
+def vocabulary_layer(path: Path | None = None) -> Tracked:
+    """The vocabulary (`VOCABULARY_FILE` unless `path`) as the bottom layer of a profile: a fresh
+    mapping {article: {metadata: …}} with the vocabulary file's lines, for
+    `common.extends.merged` to lay a profile on."""
+    tracked, _ = load_vocabulary(path or VOCABULARY_FILE)
     data: dict[str, Any] = {WHERE[0]: {WHERE[1]: _copy(tracked.data)}}
     lines = {(*WHERE, *loc): at for loc, at in tracked.lines.items() if loc}
     return Tracked(data, lines)
