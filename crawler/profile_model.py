@@ -39,8 +39,14 @@ from pydantic import (
 from common.extends import ExtendsCycle, Tracked, chain, merged
 from common.vocabulary import PAGE_FIELDS
 from common.yamlsource import YamlSourceError, load_yaml
-from crawler.extract.labels import LabelScanner
 from crawler.extract.selectors import Selector, SelectorSyntaxError, compile_selector
+from crawler.label_vocabulary import (
+    WHERE,
+    LabelVocabulary,
+    VocabularyError,
+    label_clashes,
+    vocabulary_layer,
+)
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
 PROFILE_PATH_ENV = "ZWGK_PROFILE_PATH"
@@ -191,18 +197,15 @@ class ListingSpec(_Strict):
     pagination: PaginationSpec = PaginationSpec()
 
 
-class MetadataSpec(_Strict):
+class MetadataSpec(LabelVocabulary):
+    """Where metadata sits and how it is labelled: the label vocabulary's keys (labels,
+    meanings, placeholders, widgets, cleaning… — crawler/labels.yaml, which every profile
+    starts from) and the platform's own containers."""
+
     containers: Sels = []  # metadata tables; values found inside them win
-    labels: dict[FieldName, Strs] = {}
-    colon_required: Strs = []  # short labels that only count as "label：value"
-    widgets: Strs = []  # page widget words (字体, 打印, 分享到…): never part of a field's value
     # Article URLs whose template always prints a metadata table: such a page without one
     # was not read (ArticleData.anomaly), it did not omit its metadata.
     expected_at: Rx | None = None
-
-    @cached_property
-    def scanner(self) -> LabelScanner:
-        return LabelScanner(self.labels, self.colon_required, self.widgets)
 
 
 class AttachmentSpec(_Strict):
@@ -295,13 +298,21 @@ def load_profile(path: str | Path) -> Profile:
             profile.drop(key)
         profile = merged(profile, child)
     profile.data.setdefault("name", path.stem)
+    try:  # every profile starts from the label vocabulary (crawler/labels.yaml)
+        profile = merged(vocabulary_layer(), profile)
+    except VocabularyError as exc:
+        raise ProfileError(str(exc)) from None
+    article = profile.data.get(WHERE[0])
+    metadata = article.get(WHERE[1]) if isinstance(article, dict) else None
+    problems = label_clashes(metadata, profile.where, WHERE) if isinstance(metadata, dict) else []
     try:
         loaded = Profile.model_validate(profile.data)
     except ValidationError as exc:
-        problems = [
+        problems += [
             f"{file}:{line}: {message}" if line else f"{file}: {message}"
             for file, line, message in profile.problems(exc)
         ]
+    if problems:
         raise ProfileError("invalid profile:\n  " + "\n  ".join(problems)) from None
     loaded._source = str(path)
     return loaded

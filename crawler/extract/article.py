@@ -111,7 +111,9 @@ def read_article(doc: Document, spec: ArticleSpec) -> ArticleData:
     lines = walk_lines(doc.tops, body=body, meta=containers, exclude=exclude)
     hits = spec.metadata.scanner.scan(lines)
     fields = resolve(hits)
-    direct = {name: first_value(sels, page) for name, sels in spec.fields.items()}
+    direct = {
+        name: _cleaned(spec, first_value(sels, page), name) for name, sels in spec.fields.items()
+    }
     fields.update({k: v for k, v in direct.items() if v})
 
     data = ArticleData(url=doc.url, encoding=doc.encoding)
@@ -163,9 +165,15 @@ def _body_element(doc: Document, spec: ArticleSpec) -> etree._Element | None:
     return max(weight, key=weight.__getitem__) if weight else None
 
 
+def _cleaned(spec: ArticleSpec, value: str | None, name: str) -> str | None:
+    """A value read without labels, through the label vocabulary's cleaning (labels.py
+    `Cleaner`): page furniture glued on cut, a placeholder (无, --) read as None."""
+    return spec.metadata.scanner.cleaner.cut(norm_space(value), name) or None
+
+
 def _from_meta(doc: Document, spec: ArticleSpec, name: str) -> str | None:
     for meta_name in spec.meta.get(name, ()):
-        value = doc.meta.get(meta_name.lower())
+        value = _cleaned(spec, doc.meta.get(meta_name.lower()), name)
         if value:
             return value
     return None
@@ -173,12 +181,15 @@ def _from_meta(doc: Document, spec: ArticleSpec, name: str) -> str | None:
 
 def _title(doc: Document, spec: ArticleSpec, fields: dict[str, str]) -> str | None:
     title = (
-        first_value(spec.title, doc.index) or fields.get("title") or _from_meta(doc, spec, "title")
+        _cleaned(spec, first_value(spec.title, doc.index), "title")
+        or fields.get("title")
+        or _from_meta(doc, spec, "title")
     )
     if not title:
         head = doc.root.find(".//title")
         text = node_text(head) if head is not None else ""
         title = spec.title_split.split(text, maxsplit=1)[0] if text else None
+        title = _cleaned(spec, title, "title")
     return norm_space(title) or None
 
 
