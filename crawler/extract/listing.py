@@ -13,8 +13,8 @@ profile's `listing:`):
 3. table rows under header cells naming the fields, the 信息公开目录 table (`rows_in_tables`,
    `crawler.extract.tables`), whose cells also give each row's metadata (`ListingRow.fields`);
 4. JSON arrays of {title, date, url} in the page's scripts (`rows_in_scripts`,
-   `crawler.extract.scriptdata`);
-5. the repeated structure of dated links, without a selector (`auto_rows`, `crawler.extract.rows`).
+   `crawler.extract.scriptdata`), or the repeated structure of dated links found without a
+   selector (`auto_rows`, `crawler.extract.rows`): the longer of the two, the markup's on a tie.
 A column page that names a data endpoint (a shell) is read by 1–2 only: its rows are elsewhere.
 
 A list page without rows says what it shows instead: its page count and the links it holds to
@@ -122,15 +122,23 @@ def _find_rows(doc: Document, profile: Profile, shell: bool) -> list[ListingRow]
         return rows
     if spec.rows_in_tables:
         rows = reader.rows(reader.headers.header_tables(doc.tops))
-    if not rows and spec.rows_in_scripts:
-        rows = [
-            ListingRow(url=url, title=r.title, date=r.date)
-            for r in script_rows(doc.tops)
-            if (url := doc.absolute(r.url))
-        ]
-    if not rows and spec.auto_rows:
-        rows = reader.rows(auto_rows(doc.tops, doc.url, spec.article_links))
+    if not rows and (spec.rows_in_scripts or spec.auto_rows):
+        # A main list outnumbers a side box: of the rows in script data and the rows found by
+        # their shape, the longer list wins (the page's own markup on a tie).
+        scripted = _script_rows(doc) if spec.rows_in_scripts else []
+        shaped = (
+            reader.rows(auto_rows(doc.tops, doc.url, spec.article_links)) if spec.auto_rows else []
+        )
+        rows = scripted if len(scripted) > len(shaped) else shaped
     return rows
+
+
+def _script_rows(doc: Document) -> list[ListingRow]:
+    return [
+        ListingRow(url=url, title=r.title, date=r.date)
+        for r in script_rows(doc.tops)
+        if (url := doc.absolute(r.url))
+    ]
 
 
 def _splice_comments(doc: Document) -> bool:

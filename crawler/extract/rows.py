@@ -12,7 +12,7 @@ groups those rows by their place (same grandparent, same tag and class for the r
 parent — so rows split over several `ul`s of one list count together); and picks the group that
 is not page furniture (nav/header/footer/menu), has the most rows linking to same-site article
 pages, then the most rows. A group needs 3 rows, unless it is the only group of dated links on
-the page (a column of one or two articles).
+the page outside its furniture (a column of one or two articles).
 """
 
 from __future__ import annotations
@@ -84,7 +84,8 @@ def auto_rows(
         return []
     ranked = sorted(groups.values(), key=lambda g: g.score(page_url, article_links), reverse=True)
     best = ranked[0]
-    alone = len(ranked) == 1 and not _in_furniture(best.rows[0])
+    content = [g for g in ranked if not _in_furniture(g.rows[0])]
+    alone = content == [best]
     return best.rows if len(best.rows) >= MIN_ROWS or alone else []
 
 
