@@ -66,10 +66,24 @@ def listing(
     }
 
 
-def column_empty(unit_id: str, column_url: str, page_url: str) -> dict[str, Any]:
-    """A column whose first list page had no rows: blank, or a parsing anomaly if it had rows
-    before (the pipeline compares with the store)."""
-    return {"type": "column_empty", "unit_id": unit_id, "column_url": column_url, "url": page_url}
+def column_empty(
+    unit_id: str,
+    column_url: str,
+    page_url: str,
+    page_count: int | None = None,
+    article_links: list[str] | None = None,
+) -> dict[str, Any]:
+    """A column whose first list page had no rows: blank, or an extraction anomaly when the page
+    claims more pages, links to articles, or the column had rows before (the pipeline decides,
+    comparing with the store)."""
+    return {
+        "type": "column_empty",
+        "unit_id": unit_id,
+        "column_url": column_url,
+        "url": page_url,
+        "page_count": page_count,
+        "article_links": list(article_links or ()),
+    }
 
 
 def touch(url: str) -> dict[str, Any]:

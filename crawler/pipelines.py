@@ -144,16 +144,16 @@ class StorePipeline:
             column_id = self.column_id(item["unit_id"], item["column_url"])
             if column_id is not None:
                 self.listed.setdefault(column_id, 0)
-            before = self.previous_counts.get(item["column_url"])
-            if before:
-                # A column that listed rows before and parses none now: our parser or the site's
-                # template changed — a crawl problem, never a blank column of the unit.
+            why = empty_list_anomaly(item, self.previous_counts.get(item["column_url"]))
+            if why:
+                # On the column's URL: the column is then not observed (store/observed.py),
+                # never judged blank.
                 self.writer.add_crawl_issue(
                     {
                         "kind": "extraction_anomaly",
                         "unit_id": item["unit_id"],
-                        "url": item["url"],
-                        "detail": f"栏目此前列出{before}条信息，本次解析为0条",
+                        "url": item["column_url"],
+                        "detail": why,
                     }
                 )
         else:
@@ -216,6 +216,26 @@ class StorePipeline:
             share = self.settings.getfloat("ZWGK_MAX_UNOBSERVED", MAX_UNOBSERVED)
             outcome = self.store.finish_run(self.run_id, status, stats, max_unobserved=share)
             log.info("crawl run %s: %s", self.run_id, outcome)
+
+
+def empty_list_anomaly(item: dict[str, Any], listed_before: int | None) -> str | None:
+    """The extraction-anomaly rule for a column whose first list page yields no rows: why it
+    was not read (Chinese, for the crawl issue), or None when it is truly blank.
+
+    A list page that shows a page count above one, or links to article pages, lists something
+    our parser (or the site's changed template) missed; so does a column that listed rows in
+    a finished run before. Only a list page that shows nothing is a blank column."""
+    page = item["url"] if item["url"] != item["column_url"] else None
+    where = f"（列表页 {page}）" if page else ""
+    if listed_before:
+        return f"栏目此前列出{listed_before}条信息，本次解析为0条{where}"
+    count = item.get("page_count")
+    if count and count > 1:
+        return f"栏目列表页显示共{count}页，但未解析出任何条目{where}"
+    links = item.get("article_links") or []
+    if links:
+        return f"栏目列表页有指向文章的链接（如 {links[0]}），但未解析出任何条目{where}"
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -185,7 +185,11 @@ class ListingSpec(_Strict):
     endpoint: EndpointSpec | None = None
     rows: Sels = []  # first selector that finds rows wins
     rows_in_comments: bool = False  # also read rows kept inside <!-- --> (TRS)
+    rows_in_tables: bool = False  # table rows under header cells (名称 | 索引号 | 发布日期 …)
+    rows_in_scripts: bool = False  # JSON arrays of {title, date, url} in the page's scripts
     auto_rows: bool = False  # find the dated link list by itself when no selector matches
+    # URL shapes of article pages: a list page without rows that links to one was not read.
+    article_links: Rxs = []
     link: Sels = ["a[href]"]  # the row's article link (relative to the row)
     title: Sels = []  # default: the link's @title, else its text
     date: Sels = []  # default: the first date in the row's text outside the link

@@ -2,8 +2,24 @@
 
 A column is listed either by its own page (TRS `index.html`, `index_1.html` …) or by a data
 endpoint whose URL is built from values in the column page (Lonsun `/site/label/8888?…`): on
-such a column page `ListingPage.data_url` says what to fetch instead. Rows can sit inside an
-HTML comment (some TRS lists render them by script); the page count comes from a script call.
+such a column page `ListingPage.data_url` says what to fetch instead. The page count comes from
+a script call or the pager's text.
+
+Rows are found by the first of these that yields any (each but the first switched on by the
+profile's `listing:`):
+1. the profile's row selectors (`rows`);
+2. the same, after the markup kept inside HTML comments is put back (`rows_in_comments`: TRS
+   lists rendered by script);
+3. table rows under header cells naming the fields, the 信息公开目录 table (`rows_in_tables`,
+   `crawler.extract.tables`), whose cells also give each row's metadata (`ListingRow.fields`);
+4. JSON arrays of {title, date, url} in the page's scripts (`rows_in_scripts`,
+   `crawler.extract.scriptdata`), or the repeated structure of dated links found without a
+   selector (`auto_rows`, `crawler.extract.rows`): the longer of the two, the markup's on a tie.
+A column page that names a data endpoint (a shell) is read by 1–2 only: its rows are elsewhere.
+
+A list page without rows says what it shows instead: its page count and the links it holds to
+article pages (`ListingPage.article_links`, by the profile's `article_links` URL shapes). The
+crawler records such a page as an extraction anomaly, not as a blank column (crawler/pipelines.py).
 """
 
 from __future__ import annotations
@@ -18,12 +34,16 @@ from lxml import etree
 
 from crawler.extract.dom import Document, fragment_root, parse_document
 from crawler.extract.links import RelatedLink, kind_of
+from crawler.extract.rows import auto_rows, host_of
+from crawler.extract.scriptdata import script_rows
 from crawler.extract.selectors import first_elements, first_value, union_elements
+from crawler.extract.tables import HeaderReader
 from crawler.extract.text import node_text, norm_space, parse_date
 
 if TYPE_CHECKING:
     import datetime as dt
 
+    from crawler.extract.labels import LabelScanner
     from crawler.profile_model import ListingSpec, PaginationSpec, Profile, RelatedSpec
 
 logger = logging.getLogger(__name__)
@@ -31,7 +51,9 @@ logger = logging.getLogger(__name__)
 _COMMENTS = etree.XPath("//comment()")
 _ROW_LIKE = re.compile(r"<(?:a|li|tr)[\s>]", re.I)
 _INDEX_URL = re.compile(r"^(?P<dir>.*/)(?P<stem>[^/?#]+?)(?:_(?P<n>\d+))?\.(?P<ext>[A-Za-z]{3,5})$")
-_AUTO_ROW_TAGS = ("li", "tr", "dd", "p", "div")
+# A table row's date: the column headed 发布日期 first, then 日期, then 生成日期/成文日期.
+_DATE_FIELDS = ("publish_date", "visible_date", "written_date")
+MAX_ARTICLE_LINKS = 5  # kept on a page without rows, as evidence
 
 # The following pages' URLs listed ahead at most (`ListingPage.page_urls`): a pager claiming
 # 10⁹ pages must not build 10⁹ strings. The crawler follows `next_url` and bounds paging itself
@@ -49,6 +71,9 @@ class ListingRow:
     index_no: str | None = None
     related: list[RelatedLink] = field(default_factory=list)  # "| 解读" / "| 文件" cross-links
     repealed: bool = False  # red 废止 tag
+    # Metadata the list shows beside the row (the 信息公开目录 table's cells by their header):
+    # field name (publisher, doc_no, written_date …, as in ArticleData) → the cell's text.
+    fields: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -58,6 +83,8 @@ class ListingPage:
     `page` is 1-based when it can be told from the URL; `next_url` is the following page (the
     crawler's incremental mode walks one page at a time); `page_urls` lists every later page
     when the count is known; `data_url` is set on a column page whose rows live elsewhere.
+    `article_links` (only on a page without rows) are the first links to article pages it
+    holds: a list that shows articles but yields no rows was not read.
     """
 
     url: str
@@ -67,6 +94,7 @@ class ListingPage:
     next_url: str | None = None
     page_urls: list[str] = field(default_factory=list)
     data_url: str | None = None
+    article_links: list[str] = field(default_factory=list)
 
 
 def parse_listing(html: str | bytes, url: str, profile: Profile) -> ListingPage:
@@ -75,25 +103,42 @@ def parse_listing(html: str | bytes, url: str, profile: Profile) -> ListingPage:
     spec = profile.listing
     page = ListingPage(url=url)
     page.data_url = _endpoint_url(doc, spec)
-    kinds = profile.article.related
-    page.rows = [row for el in _row_elements(doc, spec) if (row := _row(doc, spec, kinds, el))]
+    page.rows = _find_rows(doc, profile, shell=page.data_url is not None)
+    if not page.rows:
+        page.article_links = _article_links(doc, spec)
     _paginate(doc, spec.pagination, page)
     return page
 
 
 # -- rows ------------------------------------------------------------------------------------
-def _row_elements(doc: Document, spec: ListingSpec) -> list[etree._Element]:
-    rows = first_elements(spec.rows, doc.index)
-    if rows:
+def _find_rows(doc: Document, profile: Profile, shell: bool) -> list[ListingRow]:
+    """The rows of the first way (module docstring) that yields any."""
+    spec = profile.listing
+    reader = _RowReader(doc, spec, profile.article.related, profile.article.metadata.scanner)
+    rows = reader.rows(first_elements(spec.rows, doc.index))
+    if not rows and spec.rows_in_comments and _splice_comments(doc):
+        rows = reader.rows(first_elements(spec.rows, doc.index))
+    if rows or shell:
         return rows
-    if spec.rows_in_comments and _splice_comments(doc):
-        rows = first_elements(spec.rows, doc.index)
-        if rows:
-            return rows
-    if spec.auto_rows:
-        for place in doc.tops:
-            rows += _auto_rows(place)
+    if spec.rows_in_tables:
+        rows = reader.rows(reader.headers.header_tables(doc.tops))
+    if not rows and (spec.rows_in_scripts or spec.auto_rows):
+        # A main list outnumbers a side box: of the rows in script data and the rows found by
+        # their shape, the longer list wins (the page's own markup on a tie).
+        scripted = _script_rows(doc) if spec.rows_in_scripts else []
+        shaped = (
+            reader.rows(auto_rows(doc.tops, doc.url, spec.article_links)) if spec.auto_rows else []
+        )
+        rows = scripted if len(scripted) > len(shaped) else shaped
     return rows
+
+
+def _script_rows(doc: Document) -> list[ListingRow]:
+    return [
+        ListingRow(url=url, title=r.title, date=r.date)
+        for r in script_rows(doc.tops)
+        if (url := doc.absolute(r.url))
+    ]
 
 
 def _splice_comments(doc: Document) -> bool:
@@ -116,57 +161,91 @@ def _splice_comments(doc: Document) -> bool:
     return changed
 
 
-def _auto_rows(root: etree._Element) -> list[etree._Element]:
-    """The largest group of sibling elements that each hold a titled link and a date."""
-    groups: dict[etree._Element, list[etree._Element]] = {}
-    seen: set = set()
-    for a in root.iter("a"):
-        if len(node_text(a) or a.get("title") or "") < 6:
-            continue
-        row = next((p for p in a.iterancestors(*_AUTO_ROW_TAGS)), None)
-        if row is None or row in seen or row.getparent() is None:
-            continue
-        seen.add(row)
-        if parse_date(node_text(row).replace(node_text(a), "")):
-            groups.setdefault(row.getparent(), []).append(row)
-    best = max(groups.values(), key=len, default=[])
-    return best if len(best) >= 2 else []
+class _RowReader:
+    """Row elements → `ListingRow`s, with the page's table headers read once."""
+
+    def __init__(
+        self, doc: Document, spec: ListingSpec, kinds: RelatedSpec, scanner: LabelScanner
+    ) -> None:
+        self.doc, self.spec, self.kinds = doc, spec, kinds
+        self.headers = HeaderReader(scanner.field_of)
+
+    def rows(self, elements: list[etree._Element]) -> list[ListingRow]:
+        return [row for el in elements if (row := self.row(el)) is not None]
+
+    def row(self, el: etree._Element) -> ListingRow | None:
+        doc, spec = self.doc, self.spec
+        header = self.headers.header_of(el) if el.tag == "tr" else None
+        cells = header.cells(el) if header is not None else {}
+        scope = cells.get("title", el)  # a table row's link is in its 名称 column
+        related_els = union_elements(spec.related, el)
+        link = next(
+            (a for a in first_elements(spec.link, scope) if a not in related_els and a.get("href")),
+            None,
+        )
+        url = doc.absolute(link.get("href")) if link is not None else None
+        if url is None:
+            return None
+        fields = {
+            name: text
+            for name, cell in cells.items()
+            if name != "title" and (text := node_text(cell))
+        }
+        title = first_value(spec.title, el) or (link.get("title") or "").strip() or node_text(link)
+        date = next((d for f in _DATE_FIELDS if (d := parse_date(fields.get(f)))), None)
+        if date is None:
+            date_text = (
+                first_value(spec.date, el)
+                if spec.date
+                else node_text(el).replace(node_text(link), "")
+            )
+            date = parse_date(date_text)
+        index_no = fields.get("index_no") or first_value(spec.index_no, el)
+        if not index_no and spec.index_no_pattern:
+            found = spec.index_no_pattern.search(node_text(el))
+            index_no = found.group(0) if found else None
+        return ListingRow(
+            url=url,
+            title=norm_space(title),
+            date=date,
+            index_no=index_no,
+            related=sorted(self._related(related_els, url), key=lambda r: r.text),
+            repealed=any(
+                spec.repealed_text.search(node_text(t)) for t in union_elements(spec.repealed, el)
+            ),
+            fields=fields,
+        )
+
+    def _related(self, elements: list[etree._Element], url: str) -> list[RelatedLink]:
+        out = []
+        for r in elements:
+            target = self.doc.absolute(r.get("href"))
+            if target and target != url:
+                text = node_text(r)
+                kind = kind_of(text, self.kinds.kinds) or self.kinds.default_kind
+                out.append(RelatedLink(target, text, kind))
+        return out
 
 
-def _row(
-    doc: Document, spec: ListingSpec, kinds: RelatedSpec, el: etree._Element
-) -> ListingRow | None:
-    links = first_elements(spec.link, el)
-    related_els = union_elements(spec.related, el)
-    link = next((a for a in links if a not in related_els and a.get("href")), None)
-    url = doc.absolute(link.get("href")) if link is not None else None
-    if url is None:
-        return None
-    title = first_value(spec.title, el) or (link.get("title") or "").strip() or node_text(link)
-    link_text = node_text(link)
-    date_text = first_value(spec.date, el) if spec.date else node_text(el).replace(link_text, "")
-    index_no = first_value(spec.index_no, el)
-    if not index_no and spec.index_no_pattern:
-        found = spec.index_no_pattern.search(node_text(el))
-        index_no = found.group(0) if found else None
-    related = []
-    for r in related_els:
-        target = doc.absolute(r.get("href"))
-        if target and target != url:
-            text = node_text(r)
-            kind = kind_of(text, kinds.kinds) or kinds.default_kind
-            related.append(RelatedLink(target, text, kind))
-    repealed = any(
-        spec.repealed_text.search(node_text(t)) for t in union_elements(spec.repealed, el)
-    )
-    return ListingRow(
-        url=url,
-        title=norm_space(title),
-        date=parse_date(date_text),
-        index_no=index_no,
-        related=sorted(related, key=lambda r: r.text),
-        repealed=repealed,
-    )
+def _article_links(doc: Document, spec: ListingSpec) -> list[str]:
+    """The page's first links to article pages of its own site (`listing.article_links`)."""
+    if not spec.article_links:
+        return []
+    host = host_of(doc.url)
+    found: list[str] = []
+    for top in doc.tops:
+        for a in top.iter("a"):
+            target = doc.absolute(a.get("href"))
+            if (
+                target
+                and target not in found
+                and host_of(target) == host
+                and any(p.search(target) for p in spec.article_links)
+            ):
+                found.append(target)
+                if len(found) >= MAX_ARTICLE_LINKS:
+                    return found
+    return found
 
 
 # -- endpoint and pagination -----------------------------------------------------------------

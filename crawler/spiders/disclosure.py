@@ -258,7 +258,9 @@ class DisclosureSpider(scrapy.Spider):
             request.meta["zwgk_title"] = row.title
             yield request
         if page == 1 and not listing.rows:
-            yield items.column_empty(unit.id, column_url, response.url)
+            yield items.column_empty(
+                unit.id, column_url, response.url, listing.page_count, listing.article_links
+            )
         if all_known and (listing.next_url in seen.failed or column_url in seen.incomplete):
             all_known = False  # a page or article of this list failed lately: read on
         wanted = listing.next_url if self.full or not all_known else None
