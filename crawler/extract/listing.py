@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from lxml import etree
 
+from crawler.extract.datastore import datastore_rows, paginate_records
 from crawler.extract.dom import Document, fragment_root, parse_document
 from crawler.extract.links import RelatedLink, kind_of
 from crawler.extract.selectors import first_elements, first_value, union_elements
@@ -83,6 +84,8 @@ def parse_listing(html: str | bytes, url: str, profile: Profile) -> ListingPage:
 
 # -- rows ------------------------------------------------------------------------------------
 def _row_elements(doc: Document, spec: ListingSpec) -> list[etree._Element]:
+    if spec.datastore and (records := datastore_rows(doc)):
+        return records
     rows = first_elements(spec.rows, doc.index)
     if rows:
         return rows
@@ -188,6 +191,9 @@ def _endpoint_url(doc: Document, spec: ListingSpec) -> str | None:
 
 
 def _paginate(doc: Document, spec: PaginationSpec, page: ListingPage) -> None:
+    if spec.scheme == "records":
+        paginate_records(doc, spec.records, page)
+        return
     name = ext = None
     for pattern in spec.page_count:
         found = pattern.search(doc.text)
