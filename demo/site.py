@@ -11,11 +11,10 @@ import logging
 from collections import OrderedDict
 
 from demo.model import Article, Attachment, Portal
-from demo.render import chrome
+from demo.render import chrome, hanweb
 from demo.render.catalog import Catalog
 from demo.render.common import Page, article_change
 from demo.render.files import CONTENT_TYPES, attachment_bytes
-from demo.render import hanweb
 from demo.render.hanweb import HanwebRenderer
 from demo.render.lonsun import LonsunRenderer
 from demo.render.trs import TrsRenderer
