@@ -173,12 +173,45 @@ class EndpointSpec(_Strict):
         return self
 
 
+class RecordRangeSpec(_Strict):
+    """Paging by record ranges (Hanweb jpage `dataproxy.jsp?startrecord=…&endrecord=…`): the
+    later ranges' URL template ({start}, {end}, {per_page} and the named `params`, each found by
+    regex in the page URL first, then its text), the total number of records, the rows a page
+    shows and the pages one request holds (a range is per_page × group_size records)."""
+
+    template: str
+    params: dict[str, Rxs] = {}
+    total: Rxs
+    per_page: Rxs = []
+    default_per_page: int = Field(15, ge=1, le=1000)
+    group_size: Rxs = []
+    start_param: str = "startrecord"
+    end_param: str = "endrecord"
+
+    @model_validator(mode="after")
+    def _placeholders_known(self) -> RecordRangeSpec:
+        names = {f for _, f, _, _ in string.Formatter().parse(self.template) if f}
+        unknown = names - set(self.params) - {"start", "end", "per_page"}
+        if unknown:
+            raise ValueError(
+                f"template uses {sorted(unknown)} but params define {sorted(self.params)}"
+            )
+        return self
+
+
 class PaginationSpec(_Strict):
     page_count: Rxs = []  # group 'count' (or group 1); optional groups 'name', 'ext'
-    scheme: Literal["auto", "param", "index", "next_link", "none"] = "auto"
+    scheme: Literal["auto", "param", "index", "next_link", "records", "none"] = "auto"
+    records: RecordRangeSpec | None = None  # scheme: records
     params: Strs = ["pageIndex", "pageNo", "pageNum", "page", "curPage"]
     first_page: FirstPage = 1  # number of the first page in a page parameter
     next_link: Sels = []
+
+    @model_validator(mode="after")
+    def _records_given(self) -> PaginationSpec:
+        if self.scheme == "records" and self.records is None:
+            raise ValueError("scheme: records needs records: (template, params, total)")
+        return self
 
 
 class ListingSpec(_Strict):
@@ -187,6 +220,7 @@ class ListingSpec(_Strict):
     rows_in_comments: bool = False  # also read rows kept inside <!-- --> (TRS)
     rows_in_tables: bool = False  # table rows under header cells (名称 | 索引号 | 发布日期 …)
     rows_in_scripts: bool = False  # JSON arrays of {title, date, url} in the page's scripts
+    datastore: bool = False  # rows are the <record>s of a <datastore> block (Hanweb jpage)
     auto_rows: bool = False  # find the dated link list by itself when no selector matches
     # URL shapes of article pages: a list page without rows that links to one was not read.
     article_links: Rxs = []

@@ -70,11 +70,11 @@ class Host:
     id: str
     address: str  # 127.0.0.x
     port: int
-    platform: str  # "lonsun" | "trs"
+    platform: str  # "lonsun" | "trs" | "hanweb"
     encoding: str = "utf-8"  # "utf-8" | "gbk"
     declare_charset: bool = True  # False: neither <meta> nor Content-Type names the charset
     down: bool = False  # hazard: nothing listens here
-    site_id: int = 0  # Lonsun siteId
+    site_id: int = 0  # Lonsun siteId, Hanweb webid
 
     @property
     def base_url(self) -> str:

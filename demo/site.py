@@ -11,10 +11,11 @@ import logging
 from collections import OrderedDict
 
 from demo.model import Article, Attachment, Portal
-from demo.render import chrome
+from demo.render import chrome, hanweb
 from demo.render.catalog import Catalog
 from demo.render.common import Page, article_change
 from demo.render.files import CONTENT_TYPES, attachment_bytes
+from demo.render.hanweb import HanwebRenderer
 from demo.render.lonsun import LonsunRenderer
 from demo.render.trs import TrsRenderer
 
@@ -32,12 +33,14 @@ class Site:
     def __init__(self, portal: Portal) -> None:
         self.portal = portal
         self.catalog = Catalog(portal)
-        self.renderers: dict[str, LonsunRenderer | TrsRenderer] = {}
+        self.renderers: dict[str, LonsunRenderer | TrsRenderer | HanwebRenderer] = {}
         for host in portal.hosts:
             if host.platform == "lonsun":
                 self.renderers[host.id] = LonsunRenderer(self.catalog, host)
             elif host.platform == "trs":
                 self.renderers[host.id] = TrsRenderer(self.catalog, host)
+            elif host.platform == "hanweb":
+                self.renderers[host.id] = HanwebRenderer(self.catalog, host)
             else:
                 raise ValueError(f"host {host.id}: unknown platform {host.platform!r}")
         self._files: OrderedDict[int, bytes] = OrderedDict()
@@ -49,14 +52,14 @@ class Site:
             raise KeyError(f"no host {host_id!r} in this portal")
         if path == "/robots.txt":
             return Page(200, ROBOTS_TXT, "text/plain; charset=utf-8")
-        asset = chrome.ASSETS.get(path)
+        asset = chrome.ASSETS.get(path) or hanweb.ASSETS.get(path)
         if asset is not None:
             return Page(200, asset[1], asset[0])
         if self.catalog.broken_links and (
             (host_id, path + (f"?{query}" if query else "")) in self.catalog.broken_links
         ):
             return self.not_found(host_id)
-        if path.startswith("/group1/") or "/P0" in path:
+        if path.startswith(("/group1/", "/attach/")) or "/P0" in path:
             hit = renderer.attachment_target(path)
             if hit is not None:
                 return self._attachment(host_id, *hit)

@@ -98,6 +98,9 @@ class Probe:
             label = _label(p.xpath("string(strong)").get())
             value = p.xpath("string()").get().split("：", 1)[-1].strip()
             out.setdefault(label, value)
+        for td in sel.css("table.xxgk td"):  # Hanweb: "索引号: 002482082/2024-00332"
+            label, _, value = td.xpath("string()").get().partition(": ")
+            out.setdefault(_label(label), value.strip())
         return out
 
     def published(self, url: str) -> dt.date | None:
@@ -109,7 +112,9 @@ class Probe:
 
     def body_text(self, url: str) -> str:
         sel = self.page(url)
-        return " ".join(sel.css("div.j-fontContent, div.TRS_Editor").xpath("string()").getall())
+        return " ".join(
+            sel.css("div.j-fontContent, div.TRS_Editor, div#zoom").xpath("string()").getall()
+        )
 
     def links(self, url: str) -> list[tuple[str, str]]:
         """(absolute href, text) of every link on the page, hidden blocks included."""
@@ -130,7 +135,16 @@ class Probe:
             fetched = self.get(url)
             assert fetched.status == 200, f"{url}: HTTP {fetched.status}"
             text = fetched.text
-            if "xxgk_navli" in text or "pageCount" in text:
+            if "<datastore>" in text:  # Hanweb: records in CDATA, the total in the jpage call
+                for record in re.findall(r"<record><!\[CDATA\[(.*?)\]\]></record>", text, re.S):
+                    a = Selector(text=record).css("a")[0]
+                    rows.append(
+                        {"url": urljoin(url, a.attrib["href"]), "title": a.attrib["title"],
+                         "related": []}
+                    )  # fmt: skip
+                total = re.search(r"totalRecord: (\d+)|<totalrecord>(\d+)</totalrecord>", text)
+                count = -(-int(total.group(1) or total.group(2)) // urls.HANWEB_RECORDS)
+            elif "xxgk_navli" in text or "pageCount" in text:
                 sel = Selector(text=text)
                 for ul in sel.css("div.xxgk_navli > ul"):
                     links = ul.css("li.mc a")
@@ -146,7 +160,10 @@ class Probe:
                     )
                 count = int(re.search(r"pageCount:(\d+)", text).group(1))
             else:
-                for href, title in re.findall(r'<li><a href="([^"]+)" title="([^"]*)"', text):
+                # Only the list (ul.list_ul, rows inside a comment included), not the left menu.
+                listed = re.search(r'<ul class="list_ul".*?</ul>', text, re.S)
+                listed = listed.group(0) if listed else ""
+                for href, title in re.findall(r'<li><a href="([^"]+)" title="([^"]*)"', listed):
                     rows.append({"url": urljoin(url, href), "title": title, "related": []})
                 count = int(re.search(r"createPageHTML\((\d+)", text).group(1))
             page += 1
@@ -211,7 +228,8 @@ class Probe:
 
     def _no_publish_date(self, entry: dict) -> bool:
         url = entry["target_url"]
-        return self.published(url) is None and "发布时间：20" not in self.get(url).text
+        text = self.get(url).text
+        return self.published(url) is None and not re.search("发布(时间|日期)：20", text)
 
     def _late_disclosure(self, entry: dict) -> bool:
         url = entry["target_url"]
@@ -266,9 +284,9 @@ class Probe:
     def _interpretation_text_only(self, entry: dict) -> bool:
         for row in self.rows(self._column(entry)):
             sel = self.page(row["url"])
-            if sel.css("div.j-fontContent img, div.TRS_Editor img, video") or re.search(
-                "图解|视频|负责人", row["title"]
-            ):
+            if sel.css(
+                "div.j-fontContent img, div.TRS_Editor img, div#zoom img, video"
+            ) or re.search("图解|视频|负责人", row["title"]):
                 return False
         return True
 
@@ -315,7 +333,10 @@ class Probe:
         a, b = entry["target_url"], entry["details"]["other_url"]
         title = self.metadata(a).get("名称")
         crumbs = [
-            self.page(u).css("div.wzy_position, div.position, div.crumb").xpath("string()").get()
+            self.page(u)
+            .css("div.wzy_position, div.position, div.crumb, div.current-position")
+            .xpath("string()")
+            .get()
             for u in (a, b)
         ]
         return title == self.metadata(b).get("名称") and crumbs[0] != crumbs[1]

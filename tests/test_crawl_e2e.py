@@ -25,6 +25,7 @@ from demo import urls
 from demo.advance import advance_directory
 from demo.generate import make_sample, write_portal
 from demo.manifest import load_manifest
+from demo.render.content import embedded_media
 from demo.server import PortalServer
 from demo.site import Site
 from store import open_store
@@ -190,13 +191,52 @@ def _row_date(a: m.Article) -> dt.date | None:
 
 
 def _pages(portal: m.Portal, column: m.Column) -> list[list[m.Article]]:
-    size = (
-        urls.LONSUN_PAGE_SIZE
-        if portal.index.host[portal.index.unit[column.unit_id].host].platform == "lonsun"
-        else urls.TRS_PAGE_SIZE
-    )
+    size = {
+        "lonsun": urls.LONSUN_PAGE_SIZE,
+        "hanweb": urls.HANWEB_RECORDS,  # one request: the column page, then each dataproxy group
+    }.get(portal.index.host[portal.index.unit[column.unit_id].host].platform, urls.TRS_PAGE_SIZE)
     items = portal.index.articles_of.get(column.id, [])
     return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def test_hanweb_lists_are_read_across_dataproxy_groups_with_articles_and_links(served):
+    """The Hanweb county: every column's rows come from the page's <datastore> block, then from
+    dataproxy.jsp record ranges; each row's article is stored, and its attachments are links."""
+    portal = served.portal
+    (host,) = [h for h in portal.hosts if h.platform == "hanweb"]
+    columns = [
+        c
+        for u in portal.index.units_on[host.id]
+        for c in portal.index.columns_of[u.id]
+        if c.category != m.GROUP and not c.hidden
+    ]
+    long = [c for c in columns if len(portal.index.articles_of.get(c.id, [])) > urls.HANWEB_RECORDS]
+    assert long, "the sample has a Hanweb column longer than one group of records"
+    with open_store(served.db_url, create=True) as store:
+        listings, stored = store.listings_frame(), store.columns_frame()
+        articles = set(store.articles_frame()["url"])
+        links = set(store.links_frame()["url"])
+    column_ids = dict(zip(stored["url"], stored["id"], strict=True))
+    for column in long:
+        items = portal.index.articles_of[column.id]
+        rows = listings[listings["column_id"] == column_ids[urls.column_url(portal, column)]]
+        assert sorted(rows["url"]) == sorted(urls.article_url(portal, a) for a in items)
+        assert set(rows["page"]) == set(range(1, -(-len(items) // urls.HANWEB_RECORDS) + 1))
+        second = urls.list_page_url(portal, column, 1)
+        assert "/module/web/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15" in second
+        assert served.server.request_count(second, method="GET") >= 1
+    visible = {a.id for a in crawlable(portal, served.manifest)}
+    on_host = [
+        a for c in columns for a in portal.index.articles_of.get(c.id, []) if a.id in visible
+    ]
+    assert {urls.article_url(portal, a) for a in on_host} <= articles
+    files = {  # attachments listed as files; a body's embedded image or video is not a link
+        urls.attachment_url(portal, a, f)
+        for a in on_host
+        for f in a.attachments
+        if f is not embedded_media(a, portal.index.column[a.column_id])
+    }
+    assert files and files <= links
 
 
 def test_incremental_crawl_fetches_only_new_and_changed_articles(served):

@@ -224,13 +224,15 @@ FGW_FIELDS = {
 }
 
 
+@pytest.mark.parametrize("profile", ["generic", "hanweb"])
 @pytest.mark.parametrize("field, expected", FGW_FIELDS.items())
-def test_fgw_zj(field, expected):
-    assert getattr(_article(FGW_ZJ, "generic"), field) == expected
+def test_fgw_zj(field, expected, profile):
+    assert getattr(_article(FGW_ZJ, profile), field) == expected
 
 
-def test_fgw_zj_body_is_zoom_without_style_noise():
-    body = _article(FGW_ZJ, "generic").body_text
+@pytest.mark.parametrize("profile", ["generic", "hanweb"])
+def test_fgw_zj_body_is_zoom_without_style_noise(profile):
+    body = _article(FGW_ZJ, profile).body_text
     assert body.startswith("1-10月，全县固定资产投资完成246.79亿元")
     assert body.endswith("（德清县发改局）")
     assert "{" not in body and "simpread" not in body
@@ -309,13 +311,15 @@ JYT_ZJ_FIELDS = {
 }
 
 
+@pytest.mark.parametrize("profile", ["generic", "hanweb"])
 @pytest.mark.parametrize("field, expected", JYT_ZJ_FIELDS.items())
-def test_jyt_zj(field, expected):
-    assert getattr(_article(JYT_ZJ, "generic"), field) == expected
+def test_jyt_zj(field, expected, profile):
+    assert getattr(_article(JYT_ZJ, profile), field) == expected
 
 
-def test_jyt_zj_photo_links_are_checked_as_body_links():
-    links = _article(JYT_ZJ, "generic").body_links
+@pytest.mark.parametrize("profile", ["generic", "hanweb"])
+def test_jyt_zj_photo_links_are_checked_as_body_links(profile):
+    links = _article(JYT_ZJ, profile).body_links
     assert [link.url for link in links] == [
         f"https://jyt.zj.gov.cn/picture/0/{n}.jpg"
         for n in (2410211246031653119, 2410211246033929740, 2410211246035606910,
@@ -323,8 +327,9 @@ def test_jyt_zj_photo_links_are_checked_as_body_links():
     ]  # fmt: skip
 
 
-def test_jyt_zj_body():
-    body = _article(JYT_ZJ, "generic").body_text
+@pytest.mark.parametrize("profile", ["generic", "hanweb"])
+def test_jyt_zj_body(profile):
+    body = _article(JYT_ZJ, profile).body_text
     assert body.startswith("10月17日，浙江省教育系统师德师风建设专题培训班在浙江大学紫金港校区举办。")
     assert body.endswith("共计230人参加培训。")
     assert "索引号" not in body and "字体" not in body
@@ -348,13 +353,15 @@ CT_ZJ_FIELDS = {
 }
 
 
+@pytest.mark.parametrize("profile", ["generic", "hanweb"])
 @pytest.mark.parametrize("field, expected", CT_ZJ_FIELDS.items())
-def test_ct_zj(field, expected):
-    assert getattr(_article(CT_ZJ, "generic"), field) == expected
+def test_ct_zj(field, expected, profile):
+    assert getattr(_article(CT_ZJ, profile), field) == expected
 
 
-def test_ct_zj_empty_cells_take_nothing_from_their_neighbours():
-    metadata = _article(CT_ZJ, "generic").metadata
+@pytest.mark.parametrize("profile", ["generic", "hanweb"])
+def test_ct_zj_empty_cells_take_nothing_from_their_neighbours(profile):
+    metadata = _article(CT_ZJ, profile).metadata
     assert metadata == {
         "索引号": "002482330/2020-10091",
         "发布机构": "省文化和旅游厅",
@@ -364,8 +371,9 @@ def test_ct_zj_empty_cells_take_nothing_from_their_neighbours():
     }
 
 
-def test_ct_zj_body():
-    body = _article(CT_ZJ, "generic").body_text
+@pytest.mark.parametrize("profile", ["generic", "hanweb"])
+def test_ct_zj_body(profile):
+    body = _article(CT_ZJ, profile).body_text
     assert body.startswith("根据《浙江省职称评审管理实施办法》")
     assert body.endswith("浙江省文化和旅游厅\n2020年12月29日")
 

@@ -181,7 +181,7 @@ SECOND = {  # a second unit on lines 9–14, one key per line
     [
         ("colour", "red", 15, "units[1]: unknown key 'colour'"),
         ("level", "县直单位", 11, "unknown level '县直单位' (did you mean '县直部门'?)"),
-        ("profile", "hanweb", 13, "unknown profile 'hanweb'"),
+        ("profile", "dedecms", 13, "unknown profile 'dedecms'"),
         ("entry", "ftp://example.gov.cn/", 14, "must start with http:// or https://"),
         ("entry", "http:///public/index.html", 14, "has no host name"),
         ("entry", "http://x.gov.cn/a b", 14, "contains a space"),
@@ -265,11 +265,11 @@ def test_unreadable_files(tmp_path):
 def test_units_check_command(sample_registry, tmp_path):
     ok = runner.invoke(app, ["units", "check", str(sample_registry)])
     assert ok.exit_code == 0, ok.output
-    assert "OK — 31 units" in ok.output and "乡镇街道 9" in ok.output
-    bad = write(tmp_path, HEADER + GOOD_UNIT.replace("trs", "hanweb"))
+    assert "OK — 34 units" in ok.output and "乡镇街道 12" in ok.output
+    bad = write(tmp_path, HEADER + GOOD_UNIT.replace("trs", "dedecms"))
     result = runner.invoke(app, ["units", "check", str(bad)])
     assert result.exit_code == 2
-    assert f"{bad}:7: units[0].profile: unknown profile 'hanweb'" in result.output
+    assert f"{bad}:7: units[0].profile: unknown profile 'dedecms'" in result.output
 
 
 # -- discover ---------------------------------------------------------------------------------
@@ -315,9 +315,12 @@ def test_discover_drafts_a_registry_that_loads(served, portal, tmp_path):
         ]  # fmt: skip
         assert all(u.parent is None and u.profile == host.platform for u in reg.units)
         assert all(u.id.startswith(f"{host.id}-") for u in reg.units)
-        # Lonsun ids carry the unit number, TRS ids the path segment.
+        # Lonsun ids carry the unit number, TRS ids the path segment, Hanweb ids the column.
         sample = sorted(on_host, key=lambda u: LEVELS.index(u.level))[0]
-        key = str(sample.num) if host.platform == "lonsun" else sample.slug
+        key = {
+            "lonsun": str(sample.num),
+            "hanweb": f"col{urls.hanweb_unit_number(sample)}",
+        }.get(host.platform, sample.slug)
         assert reg.units[0].id == f"{host.id}-{key}"
         # The page's level headings agree with the guess from each name.
         assert all(guess_level(u.name) == u.level for u in reg.units)
@@ -367,8 +370,8 @@ def test_discover_errors_name_the_url(served, portal, tmp_path):
     result = runner.invoke(app, ["units", "discover", blocked, "-p", "lonsun", "--ignore-robots"])
     assert result.exit_code == 2 and "HTTP 404" in result.output  # fetched after all
     home = urls.platform_home(portal, lonsun.id)
-    result = runner.invoke(app, ["units", "discover", home, "--profile", "hanweb"])
-    assert result.exit_code == 2 and "unknown profile 'hanweb'" in result.output
+    result = runner.invoke(app, ["units", "discover", home, "--profile", "dedecms"])
+    assert result.exit_code == 2 and "unknown profile 'dedecms'" in result.output
     # A page without unit links is not silently an empty registry (a TRS list read as Lonsun).
     trs = next(h for h in portal.hosts if h.platform == "trs" and not h.down)
     result = runner.invoke(

@@ -7,6 +7,8 @@ a script call or the pager's text.
 
 Rows are found by the first of these that yields any (each but the first switched on by the
 profile's `listing:`):
+0. the `<record>`s of a `<datastore>` script block (`datastore`, Hanweb jpage:
+   `crawler.extract.datastore`);
 1. the profile's row selectors (`rows`);
 2. the same, after the markup kept inside HTML comments is put back (`rows_in_comments`: TRS
    lists rendered by script);
@@ -32,6 +34,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from lxml import etree
 
+from crawler.extract.datastore import datastore_rows, paginate_records
 from crawler.extract.dom import Document, fragment_root, parse_document
 from crawler.extract.links import RelatedLink, kind_of
 from crawler.extract.rows import auto_rows, host_of
@@ -115,7 +118,9 @@ def _find_rows(doc: Document, profile: Profile, shell: bool) -> list[ListingRow]
     """The rows of the first way (module docstring) that yields any."""
     spec = profile.listing
     reader = _RowReader(doc, spec, profile.article.related, profile.article.metadata.scanner)
-    rows = reader.rows(first_elements(spec.rows, doc.index))
+    rows = reader.rows(records) if spec.datastore and (records := datastore_rows(doc)) else []
+    if not rows:
+        rows = reader.rows(first_elements(spec.rows, doc.index))
     if not rows and spec.rows_in_comments and _splice_comments(doc):
         rows = reader.rows(first_elements(spec.rows, doc.index))
     if rows or shell:
@@ -267,6 +272,9 @@ def _endpoint_url(doc: Document, spec: ListingSpec) -> str | None:
 
 
 def _paginate(doc: Document, spec: PaginationSpec, page: ListingPage) -> None:
+    if spec.scheme == "records":
+        paginate_records(doc, spec.records, page)
+        return
     name = ext = None
     for pattern in spec.page_count:
         found = pattern.search(doc.text)

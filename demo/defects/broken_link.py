@@ -14,16 +14,8 @@ def broken_link(p: Planter) -> list[dict]:
     if not candidates:
         return []
     a = p.take(p.rng.choice(candidates))
-    unit = p.portal.index.unit[a.unit_id]
     ghost = p.portal.new_id()  # an id no article has: the page does not exist
-    host = p.portal.index.host[unit.host]
-    if host.platform == "lonsun":
-        target = f"/public/{unit.num}/{ghost}.html"
-    else:
-        column = p.portal.index.column[a.column_id]
-        target = (
-            f"/{unit.slug}/xxgk/{column.slug}/{a.written:%Y%m}/t{a.written:%Y%m%d}_{ghost}.html"
-        )
+    target = urls.missing_article_path(p.portal, a, ghost)
     a.links.append(Link(text="相关文件", target=target, broken=True))
     url = urls.link_url(p.portal, a, target)
     return [

@@ -18,16 +18,19 @@ from demo.model import Column
 
 def stale_column(p: Planter, category: str) -> list[dict]:
     klass, days, words = FRESHNESS[category]
+    cutoff = p.as_of - dt.timedelta(days=days + p.rng.randint(12, 60))
+    # Only a column with an item older than the cutoff can be made stale (a young or sparse
+    # yearly column may have none): choosing among those plants the kind whenever it can be.
     candidates = [
         c
         for c in p.columns(category)
         if len(p.portal.index.articles_of.get(c.id, [])) >= 4
         and not any(a.id in p.used_articles for a in p.portal.index.articles_of[c.id])
+        and any(a.published and a.published <= cutoff for a in p.portal.index.articles_of[c.id])
     ]
     if not candidates:
         return []
     column = p.rng.choice(candidates)
-    cutoff = p.as_of - dt.timedelta(days=days + p.rng.randint(12, 60))
     items = p.portal.index.articles_of[column.id]
     doomed = [a for a in items if a.published and a.published > cutoff]
     kept = [a for a in items if a.published and a.published <= cutoff]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from html import escape
 
 from demo import urls
-from demo.model import CITY_GOV, FIELD_LABELS, Article, Column, Host, Portal, Unit
+from demo.model import FIELD_LABELS, Article, Column, Host, Portal, Unit
 
 # Written-date label variants seen on real sites (docs/domain.md §4.1: 生成日期 / 成文日期 / 发文日期).
 WRITTEN_LABELS = ("生成日期", "成文日期", "发文日期")
@@ -149,18 +149,7 @@ def host_style(host: Host, site_name: str) -> HostStyle:
     )
 
 
-def host_site_name(portal: Portal, host: Host) -> str:
-    """The name a host's pages carry: the government whose site it is (江淮市人民政府, 霍山县人民政府),
-    else its top unit's name (a department running its own site)."""
-    units = portal.index.units_on.get(host.id, [])
-    on_host = {u.id for u in units}
-    tops = [u for u in units if u.parent not in on_host]
-    if not tops:
-        return f"{portal.city}人民政府"
-    top = tops[0]
-    if top.level == CITY_GOV:
-        return f"{portal.city}人民政府"
-    return top.name
+host_site_name = urls.site_name
 
 
 def column_path(portal: Portal, column: Column) -> str:
