@@ -121,7 +121,9 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         self.connection = _policy_connection(policy, http.client.HTTPSConnection)
 
     def https_open(self, req):
-        return self.do_open(self.connection, req, context=self._context)
+        # As urllib's own handler (3.11 also passes check_hostname; later versions dropped it).
+        extra = {"check_hostname": self._check_hostname} if hasattr(self, "_check_hostname") else {}
+        return self.do_open(self.connection, req, context=self._context, **extra)
 
 
 class PoliteFetcher:

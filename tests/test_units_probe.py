@@ -349,3 +349,17 @@ def test_a_new_platform_is_detected_by_its_yaml_alone(served, portal, tmp_path, 
     assert data["profile"] == "yunzheng"
     assert [t["profile"] for t in data["trials"]][:2] == ["yunzheng", "trs"]
     assert yaml.safe_load(yaml.safe_dump(data["columns"]))  # columns read through its rules
+
+
+def test_a_name_resolving_to_a_private_address_is_refused_at_connect():
+    """The address checked is the one the connection uses (no rebinding in between)."""
+    name = socket.gethostname()
+    try:
+        address = socket.gethostbyname(name)
+    except OSError:
+        pytest.skip("this machine's name does not resolve")
+    if not address.startswith("127."):
+        pytest.skip(f"{name} resolves to {address}, not to loopback")
+    result = runner.invoke(app, ["units", "probe", f"http://{name}:{free_port()}/x"])
+    assert result.exit_code == 2 and "本机回环地址" in result.output
+    assert "--allow-address" in result.output
