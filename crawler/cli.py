@@ -6,9 +6,10 @@ unknown or invalid profile) exit with status 2 and one message naming the file. 
 printed as the store would keep it (`store.text.inert_json`): no control characters reach the
 terminal.
 
-`zwgk units discover|check|move` — draft a unit registry from a platform's unit list, validate
-one, record that a unit's site moved (docs/registry.md). Errors exit with status 2, naming the
-URL or FILE:LINE.
+`zwgk units discover|check|move|probe` — draft a unit registry from a platform's unit list,
+validate one, record that a unit's site moved, probe a portal before onboarding it
+(docs/registry.md). Errors exit with status 2, naming the URL or FILE:LINE; a site the probe
+cannot read exits with 3.
 """
 
 from __future__ import annotations
@@ -278,3 +279,103 @@ def units_move_command(
         except (OSError, ValueError) as exc:
             _fail(f"{where}: not edited ({exc}); set the unit's entry to  entry: {new_entry}")
         typer.echo(inert(f"{where}: entry is now {new_entry}"))
+
+
+PROBE_HELP = """Probe a portal before writing its registry: fetch a unit's 信息公开 entry page and a
+handful of its pages politely, detect the platform, and report the columns and their
+categories, whether list pagination works, one sample article per category with every field
+read and where it came from, and what failed (docs/registry.md, "Probing a real portal first").
+
+\b
+Exit status:
+  0  the report was made
+  2  bad input: not an http(s) URL, an unknown profile, a refused address, --write/--save exists
+  3  the site cannot be probed (down, timeout, HTTP error, robots.txt) or answers anti-bot pages
+"""
+
+
+@units_app.command("probe", help=PROBE_HELP)
+def units_probe_command(
+    url: str = typer.Argument(..., help="A unit's 信息公开 entry page (政务公开入口)."),
+    profile: str = typer.Option(
+        "auto", "--profile", "-p", help="auto (detect by fingerprints), or a profile name/path."
+    ),
+    write: Path | None = typer.Option(
+        None, "--write", help="Write a DRAFT registry with this unit (units.yaml)."
+    ),
+    save: Path | None = typer.Option(
+        None, "--save", help="Keep every fetched page in this directory, with index.json."
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite --write / --save's index."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    allow_address: list[str] = typer.Option(
+        [],
+        "--allow-address",
+        help="Allow this exact non-public address (your own or a test "
+        "site, e.g. 127.0.0.11); repeatable.",
+    ),  # fmt: skip
+    max_requests: int = typer.Option(
+        20, "--max-requests", min=2, max=100, help="Requests at most, robots.txt included."
+    ),
+    delay: float | None = typer.Option(
+        None,
+        "--delay",
+        min=0,
+        max=600,
+        help="Seconds between requests (default: zwgk.toml's crawl.delay, else 1).",
+    ),  # fmt: skip
+    timeout: float | None = typer.Option(
+        None,
+        "--timeout",
+        min=0.1,
+        max=600,
+        help="Seconds for each whole answer (default: zwgk.toml's crawl.timeout, else 30).",
+    ),  # fmt: skip
+) -> None:
+    from crawler.politeness_limits import configured_defaults
+    from crawler.probe import ProbeInputError, probe
+    from crawler.probe_fetch import PoliteFetcher
+    from crawler.probe_report import INDEX_FILE, draft_registry, print_report, save_pages, to_json
+    from store.text import console
+
+    if write is not None and write.exists() and not force:
+        _fail(f"{write}: already exists; choose another --write or add --force")
+    if save is not None and (save / INDEX_FILE).exists() and not force:
+        _fail(f"{save / INDEX_FILE}: already exists; choose another --save or add --force")
+    if save is not None and save.exists() and not save.is_dir():
+        _fail(f"{save}: not a directory")
+    settings = configured_defaults()
+    try:
+        fetcher = PoliteFetcher(
+            user_agent=settings.user_agent,
+            timeout=settings.timeout if timeout is None else timeout,
+            delay=settings.delay if delay is None else delay,
+            max_requests=max_requests,
+            allowed_addresses=tuple(allow_address),
+        )
+    except ValueError as exc:
+        _fail(f"--allow-address: {str(exc).split(': ', 1)[-1]}")
+    try:
+        result = probe(url, fetcher, profile)
+    except (ProbeInputError, ProfileError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2))
+    else:
+        print_report(result, console())
+    if save is not None:
+        try:
+            index = save_pages(result.fetches, save)
+        except OSError as exc:
+            _fail(f"{save}: cannot save the pages ({exc.strerror})")
+        typer.echo(f"saved {len(result.fetches)} fetches in {save} ({index.name})", err=True)
+    if write is not None and result.unreadable is None:
+        try:
+            write.write_text(draft_registry(result), encoding="utf-8")
+        except OSError as exc:
+            _fail(f"{write}: cannot write ({exc.strerror})")
+        typer.echo(f"wrote {write}: a DRAFT registry entry to review", err=True)
+    blocked = result.blocked
+    if blocked:
+        typer.echo(f"error: {inert(blocked)}", err=True)
+        raise typer.Exit(3)

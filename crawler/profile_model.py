@@ -281,12 +281,53 @@ class ArticleSpec(_Strict):
     repealed_text: Rx = re.compile(r"^[\[【(（]?已?废止[\]】)）]?$")
 
 
+FINGERPRINT_TESTS = ("url", "link", "generator", "script", "html", "selector")
+
+
+class Fingerprint(_Strict):
+    """One sign that a page was served by this platform (平台特征), for `zwgk units probe`:
+    exactly one test — `url` (regex searched in the page's address), `link` (in any link's
+    absolute URL on the page), `generator` (in `<meta name="generator">`), `script` (in a
+    `<script>`'s src or text: `Ls.ajax`, `createPageHTML`), `html` (in the page's source, comments
+    included: `<!--StartLabelHtml_`, `<datastore>`) or `selector` (an element that is present:
+    `table.table_suoyin`) — and how telling it is (`weight`, 1–10)."""
+
+    url: Rx | None = None
+    link: Rx | None = None
+    generator: Rx | None = None
+    script: Rx | None = None
+    html: Rx | None = None
+    selector: Sel | None = None
+    weight: int = Field(1, ge=1, le=10)
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Fingerprint:
+        given = [k for k in FINGERPRINT_TESTS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"a fingerprint has exactly one of {', '.join(FINGERPRINT_TESTS)} "
+                f"(got {', '.join(given) or 'none'})"
+            )
+        return self
+
+    @property
+    def test(self) -> tuple[str, str]:
+        """(kind, pattern) as written: ("script", "Ls\\.ajax")."""
+        kind = next(k for k in FINGERPRINT_TESTS if getattr(self, k) is not None)
+        value = getattr(self, kind)
+        return kind, value.source if isinstance(value, Selector) else value.pattern
+
+
 class Profile(_Strict):
     """One platform family. `source` is the file it came from (not part of the YAML)."""
 
     name: str
     description: str = ""
     extends: str | None = None
+    # How `zwgk units probe` recognises the platform; a profile's own, never inherited (a city's
+    # variant that `extends: lonsun` is chosen with --profile, not detected as lonsun).
+    fingerprints: list[Fingerprint] = []
     unit_list: UnitListRule = Field(default_factory=UnitListRule)
     directory: list[DirectoryRule] = []
     listing: ListingSpec = ListingSpec()
@@ -332,7 +373,7 @@ def load_profile(path: str | Path) -> Profile:
         raise ProfileError(f"{where}: extends cycle through {exc.files[-1]}") from None
     profile = files[0][1]
     for _, child in files[1:]:
-        for key in ("name", "description", "extends"):  # the child's own, never inherited
+        for key in ("name", "description", "extends", "fingerprints"):  # never inherited
             profile.drop(key)
         profile = merged(profile, child)
     profile.data.setdefault("name", path.stem)
