@@ -112,7 +112,9 @@ def check_against_model(portal, unit, data: dict) -> None:
     assert data["unmatched"] == []
     assert data["unit_name"] == unit.name
     by_name = {c.name: c for c in columns}
-    size = urls.LONSUN_PAGE_SIZE if host.platform == "lonsun" else urls.TRS_PAGE_SIZE
+    size = {  # rows a list page (a Hanweb record group) holds
+        "lonsun": urls.LONSUN_PAGE_SIZE, "trs": urls.TRS_PAGE_SIZE, "hanweb": urls.HANWEB_RECORDS
+    }[host.platform]  # fmt: skip
     # Pages claimed are the model's; a later page fetched lists new rows.
     for record in data["pagination"]:
         column = by_name[record["column"]]
@@ -161,6 +163,14 @@ def test_trs_host_report_matches_the_model(served, portal):
     data = report(probe(urls.unit_entry(portal, unit), "--json", "--max-requests", "60",
                         allow=host.address))  # fmt: skip
     check_against_model(portal, unit, data)
+
+
+def test_hanweb_host_report_matches_the_model(served, portal):
+    unit, host = unit_on(portal, "hanweb")
+    data = report(probe(urls.unit_entry(portal, unit), "--json", "--max-requests", "60",
+                        allow=host.address))  # fmt: skip
+    check_against_model(portal, unit, data)
+    assert data["trials"][0]["profile"] == "hanweb"
 
 
 def test_default_budget_is_kept_and_the_rest_is_named(served, portal):
@@ -319,6 +329,9 @@ def test_fingerprint_needs_exactly_one_test_and_is_not_inherited(tmp_path):
     [
         ("jyt-gansu-govcn_zwgk-wjtz_trs.list.html", "trs"),
         ("shanxi-govcn_yw_trs.detail.html", "trs"),
+        ("jyt-zj-govcn_art_hanweb-xxgk.detail.html", "hanweb"),
+        ("ct-zj-govcn_art_hanweb-collapse.detail.html", "hanweb"),
+        ("fgw-zj-govcn_art_hanweb-jcms.detail.html", "hanweb"),
     ],
 )
 def test_real_pages_show_their_platform(page, platform):
@@ -326,7 +339,9 @@ def test_real_pages_show_their_platform(page, platform):
     if not path.is_file():
         pytest.skip(f"{path} not present")
     doc = parse_document(path.read_bytes(), "http://www.example.gov.cn/xxgk/index.html")
-    scores = {p: score(fingerprint_hits(doc, get_profile(p))) for p in ("lonsun", "trs")}
+    scores = {
+        p: score(fingerprint_hits(doc, get_profile(p))) for p in ("lonsun", "trs", "hanweb")
+    }
     assert scores[platform] > 0 and scores[platform] == max(scores.values()), scores
 
 
