@@ -20,7 +20,7 @@ _REFS = "//a/@href | //img/@src | //video/@src | //source/@src | //link/@href | 
 
 
 def _links(url: str, text: str) -> list[str]:
-    tree = lxml.html.fromstring(text)
+    tree = lxml.html.fromstring(re.sub(r"^<\?xml[^>]*\?>", "", text))  # dataproxy.jsp: XML
     found = [str(v) for v in tree.xpath(_REFS)]
     for comment in tree.iter(lxml.etree.Comment):  # TRS rows inside a comment
         if "<a " in (comment.text or ""):
@@ -32,6 +32,17 @@ def _links(url: str, text: str) -> list[str]:
     count = re.search(r"pageCount:(\d+)", text)
     if pages and count and int(pages.group(1)) < int(count.group(1)):
         found.append(re.sub(r"pageIndex=\d+", f"pageIndex={int(pages.group(1)) + 1}", url))
+    for cdata in re.findall(r"<record><!\[CDATA\[(.*?)\]\]></record>", text, re.S):  # Hanweb rows
+        found += re.findall(r'href="([^"]+)"', cdata)
+    total, column = re.search(r"totalRecord: (\d+)", text), re.search(r"columnid:(\d+)", text)
+    webid = re.search(r"webid:(\d+)", text)
+    if total and column and webid:  # the jpage pager asks dataproxy.jsp for the later groups
+        step = urls.HANWEB_RECORDS
+        found += [
+            f"{urls.HANWEB_PROXY}?startrecord={start}&endrecord={start + step - 1}"
+            f"&perpage={urls.HANWEB_PER_PAGE}&webid={webid.group(1)}&columnid={column.group(1)}"
+            for start in range(step + 1, int(total.group(1)) + 1, step)
+        ]
     paging = re.search(r'createPageHTML\((\d+), (\d+), "index", "html"\)', text)
     if paging:
         found += [f"index_{k}.html" for k in range(1, int(paging.group(1)))]
@@ -68,7 +79,7 @@ def walk(portal) -> tuple[set[str], list[tuple[str, int]]]:
         result = fetch(site, url)
         if (result.status == 200) == (url in planted):
             failures.append((url, result.status))
-        if result.status != 200 or not result.content_type.startswith("text/html"):
+        if result.status != 200 or not result.content_type.startswith(("text/html", "text/xml")):
             continue
         base = url[: url.index("/", len("http://"))]
         for link in _links(url, result.body.decode(codec[base])):
