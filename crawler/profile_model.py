@@ -251,10 +251,23 @@ class Profile(_Strict):
     listing: ListingSpec = ListingSpec()
     article: ArticleSpec = ArticleSpec()
     _source: str = PrivateAttr(default="")
+    # article.* key path → the name of the profile whose file wrote it (see `rule_origin`).
+    _origins: dict[tuple[str, ...], str] = PrivateAttr(default_factory=dict)
 
     @property
     def source(self) -> str:
         return self._source
+
+    def rule_origin(self, *loc: str) -> str:
+        """The profile that wrote the rule at `loc` (``"article", "metadata", "containers"``):
+        this one, or one it extends (``generic``) — the key or its nearest written ancestor.
+        A profile not loaded from files wrote all its rules itself. Extraction records it in
+        each field's source (`crawler.extract.sources`)."""
+        for end in range(len(loc), 0, -1):
+            found = self._origins.get(loc[:end])
+            if found:
+                return found
+        return self.name
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -289,6 +302,8 @@ def load_profile(path: str | Path) -> Profile:
     except ExtendsCycle as exc:
         where = exc.child.where(("extends",))
         raise ProfileError(f"{where}: extends cycle through {exc.files[-1]}") from None
+    # Each file's own name (before merging drops it), to say which file wrote each rule.
+    names = {str(p): str(t.data.get("name") or p.stem) for p, t in files}
     profile = files[0][1]
     for _, child in files[1:]:
         for key in ("name", "description", "extends"):  # the child's own, never inherited
@@ -304,6 +319,11 @@ def load_profile(path: str | Path) -> Profile:
         ]
         raise ProfileError("invalid profile:\n  " + "\n  ".join(problems)) from None
     loaded._source = str(path)
+    loaded._origins = {
+        loc: names.get(file, Path(file).stem)
+        for loc, (file, _) in profile.lines.items()
+        if loc[:1] == ("article",) and all(isinstance(key, str) for key in loc)
+    }
     return loaded
 
 

@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from crawler.fallbacks import print_fallbacks
 from crawler.jobdir import (
     Job,
     JobError,
@@ -423,6 +424,7 @@ def print_summary(store, run_id: int, console: Console) -> None:
         )
     console.print(table)
     console.print(figures(stats))
+    print_fallbacks(store, run_id, mine, console)
     columns = store.columns_frame()
     unmatched = columns[columns["category"].isna() & (columns["last_seen_run"] == run_id)]
     if len(unmatched):
