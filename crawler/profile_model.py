@@ -193,6 +193,10 @@ class ListingSpec(_Strict):
 
 class MetadataSpec(_Strict):
     containers: Sels = []  # metadata tables; values found inside them win
+    # The line the template prints under the title (信息栏: 发布时间：… 来源：… 字体：[大 中 小]).
+    # Read like any text; a label found there counts as the platform's own rule, not a
+    # fallback (crawler.extract.sources).
+    bylines: Sels = []
     labels: dict[FieldName, Strs] = {}
     colon_required: Strs = []  # short labels that only count as "label：value"
     widgets: Strs = []  # page widget words (字体, 打印, 分享到…): never part of a field's value

@@ -127,8 +127,9 @@ def read_article(doc: Document, spec: ArticleSpec, origin: Origin | None = None)
     exclude.update(related_blocks)
     lines = walk_lines(doc.tops, body=body, meta=containers, exclude=exclude)
     hits = spec.metadata.scanner.scan(lines)
+    printed = _byline_labels(doc, spec, exclude)
     fields: Found = {
-        name: (hit.value, src.label(origin, name, hit.label, hit.in_meta))
+        name: (hit.value, _label_source(hit, origin, printed))
         for name, hit in resolve(hits).items()
     }
     direct: Found = {}
@@ -151,7 +152,9 @@ def read_article(doc: Document, spec: ArticleSpec, origin: Origin | None = None)
         setattr(data, name, parse_date(value))
         if getattr(data, name) and source:
             data.sources[name] = source
-    data.publish_date, data.date_source, published = _publish_date(doc, spec, hits, direct, origin)
+    data.publish_date, data.date_source, published = _publish_date(
+        doc, spec, hits, direct, origin, printed
+    )
     if published:
         data.sources["publish_date"] = published
 
@@ -200,6 +203,22 @@ def _body_element(
     return max(weight, key=weight.__getitem__), src.densest(origin)
 
 
+def _byline_labels(
+    doc: Document, spec: ArticleSpec, exclude: set[etree._Element]
+) -> set[tuple[str, str, str]]:
+    """(field, label, value) of the labels printed in the profile's bylines."""
+    bylines = union_elements(spec.metadata.bylines, doc.index)
+    if not bylines:
+        return set()
+    hits = spec.metadata.scanner.scan(walk_lines(bylines, exclude=exclude))
+    return {(hit.field, hit.label, hit.value) for hit in hits}
+
+
+def _label_source(hit: Hit, origin: Origin, printed: set[tuple[str, str, str]]) -> FieldSource:
+    in_byline = (hit.field, hit.label, hit.value) in printed
+    return src.label(origin, hit.field, hit.label, hit.in_meta, in_byline)
+
+
 def _from_meta(
     doc: Document, spec: ArticleSpec, name: str, origin: Origin
 ) -> tuple[str, FieldSource] | None:
@@ -231,7 +250,12 @@ Dated = tuple[dt.date | None, str | None, FieldSource | None]
 
 
 def _publish_date(
-    doc: Document, spec: ArticleSpec, hits: list[Hit], direct: Found, origin: Origin
+    doc: Document,
+    spec: ArticleSpec,
+    hits: list[Hit],
+    direct: Found,
+    origin: Origin,
+    printed: set[tuple[str, str, str]],
 ) -> Dated:
     """(date, date_source, its FieldSource)."""
     if "publish_date" in direct:
@@ -240,7 +264,7 @@ def _publish_date(
             return found, "metadata", source
     for hit in hits:
         if hit.field == "publish_date" and hit.in_meta and (found := parse_date(hit.value)):
-            return found, "metadata", src.label(origin, hit.field, hit.label, True)
+            return found, "metadata", _label_source(hit, origin, printed)
     for sel in spec.date:
         for value in sel.values(doc.index):
             if found := parse_date(value):
@@ -248,7 +272,7 @@ def _publish_date(
     for name in ("publish_date", "visible_date"):
         for hit in hits:
             if hit.field == name and (found := parse_date(hit.value)):
-                return found, "visible", src.label(origin, name, hit.label, hit.in_meta)
+                return found, "visible", _label_source(hit, origin, printed)
     for name in ("publish_date", "visible_date"):
         value, source = _from_meta(doc, spec, name, origin) or (None, None)
         if found := parse_date(value):

@@ -16,6 +16,9 @@ sel         a selector the profile gives for the field        the selector      
             (article.title, article.fields, article.date)
 table       a label inside a metadata table (元数据表,          the label printed   if generic
             article.metadata.containers)
+byline      a label in the line the profile says its         the label printed   if generic
+            template prints under the title (信息栏:
+            发布时间/来源, article.metadata.bylines)
 text        a label in the page's text outside any table     the label printed   yes
 meta        a ``<meta name=…>`` tag (article.meta)           the meta name       yes
 page_title  the page's ``<title>``, cut at the site name     —                   yes
@@ -36,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 BASE_PROFILE = "generic"
-RULES = ("sel", "table", "text", "meta", "page_title", "densest")
+RULES = ("sel", "table", "byline", "text", "meta", "page_title", "densest")
 # Rules that are guesses whichever profile wrote them.
 FALLBACK_RULES = frozenset({"text", "meta", "page_title", "densest"})
 
@@ -99,11 +102,16 @@ def selector(origin: Origin, loc: tuple[str, ...], source: str) -> FieldSource:
     return FieldSource("sel", source, origin(*loc))
 
 
-def label(origin: Origin, field: str, printed: str, in_table: bool) -> FieldSource:
+def label(
+    origin: Origin, field: str, printed: str, in_table: bool, in_byline: bool = False
+) -> FieldSource:
     """A label's value: inside a metadata table the table is the rule (its profile named the
-    table); elsewhere the label alone found it, wherever it stood."""
+    table), inside a byline the byline; elsewhere the label alone found it, wherever it
+    stood."""
     if in_table:
         return FieldSource("table", printed, origin("article", "metadata", "containers"))
+    if in_byline:
+        return FieldSource("byline", printed, origin("article", "metadata", "bylines"))
     return FieldSource("text", printed, origin("article", "metadata", "labels", field))
 
 
