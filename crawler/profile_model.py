@@ -20,6 +20,7 @@ import functools
 import os
 import re
 import string
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -272,6 +273,20 @@ class Profile(_Strict):
             if found:
                 return found
         return self.name
+
+    @cached_property
+    def origin_of(self) -> Callable[..., str]:
+        """`rule_origin` as a plain function that remembers its answers: extraction asks it
+        for every field of every page (a pydantic private attribute is slow to reach)."""
+        memo: dict[tuple[str, ...], str] = {}
+
+        def lookup(*loc: str) -> str:
+            found = memo.get(loc)
+            if found is None:
+                found = memo[loc] = self.rule_origin(*loc)
+            return found
+
+        return lookup
 
 
 # -- loading ---------------------------------------------------------------------------------

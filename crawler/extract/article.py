@@ -37,7 +37,7 @@ from crawler.extract.links import (
 )
 from crawler.extract.selectors import DocIndex, first_match, union_elements
 from crawler.extract.sources import FieldSource, Origin
-from crawler.extract.text import node_text, norm_space, parse_date
+from crawler.extract.text import node_text, norm_space, parse_date, squash
 
 if TYPE_CHECKING:
     from crawler.profile_model import ArticleSpec, Profile
@@ -109,7 +109,7 @@ def extract_article(
 ) -> ArticleData:
     """Read one article page. `html` may be bytes (decoded by `decode_html` unless `encoding`)."""
     doc = parse_document(html, url, encoding)
-    return read_article(doc, profile.article, profile.rule_origin)
+    return read_article(doc, profile.article, profile.origin_of)
 
 
 Found = dict[str, tuple[str, FieldSource]]  # field → (raw value, where it was read)
@@ -127,7 +127,7 @@ def read_article(doc: Document, spec: ArticleSpec, origin: Origin | None = None)
     exclude.update(related_blocks)
     lines = walk_lines(doc.tops, body=body, meta=containers, exclude=exclude)
     hits = spec.metadata.scanner.scan(lines)
-    printed = _byline_labels(doc, spec, exclude)
+    printed = _byline_text(doc, spec)
     fields: Found = {
         name: (hit.value, _label_source(hit, origin, printed))
         for name, hit in resolve(hits).items()
@@ -203,19 +203,16 @@ def _body_element(
     return max(weight, key=weight.__getitem__), src.densest(origin)
 
 
-def _byline_labels(
-    doc: Document, spec: ArticleSpec, exclude: set[etree._Element]
-) -> set[tuple[str, str, str]]:
-    """(field, label, value) of the labels printed in the profile's bylines."""
+def _byline_text(doc: Document, spec: ArticleSpec) -> str:
+    """The text of the profile's bylines, whitespace removed ("" when none)."""
     bylines = union_elements(spec.metadata.bylines, doc.index)
-    if not bylines:
-        return set()
-    hits = spec.metadata.scanner.scan(walk_lines(bylines, exclude=exclude))
-    return {(hit.field, hit.label, hit.value) for hit in hits}
+    return squash("".join(node_text(el) for el in bylines)) if bylines else ""
 
 
-def _label_source(hit: Hit, origin: Origin, printed: set[tuple[str, str, str]]) -> FieldSource:
-    in_byline = (hit.field, hit.label, hit.value) in printed
+def _label_source(hit: Hit, origin: Origin, byline: str) -> FieldSource:
+    """Where a label's value was read; a label and value printed in a byline count as the
+    byline's (a string test: the page is not walked twice)."""
+    in_byline = bool(byline) and hit.label in byline and squash(hit.value) in byline
     return src.label(origin, hit.field, hit.label, hit.in_meta, in_byline)
 
 
@@ -255,7 +252,7 @@ def _publish_date(
     hits: list[Hit],
     direct: Found,
     origin: Origin,
-    printed: set[tuple[str, str, str]],
+    printed: str,
 ) -> Dated:
     """(date, date_source, its FieldSource)."""
     if "publish_date" in direct:
