@@ -33,6 +33,7 @@ from pydantic import (
 from common.config_file import configured_value
 from common.vocabulary import BUILT_IN_CATEGORIES, COLUMN_CATEGORIES, GROUP
 from common.yamlsource import YamlSourceError, load_yaml, pydantic_problems
+from crawler.profile_types import listify, to_regex
 
 logger = logging.getLogger(__name__)
 
@@ -61,22 +62,9 @@ def normalise(name: str | None) -> str:
     return bracketed.group(1) if bracketed else text
 
 
-def _listify(value: Any) -> Any:
-    return [value] if isinstance(value, str) else value
-
-
-def _regex(value: Any) -> re.Pattern:
-    if not isinstance(value, str):
-        raise ValueError(f"a pattern must be a string, not {type(value).__name__}")
-    try:
-        return re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"bad regular expression {value!r}: {exc}") from None
-
-
-Words = Annotated[list[str], BeforeValidator(_listify)]
+Words = Annotated[list[str], BeforeValidator(listify)]
 Patterns = Annotated[
-    list[Annotated[re.Pattern, BeforeValidator(_regex)]], BeforeValidator(_listify)
+    list[Annotated[re.Pattern, BeforeValidator(to_regex)]], BeforeValidator(listify)
 ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from crawler.fallbacks import print_fallbacks
 from store.text import shown
 
 
@@ -92,6 +93,7 @@ def print_summary(store, run_id: int, console: Console) -> None:
         )
     console.print(table)
     console.print(figures(stats))
+    print_fallbacks(store, run_id, mine, console)
     columns = store.columns_frame()
     unmatched = columns[columns["category"].isna() & (columns["last_seen_run"] == run_id)]
     if len(unmatched):

@@ -29,7 +29,8 @@ from crawler.extract.dom import Document, ExtractionError, parse_document
 from crawler.extract.encoding import decode_html
 from crawler.extract.text import node_text, norm_space
 from crawler.politeness_limits import DEFAULT_TIMEOUT, configured_defaults
-from crawler.profile_model import UnitListRule, get_profile
+from crawler.profile_lists import UnitListRule
+from crawler.profile_model import get_profile
 
 logger = logging.getLogger(__name__)
 

@@ -131,6 +131,9 @@ def article(
                 "expiry_date": _date(data.expiry_date),
                 "metadata": data.metadata,
                 "related": [{"url": r.url, "text": r.text, "kind": r.kind} for r in data.related],
+                # field → RULE[:DETAIL]@PROFILE (crawler.extract.sources); not content: left
+                # out of the content hash (store.rows.content_hash).
+                "sources": data.source_codes(),
             },
             "etag": (headers.get("ETag") or b"").decode("latin-1") or None,
             "last_modified": (headers.get("Last-Modified") or b"").decode("latin-1") or None,

@@ -36,6 +36,7 @@ from common.vocabulary import PAGE_FIELDS
 from common.yamlsource import YamlSourceError, load_yaml
 from crawler.extract.labels import LabelScanner
 from crawler.extract.text import squash
+from crawler.profile_types import to_regex
 
 VOCABULARY_FILE = Path(__file__).with_name("labels.yaml")
 WHERE = ("article", "metadata")  # where the vocabulary sits inside a profile
@@ -76,24 +77,13 @@ def _nonblank(words: list[str]) -> list[str]:
 Words = Annotated[list[str], BeforeValidator(_words)]
 
 
-def _regex(value: Any) -> re.Pattern:
-    if isinstance(value, re.Pattern):
-        return value
-    if not isinstance(value, str):
-        raise ValueError(f"a regex must be a string, not {type(value).__name__}")
-    try:
-        return re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"bad regex {value!r}: {exc}") from None
-
-
 class CleaningRule(BaseModel):
     """What one rule cuts (`cut`, removed wherever it matches) from which fields."""
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     fields: Annotated[list[FieldName], BeforeValidator(lambda v: [v] if isinstance(v, str) else v)]
-    cut: Annotated[re.Pattern, BeforeValidator(_regex)]
+    cut: Annotated[re.Pattern, BeforeValidator(to_regex)]
 
     @field_validator("cut")
     @classmethod

@@ -19,27 +19,22 @@ from __future__ import annotations
 import functools
 import os
 import re
-import string
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Literal
 
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
-    PlainSerializer,
     PrivateAttr,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
 from common.extends import ExtendsCycle, Tracked, chain, merged
 from common.vocabulary import PAGE_FIELDS
 from common.yamlsource import YamlSourceError, load_yaml
-from crawler.extract.selectors import Selector, SelectorSyntaxError, compile_selector
+from crawler.extract.selectors import Selector
 from crawler.label_vocabulary import (
     WHERE,
     LabelVocabulary,
@@ -47,6 +42,8 @@ from crawler.label_vocabulary import (
     label_clashes,
     vocabulary_layer,
 )
+from crawler.profile_lists import DirectoryRule, ListingSpec, UnitListRule
+from crawler.profile_types import Rx, Sel, Sels, Strict, Strs
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
 PROFILE_PATH_ENV = "ZWGK_PROFILE_PATH"
@@ -58,195 +55,22 @@ class ProfileError(ValueError):
     """A profile that cannot be found, read or validated; the message names file and line."""
 
 
-def _to_selector(value: Any) -> Selector:
-    if isinstance(value, Selector):
-        return value
-    if not isinstance(value, str):
-        raise ValueError(f"a selector must be a string, not {type(value).__name__}")
-    try:
-        return compile_selector(value)
-    except SelectorSyntaxError as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _to_regex(value: Any) -> re.Pattern:
-    if isinstance(value, re.Pattern):
-        return value
-    if not isinstance(value, str):
-        raise ValueError(f"a regex must be a string, not {type(value).__name__}")
-    try:
-        return re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"bad regex {value!r}: {exc}") from None
-
-
-def _listify(value: Any) -> Any:
-    return [value] if isinstance(value, str) else value
-
-
-Sel = Annotated[Selector, BeforeValidator(_to_selector), PlainSerializer(lambda s: s.source)]
-Sels = Annotated[list[Sel], BeforeValidator(_listify)]
-Rx = Annotated[re.Pattern, BeforeValidator(_to_regex), PlainSerializer(lambda p: p.pattern)]
-Rxs = Annotated[list[Rx], BeforeValidator(_listify)]
-Strs = Annotated[list[str], BeforeValidator(_listify)]
-# YAML reads `4: …` with an int key; section values come from URLs as strings.
-StrMap = Annotated[
-    dict[str, str],
-    BeforeValidator(lambda d: {str(k): v for k, v in d.items()} if isinstance(d, dict) else d),
-]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, allow_inf_nan=False)
-
-
-# The number of a list's first page: CMSs count from 0 or 1; a larger first page would skip
-# the newest rows of every column.
-FirstPage = Annotated[int, Field(ge=0, le=1)]
-
-
-class DirectoryRule(_Strict):
-    """Column links on a unit's entry page, and the group headings above them (栏目目录)."""
-
-    links: Sels
-    name: Sels = []  # relative to the link; default: its text, else @title
-    path: Sels = []  # relative to the link: group names from the root down to the parent
-    url_pattern: Rx | None = None  # keep only links whose absolute URL matches
-    exclude_url: Rxs = []
-    exclude_text: Strs = []
-    section_param: str | None = None  # URL query parameter naming the section (Lonsun type=)
-    sections: StrMap = {}  # section parameter value → name (4 → 法定主动公开内容)
-    same_host: bool = True
-
-
-class UnitListRule(_Strict):
-    """A platform's list of units (单位列表), read by `zwgk units discover`: link selectors
-    tried in order (the first that yields unit links wins), the URL shape of a unit's entry with
-    its id in the named group `id`, and the heading above a group of links (a level name on many
-    platforms). Without `entry_pattern`, links whose text matches `unit_name` are units and the
-    id comes from the link's path."""
-
-    # Defaults are written as in YAML and compiled like it, so a profile without `unit_list:`
-    # gets the same rule as one that spells these out.
-    model_config = ConfigDict(validate_default=True)
-
-    links: Sels = ["a[href]"]
-    entry_pattern: Rx | None = None  # (?P<id>…) names the unit's id inside its entry URL
-    # Link text that ends like a unit's name (…局, …委员会, …人民政府, …办事处).
-    unit_name: Rx = r"(人民政府|政府|办公室|委员会|局|办事处|管委会|中心|委|办|院|署|社|会)$"
-    heading: Sel = "xpath:ancestor::ul[1]/preceding-sibling::*[self::h2 or self::h3 or self::h4][1]"
-
-    @field_validator("entry_pattern")
-    @classmethod
-    def _entry_names_the_id(cls, pattern: re.Pattern | None) -> re.Pattern | None:
-        if pattern is not None and "id" not in pattern.groupindex:
-            raise ValueError(
-                f"entry_pattern {pattern.pattern!r} needs a named group (?P<id>…) for the unit's id"
-            )
-        return pattern
-
-    @field_validator("links")
-    @classmethod
-    def _some_links(cls, links: list[Selector]) -> list[Selector]:
-        if not links:
-            raise ValueError("give at least one selector for the unit links")
-        return links
-
-
-class EndpointSpec(_Strict):
-    """A data URL that holds a column's rows (Lonsun /site/label/8888?…), built from values
-    found by regex in the column page's URL (tried first) or its source text."""
-
-    applies_to: Rx  # column-page URLs that need the endpoint
-    template: str  # str.format template; {page} is the page number
-    params: dict[str, Rxs]
-    first_page: FirstPage = 1
-
-    @model_validator(mode="after")
-    def _placeholders_known(self) -> EndpointSpec:
-        names = {f for _, f, _, _ in string.Formatter().parse(self.template) if f}
-        unknown = names - set(self.params) - {"page"}
-        if unknown:
-            raise ValueError(
-                f"template uses {sorted(unknown)} but params define {sorted(self.params)}"
-            )
-        return self
-
-
-class RecordRangeSpec(_Strict):
-    """Paging by record ranges (Hanweb jpage `dataproxy.jsp?startrecord=…&endrecord=…`): the
-    later ranges' URL template ({start}, {end}, {per_page} and the named `params`, each found by
-    regex in the page URL first, then its text), the total number of records, the rows a page
-    shows and the pages one request holds (a range is per_page × group_size records)."""
-
-    template: str
-    params: dict[str, Rxs] = {}
-    total: Rxs
-    per_page: Rxs = []
-    default_per_page: int = Field(15, ge=1, le=1000)
-    group_size: Rxs = []
-    start_param: str = "startrecord"
-    end_param: str = "endrecord"
-
-    @model_validator(mode="after")
-    def _placeholders_known(self) -> RecordRangeSpec:
-        names = {f for _, f, _, _ in string.Formatter().parse(self.template) if f}
-        unknown = names - set(self.params) - {"start", "end", "per_page"}
-        if unknown:
-            raise ValueError(
-                f"template uses {sorted(unknown)} but params define {sorted(self.params)}"
-            )
-        return self
-
-
-class PaginationSpec(_Strict):
-    page_count: Rxs = []  # group 'count' (or group 1); optional groups 'name', 'ext'
-    scheme: Literal["auto", "param", "index", "next_link", "records", "none"] = "auto"
-    records: RecordRangeSpec | None = None  # scheme: records
-    params: Strs = ["pageIndex", "pageNo", "pageNum", "page", "curPage"]
-    first_page: FirstPage = 1  # number of the first page in a page parameter
-    next_link: Sels = []
-
-    @model_validator(mode="after")
-    def _records_given(self) -> PaginationSpec:
-        if self.scheme == "records" and self.records is None:
-            raise ValueError("scheme: records needs records: (template, params, total)")
-        return self
-
-
-class ListingSpec(_Strict):
-    endpoint: EndpointSpec | None = None
-    rows: Sels = []  # first selector that finds rows wins
-    rows_in_comments: bool = False  # also read rows kept inside <!-- --> (TRS)
-    rows_in_tables: bool = False  # table rows under header cells (名称 | 索引号 | 发布日期 …)
-    rows_in_scripts: bool = False  # JSON arrays of {title, date, url} in the page's scripts
-    datastore: bool = False  # rows are the <record>s of a <datastore> block (Hanweb jpage)
-    auto_rows: bool = False  # find the dated link list by itself when no selector matches
-    # URL shapes of article pages: a list page without rows that links to one was not read.
-    article_links: Rxs = []
-    link: Sels = ["a[href]"]  # the row's article link (relative to the row)
-    title: Sels = []  # default: the link's @title, else its text
-    date: Sels = []  # default: the first date in the row's text outside the link
-    index_no: Sels = []
-    index_no_pattern: Rx | None = None
-    related: Sels = []  # 解读 / 文件 cross-links in the row
-    repealed: Sels = []  # a red 废止 tag
-    repealed_text: Rx = re.compile(r"^[\[【(（]?已?废止[\]】)）]?$")
-    pagination: PaginationSpec = PaginationSpec()
-
-
 class MetadataSpec(LabelVocabulary):
     """Where metadata sits and how it is labelled: the label vocabulary's keys (labels,
     meanings, placeholders, widgets, cleaning… — crawler/labels.yaml, which every profile
     starts from) and the platform's own containers."""
 
     containers: Sels = []  # metadata tables; values found inside them win
+    # The line the template prints under the title (信息栏: 发布时间：… 来源：… 字体：[大 中 小]).
+    # Read like any text; a label found there counts as the platform's own rule, not a
+    # fallback (crawler.extract.sources).
+    bylines: Sels = []
     # Article URLs whose template always prints a metadata table: such a page without one
     # was not read (ArticleData.anomaly), it did not omit its metadata.
     expected_at: Rx | None = None
 
 
-class AttachmentSpec(_Strict):
+class AttachmentSpec(Strict):
     blocks: Sels = []  # attachment lists outside the body
     extensions: Strs = []
     include_images: bool = False  # inline <img> in the body count as attachments
@@ -256,7 +80,7 @@ class AttachmentSpec(_Strict):
         return frozenset(e.lower().lstrip(".") for e in self.extensions)
 
 
-class RelatedSpec(_Strict):
+class RelatedSpec(Strict):
     """Related-link blocks (相关解读 / 相关文件), kept even when hidden by CSS."""
 
     blocks: Sels = []
@@ -265,7 +89,7 @@ class RelatedSpec(_Strict):
     default_kind: str = "related"
 
 
-class ArticleSpec(_Strict):
+class ArticleSpec(Strict):
     title: Sels = []
     title_split: Rx = re.compile(r"\s*(?:__|_|\s[-|｜—–]\s|｜|\|)\s*")
     fields: dict[FieldName, Sels] = {}  # direct value selectors, preferred over labels
@@ -284,7 +108,7 @@ class ArticleSpec(_Strict):
 FINGERPRINT_TESTS = ("url", "link", "generator", "script", "html", "selector")
 
 
-class Fingerprint(_Strict):
+class Fingerprint(Strict):
     """One sign that a page was served by this platform (平台特征), for `zwgk units probe`:
     exactly one test — `url` (regex searched in the page's address), `link` (in any link's
     absolute URL on the page), `generator` (in `<meta name="generator">`), `script` (in a
@@ -319,7 +143,7 @@ class Fingerprint(_Strict):
         return kind, value.source if isinstance(value, Selector) else value.pattern
 
 
-class Profile(_Strict):
+class Profile(Strict):
     """One platform family. `source` is the file it came from (not part of the YAML)."""
 
     name: str
@@ -333,10 +157,37 @@ class Profile(_Strict):
     listing: ListingSpec = ListingSpec()
     article: ArticleSpec = ArticleSpec()
     _source: str = PrivateAttr(default="")
+    # article.* key path → the name of the profile whose file wrote it (see `rule_origin`).
+    _origins: dict[tuple[str, ...], str] = PrivateAttr(default_factory=dict)
 
     @property
     def source(self) -> str:
         return self._source
+
+    def rule_origin(self, *loc: str) -> str:
+        """The profile that wrote the rule at `loc` (``"article", "metadata", "containers"``):
+        this one, or one it extends (``generic``) — the key or its nearest written ancestor.
+        A profile not loaded from files wrote all its rules itself. Extraction records it in
+        each field's source (`crawler.extract.sources`)."""
+        for end in range(len(loc), 0, -1):
+            found = self._origins.get(loc[:end])
+            if found:
+                return found
+        return self.name
+
+    @cached_property
+    def origin_of(self) -> Callable[..., str]:
+        """`rule_origin` as a plain function that remembers its answers: extraction asks it
+        for every field of every page (a pydantic private attribute is slow to reach)."""
+        memo: dict[tuple[str, ...], str] = {}
+
+        def lookup(*loc: str) -> str:
+            found = memo.get(loc)
+            if found is None:
+                found = memo[loc] = self.rule_origin(*loc)
+            return found
+
+        return lookup
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -371,6 +222,8 @@ def load_profile(path: str | Path) -> Profile:
     except ExtendsCycle as exc:
         where = exc.child.where(("extends",))
         raise ProfileError(f"{where}: extends cycle through {exc.files[-1]}") from None
+    # Each file's own name (before merging drops it), to say which file wrote each rule.
+    names = {str(p): str(t.data.get("name") or p.stem) for p, t in files}
     profile = files[0][1]
     for _, child in files[1:]:
         for key in ("name", "description", "extends", "fingerprints"):  # never inherited
@@ -394,6 +247,11 @@ def load_profile(path: str | Path) -> Profile:
     if problems:
         raise ProfileError("invalid profile:\n  " + "\n  ".join(problems)) from None
     loaded._source = str(path)
+    loaded._origins = {
+        loc: names.get(file, Path(file).stem)
+        for loc, (file, _) in profile.lines.items()
+        if loc[:1] == ("article",) and all(isinstance(key, str) for key in loc)
+    }
     return loaded
 
 

@@ -207,6 +207,18 @@ class Store:
             blob = conn.scalar(select(a.html_gz).where(a.url == url))
         return None if blob is None else gzip.decompress(blob)
 
+    def article_sources(
+        self, run_id: int, unit_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, dict[str, str]]]:
+        """(unit id, ``extra["sources"]``) of each article seen by run ``run_id`` that records
+        how its fields were read (crawler.extract.sources); only that key is read."""
+        a = writes.ARTICLES.c
+        q = select(a.unit_id, a.extra["sources"]).where(a.last_seen_run == run_id)
+        if unit_ids is not None:
+            q = q.where(a.unit_id.in_(list(unit_ids)))
+        with self.engine.connect() as conn:
+            return [(u, found) for u, found in conn.execute(q) if isinstance(found, dict)]
+
     # -- frames for the scorer --------------------------------------------------------------
     def _frame(self, stmt: Any) -> pd.DataFrame:
         with self.engine.connect() as conn:

@@ -27,6 +27,10 @@ CONTENT_FIELDS = (
     "repealed",
     "extra",
 )
+# Keys of `extra` that say how extraction read the page, not what the page says (which rule
+# read each field: crawler.extract.sources). They are left out of the content hash, so a
+# profile change that reads the same values another way is no new version of the article.
+PROVENANCE_KEYS = ("sources",)
 DATE_FIELDS = frozenset({"written_date", "publish_date", "listed_date"})
 ARTICLE_KEYS = frozenset(
     {"url", "unit_id", "column_id", "listed_date", "etag", "last_modified", "fetched_at"}
@@ -129,13 +133,17 @@ def normalise_links(article_url: str, links: Sequence[Mapping[str, Any]]) -> lis
 def content_hash(row: Mapping[str, Any]) -> str:
     """SHA-256 over an article's extracted content (and its links when given).
 
-    Fetch metadata (ETag, fetch time, list date) is left out, so a re-fetch of an unchanged
-    page hashes the same and the stored version is kept.
+    Fetch metadata (ETag, fetch time, list date) and provenance (`PROVENANCE_KEYS` of extra)
+    are left out, so a re-fetch of an unchanged page hashes the same and the stored version is
+    kept (as it hashed before provenance was recorded).
     """
     doc: dict[str, Any] = {}
     for key in CONTENT_FIELDS:
         value = row.get(key)
         doc[key] = value.isoformat() if isinstance(value, dt.date) else value
+    extra = doc.get("extra")
+    if isinstance(extra, dict) and any(k in extra for k in PROVENANCE_KEYS):
+        doc["extra"] = {k: v for k, v in extra.items() if k not in PROVENANCE_KEYS}
     links = row.get("links")
     if links is not None:
         doc["links"] = sorted(

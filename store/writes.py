@@ -177,6 +177,9 @@ def _article_upsert(stmt: Any) -> Any:
     ex, same = stmt.excluded, ARTICLES.c.content_hash == stmt.excluded.content_hash
     keep = {k: case((same, ARTICLES.c[k]), else_=ex[k]) for k in (*CONTENT_FIELDS, "version_run")}
     keep["html_gz"] = case((same, func.coalesce(ARTICLES.c.html_gz, ex.html_gz)), else_=ex.html_gz)
+    # The same hash means the same extra but for its provenance (store.rows.PROVENANCE_KEYS),
+    # which is the latest reading's: the stored sources say how the stored values were read now.
+    keep["extra"] = ex.extra
     # No RETURNING: with it SQLAlchemy switches to multi-row VALUES ("insertmanyvalues"),
     # which measured 3× slower on PostgreSQL than psycopg's pipelined executemany.
     return stmt.on_conflict_do_update(

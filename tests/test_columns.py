@@ -223,7 +223,7 @@ MAP_HEAD = "version: 1\ncategories:\n  news: 动态\nrules:\n"
     ("rules", "line", "needle"),
     [
         ("  - category: money\n    keywords: [钱]\n", 5, "unknown category 'money'"),
-        ("  - category: news\n    patterns: ['(']\n", 6, "bad regular expression"),
+        ("  - category: news\n    patterns: ['(']\n", 6, "bad regex"),
         ("  - category: news\n    keyword: [动态]\n", 6, "unknown key 'keyword'"),
         ("  - category: news\n", 5, "needs `keywords` or `patterns`"),
     ],

@@ -11,12 +11,14 @@ from crawler.extract.dom import MAX_PAGE_BYTES, ExtractionError, refuse_non_html
 from crawler.extract.encoding import decode_html
 from crawler.extract.links import Attachment, Link, RelatedLink
 from crawler.extract.listing import ListingPage, ListingRow, parse_listing
+from crawler.extract.sources import FieldSource
 
 __all__ = [
     "ArticleData",
     "Attachment",
     "ColumnLink",
     "ExtractionError",
+    "FieldSource",
     "Link",
     "MAX_PAGE_BYTES",
     "ListingPage",

@@ -8,6 +8,7 @@ fixed here so that every platform behaves the same:
   regeneration time (docs/domain.md §4.2);
 - other fields: direct field selectors → labels inside metadata containers → labels elsewhere
   outside the body → `<meta>`.
+Which of these gave each field is recorded in `ArticleData.sources` (`crawler.extract.sources`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from crawler.extract import sources as src
 from crawler.extract.dom import Document, parse_document, walk_lines
 from crawler.extract.labels import Hit, raw_metadata, resolve
 from crawler.extract.links import (
@@ -33,8 +35,9 @@ from crawler.extract.links import (
     images,
     related_links,
 )
-from crawler.extract.selectors import DocIndex, first_value, union_elements
-from crawler.extract.text import node_text, norm_space, parse_date
+from crawler.extract.selectors import DocIndex, first_match, union_elements
+from crawler.extract.sources import FieldSource, Origin
+from crawler.extract.text import node_text, norm_space, parse_date, squash
 
 if TYPE_CHECKING:
     from crawler.profile_model import ArticleSpec, Profile
@@ -76,6 +79,8 @@ class ArticleData:
     date_source: str | None = None  # 'metadata' | 'visible' | 'meta' | None
     repealed: bool = False  # 废止
     metadata: dict[str, str] = field(default_factory=dict)  # every label found → value
+    # field → the rule that read it (字段来源), for every field with a value and the body.
+    sources: dict[str, FieldSource] = field(default_factory=dict)
     encoding: str | None = None  # set when bytes were decoded here
     # Why the page's fields could not be read (Chinese, for the crawl issue), None when they
     # were: no title at all, or a metadata table the profile knows with no label in it (the
@@ -84,12 +89,19 @@ class ArticleData:
     anomaly: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: dates as ISO strings."""
+        """JSON-ready: dates as ISO strings, sources as their stored codes, and the fields read
+        by a fallback (`fallback_fields`)."""
         data = dataclasses.asdict(self)
         for key, value in data.items():
             if isinstance(value, dt.date):
                 data[key] = value.isoformat()
+        data["sources"] = self.source_codes()
+        data["fallback_fields"] = src.fallback_fields(data["sources"])
         return data
+
+    def source_codes(self) -> dict[str, str]:
+        """field → ``RULE[:DETAIL]@PROFILE``, as the store keeps it (``extra["sources"]``)."""
+        return {name: source.code() for name, source in self.sources.items()}
 
 
 def extract_article(
@@ -97,36 +109,59 @@ def extract_article(
 ) -> ArticleData:
     """Read one article page. `html` may be bytes (decoded by `decode_html` unless `encoding`)."""
     doc = parse_document(html, url, encoding)
-    return read_article(doc, profile.article)
+    return read_article(doc, profile.article, profile.origin_of)
 
 
-def read_article(doc: Document, spec: ArticleSpec) -> ArticleData:
-    """`extract_article` on an already parsed page."""
+Found = dict[str, tuple[str, FieldSource]]  # field → (raw value, where it was read)
+
+
+def read_article(doc: Document, spec: ArticleSpec, origin: Origin | None = None) -> ArticleData:
+    """`extract_article` on an already parsed page. `origin` names the profile that wrote each
+    rule (`Profile.rule_origin`); without it every rule counts as the platform's own."""
+    origin = origin or src.own_profile("")
     page = doc.index  # the whole document, also what lxml put after a stray </html>
-    body = _body_element(doc, spec)
+    body, body_source = _body_element(doc, spec, origin)
     containers = set(union_elements(spec.metadata.containers, page))
     related_blocks = union_elements(spec.related.blocks, page)
     exclude = set(union_elements(spec.body_exclude, page))
     exclude.update(related_blocks)
     lines = walk_lines(doc.tops, body=body, meta=containers, exclude=exclude)
     hits = spec.metadata.scanner.scan(lines)
-    fields = resolve(hits)
-    direct = {
-        name: _cleaned(spec, first_value(sels, page), name) for name, sels in spec.fields.items()
+    printed = _byline_text(doc, spec)
+    fields: Found = {
+        name: (hit.value, _label_source(hit, origin, printed))
+        for name, hit in resolve(hits).items()
     }
-    fields.update({k: v for k, v in direct.items() if v})
+    direct: Found = {}
+    for name, sels in spec.fields.items():
+        value, selector = first_match(sels, page)
+        value = _cleaned(spec, value, name)
+        if value:
+            direct[name] = (value, src.selector(origin, ("article", "fields", name), selector))
+    fields.update(direct)
 
     data = ArticleData(url=doc.url, encoding=doc.encoding)
     data.metadata = raw_metadata(hits)
-    data.title = _title(doc, spec, fields)
+    data.title = _title(doc, spec, fields, origin, data.sources)
     for name in _TEXT_FIELDS:
-        value = fields.get(name) or _from_meta(doc, spec, name)
+        value, source = fields.get(name) or _from_meta(doc, spec, name, origin) or (None, None)
         setattr(data, name, norm_space(value) or None)
+        if getattr(data, name) and source:
+            data.sources[name] = source
     for name in _DATE_FIELDS:
-        setattr(data, name, parse_date(fields.get(name)))
-    data.publish_date, data.date_source = _publish_date(doc, spec, hits, direct)
+        value, source = fields.get(name, (None, None))
+        setattr(data, name, parse_date(value))
+        if getattr(data, name) and source:
+            data.sources[name] = source
+    data.publish_date, data.date_source, published = _publish_date(
+        doc, spec, hits, direct, origin, printed
+    )
+    if published:
+        data.sources["publish_date"] = published
 
     data.body_text = "\n".join(line.text for line in lines if line.in_body)
+    if data.body_text and body_source:
+        data.sources["body"] = body_source
     match = _DOC_NO.search(data.body_text)
     data.body_doc_no = re.sub(r"\s+", "", match.group(0)) if match else None
     _collect_links(doc, spec, body, data)
@@ -149,20 +184,24 @@ def _anomaly(
     return None
 
 
-def _body_element(doc: Document, spec: ArticleSpec) -> etree._Element | None:
+def _body_element(
+    doc: Document, spec: ArticleSpec, origin: Origin
+) -> tuple[etree._Element | None, FieldSource | None]:
     for sel in spec.body:
         for el in sel.elements(doc.index):
             if node_text(el) or el.find(".//img") is not None:
-                return el
+                return el, src.selector(origin, ("article", "body"), sel.source)
     if not spec.body_fallback:
-        return None
+        return None, None
     # No known container: the element whose direct <p> children hold the most text.
     weight: dict[etree._Element, int] = {}
     for p in _P(doc.root):
         parent = p.getparent()
         if parent is not None:
             weight[parent] = weight.get(parent, 0) + len(node_text(p))
-    return max(weight, key=weight.__getitem__) if weight else None
+    if not weight:
+        return None, None
+    return max(weight, key=weight.__getitem__), src.densest(origin)
 
 
 def _cleaned(spec: ArticleSpec, value: str | None, name: str) -> str | None:
@@ -171,50 +210,80 @@ def _cleaned(spec: ArticleSpec, value: str | None, name: str) -> str | None:
     return spec.metadata.scanner.cleaner.cut(norm_space(value), name) or None
 
 
-def _from_meta(doc: Document, spec: ArticleSpec, name: str) -> str | None:
+def _byline_text(doc: Document, spec: ArticleSpec) -> str:
+    """The text of the profile's bylines, whitespace removed ("" when none)."""
+    bylines = union_elements(spec.metadata.bylines, doc.index)
+    return squash("".join(node_text(el) for el in bylines)) if bylines else ""
+
+
+def _label_source(hit: Hit, origin: Origin, byline: str) -> FieldSource:
+    """Where a label's value was read; a label and value printed in a byline count as the
+    byline's (a string test: the page is not walked twice)."""
+    in_byline = bool(byline) and hit.label in byline and squash(hit.value) in byline
+    return src.label(origin, hit.field, hit.label, hit.in_meta, in_byline)
+
+
+def _from_meta(
+    doc: Document, spec: ArticleSpec, name: str, origin: Origin
+) -> tuple[str, FieldSource] | None:
     for meta_name in spec.meta.get(name, ()):
         value = _cleaned(spec, doc.meta.get(meta_name.lower()), name)
         if value:
-            return value
+            return value, src.meta(origin, name, meta_name)
     return None
 
 
-def _title(doc: Document, spec: ArticleSpec, fields: dict[str, str]) -> str | None:
-    title = (
-        _cleaned(spec, first_value(spec.title, doc.index), "title")
-        or fields.get("title")
-        or _from_meta(doc, spec, "title")
-    )
-    if not title:
+def _title(
+    doc: Document, spec: ArticleSpec, fields: Found, origin: Origin, sources: dict[str, FieldSource]
+) -> str | None:
+    value, selector = first_match(spec.title, doc.index)
+    value = _cleaned(spec, value, "title")
+    found = (value, src.selector(origin, ("article", "title"), selector)) if value else None
+    found = found or fields.get("title") or _from_meta(doc, spec, "title", origin)
+    if not found:
         head = doc.root.find(".//title")
         text = node_text(head) if head is not None else ""
-        title = spec.title_split.split(text, maxsplit=1)[0] if text else None
-        title = _cleaned(spec, title, "title")
-    return norm_space(title) or None
+        title = _cleaned(spec, spec.title_split.split(text, maxsplit=1)[0], "title") if text else None
+        if title:
+            found = (title, src.page_title())
+    title = norm_space(found[0]) if found else ""
+    if title:
+        sources["title"] = found[1]
+    return title or None
+
+
+Dated = tuple[dt.date | None, str | None, FieldSource | None]
 
 
 def _publish_date(
-    doc: Document, spec: ArticleSpec, hits: list[Hit], direct: dict[str, str | None]
-) -> tuple[dt.date | None, str | None]:
-    if direct.get("publish_date"):
-        found = parse_date(direct["publish_date"])
-        if found:
-            return found, "metadata"
+    doc: Document,
+    spec: ArticleSpec,
+    hits: list[Hit],
+    direct: Found,
+    origin: Origin,
+    printed: str,
+) -> Dated:
+    """(date, date_source, its FieldSource)."""
+    if "publish_date" in direct:
+        value, source = direct["publish_date"]
+        if found := parse_date(value):
+            return found, "metadata", source
     for hit in hits:
         if hit.field == "publish_date" and hit.in_meta and (found := parse_date(hit.value)):
-            return found, "metadata"
+            return found, "metadata", _label_source(hit, origin, printed)
     for sel in spec.date:
         for value in sel.values(doc.index):
             if found := parse_date(value):
-                return found, "visible"
+                return found, "visible", src.selector(origin, ("article", "date"), sel.source)
     for name in ("publish_date", "visible_date"):
         for hit in hits:
             if hit.field == name and (found := parse_date(hit.value)):
-                return found, "visible"
+                return found, "visible", _label_source(hit, origin, printed)
     for name in ("publish_date", "visible_date"):
-        if found := parse_date(_from_meta(doc, spec, name)):
-            return found, "meta"
-    return None, None
+        value, source = _from_meta(doc, spec, name, origin) or (None, None)
+        if found := parse_date(value):
+            return found, "meta", source
+    return None, None, None
 
 
 def _collect_links(

@@ -31,7 +31,7 @@ from crawler.extract.dom import fragment_root
 if TYPE_CHECKING:
     from crawler.extract.dom import Document
     from crawler.extract.listing import ListingPage
-    from crawler.profile_model import RecordRangeSpec
+    from crawler.profile_lists import RecordRangeSpec
 
 logger = logging.getLogger(__name__)
 

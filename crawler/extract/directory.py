@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from lxml import etree
 
     from crawler.extract.dom import Document
-    from crawler.profile_model import DirectoryRule, Profile
+    from crawler.profile_lists import DirectoryRule
+    from crawler.profile_model import Profile
 
 
 @dataclass(slots=True)

@@ -263,13 +263,14 @@ def _beside(label_block: etree._Element, value_block: etree._Element) -> bool:
     return False
 
 
-def resolve(hits: list[Hit]) -> dict[str, str]:
-    """field → value: values inside metadata containers first, then document order."""
-    out: dict[str, str] = {}
+def resolve(hits: list[Hit]) -> dict[str, Hit]:
+    """field → the hit that gives its value (its label is the field's source): values inside
+    metadata containers first, then document order."""
+    out: dict[str, Hit] = {}
     for preferred in (True, False):
         for hit in hits:
             if hit.value and hit.in_meta is preferred:
-                out.setdefault(hit.field, hit.value)
+                out.setdefault(hit.field, hit)
     return out
 
 

@@ -47,7 +47,8 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from crawler.extract.labels import LabelScanner
-    from crawler.profile_model import ListingSpec, PaginationSpec, Profile, RelatedSpec
+    from crawler.profile_lists import ListingSpec, PaginationSpec
+    from crawler.profile_model import Profile, RelatedSpec
 
 logger = logging.getLogger(__name__)
 

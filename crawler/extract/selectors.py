@@ -184,11 +184,16 @@ def compile_selector(source: str) -> Selector:
 
 def first_value(selectors: list[Selector], context: Context) -> str | None:
     """The first non-blank value over selectors tried in order."""
+    return first_match(selectors, context)[0]
+
+
+def first_match(selectors: list[Selector], context: Context) -> tuple[str | None, str]:
+    """`first_value` and the source text of the selector that gave it ("" when none did)."""
     for sel in selectors:
         value = sel.first(context)
         if value:
-            return value
-    return None
+            return value, sel.source
+    return None, ""
 
 
 def first_elements(selectors: list[Selector], context: Context) -> list[etree._Element]:
