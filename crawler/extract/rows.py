@@ -13,7 +13,8 @@ parent — so rows split over several `ul`s of one list count together); and pic
 is not page furniture (nav/header/footer/menu), has the most rows linking to same-site article
 pages, then the most rows. A group needs 3 rows, unless it is the only group of dated links on
 the page outside its furniture (a column of one or two articles). A group in the furniture is
-never the list, not even on a page whose list is empty.
+never the list, not even on a page whose list is empty. Once found, the list takes in its rows
+that show no date (same parent, same shape, a titled link): a planted or real "no publish date".
 """
 
 from __future__ import annotations
@@ -89,7 +90,28 @@ def auto_rows(
     if not content:
         return []
     best = max(content, key=lambda g: g.score(page_url, article_links))
-    return best.rows if len(best.rows) >= MIN_ROWS or len(content) == 1 else []
+    if len(best.rows) < MIN_ROWS and len(content) > 1:
+        return []
+    return _with_undated_siblings(best.rows)
+
+
+def _with_undated_siblings(rows: list[etree._Element]) -> list[etree._Element]:
+    """The rows, and in document order the siblings of their shape that hold a titled link but
+    show no date (a document without a publish date is still a row of its list)."""
+    shape, chosen = _shape(rows[0]), set(rows)
+    parents = list(dict.fromkeys(r.getparent() for r in rows))
+    out = []
+    for parent in parents:
+        for el in parent:
+            if el in chosen or (
+                _shape(el) == shape
+                and any(
+                    _titled(a) and (a.get("href") or "").strip() not in ("", "#")
+                    for a in el.iter("a")
+                )
+            ):
+                out.append(el)
+    return out
 
 
 def host_of(url: str) -> str | None:
