@@ -161,6 +161,7 @@ class UnitEntry(_Strict):
         return value
 
 
+
 def url_problem(url: str) -> str | None:
     """Why `url` cannot be an entry URL (None when it can)."""
     if any(ch.isspace() for ch in url):
