@@ -77,7 +77,25 @@ def generate_portal(
     portal.reindex()
     timeline.populate(portal, as_of - dt.timedelta(days=SCALES[scale].history_days), as_of, rng)
     portal.reindex()
+    assign_list_shapes(portal)
     return portal
+
+
+# One TRS column in LIST_SHAPE_EVERY keeps ul.list_ul; the others take, by column id, one of the
+# other shapes real TRS sites print (issue 15).
+LIST_SHAPE_EVERY = 5
+
+
+def assign_list_shapes(portal: Portal) -> None:
+    """Give some TRS list columns another list shape (`Column.list_shape`), by column id alone:
+    no random number is drawn, so every other value of the model stays what it was."""
+    trs = {h.id for h in portal.hosts if h.platform == "trs"}
+    for column in portal.columns:
+        unit = portal.index.unit[column.unit_id]
+        if unit.host not in trs or column.category == m.GROUP or column.rows_in_comment:
+            continue
+        slot = column.id % LIST_SHAPE_EVERY
+        column.list_shape = m.LIST_SHAPES[slot] if slot < len(m.LIST_SHAPES) else ""
 
 
 class _Builder:

@@ -41,6 +41,12 @@ RULES = "rules"  # 公开制度
 TOWNSHIP_AREA = "township_area"  # 基层政务公开标准目录 areas
 GROUP = "group"  # a tree node that only holds other columns
 
+# List shapes a TRS column's pages may take besides ul.list_ul (demo/render/list_shapes.py).
+LIST_TABLE = "table"  # the class-less 信息公开目录 table under a header row
+LIST_SCRIPT = "script"  # a JSON array in a script, drawn into an empty container
+LIST_BARE = "bare"  # a ul/li without classes, beside a side box of dated links
+LIST_SHAPES = (LIST_TABLE, LIST_SCRIPT, LIST_BARE)
+
 # Interpretation forms (政策解读形式).
 FORM_TEXT = "text"
 FORM_GRAPHIC = "graphic"  # 图解 / 一图读懂
@@ -114,6 +120,9 @@ class Column:
     opened: dt.date | None = None  # when the column was created
     cadence: str = ""  # key areas: "month" | "quarter"
     rows_in_comment: bool = False  # TRS: list rows inside an HTML comment
+    # TRS: the markup of the list ("" = ul.list_ul; LIST_TABLE, LIST_SCRIPT, LIST_BARE: see
+    # demo/render/list_shapes.py). Set after generation, from the column id (demo.generate).
+    list_shape: str = ""
     hidden: bool = False  # planted "missing required column": not in the directory, 404 if asked
 
 

@@ -9,6 +9,7 @@ defect and `not present` for every fixed one, so the manifest can never drift fr
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import urllib.error
 import urllib.request
@@ -160,11 +161,10 @@ class Probe:
                     )
                 count = int(re.search(r"pageCount:(\d+)", text).group(1))
             else:
-                # Only the list (ul.list_ul, rows inside a comment included), not the left menu.
-                listed = re.search(r'<ul class="list_ul".*?</ul>', text, re.S)
-                listed = listed.group(0) if listed else ""
-                for href, title in re.findall(r'<li><a href="([^"]+)" title="([^"]*)"', listed):
-                    rows.append({"url": urljoin(url, href), "title": title, "related": []})
+                rows.extend(
+                    {"url": urljoin(url, href), "title": title, "related": []}
+                    for href, title in _trs_rows(text)
+                )
                 count = int(re.search(r"createPageHTML\((\d+)", text).group(1))
             page += 1
             if page >= count:
@@ -340,6 +340,33 @@ class Probe:
             for u in (a, b)
         ]
         return title == self.metadata(b).get("名称") and crumbs[0] != crumbs[1]
+
+
+def _trs_rows(text: str) -> list[tuple[str, str]]:
+    """(href, title) of a TRS list page's rows, in whichever shape the page prints them
+    (demo/render/trs.py, demo/render/list_shapes.py) — never the left menu or the side box."""
+    # ul.list_ul, rows inside a comment included.
+    listed = re.search(r'<ul class="list_ul".*?</ul>', text, re.S)
+    if listed:
+        return re.findall(r'<li><a href="([^"]+)" title="([^"]*)"', listed.group(0))
+    data = re.search(r"var listData = (\[.*?\]);\n", text, re.S)
+    if data:  # a JSON array the script draws
+        return [(row["url"], row["title"]) for row in json.loads(data.group(1))]
+    sel = Selector(text=text)
+    # The 信息公开目录 table: the link in the column headed 名称, by header, not position.
+    for table in sel.xpath("//table"):
+        header = [_label(c.xpath("string()").get()) for c in table.xpath("./tr[1]/*")]
+        if "名称" in header:
+            n = header.index("名称") + 1
+            return [
+                (a.attrib["href"], a.attrib["title"])
+                for a in table.xpath(f"./tr[position() > 1]/td[{n}]/a")
+            ]
+    # A ul without classes directly in the list area.
+    return [
+        (a.attrib["href"], a.attrib["title"])
+        for a in sel.xpath('//div[@class="xxgk_right"]/ul[not(@class)]/li/a')
+    ]
 
 
 def _label(text: str) -> str:

@@ -1,9 +1,10 @@
 """Walk the rendered portal like a crawler: from each host's home, follow every link, resource,
-commented-out list row and Lonsun list fragment. Every article of a visible column must be
+commented-out list row, TRS script-data row and Lonsun list fragment. Every article of a visible column must be
 reached, and every on-portal link must answer 200 — except the broken ones a defect planted."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import deque
 from urllib.parse import urldefrag, urljoin
@@ -25,6 +26,9 @@ def _links(url: str, text: str) -> list[str]:
     for comment in tree.iter(lxml.etree.Comment):  # TRS rows inside a comment
         if "<a " in (comment.text or ""):
             found += [str(v) for v in lxml.html.fromstring(comment.text).xpath("//a/@href")]
+    data = re.search(r"var listData = (\[.*?\]);\n", text, re.S)
+    if data:  # TRS rows a script draws from JSON (demo/render/list_shapes.py)
+        found += [row["url"] for row in json.loads(data.group(1))]
     fragment = re.search(r'"(/site/label/8888\?[^"]+)"', text)
     if fragment:  # the Lonsun column shell loads its rows from here
         found.append(fragment.group(1) + "&pageIndex=1")

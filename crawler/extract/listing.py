@@ -37,7 +37,7 @@ from lxml import etree
 from crawler.extract.datastore import datastore_rows, paginate_records
 from crawler.extract.dom import Document, fragment_root, parse_document
 from crawler.extract.links import RelatedLink, kind_of
-from crawler.extract.rows import auto_rows, host_of
+from crawler.extract.rows import auto_rows, host_of, in_furniture
 from crawler.extract.scriptdata import script_rows
 from crawler.extract.selectors import first_elements, first_value, union_elements
 from crawler.extract.tables import HeaderReader
@@ -234,7 +234,8 @@ class _RowReader:
 
 
 def _article_links(doc: Document, spec: ListingSpec) -> list[str]:
-    """The page's first links to article pages of its own site (`listing.article_links`)."""
+    """The page's first links to article pages of its own site (`listing.article_links`), outside
+    its furniture: a 最新信息 side box on an empty column's page is not that column's rows."""
     if not spec.article_links:
         return []
     host = host_of(doc.url)
@@ -245,6 +246,7 @@ def _article_links(doc: Document, spec: ListingSpec) -> list[str]:
             if (
                 target
                 and target not in found
+                and not in_furniture(a)
                 and host_of(target) == host
                 and any(p.search(target) for p in spec.article_links)
             ):

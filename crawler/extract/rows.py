@@ -12,7 +12,9 @@ groups those rows by their place (same grandparent, same tag and class for the r
 parent — so rows split over several `ul`s of one list count together); and picks the group that
 is not page furniture (nav/header/footer/menu), has the most rows linking to same-site article
 pages, then the most rows. A group needs 3 rows, unless it is the only group of dated links on
-the page outside its furniture (a column of one or two articles).
+the page outside its furniture (a column of one or two articles). A group in the furniture is
+never the list, not even on a page whose list is empty. Once found, the list takes in its rows
+that show no date (same parent, same shape, a titled link): a planted or real "no publish date".
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ _FURNITURE_TAGS = frozenset(("nav", "header", "footer", "aside"))
 _FURNITURE_WORDS = frozenset((
     "nav", "navbar", "topnav", "mainnav", "subnav", "menu", "submenu", "foot", "footer", "head",
     "header", "top", "banner", "copyright", "breadcrumb", "crumb", "position", "friend", "links",
-    "yqlj", "share", "search",
+    "yqlj", "share", "search", "side", "sidebar",
 ))  # fmt: skip
 _WORD_BREAK = re.compile(r"[\s_\-]+")
 
@@ -60,7 +62,7 @@ class _Group:
         targets = [_joined(page_url, href) for href in self.links]
         on_site = [t for t in targets if t and host_of(t) == host]
         articles = sum(1 for t in on_site if any(p.search(t) for p in article_links))
-        return (not _in_furniture(self.rows[0]), articles, len(on_site), len(self.rows))
+        return (articles, len(on_site), len(self.rows))
 
 
 def auto_rows(
@@ -82,11 +84,34 @@ def auto_rows(
             groups[_place(row)].links.append(href)
     if not groups:
         return []
-    ranked = sorted(groups.values(), key=lambda g: g.score(page_url, article_links), reverse=True)
-    best = ranked[0]
-    content = [g for g in ranked if not _in_furniture(g.rows[0])]
-    alone = content == [best]
-    return best.rows if len(best.rows) >= MIN_ROWS or alone else []
+    # Furniture (a menu, a 最新信息 side box) is never the list, even on a page whose own list
+    # is empty: its links are other columns' articles.
+    content = [g for g in groups.values() if not in_furniture(g.rows[0])]
+    if not content:
+        return []
+    best = max(content, key=lambda g: g.score(page_url, article_links))
+    if len(best.rows) < MIN_ROWS and len(content) > 1:
+        return []
+    return _with_undated_siblings(best.rows)
+
+
+def _with_undated_siblings(rows: list[etree._Element]) -> list[etree._Element]:
+    """The rows, and in document order the siblings of their shape that hold a titled link but
+    show no date (a document without a publish date is still a row of its list)."""
+    shape, chosen = _shape(rows[0]), set(rows)
+    parents = list(dict.fromkeys(r.getparent() for r in rows))
+    out = []
+    for parent in parents:
+        for el in parent:
+            if el in chosen or (
+                _shape(el) == shape
+                and any(
+                    _titled(a) and (a.get("href") or "").strip() not in ("", "#")
+                    for a in el.iter("a")
+                )
+            ):
+                out.append(el)
+    return out
 
 
 def host_of(url: str) -> str | None:
@@ -143,7 +168,7 @@ def _shape(el: etree._Element | None) -> tuple[str, str]:
     return (str(el.tag), " ".join(sorted((el.get("class") or "").split())))
 
 
-def _in_furniture(el: etree._Element) -> bool:
+def in_furniture(el: etree._Element) -> bool:
     for node in (el, *el.iterancestors()):
         if node.tag in _FURNITURE_TAGS:
             return True

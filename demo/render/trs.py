@@ -10,6 +10,7 @@ Markup contract (what crawler profiles may rely on):
   [title] + span`` (YYYY-MM-DD); the page count only in ``createPageHTML(count, current, "index",
   "html")`` (current is 0-based); with ``rows_in_comment`` the rows and that script sit inside an
   HTML comment inside the ``ul``, rendered by the script that follows; no rows → ``div.no_data``.
+  A column with a ``list_shape`` prints its rows as demo/render/list_shapes.py says instead.
 - Article: ``div.xxgk_info > p > strong`` label + "：value" blocks, ``h1.article_title``,
   ``div.info`` with 发布日期：YYYY-MM-DD, ``div.TRS_Editor`` body, ``div.fujian`` attachments linked
   ``./P0….ext``, hidden ``div.xxgk_xglj`` (相关解读) / ``div.xxgk_xgwj`` (相关文件) blocks.
@@ -37,6 +38,7 @@ from demo.render.common import (
     related,
 )
 from demo.render.content import body_html, embedded_media
+from demo.render.list_shapes import shaped_listing
 
 _LIST = re.compile(r"(.+)/index(?:_([1-9]\d*))?\.html")
 _ARTICLE = re.compile(r"(.+)/\d{6}/t\d{8}_(\d+)\.html")
@@ -171,11 +173,14 @@ class TrsRenderer:
         if page >= count:
             return None
         here = urls.column_url(self.portal, column).rsplit("/", 1)[0]
-        rows = "".join(
-            f'<li><a href="{esc(_relative(here, urls.article_url(self.portal, a)))}" '
-            f'title="{esc(a.title)}" target="_blank">{esc(a.title)}</a>'
-            f"<span>{iso(a.published)}</span></li>\n"
+        shown = [
+            (a, _relative(here, urls.article_url(self.portal, a)))
             for a in items[page * size : (page + 1) * size]
+        ]
+        rows = "".join(
+            f'<li><a href="{esc(href)}" title="{esc(a.title)}" target="_blank">{esc(a.title)}</a>'
+            f"<span>{iso(a.published)}</span></li>\n"
+            for a, href in shown
         )
         pager = f'<script type="text/javascript">createPageHTML({count}, {page}, "index", "html");</script>'
         if column.category == GROUP:
@@ -195,6 +200,8 @@ class TrsRenderer:
                 "    if (n.nodeType === 8) { ul.innerHTML = n.data; } } })();\n"
                 "</script>"
             )
+        elif column.list_shape:
+            listing = shaped_listing(self.cat, self.host, column, shown, page * size, pager)
         else:
             listing = (
                 f'<ul class="list_ul">\n{rows}</ul><div class="page" id="page_div">{pager}</div>'
