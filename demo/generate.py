@@ -38,7 +38,8 @@ class Scale:
 SCALES = {
     # Four counties, one on each platform setup a test needs (Lonsun; TRS GBK with and without a
     # declared charset; Hanweb), with two departments each: about as many units as before the
-    # Hanweb county came (34, was 31), so `zwgk demo` keeps its time.
+    # Hanweb county came (34, was 31), so `zwgk demo` keeps its time; and one department on the
+    # gov.cn template's site (35 units).
     "small": Scale(
         counties=4,
         city_departments=8,
@@ -262,6 +263,21 @@ class _Builder:
             "xxgk",
             f"{vocab.CITY_ABBR}{tail}",
         )
+        # One more department runs a site on the gov.cn / ministry 信息公开 template (govcn). Added
+        # last, with draws of its own, so the units and columns before it stay as they were.
+        full, short, tail = vocab.DEPARTMENTS[self.scale.city_departments + 1]
+        kept, self.rng = self.rng, random.Random(f"{self.portal.seed}/{self.portal.scale}/govcn")
+        self.unit(
+            "jh-x02",
+            f"{vocab.CITY}{full}",
+            f"市{short}",
+            m.CITY_DEPT,
+            "jh",
+            self.host("govcn"),
+            f"d{self.scale.city_departments + 2:02d}",
+            f"{vocab.CITY_ABBR}{tail}",
+        )
+        self.rng = kept
 
     # -- columns --------------------------------------------------------------------------
     def column(

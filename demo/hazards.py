@@ -212,8 +212,9 @@ def outage_hosts(hazards: list[dict[str, Any]], night: int | None) -> set[str]:
 
 
 # A list page's number, in either platform's spelling: Lonsun's `pageIndex=N` parameter, TRS's
-# `index_N.html`. Removing it gives one key for every page of a column's list.
-_PAGE_NUMBER = re.compile(r"(?:(?<=[?&])pageIndex=\d+|(?<=/index)_\d+(?=\.html))")
+# (and gov.cn's) `index_N.html` / `index_N.htm`. Removing it gives one key for every page of a
+# column's list.
+_PAGE_NUMBER = re.compile(r"(?:(?<=[?&])pageIndex=\d+|(?<=/index)_\d+(?=\.html?))")
 
 
 _LOOP_QUERY = re.compile(r"[?&](?:loop=1|hop=\d+)$")

@@ -76,7 +76,7 @@ class Host:
     id: str
     address: str  # 127.0.0.x
     port: int
-    platform: str  # "lonsun" | "trs" | "hanweb"
+    platform: str  # "lonsun" | "trs" | "hanweb" | "govcn"
     encoding: str = "utf-8"  # "utf-8" | "gbk"
     declare_charset: bool = True  # False: neither <meta> nor Content-Type names the charset
     down: bool = False  # hazard: nothing listens here

@@ -15,6 +15,7 @@ from demo.render import chrome, hanweb
 from demo.render.catalog import Catalog
 from demo.render.common import Page, article_change
 from demo.render.files import CONTENT_TYPES, attachment_bytes
+from demo.render.govcn import GovcnRenderer
 from demo.render.hanweb import HanwebRenderer
 from demo.render.lonsun import LonsunRenderer
 from demo.render.trs import TrsRenderer
@@ -33,7 +34,9 @@ class Site:
     def __init__(self, portal: Portal) -> None:
         self.portal = portal
         self.catalog = Catalog(portal)
-        self.renderers: dict[str, LonsunRenderer | TrsRenderer | HanwebRenderer] = {}
+        self.renderers: dict[
+            str, LonsunRenderer | TrsRenderer | HanwebRenderer | GovcnRenderer
+        ] = {}
         for host in portal.hosts:
             if host.platform == "lonsun":
                 self.renderers[host.id] = LonsunRenderer(self.catalog, host)
@@ -41,6 +44,8 @@ class Site:
                 self.renderers[host.id] = TrsRenderer(self.catalog, host)
             elif host.platform == "hanweb":
                 self.renderers[host.id] = HanwebRenderer(self.catalog, host)
+            elif host.platform == "govcn":
+                self.renderers[host.id] = GovcnRenderer(self.catalog, host)
             else:
                 raise ValueError(f"host {host.id}: unknown platform {host.platform!r}")
         self._files: OrderedDict[int, bytes] = OrderedDict()
@@ -59,7 +64,7 @@ class Site:
             (host_id, path + (f"?{query}" if query else "")) in self.catalog.broken_links
         ):
             return self.not_found(host_id)
-        if path.startswith(("/group1/", "/attach/")) or "/P0" in path:
+        if path.startswith(("/group1/", "/attach/")) or "/P0" in path or "/files/" in path:
             hit = renderer.attachment_target(path)
             if hit is not None:
                 return self._attachment(host_id, *hit)

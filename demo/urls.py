@@ -31,6 +31,14 @@ TRS WCM (docs/domain.md §4.2)::
         &webname={site name}&permissiontype=0                      the next group of records
     /art/{Y}/{M}/{D}/art_{col}_{articleId}.html                    an article (M, D unpadded)
     /attach/0/{fileId}.{ext}                                       an attachment
+
+gov.cn 2016–2019 / ministry 信息公开 template (TRS-built; realpages govcn_zhengce, moe)::
+
+    /index.html                                                    units on this site
+    /xxgk/{unit}/index.htm                                         a unit's directory (entry)
+    /xxgk/{unit}/{column}/index.htm, index_1.htm, …                a column's 信息公开目录 table
+    /zhengce/content/{YYYY-MM}/{DD}/content_{articleId}.htm        an article
+    /zhengce/content/{YYYY-MM}/{DD}/{articleId}/files/{fileId}.{ext}   an attachment
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from demo.model import CITY_GOV, Article, Attachment, Column, Host, Portal, Unit
 
 LONSUN_PAGE_SIZE = 15
 TRS_PAGE_SIZE = 20
+GOVCN_PAGE_SIZE = 20
 # Hanweb jpage: a page shows 15 rows; the column page and each dataproxy answer hold a group
 # of 3 pages (45 records), as the real sites' `perPage: 15, groupSize: 3` say.
 HANWEB_PER_PAGE = 15
@@ -113,6 +122,8 @@ def unit_entry(portal: Portal, unit: Unit) -> str:
         return f"{host.base_url}/public/column/{unit.num}?type=4&action=list&nav=3"
     if host.platform == "hanweb":
         return f"{host.base_url}/col/col{hanweb_unit_number(unit)}/index.html"
+    if host.platform == "govcn":
+        return f"{host.base_url}/xxgk/{unit.slug}/index.htm"
     return f"{host.base_url}/{unit.slug}/xxgk/index.html"
 
 
@@ -126,6 +137,8 @@ def column_url(portal: Portal, column: Column) -> str:
         )
     if host.platform == "hanweb":
         return f"{host.base_url}/col/col{hanweb_column_number(column)}/index.html"
+    if host.platform == "govcn":
+        return f"{host.base_url}/xxgk/{unit.slug}/{column.slug}/index.htm"
     return f"{host.base_url}/{unit.slug}/xxgk/{column.slug}/index.html"
 
 
@@ -144,6 +157,9 @@ def list_page_url(portal: Portal, column: Column, page: int) -> str:
         if page == 0:
             return column_url(portal, column)
         return f"{host.base_url}{HANWEB_PROXY}?{hanweb_proxy_query(portal, column, page * HANWEB_RECORDS + 1)}"
+    if host.platform == "govcn":
+        name = "index.htm" if page == 0 else f"index_{page}.htm"
+        return f"{host.base_url}/xxgk/{unit.slug}/{column.slug}/{name}"
     name = "index.html" if page == 0 else f"index_{page}.html"
     return f"{host.base_url}/{unit.slug}/xxgk/{column.slug}/{name}"
 
@@ -163,6 +179,8 @@ def article_url(portal: Portal, article: Article) -> str:
     day = article_day(article)
     if host.platform == "hanweb":
         return f"{host.base_url}{hanweb_article_path(column, day, article.id)}"
+    if host.platform == "govcn":
+        return f"{host.base_url}{govcn_article_path(day, article.id)}"
     return (
         f"{host.base_url}/{unit.slug}/xxgk/{column.slug}/{day:%Y%m}/t{day:%Y%m%d}_{article.id}.html"
     )
@@ -178,6 +196,9 @@ def attachment_url(portal: Portal, article: Article, attachment: Attachment) -> 
         )
     if host.platform == "hanweb":
         return f"{host.base_url}/attach/0/{attachment.file_id}.{attachment.ext}"
+    if host.platform == "govcn":
+        base = article_url(portal, article).rsplit("/", 1)[0]
+        return f"{base}/{article.id}/files/{attachment.file_id}.{attachment.ext}"
     base = article_url(portal, article).rsplit("/", 1)[0]
     day = article_day(article)
     return f"{base}/P0{day:%Y%m%d}{attachment.file_id}.{attachment.ext}"
@@ -194,6 +215,10 @@ def hanweb_article_path(column: Column, day: dt.date, article_id: int) -> str:
     return f"/art/{day.year}/{day.month}/{day.day}/art_{hanweb_column_number(column)}_{article_id}.html"
 
 
+def govcn_article_path(day: dt.date, article_id: int) -> str:
+    return f"/zhengce/content/{day:%Y-%m}/{day:%d}/content_{article_id}.htm"
+
+
 def missing_article_path(portal: Portal, article: Article, ghost: int) -> str:
     """The path an article numbered `ghost` would have beside `article` (a planted broken link)."""
     unit = portal.index.unit[article.unit_id]
@@ -203,4 +228,6 @@ def missing_article_path(portal: Portal, article: Article, ghost: int) -> str:
     column = portal.index.column[article.column_id]
     if platform == "hanweb":
         return hanweb_article_path(column, article.written, ghost)
+    if platform == "govcn":
+        return govcn_article_path(article.written, ghost)
     return f"/{unit.slug}/xxgk/{column.slug}/{article.written:%Y%m}/t{article.written:%Y%m%d}_{ghost}.html"

@@ -102,6 +102,9 @@ class Probe:
         for td in sel.css("table.xxgk td"):  # Hanweb: "索引号: 002482082/2024-00332"
             label, _, value = td.xpath("string()").get().partition(": ")
             out.setdefault(_label(label), value.strip())
+        for b in sel.css("table.bd1 td > b"):  # gov.cn: <td><b>索　引　号：</b></td><td>…</td>
+            value = b.xpath("../following-sibling::td[1]").xpath("string()").get() or ""
+            out.setdefault(_label(b.xpath("string()").get()), value.strip())
         return out
 
     def published(self, url: str) -> dt.date | None:
@@ -114,7 +117,9 @@ class Probe:
     def body_text(self, url: str) -> str:
         sel = self.page(url)
         return " ".join(
-            sel.css("div.j-fontContent, div.TRS_Editor, div#zoom").xpath("string()").getall()
+            sel.css("div.j-fontContent, div.TRS_Editor, div#zoom, div#UCAP-CONTENT")
+            .xpath("string()")
+            .getall()
         )
 
     def links(self, url: str) -> list[tuple[str, str]]:
@@ -145,6 +150,13 @@ class Probe:
                     )  # fmt: skip
                 total = re.search(r"totalRecord: (\d+)|<totalrecord>(\d+)</totalrecord>", text)
                 count = -(-int(total.group(1) or total.group(2)) // urls.HANWEB_RECORDS)
+            elif '<table class="xxgk_table"' in text:  # gov.cn: the 信息公开目录 table
+                listed = re.search(r'<table class="xxgk_table".*?</table>', text, re.S).group(0)
+                for href, title in re.findall(
+                    r'<td class="mc"><a href="([^"]+)" title="([^"]*)"', listed
+                ):
+                    rows.append({"url": urljoin(url, href), "title": title, "related": []})
+                count = int(re.search(r"createPageHTML\((\d+)", text).group(1))
             elif "xxgk_navli" in text or "pageCount" in text:
                 sel = Selector(text=text)
                 for ul in sel.css("div.xxgk_navli > ul"):
@@ -285,7 +297,7 @@ class Probe:
         for row in self.rows(self._column(entry)):
             sel = self.page(row["url"])
             if sel.css(
-                "div.j-fontContent img, div.TRS_Editor img, div#zoom img, video"
+                "div.j-fontContent img, div.TRS_Editor img, div#zoom img, div#UCAP-CONTENT img, video"
             ) or re.search("图解|视频|负责人", row["title"]):
                 return False
         return True

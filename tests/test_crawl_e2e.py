@@ -239,6 +239,53 @@ def test_hanweb_lists_are_read_across_dataproxy_groups_with_articles_and_links(s
     assert files and files <= links
 
 
+def test_govcn_lists_are_read_from_the_directory_table_across_index_n_htm_pages(served):
+    """The department on the gov.cn template: every column's rows come from the 信息公开目录
+    table under its header cells, page after page (index.htm, index_1.htm …); each row's article
+    (content_N.htm) is stored with its table.bd1 fields, and its attachments are links."""
+    portal = served.portal
+    (host,) = [h for h in portal.hosts if h.platform == "govcn"]
+    columns = [
+        c
+        for u in portal.index.units_on[host.id]
+        for c in portal.index.columns_of[u.id]
+        if c.category != m.GROUP and not c.hidden
+    ]
+    long = [
+        c for c in columns if len(portal.index.articles_of.get(c.id, [])) > urls.GOVCN_PAGE_SIZE
+    ]
+    assert long, "the sample has a govcn column longer than one list page"
+    with open_store(served.db_url, create=True) as store:
+        listings, stored = store.listings_frame(), store.columns_frame()
+        articles = store.articles_frame()
+        links = set(store.links_frame()["url"])
+    column_ids = dict(zip(stored["url"], stored["id"], strict=True))
+    for column in long:
+        items = portal.index.articles_of[column.id]
+        rows = listings[listings["column_id"] == column_ids[urls.column_url(portal, column)]]
+        assert sorted(rows["url"]) == sorted(urls.article_url(portal, a) for a in items)
+        assert set(rows["page"]) == set(range(1, -(-len(items) // urls.GOVCN_PAGE_SIZE) + 1))
+        second = urls.list_page_url(portal, column, 1)
+        assert second.endswith("/index_1.htm")
+        assert served.server.request_count(second, method="GET") >= 1
+    visible = {a.id for a in crawlable(portal, served.manifest)}
+    on_host = [
+        a for c in columns for a in portal.index.articles_of.get(c.id, []) if a.id in visible
+    ]
+    by_url = articles.set_index("url")
+    assert {urls.article_url(portal, a) for a in on_host} <= set(by_url.index)
+    for a in on_host[:20]:
+        assert "/zhengce/content/" in urls.article_url(portal, a)
+        assert by_url.loc[urls.article_url(portal, a), "title"] == a.title
+    files = {
+        urls.attachment_url(portal, a, f)
+        for a in on_host
+        for f in a.attachments
+        if f is not embedded_media(a, portal.index.column[a.column_id])
+    }
+    assert files and files <= links
+
+
 def test_incremental_crawl_fetches_only_new_and_changed_articles(served):
     before = {
         urls.article_url(served.portal, a): (a.title, _row_date(a))

@@ -87,14 +87,15 @@ GOVCN_FIELDS = {
 }
 
 
-@pytest.mark.parametrize("profile", ["generic", "trs"])
+@pytest.mark.parametrize("profile", ["generic", "trs", "govcn"])
 @pytest.mark.parametrize("field, expected", GOVCN_FIELDS.items())
 def test_govcn_fragment(field, expected, profile):
     assert getattr(_article(GOVCN, profile), field) == expected
 
 
-def test_govcn_body_is_the_ucap_content_cell():
-    body = _article(GOVCN, "generic").body_text
+@pytest.mark.parametrize("profile", ["generic", "govcn"])
+def test_govcn_body_is_the_ucap_content_cell(profile):
+    body = _article(GOVCN, profile).body_text
     assert body.startswith("国务院关于在海南博鳌乐城国际医疗旅游先行区")
     assert body.endswith("（此件公开发布）")
     assert "索引号" not in body  # the metadata table is not body
@@ -272,7 +273,7 @@ GONGBAO_FIELDS = {
 }
 
 
-@pytest.mark.parametrize("profile", ["generic", "trs"])
+@pytest.mark.parametrize("profile", ["generic", "trs", "govcn"])
 @pytest.mark.parametrize("field, expected", GONGBAO_FIELDS.items())
 def test_gongbao(field, expected, profile):
     assert getattr(_article(GONGBAO, profile), field) == expected
@@ -284,7 +285,7 @@ def test_gongbao_content_really_lies_outside_the_root_element():
     assert in_root == [] and len(doc.tops) > 1
 
 
-@pytest.mark.parametrize("profile", ["generic", "trs"])
+@pytest.mark.parametrize("profile", ["generic", "trs", "govcn"])
 def test_gongbao_body_found_outside_html(profile):
     body = _article(GONGBAO, profile).body_text
     assert body.startswith("全国人民代表大会常务委员会")
@@ -395,13 +396,15 @@ MOE_FIELDS = {
 }
 
 
+@pytest.mark.parametrize("profile", ["generic", "govcn"])
 @pytest.mark.parametrize("field, expected", MOE_FIELDS.items())
-def test_moe(field, expected):
-    assert getattr(_article(MOE, "generic"), field) == expected
+def test_moe(field, expected, profile):
+    assert getattr(_article(MOE, profile), field) == expected
 
 
-def test_moe_attachments_are_the_three_numbered_docx():
-    attachments = [(a.url, a.type, a.text) for a in _article(MOE, "generic").attachments]
+@pytest.mark.parametrize("profile", ["generic", "govcn"])
+def test_moe_attachments_are_the_three_numbered_docx(profile):
+    attachments = [(a.url, a.type, a.text) for a in _article(MOE, profile).attachments]
     base = "http://www.moe.gov.cn/srcsite/A12/moe_1407/s3008/202406/"
     assert attachments == [
         (base + "W020240613556663716813.docx", "docx", "知识竞答工作要求"),
@@ -411,8 +414,9 @@ def test_moe_attachments_are_the_three_numbered_docx():
     ]  # fmt: skip
 
 
-def test_moe_body():
-    body = _article(MOE, "generic").body_text
+@pytest.mark.parametrize("profile", ["generic", "govcn"])
+def test_moe_body(profile):
+    body = _article(MOE, profile).body_text
     assert body.startswith("教育部办公厅关于举办\n2024年高校")
     assert body.endswith("教育部办公厅\n2024年5月30日")
     assert "信息索引" not in body

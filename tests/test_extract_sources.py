@@ -119,6 +119,15 @@ def test_govcn_fragment_has_no_fallback_with_trs():
     assert fallback_fields(_sources(GOVCN, "trs")) == []
 
 
+@pytest.mark.parametrize(("field", "expected"), GOVCN_TRS.items())
+def test_govcn_fragment_fields_come_from_the_govcn_profile_own_rules(field, expected):
+    assert _sources(GOVCN, "govcn")[field] == expected.replace("@trs", "@govcn")
+
+
+def test_govcn_fragment_has_no_fallback_with_govcn():
+    assert fallback_fields(_sources(GOVCN, "govcn")) == []
+
+
 FZGG_TRS = {
     "title": "sel:div.main h1@trs",
     # The visible 日期：2025-02-26 in the byline, not <meta name="PubDate"> 2025-03-27.
@@ -163,6 +172,13 @@ def test_gongbao_fields(field, expected):
     assert _sources(GONGBAO, "trs")[field] == expected
 
 
+def test_gongbao_with_govcn_body_is_the_profile_rule_and_title_date_stay_fallbacks():
+    # the page prints no metadata table: only the body is the template's own
+    sources = _sources(GONGBAO, "govcn")
+    assert sources["body"] == "sel:#UCAP-CONTENT@govcn"
+    assert fallback_fields(sources) == ["publish_date", "title"]
+
+
 def test_gongbao_date_and_title_are_listed_as_fallbacks():
     assert fallback_fields(_sources(GONGBAO, "trs")) == ["publish_date", "title"]
 
@@ -184,6 +200,29 @@ def test_moe_fields(field, expected):
     assert _sources(MOE, "generic")[field] == expected
 
 
+MOE_GOVCN = {  # the ministry template: table#moe-policy-table and the div.moe-detail-shuxing line
+    "title": "table:信息名称@govcn",
+    "index_no": "table:信息索引@govcn",
+    "publisher": "table:发文机构@govcn",
+    "doc_no": "table:发文字号@govcn",
+    "category": "table:信息类别@govcn",
+    "summary": "table:内容概述@govcn",
+    "written_date": "table:生成日期@govcn",
+    "publish_date": "byline:发布日期@govcn",
+    "source": "byline:来源@govcn",
+    "body": "sel:#downloadContent@govcn",
+}
+
+
+@pytest.mark.parametrize(("field", "expected"), MOE_GOVCN.items())
+def test_moe_fields_with_govcn_are_the_profile_own_rules(field, expected):
+    assert _sources(MOE, "govcn")[field] == expected
+
+
+def test_moe_has_no_fallback_with_govcn():
+    assert fallback_fields(_sources(MOE, "govcn")) == []
+
+
 READ_FIELDS = (
     "title", "index_no", "publisher", "source", "doc_no", "written_date", "publish_date",
     "validity", "subject", "keywords", "category", "disclosure_mode", "summary",
@@ -192,7 +231,7 @@ READ_FIELDS = (
 
 
 @pytest.mark.parametrize("name", sorted(n for n in URLS if ".detail" in n))
-@pytest.mark.parametrize("profile", ["generic", "trs"])
+@pytest.mark.parametrize("profile", ["generic", "trs", "govcn"])
 def test_every_field_with_a_value_has_a_source_and_no_other(name, profile):
     data = extract_article(_page_bytes(name), URLS[name], get_profile(profile))
     valued = {f for f in READ_FIELDS if getattr(data, f)} | ({"body"} if data.body_text else set())

@@ -47,9 +47,10 @@ def _links(url: str, text: str) -> list[str]:
             f"&perpage={urls.HANWEB_PER_PAGE}&webid={webid.group(1)}&columnid={column.group(1)}"
             for start in range(step + 1, int(total.group(1)) + 1, step)
         ]
-    paging = re.search(r'createPageHTML\((\d+), (\d+), "index", "html"\)', text)
+    # TRS index_N.html, the gov.cn template's index_N.htm
+    paging = re.search(r'createPageHTML\((\d+), (\d+), "index", "(html?)"\)', text)
     if paging:
-        found += [f"index_{k}.html" for k in range(1, int(paging.group(1)))]
+        found += [f"index_{k}.{paging.group(3)}" for k in range(1, int(paging.group(1)))]
     out = []
     for h in dict.fromkeys(found):  # unique, in page order; urljoin is the walk's hot spot
         if h.startswith("javascript:"):

@@ -113,13 +113,14 @@ def check_against_model(portal, unit, data: dict) -> None:
     assert data["unit_name"] == unit.name
     by_name = {c.name: c for c in columns}
     size = {  # rows a list page (a Hanweb record group) holds
-        "lonsun": urls.LONSUN_PAGE_SIZE, "trs": urls.TRS_PAGE_SIZE, "hanweb": urls.HANWEB_RECORDS
+        "lonsun": urls.LONSUN_PAGE_SIZE, "trs": urls.TRS_PAGE_SIZE, "hanweb": urls.HANWEB_RECORDS,
+        "govcn": urls.GOVCN_PAGE_SIZE,
     }[host.platform]  # fmt: skip
     # Pages claimed are the model's; a later page fetched lists new rows.
     for record in data["pagination"]:
         column = by_name[record["column"]]
         listed = len(portal.index.articles_of.get(column.id, ()))
-        if host.platform == "trs" or record["claimed"] is not None:
+        if host.platform in ("trs", "govcn") or record["claimed"] is not None:
             assert record["claimed"] == max(1, math.ceil(listed / size)), record
         assert record["rows"] == min(listed, size)
         if record["other_url"] is not None:
@@ -171,6 +172,14 @@ def test_hanweb_host_report_matches_the_model(served, portal):
                         allow=host.address))  # fmt: skip
     check_against_model(portal, unit, data)
     assert data["trials"][0]["profile"] == "hanweb"
+
+
+def test_govcn_host_report_matches_the_model(served, portal):
+    unit, host = unit_on(portal, "govcn")
+    data = report(probe(urls.unit_entry(portal, unit), "--json", "--max-requests", "60",
+                        allow=host.address))  # fmt: skip
+    check_against_model(portal, unit, data)
+    assert data["trials"][0]["profile"] == "govcn"
 
 
 def test_default_budget_is_kept_and_the_rest_is_named(served, portal):
@@ -332,6 +341,8 @@ def test_fingerprint_needs_exactly_one_test_and_is_not_inherited(tmp_path):
         ("jyt-zj-govcn_art_hanweb-xxgk.detail.html", "hanweb"),
         ("ct-zj-govcn_art_hanweb-collapse.detail.html", "hanweb"),
         ("fgw-zj-govcn_art_hanweb-jcms.detail.html", "hanweb"),
+        ("govcn_zhengce_content_5353307_guofa2018-43.detail-fragment.html", "govcn"),
+        ("moe-govcn_xxgk_policy-item.detail.html", "govcn"),
     ],
 )
 def test_real_pages_show_their_platform(page, platform):
@@ -340,7 +351,8 @@ def test_real_pages_show_their_platform(page, platform):
         pytest.skip(f"{path} not present")
     doc = parse_document(path.read_bytes(), "http://www.example.gov.cn/xxgk/index.html")
     scores = {
-        p: score(fingerprint_hits(doc, get_profile(p))) for p in ("lonsun", "trs", "hanweb")
+        p: score(fingerprint_hits(doc, get_profile(p)))
+        for p in ("lonsun", "trs", "hanweb", "govcn")
     }
     assert scores[platform] > 0 and scores[platform] == max(scores.values()), scores
 
