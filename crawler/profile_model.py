@@ -180,6 +180,9 @@ class ListingSpec(_Strict):
     rows: Sels = []  # first selector that finds rows wins
     rows_in_comments: bool = False  # also read rows kept inside <!-- --> (TRS)
     auto_rows: bool = False  # find the dated link list by itself when no selector matches
+    # What a list prints when it holds nothing (div.no_data 暂无信息): such a page has no rows,
+    # none are guessed from the latest-news widgets beside it.
+    empty: Sels = []
     link: Sels = ["a[href]"]  # the row's article link (relative to the row)
     title: Sels = []  # default: the link's @title, else its text
     date: Sels = []  # default: the first date in the row's text outside the link

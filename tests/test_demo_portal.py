@@ -101,7 +101,7 @@ KEPT_DIGESTS = {
     "model.json.gz": "cef55689704bf639",
     "manifest.json": "ee5cd8ab909c4eb0",
     "units.yaml": "b1b85493720eac1a",
-    "pages": "3bc752197213fa26",
+    "pages": "14ff4956db38fec4",
 }
 
 

@@ -76,13 +76,18 @@ def parse_listing(html: str | bytes, url: str, profile: Profile) -> ListingPage:
     page = ListingPage(url=url)
     page.data_url = _endpoint_url(doc, spec)
     kinds = profile.article.related
-    page.rows = [row for el in _row_elements(doc, spec) if (row := _row(doc, spec, kinds, el))]
+    elements = _row_elements(doc, spec, guess=page.data_url is None)
+    page.rows = [row for el in elements if (row := _row(doc, spec, kinds, el))]
     _paginate(doc, spec.pagination, page)
     return page
 
 
 # -- rows ------------------------------------------------------------------------------------
-def _row_elements(doc: Document, spec: ListingSpec) -> list[etree._Element]:
+def _row_elements(doc: Document, spec: ListingSpec, guess: bool) -> list[etree._Element]:
+    """The row elements: the profile's selectors (also inside comments), else — unless `guess`
+    is off (a shell page whose rows come from its data endpoint) or the page says its list is
+    empty — the largest dated link list. A page's latest-news widgets are dated link lists too:
+    guessing on an empty list would take them for its rows."""
     rows = first_elements(spec.rows, doc.index)
     if rows:
         return rows
@@ -90,7 +95,7 @@ def _row_elements(doc: Document, spec: ListingSpec) -> list[etree._Element]:
         rows = first_elements(spec.rows, doc.index)
         if rows:
             return rows
-    if spec.auto_rows:
+    if guess and spec.auto_rows and not first_elements(spec.empty, doc.index):
         for place in doc.tops:
             rows += _auto_rows(place)
     return rows
