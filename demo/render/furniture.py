@@ -102,8 +102,9 @@ _STYLE = _css()
 
 
 def _js(text: str) -> str:
-    """A JavaScript string literal that cannot end the <script> element it sits in."""
-    return json.dumps(text, ensure_ascii=False).replace("</", "<\\/")
+    """A JavaScript string literal that cannot end (</script>) or confuse (<!--) the <script>
+    element it sits in."""
+    return json.dumps(text, ensure_ascii=False).replace("<", "\\u003c")
 
 
 @dataclass(frozen=True)
