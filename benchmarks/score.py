@@ -1,13 +1,14 @@
 """Scoring speed: `zwgk evaluate` on a city-sized store vs reading its articles into pandas.
 
     python benchmarks/score.py [--units 509] [--articles 1000000] [--db URL] [--keep]
-                               [--indicators FILE]
+                               [--indicators FILE] [--pages sample|none]
 
 Builds a store directly (SQL inserts, no HTTP): 509 units (city government, 40 city departments,
 13 counties with 20 departments and 15 townships each), ~16 columns per unit, 1,000,000 articles
 with realistic metadata (索引号, 文号 in metadata and body, dates, 有效性, 关键词, related
 解读/文件 links, consultation periods), one listing per article (a few listed twice), an
-attachment per policy document with link checks, and planted problems at low rates (stale and
+attachment per policy document with link checks, each page's bytes as the crawler stores them
+(gzip'd sample-portal pages of real weight, ≈ 7 KB; `--pages none` leaves them out), and planted problems at low rates (stale and
 blank columns, missing fields, malformed 索引号, 文号 mismatches, late publication, broken
 attachments). Then, each in a fresh process so the peak memory of one does not hide the other:
 
@@ -108,7 +109,7 @@ ARTICLE_KEYS = (
     "id", "unit_id", "column_id", "url", "title", "index_no", "publisher", "doc_no",
     "written_date", "publish_date", "validity", "subject", "keywords", "body_text", "date_source",
     "repealed", "listed_date", "first_seen_run", "last_seen_run", "version_run", "content_hash",
-    "fetched_at", "extra",
+    "fetched_at", "extra", "html_gz",
 )  # fmt: skip
 
 
@@ -152,8 +153,20 @@ def units_plan(count: int) -> list[dict]:
     return units
 
 
-def build(url: str, n_units: int, n_articles: int, seed: int = 1) -> dict:
-    """Fill an empty store at ``url``; returns counts."""
+def stored_pages(count: int = 64) -> list[bytes]:
+    """Sample-portal article pages as the store keeps them (gzip): real pages' weight."""
+    from demo.generate import make_sample
+    from demo.site import article_pages
+    from store.rows import gzip_page
+
+    return [gzip_page(page) for page in article_pages(make_sample(seed=1)[0], count)]
+
+
+def build(
+    url: str, n_units: int, n_articles: int, seed: int = 1, pages: list[bytes] | None = None
+) -> dict:
+    """Fill an empty store at ``url``; returns counts. `pages`: gzip'd page bytes stored with
+    the articles in turn (None: no page bytes)."""
     from store import open_store
     from store.writes import ARTICLES, LINK_CHECKS, LINKS, LISTINGS
     from store.writes import COLUMNS as COLUMN_TABLE
@@ -270,6 +283,8 @@ def build(url: str, n_units: int, n_articles: int, seed: int = 1) -> dict:
                 })  # fmt: skip
                 if rng.random() < RATE["blank_field"]:
                     row["keywords"] = None
+                if pages:
+                    row["html_gz"] = pages[article_id % len(pages)]
                 buffers["articles"].append(row)
                 buffers["listings"].append(
                     {"column_id": cid, "url": url, "title": title, "listed_date": day,
@@ -432,6 +447,12 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--db", help="store URL (default: a SQLite file in a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="reuse --db if it is already built")
+    parser.add_argument(
+        "--pages",
+        choices=("sample", "none"),
+        default="sample",
+        help="store each article's page: sample-portal pages of real weight (default), or none",
+    )
     parser.add_argument("--indicators", help="indicator set (default: the newest shipped set)")
     parser.add_argument("--phase", choices=["read", "evaluate"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -445,10 +466,16 @@ def main() -> None:
         url = args.db or f"sqlite:///{tmp}/score.sqlite"
         if not args.keep:
             started = time.perf_counter()
-            counts = build(url, args.units, args.articles)
+            pages = stored_pages() if args.pages == "sample" else None
+            counts = build(url, args.units, args.articles, pages=pages)
+            weight = (
+                f", pages of {sum(map(len, pages)) / len(pages) / 1024:.1f} KB gzip'd"
+                if pages
+                else ", no page bytes"
+            )
             print(
                 f"built {counts['units']} units, {counts['columns']} columns, "
-                f"{counts['articles']:,} articles, {counts['links']:,} attachments in "
+                f"{counts['articles']:,} articles, {counts['links']:,} attachments{weight} in "
                 f"{time.perf_counter() - started:.0f} s ({url})"
             )
         child("read", url, None)  # warm the page cache the same way for both phases

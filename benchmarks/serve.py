@@ -32,10 +32,16 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
-from demo import urls
-from demo.model import Portal
-from demo.server import PortalServer, shift_ports
+# Run as a script, this file's folder comes first on sys.path, and benchmarks/demo.py would
+# shadow the `demo` package.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
+
+from demo import urls  # noqa: E402
+from demo.model import Portal  # noqa: E402
+from demo.server import PortalServer, shift_ports  # noqa: E402
 
 Target = tuple[str, int, str]  # address, port, path?query
 

@@ -1,8 +1,12 @@
 """Store throughput: upsert N articles in batches, re-upsert them unchanged, read them back.
 
-    python benchmarks/store.py [--articles 100000] [--batch 500] [--html-bytes 8000] [--url URL]
+    python benchmarks/store.py [--articles 100000] [--batch 500] [--pages sample|synthetic]
+                               [--html-bytes 8000] [--url URL]
 
-Without --url a fresh SQLite file in a temporary directory is used. Prints rows/s for each
+Pages stored with each article: by default 64 article pages rendered by the sample portal, which
+weigh and compress like real ones (≈ 35–41 KB with their navigation, widgets, scripts and
+footer; demo/render/furniture.py); `--pages synthetic` makes pages of `--html-bytes` instead,
+`--html-bytes 0` stores none. Without --url a fresh SQLite file in a temporary directory is used. Prints rows/s for each
 phase; asserts nothing about time (machines differ), only that every row was stored.
 """
 
@@ -118,9 +122,20 @@ def _html(rng: random.Random, size: int) -> str:
     return "".join(out) + "</ul></body></html>"
 
 
-def article_rows(n: int, html_bytes: int, seed: int = 1) -> list[dict]:
+def sample_pages(count: int = 64) -> list[bytes]:
+    """Article pages of the sample portal (both platforms, UTF-8 and GBK), as served."""
+    from demo.generate import make_sample
+    from demo.site import article_pages
+
+    return article_pages(make_sample(seed=1)[0], count)
+
+
+def article_rows(
+    n: int, html_bytes: int, seed: int = 1, pages: list[bytes] | None = None
+) -> list[dict]:
     rng = random.Random(seed)
-    pages = [_html(rng, html_bytes) for _ in range(64)] if html_bytes else [None]
+    if pages is None:
+        pages = [_html(rng, html_bytes) for _ in range(64)] if html_bytes else [None]
     base = dt.date(2020, 1, 1)
     rows = []
     for i in range(n):
@@ -181,7 +196,8 @@ def main() -> None:
     )
     ap.add_argument("--articles", type=int, default=100_000)
     ap.add_argument("--batch", type=int, default=500)
-    ap.add_argument("--html-bytes", type=int, default=8000)
+    ap.add_argument("--pages", choices=("sample", "synthetic"), default="sample")
+    ap.add_argument("--html-bytes", type=int, default=8000, help="with --pages synthetic")
     ap.add_argument("--url", default=None)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -189,10 +205,12 @@ def main() -> None:
         store = open_store(url, create=True)
         run = store.start_run("full")
         seed_structure(store, run)
-        rows = article_rows(args.articles, args.html_bytes)
+        pages = sample_pages() if args.pages == "sample" else None
+        rows = article_rows(args.articles, args.html_bytes, pages=pages)
+        sizes = [len(p) for p in pages] if pages else [len((rows[0]["html"] or "").encode())]
         print(
             f"store: {store.url}, {args.articles:,} articles, batches of {args.batch}, "
-            f"~{args.html_bytes:,} B of HTML each"
+            f"{args.pages} pages of {sum(sizes) / len(sizes) / 1024:,.1f} KB each"
         )
 
         t = time.perf_counter()

@@ -132,6 +132,9 @@ class ListingSpec(Strict):
     rows_in_scripts: bool = False  # JSON arrays of {title, date, url} in the page's scripts
     datastore: bool = False  # rows are the <record>s of a <datastore> block (Hanweb jpage)
     auto_rows: bool = False  # find the dated link list by itself when no selector matches
+    # What a list prints when it holds nothing (div.no_data 暂无信息): such a page has no rows,
+    # none are guessed from the latest-news widgets beside it.
+    empty: Sels = []
     # URL shapes of article pages: a list page without rows that links to one was not read.
     article_links: Rxs = []
     link: Sels = ["a[href]"]  # the row's article link (relative to the row)

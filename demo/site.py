@@ -88,3 +88,18 @@ class Site:
         else:
             self._files.move_to_end(attachment.file_id)
         return Page(200, body, ctype, article_change(article))
+
+
+def article_pages(portal: Portal, count: int) -> list[bytes]:
+    """The bytes of `count` article pages spread over the portal (both platforms, as served):
+    pages of real weight for benchmarks that store or parse pages."""
+    from demo import urls
+
+    site = Site(portal)
+    step = max(1, len(portal.articles) // count)
+    out = []
+    for article in portal.articles[::step][:count]:
+        host = portal.index.unit[article.unit_id].host
+        path = "/" + urls.article_url(portal, article).split("/", 3)[3]
+        out.append(site.respond(host, path, "").body)
+    return out

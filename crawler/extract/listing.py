@@ -108,7 +108,7 @@ def parse_listing(html: str | bytes, url: str, profile: Profile) -> ListingPage:
     page = ListingPage(url=url)
     page.data_url = _endpoint_url(doc, spec)
     page.rows = _find_rows(doc, profile, shell=page.data_url is not None)
-    if not page.rows:
+    if not page.rows and not first_elements(spec.empty, doc.index):  # an empty list says so
         page.article_links = _article_links(doc, spec)
     _paginate(doc, spec.pagination, page)
     return page
@@ -124,8 +124,8 @@ def _find_rows(doc: Document, profile: Profile, shell: bool) -> list[ListingRow]
         rows = reader.rows(first_elements(spec.rows, doc.index))
     if not rows and spec.rows_in_comments and _splice_comments(doc):
         rows = reader.rows(first_elements(spec.rows, doc.index))
-    if rows or shell:
-        return rows
+    if rows or shell or first_elements(spec.empty, doc.index):
+        return rows  # a shell's rows are at its endpoint; a list that says it is empty has none
     if spec.rows_in_tables:
         rows = reader.rows(reader.headers.header_tables(doc.tops))
     if not rows and (spec.rows_in_scripts or spec.auto_rows):

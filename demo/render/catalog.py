@@ -16,6 +16,7 @@ from demo.render.common import (
     host_style,
     later,
 )
+from demo.render.furniture import HostFurniture, host_furniture
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,9 @@ class Catalog:
         self.index = idx = portal.index
         self.styles: dict[str, HostStyle] = {
             h.id: host_style(h, host_site_name(portal, h)) for h in portal.hosts
+        }
+        self.furniture: dict[str, HostFurniture] = {
+            h.id: host_furniture(portal, h, self.styles[h.id]) for h in portal.hosts
         }
         # Directory tree of visible columns: roots and children per unit, in model order.
         self.roots: dict[str, list[Column]] = {}

@@ -6,8 +6,9 @@ Real pages carry far more boilerplate than content; a little of it here keeps ex
 
 from __future__ import annotations
 
-from demo.render.common import HostStyle, esc, stable_hash
+from demo.render.common import HostStyle, esc
 from demo.render.files import png_bytes
+from demo.render.furniture import HostFurniture, site_code
 
 _CSS = b"body{margin:0;font-family:SimSun,serif;font-size:14px}.hidden{display:none}\n"
 # page.js: TRS's pager. It turns createPageHTML(count, current, "index", "html") into links
@@ -39,29 +40,16 @@ ASSETS: dict[str, tuple[str, bytes]] = {
     "/images/jquery.js": (_JS, b"/* jQuery stand-in */\n"),
     "/images/page.js": (_JS, _PAGE_JS),
     "/images/logo.png": ("image/png", png_bytes(0)),
+    "/images/jiucuo.png": ("image/png", png_bytes(1, 110, 80)),
+    "/images/dzjg.png": ("image/png", png_bytes(2, 70, 80)),
+    "/images/wza.png": ("image/png", png_bytes(3, 110, 80)),
+    "/images/qrcode.png": ("image/png", png_bytes(4, 100, 100)),
 }
 
 
-def site_code(style: HostStyle) -> str:
-    """网站标识码: ten digits, stable per host."""
-    return f"34{stable_hash(style.host.id) % 10**8:08d}"
-
-
-def _footer(style: HostStyle) -> str:
-    name = esc(style.site_name)
-    code = site_code(style)
-    office = name if name.endswith("办公室") else f"{name}办公室"
-    return (
-        '<div class="footer"><div class="container">'
-        f"<p>主办单位：{name}　承办单位：{office}</p>"
-        f"<p>网站标识码：{code}　皖ICP备{code[-6:]}号-1　"
-        f'<a href="http://www.beian.gov.cn/" target="_blank">皖公网安备 {code}号</a></p>'
-        "<p>建议使用1366×768分辨率及以上浏览器浏览本网站</p>"
-        "</div></div>"
-    )
-
-
-def lonsun_page(style: HostStyle, title: str, main: str, head: str = "") -> str:
+def lonsun_page(
+    style: HostStyle, furniture: HostFurniture, title: str, main: str, head: str = ""
+) -> str:
     name = esc(style.site_name)
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n'
@@ -76,7 +64,9 @@ def lonsun_page(style: HostStyle, title: str, main: str, head: str = "") -> str:
         '<link rel="stylesheet" href="/public/css/public_info.css">\n'
         '<script type="text/javascript" src="/assets/js/jquery.min.js"></script>\n'
         '<script type="text/javascript" src="/assets/js/core.min.js"></script>\n'
+        f"{furniture.head}\n"
         "</head>\n<body>\n"
+        f"{furniture.bar}\n"
         '<div class="header"><div class="container">'
         f'<div class="logo"><a href="/"><img src="/images/logo.png" alt="{name}"></a></div>'
         '<div class="top_search"><input type="text" id="keywords" placeholder="请输入关键字">'
@@ -85,12 +75,16 @@ def lonsun_page(style: HostStyle, title: str, main: str, head: str = "") -> str:
         '<li><a href="/">首页</a></li><li><a href="/public/index.html">政务公开</a></li>'
         '<li><a href="javascript:;">政务服务</a></li><li><a href="javascript:;">互动交流</a></li>'
         "</ul></div></div>\n"
-        f'<div class="container main_content">\n{main}\n</div>\n'
-        f"{_footer(style)}\n</body>\n</html>\n"
+        f"{furniture.nav}\n"
+        f'<div class="container main_content">\n<div class="main_left">{main}</div>\n'
+        f"{furniture.side}\n</div>\n"
+        f"{furniture.footer}\n</body>\n</html>\n"
     )
 
 
-def trs_page(style: HostStyle, title: str, main: str, head: str = "") -> str:
+def trs_page(
+    style: HostStyle, furniture: HostFurniture, title: str, main: str, head: str = ""
+) -> str:
     name = esc(style.site_name)
     return (
         '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
@@ -105,14 +99,17 @@ def trs_page(style: HostStyle, title: str, main: str, head: str = "") -> str:
         '<link rel="stylesheet" type="text/css" href="/images/style.css">\n'
         '<script type="text/javascript" src="/images/jquery.js"></script>\n'
         '<script type="text/javascript" src="/images/page.js"></script>\n'
+        f"{furniture.head}\n"
         "</head>\n<body>\n"
+        f"{furniture.bar}\n"
         f'<div class="top"><div class="w1200"><div class="logo"><img src="/images/logo.png" alt="{name}"/>'
         f"<span>{name}</span></div></div></div>\n"
         '<div class="nav"><div class="w1200"><a href="/index.html">首页</a>'
         '<a href="javascript:;">新闻中心</a><a href="/index.html">信息公开</a>'
         '<a href="javascript:;">办事服务</a><a href="javascript:;">互动交流</a></div></div>\n'
-        f'<div class="w1200 main">\n{main}\n</div>\n'
-        f"{_footer(style)}\n</body>\n</html>\n"
+        f"{furniture.nav}\n"
+        f'<div class="w1200 main">\n<div class="main_left">{main}</div>\n{furniture.side}\n</div>\n'
+        f"{furniture.footer}\n</body>\n</html>\n"
     )
 
 

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs
 
 from demo import urls
 from demo.model import GROUP, LEVELS, Article, Attachment, Column, Host, Unit
-from demo.render import chrome
+from demo.render import chrome, furniture
 from demo.render.catalog import Catalog
 from demo.render.common import (
     Page,
@@ -69,6 +69,7 @@ class LonsunRenderer:
         self.portal = catalog.portal
         self.host = host
         self.style = catalog.styles[host.id]
+        self.furniture = catalog.furniture[host.id]
         self.tree_html = lru_cache(maxsize=4096)(self._tree_html)
 
     # -- routing ---------------------------------------------------------------------------
@@ -112,7 +113,7 @@ class LonsunRenderer:
             '<div class="wzy_position">当前位置：<a href="/">首页</a> &gt; <span>信息公开</span></div>'
             f'<div class="xxgk_units">{"".join(blocks)}</div>'
         )
-        return self.style.page(chrome.lonsun_page(self.style, "政府信息公开", main))
+        return self.style.page(chrome.lonsun_page(self.style, self.furniture, "政府信息公开", main))
 
     def _dwxx(self, unit: Unit) -> str:
         return (
@@ -172,7 +173,7 @@ class LonsunRenderer:
         cat_id = params.get("catId", [""])[0]
         if not cat_id:
             main = self._position(unit) + self._dwxx(unit) + self.tree_html(unit.id)
-            return self.style.page(chrome.lonsun_page(self.style, unit.name, main))
+            return self.style.page(chrome.lonsun_page(self.style, self.furniture, unit.name, main))
         column = self._column(unit, int(cat_id)) if cat_id.isdigit() else None
         if column is None or params.get("type", [str(column.section)])[0] != str(column.section):
             return None
@@ -196,7 +197,9 @@ class LonsunRenderer:
             f'<div class="xxgk_right"><div class="xxgk_title"><h2>{esc(column.name)}</h2></div>'
             f"{body}</div>"
         )
-        return self.style.page(chrome.lonsun_page(self.style, f"{column.name}-{unit.name}", main))
+        return self.style.page(
+            chrome.lonsun_page(self.style, self.furniture, f"{column.name}-{unit.name}", main)
+        )
 
     def _doc_list(self, column: Column) -> str:
         items = self.cat.index.articles_of.get(column.id, [])
@@ -308,6 +311,7 @@ class LonsunRenderer:
         if a is None or unit is None or a.unit_id != unit.id:
             return None
         column = self.cat.index.column[a.column_id]
+        url = urls.article_url(self.portal, a)
         rows = metadata_rows(self.style, a, self.cat.path.get(column.id, ""))
         shown = f"{iso(a.published)} {visible_time(a)}" if a.published else ""
         inline = embedded_media(a, column)
@@ -325,15 +329,21 @@ class LonsunRenderer:
         repealed = '<span class="fz" style="color:red;">废止</span>' if a.validity == "废止" else ""
         main = (
             self._position(unit, column)
+            + f'<div class="xxgk_left">{self.tree_html(unit.id)}</div>'
             + '<div class="div_table_suoyin">'
             + _desktop_table(rows)
             + _mobile_table(rows)
             + "</div>"
-            f'<div class="wzy_content"><h1 class="newstitle">{esc(a.title)}{repealed}</h1>'
+            f'<div class="wzy_content"><div class="wzy_title"><h1 class="newstitle">{esc(a.title)}{repealed}</h1>'
             f'<div class="newsinfo"><span class="fbsj">发布时间：{shown}</span>'
             f'<span class="res">来源：{esc(a.publisher)}</span>'
             '<span class="fontsize">字体：[<a href="javascript:;">大</a> <a href="javascript:;">中</a> '
-            '<a href="javascript:;">小</a>]</span></div>'
+            '<a href="javascript:;">小</a>]</span>'
+            '<span class="hits">浏览次数：<span id="hits"></span></span>'
+            '<span class="print"><a href="javascript:window.print();">打印</a></span>'
+            '<span class="close"><a href="javascript:window.close();">关闭</a></span></div>'
+            + furniture.share(url, a.title)
+            + "</div>"
             '<div class="wzcon j-fontContent clearfix" id="zoom">'
             + body_html(self.portal, a, lambda f: urls.attachment_url(self.portal, a, f))
             + "</div>"
@@ -347,7 +357,9 @@ class LonsunRenderer:
                 if links
                 else ""
             )
+            + furniture.tools()
             + "</div>"
+            + furniture.article_script(self.portal, a, url, "Ls.ajax")
         )
         head = (
             f'<meta name="ArticleTitle" content="{esc(a.title)}">'
@@ -356,7 +368,7 @@ class LonsunRenderer:
             f'<meta name="ColumnName" content="{esc(column.name)}">'
             f'<meta name="Keywords" content="{esc(a.keywords)}">'
         )
-        text = chrome.lonsun_page(self.style, a.title, main, head)
+        text = chrome.lonsun_page(self.style, self.furniture, a.title, main, head)
         return self.style.page(text, a.modified or a.published)
 
     def attachment_target(self, path: str) -> tuple[Article, Attachment] | None:

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from demo import urls
 from demo.model import GROUP, LEVELS, Article, Attachment, Column, Host, Unit
-from demo.render import chrome
+from demo.render import chrome, furniture
 from demo.render.catalog import Catalog
 from demo.render.common import (
     Page,
@@ -62,6 +62,7 @@ class TrsRenderer:
         self.portal = catalog.portal
         self.host = host
         self.style = catalog.styles[host.id]
+        self.furniture = catalog.furniture[host.id]
         self.directory_html = lru_cache(maxsize=4096)(self._directory_html)
 
     # -- routing ---------------------------------------------------------------------------
@@ -118,7 +119,7 @@ class TrsRenderer:
                 blocks.append(f"<h3>{esc(level)}</h3><ul>{items}</ul>")
         main = f'<div class="position">当前位置：首页 &gt; 信息公开</div><div class="unit_list">{"".join(blocks)}</div>'
         return self.style.page(
-            chrome.trs_page(self.style, "政府信息公开", main),
+            chrome.trs_page(self.style, self.furniture, "政府信息公开", main),
             self.cat.host_changed.get(self.host.id),
         )
 
@@ -163,7 +164,7 @@ class TrsRenderer:
             f"<p>地址：{esc(unit.address)}　电话：{esc(unit.phone)}</p></div>"
             + self.directory_html(unit.id, True)
         )
-        text = chrome.trs_page(self.style, f"{unit.name}信息公开", main)
+        text = chrome.trs_page(self.style, self.furniture, f"{unit.name}信息公开", main)
         return self.style.page(text, self.cat.unit_changed.get(unit.id))
 
     def list_page(self, unit: Unit, column: Column, page: int) -> Page | None:
@@ -214,7 +215,7 @@ class TrsRenderer:
             f'<div class="xxgk_right"><div class="list_title"><h2>{esc(column.name)}</h2></div>{listing}</div>'
         )
         head = f'<meta name="ColumnName" content="{esc(column.name)}"/>'
-        text = chrome.trs_page(self.style, column.name, main, head)
+        text = chrome.trs_page(self.style, self.furniture, column.name, main, head)
         return self.style.page(text, later(self.cat.column_changed.get(column.id), column.opened))
 
     def article(self, unit: Unit, a: Article) -> Page:
@@ -246,16 +247,30 @@ class TrsRenderer:
             )
             block = f'<div class="{cls}" style="display:none;"><h2>{heading}</h2><ul class="xggj">{links}</ul></div>'
         shown = f"发布日期：{iso(a.published)}　　" if a.published else ""
+        # The mobile copy of the metadata: the same values as label/value cells.
+        mobile = "".join(
+            f'<tr><td class="label">{label}：</td><td>{esc(value)}</td></tr>'
+            for _k, label, value in rows
+        )
+        url = urls.article_url(self.portal, a)
         main = (
-            self._position(unit, column) + f'<div class="xxgk_info">{meta}</div>'
-            f'<h1 class="article_title">{esc(a.title)}</h1>'
+            self._position(unit, column)
+            + f'<div class="xxgk_left">{self.directory_html(unit.id, False)}</div>'
+            f'<div class="xxgk_info hidden-xs">{meta}</div>'
+            f'<table class="xxgk_table visible-xs">{mobile}</table>'
+            f'<div class="article_head"><h1 class="article_title">{esc(a.title)}</h1>'
             f'<div class="info">{shown}来源：{esc(a.publisher)}　　【字体：<a href="javascript:;">大</a> '
-            '<a href="javascript:;">中</a> <a href="javascript:;">小</a>】</div>'
+            '<a href="javascript:;">中</a> <a href="javascript:;">小</a>】　'
+            '<a href="javascript:window.print();">打印</a>　<a href="javascript:window.close();">关闭</a></div>'
+            + furniture.share(url, a.title)
+            + "</div>"
             '<div class="TRS_Editor">'
             + body_html(self.portal, a, relative_file)
             + "</div>"
             + (f'<div class="fujian"><p>附件：</p>{files}</div>' if files else "")
             + block
+            + furniture.tools()
+            + furniture.article_script(self.portal, a, url, "$.ajax")
         )
         head = (
             f'<meta name="ColumnName" content="{esc(column.name)}"/>\n'
@@ -264,5 +279,5 @@ class TrsRenderer:
             f'<meta name="ContentSource" content="{esc(a.publisher)}"/>\n'
             f'<meta name="Keywords" content="{esc(a.keywords)}"/>'
         )
-        text = chrome.trs_page(self.style, a.title, main, head)
+        text = chrome.trs_page(self.style, self.furniture, a.title, main, head)
         return self.style.page(text, a.modified or a.published)
