@@ -220,3 +220,53 @@ def href_from(host: Host, target_url: str) -> str:
 
 def article_href(portal: Portal, host: Host, article: Article) -> str:
     return href_from(host, urls.article_url(portal, article))
+
+
+def units_by_level(portal: Portal, units: list[Unit], *, titled: bool = False) -> str:
+    """A platform home's list of its units, a heading per level (市政府, 市直部门, …) in order;
+    `titled`: each link also carries the unit's name as `title` (TRS)."""
+    from demo.model import LEVELS
+
+    blocks = []
+    for level in LEVELS:
+        items = "".join(
+            f'<li><a href="{esc(urls.unit_entry(portal, u))}" target="_blank"'
+            + (f' title="{esc(u.name)}"' if titled else "")
+            + f">{esc(u.name)}</a></li>"
+            for u in units
+            if u.level == level
+        )
+        if items:
+            blocks.append(f"<h3>{esc(level)}</h3><ul>{items}</ul>")
+    return "".join(blocks)
+
+
+def column_tree(
+    portal: Portal,
+    host: Host,
+    roots: list[Column],
+    children: dict[int, list[Column]],
+    classes: tuple[str, str, str],
+    link_attrs: str = "",
+) -> str:
+    """A unit's column directory as nested lists: groups as `<li class=G><span class=N>name`,
+    columns as links relative to the host; `classes` = (tree, group item, group name)."""
+    from demo.model import GROUP
+
+    tree, group, name = classes
+
+    def branch(columns: list[Column]) -> str:
+        out = []
+        for c in columns:
+            if c.category == GROUP:
+                kids = branch(children.get(c.id, []))
+                out.append(
+                    f'<li class="{group}"><span class="{name}">{esc(c.name)}</span>'
+                    f"<ul>{kids}</ul></li>"
+                )
+            else:
+                href = urls.column_url(portal, c).removeprefix(host.base_url)
+                out.append(f'<li><a href="{esc(href)}"{link_attrs}>{esc(c.name)}</a></li>')
+        return "".join(out)
+
+    return f'<ul class="{tree}">{branch(roots)}</ul>'

@@ -25,7 +25,7 @@ import re
 from functools import lru_cache
 
 from demo import urls
-from demo.model import GROUP, LEVELS, Article, Attachment, Column, Host, Unit
+from demo.model import GROUP, Article, Attachment, Column, Host, Unit
 from demo.render import chrome
 from demo.render.catalog import Catalog
 from demo.render.common import (
@@ -33,12 +33,14 @@ from demo.render.common import (
     Page,
     article_href,
     cn_date,
+    column_tree,
     esc,
     iso,
     later,
     metadata_rows,
     pubdate_meta,
     related,
+    units_by_level,
 )
 from demo.render.content import body_html, embedded_media
 
@@ -130,34 +132,20 @@ class GovcnRenderer:
     # -- pages -----------------------------------------------------------------------------
     def home(self) -> Page:
         units = self.cat.index.units_on.get(self.host.id, [])
-        blocks = []
-        for level in LEVELS:
-            items = "".join(
-                f'<li><a href="{esc(urls.unit_entry(self.portal, u))}" target="_blank">{esc(u.name)}</a></li>'
-                for u in units
-                if u.level == level
-            )
-            if items:
-                blocks.append(f"<h3>{esc(level)}</h3><ul>{items}</ul>")
-        main = f'<div class="crumb">当前位置：首页 &gt; 政府信息公开</div><div class="bmlb">{"".join(blocks)}</div>'
+        blocks = units_by_level(self.portal, units)
+        main = f'<div class="crumb">当前位置：首页 &gt; 政府信息公开</div><div class="bmlb">{blocks}</div>'
         text = self._page(f"政府信息公开_{self.style.site_name}", main)
         return self.style.page(text, self.cat.host_changed.get(self.host.id))
 
     def _tree_html(self, unit_id: str) -> str:
-        def branch(columns: list[Column]) -> str:
-            out = []
-            for c in columns:
-                if c.category == GROUP:
-                    kids = branch(self.cat.children.get(c.id, []))
-                    out.append(
-                        f'<li class="ml_group"><span class="ml_title">{esc(c.name)}</span><ul>{kids}</ul></li>'
-                    )
-                else:
-                    href = urls.column_url(self.portal, c).removeprefix(self.host.base_url)
-                    out.append(f'<li><a href="{esc(href)}">{esc(c.name)}</a></li>')
-            return "".join(out)
-
-        return f'<ul class="xxgk_ml">{branch(self.cat.roots.get(unit_id, []))}</ul>'
+        return column_tree(
+            self.portal,
+            self.host,
+            self.cat.roots.get(unit_id, []),
+            self.cat.children,
+            ('xxgk_ml', 'ml_group', 'ml_title'),
+            '',
+        )
 
     def directory(self, unit: Unit) -> Page:
         main = (

@@ -31,18 +31,20 @@ from functools import lru_cache
 from urllib.parse import parse_qs
 
 from demo import urls
-from demo.model import GROUP, LEVELS, Article, Attachment, Column, Host, Unit
+from demo.model import GROUP, Article, Attachment, Column, Host, Unit
 from demo.render import chrome
 from demo.render.catalog import Catalog
 from demo.render.common import (
     HostStyle,
     Page,
+    column_tree,
     esc,
     iso,
     later,
     metadata_rows,
     pubdate_meta,
     related,
+    units_by_level,
     visible_time,
 )
 from demo.render.content import body_html, embedded_media
@@ -178,34 +180,20 @@ class HanwebRenderer:
     # -- pages -----------------------------------------------------------------------------
     def home(self) -> Page:
         units = self.cat.index.units_on.get(self.host.id, [])
-        blocks = []
-        for level in LEVELS:
-            items = "".join(
-                f'<li><a href="{esc(urls.unit_entry(self.portal, u))}" target="_blank">{esc(u.name)}</a></li>'
-                for u in units
-                if u.level == level
-            )
-            if items:
-                blocks.append(f"<h3>{esc(level)}</h3><ul>{items}</ul>")
-        main = f'<div class="current-position">当前位置：首页 &gt; 政府信息公开</div><div class="xxgk-dwlb">{"".join(blocks)}</div>'
+        blocks = units_by_level(self.portal, units)
+        main = f'<div class="current-position">当前位置：首页 &gt; 政府信息公开</div><div class="xxgk-dwlb">{blocks}</div>'
         text = self._page(f"政府信息公开_{self.style.site_name}", main)
         return self.style.page(text, self.cat.host_changed.get(self.host.id))
 
     def _tree_html(self, unit_id: str) -> str:
-        def branch(columns: list[Column]) -> str:
-            out = []
-            for c in columns:
-                if c.category == GROUP:
-                    kids = branch(self.cat.children.get(c.id, []))
-                    out.append(
-                        f'<li class="ml-group"><span class="ml-name">{esc(c.name)}</span><ul>{kids}</ul></li>'
-                    )
-                else:
-                    href = urls.column_url(self.portal, c).removeprefix(self.host.base_url)
-                    out.append(f'<li><a href="{esc(href)}" target="_blank">{esc(c.name)}</a></li>')
-            return "".join(out)
-
-        return f'<ul class="ml-tree">{branch(self.cat.roots.get(unit_id, []))}</ul>'
+        return column_tree(
+            self.portal,
+            self.host,
+            self.cat.roots.get(unit_id, []),
+            self.cat.children,
+            ('ml-tree', 'ml-group', 'ml-name'),
+            ' target="_blank"',
+        )
 
     def directory(self, unit: Unit) -> Page:
         main = (

@@ -22,7 +22,7 @@ import re
 from functools import lru_cache
 
 from demo import urls
-from demo.model import GROUP, LEVELS, Article, Attachment, Column, Host, Unit
+from demo.model import GROUP, Article, Attachment, Column, Host, Unit
 from demo.render import chrome, furniture
 from demo.render.catalog import Catalog
 from demo.render.common import (
@@ -36,6 +36,7 @@ from demo.render.common import (
     metadata_rows,
     pubdate_meta,
     related,
+    units_by_level,
 )
 from demo.render.content import body_html, embedded_media
 from demo.render.list_shapes import shaped_listing
@@ -107,17 +108,8 @@ class TrsRenderer:
     # -- pages -----------------------------------------------------------------------------
     def home(self) -> Page:
         units = self.cat.index.units_on.get(self.host.id, [])
-        blocks = []
-        for level in LEVELS:
-            items = "".join(
-                f'<li><a href="{esc(urls.unit_entry(self.portal, u))}" target="_blank" '
-                f'title="{esc(u.name)}">{esc(u.name)}</a></li>'
-                for u in units
-                if u.level == level
-            )
-            if items:
-                blocks.append(f"<h3>{esc(level)}</h3><ul>{items}</ul>")
-        main = f'<div class="position">当前位置：首页 &gt; 信息公开</div><div class="unit_list">{"".join(blocks)}</div>'
+        blocks = units_by_level(self.portal, units, titled=True)
+        main = f'<div class="position">当前位置：首页 &gt; 信息公开</div><div class="unit_list">{blocks}</div>'
         return self.style.page(
             chrome.trs_page(self.style, self.furniture, "政府信息公开", main),
             self.cat.host_changed.get(self.host.id),
