@@ -202,9 +202,14 @@ class Store:
 
     def article_html(self, url: str) -> bytes | None:
         """The stored page bytes of an article (decompressed), as evidence."""
-        a = writes.ARTICLES.c
+        a, p = writes.ARTICLES.c, writes.PAGES.c
+        q = select(p.html_gz).join_from(
+            writes.ARTICLES,
+            writes.PAGES,
+            (p.article_id == a.id) & (p.version_run == a.version_run),
+        )
         with self.engine.connect() as conn:
-            blob = conn.scalar(select(a.html_gz).where(a.url == url))
+            blob = conn.scalar(q.where(a.url == url))
         return None if blob is None else gzip.decompress(blob)
 
     def article_sources(

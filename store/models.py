@@ -5,6 +5,7 @@ Invariants the crawler relies on:
   inserts and updates, one transaction per batch.
 - `articles` holds each article's current version; when a re-fetch finds different content, the
   superseded version moves to `article_history` (so a round can be re-scored as of an old run).
+  The page bytes of every version sit in `article_pages`, keyed by article and version run.
 - Crawl health (`crawl_issues`) is kept apart from what units publish: a host that was down is a
   crawl issue, never a blank column.
 """
@@ -139,7 +140,6 @@ class ArticleContent:
     repealed: Mapped[bool | None] = mapped_column(Boolean)  # 废止/失效
     content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     fetched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    html_gz: Mapped[bytes | None] = mapped_column(LargeBinary)  # gzip of the page's bytes
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
 
@@ -171,6 +171,21 @@ class ArticleHistory(ArticleContent, Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), nullable=False, index=True)
     valid_from_run: Mapped[int] = _run_fk()
     valid_to_run: Mapped[int] = _run_fk()
+
+
+class ArticlePage(Base):
+    """The page bytes (gzip) of one version of an article, as evidence: the current version's
+    (`articles.version_run`) or a superseded one's (`article_history.valid_from_run`).
+
+    Kept apart from `articles` so that a scan of the articles (the scorer reads them all) does
+    not read past ~10 KB of page per row; only evidence reads join them in.
+    """
+
+    __tablename__ = "article_pages"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    version_run: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), primary_key=True)
+    html_gz: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)  # gzip of the page
 
 
 class Listing(Base):

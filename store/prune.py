@@ -3,7 +3,8 @@
 What a crawl stores per run, and what reading a run back (`scoring.data.load_crawl`) needs:
 
 - ``article_history``: superseded versions of articles, each valid for runs
-  [valid_from_run, valid_to_run). Reading run K as of K takes the version valid at K.
+  [valid_from_run, valid_to_run). Reading run K as of K takes the version valid at K. Its page
+  (``article_pages`` under the version's ``valid_from_run``) goes with it.
 - ``link_checks``: one row per (run, URL). Reading run K takes, per URL, the latest check of a
   run ≤ K.
 - ``crawl_issues``: one set per run; reading run K takes K's (the crawler's "read again what
@@ -30,7 +31,7 @@ from sqlalchemy import Connection, Engine, and_, delete, exists, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from store.models import Base
-from store.writes import HISTORY, ISSUES, LINK_CHECKS, LINKS
+from store.writes import HISTORY, ISSUES, LINK_CHECKS, LINKS, PAGES
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,14 @@ def _unread(kept: list[int]) -> dict[str, ColumnElement[bool]]:
             select(1).where(k.c.id.in_(kept), k.c.id >= ln.first_seen_run, k.c.id < ln.removed_run)
         ),
     )
+    # A superseded version's page goes with its history row (first: the row still says which).
+    page = exists(
+        select(1).where(
+            h.article_id == PAGES.c.article_id, h.valid_from_run == PAGES.c.version_run, history
+        )
+    )
     return {
+        PAGES.name: page,
         HISTORY.name: history,
         LINK_CHECKS.name: check,
         ISSUES.name: i.run_id.not_in(kept),
@@ -100,7 +108,7 @@ def _unread(kept: list[int]) -> dict[str, ColumnElement[bool]]:
     }
 
 
-TABLES = {t.name: t for t in (HISTORY, LINK_CHECKS, ISSUES, LINKS)}
+TABLES = {t.name: t for t in (PAGES, HISTORY, LINK_CHECKS, ISSUES, LINKS)}
 
 
 def plan_prune(engine: Engine, keep_days: int, now: dt.datetime | None = None) -> PrunePlan:

@@ -19,6 +19,7 @@ from store.types import utcnow
 
 ARTICLES: Table = models.Article.__table__  # type: ignore[assignment]
 HISTORY: Table = models.ArticleHistory.__table__  # type: ignore[assignment]
+PAGES: Table = models.ArticlePage.__table__  # type: ignore[assignment]
 COLUMNS: Table = models.DisclosureColumn.__table__  # type: ignore[assignment]
 UNITS: Table = models.Unit.__table__  # type: ignore[assignment]
 LISTINGS: Table = models.Listing.__table__  # type: ignore[assignment]
@@ -29,7 +30,8 @@ ISSUES: Table = models.CrawlIssue.__table__  # type: ignore[assignment]
 # Bound parameters per statement stay far below SQLite's limit (32,766) and PostgreSQL's.
 CHUNK = 500
 # Content columns of a version, copied to article_history when a version is superseded.
-VERSION_COLUMNS = (*CONTENT_FIELDS, "content_hash", "fetched_at", "html_gz")
+# (Its page stays in article_pages, keyed by the run that fetched it.)
+VERSION_COLUMNS = (*CONTENT_FIELDS, "content_hash", "fetched_at")
 
 
 def insert_for(conn: Connection, table: Table) -> Any:
@@ -176,7 +178,6 @@ def _ids_by_url(conn: Connection, urls: Sequence[str]) -> dict[str, tuple[int, s
 def _article_upsert(stmt: Any) -> Any:
     ex, same = stmt.excluded, ARTICLES.c.content_hash == stmt.excluded.content_hash
     keep = {k: case((same, ARTICLES.c[k]), else_=ex[k]) for k in (*CONTENT_FIELDS, "version_run")}
-    keep["html_gz"] = case((same, func.coalesce(ARTICLES.c.html_gz, ex.html_gz)), else_=ex.html_gz)
     # The same hash means the same extra but for its provenance (store.rows.PROVENANCE_KEYS),
     # which is the latest reading's: the stored sources say how the stored values were read now.
     keep["extra"] = ex.extra
@@ -224,18 +225,67 @@ def write_articles(conn: Connection, run_id: int, rows: Sequence[dict[str, Any]]
             )
         )
     params = [
-        {k: v for k, v in r.items() if k != "links"}
+        {k: v for k, v in r.items() if k not in ("links", "html_gz")}
         | {"first_seen_run": run_id, "last_seen_run": run_id, "version_run": run_id}
         for r in rows
     ]
     conn.execute(cached(conn, ARTICLES, _article_upsert), params)
+    wanted = [
+        r["url"]
+        for r in rows
+        if r["url"] not in known and ("links" in r or r.get("html_gz") is not None)
+    ]
+    ids = {url: v[0] for url, v in known.items()} | article_ids(conn, wanted)
+    write_pages(conn, run_id, rows, known, ids)
     with_links = [r for r in rows if "links" in r]
     if with_links:
-        ids = {url: v[0] for url, v in known.items()}
-        ids |= article_ids(conn, [r["url"] for r in with_links if r["url"] not in ids])
         replace_links(conn, run_id, {ids[r["url"]]: r["links"] for r in with_links})
     n_new = sum(1 for r in rows if r["url"] not in known)
     return {"new": n_new, "changed": len(changed), "unchanged": len(rows) - n_new - len(changed)}
+
+
+def _page_keep(stmt: Any) -> Any:
+    return stmt.on_conflict_do_nothing(index_elements=[PAGES.c.article_id, PAGES.c.version_run])
+
+
+def _page_replace(stmt: Any) -> Any:
+    return stmt.on_conflict_do_update(
+        index_elements=[PAGES.c.article_id, PAGES.c.version_run],
+        set_={"html_gz": stmt.excluded.html_gz},
+    )
+
+
+def write_pages(
+    conn: Connection,
+    run_id: int,
+    rows: Sequence[dict[str, Any]],
+    known: Mapping[str, tuple[int, str, int]],
+    ids: Mapping[str, int],
+) -> None:
+    """Store the page bytes of the articles just upserted under their current version.
+
+    An unchanged re-fetch keeps the stored page of its version (and stores this one if there
+    was none); a new version's page is this one — or none, when the row brought no page.
+    """
+    keep, replace, drop = [], [], []
+    for r in rows:
+        old = known.get(r["url"])
+        same = old is not None and old[1] == r["content_hash"]
+        page = r.get("html_gz")
+        if same and page is not None:
+            keep.append({"article_id": old[0], "version_run": old[2], "html_gz": page})
+        elif not same and page is not None:
+            replace.append({"article_id": ids[r["url"]], "version_run": run_id, "html_gz": page})
+        elif not same and old is not None and old[2] == run_id:
+            drop.append(old[0])  # a second version within this run, without a page
+    if keep:
+        conn.execute(cached(conn, PAGES, _page_keep), keep)
+    if replace:
+        conn.execute(cached(conn, PAGES, _page_replace), replace)
+    for part in chunks(drop):
+        conn.execute(
+            PAGES.delete().where(PAGES.c.article_id.in_(part), PAGES.c.version_run == run_id)
+        )
 
 
 def _link_upsert(stmt: Any) -> Any:

@@ -5,13 +5,14 @@ the only way a schema changes: an old store, a newer one, a misspelt URL — not
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import uuid
 
 import pytest
-from sqlalchemy import MetaData, create_engine, make_url, text
+from sqlalchemy import MetaData, create_engine, inspect, make_url, text
 from typer.testing import CliRunner
 
-from store import make_engine, migrate, open_store
+from store import downgrade, make_engine, migrate, open_store
 from store.backup import backup_revision
 from store.copy import move_sequences
 from store.migrate import current_revision, head_revision, revisions
@@ -24,6 +25,8 @@ T0 = dt.datetime(2025, 6, 1, 8, 0, tzinfo=dt.UTC)
 # Rows written at an old revision, each into the columns that revision has.
 ROWS = {
     "crawl_runs": [{"id": 1, "started_at": T0, "finished_at": T0, "status": "finished",
+                    "mode": "full", "units": ["u1"], "stats": {"pages": 2}},
+                   {"id": 2, "started_at": T0, "finished_at": T0, "status": "finished",
                     "mode": "full", "units": ["u1"], "stats": {"pages": 2}}],
     "units": [{"id": "u1", "name": "江淮市教育局", "level": "市直部门", "profile": "lonsun",
                "entry_url": "http://u1.test/", "updated_at": T0}],
@@ -32,12 +35,16 @@ ROWS = {
                  "last_row_count": 1, "last_listed_run": 1, "last_nonempty_run": 1}],
     "articles": [{"id": 1, "unit_id": "u1", "column_id": 1, "url": "http://u1.test/a/1.html",
                   "title": "动态一", "publish_date": dt.date(2025, 5, 30), "content_hash": "h1",
-                  "first_seen_run": 1, "last_seen_run": 1, "version_run": 1}],
+                  "first_seen_run": 1, "last_seen_run": 2, "version_run": 2}],
+    "article_history": [{"id": 1, "article_id": 1, "valid_from_run": 1, "valid_to_run": 2,
+                         "title": "动态", "content_hash": "h0"}],
     "link_checks": [{"id": 1, "run_id": 1, "url": "http://u1.test/f.pdf", "checked_at": T0,
                      "status_code": 404, "outcome": "confirmed_broken", "attempts": 1}],
     "decisions": [{"id": 1, "fingerprint": "0123456789abcdef", "decision": "confirmed",
                    "by": "张三", "at": T0}],
 }  # fmt: skip
+# Page bytes, in the rows themselves before revision 0009 (then in `article_pages`).
+PAGE_NOW, PAGE_THEN = gzip.compress("<p>动态一</p>".encode()), gzip.compress(b"<p>old</p>")
 
 
 def cli(*args: str):
@@ -68,8 +75,48 @@ def seed(url: str, revision: str) -> None:
                     Base.metadata.tables[name].insert(),
                     [{k: v for k, v in row.items() if k in have} for row in rows],
                 )
+            if "html_gz" in present.tables["articles"].columns:
+                conn.execute(text("UPDATE articles SET html_gz = :b"), {"b": PAGE_NOW})
+                conn.execute(text("UPDATE article_history SET html_gz = :b"), {"b": PAGE_THEN})
+            else:
+                pages = Base.metadata.tables["article_pages"]
+                conn.execute(pages.insert(), [
+                    {"article_id": 1, "version_run": 2, "html_gz": PAGE_NOW},
+                    {"article_id": 1, "version_run": 1, "html_gz": PAGE_THEN},
+                ])  # fmt: skip
             if conn.dialect.name == "postgresql":  # as if the rows had come through the ids
                 move_sequences(conn, [Base.metadata.tables[n] for n in ROWS if n in present.tables])
+    finally:
+        engine.dispose()
+
+
+def history_page(engine) -> bytes:
+    """The page of the superseded version of article 1, from `article_pages`."""
+    with engine.connect() as conn:
+        blob = conn.scalar(
+            text(
+                "SELECT p.html_gz FROM article_pages p JOIN article_history h "
+                "ON p.article_id = h.article_id AND p.version_run = h.valid_from_run"
+            )
+        )
+    return gzip.decompress(blob)
+
+
+def test_page_bytes_move_out_of_the_article_rows_and_back_on_downgrade(url):
+    seed(url, "0008")
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        columns = {c["name"] for c in inspect(engine).get_columns("articles")}
+        assert "html_gz" not in columns
+        assert "html_gz" not in {c["name"] for c in inspect(engine).get_columns("article_history")}
+        assert history_page(engine) == b"<p>old</p>"
+        downgrade(engine, "0008")
+        assert "article_pages" not in inspect(engine).get_table_names()
+        with engine.connect() as conn:
+            now = conn.scalar(text("SELECT html_gz FROM articles"))
+            then = conn.scalar(text("SELECT html_gz FROM article_history"))
+        assert (bytes(now), bytes(then)) == (PAGE_NOW, PAGE_THEN)
     finally:
         engine.dispose()
 
@@ -107,15 +154,18 @@ def test_upgrade_from_every_earlier_revision_backs_up_says_each_step_and_keeps_t
 
     with open_store(url) as store:  # at head: opens without a word
         assert current_revision(store.engine) == head_revision()
-        assert [r.id for r in store.runs()] == [1]
+        assert [r.id for r in store.runs()] == [1, 2]
         assert store.runs()[0].stats == {"pages": 2}
         assert store.units_frame()["name"].tolist() == ["江淮市教育局"]
         articles = store.articles_frame()
         assert articles["title"].tolist() == ["动态一"]
         assert str(articles["publish_date"].iloc[0].date()) == "2025-05-30"
+        assert store.articles_frame(as_of_run=1)["title"].tolist() == ["动态"]
+        assert store.article_html("http://u1.test/a/1.html") == "<p>动态一</p>".encode()
+        assert history_page(store.engine) == b"<p>old</p>"
         assert store.link_checks_frame()["outcome"].tolist() == ["confirmed_broken"]
         new_run = store.start_run("full", ["u1"])  # ids go on after the old rows
-        assert new_run == 2
+        assert new_run == 3
 
     again = cli("db", "upgrade", "--db", url)
     assert again.exit_code == 0 and "nothing to do" in again.output

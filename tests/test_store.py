@@ -167,8 +167,15 @@ def test_changed_article_keeps_its_old_version_for_as_of_reads(store: Store):
     assert then.loc["http://127.0.0.2/u1/art/1.html", "publish_date"] == pd.Timestamp("2024-03-05")
     assert then.loc["http://127.0.0.2/u1/art/1.html", "version_run"] == run1
     with store.engine.connect() as conn:
-        old_html = conn.scalar(text("SELECT html_gz FROM article_history"))
+        old_html = conn.scalar(
+            text(
+                "SELECT p.html_gz FROM article_history h JOIN article_pages p "
+                "ON p.article_id = h.article_id AND p.version_run = h.valid_from_run"
+            )
+        )
+        pages = conn.scalar(text("SELECT count(*) FROM article_pages"))
     assert gzip.decompress(old_html) == b"<p>old</p>"
+    assert pages == 3  # the old and new versions of art 1, art 2's page
     # As-of frames are typed like the current ones.
     assert dict(then.dtypes) == dict(now.dtypes)
 
@@ -182,6 +189,21 @@ def test_unchanged_refetch_keeps_evidence_and_updates_validators(store: Store):
     validators = store.article_validators([url, "http://nowhere/"])
     assert validators == {url: ('"v2"', None, content_hash)}
     assert store.article_html(url) == "<html><body>第1号</body></html>".encode()
+
+
+def test_page_bytes_follow_the_version_they_were_fetched_with(store: Store):
+    run, _ = seed(store)
+    url = "http://127.0.0.2/u1/art/1.html"
+    store.upsert_articles(run, [article(1, html=None)])
+    assert store.article_html(url) is None
+    store.upsert_articles(run, [article(1, html="<p>v1</p>")])  # same content, first page
+    assert store.article_html(url) == b"<p>v1</p>"
+    store.upsert_articles(run, [article(1, title="改", html="<p>v2</p>")])  # changed, same run
+    assert store.article_html(url) == b"<p>v2</p>"
+    store.upsert_articles(run, [article(1, title="再改", html=None)])  # changed, no page
+    assert store.article_html(url) is None
+    with store.engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM article_pages")) == 0
 
 
 def test_seen_again_articles_are_touched_without_refetch(store: Store):
