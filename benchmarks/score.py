@@ -109,7 +109,7 @@ ARTICLE_KEYS = (
     "id", "unit_id", "column_id", "url", "title", "index_no", "publisher", "doc_no",
     "written_date", "publish_date", "validity", "subject", "keywords", "body_text", "date_source",
     "repealed", "listed_date", "first_seen_run", "last_seen_run", "version_run", "content_hash",
-    "fetched_at", "extra", "html_gz",
+    "fetched_at", "extra",
 )  # fmt: skip
 
 
@@ -168,7 +168,7 @@ def build(
     """Fill an empty store at ``url``; returns counts. `pages`: gzip'd page bytes stored with
     the articles in turn (None: no page bytes)."""
     from store import open_store
-    from store.writes import ARTICLES, LINK_CHECKS, LINKS, LISTINGS
+    from store.writes import ARTICLES, LINK_CHECKS, LINKS, LISTINGS, PAGES
     from store.writes import COLUMNS as COLUMN_TABLE
 
     rng = random.Random(seed)
@@ -186,7 +186,9 @@ def build(
     column_id = article_id = link_id = 0
     now = dt.datetime.now(dt.UTC)
     span = (AS_OF - START).days
-    buffers: dict[str, list[dict]] = {"articles": [], "listings": [], "links": [], "checks": []}
+    buffers: dict[str, list[dict]] = {
+        "articles": [], "pages": [], "listings": [], "links": [], "checks": []
+    }  # fmt: skip
 
     def flush(force: bool = False) -> None:
         if not force and len(buffers["articles"]) < 20_000:
@@ -194,6 +196,7 @@ def build(
         with store.engine.begin() as conn:
             for table, key in (
                 (ARTICLES, "articles"),
+                (PAGES, "pages"),
                 (LISTINGS, "listings"),
                 (LINKS, "links"),
                 (LINK_CHECKS, "checks"),
@@ -283,8 +286,11 @@ def build(
                 })  # fmt: skip
                 if rng.random() < RATE["blank_field"]:
                     row["keywords"] = None
-                if pages:
-                    row["html_gz"] = pages[article_id % len(pages)]
+                if pages:  # as a crawl stores it: in article_pages, under the version's run
+                    buffers["pages"].append(
+                        {"article_id": article_id, "version_run": run,
+                         "html_gz": pages[article_id % len(pages)]}
+                    )  # fmt: skip
                 buffers["articles"].append(row)
                 buffers["listings"].append(
                     {"column_id": cid, "url": url, "title": title, "listed_date": day,

@@ -13,7 +13,7 @@ import shutil
 import pandas as pd
 import pytest
 from conftest_scoring import crawled_sample
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from typer.testing import CliRunner
 
 from scoring.indicators import load_indicator_set, newest_set
@@ -27,6 +27,8 @@ from zwgk.cli import app
 pytestmark = pytest.mark.slow
 
 HISTORY = Base.metadata.tables["article_history"]
+PAGES = Base.metadata.tables["article_pages"]
+ARTICLES = Base.metadata.tables["articles"]
 RUNS = Base.metadata.tables["crawl_runs"]
 LATER_RUNS = 30  # runs after the crawl: more than the newest runs prune always keeps
 BROKEN_IN = 5  # the run whose link checks say "404" (round R2 reads them; run 5 is not kept)
@@ -135,6 +137,19 @@ def _many_runs(store: Store, rng_bytes: int = 40_000) -> None:
         store.finish_run(run)
 
 
+def page_counts(conn) -> dict[str, int]:
+    """Stored pages of current versions, of superseded ones, and of no version."""
+    p, h, a = PAGES.c, HISTORY.c, ARTICLES.c
+    current = exists().where(a.id == p.article_id, a.version_run == p.version_run)
+    superseded = exists().where(h.article_id == p.article_id, h.valid_from_run == p.version_run)
+    count = select(func.count()).select_from(PAGES)
+    return {
+        "current": conn.scalar(count.where(current)),
+        "superseded": conn.scalar(count.where(superseded)),
+        "neither": conn.scalar(count.where(~current, ~superseded)),
+    }
+
+
 def test_prune_shrinks_a_store_of_many_runs_and_keeps_every_round_reproducible(
     sample, tmp_path, capsys
 ):
@@ -159,6 +174,7 @@ def test_prune_shrinks_a_store_of_many_runs_and_keeps_every_round_reproducible(
         )
         with store.engine.connect() as conn:
             history_before = conn.scalar(select(func.count()).select_from(HISTORY))
+            pages_before = page_counts(conn)
         with store.engine.connect() as conn:  # the WAL's pages into the file: sizes compare
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         size_before = store_size(store.engine)
@@ -173,6 +189,7 @@ def test_prune_shrinks_a_store_of_many_runs_and_keeps_every_round_reproducible(
         size_after = store_size(store.engine)
         with store.engine.connect() as conn:
             history_after = conn.scalar(select(func.count()).select_from(HISTORY))
+            pages_after = page_counts(conn)
         for round_id, result in before.items():
             assert_same(reevaluate(store, round_id), result)
             assert_same(load_result(store, round_id), result)
@@ -181,4 +198,8 @@ def test_prune_shrinks_a_store_of_many_runs_and_keeps_every_round_reproducible(
               f"→ {size_after / 2**20:.1f} MiB, page versions {history_before} → "
               f"{history_after}\n{out.output}")  # fmt: skip
     assert history_after < history_before / 2
+    # A dropped version's page goes with it; the current versions' pages all stay.
+    assert pages_after["current"] == pages_before["current"]
+    assert pages_after["superseded"] < pages_before["superseded"] / 2
+    assert pages_before["neither"] == pages_after["neither"] == 0
     assert size_after < size_before * 0.7
