@@ -127,6 +127,8 @@ def find_units(doc: Document, rule: UnitListRule) -> list[tuple[str, str, str, s
             name = norm_space(node_text(a) or a.get("title") or "")
             if not target or not name or target in seen:
                 continue
+            if target == doc.url or any(rx.search(target) for rx in rule.exclude_url):
+                continue  # the list page itself (a site's logo link), or an article page
             if rule.entry_pattern is not None:
                 hit = rule.entry_pattern.search(target)
                 if not hit:

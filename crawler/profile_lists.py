@@ -45,6 +45,9 @@ class UnitListRule(Strict):
     # Link text that ends like a unit's name (…局, …委员会, …人民政府, …办事处).
     unit_name: Rx = r"(人民政府|政府|办公室|委员会|局|办事处|管委会|中心|委|办|院|署|社|会)$"
     heading: Sel = "xpath:ancestor::ul[1]/preceding-sibling::*[self::h2 or self::h3 or self::h4][1]"
+    # Links that are never a unit's entry however their text ends: article pages (a news title
+    # ends like a unit's name too: …工作调度会, …新闻发布会).
+    exclude_url: Rxs = []
 
     @field_validator("entry_pattern")
     @classmethod

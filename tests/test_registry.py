@@ -265,7 +265,7 @@ def test_unreadable_files(tmp_path):
 def test_units_check_command(sample_registry, tmp_path):
     ok = runner.invoke(app, ["units", "check", str(sample_registry)])
     assert ok.exit_code == 0, ok.output
-    assert "OK — 34 units" in ok.output and "乡镇街道 12" in ok.output
+    assert "OK — 35 units" in ok.output and "乡镇街道 12" in ok.output
     bad = write(tmp_path, HEADER + GOOD_UNIT.replace("trs", "dedecms"))
     result = runner.invoke(app, ["units", "check", str(bad)])
     assert result.exit_code == 2
