@@ -70,6 +70,13 @@ class Tracked:
         """pydantic's errors on this mapping as (file, line, "dotted.key: message")."""
         return [(*self.origin(loc), message) for loc, message in validation_messages(exc, prefix)]
 
+    def problem_lines(self, exc: ValidationError) -> list[str]:
+        """`problems` as the lines an error lists: "FILE:LINE: message" (FILE alone, no line)."""
+        return [
+            f"{file}:{line}: {message}" if line else f"{file}: {message}"
+            for file, line, message in self.problems(exc)
+        ]
+
 
 def merged(base: Tracked, over: Tracked) -> Tracked:
     """`over` laid on `base`: mappings merge key by key (over's keys win, and a merged mapping's

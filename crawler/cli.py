@@ -33,6 +33,7 @@ from crawler.extract import (
     refuse_non_html,
 )
 from crawler.profile_model import ProfileError, get_profile
+from crawler.run import REGISTRY_OPTION, registry_path
 from store.text import inert, inert_json
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # a move's day is a China date
@@ -190,13 +191,7 @@ def units_check_command(
 def units_move_command(
     unit: str = typer.Argument(..., help="The unit's id in the registry."),
     new_entry: str = typer.Argument(..., help="The unit's new entry URL (政务公开入口)."),
-    registry: Path | None = typer.Option(
-        None,
-        "--registry",
-        "-r",
-        help="Unit registry (YAML); default: zwgk.toml's crawl.registry ($ZWGK_REGISTRY), "
-        "else ./units.yaml.",
-    ),
+    registry: Path | None = REGISTRY_OPTION,
     pattern: list[str] = typer.Option(
         [],
         "--pattern",
@@ -222,7 +217,6 @@ def units_move_command(
 ) -> None:
     """A unit's site moved: change its registry entry and map its old URLs to new ones, so
     its open problems keep their history (docs/registry.md §7)."""
-    from crawler.run import registry_path
     from crawler.unitmove import MoveRefused, plan_move, write_registry
     from store import moves as unit_moves
     from store import open_store

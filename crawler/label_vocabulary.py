@@ -223,10 +223,7 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> tuple[Tracked, LabelVocabul
     try:
         model = LabelVocabulary.model_validate(tracked.data)
     except ValidationError as exc:
-        problems += [
-            f"{file}:{line}: {message}" if line else f"{file}: {message}"
-            for file, line, message in tracked.problems(exc)
-        ]
+        problems += tracked.problem_lines(exc)
     if problems:
         raise VocabularyError("invalid label vocabulary:\n  " + "\n  ".join(problems))
     return tracked, model

@@ -240,10 +240,7 @@ def load_profile(path: str | Path) -> Profile:
     try:
         loaded = Profile.model_validate(profile.data)
     except ValidationError as exc:
-        problems += [
-            f"{file}:{line}: {message}" if line else f"{file}: {message}"
-            for file, line, message in profile.problems(exc)
-        ]
+        problems += profile.problem_lines(exc)
     if problems:
         raise ProfileError("invalid profile:\n  " + "\n  ".join(problems)) from None
     loaded._source = str(path)

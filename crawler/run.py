@@ -108,14 +108,18 @@ def crawl_settings(
     return settings
 
 
+# The registry of every command that reads one; resolved by `registry_path`.
+REGISTRY_OPTION = typer.Option(
+    None,
+    "--registry",
+    "-r",
+    help="Unit registry (YAML); default: zwgk.toml's crawl.registry ($ZWGK_REGISTRY), "
+    "else ./units.yaml.",
+)
+
+
 def crawl(  # the help text is CRAWL_HELP (mounted in zwgk.cli)
-    registry: Path | None = typer.Option(
-        None,
-        "--registry",
-        "-r",
-        help="Unit registry (YAML); default: zwgk.toml's crawl.registry ($ZWGK_REGISTRY), "
-        "else ./units.yaml.",
-    ),
+    registry: Path | None = REGISTRY_OPTION,
     unit: list[str] = typer.Option([], "--unit", "-u", help="Only these unit ids (repeatable)."),
     level: list[str] = typer.Option(
         [], "--level", help="Only units of these levels (市直部门, 乡镇街道…)."
