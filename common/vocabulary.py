@@ -90,6 +90,20 @@ PRESENT = ("new", "open", "regressed")
 # round, a unit answers them in its checklist, 回头看 and the nightly refetch look at them again.
 UNRESOLVED = (*PRESENT, "not_comparable")
 
+# What a unit × indicator of a round is (round_scores.state): scored; not evaluated because the
+# crawl could not read what the indicator needs (未评: rescaled away, the reason said); not
+# applicable (no item to judge, or the set's not_applicable list: rescaled away); or full marks
+# where the set says an indicator with nothing to judge is met (the reference's choice).
+SCORE_STATE_ZH = {
+    "scored": "已评",
+    "not_evaluated": "未评",
+    "not_applicable": "不适用",
+    "full_marks": "无可评内容（按满分计）",
+}
+SCORE_STATES = tuple(SCORE_STATE_ZH)
+# Rescaled away: these points are left out of the unit's applicable points.
+RESCALED_AWAY = ("not_evaluated", "not_applicable")
+
 # -- verdicts ---------------------------------------------------------------------------------
 PASSED, FAILED, VETOED = "合格", "不合格", "不合格（单项否决）"
 NOT_SCORED = "未评分"  # the crawl could not read the unit: no score, no rank

@@ -337,6 +337,11 @@ class RoundScore(Base):
     not_applicable: Mapped[bool] = mapped_column(Boolean, nullable=False)
     veto: Mapped[bool] = mapped_column(Boolean, nullable=False)
     bonus: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    # common.vocabulary.SCORE_STATES (scored / not_evaluated / not_applicable / full_marks) and
+    # why, in Chinese for the unit; NULL in rounds stored before revision 0010 (read as scored,
+    # or not_applicable where that flag is set).
+    state: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class RoundTotal(Base):
@@ -393,6 +398,10 @@ class Problem(Base):
     # The fingerprint this problem had in the previous round, when its unit's site moved in
     # between and the address in its subject changed with it (store/moves.py).
     moved_from: Mapped[str | None] = mapped_column(String(16))
+    # False for a one-time event (a document published late, a consultation too short): it is
+    # deducted in the round whose window holds it and cannot be rectified, only not repeated;
+    # NULL in rounds stored before revision 0010 (read as rectifiable).
+    rectifiable: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class Decision(Base):
