@@ -175,6 +175,12 @@ class Article:
     period: str = ""  # key areas: "2024-05" or "2024Q2"
     seed: int = 0  # body text seed
     modified: dt.date | None = None  # last change (Last-Modified); defaults to published
+    # Decoys and duplicates (demo/defects): a paragraph printed first in the body (a cited
+    # document, a revision or extension note…); the article whose body text this page reprints
+    # (a copy in another column); an interpretation that shows only its picture or video.
+    lead: str = ""
+    copy_of: int | None = None
+    media_only: bool = False
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Content checks on hand-built crawls: broken_links, duplicate_titles, consultation, term_list,
+"""Content checks on hand-built crawls: broken_links, duplicate_information, consultation, term_list,
 veto_count."""
 
 from __future__ import annotations
@@ -52,44 +52,134 @@ def test_broken_links_on_unobserved_pages_are_not_reported():
     assert run_check("broken_links", data).empty
 
 
-# -- duplicate_titles --------------------------------------------------------------------------
-def _dups(arts, listings=()):
-    cols = [column(10, "u", "notice"), column(11, "u", "news"), column(12, "u", "policy")]
-    return crawl_data([unit("u")], cols, arts, listings=listings)
+# -- duplicate_information ---------------------------------------------------------------------
+def _dups(arts, listings=(), texts=None):
+    cols = [column(10, "u", "notice"), column(11, "u", "news"), column(12, "u", "policy"),
+            column(13, "u", "interpretation")]  # fmt: skip
+    return crawl_data([unit("u")], cols, arts, listings=listings, texts=texts or {})
 
 
-def test_same_title_in_two_columns_targets_the_copy_in_the_news_column():
+NOTICE_BODY = (
+    "各乡镇人民政府、街道办事处，县政府各部门：为做好2025年防汛抗旱工作，经研究，现将有关事项通知如下："
+    "一、时间安排。自本通知印发之日起至本年度末，分阶段组织实施。二、工作要求。各单位要明确责任人和联系人，"
+    "按要求报送有关材料。三、联系方式。联系电话：0551-1234567。江淮市应急管理局 2025年5月6日"
+)
+MEETING = (
+    "2025年5月6日，市应急管理局召开防汛抗旱工作会议。局主要负责同志出席会议并讲话，强调要进一步"
+    "提高政治站位，压实工作责任，聚焦防汛抗旱中的难点堵点，细化工作举措，确保各项任务落地见效。"
+)
+PUBLICITY = (
+    "现将2024年防汛抗旱先进集体拟表彰对象有关情况予以公示，公示期为5个工作日。公示期间，对公示内容"
+    "有异议的，请以书面形式实名反映，并提供必要的证明材料。联系电话：0551-1234567。"
+)
+
+
+def test_the_same_title_over_different_content_is_not_a_duplicate():
+    title = "关于防汛抗旱工作的通知"
     arts = [
-        article(1, "u", 11, title="关于2023年市场监管项目的公示", publish_date="2024-01-02"),
-        article(2, "u", 10, title="关于2023年市场监管项目的公示", publish_date="2024-03-01"),
-        article(3, "u", 10, title="关于开展安全生产检查的通知", publish_date="2024-03-01"),
-        article(4, "u", 10, title="关于开展安全生产检查的通知", publish_date="2024-04-01"),
+        # A 2025 meeting report and a 2024 公示 under one title.
+        article(1, "u", 11, title="防汛抗旱工作会议", publish_date="2025-05-06"),
+        article(2, "u", 10, title="防汛抗旱工作会议", publish_date="2024-05-06"),
+        # Published the same day in two columns, different texts.
+        article(3, "u", 10, title=title, publish_date="2025-05-06"),
+        article(4, "u", 11, title=title, publish_date="2025-05-06"),
+        # Same title, no body text to compare (an attachment-only page) and no 文号.
+        article(5, "u", 10, title="2025年部门预算公开说明", publish_date="2025-03-01"),
+        article(6, "u", 11, title="2025年部门预算公开说明", publish_date="2025-03-01"),
     ]
-    found = run_check("duplicate_titles", _dups(arts))
-    # The notice column outranks news: the news item is the copy even though it came first.
-    assert list(found["target_url"]) == [PAGE.format(1)]
-    assert found["subject"][0].startswith("dup/")
-    assert found["evidence"][0]["other_urls"] == [PAGE.format(2)]
-    # Within one column only when asked.
-    within = run_check("duplicate_titles", _dups(arts), {"across_columns": False})
-    assert sorted(within["target_url"]) == [PAGE.format(1), PAGE.format(4)]
+    texts = {1: MEETING, 2: PUBLICITY, 3: NOTICE_BODY, 4: MEETING}
+    assert run_check("duplicate_information", _dups(arts, texts=texts)).empty
 
 
-def test_one_page_listed_in_two_columns_is_a_duplicate_and_subjects_are_stable():
+def test_the_same_doc_no_under_another_title_is_a_duplicate_naming_both_pages():
+    arts = [
+        article(1, "u", 12, title="江淮市应急管理局关于印发《江淮市防汛抗旱应急预案》的通知",
+                doc_no="江应急〔2025〕3号", publish_date="2025-05-06"),
+        article(2, "u", 10, title="江淮市防汛抗旱应急预案", doc_no="江应急[2025] 3号",
+                publish_date="2025-05-09"),
+    ]  # fmt: skip
+    found = run_check("duplicate_information", _dups(arts))
+    assert list(found["target_url"]) == [PAGE.format(2)]  # 政策文件 outranks 通知公告
+    evidence = found["evidence"][0]
+    assert evidence["problem"] == "doc_no" and evidence["doc_no"] == "江应急〔2025〕3号"
+    assert (evidence["url"], evidence["other_url"]) == (PAGE.format(2), PAGE.format(1))
+    assert evidence["other_column_name"] == "policy-12" and evidence["count"] == 2
+    assert evidence["why"] == "文号同为江应急〔2025〕3号"
+
+
+def test_the_same_body_under_another_title_is_a_duplicate():
+    cases = [
+        ("关于做好2025年防汛抗旱工作的通知", "【通知公告】关于做好2025年防汛抗旱工作的通知", {}),
+        ("关于做好2025年防汛抗旱工作的通知", "关于做好2025年防汛抗旱工作的通知", {}),
+        # Unrelated titles, paired by the 文号 the bodies print.
+        ("防汛抗旱工作安排", "今年汛期工作怎么干", {"body_doc_no": "江应急〔2025〕3号"}),
+    ]
+    for original, copy, extra in cases:
+        arts = [
+            article(1, "u", 10, title=original, publish_date="2025-05-06", **extra),
+            article(2, "u", 11, title=copy, publish_date="2025-05-08", **extra),
+        ]
+        # The copy adds a line: still at least 90 % the same text.
+        texts = {1: NOTICE_BODY, 2: "来源：应急管理局\n" + NOTICE_BODY}
+        found = run_check("duplicate_information", _dups(arts, texts=texts))
+        assert list(found["target_url"]) == [PAGE.format(2)], (original, copy)
+        evidence = found["evidence"][0]
+        assert evidence["problem"] == "body" and 90 <= evidence["similarity"] < 100
+        assert evidence["why"] == f"正文{evidence['similarity']}%相同"
+
+
+def test_near_identical_bodies_far_apart_in_time_are_not_duplicates():
+    # A yearly notice repeats last year's text: the dates are a year apart.
+    arts = [
+        article(1, "u", 10, title="关于做好防汛抗旱工作的通知", publish_date="2024-05-06"),
+        article(2, "u", 11, title="关于做好防汛抗旱工作的通知", publish_date="2025-05-06"),
+    ]
+    texts = {1: NOTICE_BODY.replace("2025", "2024"), 2: NOTICE_BODY}
+    assert run_check("duplicate_information", _dups(arts, texts=texts)).empty
+    wide = run_check("duplicate_information", _dups(arts, texts=texts), {"max_days": 400})
+    assert list(wide["target_url"]) == [PAGE.format(2)]
+
+
+def test_an_interpretation_repeating_its_documents_doc_no_is_not_a_duplicate():
+    arts = [
+        article(1, "u", 12, title="关于印发《江淮市防汛抗旱应急预案》的通知",
+                doc_no="江应急〔2025〕3号", publish_date="2025-05-06"),
+        article(2, "u", 13, title="《江淮市防汛抗旱应急预案》政策解读", doc_no="江应急〔2025〕3号",
+                publish_date="2025-05-06"),
+        # Placeholders are no 文号.
+        article(3, "u", 10, title="关于召开防汛工作会议的通知", doc_no="无", publish_date="2025-05-06"),
+        article(4, "u", 11, title="关于召开防汛工作会议的通知", doc_no="无", publish_date="2025-05-06"),
+    ]  # fmt: skip
+    assert run_check("duplicate_information", _dups(arts)).empty
+
+
+def test_one_page_listed_in_two_columns_is_one_page_and_subjects_are_stable():
     arts = [article(1, "u", 10, title="关于印发实施方案的通知", publish_date="2024-01-02")]
     listings = [
         {"column_id": 10, "unit_id": "u", "url": PAGE.format(1), "title": "关于印发实施方案的通知"},
         {"column_id": 12, "unit_id": "u", "url": PAGE.format(1), "title": "关于印发实施方案的通知"},
     ]
-    first = run_check("duplicate_titles", _dups(arts, listings))
-    again = run_check("duplicate_titles", _dups(arts, listings))
-    assert list(first["target_url"]) == [PAGE.format(1)]
-    assert list(first["subject"]) == list(again["subject"])
+    assert run_check("duplicate_information", _dups(arts, listings)).empty
+    arts.append(article(2, "u", 11, title="【转载】关于印发实施方案的通知", doc_no="江〔2024〕1号",
+                        publish_date="2024-01-03"))  # fmt: skip
+    arts[0]["doc_no"] = "江〔2024〕1号"
+    first = run_check("duplicate_information", _dups(arts, listings))
+    again = run_check("duplicate_information", _dups(arts, listings))
+    assert list(first["subject"]) == list(again["subject"]) and len(first) == 1
+    assert first["subject"][0].startswith("dup/")
 
 
-def test_short_generic_titles_are_not_duplicates():
-    arts = [article(1, "u", 10, title="通知"), article(2, "u", 11, title="通 知")]
-    assert run_check("duplicate_titles", _dups(arts)).empty
+def test_copies_inside_one_column_only_when_asked_and_short_titles_never_pair():
+    arts = [
+        article(1, "u", 10, title="关于开展安全生产检查的通知", publish_date="2024-03-01"),
+        article(2, "u", 10, title="关于开展安全生产检查的通知", publish_date="2024-03-04"),
+        article(3, "u", 10, title="通知", publish_date="2024-03-01"),
+        article(4, "u", 11, title="通 知", publish_date="2024-03-01"),
+    ]
+    texts = {1: NOTICE_BODY, 2: NOTICE_BODY, 3: NOTICE_BODY, 4: NOTICE_BODY}
+    assert run_check("duplicate_information", _dups(arts, texts=texts)).empty
+    within = run_check("duplicate_information", _dups(arts, texts=texts), {"across_columns": False})
+    assert list(within["target_url"]) == [PAGE.format(2)]
 
 
 # -- consultation ------------------------------------------------------------------------------

@@ -207,6 +207,11 @@ def _interpretation(portal: Portal, a: Article, u: Unit, c: Column, media: Media
         "、".join(f"《{esc(_quoted(d.title))}》" for d in docs) or f"《{esc(_quoted(a.title))}》"
     )
     inline = embedded_media(a, c)
+    if inline is not None and a.media_only:  # the picture or the video alone, no words
+        src = esc(media(inline))
+        if inline.ext == "png":
+            return f'<p style="text-align:center;"><img src="{src}" border="0"></p>'
+        return f'<p style="text-align:center;"><video controls="controls" src="{src}"></video></p>'
     if inline is not None and inline.ext == "png":
         src = media(inline)
         return _p(f"一图读懂{names}") + (
@@ -398,6 +403,19 @@ _BY_CATEGORY = {
 def body_html(portal: Portal, article: Article, media: MediaHref) -> str:
     """The article's body paragraphs, ending with its in-body links (相关链接)."""
     idx = portal.index
+    shown = idx.article.get(article.copy_of) if article.copy_of else None
+    text = _text(portal, shown or article, media)
+    if article.lead:
+        text = _p(esc(article.lead)) + text
+    for link in article.links:
+        href = esc(urls.link_url(portal, article, link.target))
+        text += _p(f'详见：<a href="{href}" target="_blank">{esc(link.text)}</a>')
+    return text
+
+
+def _text(portal: Portal, article: Article, media: MediaHref) -> str:
+    """The body paragraphs of the article's kind (without its lead and in-body links)."""
+    idx = portal.index
     unit = idx.unit[article.unit_id]
     column = idx.column[article.column_id]
     rng = random.Random(article.seed)
@@ -409,7 +427,4 @@ def body_html(portal: Portal, article: Article, media: MediaHref) -> str:
         text = annual_report_body(article, unit, rng)
     else:
         text = _BY_CATEGORY.get(column.category, _generic)(article, unit, column, rng)
-    for link in article.links:
-        href = esc(urls.link_url(portal, article, link.target))
-        text += _p(f'详见：<a href="{href}" target="_blank">{esc(link.text)}</a>')
     return text

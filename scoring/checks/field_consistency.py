@@ -1,31 +1,26 @@
-"""field_consistency — 文号不一致: the 文号 in the metadata differs from the one printed in the
-body (or in an attachment's name) — a real 六安 deduction (docs/domain.md §3.4).
+"""field_consistency — 文号不一致: the 文号 in the metadata differs from the one the document prints
+as its own in the body (or in an attachment's name) — a real 六安 deduction (docs/domain.md §3.4).
 
 Values are compared after normalising what printing varies: spaces, full/half width and the
-bracket forms 〔〕[]［］()（）.
+bracket forms 〔〕[]［］()（）. A body also prints other documents' numbers: a 文号 cited in its
+clause (《…》（皖政〔2020〕5号）, 根据/按照/转发 … 〔…〕号) is not the document's own, and a body
+that prints the metadata's 文号 anywhere agrees with it (`scoring.checks._doc_no`). An attachment
+named with another issuer's 文号 is another document (the one a 转发 notice forwards).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
 
-from scoring.checks import _scope
+from scoring.checks import _doc_no, _scope
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
 from scoring.data import CrawlData
 
-DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号")
-_BRACKETS = str.maketrans({"[": "〔", "(": "〔", "]": "〕", ")": "〕"})
-
-
-def normalise_doc_no(value: str) -> str:
-    """江政办〔2023〕 3号, 江政办[2023]3号 and 江政办（2023）3号 are the same 文号."""
-    text = unicodedata.normalize("NFKC", value)
-    return re.sub(r"\s+", "", text).translate(_BRACKETS)
+DOC_NO = _doc_no.DOC_NO
+normalise_doc_no = _doc_no.normalise
 
 
 class FieldConsistencyParams(CheckParams):
@@ -45,7 +40,7 @@ class FieldConsistency(Check):
         self, data: CrawlData, params: FieldConsistencyParams, ctx: CheckContext
     ) -> pd.DataFrame:
         arts = _scope.articles(
-            data, ctx, columns=["unit_id", "url", "title", params.field, "body_doc_no"]
+            data, ctx, columns=["id", "unit_id", "url", "title", params.field, "body_doc_no"]
         )
         # Most pages have no 文号 at all: drop them before any per-value string work.
         arts = arts[arts[params.field].notna().to_numpy(dtype=bool)]
@@ -59,8 +54,9 @@ class FieldConsistency(Check):
             # Normalising is a Python call per value: only where the printed forms differ.
             unequal = body.ne("") & body.ne(raw)
             differs = body[unequal].map(normalise_doc_no) != raw[unequal].map(normalise_doc_no)
-            for idx in differs.index[differs.to_numpy(dtype=bool)]:
-                seen.setdefault(idx, []).append(("body", body[idx]))
+            suspects = differs.index[differs.to_numpy(dtype=bool)]
+            for idx, printed in _own_in_body(data, arts.loc[suspects], raw, body).items():
+                seen.setdefault(idx, []).append(("body", printed))
         if "attachments" in params.against:
             for idx, printed in _attachment_doc_nos(data, arts, raw).items():
                 seen.setdefault(idx, []).append(("attachment", printed))
@@ -84,6 +80,30 @@ class FieldConsistency(Check):
         return findings(rows)
 
 
+def _own_in_body(
+    data: CrawlData, suspects: pd.DataFrame, raw: pd.Series, first: pd.Series
+) -> dict[int, str]:
+    """Of the articles whose body's first 文号 differs from the metadata's, those whose body
+    prints another 文号 as its own: row → that 文号. The body text is read for these few rows
+    only (the first printed 文号 stands in where the text is not stored)."""
+    if suspects.empty:
+        return {}
+    texts = data.body_text(suspects["id"].astype("int64"))
+    out: dict[int, str] = {}
+    for idx, article_id in zip(suspects.index, suspects["id"].astype("int64"), strict=True):
+        text = str(texts.get(int(article_id), "") or "") or first[idx]
+        meta = raw[idx]
+        if normalise_doc_no(meta) in normalise_doc_no(text):
+            continue  # the body prints the metadata's 文号 too: the first one was another's
+        printed = _doc_no.printed(text)
+        if any(_doc_no.same(p.text, meta) for p in printed):
+            continue
+        own = [p.text for p in printed if not p.cited]
+        if own:
+            out[idx] = own[0]
+    return out
+
+
 def _attachment_doc_nos(data: CrawlData, arts: pd.DataFrame, raw: pd.Series) -> dict[int, str]:
     """Articles whose attachment names print a 文号 other than the metadata's (`raw`)."""
     links = data.links
@@ -104,7 +124,9 @@ def _attachment_doc_nos(data: CrawlData, arts: pd.DataFrame, raw: pd.Series) -> 
         strict=True,
     ):
         idx = by_url[url]
-        # Normalised only here, for the few articles with a 文号 in an attachment name.
-        if normalise_doc_no(value) != normalise_doc_no(raw[idx]):
+        # Normalised only here, for the few articles with a 文号 in an attachment name; one
+        # of another issuer is another document (the one a 转发 notice forwards).
+        meta = raw[idx]
+        if not _doc_no.same(value, meta) and _doc_no.same_issuer(value, meta):
             out.setdefault(idx, value)
     return out

@@ -1,0 +1,258 @@
+"""duplicate_information — 信息重复发布: the same information published as two pages in two or
+more columns of a unit ("信息多头发布", docs/domain.md §3.7).
+
+The same title is not the same information: a 2025 meeting report and a 2024 公示 may share a
+title, and deleting one would delete real news. Two pages carry the same information when
+- their metadata give the same 文号 (normalised; neither page a 政策解读, whose metadata may
+  repeat its document's 文号), or
+- their body texts are near-identical (at least `min_similarity`, measured with rapidfuzz's
+  normalised Indel similarity over the text without spaces; both at least `min_body`
+  characters) and their publish dates at most `max_days` apart (a yearly notice repeats last
+  year's text under this year's date).
+
+Which pages are compared: those of a unit that share a title (normalised), its core (the name in
+《》, or the title without a 【…】/转发：/（全文） tag, 关于/印发 and 的通知-type endings), or the 文号
+printed at the head of their body. Only those pages' bodies and 文号 are read, so a million-page
+crawl is not read twice; a copy under an unrelated title and without a printed 文号 is not
+looked for. One page listed in two columns (filed under two categories, 组配分类) is one page,
+not a duplicate: there is no copy to delete.
+
+One finding per group of pages holding the same information, subject `dup/<hash of the URL of
+the page to keep>`. The target is the copy: pages rank by their column (`prefer`: the
+disclosure-content columns before 动态 news), then the later publication is the copy. The
+evidence names both pages and says why they are the same (`problem`: `doc_no` — 文号相同, or
+`body` — 正文N%相同). With `across_columns: false` copies inside one column count too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+from rapidfuzz import fuzz
+
+from scoring.checks import _doc_no, _scope
+from scoring.checks._interpretation import INTERPRETATION
+from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
+from scoring.checks.duplicate_keys import normalise_titles, title_cores
+from scoring.data import CrawlData
+
+DEFAULT_PREFER = [
+    "normative",
+    "policy",
+    "notice",
+    "interpretation",
+    "annual_report",
+    "budget",
+    "key_area",
+    "consultation",
+    "feedback",
+    "personnel",
+    "plan",
+    "township_area",
+    "news",
+]
+_SPACE = re.compile(r"\s+")
+
+
+class DuplicateParams(CheckParams):
+    across_columns: bool = True
+    prefer: list[str] = Field(default_factory=lambda: list(DEFAULT_PREFER))
+    # Shorter titles (“通知”) are too generic to pair pages by; no title is 200 characters long.
+    min_length: int = Field(default=6, ge=1, le=200)
+    # Share of identical text (0–1) that makes two bodies the same information.
+    min_similarity: float = Field(default=0.9, gt=0, le=1)
+    # Bodies shorter than this (characters without spaces) are not compared: a page that is
+    # only an attachment or a picture says nothing by its text.
+    min_body: int = Field(default=50, ge=1, le=100_000)
+    # Publish dates of two near-identical bodies at most this many days apart.
+    max_days: int = Field(default=30, ge=0, le=3660)
+
+
+@register
+class DuplicateInformation(Check):
+    name: ClassVar[str] = "duplicate_information"
+    Params = DuplicateParams
+    description: ClassVar[str] = (
+        "the same information (same 文号 or near-identical body) published in two columns"
+    )
+
+    def find(self, data: CrawlData, params: DuplicateParams, ctx: CheckContext) -> pd.DataFrame:
+        wanted = ["id", "unit_id", "column_id", "url", "title", "publish_date", "category"]
+        arts = _scope.articles(data, ctx, columns=[*wanted, "body_doc_no"])
+        arts = arts[arts["column_id"].notna().to_numpy(dtype=bool)]
+        candidates = _candidates(arts, params)
+        if candidates.empty:
+            return findings([])
+        rows = data.article_columns(candidates, ["doc_no"])
+        bodies = data.body_text(rows["id"].astype("int64").unique())
+        bodies = dict(zip(bodies.index, bodies.to_numpy(dtype=object), strict=True))
+        rows = rows.assign(
+            doc_key=[
+                _doc_no.normalise(v) if isinstance(v, str) and _doc_no.valid(v) else None
+                for v in rows["doc_no"].to_numpy(dtype=object)
+            ],
+            text=[
+                _SPACE.sub("", str(bodies.get(int(i), "") or ""))
+                for i in rows["id"].to_numpy(dtype="int64")
+            ],
+        )
+        rows.loc[(rows["category"] == INTERPRETATION).to_numpy(dtype=bool), "doc_key"] = None
+        edges = _same_information(rows, params)
+        return findings(_findings(rows, edges, data, params))
+
+
+def _candidates(arts: pd.DataFrame, params: DuplicateParams) -> pd.DataFrame:
+    """The pages that share a pairing key (title, title core or printed 文号) with another page
+    of their unit, with a `group` number per shared key (a page may be in several groups)."""
+    titles = normalise_titles(arts["title"])
+    keys = [
+        # A title and a core share one namespace: a copy titled with the document's name
+        # pairs with the document "关于印发《name》的通知".
+        ("t", titles.where(titles.str.len() >= params.min_length)),
+        ("t", title_cores(titles).where(lambda c: c.str.len() >= params.min_length)),
+        ("b", _printed_doc_nos(arts["body_doc_no"])),
+    ]
+    parts = []
+    for tag, key in keys:
+        part = pd.DataFrame({"pos": np.arange(len(arts)), "key": key.to_numpy(dtype=object)})
+        part = part.dropna(subset=["key"])
+        part["key"] = tag + part["key"].astype(str)
+        parts.append(part)
+    keyed = pd.concat(parts, ignore_index=True)
+    keyed["unit_id"] = arts["unit_id"].to_numpy(dtype=object)[keyed["pos"].to_numpy()]
+    keyed = keyed.drop_duplicates(["pos", "unit_id", "key"])
+    shared = keyed.duplicated(["unit_id", "key"], keep=False)
+    keyed = keyed[shared.to_numpy(dtype=bool)]
+    if keyed.empty:
+        return arts.iloc[:0].assign(group=pd.Series(dtype="int64"))
+    keyed = keyed.assign(group=pd.factorize(keyed["unit_id"] + "\x00" + keyed["key"])[0])
+    if params.across_columns:  # a group inside one column (a daily report) pairs nothing
+        column = arts["column_id"].to_numpy()[keyed["pos"].to_numpy()]
+        spread = pd.Series(column).groupby(keyed["group"].to_numpy()).nunique()
+        keyed = keyed[keyed["group"].isin(spread.index[spread.to_numpy() >= 2]).to_numpy()]
+    out = arts.iloc[keyed["pos"].to_numpy()].copy()
+    out["group"] = keyed["group"].to_numpy()
+    return out
+
+
+def _same_information(rows: pd.DataFrame, params: DuplicateParams) -> list[tuple[Any, Any, dict]]:
+    """(row label, row label, why) for each pair of distinct pages in one group that hold the
+    same information: the same metadata 文号, else near-identical bodies with close dates."""
+    edges = []
+    done: set[tuple[Any, Any]] = set()
+    for _, group in rows.groupby("group", sort=False):
+        members = list(_scope.rows(group.reset_index(), ["index", "url", "column_id",
+                                                           "publish_date", "doc_key", "text"]))  # fmt: skip
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                pair = (min(a.index, b.index), max(a.index, b.index))
+                if a.url == b.url or pair in done:
+                    continue
+                if params.across_columns and a.column_id == b.column_id:
+                    continue
+                why = _why(a, b, params)
+                if why is not None:
+                    done.add(pair)
+                    edges.append((a.index, b.index, why))
+    return edges
+
+
+def _why(a: Any, b: Any, params: DuplicateParams) -> dict | None:
+    if a.doc_key is not None and a.doc_key == b.doc_key:
+        return {"problem": "doc_no", "doc_no": a.doc_key}
+    if min(len(a.text), len(b.text)) < params.min_body:
+        return None
+    if pd.isna(a.publish_date) or pd.isna(b.publish_date):
+        return None
+    if abs((a.publish_date - b.publish_date).days) > params.max_days:
+        return None
+    similarity = fuzz.ratio(a.text, b.text, score_cutoff=params.min_similarity * 100) / 100
+    if similarity < params.min_similarity:
+        return None
+    return {"problem": "body", "similarity": int(similarity * 100)}
+
+
+def _findings(
+    rows: pd.DataFrame, edges: list[tuple[Any, Any, dict]], data: CrawlData, params: DuplicateParams
+) -> list[dict]:
+    """One finding per connected group of pages holding the same information."""
+    parent: dict[Any, Any] = {}
+
+    def root(x: Any) -> Any:
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    why_of: dict[Any, dict] = {}
+    for a, b, why in edges:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[rb] = ra
+        why_of.setdefault(b, why)
+        why_of.setdefault(a, why)
+    pages = rows[~rows.index.duplicated()]
+    col = data.columns.set_index("id")
+    rank = {c: i for i, c in enumerate(params.prefer)}
+    components: dict[Any, list[Any]] = {}
+    for label in sorted(why_of):
+        components.setdefault(root(label), []).append(label)
+    out = []
+    for members in components.values():
+        group = pages.loc[members]
+        group = group.assign(
+            rank=group["column_id"].map(col["category"]).map(rank).fillna(len(rank)).to_numpy()
+        ).sort_values(["rank", "publish_date", "url"], na_position="last", kind="stable")
+        keep, copy = group.iloc[0], group.iloc[-1]
+        why = _pair_why(edges, set(members), copy.name)
+        names = [str(col["name"].get(c)) for c in group["column_id"]]
+        out.append(
+            {
+                "unit_id": copy["unit_id"],
+                "subject": f"dup/{_scope.short_hash(keep['url'])}",
+                "target_url": copy["url"],
+                "evidence": {
+                    **why,
+                    "title": _scope.text(copy["title"]),
+                    "url": copy["url"],
+                    "column_name": col["name"].get(copy["column_id"]),
+                    "published": _scope.iso(copy["publish_date"]),
+                    "other_title": _scope.text(keep["title"]),
+                    "other_url": keep["url"],
+                    "other_column_name": col["name"].get(keep["column_id"]),
+                    "other_published": _scope.iso(keep["publish_date"]),
+                    "other_urls": sorted(set(group["url"]) - {copy["url"]}),
+                    "columns": sorted(set(names)),
+                    "count": len(group),
+                    "why": _why_zh(why),
+                },
+            }
+        )
+    return out
+
+
+def _pair_why(edges: list[tuple[Any, Any, dict]], members: set[Any], copy: Any) -> dict:
+    """Why the copy is the same information: its own pairing, the 文号 one first."""
+    mine = [why for a, b, why in edges if copy in (a, b) and a in members and b in members]
+    mine.sort(key=lambda w: w["problem"] != "doc_no")
+    return mine[0] if mine else {"problem": "body", "similarity": 0}
+
+
+def _why_zh(why: dict) -> str:
+    if why["problem"] == "doc_no":
+        return f"文号同为{why['doc_no']}"
+    return f"正文{why['similarity']}%相同"
+
+
+def _printed_doc_nos(values: pd.Series) -> pd.Series:
+    """The normalised 文号 each body prints first (None where it prints none): normalised only
+    where there is one (most pages have none)."""
+    out = pd.Series(None, index=values.index, dtype=object)
+    present = values.notna().to_numpy(dtype=bool).copy()
+    present[present] = values[present].astype(str).str.strip().ne("").to_numpy(dtype=bool)
+    out[present] = values[present].map(_doc_no.normalise)
+    return out
