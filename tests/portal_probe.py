@@ -9,6 +9,7 @@ defect and `not present` for every fixed one, so the manifest can never drift fr
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import re
 import urllib.error
@@ -341,17 +342,52 @@ class Probe:
 
     _broken_link = _broken_attachment
 
-    def _duplicate_title(self, entry: dict) -> bool:
+    # -- duplicates: the same information twice, and the same title over other content ------
+    def _column_of(self, url: str) -> str:
+        """The page's breadcrumb (its column), as the reader sees it."""
+        crumb = self.page(url).css(
+            "div.wzy_position, div.position, div.crumb, div.current-position"
+        )
+        return _label(crumb.xpath("string()").get())
+
+    def _both_served(self, entry: dict) -> bool:
+        return all(
+            self.get(u).status == 200 for u in (entry["target_url"], entry["details"]["other_url"])
+        )
+
+    def _duplicate_doc_no(self, entry: dict) -> bool:
         a, b = entry["target_url"], entry["details"]["other_url"]
-        title = self.metadata(a).get("名称")
-        crumbs = [
-            self.page(u)
-            .css("div.wzy_position, div.position, div.crumb, div.current-position")
-            .xpath("string()")
-            .get()
-            for u in (a, b)
-        ]
-        return title == self.metadata(b).get("名称") and crumbs[0] != crumbs[1]
+        if not self._both_served(entry):
+            return False  # the copy was deleted
+        numbers = {_label(self.metadata(u).get("文号", "")) for u in (a, b)}
+        return (
+            numbers == {_label(entry["details"]["doc_no"])}
+            and self.metadata(a).get("名称") != self.metadata(b).get("名称")
+            and self._column_of(a) != self._column_of(b)
+        )
+
+    def _duplicate_body(self, entry: dict) -> bool:
+        a, b = entry["target_url"], entry["details"]["other_url"]
+        if not self._both_served(entry):
+            return False
+        return (
+            _label(self.body_text(a)) == _label(self.body_text(b))
+            and len(_label(self.body_text(a))) >= 50
+            and self.metadata(a).get("名称") != self.metadata(b).get("名称")
+            and self._column_of(a) != self._column_of(b)
+        )
+
+    def _same_title_decoy(self, entry: dict) -> bool:
+        """Present: one title in two columns over two different texts (and no shared 文号)."""
+        a, b = entry["target_url"], entry["details"]["other_url"]
+        texts = [_label(self.body_text(u)) for u in (a, b)]
+        numbers = [_label(self.metadata(u).get("文号", "")) for u in (a, b)]
+        return (
+            self.metadata(a).get("名称") == self.metadata(b).get("名称")
+            and self._column_of(a) != self._column_of(b)
+            and difflib.SequenceMatcher(None, *texts).ratio() < 0.6
+            and not (numbers[0] and numbers[0] == numbers[1])
+        )
 
 
 def _trs_rows(text: str) -> list[tuple[str, str]]:

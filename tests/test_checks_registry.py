@@ -29,7 +29,7 @@ BUILT_IN = {
     "column_freshness", "blank_column", "required_columns", "required_fields", "field_format",
     "field_consistency", "date_sanity", "disclosure_lag", "interpretation_coverage",
     "interpretation_lag", "interpretation_backlink", "interpretation_forms",
-    "periodic_publication", "annual_report", "broken_links", "duplicate_titles", "consultation",
+    "periodic_publication", "annual_report", "broken_links", "duplicate_information", "consultation",
     "term_list", "veto_count",
 }  # fmt: skip
 # The smallest valid params of the checks that have required ones.

@@ -77,7 +77,7 @@ CASES: dict[str, tuple[list[tuple[dict, list[str] | None]], set[str]]] = {
     "periodic_publication": ([({}, ["key_area"])], {"key_area_missing_period"}),
     "annual_report": ([({}, None)], {"annual_report_missing", "annual_report_late"}),
     "broken_links": ([({}, None)], {"broken_attachment", "broken_link"}),
-    "duplicate_titles": ([({}, None)], {"duplicate_title"}),
+    "duplicate_information": ([({}, None)], {"duplicate_doc_no", "duplicate_body"}),
     "consultation": ([({}, None)], {"consultation_too_short", "consultation_without_feedback"}),
 }
 

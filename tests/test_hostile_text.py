@@ -93,12 +93,14 @@ def _store_with_a_hostile_round(url, tmp_path):
                 for c, u in cols.items()
             ],
         )
-        # The same hostile title in two columns: duplicate_titles quotes it in its suggestion.
+        # One document (one 文号) under a hostile title in two columns: duplicate_information
+        # quotes it in its suggestion.
         store.upsert_articles(
             run,
             [
                 {"url": f"http://u1.test/a/{c}/1.html", "unit_id": "u1",
-                 "column_id": ids[u], "title": HOSTILE, "publish_date": "2025-06-20"}
+                 "column_id": ids[u], "title": HOSTILE, "publish_date": "2025-06-20",
+                 "doc_no": "江政〔2025〕1号"}
                 for c, u in cols.items()
             ],
         )  # fmt: skip
@@ -145,7 +147,7 @@ def test_every_command_shows_it_literally_without_escapes(hostile):
 
     as_json = _run("problems", "--round", "2025Q2", "--format", "json", "--db", url)
     records = json.loads(as_json.stdout)
-    dup = [r for r in records if r["indicator"] == "duplicates.titles"]
+    dup = [r for r in records if r["indicator"] == "duplicates.same_information"]
     assert dup and CLEAN.replace("\n", "") in dup[0]["suggestion"].replace("\n", "")
     assert "\\u001b" not in as_json.stdout  # not even escaped: the character is gone
 

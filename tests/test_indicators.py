@@ -57,7 +57,8 @@ KIND_TO_INDICATOR = {
     "annual_report_late": "annual_report.deadline",
     "broken_attachment": "links.broken",
     "broken_link": "links.broken",
-    "duplicate_title": "duplicates.titles",
+    "duplicate_doc_no": "duplicates.same_information",
+    "duplicate_body": "duplicates.same_information",
 }
 
 
@@ -232,7 +233,7 @@ def test_annual_report_deadlines_match_the_sample_timeline(base):
 
 
 def test_every_planted_defect_kind_has_its_indicator_in_every_shipped_set(base, q2):
-    assert set(KIND_TO_INDICATOR) == set(defects.KINDS)
+    assert set(KIND_TO_INDICATOR) == {k for k, kind in defects.KINDS.items() if not kind.decoy}
     for loaded in (base, q2):
         ids = {i.id for i in loaded.indicators}
         assert set(KIND_TO_INDICATOR.values()) <= ids, loaded.id
@@ -554,10 +555,13 @@ def test_suggestions_fill_from_evidence_with_derived_keys(base):
     assert "缺少必设的「财政预决算」类栏目" in base.get("columns.required").suggest(
         {"category": "budget"}
     )
-    dup = base.get("duplicates.titles").suggest(
-        {"title": "通知", "columns": ["工作动态", "通知公告"]}
-    )
-    assert "在工作动态、通知公告栏目重复发布" in dup
+    dup = base.get("duplicates.same_information").suggest(
+        {"problem": "doc_no", "title": "防汛预案", "column_name": "工作动态",
+         "other_title": "关于印发《防汛预案》的通知", "other_column_name": "通知公告",
+         "doc_no": "江政〔2025〕3号"}
+    )  # fmt: skip
+    assert "「工作动态」栏目的《防汛预案》与「通知公告」栏目的“关于印发《防汛预案》的通知”" in dup
+    assert "文号同为江政〔2025〕3号" in dup
     report = base.get("annual_report.deadline")
     assert report.suggest(
         {"problem": "missing", "year": 2024, "deadline": "2025-01-31"}

@@ -29,15 +29,15 @@ from store import Store, open_store
 SET_YAML = (
     ROUND_SET_YAML
     + """\
-  - id: duplicates.titles
+  - id: duplicates.same_information
     name: 同一信息不多头发布
     group: [网站运维, 信息发布, 重复发布]
-    check: duplicate_titles
+    check: duplicate_information
     params: {across_columns: true}
     points: 4
     deduct: {per_problem: 1}
     suggestion: "同一信息{title_quoted}在{columns_text}栏目重复发布。"
-    description: 同一标题的信息在两个及以上栏目发布。
+    description: 同一信息（文号相同或正文基本相同）在两个及以上栏目发布。
     source: domain.md §3.7
 """
 )
@@ -107,7 +107,9 @@ def crawl(store: Store, units: dict[str, dict[str, list[tuple[str, str]]]]) -> i
         )
         rows = [
             {"url": f"http://{unit}.test/a/{cat}/{i}.html", "unit_id": unit,
-             "column_id": ids[urls[cat]], "title": title, "publish_date": day}
+             "column_id": ids[urls[cat]], "title": title, "publish_date": day,
+             # The notice is one document (one 文号) wherever it is published.
+             "doc_no": "江政办〔2025〕8号" if title == NOTICE else None}
             for cat, items in columns.items()
             for i, (title, day) in enumerate(items)
         ]  # fmt: skip
@@ -178,7 +180,7 @@ def test_ranking_sheet_ranks_within_level_with_verdict_and_veto(report):
     ]
     assert rows.loc["u2", ["排名", "得分", "结果", "单项否决"]].tolist() == [1, 100.0, "合格", "否"]
     assert rows.loc["u3", "排名"] == 1  # ties share a rank
-    # The city's notice repeats a news title (a duplicate): 16 points, 1 lost.
+    # The city's notice is published again as news, same 文号 (a duplicate): 16 points, 1 lost.
     assert rows.loc["city", "得分"] == pytest.approx(93.75) and rows.loc["city", "问题数"] == 1
     assert (
         rows.loc["t1", "上级单位"] == "东山县人民政府"
@@ -192,7 +194,7 @@ def test_problem_sheets_by_indicator_and_by_unit(report):
         "freshness.news",
         "columns.blank",
         "veto.blank",
-        "duplicates.titles",
+        "duplicates.same_information",
     ]
     assert by_ind.loc["freshness.news", ["一级指标", "二级指标", "三级指标"]].tolist() == [
         "栏目建设", "更新维护", "动态要闻类栏目"
@@ -202,7 +204,7 @@ def test_problem_sheets_by_indicator_and_by_unit(report):
     fresh = by_ind.loc["freshness.news"]
     assert (fresh["问题数"], fresh["反弹"], fresh["已整改"], fresh["新发现"]) == (1, 1, 3, 0)
     assert by_ind.loc["veto.blank", "类型"] == "否决项"
-    assert by_ind.loc["duplicates.titles", ["问题数", "未整改", "扣分合计"]].tolist() == [1, 1, 1]
+    assert by_ind.loc["duplicates.same_information", ["问题数", "未整改", "扣分合计"]].tolist() == [1, 1, 1]
 
     by_unit = pd.read_excel(report["xlsx"], sheet_name="问题按单位")
     assert list(by_unit.columns[:6]) == [

@@ -39,7 +39,11 @@ ORDER = (
     "annual_report_late",
     "broken_attachment",
     "broken_link",
-    "duplicate_title",
+    # Until issue 12 the `duplicate_title` defect: same title, different content, now a decoy.
+    "same_title_decoy",
+    # Issue 12: real duplicates, and decoys (look like a defect, are none) for each check type.
+    "duplicate_doc_no",
+    "duplicate_body",
 )
 
 
@@ -51,7 +55,8 @@ class Kind:
     (`key`, what `--rate` takes) is then `kind/variant`. A kind without a fix or a regression says
     why in `no_fix` / `no_regression`. `expires(entry, as_of, unit levels)` is True once the rules
     stop judging an open defect of this kind; `between_crawls` kinds can newly appear on what a
-    unit published since the last crawl (`zwgk demo advance` plants them).
+    unit published since the last crawl (`zwgk demo advance` plants them). `decoy`: the check
+    type a kind that plants only decoys tries (entries with `details.decoy`, never reported).
     """
 
     name: str
@@ -64,6 +69,8 @@ class Kind:
     expires: Callable[[dict, dt.date, dict[str, str]], bool] | None = None
     between_crawls: bool = False
     variant: str = ""
+    # A kind that plants only decoys names the check type they try (no indicator reports them).
+    decoy: str = ""
 
     @property
     def key(self) -> str:

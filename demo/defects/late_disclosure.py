@@ -52,6 +52,7 @@ def late_disclosure(p: Planter) -> list[dict]:
                     published=a.published.isoformat(),
                     workdays=lag,
                     calendar_days=span,
+                    check="disclosure_lag",
                     decoy=True,
                 )
             )

@@ -37,7 +37,7 @@ from rapidfuzz import fuzz
 from scoring.checks import _doc_no, _scope
 from scoring.checks._interpretation import INTERPRETATION
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
-from scoring.checks.duplicate_keys import normalise_titles, title_cores
+from scoring.checks.duplicate_keys import normalise_titles, title_keys
 from scoring.data import CrawlData
 
 DEFAULT_PREFER = [
@@ -110,14 +110,16 @@ def _candidates(arts: pd.DataFrame, params: DuplicateParams) -> pd.DataFrame:
     of their unit, with a `group` number per shared key (a page may be in several groups)."""
     titles = normalise_titles(arts["title"])
     keys = [
-        # A title and a core share one namespace: a copy titled with the document's name
-        # pairs with the document "关于印发《name》的通知".
-        ("t", titles.where(titles.str.len() >= params.min_length)),
-        ("t", title_cores(titles).where(lambda c: c.str.len() >= params.min_length)),
+        # A title, its untagged form and its core share one namespace: a copy titled with
+        # the document's name pairs with the document "关于印发《name》的通知".
+        ("t", titles),
+        *(("t", derived) for derived in title_keys(titles)),
         ("b", _printed_doc_nos(arts["body_doc_no"])),
     ]
     parts = []
     for tag, key in keys:
+        if tag == "t":  # short titles (通知) are too generic to pair pages by
+            key = key.where(key.str.len() >= params.min_length)
         part = pd.DataFrame({"pos": np.arange(len(arts)), "key": key.to_numpy(dtype=object)})
         part = part.dropna(subset=["key"])
         part["key"] = tag + part["key"].astype(str)

@@ -64,22 +64,30 @@ def normalise_titles(titles: pd.Series) -> pd.Series:
     return pd.Series(out, index=titles.index, dtype=object)
 
 
+def untagged(title: str) -> str:
+    """A normalised title without the tags a copy adds (【通知公告】, 转发：, （全文）)."""
+    return _TAIL.sub("", _TAG.sub("", title or ""))
+
+
 def title_core(title: str) -> str:
     """The core of a normalised title: the name in 《》, else the title without a copy's tags,
     its issuer and 关于/印发, and its 的通知-type ending."""
-    text = _TAIL.sub("", _TAG.sub("", title or ""))
+    text = untagged(title)
     named = _NAMED.search(text)
     if named:
         return named.group(1)
     return _ENDING.sub("", _ISSUER.sub("", text))
 
 
-def title_cores(titles: pd.Series) -> pd.Series:
-    """`title_core` of the normalised titles that have one apart from themselves (None for the
-    others): the regular expressions run only on titles holding a marker (《, 关于, 【, 转 …)."""
-    out = pd.Series(None, index=titles.index, dtype=object)
+def title_keys(titles: pd.Series) -> list[pd.Series]:
+    """`untagged` and `title_core` of the normalised titles, each None where it is the title
+    itself: the regular expressions run only on titles holding a marker (《, 关于, 【, 转 …)."""
     marked = _scope.rows_containing(titles, _MARKERS)
-    if marked.any():
-        cores = titles[marked].map(title_core)
-        out[marked] = cores.where(cores != titles[marked], None)
+    out = []
+    for derive in (untagged, title_core):
+        keys = pd.Series(None, index=titles.index, dtype=object)
+        if marked.any():
+            derived = titles[marked].map(derive)
+            keys[marked] = derived.where(derived != titles[marked], None)
+        out.append(keys)
     return out

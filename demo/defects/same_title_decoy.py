@@ -1,14 +1,20 @@
-"""duplicate_title: the same item published in two columns of one unit (重复发布)."""
+"""same_title_decoy: two different items of one unit under one title, in two columns — not a
+duplicate (重复发布 is the same information twice, not the same title twice).
+
+A news item is given the title of one of the unit's notices: its page still reports its own
+event. Nothing may be reported. (Until issue 12 this planting was the `duplicate_title` defect:
+a title-only match called the two pages "同一信息" and asked the unit to delete real news.)
+"""
 
 from __future__ import annotations
 
 from demo import model as m
-from demo import timeline, urls, vocab
-from demo.defects._common import Change, Planter, quoted
+from demo import urls
+from demo.defects._common import Planter, quoted
 from demo.defects._registry import Kind, register
 
 
-def duplicate_title(p: Planter) -> list[dict]:
+def same_title_decoy(p: Planter) -> list[dict]:
     for unit in p.rng.sample(p.units(), len(p.units())):
         cols = {c.category: c for c in p.portal.index.columns_of.get(unit.id, [])}
         if (
@@ -33,36 +39,29 @@ def duplicate_title(p: Planter) -> list[dict]:
         return [
             p.entry(
                 unit.id,
-                "duplicate_title",
+                "same_title_decoy",
                 urls.article_url(p.portal, copy),
-                f"同一信息{quoted(copy)}在「{cols[m.NOTICE].name}」和「{cols[m.NEWS].name}」两个栏目重复发布",
+                f"不应判为重复发布：「{cols[m.NEWS].name}」栏目的{quoted(copy)}与「{cols[m.NOTICE].name}」"
+                "栏目的同名信息标题相同，但正文是各自的内容，不是同一信息",
                 article_id=copy.id,
                 other_article_id=original.id,
                 other_url=urls.article_url(p.portal, original),
                 original=own_title,
+                check="duplicate_information",
+                decoy=True,
             )
         ]
     return []
 
 
-def retitle(change: Change, entry: dict) -> None:
-    a = change.article(entry)
-    unit = change.portal.index.unit[a.unit_id]
-    a.title = change.writer.unique_title(
-        unit,
-        lambda: timeline._fill(
-            change.writer.rng.choice(vocab.NEWS_TITLES), unit, change.writer, a.written.year, 1
-        ),
-    )
-
-
 register(
     Kind(
-        "duplicate_title",
-        duplicate_title,
+        "same_title_decoy",
+        same_title_decoy,
         0.04,
-        fix=retitle,
-        no_regression="not modelled: a copy given its own title is not renamed back",
+        no_fix="a decoy: there is nothing to fix",
+        no_regression="a decoy has no fix to undo",
         between_crawls=True,
+        decoy="duplicate_information",
     )
 )
