@@ -446,10 +446,16 @@ def _settle(
             feedback_column = next(
                 (c for c in portal.index.columns_of[unit.id] if c.category == m.FEEDBACK), None
             )
+            # A feedback may sit in the consultation column itself (a decoy plants one there).
             answered = {
-                a.feedback_for for a in portal.index.articles_of.get(feedback_column.id, [])
+                a.feedback_for
+                for c in portal.index.columns_of[unit.id]
+                for a in portal.index.articles_of.get(c.id, [])
+                if a.feedback_for
             }
             for consultation in portal.index.articles_of.get(column.id, []):
+                if consultation.open_until is None or consultation.feedback_for:
+                    continue  # a 公示 or a feedback filed in the column: nothing to answer
                 day = feedback_day(consultation)
                 if (
                     consultation.id in answered

@@ -389,6 +389,36 @@ class Probe:
             and not (numbers[0] and numbers[0] == numbers[1])
         )
 
+    # -- decoys of the consultation check ---------------------------------------------------
+    def _consultation_decoy(self, entry: dict) -> bool:
+        url, variant = entry["target_url"], entry["details"]["variant"]
+        text = self.body_text(url)
+        if variant == "notice":  # a 公示 of a few days, no draft put up for comment
+            title = self.metadata(url).get("名称", "")
+            window = re.search(
+                r"公示时间：(\d{4}年\d{1,2}月\d{1,2}日)至(\d{4}年\d{1,2}月\d{1,2}日)", text
+            )
+            start, end = parse_date(window.group(1)), parse_date(window.group(2))
+            return title.endswith("公示") and "征求" not in title + text and (end - start).days < 29
+        if variant == "extended":  # 15 days on the page, extended to 30 or more
+            start, end = self._consultation_window(url)
+            later = parse_date(text[text.index("延长至") :])
+            return (end - start).days + 1 < 30 and (later - start).days + 1 >= 30
+        # feedback_in_column: the feedback is listed in the consultation's column, not elsewhere
+        consultation = self.portal.index.article[entry["details"]["article_id"]]
+        name = consultation.title[
+            consultation.title.index("《") + 1 : consultation.title.index("》")
+        ]
+        own = self.portal.index.column[consultation.column_id]
+        feedback = [
+            c
+            for c in self.portal.index.columns_of[consultation.unit_id]
+            if c.category == "feedback"
+        ]
+        listed = [r["title"] for r in self.rows(own) if name in r["title"] and "反馈" in r["title"]]
+        elsewhere = [r for c in feedback for r in self.rows(c) if name in r["title"]]
+        return bool(listed) and not elsewhere
+
 
 def _trs_rows(text: str) -> list[tuple[str, str]]:
     """(href, title) of a TRS list page's rows, in whichever shape the page prints them

@@ -224,6 +224,70 @@ def test_consultation_without_a_stated_period_or_unobserved_is_not_judged():
     assert run_check("consultation", blocked).empty
 
 
+def _consult_column(*items: tuple[int, int, str, str], as_of="2025-06-30"):
+    """A unit with a consultation column (10) and a feedback column (11): items are
+    (id, column, title, body text)."""
+    cols = [column(10, "u", "consultation"), column(11, "u", "feedback")]
+    arts = [article(i, "u", c, title=t, publish_date="2025-03-03") for i, c, t, _ in items]
+    texts = {i: text for i, _, _, text in items}
+    return crawl_data([unit("u", "县区政府")], cols, arts, texts=texts)
+
+
+def test_a_publicity_notice_in_the_consultation_column_is_no_consultation():
+    for title in (
+        "关于2024年度防汛抗旱先进集体拟表彰对象的公示",
+        "江淮市2025年民生实事项目评选结果公示",
+        "关于拟任干部人选的公示",
+    ):
+        data = _consult_column(
+            (1, 10, title, "公示时间：2025年3月3日至2025年3月9日。公示期间如有异议请反映。")
+        )
+        assert run_check("consultation", data).empty, title
+    # A draft put up for comment stays judged, whatever its title ends with.
+    draft = "关于《江淮市养犬管理办法（草案）》征求意见的公示"
+    data = _consult_column((1, 10, draft, "征求意见时间：2025年3月3日至2025年3月9日。"))
+    assert {e["problem"] for e in run_check("consultation", data)["evidence"]} == {
+        "too_short",
+        "no_feedback",
+    }
+
+
+def test_an_extended_deadline_ends_the_consultation_period():
+    on_page = [
+        "征求意见时间：2025年3月3日至2025年3月16日。（更新：征求意见截止时间延长至2025年4月10日。）",
+        "征求意见时间：2025年3月3日至3月16日。因故延期至4月2日。",
+    ]
+    for text in on_page:
+        found = run_check(
+            "consultation", _consult_column((1, 10, DRAFT, text)), as_of=dt.date(2025, 4, 20)
+        )
+        assert found.empty, text
+    # An extension notice of the unit naming the draft.
+    data = _consult_column(
+        (1, 10, DRAFT, "征求意见时间：2025年3月3日至2025年3月16日。"),
+        (2, 10, "关于延长《江淮市河长制管理办法（征求意见稿）》征求意见期限的公告",
+         "经研究，《江淮市河长制管理办法（征求意见稿）》征求意见截止时间延长至2025年4月10日。"),
+    )  # fmt: skip
+    assert run_check("consultation", data, as_of=dt.date(2025, 4, 20)).empty
+    # An extension of another draft does not count.
+    other = _consult_column(
+        (1, 10, DRAFT, "征求意见时间：2025年3月3日至2025年3月16日。"),
+        (2, 10, "关于延长《另一个办法（征求意见稿）》征求意见期限的公告", "延长至2025年4月10日。"),
+    )
+    subjects = run_check("consultation", other, as_of=dt.date(2025, 4, 20))["subject"]
+    assert PAGE.format(1) + "#duration" in set(subjects)
+
+
+def test_feedback_filed_in_the_consultation_column_answers_the_draft():
+    for title in ("《江淮市河长制管理办法（征求意见稿）》征求意见采纳情况的反馈",
+                  "江淮市河长制管理办法征求意见结果（征集结果）"):  # fmt: skip
+        data = _consult_column(
+            (1, 10, DRAFT, "征求意见时间：2025年3月3日至2025年4月10日。"),
+            (2, 10, title, "就《江淮市河长制管理办法（征求意见稿）》收到意见3条，采纳2条。"),
+        )
+        assert run_check("consultation", data).empty, title
+
+
 # -- term_list ---------------------------------------------------------------------------------
 def test_wrong_and_forbidden_terms_in_title_and_body():
     cols = [column(10, "u", "news")]

@@ -44,6 +44,9 @@ ORDER = (
     # Issue 12: real duplicates, and decoys (look like a defect, are none) for each check type.
     "duplicate_doc_no",
     "duplicate_body",
+    "consultation_decoy/notice",
+    "consultation_decoy/extended",
+    "consultation_decoy/feedback_in_column",
 )
 
 

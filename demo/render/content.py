@@ -423,6 +423,8 @@ def _text(portal: Portal, article: Article, media: MediaHref) -> str:
         text = _interpretation(portal, article, unit, column, media)
     elif column.category == m.FEEDBACK or article.feedback_for:
         text = _feedback(portal, article, unit, rng)
+    elif column.category == m.CONSULTATION and article.open_from is None:
+        text = _notice(article, unit, column, rng)  # a 公示 filed in the consultation column
     elif column.category == m.ANNUAL_REPORT or article.report_year:
         text = annual_report_body(article, unit, rng)
     else:

@@ -143,8 +143,8 @@ class GovcnRenderer:
             self.host,
             self.cat.roots.get(unit_id, []),
             self.cat.children,
-            ('xxgk_ml', 'ml_group', 'ml_title'),
-            '',
+            ("xxgk_ml", "ml_group", "ml_title"),
+            "",
         )
 
     def directory(self, unit: Unit) -> Page:
@@ -187,8 +187,7 @@ class GovcnRenderer:
             if not items:
                 listing += '<div class="no_data">暂无信息</div>'
         main = (
-            self._crumb(unit, column)
-            + f'<div class="xxgk_left">{self.tree_html(unit.id)}</div>'
+            self._crumb(unit, column) + f'<div class="xxgk_left">{self.tree_html(unit.id)}</div>'
             f'<div class="xxgk_right"><div class="list_title"><h2>{esc(column.name)}</h2></div>{listing}</div>'
         )
         head = f'<meta name="ColumnName" content="{esc(column.name)}"/>'
@@ -244,8 +243,7 @@ class GovcnRenderer:
             + "</div></div>"
             + (f'<div class="fjdown"><p>附件：</p>{files}</div>' if files else "")
             + f'<div class="pages-date">{shown}来源：{esc(a.publisher)}　'
-            '<a href="javascript:window.print()">打印</a></div>'
-            + block
+            '<a href="javascript:window.print()">打印</a></div>' + block
         )
         head = (
             f'<meta name="ArticleTitle" content="{esc(a.title)}"/>\n'

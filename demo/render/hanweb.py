@@ -191,7 +191,7 @@ class HanwebRenderer:
             self.host,
             self.cat.roots.get(unit_id, []),
             self.cat.children,
-            ('ml-tree', 'ml-group', 'ml-name'),
+            ("ml-tree", "ml-group", "ml-name"),
             ' target="_blank"',
         )
 

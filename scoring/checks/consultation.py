@@ -3,8 +3,15 @@
 the round's day without a matching feedback item (采纳情况及未采纳原因), docs/domain.md §3.5.
 
 The period is read from the page ("征求意见时间：2023年2月15日至2023年3月23日"); a consultation
-whose page states none is not judged here. A feedback item matches when its title or body names
-the draft (the 《…》 of the consultation's title) or quotes the consultation's title.
+whose page states none is not judged here. A deadline extended later ("截止时间延长至2023年4月
+10日", on the page or in an extension notice of the unit naming the draft) ends the period. A
+feedback item matches when its title or body names the draft (the 《…》 of the consultation's
+title) or quotes the consultation's title; units file feedback in the feedback column or in the
+consultation column itself (a title with 反馈/采纳情况/征集结果).
+
+Not a consultation on a draft, so not judged: a 公示 filed in the consultation column (拟表彰
+对象、评选结果… with a 公示期 of a few days, no draft and no feedback due), a feedback, and an
+extension notice.
 Subjects `<url>#duration` and `<url>#feedback`.
 """
 
@@ -36,8 +43,16 @@ _PERIOD = re.compile(
 )
 
 
+_EXTENDED = re.compile(r"(?:延长|延期|顺延|推迟)(?:至|到)\s*" + _DATE)
+# Titles of items in a consultation column that are no draft open for comment.
+_NOT_A_DRAFT = re.compile(r"反馈|采纳情况|采纳意见|征集结果|意见处理|延长|延期")
+_FEEDBACK_TITLE = re.compile(r"反馈|采纳情况|采纳意见|征集结果|意见处理")
+_DRAFT_WORDS = ("征求", "征集", "意见稿", "草案")
+
+
 def open_period(text: str) -> tuple[dt.date, dt.date] | None:
-    """The consultation window a page states, or None."""
+    """The consultation window a page states (its end moved to a later extension the page
+    states), or None."""
     match = _PERIOD.search(text or "")
     if not match or not match.group(1):
         return None
@@ -45,9 +60,31 @@ def open_period(text: str) -> tuple[dt.date, dt.date] | None:
     try:
         start = dt.date(int(y1), int(m1), int(d1))
         year = int(y2) if y2 else start.year + (int(m2) < start.month)
-        return start, dt.date(year, int(m2), int(d2))
+        end = dt.date(year, int(m2), int(d2))
     except ValueError:
         return None
+    extended = extension(text, end)
+    return start, max(end, extended) if extended else end
+
+
+def extension(text: str, end: dt.date) -> dt.date | None:
+    """The latest deadline an extension in `text` names ("延长至2023年4月10日"), or None."""
+    days = []
+    for y, m, d in (match.groups() for match in _EXTENDED.finditer(text or "")):
+        try:
+            year = int(y) if y else end.year + (int(m) < end.month)
+            days.append(dt.date(year, int(m), int(d)))
+        except ValueError:
+            continue
+    return max(days) if days else None
+
+
+def is_draft(title: str) -> bool:
+    """Whether an item of a consultation column is a draft open for comment: not a feedback or
+    an extension notice, and not a 公示 that names no draft (拟表彰对象的公示)."""
+    if _NOT_A_DRAFT.search(title):
+        return False
+    return not (title.endswith("公示") and not any(w in title for w in _DRAFT_WORDS))
 
 
 class ConsultationParams(CheckParams):
@@ -67,10 +104,12 @@ class Consultation(Check):
         drafts = _scope.articles(
             data, ctx, params.categories, columns=["id", "unit_id", "url", "title"]
         )
+        drafts = drafts[drafts["title"].map(lambda t: is_draft(_scope.text(t))).to_numpy(bool)]
         if drafts.empty:
             return findings([])
         texts = data.body_text(drafts["id"])
         periods = [open_period(texts.get(int(i), "")) for i in drafts["id"]]
+        periods = _extended_elsewhere(data, drafts, periods, params, ctx)
         unknown = sum(p is None for p in periods)
         if unknown:
             log.info("consultation: %d page(s) state no consultation period", unknown)
@@ -121,11 +160,13 @@ class Consultation(Check):
     ) -> set[str]:
         """URLs of the consultations some feedback item of their unit names."""
         arts = data.articles
-        feedback = arts[
-            arts["unit_id"].isin(set(drafts["unit_id"]))
-            & arts["category"].isin(params.feedback_categories)
-            & ~(arts["publish_date"] > pd.Timestamp(ctx.as_of))
-        ]
+        mine = arts["unit_id"].isin(set(drafts["unit_id"])) & ~(
+            arts["publish_date"] > pd.Timestamp(ctx.as_of)
+        )
+        in_column = arts["category"].isin(params.categories) & arts["title"].fillna(
+            ""
+        ).str.contains(_FEEDBACK_TITLE)
+        feedback = arts[mine & (arts["category"].isin(params.feedback_categories) | in_column)]
         if feedback.empty:
             return set()
         bodies = data.body_text(feedback["id"])
@@ -143,3 +184,40 @@ class Consultation(Check):
             if (name and f"《{name}》" in text) or (title and title in text):
                 out.add(row.url)
         return out
+
+
+def _extended_elsewhere(
+    data: CrawlData,
+    drafts: pd.DataFrame,
+    periods: list[tuple[dt.date, dt.date] | None],
+    params: ConsultationParams,
+    ctx: CheckContext,
+) -> list[tuple[dt.date, dt.date] | None]:
+    """The periods with their end moved to the deadline an extension notice of the unit names
+    (an item of the consultation columns whose title says 延长/延期 and names the draft)."""
+    arts = data.articles
+    notices = arts[
+        arts["unit_id"].isin(set(drafts["unit_id"])).to_numpy(dtype=bool)
+        & arts["category"].isin(params.categories).to_numpy(dtype=bool)
+        & arts["title"].fillna("").str.contains("延长|延期").to_numpy(dtype=bool)
+        & ~(arts["publish_date"] > pd.Timestamp(ctx.as_of)).to_numpy(dtype=bool)
+    ]
+    if notices.empty:
+        return periods
+    bodies = data.body_text(notices["id"])
+    said: dict[str, list[str]] = {}
+    for unit, title, article_id in zip(
+        notices["unit_id"], notices["title"].fillna(""), notices["id"], strict=True
+    ):
+        said.setdefault(unit, []).append(f"{title}\n{bodies.get(int(article_id), '')}")
+    out = []
+    for row, period in zip(drafts.itertuples(index=False), periods, strict=True):
+        name = document_name(_scope.text(row.title))
+        ends = [
+            extension(text, period[1])
+            for text in said.get(row.unit_id, [])
+            if period is not None and name and f"《{name}》" in text
+        ]
+        later = max((e for e in ends if e), default=None)
+        out.append((period[0], max(period[1], later)) if period and later else period)
+    return out
