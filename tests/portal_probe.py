@@ -419,6 +419,30 @@ class Probe:
         elsewhere = [r for c in feedback for r in self.rows(c) if name in r["title"]]
         return bool(listed) and not elsewhere
 
+    def _annual_report_decoy(self, entry: dict) -> bool:
+        """Present: the report is listed under a title without 年度报告/年报, on time."""
+        year = entry["details"]["year"]
+        title = self.metadata(entry["target_url"]).get("名称", "")
+        listed = [r["title"] for r in self.rows(self._column(entry))]
+        return (
+            title in listed
+            and f"{year}年度政府信息公开工作报告" in title
+            and "年度报告" not in title
+            and "年报" not in title
+            and self.published(entry["target_url"])
+            <= dt.date.fromisoformat(entry["details"]["deadline"])
+        )
+
+    def _key_area_decoy(self, entry: dict) -> bool:
+        """Present: one item names January and February together, none names either alone."""
+        year = entry["details"]["months"][0][:4]
+        titles = [r["title"] for r in self.rows(self._column(entry))]
+        return (
+            any(f"{year}年1-2月" in t for t in titles)
+            and not any(f"{year}年1月" in t or f"{year}年2月" in t for t in titles)
+            and any(f"{int(year) - 1}年12月" in t for t in titles)
+        )
+
 
 def _trs_rows(text: str) -> list[tuple[str, str]]:
     """(href, title) of a TRS list page's rows, in whichever shape the page prints them

@@ -97,6 +97,24 @@ def test_unobserved_column_misses_nothing():
     assert _missing(data) == []
 
 
+def test_months_published_together_count_for_each_month():
+    for title in ("2025年1-2月环境空气质量状况", "2025年1月至2月环境空气质量状况",
+                  "2025年1—2月全市空气质量月报"):  # fmt: skip
+        data = _monthly([m for m in MONTHS if m not in ("2025-01", "2025-02")])
+        together = article(99, "u", 10, title=title, publish_date="2025-03-12")
+        rows = data.articles[["id", "unit_id", "column_id", "url", "title"]].assign(
+            publish_date=data.articles["publish_date"].dt.strftime("%Y-%m-%d")
+        )
+        data = crawl_data(
+            [unit("u", "县区政府")],
+            [column(10, "u", "key_area", name="环境空气质量")],
+            [*rows.to_dict("records"), together],
+        )
+        assert _missing(data) == [], title
+    # A range names months; a lone month still misses the other.
+    assert _missing(_monthly([m for m in MONTHS if m != "2025-02"])) == [f"{COL}/2025-02"]
+
+
 # -- annual_report -----------------------------------------------------------------------------
 def _reports(*rows: tuple[str, str, str | None], **kw):
     """rows: (unit id, level, publish date of its 2024 report or None)."""
@@ -202,3 +220,20 @@ def test_last_years_report_leaves_scope_once_the_next_year_is_judged():
 def test_checks_without_a_window_keep_every_problem_in_scope():
     rows = [{"subject": "http://gov.test/u/a/1.html", "evidence": {}}]
     assert _in_scope("disclosure_lag", rows, dt.date(2030, 1, 1)) == [True]
+
+
+def test_a_report_worded_otherwise_is_found():
+    for title in (
+        "江淮市民政局2024年度政府信息公开工作报告",
+        "江淮市民政局政府信息公开工作年度报告（2024年）",
+        "江淮市民政局二〇二四年度政府信息公开年报",
+    ):
+        cols = [column(10, "u", "annual_report")]
+        arts = [article(1, "u", 10, title=title, publish_date="2025-01-20")]
+        data = crawl_data([unit("u", "市直部门")], cols, arts)
+        assert run_check("annual_report", data).empty, title
+    # A 政府工作报告 is not the disclosure report.
+    cols = [column(10, "u", "annual_report")]
+    arts = [article(1, "u", 10, title="江淮市2024年政府工作报告", publish_date="2025-01-20")]
+    found = run_check("annual_report", crawl_data([unit("u", "市直部门")], cols, arts))
+    assert [e["problem"] for e in found["evidence"]] == ["missing"]

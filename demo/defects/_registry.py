@@ -47,6 +47,8 @@ ORDER = (
     "consultation_decoy/notice",
     "consultation_decoy/extended",
     "consultation_decoy/feedback_in_column",
+    "annual_report_decoy",
+    "key_area_decoy",
 )
 
 

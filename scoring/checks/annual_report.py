@@ -3,7 +3,8 @@ deadline of the unit's level (条例 art. 49: departments by 31 Jan, governments
 
 "Last year" is the latest year whose deadline has passed at the round's day: on 2025-02-15 a
 department's 2024 report is due, a government's is not yet, so its 2023 report is judged.
-A report is an item of the annual-report columns whose title names the year and 年度报告/年报.
+A report is an item of the annual-report columns whose title names the year and 年度报告/年报,
+or 工作报告 with 公开, the year before or after (`report_year`: units word it differently).
 Subject `annual_report/<year>`; target the report (late) or the annual-report column (missing;
 the unit's entry page when it has no such column).
 """
@@ -28,7 +29,15 @@ DEFAULT_DEADLINES = {
     "市直部门": "01-31",
     "县直部门": "01-31",
 }
-_REPORT = re.compile(r"(\d{4})\s*年度?.*?(年度报告|年报)")
+# How units word the report's title: 2024年政府信息公开工作年度报告, 2024年度政府信息公开工作报告,
+# 政府信息公开工作年度报告（2024年度）, 二〇二四年度政府信息公开年报.
+_YEAR = r"(\d{4}|二[〇○零][〇○零一二三四五六七八九]{2})"
+_WORDS = r"(年度报告|年报|工作报告)"
+_REPORT = re.compile(_YEAR + r"\s*年度?.*?" + _WORDS)
+_REPORT_YEAR_AFTER = re.compile(
+    _WORDS + r"[^（(【\[]{0,6}[（(【\[]\s*" + _YEAR + r"\s*年?度?\s*[)）】\]]"
+)
+_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
 
 
 class AnnualReportParams(CheckParams):
@@ -67,9 +76,17 @@ def judged_year(as_of: dt.date, deadline_text: str) -> int:
 
 
 def report_year(title: str) -> int | None:
-    """The year an annual report's title names (江淮市…2024年政府信息公开工作年度报告 → 2024)."""
-    match = _REPORT.search(title or "")
-    return int(match.group(1)) if match else None
+    """The year an annual report's title names (江淮市…2024年政府信息公开工作年度报告 → 2024;
+    also 2024年度政府信息公开工作报告, …工作年度报告（2024年）, 二〇二四年度…年报). A 工作报告 is
+    the annual report only when its title says 公开 (a 政府工作报告 is another document)."""
+    title = title or ""
+    match = _REPORT.search(title)
+    year, word = (match.group(1), match.group(2)) if match else (None, None)
+    if match is None and (after := _REPORT_YEAR_AFTER.search(title)):
+        year, word = after.group(2), after.group(1)
+    if year is None or (word == "工作报告" and "公开" not in title):
+        return None
+    return int(year.translate(_DIGITS))
 
 
 @register

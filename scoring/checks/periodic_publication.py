@@ -2,7 +2,8 @@
 (monthly air quality, quarterly drinking-water safety…) has fewer than `min_items` items for a
 period that is due (period end + `grace_days`) within the last `window` (docs/domain.md §3.2).
 
-An item's period is the one its title names (2024年5月, 2024年第二季度); an item naming none is
+An item's period is the one its title names (2024年5月, 2024年第二季度; a range such as 2025年1-2月,
+as statistics publish January and February together, counts for each month); an item naming none is
 counted for the period its publish date minus the grace days falls in (a report on May published
 on 7 June). Periods before the column's first item are not judged — the column did not exist.
 With `every: auto` the cadence is what the titles name (quarters if any title names one);
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 _MONTH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月")
 _QUARTER = re.compile(r"(\d{4})\s*年\s*(?:第\s*)?([一二三四1-4])\s*季度")
 _QN = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+# Months published together: 2025年1-2月 (January and February, as statistics publish them),
+# 2025年1月至2月, 2025年1—3月.
+_MONTHS = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月?\s*(?:-|—|–|~|～|至|到)\s*(\d{1,2})\s*月")
 
 
 class PeriodicParams(CheckParams):
@@ -42,12 +46,26 @@ class PeriodicParams(CheckParams):
 
 
 def named_period(title: str) -> tuple[str, str] | None:
-    """("quarter", "2024Q2") / ("month", "2024-05") for a title naming a period, else None."""
+    """("quarter", "2024Q2") / ("month", "2024-05") for a title naming a period (the first month
+    of a range: 2024年1-2月 → 2024-01), else None."""
+    if together := months_together(title):
+        return "month", together[0]
     if m := _QUARTER.search(title):
         return "quarter", f"{m.group(1)}Q{_QN[m.group(2)]}"
     if (m := _MONTH.search(title)) and 1 <= int(m.group(2)) <= 12:
         return "month", f"{m.group(1)}-{int(m.group(2)):02d}"
     return None
+
+
+def months_together(title: str) -> list[str]:
+    """The months a title names as a range ("2025年1-2月" → ["2025-01", "2025-02"]), else []."""
+    found = _MONTHS.search(title)
+    if not found:
+        return []
+    year, first, last = (int(g) for g in found.groups())
+    if not 1 <= first < last <= 12:
+        return []
+    return [f"{year}-{month:02d}" for month in range(first, last + 1)]
 
 
 def period_of(day: dt.date, every: str) -> str:
@@ -127,6 +145,19 @@ class PeriodicPublication(Check):
         period = np.where(np.isnan(by_title), by_date, by_title)
         known = ~np.isnan(period) & np.array([e is not None for e in every], dtype=bool)
         counted = pd.DataFrame({"column_id": column_ids[known], "period": period[known]})
+        # A monthly item naming a range of months counts for each of them.
+        extra = [
+            (column_id, float(_index(month)))
+            for title, column_id, kind in zip(
+                items["title"].fillna("").astype(str), column_ids, every, strict=True
+            )
+            if kind == "month" and "月" in title
+            for month in months_together(title)[1:]
+        ]
+        if extra:
+            counted = pd.concat(
+                [counted, pd.DataFrame(extra, columns=["column_id", "period"])], ignore_index=True
+            )
         counts = counted.groupby(["column_id", "period"]).size().to_dict()
         first = counted.groupby("column_id")["period"].min().to_dict()
         window_start = params.window.before(ctx.as_of, ctx.calendar)
