@@ -193,3 +193,26 @@ def test_disclosure_lag_params():
     assert params.max_workdays == 15
     with pytest.raises(ValidationError):
         get_check("disclosure_lag").Params.model_validate({"max_workdays": -1})
+
+
+def test_a_page_publishing_a_revised_version_counts_from_the_change_it_states():
+    # 成文 2024-03-01, published 2025-05-20: late by 成文日期, yet each page states a change
+    # within 20 working days of its publication (条例 art. 26: 形成或者变更之日).
+    said = [
+        "（2025年5月12日修订）",
+        "根据2025年5月8日《江淮市人民政府关于修改部分规范性文件的决定》修正。",
+        "本通知于2025年5月6日变更，现予重新公布。",
+    ]
+    rows = [{"written_date": "2024-03-01", "publish_date": "2025-05-20"} for _ in said]
+    texts = {i: text for i, text in enumerate(said, start=1)}
+    data = _docs(*rows, category="notice", texts=texts)
+    assert run_check("disclosure_lag", data, {"max_workdays": 20}).empty
+    # A change long before publication is still late, and the evidence shows both dates.
+    late = _docs(rows[0], category="notice", texts={1: "（2025年1月6日修订）"})
+    found = run_check("disclosure_lag", late, {"max_workdays": 20})
+    evidence = found["evidence"][0]
+    assert (evidence["written"], evidence["changed"]) == ("2024-03-01", "2025-01-06")
+    # A date without a change word, or a change after publication, moves nothing.
+    for text in ("2025年5月12日召开会议。", "（2025年6月1日修订）"):
+        still = _docs(rows[0], category="notice", texts={1: text})
+        assert len(run_check("disclosure_lag", still, {"max_workdays": 20})) == 1, text

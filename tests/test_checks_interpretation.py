@@ -102,6 +102,27 @@ def test_known_only_from_the_document_side_and_judged_against_the_latest_documen
     assert run_check("interpretation_lag", _crawl(arts)).empty
 
 
+def test_a_later_interpretation_of_an_interpreted_document_is_an_addition_not_late():
+    cases = [
+        # A text interpretation the same day, a 图解 three weeks on.
+        [_interp(2, published="2024-05-06"), _interp(3, title="图解：《办法1》", published="2024-05-27")],
+        # Reversed order in the document's links; an expert's article months later.
+        [_interp(3, title="专家解读《办法1》", published="2024-09-02"), _interp(2, published="2024-05-07")],
+    ]  # fmt: skip
+    for interps in cases:
+        links = _rel("interpretation", *(("u", a["id"]) for a in interps))
+        data = _crawl([_doc(1, published="2024-05-06", related=links), *interps])
+        assert run_check("interpretation_lag", data, {"max_workdays": 3}).empty
+    # The first interpretation late, a second one later still: one finding, on the first.
+    late = [
+        _interp(2, published="2024-05-20"),
+        _interp(3, title="图解：《办法1》", published="2024-06-03"),
+    ]
+    links = _rel("interpretation", ("u", 2), ("u", 3))
+    found = run_check("interpretation_lag", _crawl([_doc(1, related=links), *late]))
+    assert list(found["target_url"]) == [URL.format("u", 2)]
+
+
 # -- back-link ---------------------------------------------------------------------------------
 def test_interpretation_not_linking_its_document():
     data = _crawl(

@@ -1,6 +1,9 @@
 """interpretation_lag — 解读发布滞后: an interpretation published more than `max_workdays` working
 days after the document it interprets ("三同步"; 3 working days at the latest [L: 郑州 2016]).
-An interpretation of several documents is judged against the latest of them.
+An interpretation of several documents is judged against the latest of them. Only the first
+interpretation of a document is judged: "三同步" is kept or missed once per document, and a later
+one in another form (a 图解 or a video after the text, an expert's article months on) is an
+addition, not a late interpretation.
 """
 
 from __future__ import annotations
@@ -45,6 +48,26 @@ class InterpretationLag(Check):
         known["workdays"] = ctx.calendar.lags(
             known["doc_date"].to_numpy(), known["interp_date"].to_numpy()
         )
+        # Each document's first interpretation (of all the crawl's, any unit's): the others
+        # are additions to it and not judged.
+        every = _interpretation.pairs(data)
+        every = every[every["doc_url"].isin(set(known["doc_url"]))].reset_index(drop=True)
+        when = _scope.to_dates(
+            _scope.by_url(data, every["interp_url"], ["publish_date"])["publish_date"]
+        )
+        first = (
+            every.assign(interp_date=when.to_numpy())
+            .dropna(subset=["interp_date"])
+            .sort_values(["doc_url", "interp_date", "interp_url"])
+            .drop_duplicates("doc_url")
+        )
+        known = known[
+            pd.MultiIndex.from_frame(known[["doc_url", "interp_url"]]).isin(
+                pd.MultiIndex.from_frame(first[["doc_url", "interp_url"]])
+            )
+        ]
+        if known.empty:
+            return findings([])
         # Against the latest document: the smallest lag of the interpretation.
         best = known.sort_values(["interp_url", "workdays", "doc_url"]).drop_duplicates(
             "interp_url"
