@@ -443,6 +443,37 @@ class Probe:
             and any(f"{int(year) - 1}年12月" in t for t in titles)
         )
 
+    def _interpretation_decoy(self, entry: dict) -> bool:
+        from demo import urls
+
+        details = entry["details"]
+        if details["variant"] == "picture_only":
+            picture = urls.article_url(
+                self.portal, self.portal.index.article[details["article_id"]]
+            )
+            forms = "图解|一图|图说|视频|音频|负责人|发布会|专家"
+            body = self.page(picture).css(
+                "div.j-fontContent, div.TRS_Editor, div#zoom, div#UCAP-CONTENT"
+            )
+            others = [r for r in self.rows(self._column(entry)) if r["url"] != picture]
+            return (
+                bool(body.css("a img"))
+                and not re.search(forms, self.metadata(picture).get("名称", "") + self.body_text(picture))
+                and len(others) >= 2
+                and not any(re.search(forms, r["title"]) for r in others)
+                and not any(self.page(r["url"]).css("div.j-fontContent img, div.TRS_Editor img, "
+                                                    "div#zoom img, div#UCAP-CONTENT img") for r in others)
+            )  # fmt: skip
+        doc = urls.article_url(self.portal, self.portal.index.article[details["document_id"]])
+        first = urls.article_url(self.portal, self.portal.index.article[details["first_id"]])
+        linked = self._interpretation_links(doc)
+        published = self.published(doc)
+        return (
+            {first, entry["target_url"]} <= set(linked)
+            and workday_lag(published, self.published(first)) <= 3
+            and workday_lag(published, self.published(entry["target_url"])) > 3
+        )
+
 
 def _trs_rows(text: str) -> list[tuple[str, str]]:
     """(href, title) of a TRS list page's rows, in whichever shape the page prints them

@@ -170,3 +170,23 @@ def test_min_forms_asks_for_variety():
     found = run_check("interpretation_forms", data, {"min_forms": 2, "non_text_required": False})
     assert list(found["unit_id"]) == ["v"]
     assert found["evidence"][0]["forms"] == ["graphic"]
+
+
+def _media(page: int, url: str) -> dict:
+    return {"article_url": URL.format("u", page), "unit_id": "u", "url": url,
+            "kind": "attachment", "text": "", "on_site": True, "outcome": "ok"}  # fmt: skip
+
+
+def test_a_picture_or_video_page_without_form_words_is_not_text():
+    arts = [_interp(1, title="解读《办法1》"), _interp(2)]
+    text = "近日，甲局印发了《办法2》。现就有关内容解读如下：一、出台背景。二、主要内容。" * 6
+    for link, body in (
+        (_media(1, "http://gov.test/u/files/1.png"), ""),  # the picture alone
+        (_media(1, "http://gov.test/u/files/1.JPG?v=2"), "扫码查看"),
+        (_media(1, "http://gov.test/u/files/1.mp4"), text),  # a video, whatever the text
+    ):
+        data = _crawl(arts, {1: body, 2: text}, links=[link])
+        assert run_check("interpretation_forms", data).empty, link["url"]
+    # A photo beside a long text stays a text interpretation.
+    data = _crawl(arts, {1: text, 2: text}, links=[_media(1, "http://gov.test/u/files/1.png")])
+    assert list(run_check("interpretation_forms", data)["unit_id"]) == ["u"]

@@ -49,6 +49,8 @@ ORDER = (
     "consultation_decoy/feedback_in_column",
     "annual_report_decoy",
     "key_area_decoy",
+    "interpretation_decoy/picture_only",
+    "interpretation_decoy/second_form",
 )
 
 

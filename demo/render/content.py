@@ -209,8 +209,11 @@ def _interpretation(portal: Portal, a: Article, u: Unit, c: Column, media: Media
     inline = embedded_media(a, c)
     if inline is not None and a.media_only:  # the picture or the video alone, no words
         src = esc(media(inline))
-        if inline.ext == "png":
-            return f'<p style="text-align:center;"><img src="{src}" border="0"></p>'
+        if inline.ext == "png":  # linked to its full size, as 一图读懂 pages do
+            return (
+                f'<p style="text-align:center;"><a href="{src}" target="_blank">'
+                f'<img src="{src}" border="0"></a></p>'
+            )
         return f'<p style="text-align:center;"><video controls="controls" src="{src}"></video></p>'
     if inline is not None and inline.ext == "png":
         src = media(inline)

@@ -3,8 +3,12 @@ audio/video, 负责人解读, press conference, expert article …; docs/domain.
 target the unit's interpretation column.
 
 An interpretation's form is read from its title and the head of its body, by the keywords in
-`forms` (first match wins); anything else is text. Units without interpretations are not
-judged here (that is `interpretation_coverage`).
+`forms` (first match wins); a page naming no form is read from what it shows: a video file it
+links is a video, a picture it links with next to no text (fewer than `PICTURE_TEXT`
+characters) is a graphic (一图读懂 pages often carry a plain title and only the picture, linked to
+its full size; a bare `<img>` is seen only where the profile stores inline images,
+`attachments.include_images`); anything else is text.
+Units without interpretations are not judged here (that is `interpretation_coverage`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ DEFAULT_FORMS = {
 }
 TEXT = "text"
 HEAD = 80  # characters of body text that may name the form ("一图读懂《…》", "视频解读：…")
+PICTURE_TEXT = 120  # a page with a picture and less text than this is a graphic
+IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp")
+VIDEOS = (".mp4", ".flv", ".m3u8", ".mov", ".wmv", ".avi", ".webm")
 
 
 class FormsParams(CheckParams):
@@ -63,10 +70,12 @@ class InterpretationForms(Check):
         )
         if interps.empty:
             return findings([])
-        heads = data.body_text(interps["id"]).str.slice(0, HEAD)
+        bodies = data.body_text(interps["id"])
+        heads = bodies.str.slice(0, HEAD)
         forms = classify(
             interps["title"], pd.Series(heads.to_numpy(), index=interps.index), params.forms
         )
+        forms = _by_media(data, interps, forms, bodies)
         interps = interps.assign(form=forms)
         per_unit = interps.groupby("unit_id").agg(
             items=("url", "size"),
@@ -94,3 +103,33 @@ class InterpretationForms(Check):
             }
             for unit_id, row in per_unit[bad].iterrows()
         )
+
+
+def _by_media(
+    data: CrawlData, interps: pd.DataFrame, forms: pd.Series, bodies: pd.Series
+) -> pd.Series:
+    """`forms` with the pages classified as text but showing a video file, or a picture with
+    next to no text, classified as video or graphic."""
+    text = forms == TEXT
+    links = data.links
+    if not text.any() or links.empty:
+        return forms
+    mine = links[links["article_url"].isin(set(interps.loc[text, "url"])).to_numpy(dtype=bool)]
+    paths = mine["url"].astype(str).str.lower().str.split("?").str[0]
+    video = set(mine.loc[paths.str.endswith(VIDEOS).to_numpy(dtype=bool), "article_url"])
+    picture = set(mine.loc[paths.str.endswith(IMAGES).to_numpy(dtype=bool), "article_url"])
+    length = bodies.fillna("").astype(str).str.replace(r"\s+", "", regex=True).str.len()
+    short = dict(
+        zip(
+            interps["url"],
+            (length.reindex(interps["id"]).fillna(0) < PICTURE_TEXT).to_numpy(),
+            strict=True,
+        )
+    )
+    out = forms.copy()
+    for idx, url in zip(interps.index[text.to_numpy()], interps.loc[text, "url"], strict=True):
+        if url in video:
+            out[idx] = "video"
+        elif url in picture and short.get(url, False):
+            out[idx] = "graphic"
+    return out
