@@ -474,6 +474,22 @@ class Probe:
             and workday_lag(published, self.published(entry["target_url"])) > 3
         )
 
+    def _metadata_decoy(self, entry: dict) -> bool:
+        url, details = entry["target_url"], entry["details"]
+        body = self.body_text(url)
+        if details["variant"] == "cited_doc_no":  # the body cites another's 文号, not its own
+            own = self.metadata(url).get("文号")
+            return (
+                own == details["doc_no"] and f"》（{details['cited']}）" in body and own not in body
+            )
+        found = re.search(r"(\d{4}年\d{1,2}月\d{1,2}日)修订", body)
+        written, published = self.written(url), self.published(url)
+        return (
+            found is not None
+            and workday_lag(written, published) > 20
+            and workday_lag(parse_date(found.group(1)), published) <= 20
+        )
+
 
 def _trs_rows(text: str) -> list[tuple[str, str]]:
     """(href, title) of a TRS list page's rows, in whichever shape the page prints them

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 import os
 import re
 import shutil
@@ -51,8 +52,12 @@ def test_the_round_reports_exactly_the_planted_defects(round_one, capsys):
     assert problems["suggestion"].map(lambda s: isinstance(s, str) and len(s) > 10).all()
 
 
-def test_hazards_and_decoys_cause_no_problem(round_one):
+def test_hazards_and_decoys_cause_no_problem(round_one, capsys):
     _, manifest, result = round_one
+    tried = Counter(d["details"]["check"] for d in manifest["decoys"])
+    with capsys.disabled():
+        print(f"\ndecoys tried: {sum(tried.values())} ("
+              + ", ".join(f"{check} {n}" for check, n in sorted(tried.items())) + ")")  # fmt: skip
     targets = set(result.problems["target_url"])
     hazards = {h["target_url"] for h in manifest["hazards"]}
     hazards |= {h.get("params", {}).get("page_url") for h in manifest["hazards"]} - {None}

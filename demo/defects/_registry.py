@@ -51,6 +51,8 @@ ORDER = (
     "key_area_decoy",
     "interpretation_decoy/picture_only",
     "interpretation_decoy/second_form",
+    "metadata_decoy/cited_doc_no",
+    "metadata_decoy/revised",
 )
 
 
