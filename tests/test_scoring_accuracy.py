@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import Counter
 import os
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
