@@ -490,6 +490,13 @@ class Probe:
             and workday_lag(parse_date(found.group(1)), published) <= 20
         )
 
+    def _wording_decoy(self, entry: dict) -> bool:
+        """Present: the term is in the body, and only inside the quoted name."""
+        body = self.body_text(entry["target_url"])
+        name = f"《{entry['details']['quoted']}》"
+        term = entry["details"]["term"]
+        return name in body and term in name and body.count(term) == body.count(name)
+
 
 def _trs_rows(text: str) -> list[tuple[str, str]]:
     """(href, title) of a TRS list page's rows, in whichever shape the page prints them

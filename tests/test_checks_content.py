@@ -311,6 +311,23 @@ def test_wrong_and_forbidden_terms_in_title_and_body():
     assert len(titles_only) == 1
 
 
+def test_a_term_inside_a_quoted_name_or_a_web_address_is_not_reported():
+    cols = [column(10, "u", "news")]
+    quoted = [
+        "根据《江淮市政务服务网用户帐号管理办法》（2012年）有关规定，现将有关事项说明如下。",
+        "详见《关于规范网站帐号注册管理的通知》。",
+        "办理地址：https://zwfw.jianghuai.gov.cn/帐号/login.html 。",
+        "访问 www.jianghuai.gov.cn/帐号 登记。",
+    ]
+    arts = [article(i, "u", 10, title=f"说明{i}", publish_date="2025-06-01")
+            for i in range(1, len(quoted) + 2)]  # fmt: skip
+    texts = {i: text for i, text in enumerate(quoted, start=1)}
+    texts[len(quoted) + 1] = "请在《办法》规定期限内注册帐号。"  # outside the name: reported
+    data = crawl_data([unit("u")], cols, arts, texts=texts)
+    found = run_check("term_list", data, {"terms": {"帐号": "账号"}})
+    assert list(found["subject"]) == [PAGE.format(len(quoted) + 1) + "#term/帐号"]
+
+
 # -- veto_count --------------------------------------------------------------------------------
 def test_veto_count_only_validates_its_params():
     check = get_check("veto_count")

@@ -40,6 +40,16 @@ PLANTING_ORDER = [
     # Issue 12: real duplicates, then a decoy for each false finding the checks guard against.
     "duplicate_doc_no",
     "duplicate_body",
+    "consultation_decoy/notice",
+    "consultation_decoy/extended",
+    "consultation_decoy/feedback_in_column",
+    "annual_report_decoy",
+    "key_area_decoy",
+    "interpretation_decoy/picture_only",
+    "interpretation_decoy/second_form",
+    "metadata_decoy/cited_doc_no",
+    "metadata_decoy/revised",
+    "wording_decoy",
 ]
 
 

@@ -53,6 +53,7 @@ ORDER = (
     "interpretation_decoy/second_form",
     "metadata_decoy/cited_doc_no",
     "metadata_decoy/revised",
+    "wording_decoy",
 )
 
 

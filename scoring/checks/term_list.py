@@ -4,6 +4,9 @@ one (empty: forbidden, no replacement). Subject `<url>#term/<wrong>`.
 
 Titles are searched in the frame with one regular expression (the terms as one alternation);
 body text is searched by the store, so only the pages that hold a term are read into Python.
+
+A term inside a quoted name (《…》: a law, a document or a book is cited as it is titled, an
+older document's 帐号 included) or inside a web address is quoted, not written: not reported.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ class TermList(Check):
                 _scope.rows(rows, ["unit_id", "url", "title"]), texts, strict=True
             ):
                 for m in pattern.finditer(str(text)):
+                    if quoted(str(text), m.start(), m.end()):
+                        continue
                     key = (row.url, m.group(0))
                     if key in hits:
                         continue
@@ -74,3 +79,17 @@ class TermList(Check):
                         },
                     }
         return findings(hits.values())
+
+
+_NAME_SPAN = 80  # the longest 《name》 looked through
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S*$", re.IGNORECASE)
+
+
+def quoted(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] sits inside a 《name》 or a web address."""
+    before = text[max(0, start - _NAME_SPAN) : start]
+    opened = before.rfind("《")
+    if opened > before.rfind("》") and "》" in text[end : end + _NAME_SPAN]:
+        return True
+    token = re.split(r"[\s，。；：、（）《》]", text[max(0, start - 200) : start])[-1]
+    return bool(_ADDRESS.search(token))
