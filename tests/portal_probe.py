@@ -421,8 +421,8 @@ class Probe:
 
     def _annual_report_decoy(self, entry: dict) -> bool:
         """Present: the report is listed under a title without 年度报告/年报, on time."""
-        year = entry["details"]["year"]
-        title = self.metadata(entry["target_url"]).get("名称", "")
+        year, report = entry["details"]["year"], entry["details"]["report_url"]
+        title = self.metadata(report).get("名称", "")
         listed = [r["title"] for r in self.rows(self._column(entry))]
         return (
             title in listed

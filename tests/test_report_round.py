@@ -204,7 +204,8 @@ def test_problem_sheets_by_indicator_and_by_unit(report):
     fresh = by_ind.loc["freshness.news"]
     assert (fresh["问题数"], fresh["反弹"], fresh["已整改"], fresh["新发现"]) == (1, 1, 3, 0)
     assert by_ind.loc["veto.blank", "类型"] == "否决项"
-    assert by_ind.loc["duplicates.same_information", ["问题数", "未整改", "扣分合计"]].tolist() == [1, 1, 1]
+    duplicates = by_ind.loc["duplicates.same_information", ["问题数", "未整改", "扣分合计"]]
+    assert duplicates.tolist() == [1, 1, 1]
 
     by_unit = pd.read_excel(report["xlsx"], sheet_name="问题按单位")
     assert list(by_unit.columns[:6]) == [

@@ -24,10 +24,12 @@ def annual_report_decoy(p: Planter) -> list[dict]:
             p.entry(
                 unit.id,
                 "annual_report_decoy",
-                urls.article_url(p.portal, report),
+                # Where a "missing" finding would point (a "late" one would name the report).
+                urls.column_url(p.portal, column),
                 f"不应判为年报缺失或迟发：{quoted(report)}即{year}年政府信息公开工作年度报告，"
                 f"标题写法不同，已于{report.published:%Y-%m-%d}按期发布（期限{deadline:%Y-%m-%d}）",
                 article_id=report.id,
+                report_url=urls.article_url(p.portal, report),
                 column_id=column.id,
                 year=year,
                 deadline=deadline.isoformat(),
