@@ -429,8 +429,7 @@ class Probe:
             and f"{year}年度政府信息公开工作报告" in title
             and "年度报告" not in title
             and "年报" not in title
-            and self.published(entry["target_url"])
-            <= dt.date.fromisoformat(entry["details"]["deadline"])
+            and self.published(report) <= dt.date.fromisoformat(entry["details"]["deadline"])
         )
 
     def _key_area_decoy(self, entry: dict) -> bool:

@@ -116,22 +116,30 @@ def _candidates(arts: pd.DataFrame, params: DuplicateParams) -> pd.DataFrame:
         *(("t", derived) for derived in title_keys(titles)),
         ("b", _printed_doc_nos(arts["body_doc_no"])),
     ]
-    parts = []
+    # Integer codes, not strings: a page, its unit and a key as numbers, one hash pass each.
+    pos_of: dict[str, list] = {"t": [], "b": []}
+    values_of: dict[str, list] = {"t": [], "b": []}
     for tag, key in keys:
+        present = key.notna().to_numpy(dtype=bool).copy()
         if tag == "t":  # short titles (通知) are too generic to pair pages by
-            key = key.where(key.str.len() >= params.min_length)
-        part = pd.DataFrame({"pos": np.arange(len(arts)), "key": key.to_numpy(dtype=object)})
-        part = part.dropna(subset=["key"])
-        part["key"] = tag + part["key"].astype(str)
-        parts.append(part)
-    keyed = pd.concat(parts, ignore_index=True)
-    keyed["unit_id"] = arts["unit_id"].to_numpy(dtype=object)[keyed["pos"].to_numpy()]
-    keyed = keyed.drop_duplicates(["pos", "unit_id", "key"])
-    shared = keyed.duplicated(["unit_id", "key"], keep=False)
-    keyed = keyed[shared.to_numpy(dtype=bool)]
+            present[present] = key[present].str.len().to_numpy() >= params.min_length
+        pos_of[tag].append(np.flatnonzero(present))
+        values_of[tag].append(key.to_numpy(dtype=object)[present])
+    pos_all, codes, offset = [], [], 0
+    for tag in ("t", "b"):  # one factorization per namespace, codes offset apart
+        found = pd.factorize(np.concatenate(values_of[tag]))[0].astype("int64")
+        pos_all.append(np.concatenate(pos_of[tag]))
+        codes.append(found + offset)
+        offset += int(found.max(initial=-1)) + 1
+    pos_all = np.concatenate(pos_all)
+    key_code = np.concatenate(codes)
+    unit_code = pd.factorize(arts["unit_id"])[0].astype("int64")[pos_all]
+    group = key_code * (int(unit_code.max(initial=0)) + 1) + unit_code
+    keyed = pd.DataFrame({"pos": pos_all, "group": group}).drop_duplicates()
+    shared = keyed["group"].duplicated(keep=False).to_numpy()
+    keyed = keyed[shared]
     if keyed.empty:
         return arts.iloc[:0].assign(group=pd.Series(dtype="int64"))
-    keyed = keyed.assign(group=pd.factorize(keyed["unit_id"] + "\x00" + keyed["key"])[0])
     if params.across_columns:  # a group inside one column (a daily report) pairs nothing
         column = arts["column_id"].to_numpy()[keyed["pos"].to_numpy()]
         spread = pd.Series(column).groupby(keyed["group"].to_numpy()).nunique()

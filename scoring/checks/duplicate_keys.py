@@ -31,8 +31,6 @@ _TAIL = re.compile(r"(?:\((?:全文|转载|转发|图文|附全文|原文)\)|【
 _NAMED = re.compile(r"《([^》]{4,})》")
 _ISSUER = re.compile(r"^.{0,24}?关于(?:印发|转发|公布|发布)?")
 _ENDING = re.compile(r"的(?:通知|公告|通告|通报|公示|意见|函|批复|决定|报告)$")
-# A title without any of these has no core apart from itself.
-_MARKERS = ("《", "关于", "【", "[", "转", "全文", "原文", "图文")
 
 
 def normalise_title(title: str) -> str:
@@ -79,15 +77,29 @@ def title_core(title: str) -> str:
     return _ENDING.sub("", _ISSUER.sub("", text))
 
 
+_CORE = re.compile(
+    r"^.{0,24}?关于(?:印发|转发|公布|发布)?(.+?)(?:的(?:通知|公告|通告|通报|公示|意见|函|批复|决定|报告))?$"
+)
+
+
 def title_keys(titles: pd.Series) -> list[pd.Series]:
     """`untagged` and `title_core` of the normalised titles, each None where it is the title
-    itself: the regular expressions run only on titles holding a marker (《, 关于, 【, 转 …)."""
-    marked = _scope.rows_containing(titles, _MARKERS)
-    out = []
-    for derive in (untagged, title_core):
-        keys = pd.Series(None, index=titles.index, dtype=object)
-        if marked.any():
-            derived = titles[marked].map(derive)
-            keys[marked] = derived.where(derived != titles[marked], None)
-        out.append(keys)
-    return out
+    itself. Vectorised for a million titles: the tag rule runs only on titles that start or end
+    like a tag, the core rule on titles holding 《 or 关于 (str.extract, one pass each)."""
+    values = titles.astype(object).where(titles.notna(), "").astype(str)
+    first, last = values.str[:1], values.str[-1:]
+    tagged = (first.isin(["【", "[", "转"]) | last.isin([")", "】"])).to_numpy(dtype=bool)
+    bare = pd.Series(None, index=titles.index, dtype=object)
+    if tagged.any():
+        stripped = values[tagged].map(untagged)
+        bare[tagged] = stripped.where(stripped != values[tagged], None)
+    text = bare.where(bare.notna(), values)  # the core of the untagged title
+    core = pd.Series(None, index=titles.index, dtype=object)
+    named = _scope.rows_containing(text, ["《"])
+    if named.any():
+        core[named] = text[named].str.extract(_NAMED, expand=False)
+    issued = ~named & _scope.rows_containing(text, ["关于"])
+    if issued.any():
+        core[issued] = text[issued].str.extract(_CORE, expand=False)
+    core = core.where(core != values, None)
+    return [bare, core]
