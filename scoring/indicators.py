@@ -26,8 +26,8 @@ import hashlib
 import logging
 import re
 import tempfile
-from types import SimpleNamespace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError
@@ -35,7 +35,6 @@ from pydantic import Field, ValidationError
 from common.config_file import configured_value
 from common.extends import ExtendsCycle, chain
 from common.yamlsource import YamlSource, YamlSourceError, load_yaml, pydantic_problems
-from scoring.unit_text import indicator_problems as unit_text_problems
 from scoring.indicator_entries import check_types, merge_entries, validate
 from scoring.indicator_files import (
     SET_ID,
@@ -64,6 +63,7 @@ from scoring.indicator_model import (
     suggestion_values,
     template_fields,
 )
+from scoring.unit_text import indicator_problems as unit_text_problems
 
 # What other modules import from here (the loader and the model, one door for both).
 __all__ = [

@@ -86,9 +86,7 @@ def _is_code(token: str) -> bool:
     return digits >= 1 and digits >= len(token) - digits
 
 
-def classify(
-    token: str, ids: Collection[str] = (), params: Collection[str] = ()
-) -> str | None:
+def classify(token: str, ids: Collection[str] = (), params: Collection[str] = ()) -> str | None:
     """The kind of an offending token (see the module's docstring), None when it is fine."""
     if not _LETTER.search(token):
         return None
