@@ -20,7 +20,7 @@ or ``-``: ``max_workdays``, ``freshness.news``, ``5xx``, ``2025Q3``). A token wi
 - a parameter name of the indicator's check (``max_workdays``, ``name_contains``);
 - any other token with a letter — an English word or an internal code (``HTTP``, ``5xx``) —
   unless it is one of `ALLOWED_WORDS` (file formats a unit saves and downloads: PDF, WORD/Word,
-  WPS, OFD) or a code a unit knows as its own: at least 6 digits and capital letters, with at
+  WPS, OFD; GB and GB/T, the national standards a basis may cite) or a code a unit knows as its own: at least 6 digits and capital letters, with at
   least as many digits as letters and at least one digit (统一社会信用代码 ``11341702486344515H``,
   a round ``2025Q3``);
 - the internal words of `INTERNAL_WORDS` (参数, 指纹): a unit has no parameters or fingerprints.
@@ -38,7 +38,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-ALLOWED_WORDS = frozenset({"PDF", "WORD", "Word", "WPS", "OFD"})
+ALLOWED_WORDS = frozenset({"PDF", "WORD", "Word", "WPS", "OFD", "GB"})
 INTERNAL_WORDS = ("参数", "指纹")
 ADVICE = (
     "write it in plain Chinese (PDF, WORD, WPS, OFD and codes such as 11341702486344515H are "
@@ -104,7 +104,7 @@ def classify(token: str, ids: Collection[str] = (), params: Collection[str] = ()
 def words(text: str, ids: Collection[str] = (), params: Collection[str] = ()) -> list[Word]:
     """Every offending word of ``text`` (nothing excepted), each once, in reading order."""
     found: list[Word] = []
-    for match in _TOKEN.finditer(text):
+    for match in _TOKEN.finditer(text.replace("GB/T", "GB")):
         kind = classify(match.group(0), ids, params)
         if kind is not None:
             found.append(Word(match.group(0), kind))
