@@ -7,6 +7,9 @@
   quarter": only the new ones were;
 - 已整改 counts this round's fixed problems and the previous round's fixed at its 回头看
   (`reports.round_followup.recheck_fixed`), so scores that rose have their fixes beside them;
+- a round that has had its own 回头看 still counts what it deducted: the problems 回头看 fixed
+  since (their stored status is now fixed) are said as such — the round's totals keep the count
+  at evaluation (`round_totals.problems`);
 - a level with one scored unit is not an average and is not compared: its unit's score is
   stated as such (市政府仅1家单位，得94分), the lowest average is named among levels of two or
   more units only.
@@ -34,27 +37,52 @@ def _live(problems: pd.DataFrame) -> pd.DataFrame:
     return problems[decided != "dismissed"] if len(problems) else problems
 
 
+def fixed_since(problems: pd.DataFrame, totals: pd.DataFrame | None) -> int:
+    """Problems this round deducted that its own 回头看 has fixed since: per unit, what the
+    round counted at evaluation (`round_totals.problems`) less what still counts."""
+    if totals is None or totals.empty:
+        return 0
+    live = counted_problems(problems)
+    now = live.groupby("unit_id").size() if len(live) else pd.Series(dtype=int)
+    then = totals.set_index("unit_id")["problems"].astype(int)
+    return int((then - now.reindex(then.index, fill_value=0)).clip(lower=0).sum())
+
+
 def counts_sentence(
-    kind: str, problems: pd.DataFrame, credit: pd.DataFrame, previous_round: str | None
+    kind: str,
+    problems: pd.DataFrame,
+    credit: pd.DataFrame,
+    previous_round: str | None,
+    totals: pd.DataFrame | None = None,
 ) -> str:
     period = "本次专项检查" if kind == "special" else "本轮"
     live = counted_problems(problems)
-    if live.empty:
+    since = fixed_since(problems, totals)
+    if live.empty and not since:
         text = f"{period}未发现扣分问题"
     else:
         status = live["status"].value_counts()
-        text = f"{period}扣分问题{len(live)}个"
+        text = f"{period}扣分问题{len(live) + since}个"
+        parts = [
+            f"{zh}{int(status.get(code, 0))}个"
+            for code, zh in (("new", "新发现"), ("open", "未整改"), ("regressed", "反弹"))
+        ]
+        since_text = f"测评后经回头看已整改{since}个"
         if previous_round:
-            text += "，其中" + "、".join(
-                f"{zh}{int(status.get(code, 0))}个"
-                for code, zh in (("new", "新发现"), ("open", "未整改"), ("regressed", "反弹"))
-            )
+            text += "，其中" + "、".join([*parts, since_text] if since else parts)
         else:
-            text += "（首轮测评，均为新发现）"
-        text += f"，涉及{live['unit_id'].nunique()}家单位"
+            text += "（首轮测评，均为新发现）" + (f"，其中{since_text}" if since else "")
+        units = set(live["unit_id"])
+        if totals is not None and len(totals):
+            units |= set(totals.loc[totals["problems"].astype(int) > 0, "unit_id"])
+        text += f"，涉及{len(units)}家单位"
     if not previous_round:
         return text + "。"
     others = _live(problems)
+    if len(others) and "rechecked_at" in others:
+        # Fixed at this round's own 回头看: deducted by this round (said above), not a fix
+        # since the previous one.
+        others = others[~(others["status"].eq("fixed") & others["rechecked_at"].notna())]
     statuses = others["status"].value_counts() if len(others) else pd.Series(dtype=int)
     fixed_now, recheck = int(statuses.get("fixed", 0)), len(credit)
     text += f"；与上一轮（{round_label(previous_round)}）相比，已整改{fixed_now + recheck}个"
@@ -149,7 +177,7 @@ def paragraph(
     present = problems[problems["status"].isin(PRESENT)] if len(problems) else problems
     return "".join(
         [
-            counts_sentence(kind, problems, credit, previous_round),
+            counts_sentence(kind, problems, credit, previous_round, totals),
             one_time_sentence(present),
             groups_sentence(groups),
             units_sentence(levels, not_evaluated_units),
