@@ -304,3 +304,24 @@ def test_a_sheet_of_the_previous_format_is_refused_naming_it(report_store: Store
         ResponseError, match="清单格式 zwgk-checklist/1 不是 zwgk-checklist/2.*重新导出"
     ):
         import_responses(report_store, path)
+
+
+def test_requirement_and_basis_fill_their_columns_where_the_indicator_has_them():
+    """Issue 12 gives indicators `requirement:` and `basis:` for units; until a set has them,
+    内容要求 is the description without its source tags and 依据 is empty."""
+    from types import SimpleNamespace
+
+    from reports.checklist.rows import unit_facing
+
+    new = SimpleNamespace(
+        description="作者注：阈值为参数 max_workdays [L]",
+        requirement="信息应自形成之日起20个工作日内公开 [V]",
+        basis="《中华人民共和国政府信息公开条例》第二十六条",
+    )
+    assert unit_facing(new) == (
+        "信息应自形成之日起20个工作日内公开",
+        "《中华人民共和国政府信息公开条例》第二十六条",
+    )
+    old = SimpleNamespace(description="信息应在20个工作日内公开，每条扣1分 [V]。")
+    assert unit_facing(old) == ("信息应在20个工作日内公开，每条扣1分。", "")
+    assert unit_facing(None) == ("", "")

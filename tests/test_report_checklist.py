@@ -295,7 +295,9 @@ def test_report_checklist_command(sqlite_store: Store, tmp_path: Path):
     assert bad.exit_code == 2 and "no unit dept9" in bad.output
     bad_date = CliRunner().invoke(app, [*args, "--deadline", "soon"])
     assert bad_date.exit_code == 2 and "--deadline" in bad_date.output
-    bad_date = CliRunner().invoke(app, [*args, "--issued", "2025-07-04", "--deadline", "2025-07-01"])
+    bad_date = CliRunner().invoke(
+        app, [*args, "--issued", "2025-07-04", "--deadline", "2025-07-01"]
+    )
     assert bad_date.exit_code == 2 and "is not after the issue date" in bad_date.output
     assert re.search(
         r"no round '2025Q9'",

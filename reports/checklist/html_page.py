@@ -1,6 +1,7 @@
 """The checklist as one printable HTML page (Jinja2, autoescaped): the notice (整改通知) and the
-list as its attachment; inline CSS, no scripts, no external files, A4 landscape when printed,
-the header row repeated and the page number (第 N 页，共 M 页) at the foot of every page."""
+list as its attachment; inline CSS, no scripts, no external files. Printed on A4 — the notice
+portrait, the list landscape with its header row repeated — with the page number (第 N 页，共
+M 页) at the foot of every page."""
 
 from __future__ import annotations
 
