@@ -27,7 +27,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -62,6 +62,13 @@ KEYS = (
     Key(
         "indicators.column_map", "ZWGK_COLUMN_MAP", True, "a column map instead of the shipped one"
     ),
+    Key(
+        "indicators.unit_text",
+        "ZWGK_UNIT_TEXT",
+        False,
+        "strict: refuse English, parameter names and codes in text units read; warn: log them",
+    ),
+    Key("checklist.office", "ZWGK_OFFICE", True, "the office's notice details (office.yaml)"),
 )
 KEY_BY_NAME = {key.name: key for key in KEYS}
 
@@ -88,15 +95,26 @@ class _Crawl(_Section):
 class _Indicators(_Section):
     folder: _Text | None = None
     column_map: _Text | None = None
+    unit_text: Literal["strict", "warn"] | None = None
+
+
+class _Checklist(_Section):
+    office: _Text | None = None
 
 
 class _File(_Section):
     store: _Store = _Store()
     crawl: _Crawl = _Crawl()
     indicators: _Indicators = _Indicators()
+    checklist: _Checklist = _Checklist()
 
 
-_SECTIONS: dict[str, type[_Section]] = {"store": _Store, "crawl": _Crawl, "indicators": _Indicators}
+_SECTIONS: dict[str, type[_Section]] = {
+    "store": _Store,
+    "crawl": _Crawl,
+    "indicators": _Indicators,
+    "checklist": _Checklist,
+}
 
 
 class ConfigError(Exception):
@@ -188,6 +206,7 @@ def load_config_file(path: str | Path) -> ConfigFile:
         ("store", parsed.store),
         ("crawl", parsed.crawl),
         ("indicators", parsed.indicators),
+        ("checklist", parsed.checklist),
     ):
         for key, value in model.model_dump(exclude_none=True).items():
             name = f"{section}.{key}"

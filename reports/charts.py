@@ -133,9 +133,12 @@ def problems_by_group(groups: pd.DataFrame) -> bytes:
         return _png(fig)
 
 
-def trend(rounds: pd.DataFrame, levels: Sequence[str]) -> bytes:
-    """Left: mean score per level in each stored round; right: problems per round by status
-    (counted: new, open, regressed) with the fixed ones as a line."""
+def trend(
+    rounds: pd.DataFrame, levels: Sequence[str], labels: dict[str, str] | None = None
+) -> bytes:
+    """Left: mean score per level in each stored round (``labels``: a level's legend text, e.g.
+    市政府（仅1家） for a level of one unit); right: problems per round by status (counted: new,
+    open, regressed) with the fixed ones as a line."""
     with _drawing():
         fig = Figure(figsize=(WIDTH, 3.6), layout="constrained")
         left, right = fig.subplots(1, 2)
@@ -144,7 +147,7 @@ def trend(rounds: pd.DataFrame, levels: Sequence[str]) -> bytes:
         for lv in levels:
             values = pd.to_numeric(rounds[lv], errors="coerce") if lv in rounds else None
             if values is not None and values.notna().any():
-                left.plot(x, values, marker="o", label=lv)
+                left.plot(x, values, marker="o", label=(labels or {}).get(lv, lv))
         rotation = 45 if len(names) > 6 else 0  # round ids side by side stop fitting
         left.set_xticks(x, names, rotation=rotation)
         left.set_xlim(-0.5, len(rounds) - 0.5)

@@ -26,26 +26,71 @@ def checklist_command(
     round_id: str = typer.Option(..., "--round", help="Round id, e.g. 2025Q2."),
     unit: list[str] = typer.Option([], "--unit", "-u", help="Only these units (repeatable)."),
     out: Path = typer.Option(Path("."), "--out", "-o", help="Folder to write the files into."),
+    issued: str | None = typer.Option(
+        None,
+        "--issued",
+        help="印发日期 YYYY-MM-DD, the day the checklists are sent (default: today, Beijing time).",
+    ),
     deadline: str | None = typer.Option(
         None,
         "--deadline",
-        help="整改期限 YYYY-MM-DD printed on every checklist (default: the round's as_of + 30 days).",
+        help="整改期限 YYYY-MM-DD (default: the office's deadline_workdays-th working day after "
+        "--issued, 20 without an office file).",
+    ),
+    office_file: Path | None = typer.Option(
+        None,
+        "--office",
+        help="The office's 文号, 落款 and contact (office.yaml; default: zwgk.toml "
+        "checklist.office or $ZWGK_OFFICE).",
+    ),
+    notice_no: str | None = typer.Option(
+        None, "--notice-no", help="文号 of this notice (instead of the office file's notice_no)."
     ),
     database_url: str | None = DB_OPTION,
 ) -> None:
-    """Write each unit's 整改清单: XLSX to fill in and return, CSV (UTF-8 with BOM) and a
-    printable HTML page. Answers already imported are filled in."""
+    """Write each unit's 整改清单 with its notice (整改通知): XLSX to fill in and return, CSV
+    (UTF-8 with BOM) and a printable HTML page. Answers already imported are filled in."""
     from reports.checklist import ChecklistError, write_checklists
+    from reports.checklist.office import OfficeError, configured_office
+    from reports.wording import today_in_beijing
     from store import open_store
     from store.rounds import RoundNotFound
 
+    days = {}
+    for option, value in (("--issued", issued), ("--deadline", deadline)):
+        try:
+            days[option] = dt.date.fromisoformat(value) if value else None
+        except ValueError:
+            raise _fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+    day = days["--issued"] or today_in_beijing()
+    if days["--deadline"] is not None and days["--deadline"] <= day:
+        raise _fail(f"--deadline {days['--deadline']} is not after the issue date {day}")
     try:
-        day = dt.date.fromisoformat(deadline) if deadline else None
-    except ValueError:
-        raise _fail(f"--deadline: {deadline!r} is not a date (YYYY-MM-DD)") from None
+        office, where = configured_office(office_file)
+    except OfficeError as exc:
+        raise _fail(str(exc)) from None
+    if notice_no is not None:
+        office = office.model_copy(update={"notice_no": notice_no.strip()})
+    if where is None:
+        Console(stderr=True, soft_wrap=True).print(
+            shown(
+                "no office file (--office, zwgk.toml checklist.office): the notices have no "
+                "文号, sender or contact — see docs/checklist.md",
+                style="yellow",
+            )
+        )
     store = open_store(database_url)
     try:
-        paths = write_checklists(store, round_id, out, unit or None, deadline=day, progress=True)
+        paths = write_checklists(
+            store,
+            round_id,
+            out,
+            unit or None,
+            issued=day,
+            deadline=days["--deadline"],
+            office=office,
+            progress=True,
+        )
     except (RoundNotFound, ChecklistError) as exc:
         raise _fail(str(exc)) from None
     finally:

@@ -3,8 +3,9 @@
 `check_sheet` reads the sheet a unit filled in and compares it with the checklist the round
 gives for that unit (`reports.checklist.data.Checklist`, placed by `reports.checklist.layout`):
 - every cell the unit may not edit — title block, headers, and on each problem row (matched by
-  the hidden 问题编号, the fingerprint) every column but 整改情况/整改说明 — equals what the round
-  says; no row or column was added, no problem row deleted (named by its 序号);
+  the hidden 问题编号, the fingerprint) every column but 整改情况/整改说明, and those too on rows
+  not to answer (已整改, 超出测评期, and 今后注意: a one-time event cannot be rectified) — equals
+  what the round says; no row or column was added, no problem row deleted (named by its 序号);
 - no cell holds a formula or an error value;
 - 整改情况 is 已整改/整改中/无法整改 or empty, 无法整改 comes with a 整改说明, a 整改说明 comes
   with a 整改情况 and is at most `layout.NOTE_MAX_CHARS` characters.
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reports.checklist import layout
-from reports.checklist.data import ANSWER_CODES, Checklist
+from reports.checklist.data import ANSWER_CODES, FUTURE_ZH, Checklist, ChecklistRow
 from reports.untrusted_xlsx import StoredCell, stored_rows
 from store.responses import Answer
 from store.text import inert
@@ -85,14 +86,22 @@ def same(found: Any, expected: Any) -> bool:
     return found == expected
 
 
-def _locked_problem(r: int, c: int, found: Any, expected: Any) -> str:
+def _locked_problem(
+    r: int, c: int, found: Any, expected: Any, row: ChecklistRow | None = None
+) -> str:
     where = layout.ref(r, c)
     if c > WIDTH:
         return f"{where}: 清单外新增了内容{quoted(found)}，请只在「整改情况」「整改说明」列填写"
     title = layout.COLUMNS[c - 1].title
     if r >= layout.FIRST_ROW and layout.COLUMNS[c - 1].unit:
+        if row is not None and row.for_the_future:
+            return (
+                f"{where}: 「{title}」此行无需填写——该问题是已经发生、无法整改的一次性问题"
+                f"（状态“{FUTURE_ZH}”），今后注意避免即可，不需答复；应为空，表中为{quoted(found)}"
+            )
+        status = row.status_zh if row is not None else "已整改"
         return (
-            f"{where}: 「{title}」此行无需填写（问题状态为已整改），应为空，表中为{quoted(found)}"
+            f"{where}: 「{title}」此行无需填写（问题状态为{status}），应为空，表中为{quoted(found)}"
         )
     if r < layout.FIRST_ROW:
         return f"{where}: 表头内容被修改（应为{quoted(expected)}，表中为{quoted(found)}）"
@@ -202,7 +211,7 @@ class _Sheet:
         for c, (found, want) in enumerate(zip(values, expected, strict=True), start=1):
             editable = layout.COLUMNS[c - 1].unit and row.answerable
             if c not in refused and not editable and not same(found, want):
-                problems.append(_locked_problem(r, c, found, want))
+                problems.append(_locked_problem(r, c, found, want, row))
         if row.answerable and not refused & {layout.col("answer"), layout.col("note")}:
             answer = _answer(r, values, problems)
             if answer is None:

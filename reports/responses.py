@@ -1,8 +1,9 @@
 """Reading returned checklists (整改清单) back: `zwgk responses import FILE.xlsx`.
 
 A returned sheet is checked whole before anything is stored:
-- it is an xlsx with the sheets 整改清单 and ``_meta`` (and no other), and ``_meta`` names a
-  stored round and a unit of it — checked here;
+- it is an xlsx with the sheets 整改清单 and ``_meta``, maybe 整改通知 (the notice, not read:
+  the office's details may have changed since), and no other; ``_meta`` names the format, a
+  stored round and a unit of it, the issue date and the deadline — checked here;
 - the 整改清单 sheet, cell by cell, against what the round says now: locked cells unchanged, no
   row added or deleted, no formula or error value, valid 整改情况/整改说明 answers —
   `reports.response_sheet.check_sheet`.
@@ -39,7 +40,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-META_ROWS, META_BYTES = 20, 64 * 1024  # _meta holds five rows
+META_ROWS, META_BYTES = 20, 64 * 1024  # _meta holds six rows
+META_KEYS = ("format", "round", "unit", "issued", "deadline")
+SHEETS = (layout.SHEET, layout.NOTICE_SHEET, layout.META_SHEET)
 
 
 class ResponseError(ValueError):
@@ -73,14 +76,17 @@ def _meta(wb: Any, source: str) -> dict[str, str]:
         row = {cell.column: cell.value for cell in cells}
         if row.get(1) is not None:
             values[str(row[1])] = "" if row.get(2) is None else str(row[2])
-    problems = [
-        f"{layout.META_SHEET}: 缺少「{key}」" for key in ("format", "round", "unit", "deadline")
-        if not values.get(key)
-    ]  # fmt: skip
-    if not problems and values["format"] != layout.FORMAT:
-        problems.append(
-            f"{layout.META_SHEET}: 清单格式 {clip(values['format'])} 不是 {layout.FORMAT}"
+    if values.get("format") and values["format"] != layout.FORMAT:
+        raise ResponseError(
+            source,
+            [
+                f"{layout.META_SHEET}: 清单格式 {clip(values['format'])} 不是 {layout.FORMAT}"
+                "（旧版或其他系统导出的清单）；请用重新导出的整改清单填写"
+            ],
         )
+    problems = [
+        f"{layout.META_SHEET}: 缺少「{key}」" for key in META_KEYS if not values.get(key)
+    ]  # fmt: skip
     if problems:
         raise ResponseError(source, problems)
     return values
@@ -89,16 +95,16 @@ def _meta(wb: Any, source: str) -> dict[str, str]:
 def _expected(store: Store, meta: dict[str, str], source: str) -> Checklist:
     from store.rounds import RoundNotFound
 
+    days = {}
+    for key, name in (("issued", "印发日期"), ("deadline", "整改期限")):
+        try:
+            days[key] = dt.date.fromisoformat(meta[key])
+        except ValueError:
+            raise ResponseError(
+                source, [f"{layout.META_SHEET}: {name} {quoted(meta[key])} 不是日期"]
+            ) from None
     try:
-        deadline = dt.date.fromisoformat(meta["deadline"])
-    except ValueError:
-        raise ResponseError(
-            source, [f"{layout.META_SHEET}: 整改期限 {quoted(meta['deadline'])} 不是日期"]
-        ) from None
-    try:
-        (cl,) = load_checklists(
-            store, meta["round"], [meta["unit"]], deadline=deadline, with_answers=False
-        )
+        (cl,) = load_checklists(store, meta["round"], [meta["unit"]], **days, with_answers=False)
     except RoundNotFound as exc:
         raise ResponseError(
             source, [f"{layout.META_SHEET}: 测评轮次 {clip(meta['round'])} 不存在（{exc}）"]
@@ -128,7 +134,7 @@ def read_responses(store: Store, path: Path | str) -> tuple[Checklist, list[Answ
                 if name not in names
             ] + [
                 f"{source}: 多了工作表「{clip(name)}」，请勿增加工作表，请用原表填写"
-                for name in names if name not in (layout.SHEET, layout.META_SHEET)
+                for name in names if name not in SHEETS
             ]  # fmt: skip
             if problems:
                 raise ResponseError(source, problems)

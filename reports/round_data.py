@@ -2,18 +2,22 @@
 
 Everything the XLSX workbook and the HTML page show comes from here, so the two agree:
 units ranked by level with their change against the previous round, problems by indicator and
-by unit, and the trend over the stored rounds up to this one (a report on an old round does not
-change when later rounds are stored).
+by unit, what could not be evaluated, the summary paragraph (`reports.round_text`), and the
+trend over the stored rounds up to this one (a report on an old round does not change when later
+rounds are stored). The previous round's problems fixed at its 回头看 count as fixed in this
+round's comparison (`reports.round_followup.recheck_fixed`, rows with ``via_recheck``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from common.vocabulary import LEVELS, STATUSES
+from reports import round_followup
+from reports.round_text import paragraph
 from scoring.round import frozen_set, load_result
 from scoring.summary import (
     RoundSummary,
@@ -36,7 +40,9 @@ class RoundReportData:
     """``units``: one row per unit in ranking order (level, rank, unit) with its total, verdict,
     previous total/rank and problem counts by status; ``indicators``: one row per indicator in
     the set's order; ``problems``: every problem row of the round in unit order; ``trend``: one
-    row per stored round up to this one (per-level averages in columns named by level)."""
+    row per stored round up to this one (per-level averages in columns named by level);
+    ``unread``: units not observed, with reasons; ``not_evaluated``: per unit, indicators not
+    evaluated and why; ``single_levels``: levels with one scored unit (no average, no rank)."""
 
     info: round_store.RoundInfo
     summary: RoundSummary
@@ -46,6 +52,12 @@ class RoundReportData:
     problems: pd.DataFrame
     trend: pd.DataFrame
     levels: list[str]
+    indicator_set_name: str = ""
+    paragraph: str = ""
+    credit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    unread: pd.DataFrame = field(default_factory=pd.DataFrame)
+    not_evaluated: pd.DataFrame = field(default_factory=pd.DataFrame)
+    single_levels: frozenset[str] = frozenset()
 
 
 def level_order(levels: pd.Series) -> pd.Series:
@@ -135,14 +147,23 @@ def _problems(
 
 
 def _trend(store: Store, info: round_store.RoundInfo) -> pd.DataFrame:
+    """One row per round up to ``info``; 已整改 (fixed) of a round is what was fixed since the
+    round before it: its own fixed rows and the previous round's fixed at 回头看 (which the
+    previous round's row no longer counts: ``rechecked``)."""
     rounds = round_store.list_rounds(store)
     upto = next(i for i, r in enumerate(rounds) if r.id == info.id)
     rows = []
     for r in rounds[: upto + 1]:
         totals = round_store.round_totals_frame(store, r.id)
         problems = round_store.problems_frame(store, r.id, evidence=False)
+        credit = round_followup.recheck_fixed(store, r, problems)
         levels = by_level(totals)
-        counts = problems["status"].value_counts() if len(problems) else pd.Series(dtype=int)
+        at_recheck = problems["rechecked_at"].notna() & problems["status"].eq("fixed")
+        counts = (
+            problems.loc[~at_recheck, "status"].value_counts()
+            if len(problems)
+            else pd.Series(dtype=int)
+        )
         row: dict[str, Any] = {
             "round": r.id,
             "kind": r.kind,
@@ -150,8 +171,10 @@ def _trend(store: Store, info: round_store.RoundInfo) -> pd.DataFrame:
             "units": len(totals),
             "passed": int(levels["passed"].sum()) if len(levels) else 0,
             "counted": len(counted_problems(problems)),
+            "rechecked": int(at_recheck.sum()),
         }
         row |= {s: int(counts.get(s, 0)) for s in STATUSES}
+        row["fixed"] += len(credit)
         row |= {lv.level: lv.average for lv in levels.itertuples()}
         rows.append(row)
     return pd.DataFrame(rows)
@@ -160,19 +183,46 @@ def _trend(store: Store, info: round_store.RoundInfo) -> pd.DataFrame:
 def round_report_data(store: Store, round_id: str) -> RoundReportData:
     """Everything a round report shows, read from the store (RoundNotFound for a bad id)."""
     result = load_result(store, round_id)
-    indicator_set = frozen_set(result.info)
+    info = result.info
+    indicator_set = frozen_set(info)
     summary = summarize(result, indicator_set)
-    units = _units(store, result.info, result.totals, result.problems)
-    indicators = _indicators(indicator_set, result.scores, result.problems)
-    trend = _trend(store, result.info)
+    credit = round_followup.recheck_fixed(store, info, result.problems)
+    compared = pd.concat(
+        [
+            result.problems.assign(via_recheck=False),
+            credit.drop(columns=["evidence"], errors="ignore"),
+        ],
+        ignore_index=True,
+    )
+    units = _units(store, info, result.totals, compared)
+    indicators = _indicators(indicator_set, result.scores, compared)
+    trend = _trend(store, info)
     levels = [lv for lv in units["level"].drop_duplicates() if lv in trend.columns]
+    not_evaluated = round_followup.not_evaluated(result.scores, indicator_set, result.totals)
+    scored = result.totals[result.totals["total"].notna()]
+    sizes = scored.groupby("level").size()
     return RoundReportData(
-        info=result.info,
+        info=info,
         summary=summary,
         totals=result.totals,
         units=units,
         indicators=indicators,
-        problems=_problems(result.problems, units, indicators),
+        problems=_problems(compared, units, indicators),
         trend=trend,
         levels=levels,
+        indicator_set_name=f"{indicator_set.name}（{indicator_set.version}）",
+        paragraph=paragraph(
+            info.kind,
+            summary.by_group,
+            summary.by_level,
+            result.totals,
+            result.problems,
+            credit,
+            info.previous_round,
+            not_evaluated["unit_id"].nunique(),
+        ),
+        credit=credit,
+        unread=round_followup.unread_units(store, info, result.totals),
+        not_evaluated=not_evaluated,
+        single_levels=frozenset(sizes[sizes == 1].index),
     )

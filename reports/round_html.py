@@ -16,6 +16,7 @@ import pandas as pd
 
 from reports import charts
 from reports.round_data import RoundReportData
+from reports.wording import round_label
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 KIND_ZH = {"quarterly": "季度测评", "special": "专项检查"}
@@ -70,20 +71,25 @@ def chart_images(data: RoundReportData) -> list[dict[str, Any]]:
         {
             "id": "trend",
             "title": "历轮趋势：各层级平均分与问题数",
-            "png": charts.trend(data.trend, data.levels),
+            "png": charts.trend(
+                data.trend.assign(round=data.trend["round"].map(round_label)),
+                data.levels,
+                {lv: f"{lv}（仅1家）" for lv in data.single_levels},
+            ),
         },
     ]
 
 
-def _ranking(units: pd.DataFrame) -> list[dict[str, Any]]:
+def _ranking(units: pd.DataFrame, single_levels: frozenset[str]) -> list[dict[str, Any]]:
     out = []
     for level, part in units.groupby("level", sort=False):
         rows = []
         for r in part.itertuples(index=False):
             change = r.change
+            alone = level in single_levels and not pd.isna(r.rank_in_level)
             rows.append(
                 {
-                    "rank": _int(r.rank_in_level),
+                    "rank": DASH if alone else _int(r.rank_in_level),
                     "name": r.name,
                     "parent": r.parent_name,
                     "total": _num(r.total),
@@ -109,7 +115,14 @@ def render(data: RoundReportData, images: list[dict[str, Any]]) -> str:
         width, height = _png_size(image["png"])
         src = "data:image/png;base64," + base64.b64encode(image["png"]).decode("ascii")
         charts_ctx.append(image | {"src": src, "width": width, "height": height})
-    levels = [r | {"average": _num(r["average"])} for r in summary.by_level.to_dict("records")]
+    levels = [
+        r
+        | {
+            "average": _num(r["average"])
+            + ("（仅1家，为该单位得分）" if r["level"] in data.single_levels else "")
+        }
+        for r in summary.by_level.to_dict("records")
+    ]
     groups = [
         r | {"points_lost": _num(r["points_lost"], 1), "share": f"{r['share'] * 100:.1f}%"}
         for r in summary.by_group.to_dict("records")
@@ -128,18 +141,20 @@ def render(data: RoundReportData, images: list[dict[str, Any]]) -> str:
     ]
     template = _env().get_template("round.html.j2")
     return template.render(
-        title=f"政务公开{KIND_ZH.get(info.kind, '测评')}情况报告（{info.id}）",
+        title=f"政务公开{KIND_ZH.get(info.kind, '测评')}情况报告（{round_label(info.id)}）",
         as_of=info.as_of.isoformat(),
-        indicator_set=f"{info.indicator_set_id} {info.indicator_set_version}",
+        indicator_set=data.indicator_set_name,
         pass_line=f"{info.pass_line:g}",
         crawl_run=info.crawl_run,
-        previous_round=info.previous_round,
+        previous_round=round_label(info.previous_round) if info.previous_round else None,
         generated_at=dt.datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M"),
-        paragraph=summary.paragraph,
+        paragraph=data.paragraph,
         levels=levels,
         charts=charts_ctx,
         groups=groups,
         indicators=top.to_dict("records"),
-        ranking=_ranking(data.units),
+        ranking=_ranking(data.units, data.single_levels),
         counties=counties,
+        unread=data.unread.to_dict("records"),
+        not_evaluated=data.not_evaluated.to_dict("records"),
     )

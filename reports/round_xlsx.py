@@ -1,9 +1,11 @@
 """The round report workbook (测评情况报告.xlsx) for evaluators, with openpyxl.
 
-Sheets: 排名 (ranking by level), 问题按指标, 问题按单位 (every problem, unit by unit), and
-与上轮对比 (status counts per unit and per indicator against the previous round, then the trend
-over the stored rounds) — each a plain table under one header row, so pandas reads them too;
-与上轮对比 stacks three titled tables.
+Sheets: 排名 (ranking by level), 问题按指标, 问题按单位 (every problem, unit by unit, and the
+previous round's problems fixed at 回头看), 与上轮对比 (status counts per unit and per indicator
+against the previous round, then the trend over the stored rounds) and 本轮未能评估 (units not
+read, indicators not evaluated) — each a plain table under one header row, so pandas reads them
+too; 与上轮对比 and 本轮未能评估 stack titled tables. No internal codes: no unit or indicator id,
+no fingerprint; rounds by their labels (2025年第三季度).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from common.vocabulary import FAILED, NOT_SCORED, PASSED, STATUSES
 from reports import files
 from reports.cells import plain, put
 from reports.round_data import RoundReportData
+from reports.wording import round_label
 
 STATUS_ZH = {**vocabulary.STATUS_ZH, "dismissed": "已驳回"}
 KIND_ZH = {"quarterly": "季度", "special": "专项"}
@@ -90,9 +93,26 @@ def _table_sheet(wb: Workbook, title: str, cols: Sequence[Col], frame: pd.DataFr
     return ws
 
 
-def status_zh(status: str, decision: Any) -> str:
-    """新发现/未整改/…, with （已驳回） for a dismissed problem."""
-    return STATUS_ZH.get(status, status) + ("（已驳回）" if decision == "dismissed" else "")
+def status_zh(status: str, decision: Any, via_recheck: Any = False, rectifiable: Any = None) -> str:
+    """新发现/未整改/…, with （已驳回） for a dismissed problem, （回头看） for one fixed at the
+    previous round's 回头看, （一次性，今后注意） for a one-time event that deducted."""
+    text = STATUS_ZH.get(status, status)
+    if plain(via_recheck):
+        text += "（回头看）"
+    if status in ("new", "open", "regressed") and plain(rectifiable) is False:
+        text += "（一次性，今后注意）"
+    return text + ("（已驳回）" if decision == "dismissed" else "")
+
+
+def _rank(single_levels: frozenset[str]) -> Callable[[Any], Any]:
+    """The rank in the level; — for the only unit of its level (nothing to rank against)."""
+
+    def rank(row: Any) -> Any:
+        if row.level in single_levels and plain(row.rank_in_level) is not None:
+            return "—"
+        return row.rank_in_level
+
+    return rank
 
 
 def _yes(flag: Any) -> str:
@@ -107,23 +127,24 @@ def _counts() -> list[Col]:
     return [Col(STATUS_ZH[s], s, 9) for s in STATUS_ZH]
 
 
-RANKING = [
-    Col("层级", "level", 10),
-    Col("排名", "rank_in_level", 6),
-    Col("单位名称", "name", 28, wrap=True),
-    Col("单位代码", "unit_id", 14),
-    Col("上级单位", "parent_name", 20, wrap=True),
-    Col("得分", "total", 8, "0.00"),
-    Col("问题数", "problems", 8),
-    Col("结果", _result, 8),
-    Col("单项否决", lambda r: _yes(r.vetoed) if r.observed else "", 9),
-]
+def ranking_cols(single_levels: frozenset[str]) -> list[Col]:
+    return [
+        Col("层级", "level", 10),
+        Col("排名", _rank(single_levels), 6),
+        Col("单位名称", "name", 28, wrap=True),
+        Col("上级单位", "parent_name", 20, wrap=True),
+        Col("得分", "total", 8, "0.00"),
+        Col("问题数", "problems", 8),
+        Col("结果", _result, 8),
+        Col("单项否决", lambda r: _yes(r.vetoed) if r.observed else "", 9),
+    ]
+
+
 BY_INDICATOR = [
     Col("一级指标", "group1", 12, wrap=True),
     Col("二级指标", "group2", 14, wrap=True),
     Col("三级指标", "group3", 16, wrap=True),
     Col("指标名称", "name", 24, wrap=True),
-    Col("指标代码", "indicator_id", 22),
     Col("类型", "kind", 8),
     Col("分值", "points", 6, "0.##"),
     Col("问题数", "counted", 8),
@@ -134,39 +155,57 @@ BY_INDICATOR = [
 BY_UNIT = [
     Col("层级", "level", 10),
     Col("单位名称", "unit_name", 24, wrap=True),
-    Col("单位代码", "unit_id", 14),
     Col("一级指标", "group1", 12, wrap=True),
     Col("指标名称", "indicator_name", 22, wrap=True),
-    Col("状态", lambda r: status_zh(r.status, r.decision), 10),
+    Col(
+        "状态",
+        lambda r: status_zh(r.status, r.decision, r.via_recheck, getattr(r, "rectifiable", None)),
+        12,
+        wrap=True,
+    ),
     Col("扣分", "deduction", 6, "0.##"),
     Col("问题描述", "suggestion", 50, wrap=True),
     Col("页面", "target_url", 40),
-    Col("首次发现", "first_seen_round", 10),
-    Col("问题指纹", "fingerprint", 18),
+    Col("首次发现", lambda r: round_label(r.first_seen_round), 14),
 ]
 LINK_COLUMN = 1 + [c.header for c in BY_UNIT].index("页面")
-CHANGE_BY_UNIT = [
-    Col("层级", "level", 10),
-    Col("单位名称", "name", 28, wrap=True),
-    Col("单位代码", "unit_id", 14),
-    Col("本轮得分", "total", 9, "0.00"),
-    Col("上轮得分", "previous_total", 9, "0.00"),
-    Col("得分变化", "change", 9, "+0.00;-0.00;0"),
-    Col("本轮排名", "rank_in_level", 9),
-    Col("上轮排名", "previous_rank", 9),
-    *_counts(),
-]
+
+
+def change_by_unit_cols(single_levels: frozenset[str]) -> list[Col]:
+    return [
+        Col("层级", "level", 10),
+        Col("单位名称", "name", 28, wrap=True),
+        Col("本轮得分", "total", 9, "0.00"),
+        Col("上轮得分", "previous_total", 9, "0.00"),
+        Col("得分变化", "change", 9, "+0.00;-0.00;0"),
+        Col("本轮排名", _rank(single_levels), 9),
+        Col("上轮排名", "previous_rank", 9),
+        *_counts(),
+    ]
+
+
 CHANGE_BY_INDICATOR = [
     Col("一级指标", "group1", 10, wrap=True),
     Col("指标名称", "name", 28, wrap=True),
-    Col("指标代码", "indicator_id", 14),
     *_counts(),
+]
+UNREAD = [
+    Col("层级", "level", 10),
+    Col("单位名称", "name", 28, wrap=True),
+    Col("测评时遇到的情况", "reasons", 60, wrap=True),
+]
+NOT_EVALUATED = [
+    Col("层级", "level", 10),
+    Col("单位名称", "unit_name", 28, wrap=True),
+    Col("一级指标", "group1", 12, wrap=True),
+    Col("指标名称", "indicator", 24, wrap=True),
+    Col("未能评估的原因", "reason", 50, wrap=True),
 ]
 
 
 def _trend_cols(levels: Sequence[str]) -> list[Col]:
     return [
-        Col("轮次", "round", 10),
+        Col("轮次", lambda r: round_label(r.round), 14),
         Col("类型", lambda r: KIND_ZH.get(r.kind, r.kind), 8),
         Col("评估基准日", lambda r: r.as_of.isoformat(), 14),
         Col("参评单位", "units", 9),
@@ -174,6 +213,7 @@ def _trend_cols(levels: Sequence[str]) -> list[Col]:
         *[Col(f"{lv}平均分", lambda r, lv=lv: r.get(lv), 9, "0.00") for lv in levels],
         Col("计分问题", "counted", 9),
         *[Col(STATUS_ZH[s], s, 9) for s in STATUSES],
+        Col("测评后经回头看整改", "rechecked", 12),
     ]
 
 
@@ -197,8 +237,8 @@ def write_xlsx(
     written (the slow part on a city's tens of thousands of problems)."""
     wb = Workbook()
     wb.remove(wb.active)
-    wb.properties.title = f"政务公开测评情况报告 {data.info.id}"
-    _table_sheet(wb, "排名", RANKING, data.units)
+    wb.properties.title = f"政务公开测评情况报告（{round_label(data.info.id)}）"
+    _table_sheet(wb, "排名", ranking_cols(data.single_levels), data.units)
     _table_sheet(wb, "问题按指标", BY_INDICATOR, data.indicators)
 
     ws = _sheet(wb, "问题按单位")
@@ -222,13 +262,14 @@ def write_xlsx(
 
     ws = _sheet(wb, "与上轮对比")
     prev = data.info.previous_round
+    this = round_label(data.info.id)
     top = _titled(
         ws,
         1,
-        f"按单位：本轮（{data.info.id}）与上轮（{prev}）对比"
+        f"按单位：本轮（{this}）与上轮（{round_label(prev)}）对比（已整改含上轮回头看时整改的问题）"
         if prev
-        else f"按单位：本轮（{data.info.id}）为首轮评估，没有上轮可对比",
-        CHANGE_BY_UNIT,
+        else f"按单位：本轮（{this}）为首轮评估，没有上轮可对比",
+        change_by_unit_cols(data.single_levels),
         data.units.itertuples(index=False),
     )
     top = _titled(
@@ -240,6 +281,17 @@ def write_xlsx(
         "历轮趋势（截至本轮的全部轮次）",
         _trend_cols(data.levels),
         (_Row(r) for r in data.trend.to_dict("records")),
+    )
+    ws = _sheet(wb, "本轮未能评估")
+    top = _titled(
+        ws, 1, "网站未能正常访问、未予评分的单位", UNREAD, data.unread.itertuples(index=False)
+    )
+    _titled(
+        ws,
+        top,
+        "未能评估的指标（不计分，总分按其余指标折算）",
+        NOT_EVALUATED,
+        data.not_evaluated.itertuples(index=False),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     with files.written(path) as tmp:

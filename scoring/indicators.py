@@ -27,10 +27,12 @@ import logging
 import re
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError
 
+from common.config_file import configured_value
 from common.extends import ExtendsCycle, chain
 from common.yamlsource import YamlSource, YamlSourceError, load_yaml, pydantic_problems
 from scoring.indicator_entries import check_types, merge_entries, validate
@@ -61,6 +63,7 @@ from scoring.indicator_model import (
     suggestion_values,
     template_fields,
 )
+from scoring.unit_text import indicator_problems as unit_text_problems
 
 # What other modules import from here (the loader and the model, one door for both).
 __all__ = [
@@ -73,6 +76,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FILE_MARK = "# zwgk-indicator-file: "
+UNIT_TEXT_MODES = ("strict", "warn", "off")
 
 
 class _SetHead(Strict):
@@ -193,12 +197,61 @@ def _text_of(chain: list[tuple[YamlSource, _SetHead]]) -> str:
     return "".join(parts)
 
 
+def unit_text_mode(mode: str | None = None) -> str:
+    """How text units read is checked (`scoring.unit_text`): ``strict`` (the default) refuses
+    the set, ``warn`` logs each word, ``off`` skips the check (a round's frozen set: it was
+    accepted when the round was made). None: zwgk.toml ``indicators.unit_text`` /
+    ``$ZWGK_UNIT_TEXT``, else strict."""
+    if mode is None:
+        mode = configured_value("indicators.unit_text", "strict")
+    if mode not in UNIT_TEXT_MODES:
+        raise ValueError(f"unit text check {mode!r}: one of {', '.join(UNIT_TEXT_MODES)}")
+    return mode
+
+
+def _unit_text(
+    chain: list[tuple[YamlSource, _SetHead]],
+    entries: dict[str, Any],
+    indicators: list[Indicator | None],
+    checks: dict[str, Any],
+    mode: str,
+    problems: list[Problem],
+) -> None:
+    """Each word units should not read in an indicator's text, as FILE:LINE of its key."""
+    if mode == "off":
+        return
+    ids = set(entries)
+    found = [
+        (str(source.path), source.line(("name",)), f"set {message}")
+        for source, head in chain
+        # The set's name is in every checklist's title block; its description is not shown.
+        for _, message in unit_text_problems(SimpleNamespace(name=head.name), ids)
+    ]
+    for indicator in indicators:
+        if indicator is None:
+            continue
+        model = checks.get(indicator.check)
+        params = set(getattr(model, "model_fields", {}))
+        entry = entries[indicator.id]
+        for loc, message in unit_text_problems(indicator, ids, params):
+            found.append((*entry.origin(loc), f"indicator {indicator.id}: {message}"))
+    if mode == "strict":
+        problems.extend(found)
+    for path, line, message in found if mode == "warn" else ():
+        log.warning("%s:%s: %s", path, line, message)
+
+
 def load_indicator_set(
-    path_or_id: str | Path, *, _frozen: dict[str, Path] | None = None
+    path_or_id: str | Path,
+    *,
+    unit_text: str | None = None,
+    _frozen: dict[str, Path] | None = None,
 ) -> IndicatorSet:
     """Load, resolve (`extends:`/`remove:`) and validate a set: a YAML path or a shipped set's id.
 
-    Raises IndicatorError listing every problem as FILE:LINE."""
+    ``unit_text``: how the text units read is checked (`unit_text_mode`). Raises
+    IndicatorError listing every problem as FILE:LINE."""
+    mode = unit_text_mode(unit_text)
     path = Path(path_or_id)
     if not path.is_file():
         folders = set_folders()
@@ -220,6 +273,7 @@ def load_indicator_set(
     checks = check_types()
     order = {str(source.path): n for n, (source, _) in enumerate(chain)}
     indicators = [validate(entry, checks, order, problems) for entry in entries.values()]
+    _unit_text(chain, entries, indicators, checks, mode, problems)
     heads = [head for _, head in chain]
     name = next((h.name for h in reversed(heads) if h.name), None)
     pass_line = next((h.pass_line for h in reversed(heads) if h.pass_line is not None), None)
@@ -276,7 +330,8 @@ def set_from_text(text: str, name: str = "<frozen set>") -> IndicatorSet:
             data = load_yaml(child).data
             if isinstance(data, dict) and isinstance(data.get("extends"), str):
                 frozen[data["extends"]] = parent
-        loaded = load_indicator_set(files[-1], _frozen=frozen)
+        # Accepted when the round was made: a later, stricter text check must not lock it out.
+        loaded = load_indicator_set(files[-1], unit_text="off", _frozen=frozen)
     loaded = dataclasses.replace(loaded, path=Path(files[-1].name))
     if loaded.sha256 != hashlib.sha256(text.encode("utf-8")).hexdigest():
         log.warning("frozen set %s reads back as a different text", loaded.id)

@@ -76,9 +76,9 @@ def _far_cell(ws) -> None:
 
 
 def _error_value(ws) -> None:
-    ws["L7"].value = "已整改"
-    ws["M7"].value = "#N/A"
-    ws["M7"].data_type = "e"
+    ws["M7"].value = "已整改"
+    ws["N7"].value = "#N/A"
+    ws["N7"].data_type = "e"
 
 
 def _rows_added(count: int, text: str) -> Callable[[Path, Path], None]:
@@ -91,7 +91,7 @@ def _rows_added(count: int, text: str) -> Callable[[Path, Path], None]:
 
 def _row_inserted(ws) -> None:
     ws.insert_rows(8)
-    ws["H8"] = "新增问题"
+    ws["I8"] = "新增问题"
 
 
 def _shared_strings_bomb(src: Path, dst: Path) -> None:
@@ -137,12 +137,12 @@ BUILT: dict[str, Callable[[Path, Path], None]] = {
     "row_inserted.xlsx": _sheet(_row_inserted),
     "rows_added.xlsx": _rows_added(200, "新增问题"),
     "sheet_padded.xlsx": _rows_added(60, "很长的内容" * 6000),
-    "formula_in_answer.xlsx": _cells({"L7": "已整改", "M7": "=1+1"}),
-    "array_formula_in_answer.xlsx": _cells({"L7": "已整改", "M7": ArrayFormula("M7", "=SUM(1,2)")}),
-    "hyperlink_formula_in_answer.xlsx": _cells({"L7": '=HYPERLINK("http://x","已整改")'}),
+    "formula_in_answer.xlsx": _cells({"M7": "已整改", "N7": "=1+1"}),
+    "array_formula_in_answer.xlsx": _cells({"M7": "已整改", "N7": ArrayFormula("N7", "=SUM(1,2)")}),
+    "hyperlink_formula_in_answer.xlsx": _cells({"M7": '=HYPERLINK("http://x","已整改")'}),
     "error_value_in_answer.xlsx": _sheet(_error_value),
-    "answer_too_long.xlsx": _cells({"L7": "已整改", "M7": "整" * 2001}),
-    "formula_in_locked_cell.xlsx": _cells({"G7": "=6"}),
+    "answer_too_long.xlsx": _cells({"M7": "已整改", "N7": "整" * 2001}),
+    "formula_in_locked_cell.xlsx": _cells({"H7": "=6"}),
     "shared_strings_bomb.xlsx": _shared_strings_bomb,
     "styles_bomb.xlsx": _styles_bomb,
     "entity_expansion.xlsx": _entity_expansion,
@@ -162,7 +162,7 @@ def test_a_bad_checklist_is_refused_quickly_with_its_message_and_records_nothing
     sqlite_store: Store, tmp_path: Path, name: str
 ):
     path = export(sqlite_store, tmp_path / "out")
-    import_responses(sqlite_store, fill(path, {"L7": "整改中", "M7": "已安排专人"}), at=T0)
+    import_responses(sqlite_store, fill(path, {"M7": "整改中", "N7": "已安排专人"}), at=T0)
     before = recorded(sqlite_store)
     bad = tmp_path / name
     if name in BUILT:
@@ -189,7 +189,7 @@ def test_many_added_rows_are_listed_up_to_the_limit(sqlite_store: Store, tmp_pat
         import_responses(sqlite_store, bad)
     problems = caught.value.problems
     assert len(problems) == MAX_LISTED + 1 and "只列出前50处" in problems[-1]
-    assert problems[0].startswith("整改清单!N12: 此行不是清单中的问题行")
+    assert problems[0].startswith("整改清单!O12: 此行不是清单中的问题行")
 
 
 def test_the_far_cell_of_issue_9_costs_what_the_round_costs(sqlite_store: Store, tmp_path: Path):
@@ -219,7 +219,7 @@ def test_a_far_cell_with_a_style_only_does_not_cost_the_sheets_size(
 
     def far_style(ws) -> None:
         ws["XFD1048576"].number_format = "0.00"
-        ws["L7"] = "已整改"
+        ws["M7"] = "已整改"
 
     _sheet(far_style)(path, path)
     assert openpyxl.load_workbook(path, read_only=True)["整改清单"].max_column == 16384
@@ -234,7 +234,7 @@ def test_control_characters_in_an_answer_are_removed_before_storing(
     """XML carries C1 controls and bidi overrides; the store gets the text without them."""
     path = fill(
         export(sqlite_store, tmp_path),
-        {"L7": "已整改\u202e", "M7": "已发布\x9b2J工作动态\u202e3条"},
+        {"M7": "已整改\u202e", "N7": "已发布\x9b2J工作动态\u202e3条"},
     )
     assert import_responses(sqlite_store, path).recorded == 1
     assert recorded(sqlite_store)[0][2:4] == ("rectified", "已发布2J工作动态3条")
@@ -244,9 +244,9 @@ def test_a_link_in_an_answer_keeps_its_text_only(sqlite_store: Store, tmp_path: 
     """Excel turns a typed address into a link; the answer is the text, the target is not kept."""
 
     def link(ws) -> None:
-        ws["L7"] = "已整改"
-        ws["M7"] = "已发布，见 http://example.gov.cn/1.html"
-        ws["M7"].hyperlink = "javascript:alert(1)"
+        ws["M7"] = "已整改"
+        ws["N7"] = "已发布，见 http://example.gov.cn/1.html"
+        ws["N7"].hyperlink = "javascript:alert(1)"
 
     path = export(sqlite_store, tmp_path)
     _sheet(link)(path, path)
@@ -260,7 +260,7 @@ def test_a_link_in_an_answer_keeps_its_text_only(sqlite_store: Store, tmp_path: 
 
 
 def test_an_answer_at_the_length_limit_is_recorded(sqlite_store: Store, tmp_path: Path):
-    path = fill(export(sqlite_store, tmp_path), {"L7": "已整改", "M7": "整" * 2000})
+    path = fill(export(sqlite_store, tmp_path), {"M7": "已整改", "N7": "整" * 2000})
     assert import_responses(sqlite_store, path).recorded == 1
 
 

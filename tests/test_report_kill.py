@@ -165,7 +165,7 @@ def test_a_round_report_killed_mid_write_leaves_no_half_file(
 def test_an_import_killed_before_its_commit_records_nothing_and_the_next_one_succeeds(
     any_store: Store, tmp_path: Path
 ):
-    path = fill(export(any_store, tmp_path), {"L7": "已整改", "M7": "已更新", "L8": "整改中"})
+    path = fill(export(any_store, tmp_path), {"M7": "已整改", "N7": "已更新", "M8": "整改中"})
     killed = zwgk("responses", "import", str(path), "--db", any_store.url, kill_in="commit")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert recorded(any_store) == []

@@ -91,6 +91,7 @@ CRAWLS = {
 AS_OF = {"2025Q2": dt.date(2025, 6, 30), "2025Q3": dt.date(2025, 9, 30), "2025Q4": dt.date(2025, 12, 31)}  # fmt: skip
 CATEGORY_NAMES = {"news": "工作动态", "notice": "通知公告", "personnel": "人事信息"}
 MISSING_GLYPH = r"(?i).*glyph.*missing"
+NAME = {u: n for u, n, _, _ in UNITS}
 
 
 def crawl(store: Store, units: dict[str, dict[str, list[tuple[str, str]]]]) -> int:
@@ -163,13 +164,14 @@ def test_the_report_is_an_xlsx_and_an_html_file_and_reports_progress_per_unit(re
 
 def test_ranking_sheet_ranks_within_level_with_verdict_and_veto(report):
     wb = load_workbook(report["xlsx"])
-    assert wb.sheetnames == ["排名", "问题按指标", "问题按单位", "与上轮对比"]
-    ranking = pd.read_excel(report["xlsx"], sheet_name="排名", dtype={"排名": "Int64"})
+    assert wb.sheetnames == ["排名", "问题按指标", "问题按单位", "与上轮对比", "本轮未能评估"]
+    ranking = pd.read_excel(report["xlsx"], sheet_name="排名")
     assert list(ranking.columns) == [
-        "层级", "排名", "单位名称", "单位代码", "上级单位", "得分", "问题数", "结果", "单项否决"
+        "层级", "排名", "单位名称", "上级单位", "得分", "问题数", "结果", "单项否决"
     ]  # fmt: skip
-    assert list(ranking["单位代码"]) == ["city", "u2", "u3", "u1", "c1", "t1", "t2"]
-    rows = ranking.set_index("单位代码")
+    order = ["city", "u2", "u3", "u1", "c1", "t1", "t2"]
+    assert list(ranking["单位名称"]) == [NAME[u] for u in order]
+    rows = ranking.set_index("单位名称").rename(index={n: u for u, n in NAME.items()})
     # Q4: u1's news is stale again (-3) and its personnel column still blank (-2, and a veto):
     # 11 of 16 points, 不合格, ranked after the two full-marks departments.
     assert rows.loc["u1", ["排名", "得分", "结果", "单项否决"]].tolist() == [
@@ -180,6 +182,8 @@ def test_ranking_sheet_ranks_within_level_with_verdict_and_veto(report):
     ]
     assert rows.loc["u2", ["排名", "得分", "结果", "单项否决"]].tolist() == [1, 100.0, "合格", "否"]
     assert rows.loc["u3", "排名"] == 1  # ties share a rank
+    # The city is the only unit of its level, and so is the county: not ranked.
+    assert rows.loc["city", "排名"] == "—" and rows.loc["c1", "排名"] == "—"
     # The city's notice is published again as news, same 文号 (a duplicate): 16 points, 1 lost.
     assert rows.loc["city", "得分"] == pytest.approx(93.75) and rows.loc["city", "问题数"] == 1
     assert (
@@ -189,43 +193,36 @@ def test_ranking_sheet_ranks_within_level_with_verdict_and_veto(report):
 
 
 def test_problem_sheets_by_indicator_and_by_unit(report):
-    by_ind = pd.read_excel(report["xlsx"], sheet_name="问题按指标").set_index("指标代码")
-    assert list(by_ind.index) == [
-        "freshness.news",
-        "columns.blank",
-        "veto.blank",
-        "duplicates.same_information",
-    ]
-    assert by_ind.loc["freshness.news", ["一级指标", "二级指标", "三级指标"]].tolist() == [
+    by_ind = pd.read_excel(report["xlsx"], sheet_name="问题按指标").set_index("指标名称")
+    assert "指标代码" not in by_ind
+    fresh_name = "动态类栏目更新及时"
+    assert list(by_ind.index) == [fresh_name, "无空白栏目", "空白栏目过多", "同一信息不多头发布"]
+    assert by_ind.loc[fresh_name, ["一级指标", "二级指标", "三级指标"]].tolist() == [
         "栏目建设", "更新维护", "动态要闻类栏目"
     ]  # fmt: skip
     # Q4: u1's freshness problem came back (regressed); u2, c1 fixed theirs, t2's (not seen in
     # Q3) is fixed too.
-    fresh = by_ind.loc["freshness.news"]
+    fresh = by_ind.loc[fresh_name]
     assert (fresh["问题数"], fresh["反弹"], fresh["已整改"], fresh["新发现"]) == (1, 1, 3, 0)
-    assert by_ind.loc["veto.blank", "类型"] == "否决项"
-    duplicates = by_ind.loc["duplicates.same_information", ["问题数", "未整改", "扣分合计"]]
-    assert duplicates.tolist() == [1, 1, 1]
+    assert by_ind.loc["空白栏目过多", "类型"] == "否决项"
+    assert by_ind.loc["同一信息不多头发布", ["问题数", "未整改", "扣分合计"]].tolist() == [1, 1, 1]
 
     by_unit = pd.read_excel(report["xlsx"], sheet_name="问题按单位")
-    assert list(by_unit.columns[:6]) == [
-        "层级",
-        "单位名称",
-        "单位代码",
-        "一级指标",
-        "指标名称",
-        "状态",
-    ]
+    assert list(by_unit.columns) == [
+        "层级", "单位名称", "一级指标", "指标名称", "状态", "扣分", "问题描述", "页面", "首次发现"
+    ]  # fmt: skip
     # Every problem row of the round, in ranking order (the city first, then the departments).
-    assert by_unit["单位代码"].drop_duplicates().tolist() == ["city", "u2", "u1", "c1", "t2"]
-    u1 = by_unit[by_unit["单位代码"] == "u1"].set_index("指标名称")
+    order = ["city", "u2", "u1", "c1", "t2"]
+    assert by_unit["单位名称"].drop_duplicates().tolist() == [NAME[u] for u in order]
+    assert set(by_unit["首次发现"]) <= {"2025年第二季度", "2025年第三季度", "2025年第四季度"}
+    u1 = by_unit[by_unit["单位名称"] == NAME["u1"]].set_index("指标名称")
     assert u1.loc["动态类栏目更新及时", "状态"] == "反弹"
     assert u1.loc["无空白栏目", "状态"] == "未整改"
     assert u1.loc["动态类栏目更新及时", "问题描述"].startswith(
         "「工作动态」栏目最新信息发布于2025-09-28"
     )
     ws = load_workbook(report["xlsx"])["问题按单位"]
-    links = [c.hyperlink.target for c in ws["I"][1:] if c.hyperlink]
+    links = [c.hyperlink.target for c in ws["H"][1:] if c.hyperlink]
     assert "http://u1.test/c/news/" in links
     assert ws.freeze_panes == "A2"
 
@@ -234,7 +231,9 @@ def test_change_sheet_counts_statuses_against_the_previous_round_and_the_trend(r
     ws = load_workbook(report["xlsx"])["与上轮对比"]
     cells = pd.DataFrame(ws.values)
     titles = cells.index[cells[0].astype(str).str.startswith(("按单位", "按指标", "历轮趋势"))]
-    assert cells.loc[titles[0], 0] == "按单位：本轮（2025Q4）与上轮（2025Q3）对比"
+    assert cells.loc[titles[0], 0] == (
+        "按单位：本轮（2025年第四季度）与上轮（2025年第三季度）对比（已整改含上轮回头看时整改的问题）"
+    )
     assert len(titles) == 3
 
     def block(i: int) -> pd.DataFrame:
@@ -243,16 +242,17 @@ def test_change_sheet_counts_statuses_against_the_previous_round_and_the_trend(r
         part = cells.iloc[start + 1 : end].dropna(how="all")
         return pd.DataFrame(part.to_numpy(), columns=cells.iloc[start]).dropna(axis=1, how="all")
 
-    units = block(0).set_index("单位代码")
+    units = block(0).set_index("单位名称").rename(index={n: u for u, n in NAME.items()})
     assert units.loc["u1", ["新发现", "未整改", "反弹", "已整改"]].tolist() == [0, 2, 1, 0]
     assert units.loc["u1", ["本轮得分", "上轮得分", "得分变化"]].tolist() == [68.75, 87.5, -18.75]
     assert units.loc["t2", ["已整改", "上轮排名"]].tolist() == [1, None]  # not observed in Q3
-    indicators = block(1).set_index("指标代码")
-    assert indicators.loc["freshness.news", "已整改"] == 3
+    indicators = block(1).set_index("指标名称")
+    assert indicators.loc["动态类栏目更新及时", "已整改"] == 3
     trend = block(2).set_index("轮次")
-    assert list(trend.index) == ["2025Q2", "2025Q3", "2025Q4"]
-    assert trend.loc["2025Q2", "新发现"] == 8 and trend.loc["2025Q3", "未能复核"] == 1
-    assert trend.loc["2025Q4", "市直部门平均分"] == pytest.approx((100 + 100 + 68.75) / 3, abs=0.01)
+    q2, q3, q4 = "2025年第二季度", "2025年第三季度", "2025年第四季度"
+    assert list(trend.index) == [q2, q3, q4]
+    assert trend.loc[q2, "新发现"] == 8 and trend.loc[q3, "未能复核"] == 1
+    assert trend.loc[q4, "市直部门平均分"] == pytest.approx((100 + 100 + 68.75) / 3, abs=0.01)
     assert trend["市政府平均分"].tolist() == [93.75] * 3
 
 
@@ -262,7 +262,8 @@ def test_html_is_self_contained_with_the_summary_and_tables(report):
     assert not re.search(r"""(src|href)=["'](?!data:)""", html)
     assert "<link" not in html and "<script" not in html
     assert html.count('src="data:image/png;base64,') == 3
-    assert "本季度共发现问题" in html and "与上一轮（2025Q3）相比，已整改问题" in html
+    assert "本轮扣分问题" in html and "与上一轮（2025年第三季度）相比，已整改" in html
+    assert "本季度共发现问题" not in html
     assert "江淮市住房和城乡建设局（江淮市人民防空办公室、江淮市地震局）" in html
     assert "<td>栏目建设</td><td>更新维护</td>" in html  # problems by group table
 
@@ -283,8 +284,9 @@ def test_command_line_report_of_an_earlier_round_and_of_an_unknown_one(rounds, t
         "测评情况报告_2025Q2.xlsx" in ok.output and (tmp_path / "测评情况报告_2025Q2.html").exists()
     )
     cells = pd.DataFrame(load_workbook(tmp_path / "测评情况报告_2025Q2.xlsx")["与上轮对比"].values)
-    assert cells.loc[0, 0] == "按单位：本轮（2025Q2）为首轮评估，没有上轮可对比"
-    assert set(cells[0].dropna().astype(str)) & set(CRAWLS) == {"2025Q2"}
+    assert cells.loc[0, 0] == "按单位：本轮（2025年第二季度）为首轮评估，没有上轮可对比"
+    labels = {"2025年第二季度", "2025年第三季度", "2025年第四季度"}
+    assert set(cells[0].dropna().astype(str)) & labels == {"2025年第二季度"}
 
 
 def test_text_that_looks_like_a_formula_is_stored_as_text(tmp_path):

@@ -59,7 +59,7 @@ def test_a_filled_sheet_is_recorded_and_shown_on_the_next_export(any_store: Stor
     path = export(any_store, tmp_path / "out")
     filled = fill(
         path,
-        {"L7": "已整改", "M7": "已于7月5日发布工作动态3条", "L8": "整改中", "L9": None},
+        {"M7": "已整改", "N7": "已于7月5日发布工作动态3条", "M8": "整改中", "M9": None},
         to=tmp_path / "returned.xlsx",
     )
     done = import_responses(any_store, filled, at=T0)
@@ -84,7 +84,7 @@ def test_a_filled_sheet_is_recorded_and_shown_on_the_next_export(any_store: Stor
     again = import_responses(any_store, filled, at=T0 + dt.timedelta(hours=1))
     assert (again.recorded, again.unchanged) == (0, 2) and len(recorded(any_store)) == 2
     # A later answer wins; the earlier one stays as history.
-    later = fill(filled, {"L8": "已整改", "M8": "已补充发布日期"}, to=tmp_path / "later.xlsx")
+    later = fill(filled, {"M8": "已整改", "N8": "已补充发布日期"}, to=tmp_path / "later.xlsx")
     assert import_responses(any_store, later, at=T0 + dt.timedelta(days=2)).recorded == 1
     latest = responses_frame(any_store, "2025Q2").set_index("fingerprint")
     assert latest.loc[fp("dept1", "undated", A1), "status"] == "rectified"
@@ -97,24 +97,24 @@ def test_a_filled_sheet_is_recorded_and_shown_on_the_next_export(any_store: Stor
         (None, None),
     ]
     ws = openpyxl.load_workbook(export(any_store, tmp_path / "again"))["整改清单"]
-    assert (ws["L7"].value, ws["M8"].value) == ("已整改", "已补充发布日期")
+    assert (ws["M7"].value, ws["N8"].value) == ("已整改", "已补充发布日期")
     assert import_responses(any_store, tmp_path / "again" / path.name).recorded == 0
 
 
 def test_a_not_comparable_problem_is_answered_like_an_open_one(any_store: Store, tmp_path):
-    path = fill(export(any_store, tmp_path, "dept2"), {"L7": "无法整改", "M7": "栏目已撤并"})
+    path = fill(export(any_store, tmp_path, "dept2"), {"M7": "无法整改", "N7": "栏目已撤并"})
     assert import_responses(any_store, path).recorded == 1
     assert recorded(any_store)[0][:3] == ("dept2", fp("dept2", "fresh", X), "cannot_rectify")
 
 
 def test_refused_files_record_nothing_on_either_backend(any_store: Store, tmp_path):
-    good = fill(export(any_store, tmp_path / "out"), {"L7": "整改中"}, to=tmp_path / "good.xlsx")
+    good = fill(export(any_store, tmp_path / "out"), {"M7": "整改中"}, to=tmp_path / "good.xlsx")
     import_responses(any_store, good)
     before = recorded(any_store)
-    bad = fill(good, {"G7": 6, "L8": "已完成"}, to=tmp_path / "bad.xlsx")
+    bad = fill(good, {"H7": 6, "M8": "已完成"}, to=tmp_path / "bad.xlsx")
     with pytest.raises(ResponseError) as caught:
         import_responses(any_store, bad)
-    assert [p.split(":")[0] for p in caught.value.problems] == ["整改清单!G7", "整改清单!L8"]
+    assert [p.split(":")[0] for p in caught.value.problems] == ["整改清单!H7", "整改清单!M8"]
     assert recorded(any_store) == before
 
 
@@ -124,7 +124,7 @@ def _meta(cells: dict[str, object]) -> Callable[[Path, Path], Path]:
 
 
 def _cells(cells: dict[str, object]) -> Callable[[Path, Path], Path]:
-    return lambda path, to: fill(path, {"L7": "已整改"} | cells, to=to)
+    return lambda path, to: fill(path, {"M7": "已整改"} | cells, to=to)
 
 
 def _not_xlsx(path: Path, to: Path) -> Path:
@@ -144,38 +144,38 @@ def _drop_sheet(name: str) -> Callable[[Path, Path], Path]:
 
 
 def _other_units_row(path: Path, to: Path) -> Path:
-    return fill(path, {"N9": fp("dept2", "fresh", X), "L9": "已整改"}, to=to)
+    return fill(path, {"O9": fp("dept2", "fresh", X), "M9": "已整改"}, to=to)
 
 
 WRONG = {
     "a locked score edited": (
-        _cells({"G7": 6}),
-        "整改清单!G7: 锁定列「得分」被修改（应为“3”，表中为“6”）",
+        _cells({"H7": 6}),
+        "整改清单!H7: 锁定列「得分」被修改（应为“3”，表中为“6”）",
     ),
-    "the finding reworded": (_cells({"H8": "已发布"}), "整改清单!H8: 锁定列「失分原因」被修改"),
-    "the advice cleared": (_cells({"K7": None}), "整改清单!K7: 锁定列「整改建议」被修改"),
-    "the status changed": (_cells({"I9": "已整改"}), "整改清单!I9: 锁定列「状态」被修改"),
+    "the finding reworded": (_cells({"I8": "已发布"}), "整改清单!I8: 锁定列「失分原因」被修改"),
+    "the advice cleared": (_cells({"L7": None}), "整改清单!L7: 锁定列「整改建议」被修改"),
+    "the status changed": (_cells({"J9": "已整改"}), "整改清单!J9: 锁定列「状态」被修改"),
     "the title block edited": (_cells({"I2": 95}), "整改清单!I2: 表头内容被修改"),
-    "a value not in the list": (_cells({"L8": "已完成"}), "整改清单!L8: 整改情况“已完成”无效"),
+    "a value not in the list": (_cells({"M8": "已完成"}), "整改清单!M8: 整改情况“已完成”无效"),
     "cannot fix without a reason": (
-        _cells({"L8": "无法整改"}),
-        "整改清单!M8: 选择“无法整改”须在整改说明中写明原因",
+        _cells({"M8": "无法整改"}),
+        "整改清单!N8: 选择“无法整改”须在整改说明中写明原因",
     ),
     "a note without a status": (
-        _cells({"M9": "正在整改"}),
-        "整改清单!L9: 填写了整改说明，但未选择整改情况",
+        _cells({"N9": "正在整改"}),
+        "整改清单!M9: 填写了整改说明，但未选择整改情况",
     ),
     "an answer on a fixed row": (
-        _cells({"L10": "已整改"}),
-        "整改清单!L10: 「整改情况」此行无需填写",
+        _cells({"M10": "已整改"}),
+        "整改清单!M10: 「整改情况」此行无需填写",
     ),
     "an unknown fingerprint": (
-        _cells({"N8": "0123456789abcdef"}),
-        "整改清单!N8: 问题编号 0123456789abcdef 不是江淮市教育局在2025Q2的问题",
+        _cells({"O8": "0123456789abcdef"}),
+        "整改清单!O8: 问题编号 0123456789abcdef 不是江淮市教育局在2025Q2的问题",
     ),
-    "another unit's problem": (_other_units_row, "整改清单!N9: 问题编号"),
-    "a row added": (_cells({"A12": 6, "H12": "新问题"}), "整改清单!N12: 此行不是清单中的问题行"),
-    "a column added": (_cells({"O7": "备注"}), "整改清单!O7: 清单外新增了内容“备注”"),
+    "another unit's problem": (_other_units_row, "整改清单!O9: 问题编号"),
+    "a row added": (_cells({"A12": 6, "I12": "新问题"}), "整改清单!O12: 此行不是清单中的问题行"),
+    "a column added": (_cells({"P7": "备注"}), "整改清单!P7: 清单外新增了内容“备注”"),
     "the wrong unit": (_meta({"B3": "dept2"}), "整改清单!A1: 表头内容被修改"),
     "an unknown unit": (_meta({"B3": "dept9"}), "_meta: 单位 dept9 不在测评轮次 2025Q2 中"),
     "the wrong round": (_meta({"B2": "2025Q1"}), "整改清单!A1: 表头内容被修改"),
@@ -191,7 +191,7 @@ def test_a_wrong_sheet_is_refused_with_its_cell_and_records_nothing(
     sqlite_store: Store, tmp_path: Path, spoil, message: str
 ):
     path = export(sqlite_store, tmp_path / "out")
-    import_responses(sqlite_store, fill(path, {"L7": "整改中", "M7": "已安排专人"}), at=T0)
+    import_responses(sqlite_store, fill(path, {"M7": "整改中", "N7": "已安排专人"}), at=T0)
     before = recorded(sqlite_store)
     bad = spoil(path, tmp_path / "bad.xlsx")
     with pytest.raises(ResponseError) as caught:
@@ -205,18 +205,18 @@ def test_a_row_twice_names_both_rows(sqlite_store: Store, tmp_path: Path):
     path = export(sqlite_store, tmp_path)
     wb = openpyxl.load_workbook(path)
     ws = wb["整改清单"]
-    for c in range(1, 15):
+    for c in range(1, 16):
         ws.cell(12, c).value = ws.cell(7, c).value
     wb.save(path)
-    with pytest.raises(ResponseError, match=r"整改清单!N12: 问题编号 \w+ 与第7行重复"):
+    with pytest.raises(ResponseError, match=r"整改清单!O12: 问题编号 \w+ 与第7行重复"):
         import_responses(sqlite_store, path)
 
 
 def test_a_problem_dismissed_after_the_export_is_named(sqlite_store: Store, tmp_path: Path):
-    path = fill(export(sqlite_store, tmp_path), {"L8": "已整改"})
+    path = fill(export(sqlite_store, tmp_path), {"M8": "已整改"})
     dismissed = fp("dept1", "undated", A1)
     update_problems(sqlite_store, "2025Q2", [{"fingerprint": dismissed, "decision": "dismissed"}])
-    with pytest.raises(ResponseError, match=rf"整改清单!N8: 问题 {dismissed} 已被驳回"):
+    with pytest.raises(ResponseError, match=rf"整改清单!O8: 问题 {dismissed} 已被驳回"):
         import_responses(sqlite_store, path)
 
 
@@ -226,16 +226,16 @@ def test_text_starting_with_an_equals_sign_is_kept_as_text(sqlite_store: Store, 
     path = export(sqlite_store, tmp_path)
     wb = openpyxl.load_workbook(path)
     ws = wb["整改清单"]
-    ws["L7"].value = "已整改"
-    ws["M7"].value = "=1+1"
-    ws["M7"].data_type = "s"
+    ws["M7"].value = "已整改"
+    ws["N7"].value = "=1+1"
+    ws["N7"].data_type = "s"
     wb.save(path)
     import_responses(sqlite_store, path)
     assert recorded(sqlite_store)[0][3] == "=1+1"
     ws = openpyxl.load_workbook(export(sqlite_store, tmp_path / "again"))["整改清单"]
-    assert ws["M7"].value == "=1+1" and ws["M7"].data_type == "s"
-    formula = fill(path, {"M7": "=1+1"}, to=tmp_path / "formula.xlsx")
-    with pytest.raises(ResponseError, match="整改清单!M7: 单元格中是公式“=1\\+1”"):
+    assert ws["N7"].value == "=1+1" and ws["N7"].data_type == "s"
+    formula = fill(path, {"N7": "=1+1"}, to=tmp_path / "formula.xlsx")
+    with pytest.raises(ResponseError, match="整改清单!N7: 单元格中是公式“=1\\+1”"):
         import_responses(sqlite_store, formula)
 
 
@@ -270,11 +270,11 @@ def test_responses_import_and_list_commands(sqlite_store: Store, tmp_path: Path)
 
     url = sqlite_store.url
     path = export(sqlite_store, tmp_path / "out")
-    good = fill(path, {"L7": "已整改", "M7": "已更新"}, to=tmp_path / "good.xlsx")
-    bad = fill(path, {"G8": 4}, to=tmp_path / "bad.xlsx")
+    good = fill(path, {"M7": "已整改", "N7": "已更新"}, to=tmp_path / "good.xlsx")
+    bad = fill(path, {"H8": 4}, to=tmp_path / "bad.xlsx")
     run = CliRunner().invoke(app, ["responses", "import", str(bad), str(good), "--db", url])
     assert run.exit_code == 2
-    assert "整改清单!G8" in run.output and "good.xlsx: 2025Q2 dept1 — 记录1条" in run.output
+    assert "整改清单!H8" in run.output and "good.xlsx: 2025Q2 dept1 — 记录1条" in run.output
     listed = CliRunner().invoke(
         app, ["responses", "list", "--round", "2025Q2", "--json", "--db", url]
     )

@@ -54,6 +54,8 @@ def _defaults() -> dict[str, Any]:
         "crawl.user_agent": built_in.user_agent,
         "indicators.folder": SHIPPED_DIR,
         "indicators.column_map": COLUMN_MAP_PATH,
+        "indicators.unit_text": "strict",
+        "checklist.office": None,  # no office file: notices without 文号 and contact
     }
 
 
@@ -73,7 +75,7 @@ def effective(options: dict[str, Any]) -> list[tuple[str, Setting]]:
 
 def _shown_value(name: str, value: Any) -> Any:
     """The value as shown: numbers as they are, paths as text, a URL without its password."""
-    if isinstance(value, int | float):
+    if value is None or isinstance(value, int | float):
         return value
     if name == "store.url":  # a password in the URL stays off the screen
         from sqlalchemy.engine import make_url
@@ -131,7 +133,7 @@ def show_command(
     is_path = {key.name: key.is_path for key in KEYS}
     for name, setting in rows:
         note = ""
-        if is_path[name] and not Path(setting.value).exists():
+        if is_path[name] and setting.value is not None and not Path(setting.value).exists():
             note = "not found"
         table.add_row(
             shown(name),

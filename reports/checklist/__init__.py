@@ -2,8 +2,10 @@
 
 ``write_checklists(store, round_id, out_dir)`` writes, for each unit of the round,
 ``整改清单_<round>_<unit id>_<unit name>.xlsx`` / ``.csv`` / ``.html``. Modules: `data` (what
-a checklist says), `layout` (where it sits on the sheet), `xlsx`, `csv_file`, `html_page`;
-`reports.responses` reads the filled sheets back. Filling in and returning: docs/checklist.md.
+a checklist says: `rows`, the unit's `result`), `office` (the office's 文号, 落款, contact),
+`notice` (the 整改通知 text), `layout` (where it sits on the sheet), `xlsx` (with
+`notice_sheet`), `csv_file`, `html_page`; `reports.responses` reads the filled sheets back.
+Filling in and returning: docs/checklist.md.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 from reports.checklist.csv_file import write_csv
 from reports.checklist.data import Checklist, ChecklistError, load_checklists
 from reports.checklist.html_page import write_html
+from reports.checklist.office import Office
 from reports.checklist.xlsx import write_xlsx
 
 if TYPE_CHECKING:
@@ -27,6 +30,7 @@ __all__ = [
     "FORMATS",
     "Checklist",
     "ChecklistError",
+    "Office",
     "checklist_stem",
     "load_checklists",
     "write_checklist",
@@ -62,20 +66,25 @@ def write_checklists(
     out_dir: Path | str,
     unit_ids: Sequence[str] | None = None,
     *,
+    issued: dt.date | None = None,
     deadline: dt.date | None = None,
+    office: Office | None = None,
     formats: Sequence[str] = tuple(FORMATS),
     progress: bool = False,
 ) -> list[Path]:
     """Write the checklists of round ``round_id`` (every unit, or ``unit_ids``) into
     ``out_dir``, with the answers recorded so far; returns every path written.
 
-    ``deadline`` (整改期限) defaults to the round's as_of + 30 days. ``progress`` shows a rich
-    progress bar over the units on stderr (for the command line)."""
+    ``issued`` (印发日期) defaults to today in Beijing; ``deadline`` (整改期限) to the office's
+    ``deadline_workdays``-th working day after it; ``office`` (文号, 落款, contact) to none.
+    ``progress`` shows a rich progress bar over the units on stderr (for the command line)."""
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise ValueError(f"unknown checklist format {bad}: choose from {list(FORMATS)}")
     out = Path(out_dir)
-    checklists = load_checklists(store, round_id, unit_ids, deadline=deadline)
+    checklists = load_checklists(
+        store, round_id, unit_ids, issued=issued, deadline=deadline, office=office
+    )
     paths: list[Path] = []
     if progress:
         from rich.console import Console

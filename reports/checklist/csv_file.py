@@ -1,5 +1,6 @@
 """The checklist as CSV: UTF-8 with a BOM (``utf-8-sig``) so Excel and WPS detect the encoding,
-one row per problem with the unit and round on every row (files of many units concatenate).
+one row per problem with the unit and round on every row (files of many units concatenate), and
+the page as a column of its own. No internal codes: no unit id, no problem fingerprint.
 
 Excel evaluates a CSV cell that starts with = + - @ as a formula, so such text gets a leading
 apostrophe here (the OWASP advice against CSV injection); the XLSX keeps text exactly.
@@ -16,8 +17,8 @@ from reports import cells, files
 from reports.checklist import layout
 from reports.checklist.data import Checklist
 
-UNIT_COLUMNS = ("单位", "单位编号", "测评轮次")
-EXTRA_COLUMNS = ("网页", "问题编号")
+UNIT_COLUMNS = ("单位", "测评轮次")
+EXTRA_COLUMNS = ("网页",)
 CSV_COLUMNS = (*UNIT_COLUMNS, *(c.title for c in layout.VISIBLE), *EXTRA_COLUMNS)
 FORMULA_STARTS = (*cells.FORMULA_STARTS, "\t", "\r")  # OWASP: tab and CR too, in CSV
 
@@ -34,9 +35,7 @@ def checklist_frame(cl: Checklist) -> pd.DataFrame:
     for row in cl.rows:
         values = dict(zip(layout.COLUMNS, layout.row_values(row), strict=True))
         records.append(
-            [cl.unit_name, cl.unit_id, cl.round_id]
-            + [values[c] for c in layout.VISIBLE]
-            + [row.url, row.fingerprint]
+            [cl.unit_name, cl.round_label] + [values[c] for c in layout.VISIBLE] + [row.url]
         )
     return pd.DataFrame(records, columns=list(CSV_COLUMNS), dtype=object)
 

@@ -1,5 +1,7 @@
-"""The checklist as one printable HTML page (Jinja2, autoescaped): inline CSS, no scripts, no
-external files, A4 landscape when printed with the header row repeated on every page."""
+"""The checklist as one printable HTML page (Jinja2, autoescaped): the notice (整改通知) and the
+list as its attachment; inline CSS, no scripts, no external files. Printed on A4 — the notice
+portrait, the list landscape with its header row repeated — with the page number (第 N 页，共
+M 页) at the foot of every page."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from reports import files
 from reports.checklist import layout
 from reports.checklist.data import NO_VALUE, Checklist
+from reports.checklist.notice import NOT_EVALUATED_HEADERS, SUMMARY_HEADERS, build_notice
+from reports.wording import cn_date
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE = "checklist.html.j2"
@@ -41,13 +45,19 @@ def _template() -> Template:
 def render_html(cl: Checklist) -> str:
     rows = []
     for row in cl.rows:
-        item = asdict(row) | {"answerable": row.answerable}
+        item = asdict(row) | {"answerable": row.answerable, "future": row.for_the_future}
         suffix = f"\n网页：{row.url}" if row.url else ""
         item["reason_text"] = row.reason.removesuffix(suffix)
         rows.append(item)
     return _template().render(
-        title=f"{cl.unit_name}政务公开整改清单（{cl.round_id}）",
+        title=layout.title(cl),
         cl=cl,
+        notice=build_notice(cl),
+        summary_headers=SUMMARY_HEADERS,
+        not_evaluated_headers=NOT_EVALUATED_HEADERS,
+        as_of=cn_date(cl.as_of),
+        issued=cn_date(cl.issued),
+        deadline=cn_date(cl.deadline),
         total=NO_VALUE if cl.total is None else _cell(cl.total),
         rows=rows,
         columns=layout.VISIBLE,

@@ -3,9 +3,10 @@
 module and nothing else decides a position.
 
 Sheet 整改清单: rows 1–4 the title block, row 6 the column headers (repeated on every printed
-page), problems from row 7; columns A–M visible, N (问题编号, the problem's fingerprint) hidden.
-Only 整改情况 (L) and 整改说明 (M) of rows the unit has to answer are unlocked. Sheet ``_meta``
-(very hidden, protected) names the format, round, unit and deadline.
+page), problems from row 7; columns A–N visible, O (问题编号, the problem's fingerprint) hidden.
+Only 整改情况 (M) and 整改说明 (N) of rows the unit has to answer are unlocked. Sheet 整改通知
+(the notice: 文号, 落款, contact, points lost by 一级指标; protected) is not read back. Sheet
+``_meta`` (very hidden, protected) names the format, round, unit, issue date and deadline.
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from reports.checklist.data import ANSWER_ZH, NO_VALUE, Checklist, ChecklistRow
+from reports.wording import cn_date
 
 SHEET = "整改清单"
+NOTICE_SHEET = "整改通知"
 META_SHEET = "_meta"
-FORMAT = "zwgk-checklist/1"
+# /2: the 依据 column, the issue date, the notice sheet, no unit id in the title block. A sheet
+# of /1 is refused naming the format (export the checklist again).
+FORMAT = "zwgk-checklist/2"
 HEADER_ROW = 6
 FIRST_ROW = 7
 ANSWER_CHOICES = tuple(ANSWER_ZH.values())  # 已整改, 整改中, 无法整改
@@ -31,7 +36,8 @@ NOTE_MAX_CHARS = 2000
 INSTRUCTIONS = (
     "填写说明：请逐条在「整改情况」列下拉选择“已整改”“整改中”或“无法整改”，在「整改说明」列写明"
     "整改措施和完成情况（选“无法整改”的须写明原因）。其他列已锁定，请勿修改，也不要增删行或工作表。"
-    "状态为“已整改”的问题无需填写。请于整改期限前将本表（xlsx 格式）报回。"
+    "状态为“今后注意”（已发生、无法整改的一次性问题）、“已整改”“超出测评期”的行无需填写。"
+    "请于整改期限前将本表原文件报回，不要另存为其他格式。"
 )
 
 
@@ -49,19 +55,20 @@ COLUMNS = (
     Column("group1", "一级指标", 10),
     Column("group2", "二级指标", 10),
     Column("group3", "三级指标", 12),
-    Column("requirement", "内容要求", 28),
+    Column("requirement", "内容要求", 24),
+    Column("basis", "依据", 16),
     Column("points", "分值", 6),
     Column("score", "得分", 6),
-    Column("reason", "失分原因", 36),
+    Column("reason", "失分原因", 34),
     Column("status_zh", "状态", 8),
-    Column("first_seen", "首次发现", 9),
-    Column("advice", "整改建议", 28),
+    Column("first_seen", "首次发现", 11),
+    Column("advice", "整改建议", 24),
     Column("answer", "整改情况", 10, unit=True),
     Column("note", "整改说明", 30, unit=True),
     Column("fingerprint", "问题编号", 18, hidden=True),
 )
 VISIBLE = tuple(c for c in COLUMNS if not c.hidden)
-LAST_VISIBLE = get_column_letter(len(VISIBLE))  # M
+LAST_VISIBLE = get_column_letter(len(VISIBLE))  # N
 
 
 def col(key: str) -> int:
@@ -82,6 +89,7 @@ MERGES = (
     (1, 1, len(VISIBLE)),
     (2, 2, 4),
     (2, 6, 7),
+    (2, 11, 12),
     (3, 2, 4),
     (3, 6, 7),
     (3, 11, len(VISIBLE)),
@@ -92,26 +100,30 @@ LABELS = {
     (2, 5): "测评轮次",
     (2, 8): "得分",
     (2, 10): "层级排名",
-    (2, 12): "测评结果",
-    (3, 1): "单位编号",
+    (2, 13): "测评结果",
+    (3, 1): "印发日期",
     (3, 5): "整改期限",
     (3, 8): "待整改问题",
     (3, 10): "指标体系",
 }
 
 
+def title(cl: Checklist) -> str:
+    return f"{cl.unit_name}政务公开整改清单（{cl.round_label}）"
+
+
 def title_cells(cl: Checklist) -> dict[tuple[int, int], Any]:
     """(row, column) → value of the title block and the header row."""
     cells: dict[tuple[int, int], Any] = dict(LABELS)
     cells |= {
-        (1, 1): f"{cl.unit_name}政务公开整改清单（{cl.round_id}）",
+        (1, 1): title(cl),
         (2, 2): cl.unit_name,
-        (2, 6): f"{cl.round_id}（评估日 {cl.as_of.isoformat()}）",
+        (2, 6): f"{cl.round_label}（评估日 {cn_date(cl.as_of)}）",
         (2, 9): NO_VALUE if cl.total is None else cl.total,
         (2, 11): cl.rank,
-        (2, 13): cl.verdict,
-        (3, 2): cl.unit_id,
-        (3, 6): cl.deadline.isoformat(),
+        (2, 14): cl.verdict,
+        (3, 2): cn_date(cl.issued),
+        (3, 6): cn_date(cl.deadline),
         (3, 9): cl.to_answer,
         (3, 11): cl.indicator_set,
         (4, 1): INSTRUCTIONS,
@@ -136,6 +148,7 @@ def meta_rows(cl: Checklist) -> list[tuple[str, str]]:
         ("format", FORMAT),
         ("round", cl.round_id),
         ("unit", cl.unit_id),
+        ("issued", cl.issued.isoformat()),
         ("deadline", cl.deadline.isoformat()),
         ("indicator_set_sha256", cl.indicator_set_sha256),
     ]

@@ -7,10 +7,7 @@ evaluated, and ``#N/A`` is text rather than an error value.
 
 from __future__ import annotations
 
-import math
-import unicodedata
 from pathlib import Path
-from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -24,9 +21,8 @@ from reports import files
 from reports.cells import put
 from reports.checklist import layout
 from reports.checklist.data import Checklist
-
-LINE_HEIGHT = 15.0  # points per wrapped line (11 pt text)
-MAX_ROW_HEIGHT = 409.0  # Excel's limit
+from reports.checklist.notice_sheet import add_notice_sheet
+from reports.checklist.row_size import LINE_HEIGHT, row_height
 
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -35,26 +31,9 @@ CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
 ANSWER_FILL = PatternFill("solid", fgColor="FFF2CC")  # the cells the unit fills in
+NO_ANSWER_FILL = PatternFill("solid", fgColor="EDEDED")  # 今后注意: nothing to answer
 DONE_FONT = Font(color="808080")
 UNLOCKED = Protection(locked=False)
-
-
-def _display_width(text: str) -> int:
-    """Width in Excel's character units: CJK and full-width characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _lines(value: Any, width: float) -> int:
-    if value is None:
-        return 1
-    chars = max(int(width) - 1, 1)
-    return sum(max(1, math.ceil(_display_width(part) / chars)) for part in str(value).split("\n"))
-
-
-def row_height(values: list[Any], widths: list[float]) -> float:
-    """Excel does not grow rows to fit wrapped text written by a library: estimate it."""
-    lines = max(_lines(v, w) for v, w in zip(values, widths, strict=True))
-    return min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines + 3)
 
 
 def _title_block(ws: Worksheet, cl: Checklist) -> None:
@@ -89,7 +68,10 @@ def _rows(ws: Worksheet, cl: Checklist) -> list[int]:
             cell = put(ws, r, i, value)
             cell.alignment = CENTER if column.key in ("number", "points", "score") else WRAP
             cell.border = BORDER
-            if not row.answerable:
+            if row.for_the_future:
+                if column.unit:
+                    cell.fill = NO_ANSWER_FILL
+            elif not row.answerable:
                 cell.font = DONE_FONT
             elif column.unit:
                 cell.protection = UNLOCKED
@@ -186,9 +168,10 @@ def build_workbook(cl: Checklist) -> Workbook:
     _print_setup(ws, last_row)
     ws.protection.sheet = True
     ws.protection.formatRows = False  # allowed: a unit may make a row taller for its answer
+    add_notice_sheet(wb, cl)
     _meta(wb, cl)
     wb.security = WorkbookProtection(lockStructure=True)
-    wb.properties.title = f"{cl.unit_name}政务公开整改清单（{cl.round_id}）"
+    wb.properties.title = layout.title(cl)
     wb.properties.creator = "zwgk"
     return wb
 
