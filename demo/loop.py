@@ -190,12 +190,34 @@ def run_demo(directory: Path, console: Console) -> DemoRun:
     return run
 
 
+# The sample city's office (fictional), as an office would write its office.yaml: the notice
+# on every checklist carries its 文号, 落款 and contact (docs/checklist.md).
+SAMPLE_OFFICE = """\
+# 江淮市（虚构）政务公开办公室：整改通知的文号、落款和联系方式（docs/checklist.md）
+sender: 江淮市人民政府办公室
+notice_no: 江淮政办秘〔2025〕45号
+title: 关于反馈{round}政务公开测评问题并限期整改的通知
+contact: {name: 李明, phone: 0551-12345678, email: zwgk@jianghuai.example.gov.cn}
+signature: [江淮市人民政府办公室, （江淮市政务公开办公室代章）]
+deadline_workdays: 20
+"""
+# The notices are dated a week after the round's day, as an office issues them after review.
+ISSUE_AFTER_DAYS = 7
+
+
 def write_reports(store: Store, run: DemoRun, round_id: str, steps: Steps) -> None:
     from reports.checklist import write_checklists
+    from reports.checklist.office import load_office
     from reports.round_report import write_round_report
 
     out = run.directory / "reports"
+    office_file = run.directory / "office.yaml"
+    office_file.write_text(SAMPLE_OFFICE, encoding="utf-8")
+    as_of = dict(ROUNDS)[round_id]
+    issued = as_of + dt.timedelta(days=ISSUE_AFTER_DAYS)
     with steps.step("checklists", f"整改清单 {round_id} (XLSX, CSV, HTML per unit)"):
-        run.files += write_checklists(store, round_id, out / "checklists")
+        run.files += write_checklists(
+            store, round_id, out / "checklists", office=load_office(office_file), issued=issued
+        )
     with steps.step("report", f"测评报告 {round_id} (XLSX + HTML with charts)"):
         run.files += write_round_report(store, round_id, out / "round")

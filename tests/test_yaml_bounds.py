@@ -48,6 +48,7 @@ from crawler.registry import (
     RegistryError,
     load_registry,
 )
+from reports.checklist.office import OfficeError, load_office
 from scoring.indicator_model import MAX_ID as MAX_INDICATOR_ID
 from scoring.indicators import (
     SHIPPED_DIR,
@@ -67,6 +68,7 @@ LOADERS: dict[str, tuple[Callable[[Path], Any], type[Exception]]] = {
     "indicators": (load_indicator_set, IndicatorError),
     "columns": (load_column_map, ColumnMapError),
     "workdays": (WorkCalendar.from_yaml, CalendarError),
+    "office": (load_office, OfficeError),
 }
 KINDS = sorted(LOADERS)
 
@@ -400,6 +402,13 @@ def valid_documents() -> dict[str, Any]:
         },
         "columns": yaml.safe_load((ROOT / "crawler/columns.yaml").read_text()),
         "workdays": {"workdays": [dt.date(2027, 2, 7)], "holidays": [dt.date(2027, 2, 10)]},
+        "office": {
+            "sender": "江淮市人民政府办公室",
+            "notice_no": "江淮政办秘〔2025〕45号",
+            "contact": {"name": "李明", "phone": "0551-12345678"},
+            "signature": ["江淮市人民政府办公室"],
+            "deadline_workdays": 20,
+        },
     }
 
 
