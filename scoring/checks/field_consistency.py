@@ -2,7 +2,7 @@
 body (or in an attachment's name) — a real 六安 deduction (docs/domain.md §3.4).
 
 Values are compared after normalising what printing varies: spaces, full/half width and the
-bracket forms 〔〕[]［］()（）.
+bracket forms 〔〕[]［］()（）. The evidence names both values (`differs_zh`: 正文中为「…」、附件名中为「…」).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from scoring.data import CrawlData
 
 DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号")
 _BRACKETS = str.maketrans({"[": "〔", "(": "〔", "]": "〕", ")": "〕"})
+WHERE_ZH = {"body": "正文中", "attachment": "附件名中"}
 
 
 def normalise_doc_no(value: str) -> str:
@@ -78,6 +79,8 @@ class FieldConsistency(Check):
                         "doc_no": str(getattr(row, params.field)),
                         "body_doc_no": next((v for k, v in where if k == "body"), None),
                         "other": [{"where": k, "value": v} for k, v in where],
+                        "other_doc_no": where[0][1],
+                        "differs_zh": "、".join(f"{WHERE_ZH[k]}为「{v}」" for k, v in where),
                     },
                 }
             )

@@ -1,6 +1,7 @@
 """interpretation_lag — 解读发布滞后: an interpretation published more than `max_workdays` working
 days after the document it interprets ("三同步"; 3 working days at the latest [L: 郑州 2016]).
-An interpretation of several documents is judged against the latest of them.
+An interpretation of several documents is judged against the latest of them. The count is
+explained (`WorkCalendar.explain`: the 调休 workdays and holidays inside).
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ class InterpretationLag(Check):
                     "document_url": row.doc_url,
                     "document_title": _scope.text(row.doc_title),
                     "document_published": _scope.iso(row.doc_date),
-                    "workdays": int(row.workdays),
                     "max_workdays": params.max_workdays,
+                    **ctx.calendar.explain(row.doc_date.date(), row.interp_date.date()).evidence(),
                 },
             }
             for row in _scope.rows(late)
