@@ -159,9 +159,13 @@ class WorkCalendar:
             name = None if work else self.holiday_name(day)
             if name is None:
                 continue
-            if runs and (day - runs[-1][2]).days <= 3 and not any(
-                self.is_workday(runs[-1][2] + dt.timedelta(days=i))
-                for i in range(1, (day - runs[-1][2]).days)
+            if (
+                runs
+                and (day - runs[-1][2]).days <= 3
+                and not any(
+                    self.is_workday(runs[-1][2] + dt.timedelta(days=i))
+                    for i in range(1, (day - runs[-1][2]).days)
+                )
             ):
                 runs[-1][2] = day
                 if name not in runs[-1][0]:

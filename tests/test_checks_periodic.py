@@ -141,15 +141,23 @@ def test_a_deadline_on_a_holiday_kept_as_written_and_a_graded_late_weight():
     data = _reports(("late", "县直部门", "2025-02-05"))
     found = run_check("annual_report", data, {"holiday_rule": "as_written", "late_weight": 0.25})
     evidence = found["evidence"][0]
-    assert (evidence["deadline"], evidence["days_late"], found["weight"][0]) == ("2025-01-31", 5, 0.25)
+    assert (evidence["deadline"], evidence["days_late"], found["weight"][0]) == (
+        "2025-01-31",
+        5,
+        0.25,
+    )
     assert evidence["deadline_zh"] == "2025-01-31"
     with pytest.raises(ValidationError):
         get_check("annual_report").Params.model_validate({"late_weight": 0})
     # The year judged turns with the moved deadline: on 3 Feb 2025 the 2024 report of a
     # department is not due yet (due 5 Feb), so its 2023 report is judged.
-    early = run_check("annual_report", _reports(("dept", "市直部门", None)), as_of=dt.date(2025, 2, 3))
+    early = run_check(
+        "annual_report", _reports(("dept", "市直部门", None)), as_of=dt.date(2025, 2, 3)
+    )
     assert early.empty
-    due = run_check("annual_report", _reports(("dept", "市直部门", None)), as_of=dt.date(2025, 2, 6))
+    due = run_check(
+        "annual_report", _reports(("dept", "市直部门", None)), as_of=dt.date(2025, 2, 6)
+    )
     assert list(due["subject"]) == ["annual_report/2024"]
 
 

@@ -560,7 +560,11 @@ def test_suggestions_fill_from_evidence_with_derived_keys(base):
     )
     assert "在工作动态、通知公告栏目重复发布" in dup
     report = base.get("annual_report.deadline")
-    missing = {"problem": "missing", "year": 2024, "deadline_zh": "2025-01-31（春节假期，顺延至2025-02-05）"}
+    missing = {
+        "problem": "missing",
+        "year": 2024,
+        "deadline_zh": "2025-01-31（春节假期，顺延至2025-02-05）",
+    }
     assert report.suggest(missing) == (
         "依据《中华人民共和国政府信息公开条例》第四十九条，评估日前未发布2024年政府信息公开工作年度"
         "报告（应于2025-01-31（春节假期，顺延至2025-02-05）前发布）。请尽快发布。"
@@ -620,7 +624,10 @@ def test_cli_explain():
     assert "分值：6分；每个问题扣3分" in out
     assert "  non_text_required: true\n" in out and "  min_forms: null  （默认值）" in out
     assert "出处（编写者）：docs/domain.md §3.3；涡阳县测评表 [V][L]" in out
-    assert "依据（对单位）：《国务院办公厅印发〈关于全面推进政务公开工作的意见〉实施细则的通知》" in out
+    assert (
+        "依据（对单位）：《国务院办公厅印发〈关于全面推进政务公开工作的意见〉实施细则的通知》"
+        in out
+    )
     assert "内容要求（对单位）：政策解读应采用文字、图解、音视频" in out
     assert re.search(
         r"定义位置：base\.yaml:\d+\n修改：2025Q2\.yaml（deduct、points、description）", out
