@@ -159,7 +159,12 @@ def explain_text(loaded: IndicatorSet, indicator: Indicator) -> str:
         lines += [f"  {kind}: {text}" for kind, text in indicator.suggestion.items()]
     elif indicator.suggestion:
         lines.append(f"整改建议模板：{indicator.suggestion}")
-    lines += [f"说明：{indicator.description}", f"依据：{indicator.source}"]
+    lines += [
+        f"内容要求（对单位）：{indicator.requirement or '（未写）'}",
+        f"依据（对单位）：{indicator.basis or '（未写）'}",
+        f"说明（编写者）：{indicator.description}",
+        f"出处（编写者）：{indicator.source}",
+    ]
     lines += _origin_lines(loaded.origins.get(indicator.id, {}))
     return "\n".join(lines)
 

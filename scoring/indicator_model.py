@@ -174,6 +174,11 @@ class Indicator(Strict):
     bonus: bool = False
     # One template, or one per kind of problem (the evidence's `problem`: too_short, …).
     suggestion: str | dict[str, str] = ""
+    # For the unit (plain Chinese, shown in checklists and every 失分原因): `basis` the 依据 it
+    # can look up (《中华人民共和国政府信息公开条例》第二十六条), `requirement` what it must do
+    # (内容要求/评价标准). `description` and `source` are the set authors' notes ([V][L][?]).
+    basis: str = ""
+    requirement: str = ""
     description: Annotated[str, Field(min_length=1)]
     source: Annotated[str, Field(min_length=1)]
     not_applicable: tuple[str, ...] = ()  # unit ids with a published 规范性说明
@@ -187,7 +192,9 @@ class Indicator(Strict):
             raise ValueError("params must be a mapping of parameter: value")
         return value
 
-    @field_validator("name", "description", "source", "suggestion", mode="before")
+    @field_validator(
+        "name", "description", "source", "suggestion", "basis", "requirement", mode="before"
+    )
     @classmethod
     def _unfold(cls, value: Any) -> Any:
         # YAML folds a long line with a space, which Chinese text does not have.
@@ -220,9 +227,12 @@ class Indicator(Strict):
 
     def suggest(self, evidence: Mapping[str, Any]) -> str:
         """The suggestion filled from a finding's evidence plus the derived keys of
-        `suggestion_values`. SuggestionError names a key (or problem kind) the template needs
-        and the finding lacks — only scoring can tell, since evidence depends on the data."""
+        `suggestion_values` and `{basis}`; led by "依据{basis}，" unless the template places
+        `{basis}` itself, so every 失分原因 names its rule. SuggestionError names a key (or
+        problem kind) the template needs and the finding lacks — only scoring can tell, since
+        evidence depends on the data."""
         values = suggestion_values(evidence)
+        values.setdefault("basis", self.basis)
         template = self.suggestion
         if isinstance(template, dict):
             kind = values.get("problem")
@@ -232,6 +242,8 @@ class Indicator(Strict):
                     f"(the templates cover {sorted(template)})"
                 )
             template = template[kind]
+        if self.basis and "{basis}" not in template:
+            template = "依据{basis}，" + template
         try:
             return template.format_map(values)
         except KeyError as exc:

@@ -7,6 +7,8 @@ not every make-up Saturday, so callers record `estimated_years` with their resul
 
 Counting convention used everywhere in zwgk: the lag from day A to day B is the number of
 working days d with A < d <= B (the day of formation itself does not count, as in 条例 art. 26).
+`WorkCalendar.explain` says a count in words a unit can check: the weekend days that were
+make-up workdays (调休上班日) and the holidays that fell on weekdays inside the span.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -29,6 +32,19 @@ log = logging.getLogger(__name__)
 # the table are not used.
 FIRST_DAY = dt.date(2004, 1, 1)
 LAST_DAY = dt.date(2035, 12, 31)
+# chinese_calendar names holidays in English; a unit reads the State Council's names.
+HOLIDAY_ZH = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+}
+WEEKDAY_ZH = "一二三四五六日"
+SHOWN = 3  # make-up days or holidays named in an explanation; the rest are counted ("等5天")
 
 
 class CalendarError(ValueError):
@@ -123,6 +139,67 @@ class WorkCalendar:
         target = int(self._counts(np.array([day], dtype="datetime64[D]"))[0]) - workdays
         return _to_date(self._first_day_counting(target), f"{workdays} working days before {day}")
 
+    def explain(self, start: dt.date, end: dt.date) -> WorkSpan:
+        """`lag(start, end)` with what changed it: the weekend days inside (start, end] that
+        were make-up workdays (调休上班日, counted) and the holidays that took weekdays off
+        (not counted), so a unit can count the days again on a plain calendar."""
+        span = WorkSpan(start, end, self.lag(start, end))
+        if end <= start:
+            return span
+        first, last = max(start + dt.timedelta(days=1), FIRST_DAY), min(end, LAST_DAY)
+        if first > last:  # wholly outside the table: Monday to Friday, nothing to name
+            return span
+        flags = self._workday_flags[(first - FIRST_DAY).days : (last - FIRST_DAY).days + 1]
+        days = [first + dt.timedelta(days=i) for i in range(len(flags))]
+        makeup = [d for d, work in zip(days, flags, strict=True) if work and d.weekday() >= 5]
+        # Holiday days in a row (a plain weekend between them joins them): one run, its names
+        # in order — 2025-10-01 to 10-08 is 国庆节、中秋节.
+        runs: list[list] = []  # [names, first day, last day, weekdays off]
+        for day, work in zip(days, flags, strict=True):
+            name = None if work else self.holiday_name(day)
+            if name is None:
+                continue
+            if (
+                runs
+                and (day - runs[-1][2]).days <= 3
+                and not any(
+                    self.is_workday(runs[-1][2] + dt.timedelta(days=i))
+                    for i in range(1, (day - runs[-1][2]).days)
+                )
+            ):
+                runs[-1][2] = day
+                if name not in runs[-1][0]:
+                    runs[-1][0].append(name)
+            else:
+                runs.append([[name], day, day, 0])
+            runs[-1][3] += day.weekday() < 5
+        holidays = tuple(("、".join(n), a, b) for n, a, b, off in runs if off)
+        years = set(range(first.year, last.year + 1))
+        return WorkSpan(
+            start, end, span.workdays, tuple(makeup), holidays, bool(years & self.estimated_years)
+        )
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        """The Chinese name of the holiday `day` is part of (春节, 国庆节, …); None on a working
+        day or a plain weekend; "放假" for a day off given only by an override file."""
+        if self.is_workday(day):
+            return None
+        if day in self.overrides:
+            return "放假"
+        try:
+            import chinese_calendar
+
+            on_holiday, name = chinese_calendar.get_holiday_detail(day)
+        except NotImplementedError:
+            name = _statutory_names(day.year).get(day)
+            if not name:
+                return None
+            # python-holidays: 春节（补假） is a day of 春节, 农历除夕 the eve the holiday begins.
+            return "春节" if "除夕" in name else name.replace("（补假）", "")
+        if not on_holiday or name is None:
+            return None
+        return HOLIDAY_ZH.get(str(name), str(name))
+
     def _counts(self, days: np.ndarray) -> np.ndarray:
         """Working days from `FIRST_DAY` up to and including each day — negative before it:
         minus the working days from the day after it up to `FIRST_DAY` (so that
@@ -210,6 +287,68 @@ def _statutory_holidays(year: int) -> frozenset[dt.date]:
     import holidays
 
     return frozenset(holidays.China(years=year))
+
+
+@cache
+def _statutory_names(year: int) -> dict[dt.date, str]:
+    import holidays
+
+    return dict(holidays.China(years=year, language="zh_CN").items())
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.isoformat()}（星期{WEEKDAY_ZH[day.weekday()]}）"
+
+
+@dataclass(frozen=True)
+class WorkSpan:
+    """A working-day count from `start` (not counted) to `end` and what changed it:
+    `makeup` weekend days that were workdays, `holidays` (name, first, last day inside the
+    span) that took weekdays off; `estimated`: a year of the span follows python-holidays."""
+
+    start: dt.date
+    end: dt.date
+    workdays: int
+    makeup: tuple[dt.date, ...] = ()
+    holidays: tuple[tuple[str, dt.date, dt.date], ...] = ()
+    estimated: bool = False
+
+    @property
+    def zh(self) -> str:
+        """自2025-02-06次日起至2025-03-06共21个工作日（其中2025-02-08（星期六）为调休上班日，
+        计入；…）— the count as a unit can check it on a calendar."""
+        notes = []
+        if self.makeup:
+            shown = "、".join(_day(d) for d in self.makeup[:SHOWN])
+            more = f"等{len(self.makeup)}天" if len(self.makeup) > SHOWN else ""
+            notes.append(f"其中{shown}{more}为调休上班日，计入")
+        if self.holidays:
+            parts = [
+                f"{a.isoformat()}{'' if a == b else '至' + b.isoformat()}{name}假期"
+                for name, a, b in self.holidays[:SHOWN]
+            ]
+            more = f"等{len(self.holidays)}段假期" if len(self.holidays) > SHOWN else ""
+            notes.append(f"{'、'.join(parts)}{more}不计")
+        if not notes:
+            notes.append("期间无法定节假日和调休上班日，按周一至周五计")
+        if self.estimated:
+            notes.append("该年度节假日安排尚未公布，按法定节日估算")
+        return (
+            f"自{self.start.isoformat()}次日起至{self.end.isoformat()}共{self.workdays}个工作日"
+            f"（{'；'.join(notes)}）"
+        )
+
+    def evidence(self) -> dict:
+        """JSON-able evidence: the count, the make-up days and holidays, and `workdays_zh`."""
+        return {
+            "workdays": self.workdays,
+            "makeup_workdays": [d.isoformat() for d in self.makeup],
+            "holidays": [
+                {"name": n, "from": a.isoformat(), "until": b.isoformat()}
+                for n, a, b in self.holidays
+            ],
+            "workdays_zh": self.zh,
+        }
 
 
 _default: WorkCalendar | None = None

@@ -336,9 +336,9 @@ class Probe:
         )
 
     def _broken_attachment(self, entry: dict) -> bool:
-        page = entry["details"]["page_url"]
-        linked = entry["target_url"] in [href for href, _ in self.links(page)]
-        return linked and self.get(entry["target_url"]).status == 404
+        page, dead = entry["details"]["page_url"], entry["details"]["link_url"]
+        linked = dead in [href for href, _ in self.links(page)]
+        return linked and self.get(dead).status == 404
 
     _broken_link = _broken_attachment
 

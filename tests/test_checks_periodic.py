@@ -135,17 +135,48 @@ def test_missing_and_late_reports_by_level():
         ("dept", "市直部门", None),
         ("gov", "县区政府", "2025-04-10"),
         ("town", "乡镇街道", "2025-03-31"),  # on the day: in time
-        ("late", "县直部门", "2025-02-01"),
+        # 31 Jan 2025 was in the Spring Festival holiday (28 Jan – 4 Feb): due on 5 Feb.
+        ("in_time", "县直部门", "2025-02-05"),
+        ("late", "县直部门", "2025-02-06"),
     )
     found = run_check("annual_report", data)
-    by_unit = {u: (s, t, e) for u, s, t, e in found[["unit_id", "subject", "target_url",
-                                                        "evidence"]].itertuples(index=False)}  # fmt: skip
+    by_unit = {u: (s, t, e, w) for u, s, t, e, w in found[["unit_id", "subject", "target_url",
+                                                        "evidence", "weight"]].itertuples(index=False)}  # fmt: skip
     assert set(by_unit) == {"dept", "gov", "late"}
     assert by_unit["dept"][:2] == ("annual_report/2024", "http://gov.test/dept/col/10/")
-    assert by_unit["dept"][2]["deadline"] == "2025-01-31"
+    dept = by_unit["dept"][2]
+    assert (dept["deadline"], dept["deadline_written"]) == ("2025-02-05", "2025-01-31")
+    assert dept["deadline_zh"] == "2025-01-31（春节假期，顺延至2025-02-05）"
     assert by_unit["gov"][1] == "http://gov.test/gov/art/22.html"
     assert (by_unit["gov"][2]["problem"], by_unit["gov"][2]["days_late"]) == ("late", 10)
+    assert by_unit["gov"][2]["deadline_zh"] == "2025-03-31"  # a Monday: not moved
     assert by_unit["late"][2]["days_late"] == 1
+    # Late costs half of missing (late_weight), so 8 days late is not "none at all".
+    assert (by_unit["dept"][3], by_unit["gov"][3], by_unit["late"][3]) == (1.0, 0.5, 0.5)
+
+
+def test_a_deadline_on_a_holiday_kept_as_written_and_a_graded_late_weight():
+    data = _reports(("late", "县直部门", "2025-02-05"))
+    found = run_check("annual_report", data, {"holiday_rule": "as_written", "late_weight": 0.25})
+    evidence = found["evidence"][0]
+    assert (evidence["deadline"], evidence["days_late"], found["weight"][0]) == (
+        "2025-01-31",
+        5,
+        0.25,
+    )
+    assert evidence["deadline_zh"] == "2025-01-31"
+    with pytest.raises(ValidationError):
+        get_check("annual_report").Params.model_validate({"late_weight": 0})
+    # The year judged turns with the moved deadline: on 3 Feb 2025 the 2024 report of a
+    # department is not due yet (due 5 Feb), so its 2023 report is judged.
+    early = run_check(
+        "annual_report", _reports(("dept", "市直部门", None)), as_of=dt.date(2025, 2, 3)
+    )
+    assert early.empty
+    due = run_check(
+        "annual_report", _reports(("dept", "市直部门", None)), as_of=dt.date(2025, 2, 6)
+    )
+    assert list(due["subject"]) == ["annual_report/2024"]
 
 
 def test_before_the_governments_deadline_last_years_report_is_judged():
@@ -179,7 +210,7 @@ def test_a_report_published_in_another_column_counts():
 
 
 def test_deadlines_are_parameters():
-    data = _reports(("late", "县直部门", "2025-02-01"))
+    data = _reports(("late", "县直部门", "2025-02-07"))
     assert run_check("annual_report", data, {"deadlines": {"县直部门": "03-31"}}).empty
     with pytest.raises(ValidationError, match="MM-DD"):
         get_check("annual_report").Params.model_validate({"deadlines": {"县直部门": "3月31日"}})

@@ -172,7 +172,7 @@ def test_anti_bot_and_down_host_are_crawl_issues_only(served):
 
 def test_links_are_confirmed_broken_or_only_suspected(served):
     broken = {
-        d["target_url"]
+        d["details"]["link_url"]
         for d in served.manifest["defects"]
         if d["kind"] in ("broken_attachment", "broken_link")
     }

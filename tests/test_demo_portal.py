@@ -102,7 +102,9 @@ def test_rendered_pages_are_deterministic(portal_dir):
 # draws shift with a unit added), and the pages again when they got the furniture real pages carry
 # (navigation, widgets, footers: ≈ 40 KB a Lonsun article, issue 15), and the model, manifest
 # and pages when issue 12 planted real duplicates and decoys for the checks (appended to
-# `_registry.ORDER`: the earlier plantings draw as before; units.yaml is unchanged).
+# `_registry.ORDER`: the earlier plantings draw as before; units.yaml is unchanged), and a
+# broken link's or attachment's target became the page holding it (`details.link_url` the dead
+# address).
 # A change of the generator that is meant changes these digests in the same commit.
 KEPT_DIGESTS = {
     "model.json.gz": "5b6eca80b7a1a3cd",

@@ -551,9 +551,10 @@ def test_deduction_never_exceeds_the_cap():
 def test_suggestions_fill_from_evidence_with_derived_keys(base):
     index = base.get("metadata.index_no_format")
     text = index.suggest({"title": "关于印发《办法》的通知", "value": "X/1"})
-    assert text.startswith("“关于印发《办法》的通知”索引号「X/1」格式不规范")
-    assert "缺少必设的「财政预决算」类栏目" in base.get("columns.required").suggest(
-        {"category": "budget"}
+    # Every suggestion leads with the rule (依据) the unit can look up.
+    assert text.startswith(f"依据{index.basis}，“关于印发《办法》的通知”的索引号为「X/1」，不符合")
+    assert "没有「财政预决算」类栏目" in base.get("columns.required").suggest(
+        {"category": "budget", "entry_url": "http://u/"}
     )
     dup = base.get("duplicates.same_information").suggest(
         {"problem": "doc_no", "title": "防汛预案", "column_name": "工作动态",
@@ -563,13 +564,21 @@ def test_suggestions_fill_from_evidence_with_derived_keys(base):
     assert "「工作动态」栏目的《防汛预案》与「通知公告」栏目的“关于印发《防汛预案》的通知”" in dup
     assert "文号同为江政〔2025〕3号" in dup
     report = base.get("annual_report.deadline")
-    assert report.suggest(
-        {"problem": "missing", "year": 2024, "deadline": "2025-01-31"}
-    ).startswith("未发布2024年政府信息公开工作年度报告（应于2025-01-31前发布）")
+    missing = {
+        "problem": "missing",
+        "year": 2024,
+        "deadline_zh": "2025-01-31（春节假期，顺延至2025-02-05）",
+    }
+    assert report.suggest(missing) == (
+        "依据《中华人民共和国政府信息公开条例》第四十九条，评估日前未发布2024年政府信息公开工作年度"
+        "报告（应于2025-01-31（春节假期，顺延至2025-02-05）前发布）。请尽快发布。"
+    )
     with pytest.raises(SuggestionError, match=r"no suggestion for problem kind 'odd'"):
         report.suggest({"problem": "odd"})
-    with pytest.raises(SuggestionError, match=r"suggestion uses \{age_days\}"):
-        base.get("freshness.news").suggest({"column_name": "工作动态", "newest": "2025-01-01"})
+    with pytest.raises(SuggestionError, match=r"suggestion uses \{newest_title\}"):
+        base.get("freshness.news").suggest(
+            {"problem": "stale", "column_name": "工作动态", "newest": "2025-01-01"}
+        )
 
 
 def test_folded_chinese_lines_join_without_spaces(q2):
@@ -580,8 +589,8 @@ def test_folded_chinese_lines_join_without_spaces(q2):
 def test_cli_validate(tmp_path):
     result = runner.invoke(app, ["indicators", "validate"])
     assert result.exit_code == 0, result.output
-    assert re.search(r"2025Q2\.yaml: OK — 2025Q2 2025Q2 \(extends base\): 23 indicators "
-                     r"\(20 deduction, 3 veto\), 100 points, pass line 60", result.output)  # fmt: skip
+    assert re.search(r"2025Q2\.yaml: OK — 2025Q2 2025Q2 \(extends base\): 29 indicators "
+                     r"\(26 deduction, 3 veto\), 100 points, pass line 60", result.output)  # fmt: skip
     path = write(
         tmp_path,
         "set.yaml",
@@ -608,7 +617,7 @@ def test_cli_list(base):
         assert i.check in row and " / ".join(i.group[:2]) in row
     assert "扣分项合计 100 分，合格线 60 分" in result.output
     assert re.search(r"veto\.blank_columns .*veto_count .*否决", result.output)
-    assert re.search(r"interpretation\.coverage .* 8 │ 全部层级; 2018-01-01~", result.output)
+    assert re.search(r"interpretation\.coverage .* 6 │ 全部层级; 2018-01-01~", result.output)
 
 
 def test_cli_explain():
@@ -618,7 +627,12 @@ def test_cli_explain():
     assert "指标 interpretation.forms：解读形式多样" in out
     assert "分值：6分；每个问题扣3分" in out
     assert "  non_text_required: true\n" in out and "  min_forms: null  （默认值）" in out
-    assert "依据：docs/domain.md §3.3；涡阳县测评表 [V][L]" in out
+    assert "出处（编写者）：docs/domain.md §3.3；涡阳县测评表 [V][L]" in out
+    assert (
+        "依据（对单位）：《国务院办公厅印发〈关于全面推进政务公开工作的意见〉实施细则的通知》"
+        in out
+    )
+    assert "内容要求（对单位）：政策解读应采用文字、图解、音视频" in out
     assert re.search(
         r"定义位置：base\.yaml:\d+\n修改：2025Q2\.yaml（deduct、points、description）", out
     )
@@ -656,8 +670,11 @@ def test_docs_worked_example_validates(tmp_path, base):
     loaded = load_indicator_set(path)
     assert loaded.extends == ("2025Q2", "base") and loaded.total_points == 100
     assert loaded.get("key_area.monthly").not_applicable == ("jh-sthjj",)
-    water = loaded.get("key_area.water_quarterly")
-    assert (water.params.every, water.params.name_contains) == ("quarter", ["饮用水"])
+    doc_no = loaded.get("metadata.doc_no_format")
+    assert doc_no.params.field == "doc_no" and doc_no.params.pattern.startswith("^")
+    assert doc_no.suggest({"title": "通知", "value": "江政办[2025]3号"}).startswith(
+        "依据本轮测评指标（文号格式），《通知》的文号为「江政办[2025]3号」"
+    )
     result = runner.invoke(app, ["indicators", "diff", "2025Q2", str(path)])
     assert (
         result.output.splitlines()[1:] == doc_block("<!-- indicators-example-diff -->").splitlines()

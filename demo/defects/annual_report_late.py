@@ -15,7 +15,9 @@ def annual_report_late(p: Planter) -> list[dict]:
         if found:
             column, report, year = found
             deadline = timeline.annual_report_deadline(unit.level, year)
-            day = timeline.on_or_after(deadline + dt.timedelta(days=p.rng.randint(5, 40)))
+            # Late after the deadline moved past a holiday (31 Jan 2025 → 5 Feb), as zwgk counts.
+            due = timeline.on_or_after(deadline)
+            day = timeline.on_or_after(due + dt.timedelta(days=p.rng.randint(5, 40)))
             if day > p.as_of:
                 continue
             p.take(report)

@@ -16,15 +16,18 @@ def broken_attachment(p: Planter) -> list[dict]:
     f = a.attachments[0]
     f.broken = True
     url = urls.attachment_url(p.portal, a, f)
+    page = urls.article_url(p.portal, a)
+    # The target is the page to edit (a unit opening the dead address sees only a 404).
     return [
         p.entry(
             a.unit_id,
             "broken_attachment",
-            url,
+            page,
             f"{quoted(a)}的附件「{f.name}」无法打开（404）",
             article_id=a.id,
             file_id=f.file_id,
-            page_url=urls.article_url(p.portal, a),
+            page_url=page,
+            link_url=url,
         )
     ]
 

@@ -18,14 +18,17 @@ def broken_link(p: Planter) -> list[dict]:
     target = urls.missing_article_path(p.portal, a, ghost)
     a.links.append(Link(text="相关文件", target=target, broken=True))
     url = urls.link_url(p.portal, a, target)
+    page = urls.article_url(p.portal, a)
+    # The target is the page to edit (a unit opening the dead address sees only a 404).
     return [
         p.entry(
             a.unit_id,
             "broken_link",
-            url,
+            page,
             f"{quoted(a)}正文中的链接「相关文件」指向的页面不存在（404）",
             article_id=a.id,
-            page_url=urls.article_url(p.portal, a),
+            page_url=page,
+            link_url=url,
             target=target,
         )
     ]

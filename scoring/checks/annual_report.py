@@ -7,13 +7,19 @@ A report is an item of the annual-report columns whose title names the year and 
 or 工作报告 with 公开, the year before or after (`report_year`: units word it differently).
 Subject `annual_report/<year>`; target the report (late) or the annual-report column (missing;
 the unit's entry page when it has no such column).
+
+A deadline that falls on a weekend or holiday moves to the next working day with
+`holiday_rule: next_workday` (the default: 民法典 art. 203, a period whose last day is a
+法定休假日 ends the day after the holiday; the reference gives no rule of its own [?]) — the
+2024 reports of departments were due 2025-01-31, inside the Spring Festival holiday, so on
+2025-02-05. A late report costs `late_weight` of a missing one (weight of the finding).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field, field_validator
@@ -21,6 +27,9 @@ from pydantic import Field, field_validator
 from scoring.checks import _scope
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
 from scoring.data import CrawlData
+
+if TYPE_CHECKING:
+    from scoring.workdays import WorkCalendar
 
 DEFAULT_DEADLINES = {
     "市政府": "03-31",
@@ -44,6 +53,10 @@ class AnnualReportParams(CheckParams):
     deadlines: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_DEADLINES))
     default_deadline: str = "03-31"  # levels not listed
     categories: list[str] = Field(default=["annual_report"], min_length=1)
+    # A late report costs this share of a missing one (8 days late is not "none at all").
+    late_weight: float = Field(default=0.5, gt=0, le=1)
+    # A deadline on a weekend or holiday: moved to the next working day, or kept as written.
+    holiday_rule: Literal["next_workday", "as_written"] = "next_workday"
 
     @field_validator("default_deadline")
     @classmethod
@@ -67,12 +80,39 @@ def _month_day(text: str, year: int) -> dt.date:
         raise ValueError(f"deadline {text!r} is not MM-DD (e.g. 03-31)") from exc
 
 
-def judged_year(as_of: dt.date, deadline_text: str) -> int:
+def deadline_of(
+    year: int, deadline_text: str, rule: str = "as_written", calendar: WorkCalendar | None = None
+) -> dt.date:
+    """The day the report of ``year`` is due: MM-DD of the next year, moved to the next working
+    day when it is a day off and ``rule`` is next_workday."""
+    day = _month_day(deadline_text, year + 1)
+    if rule == "next_workday" and calendar is not None:
+        while not calendar.is_workday(day):
+            day += dt.timedelta(days=1)
+    return day
+
+
+def judged_year(
+    as_of: dt.date,
+    deadline_text: str,
+    rule: str = "as_written",
+    calendar: WorkCalendar | None = None,
+) -> int:
     """The latest year whose report deadline (MM-DD of the next year) has passed on ``as_of``."""
     year = as_of.year - 1
-    if as_of <= _month_day(deadline_text, year + 1):
+    if as_of <= deadline_of(year, deadline_text, rule, calendar):
         year -= 1  # this year's deadline has not passed yet
     return year
+
+
+def deadline_zh(written: dt.date, due: dt.date, calendar: WorkCalendar | None) -> str:
+    """2025-03-31, or 2025-01-31（春节假期，顺延至2025-02-05） when the rule moved it."""
+    if due == written:
+        return written.isoformat()
+    name = calendar.holiday_name(written) if calendar is not None else None
+    return (
+        f"{written.isoformat()}（{f'{name}假期' if name else '休息日'}，顺延至{due.isoformat()}）"
+    )
 
 
 def report_year(title: str) -> int | None:
@@ -103,7 +143,8 @@ class AnnualReport(Check):
         def judged(row) -> bool:
             level = (row.evidence or {}).get("level")
             deadline = params.deadlines.get(level, params.default_deadline)
-            return str(row.subject) == f"annual_report/{judged_year(ctx.as_of, deadline)}"
+            year = judged_year(ctx.as_of, deadline, params.holiday_rule, ctx.calendar)
+            return str(row.subject) == f"annual_report/{year}"
 
         return pd.Series([judged(r) for r in problems.itertuples()], index=problems.index)
 
@@ -131,10 +172,18 @@ class AnnualReport(Check):
         rows = []
         for unit in units.itertuples(index=False):
             deadline_text = params.deadlines.get(unit.level, params.default_deadline)
-            year = judged_year(ctx.as_of, deadline_text)
-            deadline = _month_day(deadline_text, year + 1)
+            rule, calendar = params.holiday_rule, ctx.calendar
+            year = judged_year(ctx.as_of, deadline_text, rule, calendar)
+            deadline = deadline_of(year, deadline_text, rule, calendar)
+            written = _month_day(deadline_text, year + 1)
             own = by_unit_year.get((unit.id, year))
-            evidence = {"year": year, "deadline": deadline.isoformat(), "level": unit.level}
+            evidence = {
+                "year": year,
+                "deadline": deadline.isoformat(),
+                "deadline_written": written.isoformat(),
+                "deadline_zh": deadline_zh(written, deadline, calendar),
+                "level": unit.level,
+            }
             if own is None:
                 cols = cols_of.get(unit.id, report_cols.iloc[:0])
                 if len(cols) and not cols["observed"].any():
@@ -146,6 +195,7 @@ class AnnualReport(Check):
                         "subject": f"annual_report/{year}",
                         "target_url": target,
                         "evidence": {**evidence, "problem": "missing", "column_url": target},
+                        "weight": 1.0,
                     }
                 )
                 continue
@@ -165,6 +215,7 @@ class AnnualReport(Check):
                             "published": _scope.iso(published),
                             "days_late": (published.date() - deadline).days,
                         },
+                        "weight": params.late_weight,
                     }
                 )
         return findings(rows)

@@ -18,6 +18,8 @@ from scoring.data import CrawlData
 
 CONFIRMED = "confirmed_broken"
 WORKING = "ok"
+# What a unit reads instead of a status code (404, 410: gone; 403: refused twice).
+STATUS_ZH = {404: "网页不存在", 410: "网页已删除", 403: "拒绝访问"}
 
 
 class BrokenLinksParams(CheckParams):
@@ -59,22 +61,28 @@ class BrokenLinks(Check):
         )
         rows = []
         for (unit_id, url), group in broken.groupby(["unit_id", "url"], sort=True):
-            first = group.iloc[0]
+            pages = sorted(set(group["article_url"]))
+            first = group[group["article_url"] == pages[0]].iloc[0]
+            status = None if pd.isna(first["status_code"]) else int(first["status_code"])
             rows.append(
                 {
                     "unit_id": unit_id,
                     "subject": url,
-                    "target_url": url,
+                    "target_url": pages[0],
                     "evidence": {
                         "url": url,
                         "kind": first["kind"],
+                        "kind_zh": "附件" if first["kind"] == "attachment" else "链接",
                         "text": _scope.text(first["text"]),
-                        "status_code": None
-                        if pd.isna(first["status_code"])
-                        else int(first["status_code"]),
-                        "page_url": first["article_url"],
-                        "page_title": _scope.text(titles.get(first["article_url"])),
-                        "pages": sorted(set(group["article_url"])),
+                        "status_code": status,
+                        "status_zh": STATUS_ZH.get(status, "无法访问"),
+                        "page_url": pages[0],
+                        "page_title": _scope.text(titles.get(pages[0])),
+                        "pages": pages,
+                        "other_pages": len(pages) - 1,
+                        "other_pages_zh": f"（另有{len(pages) - 1}个页面含同一失效地址）"
+                        if len(pages) > 1
+                        else "",
                     },
                 }
             )

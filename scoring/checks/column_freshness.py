@@ -2,6 +2,8 @@
 
 docs/domain.md §3.1: 动态/要闻 2 weeks, 通知公告/政策文件 6 months, 人事/规划计划 1 year; an item without
 a publish date counts as not updated. An empty column is not stale (that is `blank_column`).
+Problem kinds: `stale` (the newest dated item is too old; undated items above it do not count)
+and `undated` (the column lists only undated items).
 """
 
 from __future__ import annotations
@@ -45,11 +47,20 @@ class ColumnFreshness(Check):
             stale |= undated_only
         hits = cols[stale]
         as_of = pd.Timestamp(ctx.as_of)
+        # The newest dated item of each stale column, for the unit to find it.
+        mine = items[items["column_id"].isin(set(hits["id"])) & items["date"].notna()]
+        newest = mine.sort_values(["date", "url"]).drop_duplicates("column_id", keep="last")
+        newest = newest.set_index("column_id")
         return findings(
             _scope.column_finding(
                 row,
+                problem="undated" if pd.isna(row.newest) else "stale",
                 newest=_scope.iso(row.newest),
+                newest_title=_scope.text(newest["title"].get(row.id)),
+                newest_url=newest["url"].get(row.id),
                 age_days=None if pd.isna(row.newest) else int((as_of - row.newest).days),
+                as_of=ctx.as_of.isoformat(),
+                updated_since=limit.date().isoformat(),
                 max_age=str(params.max_age),
                 max_age_zh=params.max_age.zh,
                 items=int(row.items),

@@ -1,6 +1,7 @@
 """disclosure_lag — 公开不及时: published more than `max_workdays` working days after the
 information was formed (条例 art. 26: 20 working days, 生成日期/成文日期 → 发布日期, on the State
-Council calendar with make-up workdays 调休). Counted with `WorkCalendar.lags`, vectorised.
+Council calendar with make-up workdays 调休). Counted with `WorkCalendar.lags`, vectorised; each
+late item's count is explained (`WorkCalendar.explain`: the 调休 workdays and holidays inside).
 
 "形成或者变更之日": a page whose 成文日期 is the original's while it publishes a revised version
 says so ("（2025年5月12日修订）", "根据2025年5月8日《…的决定》修正"); the lag of a late-looking
@@ -57,9 +58,9 @@ class DisclosureLag(Check):
                 written=_scope.iso(w),
                 **({"changed": _scope.iso(s)} if s != w else {}),
                 published=_scope.iso(e),
-                workdays=int(lag),
                 calendar_days=int(span),
                 max_workdays=params.max_workdays,
+                **ctx.calendar.explain(s.date(), e.date()).evidence(),
             )
             for row, w, s, e, lag, span in zip(
                 _scope.rows(arts.loc[late], ["unit_id", "url", "title"]),

@@ -5,7 +5,8 @@ Values are compared after normalising what printing varies: spaces, full/half wi
 bracket forms 〔〕[]［］()（）. A body also prints other documents' numbers: a 文号 cited in its
 clause (《…》（皖政〔2020〕5号）, 根据/按照/转发 … 〔…〕号) is not the document's own, and a body
 that prints the metadata's 文号 anywhere agrees with it (`scoring.checks._doc_no`). An attachment
-named with another issuer's 文号 is another document (the one a 转发 notice forwards).
+named with another issuer's 文号 is another document (the one a 转发 notice forwards). The evidence names
+both values (`differs_zh`: 正文中为「…」、附件名中为「…」).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from scoring.data import CrawlData
 
 DOC_NO = _doc_no.DOC_NO
 normalise_doc_no = _doc_no.normalise
+WHERE_ZH = {"body": "正文中", "attachment": "附件名中"}
 
 
 class FieldConsistencyParams(CheckParams):
@@ -74,6 +76,8 @@ class FieldConsistency(Check):
                         "doc_no": str(getattr(row, params.field)),
                         "body_doc_no": next((v for k, v in where if k == "body"), None),
                         "other": [{"where": k, "value": v} for k, v in where],
+                        "other_doc_no": where[0][1],
+                        "differs_zh": "、".join(f"{WHERE_ZH[k]}为「{v}」" for k, v in where),
                     },
                 }
             )

@@ -4,6 +4,7 @@ An interpretation of several documents is judged against the latest of them. Onl
 interpretation of a document is judged: "三同步" is kept or missed once per document, and a later
 one in another form (a 图解 or a video after the text, an expert's article months on) is an
 addition, not a late interpretation.
+The count is explained (`WorkCalendar.explain`: the 调休 workdays and holidays inside).
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ class InterpretationLag(Check):
                     "document_url": row.doc_url,
                     "document_title": _scope.text(row.doc_title),
                     "document_published": _scope.iso(row.doc_date),
-                    "workdays": int(row.workdays),
                     "max_workdays": params.max_workdays,
+                    **ctx.calendar.explain(row.doc_date.date(), row.interp_date.date()).evidence(),
                 },
             }
             for row in _scope.rows(late)

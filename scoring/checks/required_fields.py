@@ -1,6 +1,7 @@
 """required_fields — 元数据缺项: an article (of the indicator's categories) with a required
 metadata field empty: 文号, 成文日期, 发布日期, 有效性, 关键词, 发布机构, 信息分类, 索引号, 主题分类
-(docs/domain.md §3.4). One finding per article and field.
+(docs/domain.md §3.4). One finding per article and field, or with `per: document` one per
+article listing every missing field (subject `<url>#fields`; §3.4 deducts per document).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ FieldName = Literal[tuple(LABELS)]  # type: ignore[valid-type]
 
 class RequiredFieldsParams(CheckParams):
     fields: list[FieldName] = Field(min_length=1)
+    per: Literal["field", "document"] = "field"
 
 
 @register
@@ -50,4 +52,22 @@ class RequiredFields(Check):
                         label=LABELS[name],
                     )
                 )
+        if params.per == "document":
+            return findings(_per_document(rows))
         return findings(rows)
+
+
+def _per_document(rows: list[dict]) -> list[dict]:
+    """One finding per article from its per-field findings, the fields in the order asked."""
+    out: dict[str, dict] = {}
+    for row in rows:
+        url = row["target_url"]
+        if url not in out:
+            evidence = {k: v for k, v in row["evidence"].items() if k not in ("field", "label")}
+            out[url] = {**row, "subject": f"{url}#fields", "evidence": evidence}
+            evidence.update(fields=[], labels=[])
+        out[url]["evidence"]["fields"].append(row["evidence"]["field"])
+        out[url]["evidence"]["labels"].append(row["evidence"]["label"])
+    for row in out.values():
+        row["evidence"]["count"] = len(row["evidence"]["fields"])
+    return list(out.values())

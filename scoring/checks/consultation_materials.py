@@ -1,0 +1,66 @@
+"""consultation_materials — 意见征集材料不全: a consultation on a draft whose page does not publish
+the materials the reference asks for with the draft: its 依据 and a 起草说明 (docs/domain.md §3.5).
+
+A material is published when the page's body text or an attachment's name holds one of its
+`materials` words (起草说明 / 编制说明 / 制定说明; 依据). A page whose body text was not read (empty)
+is not judged: the crawl, not the unit, may have missed it. Subject `<url>#materials`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pandas as pd
+from pydantic import Field
+
+from scoring.checks import _scope
+from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
+from scoring.data import CrawlData
+
+DEFAULT_MATERIALS = {
+    "起草说明": ["起草说明", "编制说明", "制定说明", "修订说明"],
+    "制定依据": ["依据"],
+}
+
+
+class MaterialsParams(CheckParams):
+    categories: list[str] = Field(default=["consultation"], min_length=1)
+    # material (as the unit reads it) → words that show it is published
+    materials: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_MATERIALS.items()}, min_length=1
+    )
+
+
+@register
+class ConsultationMaterials(Check):
+    name: ClassVar[str] = "consultation_materials"
+    Params = MaterialsParams
+    description: ClassVar[str] = "consultation page without its 依据 or 起草说明"
+
+    def find(self, data: CrawlData, params: MaterialsParams, ctx: CheckContext) -> pd.DataFrame:
+        drafts = _scope.articles(
+            data, ctx, params.categories, columns=["id", "unit_id", "url", "title"]
+        )
+        if drafts.empty:
+            return findings([])
+        bodies = data.body_text(drafts["id"])
+        links = data.links
+        links = links[(links["kind"] == "attachment").to_numpy(dtype=bool)]
+        links = links[links["article_url"].isin(set(drafts["url"])).to_numpy(dtype=bool)]
+        names = links.groupby("article_url")["text"].agg(
+            lambda t: "\n".join(_scope.text(v) for v in t)
+        )
+        rows = []
+        for row in _scope.rows(drafts, ["id", "unit_id", "url", "title"]):
+            body = _scope.text(bodies.get(int(row.id), ""))
+            if not body.strip():
+                continue
+            said = body + "\n" + names.get(row.url, "")
+            missing = [
+                name
+                for name, words in params.materials.items()
+                if not any(w in said for w in words)
+            ]
+            if missing:
+                rows.append(_scope.article_finding(row, "#materials", missing=missing))
+        return findings(rows)

@@ -1,0 +1,78 @@
+"""interpretation_presence — 其他文件一篇都没有解读: a unit that published documents of the
+categories (by default 政策文件, the documents other than 行政规范性文件) in the indicator's scope,
+none of which has an interpretation (docs/domain.md §3.3: "其他文件一篇都没有解读的，该项扣一半分"
+[L]). One finding per unit; the indicator's `per_problem` is half its points.
+
+A document has an interpretation as in `interpretation_coverage`: its page and an
+interpretation link each other, or an interpretation of the unit names it in 《》. Subject
+`none_interpreted/<categories>`, target the unit's first column of those categories.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pandas as pd
+from pydantic import Field
+
+from scoring.checks import _interpretation, _scope
+from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
+from scoring.checks.interpretation_coverage import _named
+from scoring.data import CrawlData
+
+
+class PresenceParams(CheckParams):
+    categories: list[str] = Field(default=["policy"], min_length=1)
+    # A unit with fewer documents than this is not judged (one notice is no policy output).
+    min_documents: int = Field(default=1, ge=1, le=1000)
+
+
+@register
+class InterpretationPresence(Check):
+    name: ClassVar[str] = "interpretation_presence"
+    Params = PresenceParams
+    description: ClassVar[str] = "unit whose documents of the categories have no interpretation"
+
+    def find(self, data: CrawlData, params: PresenceParams, ctx: CheckContext) -> pd.DataFrame:
+        docs = _scope.articles(
+            data, ctx, params.categories, columns=["unit_id", "url", "title", "column_id"]
+        )
+        if docs.empty:
+            return findings([])
+        known = _interpretation.pairs(data)
+        covered = docs["url"].isin(known["doc_url"])
+        arts = data.articles
+        interps = arts[(arts["category"] == _interpretation.INTERPRETATION).to_numpy(dtype=bool)]
+        interps = interps[interps["unit_id"].isin(set(docs["unit_id"]))]
+        covered |= docs["url"].isin(_named(docs[~covered], interps))
+        per_unit = docs.assign(covered=covered.to_numpy()).groupby("unit_id", sort=True)
+        cols = data.columns.set_index("id")
+        label = "/".join(params.categories)
+        rows = []
+        for unit_id, group in per_unit:
+            if len(group) < params.min_documents or group["covered"].any():
+                continue
+            column_id = group["column_id"].dropna().min()
+            column = cols.loc[column_id] if pd.notna(column_id) else None
+            rows.append(
+                {
+                    "unit_id": unit_id,
+                    "subject": f"none_interpreted/{label}",
+                    "target_url": None if column is None else column["url"],
+                    "evidence": {
+                        "documents": len(group),
+                        "column_name": None if column is None else column["name"],
+                        "column_url": None if column is None else column["url"],
+                        "category": params.categories[0],
+                        "examples": [
+                            _quoted(t) for t in sorted(map(_scope.text, group["title"]))[:3]
+                        ],
+                    },
+                }
+            )
+        return findings(rows)
+
+
+def _quoted(title: str) -> str:
+    """《title》, or “title” when it already holds 《》 (as the suggestion's `title_quoted`)."""
+    return f"“{title}”" if "《" in title else f"《{title}》"
