@@ -71,14 +71,6 @@ def checklist_command(
         raise _fail(str(exc)) from None
     if notice_no is not None:
         office = office.model_copy(update={"notice_no": notice_no.strip()})
-    if where is None:
-        Console(stderr=True, soft_wrap=True).print(
-            shown(
-                "no office file (--office, zwgk.toml checklist.office): the notices have no "
-                "文号, sender or contact — see docs/checklist.md",
-                style="yellow",
-            )
-        )
     store = open_store(database_url)
     try:
         paths = write_checklists(
@@ -99,6 +91,15 @@ def checklist_command(
     for path in paths:
         console.print(shown(path), soft_wrap=True)
     console.print(shown(f"{len(paths) // 3} units, {len(paths)} files in {out}"))
+    # Said after the files, so a command refused for its store or round says one sentence.
+    if where is None:
+        Console(stderr=True, soft_wrap=True).print(
+            shown(
+                "no office file (--office, zwgk.toml checklist.office): the notices have no "
+                "文号, sender or contact — see docs/checklist.md",
+                style="yellow",
+            )
+        )
 
 
 def import_command(
