@@ -1,7 +1,12 @@
 """Round summary (测评情况通报): problems by indicator group and by level, each county with its
 townships, and a generated paragraph in the style of the office's own reports:
 
-    本季度共发现问题N个，主要集中在A、B、C三个方面，其中A方面问题x个（占p%）……
+    本轮扣分问题N个，其中新发现a个、未整改b个、反弹c个，涉及M家单位，主要集中在A、B、C三个方面，
+    其中A方面问题x个（占p%）……
+
+Only the new problems were "found" this round: the others were there before (未整改) or came
+back (反弹), and the paragraph says so. A level with one scored unit has no average to compare:
+its unit's score is stated as such.
 
 Everything here is a pure function of a round's frames and its indicator set, and ties are broken
 by name, so the same round always gives the same text.
@@ -152,12 +157,12 @@ def paragraph(
     top: int = 3,
 ) -> str:
     """The summary paragraph (deterministic: ties are broken by group name)."""
-    period = "本次专项检查" if kind == "special" else "本季度"
+    period = "本次专项检查" if kind == "special" else "本轮"
     live = counted_problems(problems)
     total = len(live)
     parts = []
     if total == 0:
-        parts.append(f"{period}未发现问题。")
+        parts.append(f"{period}无扣分问题。")
     else:
         lead = groups.head(top)
         labels = [_group_label(groups, r.group1, r.group2) for r in lead.itertuples()]
@@ -168,7 +173,7 @@ def paragraph(
         )
         units = live["unit_id"].nunique()
         parts.append(
-            f"{period}共发现问题{total}个，涉及{units}家单位，主要集中在{names}"
+            f"{period}扣分问题{total}个，{_by_status(live)}，涉及{units}家单位，主要集中在{names}"
             f"{_cn_count(len(lead))}个方面，其中{detail}。"
         )
     if not levels.empty:
@@ -185,9 +190,7 @@ def paragraph(
         parts.append(text + "。")
         ranked = levels.dropna(subset=["average"])
         if scored and len(ranked) > 1:
-            level_text = "，".join(f"{r.level}平均{_num(r.average)}分" for r in ranked.itertuples())
-            low = ranked.sort_values(["average", "level"], kind="stable").iloc[0]
-            parts.append(f"分层级看，{level_text}，{low.level}平均得分最低。")
+            parts.append(_levels_sentence(ranked))
     if previous_round and not problems.empty:
         status = problems["status"].value_counts()
         fixed, new = int(status.get("fixed", 0)), int(status.get("new", 0))
@@ -201,6 +204,31 @@ def paragraph(
             text += f"，另有{unseen}个问题因本轮未能采集而无法比对"
         parts.append(text + "。")
     return "".join(parts)
+
+
+def _by_status(live: pd.DataFrame) -> str:
+    """其中新发现a个、未整改b个、反弹c个 (the statuses present, in the vocabulary's order)."""
+    counts = live["status"].value_counts()
+    said = [f"{vocabulary.STATUS_ZH[s]}{int(counts[s])}个" for s in PRESENT if counts.get(s, 0)]
+    return "其中" + "、".join(said)
+
+
+def _levels_sentence(ranked: pd.DataFrame) -> str:
+    """Levels' averages; a level with one scored unit is that unit's score, not an average, and
+    the lowest average is named among levels of two or more scored units only."""
+    scored = ranked["passed"] + ranked["failed"]
+    said = [
+        f"{r.level}平均{_num(r.average)}分"
+        if n > 1
+        else f"{r.level}仅1家单位评分，得{_num(r.average)}分"
+        for r, n in zip(ranked.itertuples(), scored, strict=True)
+    ]
+    text = f"分层级看，{'，'.join(said)}"
+    several = ranked[scored > 1]
+    if len(several) > 1:
+        low = several.sort_values(["average", "level"], kind="stable").iloc[0]
+        text += f"，{low.level}平均得分最低"
+    return text + "。"
 
 
 def summarize(result: Any, indicator_set: Any) -> RoundSummary:

@@ -45,7 +45,7 @@ def test_the_demo_prints_the_ranking_the_summary_and_the_files(demo, capsys):
     directory, out, took = demo
     with capsys.disabled():
         print(f"\nzwgk demo took {took:.0f} s on this machine")
-    for text in ("市直部门 — 2025Q3", "乡镇街道 — 2025Q3", "本季度共发现问题", "回头看复查问题"):
+    for text in ("市直部门 — 2025Q3", "乡镇街道 — 2025Q3", "本轮扣分问题", "回头看复查问题"):
         assert text in out, text
     assert "测评情况报告_2025Q3.html" in out and "整改清单_2025Q3_" in out
 

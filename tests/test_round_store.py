@@ -256,7 +256,7 @@ def test_evaluate_problems_and_decide_from_the_command_line(store: Store, url: s
         "evaluate", "--round", "2025Q2", "--as-of", "2025-06-30", "--indicators", path, "--db", url
     )
     assert out.exit_code == 0, out.output
-    assert "市直部门 — 2025Q2" in out.output and "本季度共发现问题3个" in out.output
+    assert "市直部门 — 2025Q2" in out.output and "本轮扣分问题3个" in out.output
     assert "不合格（单项否决）" in out.output
 
     listed = cli("problems", "--round", "2025Q2", "--format", "json", "--db", url)

@@ -310,19 +310,22 @@ def test_summary_paragraph_in_the_offices_style():
     result, indicator_set = summary_fixture()
     summary = summarize(result, indicator_set)
     assert summary.paragraph == (
-        "本季度共发现问题8个，涉及2家单位，主要集中在更新维护、元数据规范、解读覆盖三个方面，"
+        "本轮扣分问题8个，其中新发现4个、未整改3个、反弹1个，涉及2家单位，主要集中在更新维护、元数据规范、解读覆盖三个方面，"
         "其中更新维护方面问题3个（占37.5%）、元数据规范方面问题2个（占25.0%）、"
         "解读覆盖方面问题2个（占25.0%）。"
         "参评单位5家，合格2家、不合格2家（其中单项否决1家），"
         "另有1家单位网站本轮未能正常访问，未予评分。"
-        "分层级看，市直部门平均70分，县区政府平均85分，乡镇街道平均80分，市直部门平均得分最低。"
+        # One scored unit is no average, and one level of several units has no lower one.
+        "分层级看，市直部门平均70分，县区政府仅1家单位评分，得85分，乡镇街道仅1家单位评分，得80分。"
         "与上一轮（2025Q1）相比，已整改问题1个，新发现问题4个，整改后反弹问题1个，"
         "另有1个问题因本轮未能采集而无法比对。"
     )
     # Same input, same text; a special round says so.
     assert summarize(result, indicator_set).paragraph == summary.paragraph
     result.info.kind = "special"
-    assert summarize(result, indicator_set).paragraph.startswith("本次专项检查共发现问题8个")
+    assert summarize(result, indicator_set).paragraph.startswith(
+        "本次专项检查扣分问题8个，其中新发现4个"
+    )
 
 
 def test_summary_by_group_and_counties_with_their_townships():
@@ -371,3 +374,27 @@ def test_the_summary_names_a_second_level_group_with_its_first_when_the_name_rep
     )
     text = paragraph("quarterly", groups, pd.DataFrame(), problems, None)
     assert "主要集中在栏目建设·栏目设置、重点领域·栏目设置、解读时效三个方面" in text
+
+
+def test_summary_names_the_lowest_average_among_levels_of_several_units_only():
+    from scoring.summary import paragraph
+
+    levels = pd.DataFrame(
+        {
+            "level": ["市政府", "市直部门", "县区政府"],
+            "units": [1, 3, 2],
+            "observed": [1, 3, 2],
+            "passed": [1, 3, 1],
+            "failed": [0, 0, 1],
+            "vetoed": [0, 0, 0],
+            "average": [60.0, 90.0, 80.0],
+            "problems": [0, 0, 0],
+        }
+    )
+    text = paragraph("quarterly", pd.DataFrame(), levels, pd.DataFrame(), None)
+    # The city government scores lowest, but it is one unit: not an average, not compared.
+    assert (
+        "市政府仅1家单位评分，得60分，市直部门平均90分，县区政府平均80分，县区政府平均得分最低。"
+        in text
+    )
+    assert "本轮无扣分问题" in text
