@@ -219,7 +219,10 @@ def load_indicator_set(
     )
     checks = check_types()
     order = {str(source.path): n for n, (source, _) in enumerate(chain)}
-    indicators = [validate(entry, checks, order, problems) for entry in entries.values()]
+    frozen = _frozen is not None  # a round's frozen text: it may predate windows
+    indicators = [
+        validate(entry, checks, order, problems, frozen=frozen) for entry in entries.values()
+    ]
     heads = [head for _, head in chain]
     name = next((h.name for h in reversed(heads) if h.name), None)
     pass_line = next((h.pass_line for h in reversed(heads) if h.pass_line is not None), None)

@@ -167,8 +167,7 @@ def apply_recheck(
     scored_calendar = default_calendar()
     scored = score_crawl(data, indicator_set, as_of, calendar=scored_calendar, decisions=decisions)
     found = set(scored.problems["fingerprint"])
-    live = scored.scores[~scored.scores["not_applicable"].astype(bool)]
-    evaluated = set(zip(live["unit_id"], live["indicator_id"], strict=True))
+    evaluated = tracking.evaluated_pairs(scored.scores)
     # A unit whose site moved since the round's crawl: its problems at the new addresses.
     read_by = round_store.get_round(store, round_id).crawl_run
     moves = unit_moves.between(unit_moves.list_moves(store), read_by, int(data.run_id))

@@ -6,6 +6,10 @@ The period is read from the page ("征求意见时间：2023年2月15日至2023�
 whose page states none is not judged here. A feedback item matches when its title or body names
 the draft (the 《…》 of the consultation's title) or quotes the consultation's title.
 Subjects `<url>#duration` and `<url>#feedback`.
+
+Windows (docs/indicators.md §2.5): a too-short period is a one-time event of the day the
+consultation opened; a missing feedback is dated by the day it fell due. Each is judged in the
+round whose window holds that day, so every consultation public by the round's day is read.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import ClassVar
 import pandas as pd
 from pydantic import Field
 
-from scoring.checks import _scope
+from scoring.checks import _coverage, _scope
 from scoring.checks._interpretation import document_name
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
 from scoring.data import CrawlData
@@ -62,15 +66,33 @@ class Consultation(Check):
     name: ClassVar[str] = "consultation"
     Params = ConsultationParams
     description: ClassVar[str] = "consultation open < min_days, or closed without feedback"
+    dated_by: ClassVar[dict[str, str]] = {"too_short": "open_from", "no_feedback": "feedback_due"}
+    one_time: ClassVar[frozenset[str]] = frozenset({"too_short"})
+
+    def coverage(
+        self, data: CrawlData, params: ConsultationParams, ctx: CheckContext
+    ) -> pd.DataFrame:
+        """As by default, but a unit has something to judge when one of its consultations opened
+        or fell due for feedback within the window."""
+        out = super().coverage(data, params, ctx)
+        nothing = out["state"] == _coverage.NOTHING
+        if not nothing.any():
+            return out
+        drafts, periods = _periods(data, params, ctx)
+        window = self.effective_window(params, ctx)
+        judged = {
+            unit_id
+            for unit_id, period in zip(drafts["unit_id"], periods, strict=True)
+            if period is not None
+            and (window.holds(period[0], ctx.as_of)
+                 or window.holds(params.feedback_within.after(period[1], ctx.calendar), ctx.as_of))
+        }  # fmt: skip
+        return out[~(nothing & out["unit_id"].isin(judged))].reset_index(drop=True)
 
     def find(self, data: CrawlData, params: ConsultationParams, ctx: CheckContext) -> pd.DataFrame:
-        drafts = _scope.articles(
-            data, ctx, params.categories, columns=["id", "unit_id", "url", "title"]
-        )
+        drafts, periods = _periods(data, params, ctx)
         if drafts.empty:
             return findings([])
-        texts = data.body_text(drafts["id"])
-        periods = [open_period(texts.get(int(i), "")) for i in drafts["id"]]
         unknown = sum(p is None for p in periods)
         if unknown:
             log.info("consultation: %d page(s) state no consultation period", unknown)
@@ -143,3 +165,21 @@ class Consultation(Check):
             if (name and f"《{name}》" in text) or (title and title in text):
                 out.add(row.url)
         return out
+
+
+def _periods(
+    data: CrawlData, params: ConsultationParams, ctx: CheckContext
+) -> tuple[pd.DataFrame, list[tuple[dt.date, dt.date] | None]]:
+    """Every consultation public by the round's day (whatever the window: its dates decide) and
+    the period each page states (None: none stated); read once per round and indicator."""
+
+    def read() -> tuple[pd.DataFrame, list[tuple[dt.date, dt.date] | None]]:
+        drafts = _scope.articles(
+            data, ctx, params.categories, columns=["id", "unit_id", "url", "title"], windowed=False
+        )
+        texts = data.body_text(drafts["id"]) if len(drafts) else pd.Series(dtype=object)
+        return drafts, [open_period(texts.get(int(i), "")) for i in drafts["id"]]
+
+    key = ("consultation_periods", ctx.indicator_id, ctx.as_of, tuple(params.categories),
+           frozenset(_scope.unit_ids(data, ctx)))  # fmt: skip
+    return data.memo(key, read)

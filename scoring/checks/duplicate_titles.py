@@ -86,6 +86,7 @@ class DuplicateTitles(Check):
     name: ClassVar[str] = "duplicate_titles"
     Params = DuplicateParams
     description: ClassVar[str] = "same title published in two columns of a unit"
+    judges: ClassVar[str] = "column_items"
 
     def find(self, data: CrawlData, params: DuplicateParams, ctx: CheckContext) -> pd.DataFrame:
         cols = _scope.columns(data, ctx)

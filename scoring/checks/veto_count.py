@@ -33,7 +33,9 @@ class VetoCountParams(CheckParams):
 class VetoCount(Check):
     name: ClassVar[str] = "veto_count"
     Params = VetoCountParams
-    description: ClassVar[str] = "veto when other indicators' problems reach at_least (in scorer.py)"
+    description: ClassVar[str] = (
+        "veto when other indicators' problems reach at_least (in scorer.py)"
+    )
     derived: ClassVar[bool] = True  # computed from other indicators' problems by the round
 
     def find(self, data: CrawlData, params: VetoCountParams, ctx: CheckContext) -> pd.DataFrame:
