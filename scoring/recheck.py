@@ -1,7 +1,7 @@
 """回头看 (recheck): look again at a round's open problems and update their status in place.
 
-1. The round's open problems (new / open / regressed, and not_comparable ones) name their units
-   and the pages they point at: an article (target URL), or the article holding a broken link.
+1. The round's open problems (new / open / regressed, and not_comparable ones) that can be
+   rectified (not one-time events) name their units and the pages they point at: an article (target URL), or the article holding a broken link.
 2. `zwgk crawl` runs in a subprocess restricted to those units, with those articles listed in
    ZWGK_REFETCH so they are fetched again even when the list row looks unchanged (their links
    are checked again with them). Column lists and directories are read as in any crawl.
@@ -80,7 +80,10 @@ class RecheckOutcome:
 
 
 def open_problems(store: Store, round_id: str, unit_ids: Sequence[str] | None) -> pd.DataFrame:
+    """The round's open problems a unit can rectify: a one-time event (a document published
+    late) cannot be fixed, so a recheck has nothing to look at there."""
     problems = round_store.problems_frame(store, round_id, unit_ids, statuses=LOOKED_AT)
+    problems = problems[problems["rectifiable"].astype(bool)] if len(problems) else problems
     if problems.empty:
         scope = f" of units {', '.join(unit_ids)}" if unit_ids else ""
         raise RecheckError(f"round {round_id} has no open problems{scope} to recheck")

@@ -381,6 +381,7 @@ def score_crawl(
         if score_parts
         else pd.DataFrame(columns=[*SCORE_COLUMNS, "looked"])
     )
+    scores["reason"] = scores["reason"].astype(object).where(scores["reason"].notna(), None)
     problems = (
         pd.concat([p[list(PROBLEM_COLUMNS)] for p in problem_parts], ignore_index=True)
         if problem_parts

@@ -65,14 +65,18 @@ def wanted_columns(
 
 
 def what_items(categories: Iterable[str] | None) -> str:
-    """行政规范性文件类信息 / 行政规范性文件、政策文件类信息 (None or many: 可评的信息)."""
-    names = sorted(_scope_name(c) for c in categories or ())
-    return f"{'、'.join(names)}类信息" if 0 < len(names) <= NAMED else "可评的信息"
+    """行政规范性文件类信息 / 重点领域信息 / 政策文件、行政规范性文件类信息 (None or many:
+    可评的信息)."""
+    names = sorted(category_name(c) for c in categories or ())
+    if not 0 < len(names) <= NAMED:
+        return "可评的信息"
+    text = "、".join(names)
+    return text if text.endswith("信息") else f"{text}类信息"
 
 
-def _scope_name(category: str) -> str:
-    text = COLUMN_CATEGORIES.get(category, category)
-    return text.split(" ", 1)[0]
+def category_name(category: str) -> str:
+    """A column category's Chinese name (common/vocabulary.py): normative → 行政规范性文件."""
+    return COLUMN_CATEGORIES.get(category, category).split(" ", 1)[0]
 
 
 def unread_reasons(data: CrawlData) -> dict[str, str]:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from scoring.checks import _scope
+from scoring.checks import _coverage, _scope
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
 from scoring.data import CrawlData
 from scoring.durations import Duration, DurationField
@@ -114,6 +114,16 @@ class PeriodicPublication(Check):
         self, data: CrawlData, params: PeriodicParams, ctx: CheckContext
     ) -> pd.DataFrame:
         return _named(super().wanted_columns(data, params, ctx), params)
+
+    def coverage(self, data: CrawlData, params: PeriodicParams, ctx: CheckContext) -> pd.DataFrame:
+        """As by default; nothing to judge is said as the columns it looks for."""
+        out = super().coverage(data, params, ctx)
+        if params.name_contains:
+            cats = _coverage.what_items(self.read_categories(params, ctx)).removesuffix("类信息")
+            words = "、".join(params.name_contains)
+            nothing = out["state"] == _coverage.NOTHING
+            out.loc[nothing, "reason"] = f"没有名称含“{words}”且有信息的{cats}栏目"
+        return out
 
     def find(self, data: CrawlData, params: PeriodicParams, ctx: CheckContext) -> pd.DataFrame:
         cols = _named(_scope.columns(data, ctx), params)
