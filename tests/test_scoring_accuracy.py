@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest_scoring import crawled_sample
+from windows_fixtures import judged, published_dates
 
 from scoring.indicators import load_indicator_set, newest_set
 from scoring.round import evaluate, reevaluate
@@ -34,33 +35,13 @@ def round_one(tmp_path_factory):
     store.close()
 
 
-# One-time events (docs/indicators.md §2.5): deducted only by the round whose window — the
-# quarter holding its day, for these indicators in the shipped set — holds the event's date.
-# The date comes from the generator's own records: the manifest entry, else its article in the
-# model (the interpretation's publish date).
-ONE_TIME = {
-    "late_disclosure": lambda details, published: details["published"],
-    "interpretation_late": lambda details, published: published[details["article_id"]],
-    "consultation_too_short": lambda details, published: details["open_from"],
-    "annual_report_late": lambda details, published: details["published"],
-}
-
-
 def expected_defects(manifest: dict, directory: Path) -> set[tuple[str, str]]:
-    """(unit, target) of every planted defect this round must report: all of them, but a
-    one-time event dated outside the round's quarter (1 Apr – 30 Jun for 2025-06-30)."""
-    import gzip
-
-    model = json.loads(gzip.decompress((directory / "model.json.gz").read_bytes()))
-    published = {a["id"]: a["published"] for a in model["articles"]}
+    """(unit, target) of every planted defect this round must report: all of them but a
+    one-time event dated outside the round's quarter (tests/windows_fixtures.py)."""
     as_of = dt.date.fromisoformat(manifest["as_of"])
-    first = dt.date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1)
-    want = set()
-    for d in manifest["defects"]:
-        day = ONE_TIME.get(d["kind"])
-        if day is None or first <= dt.date.fromisoformat(day(d["details"], published)) <= as_of:
-            want.add((d["unit_id"], d["target_url"]))
-    return want
+    published = published_dates(directory)
+    return {(d["unit_id"], d["target_url"]) for d in manifest["defects"]
+            if judged(d, as_of, published)}  # fmt: skip
 
 
 def test_the_round_reports_exactly_the_planted_defects(round_one, capsys, tmp_path_factory):

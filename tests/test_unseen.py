@@ -89,7 +89,10 @@ def test_a_blocked_column_makes_its_indicator_not_evaluated_and_the_total_is_res
     scored = score_crawl(data, indicator_set(tmp_path, NEWS, NOTICE), AS_OF)
     mine = rows(scored)
     assert mine.loc["freshness.news", "state"] == "not_evaluated"
-    assert mine.loc["freshness.news", "reason"] == "「工作动态」栏目本轮未能读取（反爬虫页面），本项未评"
+    assert (
+        mine.loc["freshness.news", "reason"]
+        == "「工作动态」栏目本轮未能读取（反爬虫页面），本项未评"
+    )
     assert bool(mine.loc["freshness.news", "not_applicable"])  # old readers leave it out too
     assert mine.loc["freshness.notice", "state"] == "scored"
     totals = scored.totals.set_index("unit_id")
@@ -109,7 +112,9 @@ def test_every_kind_of_unread_column_is_named_in_the_reason(tmp_path, kind, why)
                                     column(11, "u", "notice")],
                       [article(1, "u", 11, publish_date=FRESH)], issues=[blocked(10, kind=kind)])  # fmt: skip
     mine = rows(score_crawl(data, indicator_set(tmp_path, NEWS, NOTICE), AS_OF))
-    assert mine.loc["freshness.news", "reason"] == f"「本地要闻」栏目本轮未能读取（{why}），本项未评"
+    assert (
+        mine.loc["freshness.news", "reason"] == f"「本地要闻」栏目本轮未能读取（{why}），本项未评"
+    )
 
 
 def test_a_column_that_went_from_rows_to_none_is_not_read_either(tmp_path):
@@ -229,6 +234,7 @@ def test_a_listed_unit_and_an_unread_unit_are_said_too(tmp_path):
 def test_a_veto_count_neither_fires_nor_passes_on_unread_columns(tmp_path):
     """At least 2 blank columns: a has 2 (fires), b has 1 and 1 unread (could reach it: 未评),
     c has none and 1 unread (cannot reach 2: judged, passes), d has 1 blank and 5 read."""
+
     def cols(uid: str, blank: int, unread: int, full: int) -> list[dict]:
         ids = iter(range(100 * ord(uid[0]), 100 * ord(uid[0]) + 50))
         return ([column(next(ids), uid, "notice", last_row_count=0) for _ in range(blank)]
@@ -246,7 +252,9 @@ def test_a_veto_count_neither_fires_nor_passes_on_unread_columns(tmp_path):
     assert veto["veto"].to_dict() == {"a": True, "b": False, "c": False, "d": False}
     assert veto["state"].to_dict() == {
         "a": "scored", "b": "not_evaluated", "c": "scored", "d": "scored"}  # fmt: skip
-    assert veto.loc["b", "reason"].startswith("相关栏目中有1个本轮未能读取，无法判断是否达到单项否决标准")
+    assert veto.loc["b", "reason"].startswith(
+        "相关栏目中有1个本轮未能读取，无法判断是否达到单项否决标准"
+    )
     totals = scored.totals.set_index("unit_id")
     assert totals.loc["a", "vetoed"] and not totals.loc["b", "vetoed"]
 
@@ -283,8 +291,13 @@ def test_states_and_reasons_are_stored_and_listed_by_the_commands(store, tmp_pat
                            env={"COLUMNS": "200"})  # fmt: skip
     assert detail.exit_code == 0, detail.output
     assert "u：未评1项、不适用1项" in detail.output
-    assert "未评 freshness.news名：「工作动态」栏目本轮未能读取（反爬虫页面），本项未评" in detail.output
-    both = runner.invoke(app, ["problems", "--round", "2025Q2", "--db", url], env={"COLUMNS": "200"})
+    assert (
+        "未评 freshness.news名：「工作动态」栏目本轮未能读取（反爬虫页面），本项未评"
+        in detail.output
+    )
+    both = runner.invoke(
+        app, ["problems", "--round", "2025Q2", "--db", url], env={"COLUMNS": "200"}
+    )
     assert "2家单位有未评、不适用或按满分计的指标" in both.output
     printed = io.StringIO()
     print_round(load_result(store, "2025Q2"), Console(file=printed, width=200))

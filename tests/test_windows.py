@@ -7,7 +7,6 @@ stored rounds."""
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -253,7 +252,8 @@ def test_a_late_document_is_judged_only_by_the_round_whose_quarter_holds_it():
         ("disclosure_lag", {"published": "2025-05-06"}, True, False),
         ("interpretation_lag", {"published": "2025-06-30"}, True, False),
         ("consultation", {"problem": "too_short", "open_from": "2025-04-01"}, True, False),
-        ("consultation", {"problem": "no_feedback", "feedback_due": "2025-07-01"}, False, True),
+        # A missing feedback is a state: still judged while it is missing.
+        ("consultation", {"problem": "no_feedback", "feedback_due": "2025-05-01"}, True, True),
         ("annual_report", {"problem": "late", "published": "2025-04-08", "level": "县区政府"},
          True, False),
     ],
@@ -332,18 +332,19 @@ def test_a_past_event_is_deducted_once_then_shown_expired(store, tmp_path):
         ("timeliness.lag", "1.html"): ("expired", 0.0, False),
         ("normative.fields", "3.html#keywords"): ("open", 1.0, True),
         ("consultation.process", "4.html#duration"): ("expired", 0.0, False),
-        ("consultation.process", "4.html#feedback"): ("expired", 0.0, True),
+        ("consultation.process", "4.html#feedback"): ("open", 2.0, True),
         ("annual_report.deadline", "2024#late"): ("expired", 0.0, False),
         ("annual_report.deadline", "2024"): ("open", 6.0, True),
     }
     totals = q3.totals.set_index("unit_id")
-    # u lost only the missing 关键词 in Q3; nothing of Q3 was late: disclosure and consultation
-    # have nothing to judge there (rescaled away), its report exists (judged, full marks).
-    assert totals.loc["u", "points"] == 6 + 6
-    assert totals.loc["u", "total"] == pytest.approx((5 + 6) / 12 * 100, abs=1e-3)
+    # u lost the missing 关键词 and the missing feedback in Q3; nothing of Q3 was late:
+    # disclosure has nothing to judge there (rescaled away), its report exists (full marks).
+    assert totals.loc["u", "points"] == 6 + 6 + 6
+    assert totals.loc["u", "total"] == pytest.approx((5 + 4 + 6) / 18 * 100, abs=1e-3)
     # A quarter later the expired rows are gone; the open ones stay.
     q4 = evaluate_data(store, "2025Q4", dt.date(2025, 12, 31), indicators, data)
     assert set(status_of(q4)) == {("normative.fields", "3.html#keywords"),
+                                  ("consultation.process", "4.html#feedback"),
                                   ("annual_report.deadline", "2024")}  # fmt: skip
 
 

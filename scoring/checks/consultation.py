@@ -8,8 +8,9 @@ the draft (the 《…》 of the consultation's title) or quotes the consultation
 Subjects `<url>#duration` and `<url>#feedback`.
 
 Windows (docs/indicators.md §2.5): a too-short period is a one-time event of the day the
-consultation opened; a missing feedback is dated by the day it fell due. Each is judged in the
-round whose window holds that day, so every consultation public by the round's day is read.
+consultation opened, judged in the round whose window holds that day; a missing feedback is a
+state the unit can rectify (publish it), judged every round once it is due, like a missing
+annual report. So every consultation public by the round's day is read.
 """
 
 from __future__ import annotations
@@ -66,14 +67,14 @@ class Consultation(Check):
     name: ClassVar[str] = "consultation"
     Params = ConsultationParams
     description: ClassVar[str] = "consultation open < min_days, or closed without feedback"
-    dated_by: ClassVar[dict[str, str]] = {"too_short": "open_from", "no_feedback": "feedback_due"}
+    dated_by: ClassVar[dict[str, str]] = {"too_short": "open_from"}
     one_time: ClassVar[frozenset[str]] = frozenset({"too_short"})
 
     def coverage(
         self, data: CrawlData, params: ConsultationParams, ctx: CheckContext
     ) -> pd.DataFrame:
         """As by default, but a unit has something to judge when one of its consultations opened
-        or fell due for feedback within the window."""
+        within the window or its feedback is due by the round's day."""
         out = super().coverage(data, params, ctx)
         nothing = out["state"] == _coverage.NOTHING
         if not nothing.any():
@@ -85,7 +86,7 @@ class Consultation(Check):
             for unit_id, period in zip(drafts["unit_id"], periods, strict=True)
             if period is not None
             and (window.holds(period[0], ctx.as_of)
-                 or window.holds(params.feedback_within.after(period[1], ctx.calendar), ctx.as_of))
+                 or params.feedback_within.after(period[1], ctx.calendar) < ctx.as_of)
         }  # fmt: skip
         return out[~(nothing & out["unit_id"].isin(judged))].reset_index(drop=True)
 
