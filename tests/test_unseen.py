@@ -319,3 +319,22 @@ def test_rounds_stored_before_states_read_as_scored_or_not_applicable(store, tmp
     assert stored["state"].to_dict() == {
         "freshness.notice": "scored", "interpretation.coverage": "not_applicable"}  # fmt: skip
     assert round_store.problems_frame(store, "2025Q2")["rectifiable"].tolist() == [True]
+
+
+def test_an_unread_report_column_leaves_the_annual_report_unjudged_unless_found_elsewhere(tmp_path):
+    report = entry("annual_report.deadline", "annual_report", 6, 6, window="quarter").replace(
+        '    suggestion: "请整改"', '    suggestion:\n      missing: "未发布"\n      late: "迟发"'
+    )
+    cols = [column(10, "a", "annual_report", name="政府信息公开年报"), column(11, "a", "notice"),
+            column(20, "b", "annual_report"), column(21, "b", "notice")]  # fmt: skip
+    arts = [article(1, "a", 11, title="通知", publish_date=FRESH),
+            article(2, "b", 21, title="2024年政府信息公开工作年度报告", publish_date="2025-01-20")]  # fmt: skip
+    data = crawl_data(
+        [unit("a"), unit("b")], cols, arts, issues=[blocked(10, "a"), blocked(20, "b")]
+    )
+    scored = score_crawl(data, indicator_set(tmp_path, report), AS_OF)
+    state = scored.scores.set_index("unit_id")[["state", "reason"]].to_dict("index")
+    assert state["a"] == {"state": "not_evaluated",
+                          "reason": "「政府信息公开年报」栏目本轮未能读取（反爬虫页面），本项未评"}  # fmt: skip
+    assert state["b"]["state"] == "scored"  # its report, in time, found under 通知公告
+    assert scored.problems.empty

@@ -109,7 +109,9 @@ class AnnualReport(Check):
         """Not evaluated: the unit's report columns were all unread and its report of the judged
         year was found nowhere else (it may be there, unseen)."""
         cols = self.wanted_columns(data, params, ctx)
-        if cols.empty:
+        read = cols.groupby("unit_id")["observed"].any()
+        cols = cols[cols["unit_id"].isin(read.index[~read.astype(bool)])]
+        if cols.empty:  # every unit read a report column: nothing to look up
             return _coverage.empty()
         seen = _reports(data, ctx, params)
         whys = _coverage.unread_reasons(data)
@@ -119,7 +121,7 @@ class AnnualReport(Check):
             year = judged_year(
                 ctx.as_of, params.deadlines.get(units.get(unit_id), params.default_deadline)
             )
-            if mine["observed"].astype(bool).any() or (unit_id, year) in seen:
+            if (unit_id, year) in seen:
                 continue
             names = [_scope.text(n) for n in mine["name"]]
             text = _coverage.unread_text(
