@@ -38,24 +38,28 @@ def unit_lines(rows: pd.DataFrame, names: Mapping[str, str], *, detail: bool) ->
     unread = rows[rows["state"] == "not_evaluated"]
     for reason, group in unread.groupby("reason", sort=True):
         items = "、".join(names.get(i, i) for i in group["indicator_id"])
-        lines.append(f"  未评 {items}：{reason}")
+        lines.append(f"  {items}：{reason}")
     return lines
 
 
 def round_lines(
     scores: pd.DataFrame, totals: pd.DataFrame, names: Mapping[str, str], round_id: str
 ) -> list[str]:
-    """The `zwgk evaluate` section: each unit with something not scored, its 未评 items and
-    why; where to read the rest."""
+    """The `zwgk evaluate` section: each unit with indicators not evaluated (未评), which and
+    why; then how many others had nothing to judge, and where to read every reason."""
     units = by_unit(scores, totals)
     if not units:
         return []
     unit_names = dict(zip(totals["unit_id"], totals["name"], strict=True))
-    out = ["本轮未评、不适用和按满分计的指标（未评的列出原因）："]
-    for unit_id, rows in units.items():
+    unread = {u: rows for u, rows in units.items() if (rows["state"] == "not_evaluated").any()}
+    out = ["本轮未评的指标：" if unread else "本轮没有未评的指标。"]
+    for unit_id, rows in unread.items():
         first, *rest = unit_lines(rows, names, detail=False)
         out.append(f"{unit_names.get(unit_id, unit_id)}（{unit_id}）：{first}")
         out += rest
+    others = sum(int((r["state"] != "not_evaluated").sum()) for r in units.values())
+    if others:
+        out.append(f"不适用或按满分计的指标共{others}项（{len(units)}家单位）。")
     out.append(f"各项原因：zwgk problems --round {round_id} --unit 单位ID")
     return out
 
