@@ -166,9 +166,11 @@ def evaluate_command(
 def print_round(
     result: RoundResult, console: Console, indicator_set: IndicatorSet | None = None
 ) -> None:
-    """Header, one ranking table per level, counties with their townships, the summary text."""
+    """Header, one ranking table per level, counties with their townships, what each unit had
+    not scored and why, the summary text."""
     from scoring.round import frozen_set
     from scoring.summary import summarize
+    from scoring.unscored import round_lines
 
     info = result.info
     estimated = info.calendar_estimated_years or []
@@ -182,7 +184,8 @@ def print_round(
         )
     )
     console.print(header, highlight=False)
-    summary = summarize(result, indicator_set or frozen_set(info))
+    indicator_set = indicator_set or frozen_set(info)
+    summary = summarize(result, indicator_set)
     totals = result.totals
     for level in summary.by_level["level"] if len(summary.by_level) else []:
         part = totals[totals["level"] == level].copy()
@@ -226,6 +229,9 @@ def print_round(
                 str(c.with_townships_problems),
             )
         console.print(table)
+    names = {i.id: i.name for i in indicator_set.indicators}
+    for line in round_lines(result.scores, totals, names, info.id):
+        _say(console, line)
     _say(console, summary.paragraph)
 
 
@@ -245,7 +251,7 @@ def problems_command(
     """List a round's problems with evidence, suggestion, status and decision."""
     if ctx.invoked_subcommand is not None:
         return
-    from store.rounds import get_round, problems_frame
+    from store.rounds import get_round, problems_frame, round_scores_frame, round_totals_frame
 
     if round_id is None:
         raise _fail("--round is required (e.g. zwgk problems --round 2025Q2)")
@@ -256,6 +262,8 @@ def problems_command(
     try:
         info = get_round(store, round_id)
         frame = problems_frame(store, round_id, unit_ids=unit or None, statuses=status or None)
+        scores = round_scores_frame(store, round_id, unit or None)
+        totals = round_totals_frame(store, round_id)
     except _errors() as exc:
         raise _fail(str(exc)) from None
     finally:
@@ -269,6 +277,10 @@ def problems_command(
         flat.to_csv(sys.stdout, index=False)
     else:
         _problem_table(records, round_id)
+        from scoring.unscored import problems_lines
+
+        for line in problems_lines(scores, totals, frozen_names(info), round_id, bool(unit)):
+            _say(output_console(), line)
 
 
 RECORD_KEYS = (
@@ -277,6 +289,7 @@ RECORD_KEYS = (
     "unit_id",
     "indicator",
     "status",
+    "rectifiable",
     "decision",
     "subject",
     "target_url",
@@ -299,6 +312,7 @@ def problem_records(frame: pd.DataFrame, round_id: str) -> list[dict[str, Any]]:
                 "unit_id": row.unit_id,
                 "indicator": row.indicator_id,
                 "status": row.status,
+                "rectifiable": bool(getattr(row, "rectifiable", True)),
                 "decision": None if pd.isna(row.decision) else row.decision,
                 "subject": row.subject,
                 "target_url": None if pd.isna(row.target_url) else row.target_url,
@@ -321,6 +335,7 @@ def _problem_table(records: list[dict[str, Any]], round_id: str) -> None:
         )
     for r in records:
         state = STATUS_ZH[r["status"]] + ("（已驳回）" if r["decision"] == "dismissed" else "")
+        state += "" if r["rectifiable"] else "（一次性，不可整改）"
         where = f"\n{r['target_url']}" if r["target_url"] else ""
         _row(
             table,
@@ -332,6 +347,16 @@ def _problem_table(records: list[dict[str, Any]], round_id: str) -> None:
             r["fingerprint"],
         )
     output_console().print(table)
+
+
+def frozen_names(info: Any) -> dict[str, str]:
+    """Indicator id → name from the round's frozen set (ids alone when it cannot be loaded)."""
+    from scoring.round import frozen_set
+
+    try:
+        return {i.id: i.name for i in frozen_set(info).indicators}
+    except _errors():
+        return {}
 
 
 @problems_app.command("decide")

@@ -118,10 +118,14 @@ def validate(
     checks: dict[str, type[BaseModel]],
     order: dict[str, int],
     problems: list[Problem],
+    *,
+    frozen: bool = False,
 ) -> Indicator | None:
     """One merged indicator validated: its keys, its scoring rule (blaming the file that gave a
-    key last: `order` ranks the chain's files), its check type and params, and the level and
-    category names inside them. None, with problems appended, when anything is wrong."""
+    key last: `order` ranks the chain's files), its check type and params, the level and
+    category names inside them, and its window. None, with problems appended, when anything is
+    wrong. ``frozen``: a round's frozen text, which may predate windows (then the check's
+    default window)."""
     iid = entry.data["id"]
     out: list[Problem] = []
     indicator = None
@@ -157,6 +161,8 @@ def validate(
             out += _vocabulary(entry, params, indicator)
             if indicator is not None:
                 indicator = indicator.model_copy(update={"params": params})
+                indicator, wrong = _window(entry, indicator, frozen)
+                out += wrong
     problems.extend(out)
     return None if out else indicator
 
@@ -205,3 +211,40 @@ def _vocabulary(entry: Tracked, params: BaseModel, indicator: Indicator | None) 
             f"which reads params.categories ({', '.join(own)}); set params.categories instead",
         )
     return out
+
+
+def _window(entry: Tracked, indicator: Indicator, frozen: bool) -> tuple[Indicator, list[Problem]]:
+    """The indicator's window and rectifiable key against its check (docs/indicators.md §2.5):
+    every indicator states its window (a frozen set from before windows takes the check's
+    default), one the check can honour; a check that only finds one-time events is never
+    `rectifiable: true`."""
+    from scoring.checks.base import get_check
+
+    check, iid = get_check(indicator.check), indicator.id
+    out: list[Problem] = []
+    if indicator.window is None:
+        if frozen:
+            indicator = indicator.model_copy(
+                update={"window": check.default_window(indicator.params)}
+            )
+        else:
+            out.append(
+                (
+                    *entry.origin(()),
+                    f"indicator {iid}: missing key 'window' (which items a round judges: "
+                    "as_of, quarter or a duration such as 12 months; docs/indicators.md §2.5)",
+                )
+            )
+    else:
+        wrong = check.window_problem(indicator.params, indicator.window)
+        if wrong:
+            out.append((*entry.origin(("window",)), f"indicator {iid}: window: {wrong}"))
+    if indicator.rectifiable is True and "*" in check.one_time:
+        out.append(
+            (
+                *entry.origin(("rectifiable",)),
+                f"indicator {iid}: rectifiable: every problem check {check.name} finds is a "
+                "one-time event (it happened and cannot be undone); write rectifiable: false",
+            )
+        )
+    return indicator, out

@@ -13,7 +13,7 @@ import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -27,6 +27,7 @@ from pydantic import (
 
 from common.errors import Loc, did_you_mean
 from common.vocabulary import BUILT_IN_CATEGORIES, COLUMN_CATEGORIES, LEVELS
+from scoring.windows import WindowField
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
 MAX_ID = 128  # store/models.py: round_scores.indicator_id and problems.indicator_id String(128)
@@ -182,6 +183,12 @@ class Indicator(Strict):
     description: Annotated[str, Field(min_length=1)]
     source: Annotated[str, Field(min_length=1)]
     not_applicable: tuple[str, ...] = ()  # unit ids with a published 规范性说明
+    # Which items a round judges (scoring.windows; the loader requires it); whether its problems
+    # can be rectified (None: all but the check's one-time events); a unit with nothing to
+    # judge: rescaled away (not_applicable) or full marks. docs/indicators.md §2.5.
+    window: WindowField | None = None
+    rectifiable: bool | None = None
+    when_nothing: Literal["not_applicable", "full_marks"] = "not_applicable"
 
     @field_validator("params", mode="before")
     @classmethod

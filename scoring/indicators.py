@@ -272,7 +272,10 @@ def load_indicator_set(
     )
     checks = check_types()
     order = {str(source.path): n for n, (source, _) in enumerate(chain)}
-    indicators = [validate(entry, checks, order, problems) for entry in entries.values()]
+    frozen = _frozen is not None  # a round's frozen text: it may predate windows
+    indicators = [
+        validate(entry, checks, order, problems, frozen=frozen) for entry in entries.values()
+    ]
     _unit_text(chain, entries, indicators, checks, mode, problems)
     heads = [head for _, head in chain]
     name = next((h.name for h in reversed(heads) if h.name), None)

@@ -1,7 +1,7 @@
 """回头看 (recheck): look again at a round's open problems and update their status in place.
 
-1. The round's open problems (new / open / regressed, and not_comparable ones) name their units
-   and the pages they point at: an article (target URL), or the article holding a broken link.
+1. The round's open problems (new / open / regressed, and not_comparable ones) that can be
+   rectified (not one-time events) name their units and the pages they point at: an article (target URL), or the article holding a broken link.
 2. `zwgk crawl` runs in a subprocess restricted to those units, with those articles listed in
    ZWGK_REFETCH so they are fetched again even when the list row looks unchanged (their links
    are checked again with them). Column lists and directories are read as in any crawl.
@@ -80,7 +80,10 @@ class RecheckOutcome:
 
 
 def open_problems(store: Store, round_id: str, unit_ids: Sequence[str] | None) -> pd.DataFrame:
+    """The round's open problems a unit can rectify: a one-time event (a document published
+    late) cannot be fixed, so a recheck has nothing to look at there."""
     problems = round_store.problems_frame(store, round_id, unit_ids, statuses=LOOKED_AT)
+    problems = problems[problems["rectifiable"].astype(bool)] if len(problems) else problems
     if problems.empty:
         scope = f" of units {', '.join(unit_ids)}" if unit_ids else ""
         raise RecheckError(f"round {round_id} has no open problems{scope} to recheck")
@@ -167,8 +170,7 @@ def apply_recheck(
     scored_calendar = default_calendar()
     scored = score_crawl(data, indicator_set, as_of, calendar=scored_calendar, decisions=decisions)
     found = set(scored.problems["fingerprint"])
-    live = scored.scores[~scored.scores["not_applicable"].astype(bool)]
-    evaluated = set(zip(live["unit_id"], live["indicator_id"], strict=True))
+    evaluated = tracking.evaluated_pairs(scored.scores)
     # A unit whose site moved since the round's crawl: its problems at the new addresses.
     read_by = round_store.get_round(store, round_id).crawl_run
     moves = unit_moves.between(unit_moves.list_moves(store), read_by, int(data.run_id))

@@ -8,12 +8,16 @@ workflow around it — which crawl run, tracking against the previous round, sto
 Scoring rules (docs/domain.md §2, §3.1):
 - a problem costs ``deduct.per_problem × weight``; an indicator never loses more than its points
   (nor more than ``deduct.max``); a dismissed problem (驳回) costs nothing;
-- units in an indicator's ``not_applicable`` (规范性说明) skip it, and the total is rescaled:
-  total = Σ scores / Σ applicable points × 100;
+- each unit × indicator has a state (`scoring.states`): scored, not evaluated (what it needs
+  could not be read: never credited), not applicable (nothing to judge, or the unit is in the
+  indicator's ``not_applicable`` list: 规范性说明) or full marks (nothing to judge, where the set
+  says so); the total is rescaled over the scored and full-marks points (`scoring.totals`):
+  total = Σ scores / Σ those points × 100;
+- a check judges the items of the indicator's window (`scoring.windows`); a one-time event
+  (published late) is deducted in the round whose window holds it, and is not rectifiable;
 - any counted problem of a veto indicator (单项否决) — including ``veto_count`` indicators, which
   count other indicators' problems — makes the unit 不合格 whatever its total;
-- bonus indicators (加分项) sit outside the 100 and are added only above `BONUS_FROM`, at most
-  `BONUS_MAX` (国办秘函〔2019〕19号);
+- bonus indicators (加分项) sit outside the 100 (`scoring.totals`);
 - a unit the crawl could not read gets no total, no pass/fail and no rank.
 
 Each problem is named across rounds by its `fingerprint` and carries its evidence (stamped with
@@ -32,10 +36,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
+from scoring import states
 from scoring.checks.base import CheckContext, findings, get_check
+from scoring.totals import ROUND_DIGITS, unit_totals
+from scoring.windows import AS_OF_WINDOW
 from scoring.workdays import WorkCalendar, default_calendar
 from store.rounds import json_evidence
 
@@ -47,9 +53,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 VETO_COUNT = "veto_count"
-BONUS_FROM = 80.0  # a site above 80 may earn bonus items …
-BONUS_MAX = 20.0  # … out of 20 (国办秘函〔2019〕19号)
-ROUND_DIGITS = 4  # float noise off scores, so equal totals rank equal
 
 PROBLEM_COLUMNS = (
     "fingerprint",
@@ -63,6 +66,7 @@ PROBLEM_COLUMNS = (
     "evidence",
     "suggestion",
     "decision",
+    "rectifiable",
 )
 
 SCORE_COLUMNS = [
@@ -75,6 +79,8 @@ SCORE_COLUMNS = [
     "not_applicable",
     "veto",
     "bonus",
+    "state",
+    "reason",
 ]
 
 
@@ -111,6 +117,9 @@ def check_context(
     the indicator's window and categories (also used by tracking to ask checks about problems)."""
     applies = getattr(indicator, "applies_to", None)
     categories = getattr(applies, "categories", None)
+    window = getattr(indicator, "window", None)
+    if window is None and getattr(indicator, "check", None) is not None:
+        window = get_check(indicator.check).default_window(indicator.params)
     return CheckContext(
         as_of=as_of,
         calendar=calendar,
@@ -119,6 +128,7 @@ def check_context(
         date_from=getattr(applies, "date_from", None),
         date_until=getattr(applies, "date_until", None),
         indicator_id=indicator.id,
+        window=window or AS_OF_WINDOW,
     )
 
 
@@ -151,8 +161,11 @@ def _suggestions(indicator: Indicator, rows: pd.DataFrame) -> list[str]:
     return out
 
 
-def _problems(indicator: Indicator, found: pd.DataFrame, run_id: int | None) -> pd.DataFrame:
-    """Findings of one indicator → problem rows (fingerprint, nominal deduction, suggestion)."""
+def _problems(
+    indicator: Indicator, check: Check, found: pd.DataFrame, run_id: int | None
+) -> pd.DataFrame:
+    """Findings of one indicator → problem rows (fingerprint, nominal deduction, suggestion,
+    rectifiable: as the indicator says, and never a one-time event)."""
     rows = found.reset_index(drop=True).copy()
     # Veto indicators have no deduct rule: their problems fail the unit and cost no points.
     deduct = getattr(indicator, "deduct", None)
@@ -171,6 +184,8 @@ def _problems(indicator: Indicator, found: pd.DataFrame, run_id: int | None) -> 
     ]
     rows["evidence"] = _evidence(rows["evidence"], run_id)
     rows["suggestion"] = _suggestions(indicator, rows)
+    can = getattr(indicator, "rectifiable", None) is not False
+    rows["rectifiable"] = [can and not check.is_one_time(e) for e in rows["evidence"]]
     return rows
 
 
@@ -221,9 +236,7 @@ def _param(params: Any, key: str) -> Any:
     return getattr(params, key)
 
 
-def _deduct(
-    indicator: Indicator, applies: pd.DataFrame, na: set[str], probs: pd.DataFrame
-) -> pd.DataFrame:
+def _deduct(indicator: Indicator, applies: pd.DataFrame, probs: pd.DataFrame) -> pd.DataFrame:
     """Score rows of one indicator for the units it applies to; sets each problem's share.
 
     A unit loses Σ per_problem × weight over its counted problems, capped at the points (and at
@@ -254,10 +267,10 @@ def _deduct(
     rows["deduction"] = rows["deduction"].fillna(0.0).astype(float).round(ROUND_DIGITS)
     rows["problems"] = rows["problems"].fillna(0).astype(int)
     rows["score"] = (rows["points"] - rows["deduction"]).round(ROUND_DIGITS)
-    rows["not_applicable"] = rows["unit_id"].isin(na)
+    rows["not_applicable"] = False
     rows["veto"] = bool(getattr(indicator, "veto", None)) & (rows["problems"] > 0)
     rows["bonus"] = bool(getattr(indicator, "bonus", False))
-    return rows[SCORE_COLUMNS]
+    return rows
 
 
 def _run_check(
@@ -307,16 +320,19 @@ def score_crawl(
 
     ``decisions``: fingerprint → "confirmed" | "dismissed" (dismissed problems deduct nothing).
     Checks run in the set's order; ``veto_count`` indicators run last, over the others' counted
-    problems.
+    problems. `Scored.scores` carries `looked` besides the stored columns (tracking: whether an
+    earlier problem of that unit × indicator may be compared).
     """
     calendar = calendar or default_calendar()
     decisions = dict(decisions or {})
     units = data.units.copy()
     units["observed"] = units["observed"].astype(bool)
+    observed = set(units.loc[units["observed"], "id"])
     run_id = getattr(data, "run_id", None)
     score_parts: list[pd.DataFrame] = []
     seconds: dict[str, float] = {}
     problem_parts: list[pd.DataFrame] = []
+    unseen: dict[tuple[str, str], int] = {}  # (unit, indicator) → columns it could not read
 
     plain = [i for i in indicator_set.indicators if i.check != VETO_COUNT]
     vetoes = [i for i in indicator_set.indicators if i.check == VETO_COUNT]
@@ -329,15 +345,28 @@ def score_crawl(
                 na = set(getattr(indicator, "not_applicable", None) or ()) & set(applies["id"])
                 scope = applies[~applies["id"].isin(na)]
                 started = time.perf_counter()
+                check = get_check(indicator.check)
                 if indicator.check == VETO_COUNT:
-                    found = _veto_count(indicator, scope[scope["observed"]], counted_so_far)
+                    judged = scope[scope["observed"]]
+                    found = _veto_count(indicator, judged, counted_so_far)
+                    cover = states.veto_cover(
+                        judged["id"], counted_so_far, list(_param(indicator.params, "indicators")),
+                        int(_param(indicator.params, "at_least")), unseen,
+                        getattr(getattr(indicator, "veto", None), "reason", ""),
+                    )  # fmt: skip
                 else:
                     ctx = check_context(indicator, scope, as_of, calendar)
-                    found = _run_check(get_check(indicator.check), data, indicator, ctx)
+                    found = _run_check(check, data, indicator, ctx)
+                    cover = _coverage_of(check, data, indicator, ctx)
+                    unseen.update(states.unseen_counts(indicator.id, cover))
                 seconds[indicator.id] = time.perf_counter() - started
-                probs = _problems(indicator, found, run_id)
+                probs = _problems(indicator, check, found, run_id)
                 probs["decision"] = probs["fingerprint"].map(decisions)
-                score_parts.append(_deduct(indicator, applies, na, probs))
+                rows = states.apply(
+                    _deduct(indicator, applies, probs), cover, listed=na, observed=observed,
+                    when_nothing=getattr(indicator, "when_nothing", states.NOT_APPLICABLE),
+                )  # fmt: skip
+                score_parts.append(rows[[*SCORE_COLUMNS, "looked"]])
                 problem_parts.append(probs)
                 counted_so_far = pd.concat(
                     [
@@ -350,8 +379,9 @@ def score_crawl(
     scores = (
         pd.concat(score_parts, ignore_index=True)
         if score_parts
-        else pd.DataFrame(columns=SCORE_COLUMNS)
+        else pd.DataFrame(columns=[*SCORE_COLUMNS, "looked"])
     )
+    scores["reason"] = scores["reason"].astype(object).where(scores["reason"].notna(), None)
     problems = (
         pd.concat([p[list(PROBLEM_COLUMNS)] for p in problem_parts], ignore_index=True)
         if problem_parts
@@ -361,37 +391,16 @@ def score_crawl(
     return Scored(scores=scores, totals=totals, problems=problems, check_seconds=seconds)
 
 
-def unit_totals(units: pd.DataFrame, scores: pd.DataFrame, pass_line: float) -> pd.DataFrame:
-    """Per unit: applicable points, score, total rescaled to 100 (+ bonus), veto, pass, rank."""
-    live = scores[~scores["not_applicable"].astype(bool)]
-    base = live[~live["bonus"].astype(bool)].groupby("unit_id")
-    bonus = live[live["bonus"].astype(bool)].groupby("unit_id")["score"].sum()
-    out = units[["id", "name", "level", "parent", "observed"]].rename(columns={"id": "unit_id"})
-    out = out.set_index("unit_id")
-    out["points"] = base["points"].sum().reindex(out.index).fillna(0.0)
-    out["score"] = base["score"].sum().reindex(out.index).fillna(0.0).round(ROUND_DIGITS)
-    out["problems"] = live.groupby("unit_id")["problems"].sum().reindex(out.index).fillna(0)
-    out["problems"] = out["problems"].astype(int)
-    out["vetoed"] = live.groupby("unit_id")["veto"].any().reindex(out.index).fillna(False)
-    out["vetoed"] = out["vetoed"].astype(bool)
-    observed = out["observed"].astype(bool)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rescaled = (out["score"] / out["points"] * 100).round(ROUND_DIGITS)
-    rescaled = rescaled.where(observed & (out["points"] > 0))
-    earned = bonus.reindex(out.index).fillna(0.0)
-    out["bonus"] = np.where(rescaled > BONUS_FROM, earned.clip(upper=BONUS_MAX), 0.0)
-    out["rescaled"] = rescaled
-    out["total"] = (rescaled + out["bonus"]).round(ROUND_DIGITS)
-    passed = ~out["vetoed"] & (out["total"] >= pass_line)
-    out["passed"] = passed.astype(object).where(out["total"].notna(), None)
-    out["rank_in_level"] = _ranks(out)
-    return out.reset_index()
-
-
-def _ranks(totals: pd.DataFrame) -> pd.Series:
-    """Rank within level: vetoed units after the others, then by total (ties share a rank)."""
-    ranked = totals[totals["total"].notna()]
-    # One sortable number: vetoed units sink below every non-vetoed total.
-    key = ranked["total"] - ranked["vetoed"].astype(float) * 1e6
-    ranks = key.groupby(ranked["level"]).rank(method="min", ascending=False)
-    return ranks.astype("Int64").reindex(totals.index)
+def _coverage_of(
+    check: Check, data: CrawlData, indicator: Indicator, ctx: CheckContext
+) -> pd.DataFrame:
+    """The check's coverage; like `_run_check`, a failure stops the round naming the indicator."""
+    try:
+        return check.coverage(data, indicator.params, ctx)
+    except Exception as exc:
+        log.debug("indicator %s: coverage of %s failed", indicator.id, check.name, exc_info=True)
+        raise RoundError(
+            f"indicator {indicator.id}: check {check.name} could not say what it judged on crawl "
+            f"run {getattr(data, 'run_id', None)} ({type(exc).__name__}: {exc}); nothing was "
+            "stored — please report it with the output of `zwgk -v evaluate …`"
+        ) from exc

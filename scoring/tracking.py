@@ -126,6 +126,15 @@ def column_of(data: CrawlData) -> dict[str, int]:
     return out
 
 
+def evaluated_pairs(scores: pd.DataFrame) -> set[tuple[str, str]]:
+    """(unit, indicator) pairs whose earlier problems this round may compare: looked at (scored,
+    full marks, nothing to judge, or partly read — `scoring.states`), not a listed 不适用 unit
+    nor one whose site or needed columns were all unread."""
+    looked = scores["looked"] if "looked" in scores else ~scores["not_applicable"]
+    live = scores[looked.astype(bool).to_numpy()]
+    return set(zip(live["unit_id"], live["indicator_id"], strict=True))
+
+
 def comparable(rows: pd.DataFrame, data: CrawlData, evaluated: set[tuple[str, str]]) -> pd.Series:
     """True where this round looked at the problem's subject: its unit was read, its indicator
     ran for the unit, and the column the subject lives in (when one can be named) was read."""
@@ -195,8 +204,7 @@ def track_round(
         current["moved_from"] = current["fingerprint"].map(
             prev_rows.set_index("fingerprint")["moved_from"]
         )
-    live = scored.scores[~scored.scores["not_applicable"].astype(bool)]
-    evaluated = set(zip(live["unit_id"], live["indicator_id"], strict=True))
+    evaluated = evaluated_pairs(scored.scores)
     if prev_rows is not None and len(prev_rows):
         gone = prev_rows[~prev_rows["fingerprint"].isin(set(current["fingerprint"]))]
         gone = gone[gone["status"].isin(UNRESOLVED)]

@@ -221,10 +221,33 @@ def _frame(store: Store, stmt: Any) -> pd.DataFrame:
     return frame
 
 
-def round_scores_frame(store: Store, round_id: str) -> pd.DataFrame:
+def round_scores_frame(
+    store: Store, round_id: str, unit_ids: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """A round's unit × indicator rows with their `state` (common.vocabulary.SCORE_STATES) and
+    `reason`; rows stored before revision 0010 read as scored, or not_applicable where that
+    flag is set."""
     s = SCORES.c
     stmt = select(SCORES).where(s.round == round_id).order_by(s.unit_id, s.indicator_id)
-    return _frame(store, stmt)
+    if unit_ids is not None:
+        stmt = stmt.where(s.unit_id.in_(list(unit_ids)))
+    frame = _frame(store, stmt)
+    if len(frame):
+        old = frame["not_applicable"].astype(bool).map({True: "not_applicable", False: "scored"})
+        frame["state"] = frame["state"].astype(object).where(frame["state"].notna(), old)
+    return frame
+
+
+def unscored_frame(
+    store: Store, round_id: str, unit_ids: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """What a round did not score, unit by unit, and why: unit_id, indicator_id, state
+    (not_evaluated / not_applicable / full_marks) and reason (Chinese, for the unit)."""
+    frame = round_scores_frame(store, round_id, unit_ids)
+    columns = ["unit_id", "indicator_id", "state", "reason"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    return frame.loc[frame["state"] != "scored", columns].reset_index(drop=True)
 
 
 def round_totals_frame(store: Store, round_id: str) -> pd.DataFrame:
@@ -248,7 +271,15 @@ def problems_frame(
         stmt = stmt.where(p.unit_id.in_(list(unit_ids)))
     if statuses is not None:
         stmt = stmt.where(p.status.in_(list(statuses)))
-    return _frame(store, stmt)
+    frame = _frame(store, stmt)
+    if "rectifiable" in frame:  # rows stored before revision 0010 read as rectifiable
+        frame["rectifiable"] = (
+            frame["rectifiable"]
+            .astype(object)
+            .where(frame["rectifiable"].notna(), True)
+            .astype(bool)
+        )
+    return frame
 
 
 def first_seen_before(store: Store, round_ids: Sequence[str]) -> pd.Series:

@@ -39,6 +39,7 @@ indicators:
     name: 动态要闻类栏目更新及时
     group: [栏目建设, 更新维护, 动态要闻类栏目]
     check: planted_findings
+    window: as_of
     points: 6
     deduct: {per_problem: 3}
     suggestion: "「{column}」栏目已{days}天未更新。请及时发布本单位工作动态。"
@@ -48,6 +49,7 @@ indicators:
     name: 信息标注发布日期
     group: [信息发布, 元数据规范]
     check: planted_findings
+    window: as_of
     points: 4
     deduct: {per_problem: 1}
     suggestion: "{title}未标注发布日期。请补充发布日期。"
@@ -57,6 +59,7 @@ indicators:
     name: 栏目长期未更新
     group: [栏目建设]
     check: veto_count
+    window: as_of
     params: {indicators: [fresh], at_least: 2}
     veto: true
     suggestion: "本单位{count}个栏目未按期更新，达到单项否决标准。请立即更新。"

@@ -24,7 +24,9 @@ PLANTED = "planted_findings"
 @dataclass(frozen=True)
 class HandMadeCrawl:
     """Like CrawlData: units (id, name, level, parent, observed), columns (id, unit_id, url,
-    observed), articles (url, column_id) — plus `planted`: the findings per indicator."""
+    observed), articles (url, column_id) — plus `planted`: the findings per indicator, and
+    `coverage`: what the check says it could not judge (indicator_id, unit_id, state, reason,
+    unseen; `Check.coverage`)."""
 
     units: pd.DataFrame
     columns: pd.DataFrame
@@ -35,6 +37,11 @@ class HandMadeCrawl:
     )
     links: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame({"url": [], "article_url": []})
+    )
+    coverage: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["indicator_id", "unit_id", "state", "reason", "unseen"]
+        )
     )
 
 
@@ -47,6 +54,10 @@ class PlantedFindings(Check):
     def find(self, data: Any, params: Any, ctx: base.CheckContext) -> pd.DataFrame:
         rows = data.planted[data.planted["indicator_id"] == ctx.indicator_id]
         return base.findings(rows.drop(columns=["indicator_id"]))
+
+    def coverage(self, data: Any, params: Any, ctx: base.CheckContext) -> pd.DataFrame:
+        rows = data.coverage[data.coverage["indicator_id"] == ctx.indicator_id]
+        return rows.drop(columns=["indicator_id"]).reset_index(drop=True)
 
 
 @pytest.fixture

@@ -225,7 +225,8 @@ def _in_scope(name: str, problems: list[dict], as_of: dt.date, params=None) -> l
 
 
 def test_a_missing_month_leaves_scope_when_its_due_date_leaves_the_window():
-    rows = [{"subject": f"{COL}/2024-09"}, {"subject": f"{COL}/2025-03"}]
+    rows = [{"subject": f"{COL}/2024-09", "evidence": {"due": "2024-10-15"}},
+            {"subject": f"{COL}/2025-03", "evidence": {"due": "2025-04-15"}}]  # fmt: skip
     # 2024-09 was due on 2024-10-15: inside 12 months on 2025-09-30, outside on 2025-12-31.
     assert _in_scope("periodic_publication", rows, dt.date(2025, 9, 30)) == [True, True]
     assert _in_scope("periodic_publication", rows, dt.date(2025, 12, 31)) == [False, True]

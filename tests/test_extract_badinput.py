@@ -177,6 +177,7 @@ indicators:
     group: [信息发布, 元数据完整]
     applies_to: {categories: [notice]}
     check: required_fields
+    window: as_of
     params: {fields: [index_no, publisher, doc_no]}
     points: 6
     deduct: {per_problem: 1}

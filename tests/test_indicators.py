@@ -93,6 +93,7 @@ NEWS = """\
     group: [栏目建设, 更新维护]
     applies_to: {categories: [news]}
     check: column_freshness
+    window: as_of
     params: {max_age: 2 weeks}
     points: 6
     deduct: {per_problem: 3}
@@ -105,6 +106,7 @@ BLANK = """\
     name: 空白栏目
     group: [栏目建设]
     check: blank_column
+    window: as_of
     points: 4
     deduct: {per_problem: 2, max: 4}
     suggestion: "「{column_name}」为空白栏目"
@@ -116,6 +118,7 @@ VETO = """\
     name: 空白栏目否决
     group: [单项否决]
     check: veto_count
+    window: as_of
     params: {indicators: [columns.blank], at_least: 5}
     veto: true
     description: 空白栏目达5个

@@ -33,6 +33,7 @@ SET_YAML = (
     name: 同一信息不多头发布
     group: [网站运维, 信息发布, 重复发布]
     check: duplicate_information
+    window: as_of
     params: {across_columns: true}
     points: 4
     deduct: {per_problem: 1}

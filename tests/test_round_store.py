@@ -32,6 +32,7 @@ indicators:
     group: [栏目建设, 更新维护, 动态要闻类栏目]
     applies_to: {categories: [news]}
     check: column_freshness
+    window: as_of
     params: {max_age: 2 weeks}
     points: 6
     deduct: {per_problem: 3}
@@ -43,6 +44,7 @@ indicators:
     group: [栏目建设, 栏目设置]
     applies_to: {categories: [news, personnel]}
     check: blank_column
+    window: as_of
     points: 6
     deduct: {per_problem: 2}
     suggestion: "「{column_name}」栏目为空白栏目。"
@@ -52,6 +54,7 @@ indicators:
     name: 空白栏目过多
     group: [栏目建设, 栏目设置]
     check: veto_count
+    window: as_of
     params: {indicators: [columns.blank], at_least: 1}
     veto: true
     suggestion: "空白栏目{count}个，单项否决。"

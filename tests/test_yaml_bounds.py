@@ -419,6 +419,7 @@ def _indicator(iid: str, points: float, per_problem: float, max_age: str) -> dic
         "group": ["栏目建设", "更新维护"],
         "applies_to": {"categories": ["news"]},
         "check": "column_freshness",
+        "window": "as_of",
         "params": {"max_age": max_age},
         "points": points,
         "deduct": {"per_problem": per_problem},

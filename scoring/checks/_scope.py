@@ -1,7 +1,8 @@
 """What a check may look at: observed units, columns and articles of the indicator's scope.
 
-Every check starts from these helpers, so "never report on what was not observed" and the
-`applies_to` filters (levels via `ctx.units`, categories, date range) live in one place.
+Every check starts from these helpers, so "never report on what was not observed", the
+`applies_to` filters (levels via `ctx.units`, categories, date range) and the indicator's window
+(`ctx.window`, scoring.windows) live in one place.
 """
 
 from __future__ import annotations
@@ -55,12 +56,16 @@ def articles(
     dated: bool = True,
     public_by_as_of: bool = True,
     columns: Iterable[str] | None = None,
+    windowed: bool = True,
 ) -> pd.DataFrame:
     """Observed articles of observed in-scope units, in the wanted categories and, when `dated`,
     within `applies_to`'s date range on the publish date (undated articles are kept).
 
     A round judges what was public on its day: articles published after `ctx.as_of` (the crawl
     may be a few days later) belong to the next round, unless `public_by_as_of` is False.
+    With a bounded window (`quarter`, `12 months`) only articles published in it are judged
+    (undated ones cannot be placed in it and are left out), unless `windowed` is False — a check
+    that needs every item (is the report published at all?) and dates its findings itself.
     `columns`: only these columns (a check over most of a million rows reads a few of the two
     dozen; copying the others costs more than the selection). The index is the row position in
     `data.articles` either way.
@@ -74,6 +79,9 @@ def articles(
     undated = np.isnat(day)
     if public_by_as_of:
         mask &= undated | (day <= np.datetime64(ctx.as_of, "s"))
+    first = ctx.window.first_day(ctx.as_of) if windowed else None
+    if first is not None:
+        mask &= ~undated & (day >= np.datetime64(first, "s"))
     if dated:
         if ctx.date_from is not None:
             mask &= undated | (day >= np.datetime64(ctx.date_from, "s"))

@@ -5,14 +5,19 @@ deadline of the unit's level (条例 art. 49: departments by 31 Jan, governments
 department's 2024 report is due, a government's is not yet, so its 2023 report is judged.
 A report is an item of the annual-report columns whose title names the year and 年度报告/年报,
 or 工作报告 with 公开, the year before or after (`report_year`: units word it differently).
-Subject `annual_report/<year>`; target the report (late) or the annual-report column (missing;
-the unit's entry page when it has no such column).
+Subject `annual_report/<year>` (missing) or `annual_report/<year>#late`; target the report
+(late) or the annual-report column (missing; the unit's entry page when it has no such column).
 
 A deadline that falls on a weekend or holiday moves to the next working day with
 `holiday_rule: next_workday` (the default: 民法典 art. 203, a period whose last day is a
 法定休假日 ends the day after the holiday; the reference gives no rule of its own [?]) — the
 2024 reports of departments were due 2025-01-31, inside the Spring Festival holiday, so on
 2025-02-05. A late report costs `late_weight` of a missing one (weight of the finding).
+
+A missing report is a state, rectifiable (publish it), judged while its year is judged; a late
+one is a one-time event on its publish date, judged in the round whose window holds that day
+(docs/indicators.md §2.5). A unit whose report columns could not be read and whose report was
+found nowhere else is not evaluated.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import pandas as pd
 from pydantic import Field, field_validator
 
-from scoring.checks import _scope
+from scoring.checks import _coverage, _scope
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
 from scoring.data import CrawlData
 
@@ -134,33 +139,58 @@ class AnnualReport(Check):
     name: ClassVar[str] = "annual_report"
     Params = AnnualReportParams
     description: ClassVar[str] = "last year's annual report missing or after the level's deadline"
+    judges: ClassVar[str] = "units"
+    dated_by: ClassVar[dict[str, str]] = {"late": "published"}
+    one_time: ClassVar[frozenset[str]] = frozenset({"late"})
 
     def in_scope(
         self, problems: pd.DataFrame, params: AnnualReportParams, ctx: CheckContext
     ) -> pd.Series:
-        """Only the year judged now: a missing 2024 report stops being judged in 2026."""
+        """A missing report only while its year is judged (a missing 2024 report stops being
+        judged in 2026); a late one while the window holds its publication."""
+        windowed = super().in_scope(problems, params, ctx)
 
         def judged(row) -> bool:
-            level = (row.evidence or {}).get("level")
-            deadline = params.deadlines.get(level, params.default_deadline)
+            evidence = row.evidence if isinstance(row.evidence, dict) else {}
+            if evidence.get("problem") == "late":
+                return True  # the window decides
+            deadline = params.deadlines.get(evidence.get("level"), params.default_deadline)
             year = judged_year(ctx.as_of, deadline, params.holiday_rule, ctx.calendar)
             return str(row.subject) == f"annual_report/{year}"
 
-        return pd.Series([judged(r) for r in problems.itertuples()], index=problems.index)
+        mine = pd.Series([judged(r) for r in problems.itertuples()], index=problems.index)
+        return (mine & windowed).astype(bool)
+
+    def coverage(
+        self, data: CrawlData, params: AnnualReportParams, ctx: CheckContext
+    ) -> pd.DataFrame:
+        """Not evaluated: the unit's report columns were all unread and its report of the judged
+        year was found nowhere else (it may be there, unseen)."""
+        cols = self.wanted_columns(data, params, ctx)
+        read = cols.groupby("unit_id")["observed"].any()
+        cols = cols[cols["unit_id"].isin(read.index[~read.astype(bool)])]
+        if cols.empty:  # every unit read a report column: nothing to look up
+            return _coverage.empty()
+        seen = _reports(data, ctx, params)
+        whys = _coverage.unread_reasons(data)
+        units = data.units.set_index("id")["level"]
+        out = []
+        for unit_id, mine in cols.groupby("unit_id", sort=True):
+            deadline = params.deadlines.get(units.get(unit_id), params.default_deadline)
+            year = judged_year(ctx.as_of, deadline, params.holiday_rule, ctx.calendar)
+            if (unit_id, year) in seen:
+                continue
+            names = [_scope.text(n) for n in mine["name"]]
+            text = _coverage.unread_text(
+                names, [whys.get(str(u).rstrip("/"), "") for u in mine["url"]]
+            )
+            out.append({"unit_id": unit_id, "state": _coverage.NOT_EVALUATED, "reason": text,
+                        "unseen": len(mine)})  # fmt: skip
+        return _coverage.rows(out)
 
     def find(self, data: CrawlData, params: AnnualReportParams, ctx: CheckContext) -> pd.DataFrame:
         units = data.units[data.units["id"].isin(_scope.unit_ids(data, ctx))]
-        # The report column first; a report published elsewhere (e.g. under 通知公告) counts too
-        # when its title says what it is.
-        arts = _scope.articles(
-            data, ctx, None, dated=False, columns=["unit_id", "url", "title", "publish_date"]
-        )
-        in_column = _scope.member(data, "category", params.categories)[arts.index.to_numpy()]
-        arts = arts[in_column | _scope.rows_containing(arts["title"], ["政府信息公开"])]
-        reports = arts.assign(year=arts["title"].map(report_year)).dropna(subset=["year"])
-        reports = reports.sort_values("publish_date", na_position="last", kind="stable")
-        # The earliest publication of each unit's report of each year.
-        earliest = reports.drop_duplicates(["unit_id", "year"], keep="first")
+        earliest = _earliest(data, ctx, params)
         by_unit_year = {
             (unit_id, year): pos
             for pos, (unit_id, year) in enumerate(
@@ -205,7 +235,7 @@ class AnnualReport(Check):
                 rows.append(
                     {
                         "unit_id": unit.id,
-                        "subject": f"annual_report/{year}",
+                        "subject": f"annual_report/{year}#late",
                         "target_url": first["url"],
                         "evidence": {
                             **evidence,
@@ -219,3 +249,25 @@ class AnnualReport(Check):
                     }
                 )
         return findings(rows)
+
+
+def _earliest(data: CrawlData, ctx: CheckContext, params: AnnualReportParams) -> pd.DataFrame:
+    """The earliest publication of each unit's report of each year, public by the round's day
+    (whatever the window: whether a report exists at all is judged on the day)."""
+    # The report column first; a report published elsewhere (e.g. under 通知公告) counts too
+    # when its title says what it is.
+    arts = _scope.articles(
+        data, ctx, None, dated=False, windowed=False,
+        columns=["unit_id", "url", "title", "publish_date"],
+    )  # fmt: skip
+    in_column = _scope.member(data, "category", params.categories)[arts.index.to_numpy()]
+    arts = arts[in_column | _scope.rows_containing(arts["title"], ["政府信息公开"])]
+    reports = arts.assign(year=arts["title"].map(report_year)).dropna(subset=["year"])
+    reports = reports.sort_values("publish_date", na_position="last", kind="stable")
+    return reports.drop_duplicates(["unit_id", "year"], keep="first")
+
+
+def _reports(data: CrawlData, ctx: CheckContext, params: AnnualReportParams) -> set:
+    """(unit id, year) of every report found."""
+    found = _earliest(data, ctx, params)
+    return set(zip(found["unit_id"], found["year"].astype(int), strict=True))

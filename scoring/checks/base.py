@@ -12,10 +12,17 @@ Invariants every check keeps (and `Check.run` enforces as a safety net):
 - `subject` is a stable string (a URL, `annual_report/2024`, …), never a row position, unique per
   unit within one indicator;
 - `evidence` is a JSON-able dict; its keys fill the indicator's suggestion template.
+
+Windows and one-time events (docs/indicators.md §2.5): a check whose findings carry a date
+(`dated_by`: the evidence key, per kind of problem) is judged in the round whose window holds that
+date — `run` drops findings dated outside it and `in_scope` says an earlier one left the window
+(tracking: *expired*); the kinds in `one_time` are events that cannot be rectified. Which units
+the check could not judge, and why, is `coverage` (scoring.checks._coverage).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
 import pkgutil
@@ -27,9 +34,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-if TYPE_CHECKING:
-    import datetime as dt
+from scoring.checks import _coverage
+from scoring.windows import AS_OF, AS_OF_WINDOW, Window
 
+if TYPE_CHECKING:
     from scoring.data import CrawlData
     from scoring.workdays import WorkCalendar
 
@@ -56,7 +64,8 @@ class CheckContext:
     `units`: the units the indicator applies to (a slice of `CrawlData.units`, already filtered by
     the indicator's `applies_to.levels`); `categories`: its `applies_to.categories` (None: the
     check's own default); `date_from`/`date_until`: its `applies_to` date range on the publish
-    date (undated items stay in: a missing date is itself a problem some checks report).
+    date (undated items stay in: a missing date is itself a problem some checks report);
+    `window`: the indicator's assessment window (scoring.windows), applied by `_scope.articles`.
     """
 
     as_of: dt.date
@@ -66,6 +75,7 @@ class CheckContext:
     date_from: dt.date | None = None
     date_until: dt.date | None = None
     indicator_id: str = ""
+    window: Window = AS_OF_WINDOW
 
     def unit_ids(self, observed_only: bool = True) -> set[str]:
         units = self.units
@@ -80,16 +90,76 @@ class Check:
     name: ClassVar[str]
     Params: ClassVar[type[BaseModel]] = CheckParams
     description: ClassVar[str] = ""
+    # Evidence key holding the date that places a finding in a window, per kind of problem (the
+    # evidence's `problem`; "*" for every kind). Undated kinds are states judged on the day.
+    dated_by: ClassVar[Mapping[str, str]] = {}
+    # Kinds ("*": all) that are one-time events: they happened and cannot be rectified.
+    one_time: ClassVar[frozenset[str]] = frozenset()
+    # What `coverage` counts as the items to judge: "articles" (the pages of the wanted columns
+    # in the window), "column_items" (what the wanted columns list), "columns" (the columns
+    # themselves) or "units" (the directory: an observed unit always has something to judge).
+    judges: ClassVar[str] = "articles"
+    # Column categories the check reads whatever `applies_to` says (None: applies_to's, or the
+    # check's own params.categories).
+    reads: ClassVar[frozenset[str] | None] = None
 
     def find(self, data: CrawlData, params: Any, ctx: CheckContext) -> pd.DataFrame:
         raise NotImplementedError
 
+    # -- windows ----------------------------------------------------------------------------
+    def window_problem(self, params: Any, window: Window) -> str | None:
+        """Why ``window`` cannot be this check's (None: it can). A check whose findings carry no
+        date judges the state on the day: only `as_of`."""
+        if window.bounded and not self.dated_by:
+            return (
+                f"check {self.name} judges the state on the round's day, so its window is "
+                f"{AS_OF} (not {window})"
+            )
+        return None
+
+    def default_window(self, params: Any) -> Window:
+        """The window of an indicator stored before windows existed (a frozen set's text)."""
+        return AS_OF_WINDOW
+
+    def effective_window(self, params: Any, ctx: CheckContext) -> Window:
+        """The window the check applies (the indicator's; a check may refine it)."""
+        return ctx.window
+
+    def event_date(self, evidence: Mapping[str, Any] | None) -> tuple[bool, dt.date | None]:
+        """(dated, date): whether this kind of finding is dated, and its date (None: unknown)."""
+        evidence = evidence if isinstance(evidence, Mapping) else {}
+        kind = evidence.get("problem")
+        key = self.dated_by.get(kind, self.dated_by.get("*")) if self.dated_by else None
+        if key is None:
+            return False, None
+        value = evidence.get(key)
+        if isinstance(value, dt.datetime):
+            return True, value.date()
+        if isinstance(value, dt.date):
+            return True, value
+        try:
+            return True, dt.date.fromisoformat(str(value)[:10]) if value else None
+        except ValueError:
+            return True, None
+
+    def is_one_time(self, evidence: Mapping[str, Any] | None) -> bool:
+        """Whether the finding is a one-time event (never rectifiable)."""
+        kind = evidence.get("problem") if isinstance(evidence, Mapping) else None
+        return "*" in self.one_time or kind in self.one_time
+
     def in_scope(self, problems: pd.DataFrame, params: Any, ctx: CheckContext) -> pd.Series:
         """Which of an earlier round's problems (rows with unit_id, subject, evidence) this check
-        still judges as of ``ctx.as_of``. A check with a time window overrides it: a key-area
-        month that left the 12-month window, or last year's annual report once another year is
-        judged, is not found any more without having been fixed — tracking calls it *expired*."""
-        return pd.Series(True, index=problems.index, dtype=bool)
+        still judges as of ``ctx.as_of``: a dated problem whose date left the window (a late
+        document of last quarter, a key-area month older than 12 months) is not found any more
+        without having been fixed — tracking calls it *expired*. Undated ones stay in scope."""
+        window = self.effective_window(params, ctx)
+        out = []
+        for evidence in problems["evidence"] if len(problems) and window.bounded else ():
+            dated, day = self.event_date(evidence)
+            out.append(not dated or day is None or window.holds(day, ctx.as_of))
+        if not window.bounded:
+            out = [True] * len(problems)
+        return pd.Series(out, index=problems.index, dtype=bool)
 
     def looked_at(
         self, problems: pd.DataFrame, data: CrawlData, params: Any, ctx: CheckContext
@@ -102,9 +172,33 @@ class Check:
         return pd.Series(True, index=problems.index, dtype=bool)
 
     def run(self, data: CrawlData, params: BaseModel, ctx: CheckContext) -> pd.DataFrame:
-        """The findings frame (`FINDING_COLUMNS`), one row per problem, sorted by unit and subject."""
-        found = self.find(data, params, ctx)
-        return _normalise(found, data, ctx, self.name)
+        """The findings frame (`FINDING_COLUMNS`), one row per problem, sorted by unit and
+        subject; a dated finding outside the window belongs to another round and is dropped."""
+        found = _normalise(self.find(data, params, ctx), data, ctx, self.name)
+        window = self.effective_window(params, ctx)
+        if found.empty or not self.dated_by or not window.bounded:
+            return found
+        dates = [self.event_date(e) for e in found["evidence"]]
+        keep = [not dated or window.holds(day, ctx.as_of) for dated, day in dates]
+        return found[keep].reset_index(drop=True)
+
+    # -- coverage ---------------------------------------------------------------------------
+    def read_categories(self, params: Any, ctx: CheckContext) -> frozenset[str] | None:
+        """The column categories the check reads (None: every evaluated one)."""
+        if self.reads is not None:
+            return self.reads
+        own = getattr(params, "categories", None)
+        return frozenset(own) if own is not None else ctx.categories
+
+    def wanted_columns(self, data: CrawlData, params: Any, ctx: CheckContext) -> pd.DataFrame:
+        """Every column (read or not) of the in-scope observed units the check needs."""
+        return _coverage.wanted_columns(data, ctx, self.read_categories(params, ctx))
+
+    def coverage(self, data: CrawlData, params: Any, ctx: CheckContext) -> pd.DataFrame:
+        """Units in scope the check could not judge whole: rows (unit_id, state, reason, unseen)
+        with state *not_evaluated* (every column it needs unread), *partial* (some unread) or
+        *nothing* (nothing to judge: no item in the window). Units not listed were judged."""
+        return _coverage.coverage(self, data, params, ctx)
 
     def __repr__(self) -> str:
         return f"<check {self.name}>"

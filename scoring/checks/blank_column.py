@@ -20,6 +20,7 @@ class BlankColumn(Check):
     name: ClassVar[str] = "blank_column"
     Params = CheckParams
     description: ClassVar[str] = "observed column with no item at all"
+    judges: ClassVar[str] = "columns"
 
     def find(self, data: CrawlData, params: CheckParams, ctx: CheckContext) -> pd.DataFrame:
         cols = _scope.columns(data, ctx)

@@ -30,6 +30,7 @@ class ColumnFreshness(Check):
     name: ClassVar[str] = "column_freshness"
     Params = FreshnessParams
     description: ClassVar[str] = "observed column whose newest dated item is older than max_age"
+    judges: ClassVar[str] = "column_items"
 
     def find(self, data: CrawlData, params: FreshnessParams, ctx: CheckContext) -> pd.DataFrame:
         cols = _scope.columns(data, ctx)

@@ -13,6 +13,11 @@ Not a consultation on a draft, so not judged: a 公示 filed in the consultation
 对象、评选结果… with a 公示期 of a few days, no draft and no feedback due), a feedback, and an
 extension notice.
 Subjects `<url>#duration` and `<url>#feedback`.
+
+Windows (docs/indicators.md §2.5): a too-short period is a one-time event of the day the
+consultation opened, judged in the round whose window holds that day; a missing feedback is a
+state the unit can rectify (publish it), judged every round once it is due, like a missing
+annual report. So every consultation public by the round's day is read.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import ClassVar
 import pandas as pd
 from pydantic import Field
 
-from scoring.checks import _scope
+from scoring.checks import _coverage, _scope
 from scoring.checks._interpretation import document_name
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
 from scoring.data import CrawlData
@@ -99,17 +104,33 @@ class Consultation(Check):
     name: ClassVar[str] = "consultation"
     Params = ConsultationParams
     description: ClassVar[str] = "consultation open < min_days, or closed without feedback"
+    dated_by: ClassVar[dict[str, str]] = {"too_short": "open_from"}
+    one_time: ClassVar[frozenset[str]] = frozenset({"too_short"})
+
+    def coverage(
+        self, data: CrawlData, params: ConsultationParams, ctx: CheckContext
+    ) -> pd.DataFrame:
+        """As by default, but a unit has something to judge when one of its consultations opened
+        within the window or its feedback is due by the round's day."""
+        out = super().coverage(data, params, ctx)
+        nothing = out["state"] == _coverage.NOTHING
+        if not nothing.any():
+            return out
+        drafts, periods = _periods(data, params, ctx)
+        window = self.effective_window(params, ctx)
+        judged = {
+            unit_id
+            for unit_id, period in zip(drafts["unit_id"], periods, strict=True)
+            if period is not None
+            and (window.holds(period[0], ctx.as_of)
+                 or params.feedback_within.after(period[1], ctx.calendar) < ctx.as_of)
+        }  # fmt: skip
+        return out[~(nothing & out["unit_id"].isin(judged))].reset_index(drop=True)
 
     def find(self, data: CrawlData, params: ConsultationParams, ctx: CheckContext) -> pd.DataFrame:
-        drafts = _scope.articles(
-            data, ctx, params.categories, columns=["id", "unit_id", "url", "title"]
-        )
-        drafts = drafts[drafts["title"].map(lambda t: is_draft(_scope.text(t))).to_numpy(bool)]
+        drafts, periods = _periods(data, params, ctx)
         if drafts.empty:
             return findings([])
-        texts = data.body_text(drafts["id"])
-        periods = [open_period(texts.get(int(i), "")) for i in drafts["id"]]
-        periods = _extended_elsewhere(data, drafts, periods, params, ctx)
         unknown = sum(p is None for p in periods)
         if unknown:
             log.info("consultation: %d page(s) state no consultation period", unknown)
@@ -221,3 +242,25 @@ def _extended_elsewhere(
         later = max((e for e in ends if e), default=None)
         out.append((period[0], max(period[1], later)) if period and later else period)
     return out
+
+
+def _periods(
+    data: CrawlData, params: ConsultationParams, ctx: CheckContext
+) -> tuple[pd.DataFrame, list[tuple[dt.date, dt.date] | None]]:
+    """Every consultation public by the round's day (whatever the window: its dates decide) and
+    the period each page states (None: none stated); read once per round and indicator."""
+
+    def read() -> tuple[pd.DataFrame, list[tuple[dt.date, dt.date] | None]]:
+        drafts = _scope.articles(
+            data, ctx, params.categories, columns=["id", "unit_id", "url", "title"], windowed=False
+        )
+        drafts = drafts[drafts["title"].map(lambda t: is_draft(_scope.text(t))).to_numpy(bool)]
+        if drafts.empty:
+            return drafts, []
+        texts = data.body_text(drafts["id"])
+        periods = [open_period(texts.get(int(i), "")) for i in drafts["id"]]
+        return drafts, _extended_elsewhere(data, drafts, periods, params, ctx)
+
+    key = ("consultation_periods", ctx.indicator_id, ctx.as_of, tuple(params.categories),
+           frozenset(_scope.unit_ids(data, ctx)))  # fmt: skip
+    return data.memo(key, read)

@@ -33,6 +33,10 @@ class DisclosureLag(Check):
     name: ClassVar[str] = "disclosure_lag"
     Params = DisclosureLagParams
     description: ClassVar[str] = "published more than max_workdays working days after written"
+    # A late publication happened on its publish date: judged in the round whose window holds
+    # it, never rectifiable (docs/indicators.md §2.5).
+    dated_by: ClassVar[dict[str, str]] = {"*": "published"}
+    one_time: ClassVar[frozenset[str]] = frozenset({"*"})
 
     def find(self, data: CrawlData, params: DisclosureLagParams, ctx: CheckContext) -> pd.DataFrame:
         arts = _scope.articles(

@@ -79,6 +79,7 @@ class DuplicateInformation(Check):
     description: ClassVar[str] = (
         "the same information (same 文号 or near-identical body) published in two columns"
     )
+    judges: ClassVar[str] = "column_items"
 
     def find(self, data: CrawlData, params: DuplicateParams, ctx: CheckContext) -> pd.DataFrame:
         wanted = ["id", "unit_id", "column_id", "url", "title", "publish_date", "category"]

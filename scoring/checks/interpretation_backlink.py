@@ -18,6 +18,7 @@ class InterpretationBacklink(Check):
     name: ClassVar[str] = "interpretation_backlink"
     Params = CheckParams
     description: ClassVar[str] = "interpretation whose page does not link its document"
+    reads: ClassVar[frozenset[str]] = frozenset({_interpretation.INTERPRETATION})
 
     def find(self, data: CrawlData, params: CheckParams, ctx: CheckContext) -> pd.DataFrame:
         interps = _scope.articles(

@@ -26,6 +26,8 @@ class InterpretationCoverage(Check):
     name: ClassVar[str] = "interpretation_coverage"
     Params = CoverageParams
     description: ClassVar[str] = "document of the categories without any interpretation"
+    # With a bounded window, the documents published in it (rectifiable: publish one).
+    dated_by: ClassVar[dict[str, str]] = {"*": "published"}
 
     def find(self, data: CrawlData, params: CoverageParams, ctx: CheckContext) -> pd.DataFrame:
         docs = _scope.articles(

@@ -60,6 +60,7 @@ class InterpretationForms(Check):
     name: ClassVar[str] = "interpretation_forms"
     Params = FormsParams
     description: ClassVar[str] = "unit whose interpretations are all text (or too few forms)"
+    reads: ClassVar[frozenset[str]] = frozenset({_interpretation.INTERPRETATION})
 
     def find(self, data: CrawlData, params: FormsParams, ctx: CheckContext) -> pd.DataFrame:
         interps = _scope.articles(

@@ -28,6 +28,10 @@ class InterpretationLag(Check):
     name: ClassVar[str] = "interpretation_lag"
     Params = LagParams
     description: ClassVar[str] = "interpretation published > max_workdays after its document"
+    reads: ClassVar[frozenset[str]] = frozenset({_interpretation.INTERPRETATION})
+    # A late interpretation is a one-time event on its publish date (docs/indicators.md §2.5).
+    dated_by: ClassVar[dict[str, str]] = {"*": "published"}
+    one_time: ClassVar[frozenset[str]] = frozenset({"*"})
 
     def find(self, data: CrawlData, params: LagParams, ctx: CheckContext) -> pd.DataFrame:
         interps = _scope.articles(data, ctx, [_interpretation.INTERPRETATION], columns=["url"])

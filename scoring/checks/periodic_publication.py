@@ -9,6 +9,10 @@ on 7 June). Periods before the column's first item are not judged — the column
 With `every: auto` the cadence is what the titles name (quarters if any title names one);
 a column whose titles name no period is then not judged.
 Subject `<column url>/<period>` (period `2024-05` or `2024Q2`).
+
+The periods judged are those due within the indicator's window (`12 months`, `quarter`); a
+missing period is dated by its due day, so it leaves the window as *expired* (docs/indicators.md
+§2.5). `params.window`, from before indicators had windows, must agree with it.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from scoring.checks import _scope
+from scoring.checks import _coverage, _scope
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
 from scoring.data import CrawlData
 from scoring.durations import Duration, DurationField
+from scoring.windows import Window
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +40,12 @@ _QN = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 # Months published together: 2025年1-2月 (January and February, as statistics publish them),
 # 2025年1月至2月, 2025年1—3月.
 _MONTHS = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月?\s*(?:-|—|–|~|～|至|到)\s*(\d{1,2})\s*月")
+DEFAULT_WINDOW = Duration(12, "months")
 
 
 class PeriodicParams(CheckParams):
     every: Literal["month", "quarter", "auto"] = "auto"
-    window: DurationField = Field(default=Duration(12, "months"))
+    window: DurationField | None = None  # the indicator's window; given, it must agree
     grace_days: int = Field(default=15, ge=0, le=365)
     min_items: int = Field(default=1, ge=1, le=1000)
     name_contains: list[str] | None = None  # only columns whose name contains one of these
@@ -100,28 +106,45 @@ class PeriodicPublication(Check):
     name: ClassVar[str] = "periodic_publication"
     Params = PeriodicParams
     description: ClassVar[str] = "column missing items for a due month or quarter"
+    judges: ClassVar[str] = "column_items"
+    dated_by: ClassVar[dict[str, str]] = {"*": "due"}  # a period is judged while due in the window
 
-    def in_scope(
-        self, problems: pd.DataFrame, params: PeriodicParams, ctx: CheckContext
-    ) -> pd.Series:
-        """A period stays judged while its due date is inside the window."""
-        window_start = params.window.before(ctx.as_of, ctx.calendar)
-        grace = dt.timedelta(days=params.grace_days)
+    def window_problem(self, params: PeriodicParams, window: Window) -> str | None:
+        if not window.bounded:
+            return (
+                "check periodic_publication judges the periods due within a window: write "
+                "quarter or a duration such as 12 months"
+            )
+        if params.window is not None and params.window != window.duration:
+            return (
+                f"params.window {params.window} disagrees with the indicator's window {window}; "
+                "leave params.window out (the indicator's window is used)"
+            )
+        return None
 
-        def judged(subject: str) -> bool:
-            period = str(subject).rsplit("/", 1)[-1]
-            try:
-                return period_bounds(period)[1] + grace > window_start
-            except ValueError:
-                return True  # not a period subject: leave it to tracking
+    def default_window(self, params: PeriodicParams) -> Window:
+        return Window("duration", params.window or DEFAULT_WINDOW)
 
-        return problems["subject"].map(judged).astype(bool)
+    def effective_window(self, params: PeriodicParams, ctx: CheckContext) -> Window:
+        return ctx.window if ctx.window.bounded else self.default_window(params)
+
+    def wanted_columns(
+        self, data: CrawlData, params: PeriodicParams, ctx: CheckContext
+    ) -> pd.DataFrame:
+        return _named(super().wanted_columns(data, params, ctx), params)
+
+    def coverage(self, data: CrawlData, params: PeriodicParams, ctx: CheckContext) -> pd.DataFrame:
+        """As by default; nothing to judge is said as the columns it looks for."""
+        out = super().coverage(data, params, ctx)
+        if params.name_contains:
+            cats = _coverage.what_items(self.read_categories(params, ctx)).removesuffix("类信息")
+            words = "、".join(params.name_contains)
+            nothing = out["state"] == _coverage.NOTHING
+            out.loc[nothing, "reason"] = f"没有名称含“{words}”且有信息的{cats}栏目"
+        return out
 
     def find(self, data: CrawlData, params: PeriodicParams, ctx: CheckContext) -> pd.DataFrame:
-        cols = _scope.columns(data, ctx)
-        if params.name_contains:
-            pattern = "|".join(map(re.escape, params.name_contains))
-            cols = cols[cols["name"].fillna("").str.contains(pattern, regex=True)]
+        cols = _named(_scope.columns(data, ctx), params)
         items = _scope.column_items(data, cols, ctx.as_of)
         if items.empty:
             return findings([])
@@ -160,7 +183,9 @@ class PeriodicPublication(Check):
             )
         counts = counted.groupby(["column_id", "period"]).size().to_dict()
         first = counted.groupby("column_id")["period"].min().to_dict()
-        window_start = params.window.before(ctx.as_of, ctx.calendar)
+        opens = self.effective_window(params, ctx).first_day(ctx.as_of)
+        assert opens is not None  # a bounded window
+        window_start = opens - dt.timedelta(days=1)
         grace = dt.timedelta(days=params.grace_days)
         due = {e: _due(e, window_start, grace, ctx.as_of) for e in set(cadence.values())}
         rows = []
@@ -191,6 +216,14 @@ class PeriodicPublication(Check):
                         }
                     )
         return findings(rows)
+
+
+def _named(cols: pd.DataFrame, params: PeriodicParams) -> pd.DataFrame:
+    """The columns whose name contains one of `name_contains` (all without it)."""
+    if not params.name_contains:
+        return cols
+    pattern = "|".join(map(re.escape, params.name_contains))
+    return cols[cols["name"].fillna("").str.contains(pattern, regex=True)]
 
 
 def _cadence(

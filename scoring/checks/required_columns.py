@@ -25,6 +25,7 @@ class RequiredColumns(Check):
     name: ClassVar[str] = "required_columns"
     Params = RequiredColumnsParams
     description: ClassVar[str] = "unit lacking a column of a category its level requires"
+    judges: ClassVar[str] = "units"  # the directory: read whenever the unit was observed
 
     def find(
         self, data: CrawlData, params: RequiredColumnsParams, ctx: CheckContext
