@@ -62,6 +62,9 @@ class WorkCalendar:
         self.overrides = dict(overrides or {})
         self.estimated_years: set[int] = set()
         self.outside_years: set[int] = set()
+        # A city's late items share their date pairs and holidays: each explained once.
+        self._spans: dict[tuple[dt.date, dt.date], WorkSpan] = {}
+        self._names: dict[dt.date, str | None] = {}
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> WorkCalendar:
@@ -143,6 +146,12 @@ class WorkCalendar:
         """`lag(start, end)` with what changed it: the weekend days inside (start, end] that
         were make-up workdays (调休上班日, counted) and the holidays that took weekdays off
         (not counted), so a unit can count the days again on a plain calendar."""
+        key = (start, end)
+        if key not in self._spans:
+            self._spans[key] = self._explain(start, end)
+        return self._spans[key]
+
+    def _explain(self, start: dt.date, end: dt.date) -> WorkSpan:
         span = WorkSpan(start, end, self.lag(start, end))
         if end <= start:
             return span
@@ -182,6 +191,11 @@ class WorkCalendar:
     def holiday_name(self, day: dt.date) -> str | None:
         """The Chinese name of the holiday `day` is part of (春节, 国庆节, …); None on a working
         day or a plain weekend; "放假" for a day off given only by an override file."""
+        if day not in self._names:
+            self._names[day] = self._holiday_name(day)
+        return self._names[day]
+
+    def _holiday_name(self, day: dt.date) -> str | None:
         if self.is_workday(day):
             return None
         if day in self.overrides:

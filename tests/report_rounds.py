@@ -49,6 +49,7 @@ indicators:
     name: 动态要闻类栏目更新及时
     group: [栏目建设, 更新维护, 动态要闻类栏目]
     check: planted_findings
+    window: as_of
     points: 6
     deduct: {per_problem: 3}
     suggestion: "「{column}」栏目已{days}天未更新。请及时发布本单位工作动态。"
@@ -58,6 +59,7 @@ indicators:
     name: 信息公开及时
     group: [信息发布, 公开时限]
     check: planted_findings
+    window: as_of
     points: 4
     deduct: {per_problem: 1}
     suggestion: "{title_quoted}形成后{days}个工作日才公开，超过20个工作日的时限。今后请在信息形成之日起20个工作日内公开。"
@@ -67,6 +69,7 @@ indicators:
     name: 无失效链接
     group: [网站运维, 链接可用性]
     check: planted_findings
+    window: as_of
     points: 4
     deduct: {per_problem: 1}
     suggestion: "{page_title_quoted}中的链接无法打开（{url}）。请修复或删除失效链接。"

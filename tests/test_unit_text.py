@@ -41,6 +41,7 @@ ENTRY = """\
     suggestion: "{suggestion}"
     description: {description}
     source: 测试
+    window: as_of
   - id: columns.blank
     name: 无空白栏目
     group: [栏目建设, 栏目设置]
@@ -50,6 +51,7 @@ ENTRY = """\
     suggestion: "「{{column_name}}」栏目无信息。请发布信息或撤并栏目。"
     description: 空白栏目每个扣2分 [V]。
     source: 测试
+    window: as_of
 """
 GOOD = {
     "name": "信息公开及时",
@@ -185,7 +187,7 @@ def test_the_group_path_and_the_sets_name_are_read_too(tmp_path):
     path.write_text(text, encoding="utf-8")
     message = refusal(path)
     assert f"{path}:3: set name: 'Test' is English" in message
-    assert f"{path}:17: indicator columns.blank: group.1: 'Columns' is English" in message
+    assert f"{path}:18: indicator columns.blank: group.1: 'Columns' is English" in message
 
 
 def test_an_extending_set_is_blamed_for_its_own_text(tmp_path):

@@ -27,10 +27,22 @@ from zwgk.cli import app
 
 AS_OF = dt.date(2025, 6, 30)
 HEAD = 'id: u\nversion: "1"\nname: 未评测试\npass_line: 60\nindicators:\n'
+# Names units read are plain Chinese (scoring/unit_text.py), never the indicator's id.
+NAMES = {
+    "freshness.news": "动态类栏目更新及时",
+    "freshness.notice": "通知公告类栏目更新及时",
+    "interpretation.coverage": "规范性文件均有解读",
+    "columns.blank": "无空白栏目",
+}
 
 
 def entry(iid: str, check: str, points: float, per: float, extra: str = "", **keys: str) -> str:
-    lines = [f"  - id: {iid}", f"    name: {iid}名", "    group: [栏目建设]", f"    check: {check}"]
+    lines = [
+        f"  - id: {iid}",
+        f"    name: {NAMES.get(iid, '测试指标')}",
+        "    group: [栏目建设]",
+        f"    check: {check}",
+    ]
     lines += [f"    {k}: {v}" for k, v in {"window": "as_of", **keys}.items()]
     lines += [f"    {line}" for line in extra.splitlines()]
     lines += [f"    points: {points}", f"    deduct: {{per_problem: {per}}}",
@@ -292,7 +304,7 @@ def test_states_and_reasons_are_stored_and_listed_by_the_commands(store, tmp_pat
     assert detail.exit_code == 0, detail.output
     assert "u：未评1项、不适用1项" in detail.output
     assert (
-        "未评 freshness.news名：「工作动态」栏目本轮未能读取（反爬虫页面），本项未评"
+        "未评 动态类栏目更新及时：「工作动态」栏目本轮未能读取（反爬虫页面），本项未评"
         in detail.output
     )
     both = runner.invoke(
@@ -305,7 +317,7 @@ def test_states_and_reasons_are_stored_and_listed_by_the_commands(store, tmp_pat
     start = lines.index("本轮未评的指标：")
     assert lines[start + 1 : start + 5] == [
         "u（u）：未评1项、不适用1项",
-        "  freshness.news名：「工作动态」栏目本轮未能读取（反爬虫页面），本项未评",
+        "  动态类栏目更新及时：「工作动态」栏目本轮未能读取（反爬虫页面），本项未评",
         "不适用或按满分计的指标共3项（2家单位）。",
         "各项原因：zwgk problems --round 2025Q2 --unit 单位ID",
     ]

@@ -323,7 +323,11 @@ def test_a_past_event_is_deducted_once_then_shown_expired(store, tmp_path):
         ("normative.fields", "3.html#keywords"): ("new", 1.0, True),
         ("consultation.process", "4.html#duration"): ("new", 2.0, False),
         ("consultation.process", "4.html#feedback"): ("new", 2.0, True),
-        ("annual_report.deadline", "2024#late"): ("new", 6.0, False),
+        ("annual_report.deadline", "2024#late"): (
+            "new",
+            3.0,
+            False,
+        ),  # late costs half of missing (late_weight)
         ("annual_report.deadline", "2024"): ("new", 6.0, True),
     }
     # The same pages a quarter later: the events of Q2 are history, the states still open.
