@@ -72,6 +72,46 @@ def test_malformed_index_no_but_not_an_empty_one():
     assert found["evidence"][1]["value"] == "/202405-00009"
 
 
+def _base_index_pattern() -> dict:
+    from pathlib import Path
+
+    from scoring.indicators import load_indicator_set
+
+    base = load_indicator_set(Path(__file__).parents[1] / "indicators" / "base.yaml")
+    return dict(base.get("metadata.index_no_format").params)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "360A12-07-2024-0008-1",  # 教育部 信息索引 (../shared/realpages moe page)
+        "000014349/2024-00123",  # 中国政府网: 9-digit 机构代码 / year - serial
+        "000014349/2018-00222",  # gov.cn real page
+        "002482082/2024-00332",  # 浙江 Hanweb real page
+        "11341702486344515H/202110-00013",  # Lonsun, docs/domain.md §4.1
+    ],
+)
+def test_the_national_index_no_formats_are_well_formed(value):
+    data = _docs({"index_no": value})
+    assert run_check("field_format", data, _base_index_pattern()).empty
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "113415000000000000-202405-00001",  # slash turned into a dash
+        "/202405-00009",  # no 机构代码
+        "113415000000000000/202405-9",  # serial not padded
+        "360A12-07-2024-8-1",  # ministry form with a short serial
+        "360A12/07-2024-0008-1",  # the two forms mixed
+    ],
+)
+def test_a_malformed_index_no_is_still_reported_by_the_shipped_pattern(value):
+    data = _docs({"index_no": value})
+    found = run_check("field_format", data, _base_index_pattern())
+    assert list(found["evidence"].map(lambda e: e["value"])) == [value]
+
+
 def test_a_bad_pattern_is_refused_with_the_reason():
     with pytest.raises(ValidationError, match="not a valid regular expression"):
         get_check("field_format").Params.model_validate({"field": "index_no", "pattern": "(["})
