@@ -182,6 +182,41 @@ def test_future_means_later_than_the_day_the_page_was_read():
     assert found["evidence"][0]["seen_on"] == "2025-07-08"
 
 
+def test_an_item_dated_only_in_its_list_is_dated():
+    data = _docs(
+        {"publish_date": None, "listed_date": "2025-06-20"},  # the list showed its date
+        {"publish_date": None, "listed_date": None},  # neither page nor list: undated
+        {"publish_date": None},
+    )
+    found = run_check("date_sanity", data, {"before_written": False, "future": False})
+    url = "http://gov.test/u/art/{}.html"
+    assert sorted(found["subject"]) == [url.format(2) + "#no_date", url.format(3) + "#no_date"]
+
+
+REVISED = {"written_date": "2024-03-01", "publish_date": "2023-05-10"}
+
+
+def test_a_revision_date_as_成文日期_is_not_published_before_written():
+    data = _docs(
+        {**REVISED, "title": "江淮市物业管理办法（2024年3月1日修订）"},
+        REVISED,  # no revision stated: a date error
+        REVISED,
+        texts={1: "", 2: "正文", 3: "本办法根据2024年3月1日市政府第5次常务会议决定修正。"},
+    )
+    found = run_check("date_sanity", data, {"no_date": False, "future": False})
+    assert list(found["subject"]) == ["http://gov.test/u/art/2.html#before_written"]
+
+
+def test_a_stated_change_must_fall_between_publication_and_成文日期():
+    data = _docs(
+        REVISED,  # the change it states is older than its publication: no explanation
+        {**REVISED, "written_date": "2024-04-01"},  # a change before 成文日期 but after publication
+        texts={1: "（2022年8月1日修订）", 2: "（2024年3月1日修订）"},
+    )
+    found = run_check("date_sanity", data, {"no_date": False, "future": False})
+    assert list(found["subject"]) == ["http://gov.test/u/art/1.html#before_written"]
+
+
 def test_date_sanity_ignores_unobserved_columns():
     data = _docs(
         {"publish_date": None},
