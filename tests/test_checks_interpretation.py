@@ -101,6 +101,31 @@ def test_a_back_link_by_another_spelling_is_a_back_link():
     assert list(found["target_url"]) == [URL.format("u", 3)]
 
 
+def _body_link(interp: int, url: str) -> dict:
+    return {"article_url": URL.format("u", interp), "unit_id": "u", "url": url, "kind": "body",
+            "text": "原文", "on_site": True, "outcome": "ok", "status_code": 200}  # fmt: skip
+
+
+def test_a_link_back_in_the_body_text_is_a_back_link():
+    doc1, doc5 = URL.format("u", 1), URL.format("u", 5)
+    arts = [
+        _doc(1, related=_rel("interpretation", ("u", 2), ("u", 3))),
+        _interp(2),  # 原文：《办法1》 in its body, by another spelling
+        _interp(3),  # its body links another document, not its own
+        _doc(5),
+        _interp(6),  # no document links it; its body links a stored document
+        _interp(7),  # its body links a page the crawl did not store
+    ]
+    links = [
+        _body_link(2, doc1.replace("http://", "https://")),
+        _body_link(3, doc5),
+        _body_link(6, doc5 + "?from=jd"),
+        _body_link(7, "http://gov.test/u/art/99.html"),
+    ]
+    found = run_check("interpretation_backlink", _crawl(arts, links=links))
+    assert sorted(found["target_url"]) == [URL.format("u", 3), URL.format("u", 7)]
+
+
 def test_another_page_with_a_query_is_not_the_document():
     arts = [
         _doc(1, url="http://gov.test/u/show?id=1"),

@@ -52,12 +52,20 @@ def test_the_round_reports_exactly_the_planted_defects(round_one, capsys):
     assert problems["suggestion"].map(lambda s: isinstance(s, str) and len(s) > 10).all()
 
 
+# veto_count finds nothing of its own: it counts the problems of other indicators, whose
+# decoys are its decoys.
+NO_DECOY = {"veto_count": "counts other indicators' problems"}
+
+
 def test_hazards_and_decoys_cause_no_problem(round_one, capsys):
     _, manifest, result = round_one
     tried = Counter(d["details"]["check"] for d in manifest["decoys"])
     with capsys.disabled():
         print(f"\ndecoys tried: {sum(tried.values())} ("
-              + ", ".join(f"{check} {n}" for check, n in sorted(tried.items())) + ")")  # fmt: skip
+              + ", ".join(f"{check} {n}" for check, n in sorted(tried.items()))
+              + "; none for " + ", ".join(f"{c}: {why}" for c, why in NO_DECOY.items()) + ")")  # fmt: skip
+    checks = {i.check for i in load_indicator_set(newest_set()).indicators}
+    assert checks - set(tried) == set(NO_DECOY), "a check type without a decoy"
     targets = set(result.problems["target_url"])
     hazards = {h["target_url"] for h in manifest["hazards"]}
     hazards |= {h.get("params", {}).get("page_url") for h in manifest["hazards"]} - {None}
