@@ -5,6 +5,7 @@ round is reproducible. Shares the one crawl of tests/conftest_scoring.py with th
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -91,7 +92,8 @@ _PORT = re.compile(r"(//127\.0\.0\.\d+):\d+")
 
 def _snapshot(result) -> dict:
     """The round as plain JSON, the sample server's random port taken out of every URL (the
-    fingerprints hash a URL, so they are compared through their subjects instead)."""
+    fingerprints hash a URL, so they are compared through their subjects instead; a duplicate's
+    subject is hashed again without the port) and the day the crawl ran out of the evidence."""
 
     def rows(frame, drop=()):
         frame = frame.drop(columns=list(drop)).astype(object).where(frame.notna(), None)
@@ -99,10 +101,19 @@ def _snapshot(result) -> dict:
                           default=str)  # fmt: skip
         return sorted(json.loads(_PORT.sub(r"\1:PORT", text)), key=json.dumps)
 
+    problems = rows(result.problems, drop=["fingerprint", "rechecked_at"])
+    for problem in problems:
+        # The day the crawl read a page is the test's day, not the round's.
+        if "seen_on" in problem["evidence"]:
+            problem["evidence"]["seen_on"] = "DAY_READ"
+        # A duplicate's subject hashes the kept page's URL, port included: hash it port-free.
+        if problem["subject"].startswith("dup/"):
+            kept = problem["evidence"]["other_url"].encode("utf-8")
+            problem["subject"] = f"dup/{hashlib.sha1(kept).hexdigest()[:12]}"
     return {
         "scores": rows(result.scores),
         "totals": rows(result.totals),
-        "problems": rows(result.problems, drop=["fingerprint", "rechecked_at"]),
+        "problems": sorted(problems, key=json.dumps),
     }
 
 
