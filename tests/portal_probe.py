@@ -359,7 +359,7 @@ class Probe(DecoyProbes):
     def _duplicate_doc_no(self, entry: dict) -> bool:
         a, b = entry["target_url"], entry["details"]["other_url"]
         if not self._both_served(entry):
-            return False  # the copy was deleted
+            return False  # the copy was deleted (a unit may also choose this)
         numbers = {_label(self.metadata(u).get("文号", "")) for u in (a, b)}
         return (
             numbers == {_label(entry["details"]["doc_no"])}
