@@ -51,11 +51,12 @@ def pairs(data: CrawlData) -> pd.DataFrame:
 
 
 def _pairs(articles: pd.DataFrame) -> pd.DataFrame:
-    links = _named_as_stored(cross_links(articles), articles)
+    index = pd.Index(articles["url"])
+    links = _named_as_stored(cross_links(articles), articles, index)
     interps = set(articles.loc[articles["category"] == INTERPRETATION, "url"])
     forward = links[~links["source_url"].isin(interps) & links["target_url"].isin(interps)]
     backward = links[links["source_url"].isin(interps) & ~links["target_url"].isin(interps)]
-    stored = pd.Index(articles["url"]).get_indexer(backward["target_url"].to_numpy()) >= 0
+    stored = index.get_indexer(backward["target_url"].to_numpy()) >= 0
     backward = backward[stored]
     fwd = pd.DataFrame(
         {"doc_url": forward["source_url"], "interp_url": forward["target_url"], "doc_links": True}
@@ -75,13 +76,14 @@ def _pairs(articles: pd.DataFrame) -> pd.DataFrame:
     return out.drop_duplicates(["doc_url", "interp_url"]).reset_index(drop=True)
 
 
-def _named_as_stored(links: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
-    """`links` with each target spelled as the stored page it names: a page links another by
-    http or https, its directory or index.html, with a query string the CMS adds (`_urls`)."""
+def _named_as_stored(links: pd.DataFrame, articles: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """`links` with each target spelled as the stored page it names (`index`: the articles'
+    URLs): a page links another by http or https, its directory or index.html, with a query
+    string the CMS adds (`_urls`)."""
     if links.empty or articles.empty:
         return links
     urls = articles["url"].to_numpy(dtype=object)
-    pos = _urls.stored(links["target_url"].to_numpy(dtype=object), pd.Index(urls), drop_query=True)
+    pos = _urls.stored(links["target_url"].to_numpy(dtype=object), index, drop_query=True)
     named = np.where(pos >= 0, urls[np.maximum(pos, 0)], links["target_url"].to_numpy(object))
     return links.assign(target_url=named)
 

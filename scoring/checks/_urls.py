@@ -58,12 +58,15 @@ def stored(urls: Iterable[str], index: pd.Index, *, drop_query: bool = False) ->
     """Position in `index` (stored page URLs) of the page each URL names, under its own
     spelling or another (`spellings`); -1 where none is stored."""
     urls = np.asarray(list(urls) if not isinstance(urls, np.ndarray) else urls, dtype=object)
-    pos = index.get_indexer(urls) if len(urls) else np.zeros(0, dtype=np.int64)
+    pos = index.get_indexer(urls).copy() if len(urls) else np.zeros(0, dtype=np.int64)
+    owners, others = [], []
     for i in np.flatnonzero(pos < 0):
-        if not isinstance(urls[i], str):
-            continue
-        found = index.get_indexer(spellings(urls[i], drop_query=drop_query)[1:])
-        hit = found[found >= 0]
-        if len(hit):
-            pos[i] = hit[0]
+        if isinstance(urls[i], str):
+            variants = spellings(urls[i], drop_query=drop_query)[1:]
+            owners += [i] * len(variants)
+            others += variants
+    if others:  # one look-up for every other spelling; the first one stored wins
+        for i, found in zip(owners, index.get_indexer(others), strict=True):
+            if found >= 0 and pos[i] < 0:
+                pos[i] = found
     return pos

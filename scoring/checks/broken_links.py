@@ -47,7 +47,7 @@ class BrokenLinks(Check):
         broken = links[mask.astype(bool)]
         if broken.empty:
             return findings([])
-        broken = broken[_urls.stored(broken["url"], _working(data)) < 0]
+        broken = broken[_urls.stored(broken["url"], _working(data, set(broken["unit_id"]))) < 0]
         if broken.empty:
             return findings([])
         # Only links on pages the indicator may judge (observed, in scope).
@@ -105,12 +105,8 @@ class BrokenLinks(Check):
         return pd.Series([key not in unseen for key in keys], index=problems.index, dtype=bool)
 
 
-def _working(data: CrawlData) -> pd.Index:
-    """Addresses whose latest check said they work (built once per crawl)."""
-
-    def build() -> pd.Index:
-        links = data.links
-        works = links["outcome"].astype(object).eq(WORKING).to_numpy(dtype=bool)
-        return pd.Index(pd.unique(links["url"].to_numpy(dtype=object)[works]))
-
-    return data.memo("working_link_urls", build)
+def _working(data: CrawlData, units: set[str]) -> pd.Index:
+    """Addresses linked from the pages of `units` whose latest check said they work."""
+    links = data.links
+    works = links["outcome"].astype(object).eq(WORKING) & links["unit_id"].isin(units)
+    return pd.Index(pd.unique(links["url"].to_numpy(dtype=object)[works.to_numpy(dtype=bool)]))
