@@ -5,8 +5,9 @@ category per column (`news`, `notice`, `normative` …: `common.vocabulary.COLUM
 mapped by `crawler/columns.yaml`). The map is
 an ordered list of keyword/regex rules — first match wins — plus two built-ins decided without
 the map: `group` (the column holds other columns) and `skip` (an override: not evaluated).
-Per-unit overrides (from the unit registry) win over everything. Names that match nothing are
-reported, never guessed: `classify_all` returns them separately so the operator can add a rule
+Per-unit overrides (from the unit registry) win over everything. A name no rule matches, below a
+folder whose name one does (财政预决算 › 2024年度), takes the folder's category. Names that match
+nothing, nor their folders, are reported, never guessed: `classify_all` returns them separately so the operator can add a rule
 or an override.
 """
 
@@ -195,6 +196,13 @@ class ColumnMap:
             hit = rule.hit(key, ancestors)
             if hit is not None:
                 return Match(rule.category, f"{where} {hit!r}")
+        # A name that says nothing by itself (2024年度, 市教育局) below a folder that does
+        # (财政预决算 › 2024年度): the folder's category, the nearest folder first.
+        for folder in ancestors:
+            for rule, where in self._rules:
+                hit = None if rule.under else rule.hit(folder, ())
+                if hit is not None:
+                    return Match(rule.category, f"{where} {hit!r} (folder {folder!r})")
         return None
 
     def classify(

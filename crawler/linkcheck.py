@@ -47,10 +47,12 @@ def outcome_for_failure(failure: Failure) -> tuple[str, str]:
 
 
 def retry_request(response: Response, attempt: int) -> Request | None:
-    """The request to make again before this answer counts, or None: a HEAD refused with 405
-    is asked as GET; a first 403 is asked again with a plain GET (开普云 practice: a 403 counts
-    only when a second, plain GET also gets 403)."""
-    if response.status == 405 and response.request.method == "HEAD":
+    """The request to make again before this answer counts, or None: a HEAD refused with 405,
+    or answered 404/410 (servers that serve pages only to GET answer a HEAD so), is asked as
+    GET — a link is dead only when a reader's request gets the 404 too; a first 403 is asked
+    again with a plain GET (开普云 practice: a 403 counts only when a second, plain GET also
+    gets 403)."""
+    if response.status in (404, 405, 410) and response.request.method == "HEAD":
         return response.request.replace(method="GET", dont_filter=True)
     if response.status == 403 and attempt == 1:
         return response.request.replace(method="GET", dont_filter=True, cb_kwargs={"attempt": 2})

@@ -181,6 +181,10 @@ class Article:
     lead: str = ""
     copy_of: int | None = None
     media_only: bool = False
+    # The page prints no date of its own (no 发布日期 value, byline date or PubDate): only its
+    # column's list shows one. A query string its CMS appends to its links to related pages.
+    page_undated: bool = False
+    link_query: str = ""
 
 
 @dataclass

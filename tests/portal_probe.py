@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 
 import chinese_calendar
 from parsel import Selector
+from portal_probe_decoys import DecoyProbes
 
 INDEX_NO = re.compile(r"^[0-9A-Z]{9,18}/\d{4}(\d{2})?-\d{5}$")
 CN_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
@@ -66,7 +67,7 @@ class Fetched:
             return self.body.decode("gb18030")
 
 
-class Probe:
+class Probe(DecoyProbes):
     def __init__(self, manifest: dict, portal) -> None:
         self.manifest = manifest
         self.portal = portal
@@ -358,7 +359,7 @@ class Probe:
     def _duplicate_doc_no(self, entry: dict) -> bool:
         a, b = entry["target_url"], entry["details"]["other_url"]
         if not self._both_served(entry):
-            return False  # the copy was deleted
+            return False  # the copy was deleted (a unit may also choose this)
         numbers = {_label(self.metadata(u).get("文号", "")) for u in (a, b)}
         return (
             numbers == {_label(entry["details"]["doc_no"])}
@@ -464,6 +465,31 @@ class Probe:
                                                     "div#zoom img, div#UCAP-CONTENT img") for r in others)
             )  # fmt: skip
         doc = urls.article_url(self.portal, self.portal.index.article[details["document_id"]])
+        if details["variant"] == "body_link":  # no 相关文件 block; the body links the document
+            interp = entry["target_url"]
+            block = self.page(interp).xpath(
+                "//*[h2[contains(., '相关文件')] or h3[contains(., '相关文件')]]//a/@href"
+            )
+            body = self.page(interp).css(
+                "div.j-fontContent a, div.TRS_Editor a, div#zoom a, div#UCAP-CONTENT a"
+            )
+            return (
+                not block.getall()
+                and interp in self._interpretation_links(doc)
+                and doc in [urljoin(interp, a.attrib.get("href", "")) for a in body]
+            )
+        if details["variant"] == "url_variant":
+            interp = urls.article_url(self.portal, self.portal.index.article[details["article_id"]])
+            name = _quoted_name(self.metadata(doc).get("名称", ""))
+            hrefs = [href for href, _ in self.links(interp)]
+            return (
+                not self._interpretation_links(doc)
+                and details["linked"] in hrefs
+                and doc not in hrefs
+                and self.get(details["linked"]).status == 200
+                and self.metadata(details["linked"]).get("名称") == self.metadata(doc).get("名称")
+                and f"《{name}》" not in self.metadata(interp).get("名称", "")
+            )
         first = urls.article_url(self.portal, self.portal.index.article[details["first_id"]])
         linked = self._interpretation_links(doc)
         published = self.published(doc)
@@ -522,6 +548,11 @@ def _trs_rows(text: str) -> list[tuple[str, str]]:
         (a.attrib["href"], a.attrib["title"])
         for a in sel.xpath('//div[@class="xxgk_right"]/ul[not(@class)]/li/a')
     ]
+
+
+def _quoted_name(title: str) -> str:
+    found = re.search(r"《([^》]+)》", title)
+    return found.group(1) if found else title
 
 
 def _label(text: str) -> str:

@@ -86,6 +86,77 @@ def test_listing_date_stands_in_for_an_unfetched_article():
     assert _stale(data, as_of=__import__("datetime").date(2025, 7, 31)) == [cols[0]["url"]]
 
 
+def test_a_page_without_a_date_is_dated_by_its_list_row():
+    # The newest item's page prints no date; its column's list showed 2025-06-25.
+    cols = [column(10, "u", "news")]
+    arts = [
+        article(1, "u", 10, publish_date=None, listed_date="2025-06-25"),
+        article(2, "u", 10, publish_date="2025-05-01", listed_date="2025-05-01"),
+    ]
+    data = crawl_data([unit("u")], cols, arts)
+    assert _stale(data) == []
+    # Dated by neither its page nor its list: no update (docs/domain.md §3.1).
+    arts[0]["listed_date"] = None
+    assert _stale(crawl_data([unit("u")], cols, arts)) == [cols[0]["url"]]
+    # A list date after the round's day is the next round's.
+    arts[0]["listed_date"] = "2025-07-03"
+    assert _stale(crawl_data([unit("u")], cols, arts)) == [cols[0]["url"]]
+
+
+def test_list_dates_of_pages_read_from_a_store(tmp_path):
+    """`load_crawl` leaves articles.listed_date in the store: the checks read it for the
+    undated pages (column freshness, date_sanity's undated items)."""
+    from scoring.data import load_crawl
+    from store import open_store
+
+    site = "http://gov.test/u"
+    with open_store(f"sqlite:///{tmp_path / 'z.sqlite'}", create=True) as store:
+        store.upsert_units([{"id": "u", "name": "甲局", "level": "市直部门", "profile": "lonsun",
+                             "entry_url": f"{site}/"}])  # fmt: skip
+        run = store.start_run("full", ["u"])
+        ids = store.upsert_columns(
+            run, [{"unit_id": "u", "url": f"{site}/news/", "name": "工作动态", "category": "news"}]
+        )
+        news = ids[f"{site}/news/"]
+        store.upsert_articles(
+            run,
+            [
+                {"url": f"{site}/1.html", "unit_id": "u", "column_id": news, "title": "新",
+                 "listed_date": "2025-06-25"},
+                {"url": f"{site}/2.html", "unit_id": "u", "column_id": news, "title": "旧",
+                 "publish_date": "2025-05-01", "listed_date": "2025-05-01"},
+            ],
+        )  # fmt: skip
+        store.record_listings(
+            run,
+            [
+                {"column_id": news, "url": f"{site}/1.html", "title": "新",
+                 "listed_date": "2025-06-25"},
+                {"column_id": news, "url": f"{site}/2.html", "title": "旧",
+                 "listed_date": "2025-05-01"},
+            ],
+        )  # fmt: skip
+        store.set_column_counts(run, {news: 2})
+        store.finish_run(run, "finished")
+        data = load_crawl(store)
+        assert "listed_date" not in data.articles  # read only when a check asks
+        assert _stale(data) == []
+        assert run_check("date_sanity", data, {"before_written": False, "future": False}).empty
+
+
+def test_a_published_statement_that_nothing_is_new_is_an_update():
+    """本栏目暂无新增信息 published a month ago: the column was looked after (docs/domain.md §2)."""
+    cols = [column(10, "u", "plan")]
+    arts = [
+        article(1, "u", 10, title="关于本栏目暂无新增信息的说明", publish_date="2025-06-02"),
+        article(2, "u", 10, title="2023年工作计划", publish_date="2023-02-01"),
+    ]
+    data = crawl_data([unit("u")], cols, arts)
+    assert _stale(data, {"max_age": "1 year"}, ("plan",)) == []
+    next_year = __import__("datetime").date(2026, 7, 1)
+    assert _stale(data, {"max_age": "1 year"}, ("plan",), as_of=next_year) == [cols[0]["url"]]
+
+
 def test_working_day_age_skips_the_spring_festival():
     import datetime as dt
 
@@ -144,6 +215,28 @@ def test_unreadable_or_emptied_column_is_not_blank():
     emptied = crawl_data([unit("u")], [cols[2]], [], listings=[old])
     assert not emptied.columns["observed"].any()
     assert _stale(emptied) == []
+
+
+def test_a_column_holding_only_a_published_statement_is_not_blank():
+    """本栏目暂无信息 published as an item: the unit answered for the column (docs/domain.md §2)."""
+    cols = [column(10, "u", "plan"), column(11, "u", "personnel")]
+    statement = article(1, "u", 10, title="关于本栏目暂无信息的说明", publish_date="2025-03-01")
+    assert _blank(crawl_data([unit("u")], cols, [statement])) == [cols[1]["url"]]
+    # Listed but not fetched: the list row alone is an item too.
+    listed = {"column_id": 11, "unit_id": "u", "url": "http://gov.test/u/s.html",
+              "title": "关于本栏目暂无信息的说明", "listed_date": "2025-03-01"}  # fmt: skip
+    assert _blank(crawl_data([unit("u")], cols, [statement], listings=[listed])) == []
+
+
+def test_a_folder_of_columns_is_never_blank():
+    # 政策文件 holds 规范性文件 and 其他文件; its own page lists nothing.
+    cols = [
+        column(10, "u", "group", name="政策文件"),
+        column(11, "u", "normative", path="政策文件"),
+        column(12, "u", "policy", path="政策文件"),
+    ]
+    arts = [article(1, "u", 11, publish_date="2025-05-01")]
+    assert _blank(crawl_data([unit("u")], cols, arts)) == [cols[2]["url"]]
 
 
 def test_blank_columns_of_unobserved_units_are_not_reported():

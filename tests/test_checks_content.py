@@ -52,6 +52,46 @@ def test_broken_links_on_unobserved_pages_are_not_reported():
     assert run_check("broken_links", data).empty
 
 
+@pytest.mark.parametrize(
+    "dead, working",
+    [
+        ("http://gov.test/u/col/", "http://gov.test/u/col"),  # a trailing slash
+        ("http://gov.test/u/col", "http://gov.test/u/col/index.html"),  # its index page
+        ("http://gov.test/u/files/附件.pdf", "http://gov.test/u/files/%E9%99%84%E4%BB%B6.pdf"),
+        ("https://gov.test/u/a.pdf", "http://gov.test/u/a.pdf"),  # the other scheme
+    ],
+)
+def test_a_dead_spelling_of_a_working_address_is_not_confirmed(dead, working):
+    data = _linked(
+        _link(1, dead, "confirmed_broken", "body"),
+        _link(2, working, "ok", "body", status=200),
+    )
+    assert run_check("broken_links", data).empty
+    # Without the working spelling it is a dead link.
+    alone = _linked(_link(1, dead, "confirmed_broken", "body"))
+    assert list(run_check("broken_links", alone)["subject"]) == [dead]
+
+
+def test_other_addresses_or_queries_are_not_spellings_of_a_working_one():
+    data = _linked(
+        _link(1, "http://gov.test/u/a.pdf", "confirmed_broken"),
+        _link(1, "http://gov.test/u/show?id=2", "confirmed_broken", "body"),
+        _link(2, "http://gov.test/u/b.pdf", "ok", status=200),
+        _link(2, "http://gov.test/u/show?id=1", "ok", "body", status=200),
+        _link(3, "http://gov.test/u/a.pdf/x", "suspected", status=None),  # not working
+    )
+    found = run_check("broken_links", data)
+    assert sorted(found["subject"]) == ["http://gov.test/u/a.pdf", "http://gov.test/u/show?id=2"]
+
+
+def test_a_dead_link_to_another_site_is_not_the_units():
+    data = _linked(
+        _link(1, "http://www.jh.gov.cn/old.html", "confirmed_broken", "body", on_site=False),
+        _link(2, "http://gov.test/u/gone.html", "confirmed_broken", "body"),
+    )
+    assert list(run_check("broken_links", data)["subject"]) == ["http://gov.test/u/gone.html"]
+
+
 # -- duplicate_information ---------------------------------------------------------------------
 def _dups(arts, listings=(), texts=None):
     cols = [column(10, "u", "notice"), column(11, "u", "news"), column(12, "u", "policy"),

@@ -72,6 +72,46 @@ def test_malformed_index_no_but_not_an_empty_one():
     assert found["evidence"][1]["value"] == "/202405-00009"
 
 
+def _base_index_pattern() -> dict:
+    from pathlib import Path
+
+    from scoring.indicators import load_indicator_set
+
+    base = load_indicator_set(Path(__file__).parents[1] / "indicators" / "base.yaml")
+    return dict(base.get("metadata.index_no_format").params)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "360A12-07-2024-0008-1",  # 教育部 信息索引 (../shared/realpages moe page)
+        "000014349/2024-00123",  # 中国政府网: 9-digit 机构代码 / year - serial
+        "000014349/2018-00222",  # gov.cn real page
+        "002482082/2024-00332",  # 浙江 Hanweb real page
+        "11341702486344515H/202110-00013",  # Lonsun, docs/domain.md §4.1
+    ],
+)
+def test_the_national_index_no_formats_are_well_formed(value):
+    data = _docs({"index_no": value})
+    assert run_check("field_format", data, _base_index_pattern()).empty
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "113415000000000000-202405-00001",  # slash turned into a dash
+        "/202405-00009",  # no 机构代码
+        "113415000000000000/202405-9",  # serial not padded
+        "360A12-07-2024-8-1",  # ministry form with a short serial
+        "360A12/07-2024-0008-1",  # the two forms mixed
+    ],
+)
+def test_a_malformed_index_no_is_still_reported_by_the_shipped_pattern(value):
+    data = _docs({"index_no": value})
+    found = run_check("field_format", data, _base_index_pattern())
+    assert list(found["evidence"].map(lambda e: e["value"])) == [value]
+
+
 def test_a_bad_pattern_is_refused_with_the_reason():
     with pytest.raises(ValidationError, match="not a valid regular expression"):
         get_check("field_format").Params.model_validate({"field": "index_no", "pattern": "(["})
@@ -140,6 +180,41 @@ def test_future_means_later_than_the_day_the_page_was_read():
     url = "http://gov.test/u/art/{}.html"
     assert sorted(found["subject"]) == [url.format(2) + "#future", url.format(3) + "#future"]
     assert found["evidence"][0]["seen_on"] == "2025-07-08"
+
+
+def test_an_item_dated_only_in_its_list_is_dated():
+    data = _docs(
+        {"publish_date": None, "listed_date": "2025-06-20"},  # the list showed its date
+        {"publish_date": None, "listed_date": None},  # neither page nor list: undated
+        {"publish_date": None},
+    )
+    found = run_check("date_sanity", data, {"before_written": False, "future": False})
+    url = "http://gov.test/u/art/{}.html"
+    assert sorted(found["subject"]) == [url.format(2) + "#no_date", url.format(3) + "#no_date"]
+
+
+REVISED = {"written_date": "2024-03-01", "publish_date": "2023-05-10"}
+
+
+def test_a_revision_date_as_成文日期_is_not_published_before_written():
+    data = _docs(
+        {**REVISED, "title": "江淮市物业管理办法（2024年3月1日修订）"},
+        REVISED,  # no revision stated: a date error
+        REVISED,
+        texts={1: "", 2: "正文", 3: "本办法根据2024年3月1日市政府第5次常务会议决定修正。"},
+    )
+    found = run_check("date_sanity", data, {"no_date": False, "future": False})
+    assert list(found["subject"]) == ["http://gov.test/u/art/2.html#before_written"]
+
+
+def test_a_stated_change_must_fall_between_publication_and_成文日期():
+    data = _docs(
+        REVISED,  # the change it states is older than its publication: no explanation
+        {**REVISED, "written_date": "2024-04-01"},  # a change before 成文日期 but after publication
+        texts={1: "（2022年8月1日修订）", 2: "（2024年3月1日修订）"},
+    )
+    found = run_check("date_sanity", data, {"no_date": False, "future": False})
+    assert list(found["subject"]) == ["http://gov.test/u/art/1.html#before_written"]
 
 
 def test_date_sanity_ignores_unobserved_columns():

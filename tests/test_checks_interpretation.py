@@ -63,6 +63,78 @@ def test_coverage_counts_only_documents_in_range_and_observed():
     assert list(run_check("interpretation_coverage", data)["target_url"]) == [URL.format("u", 1)]
 
 
+def _to(url: str, kind: str = "document") -> list[dict]:
+    return [{"url": url, "text": "相关文件", "kind": kind}]
+
+
+def test_an_interpretation_linking_its_document_by_another_spelling_covers_it():
+    doc = URL.format("u", 1)
+    variants = [
+        doc.replace("http://", "https://"),  # the other scheme
+        doc + "?from=jd",  # a query string the CMS adds
+        "HTTP://GOV.TEST/u/art/1.html",  # scheme and host in capitals
+    ]
+    arts = [_doc(1), _doc(4, title="甲局关于印发《另一办法》的通知")]
+    arts += [_interp(10 + i, title=f"政策问答{i}", related=_to(v)) for i, v in enumerate(variants)]
+    found = run_check("interpretation_coverage", _crawl(arts))
+    assert list(found["target_url"]) == [URL.format("u", 4)]
+
+
+def test_a_directory_and_its_index_page_are_one_address():
+    doc = "http://gov.test/u/zcwj/2024/"
+    arts = [
+        _doc(1, url=doc + "index.html"),
+        _interp(2, title="政策问答", related=_to("http://gov.test/u/zcwj/2024")),
+    ]
+    assert run_check("interpretation_coverage", _crawl(arts)).empty
+
+
+def test_a_back_link_by_another_spelling_is_a_back_link():
+    doc = URL.format("u", 1)
+    arts = [
+        _doc(1, related=_rel("interpretation", ("u", 2), ("u", 3))),
+        # 相关链接 (not 相关文件): known as the document's only through the address.
+        _interp(2, related=_to(doc.replace("http://", "https://") + "?source=list", "related")),
+        _interp(3, related=_to(URL.format("u", 9), "related")),  # links another page
+    ]
+    found = run_check("interpretation_backlink", _crawl(arts))
+    assert list(found["target_url"]) == [URL.format("u", 3)]
+
+
+def _body_link(interp: int, url: str) -> dict:
+    return {"article_url": URL.format("u", interp), "unit_id": "u", "url": url, "kind": "body",
+            "text": "原文", "on_site": True, "outcome": "ok", "status_code": 200}  # fmt: skip
+
+
+def test_a_link_back_in_the_body_text_is_a_back_link():
+    doc1, doc5 = URL.format("u", 1), URL.format("u", 5)
+    arts = [
+        _doc(1, related=_rel("interpretation", ("u", 2), ("u", 3))),
+        _interp(2),  # 原文：《办法1》 in its body, by another spelling
+        _interp(3),  # its body links another document, not its own
+        _doc(5),
+        _interp(6),  # no document links it; its body links a stored document
+        _interp(7),  # its body links a page the crawl did not store
+    ]
+    links = [
+        _body_link(2, doc1.replace("http://", "https://")),
+        _body_link(3, doc5),
+        _body_link(6, doc5 + "?from=jd"),
+        _body_link(7, "http://gov.test/u/art/99.html"),
+    ]
+    found = run_check("interpretation_backlink", _crawl(arts, links=links))
+    assert sorted(found["target_url"]) == [URL.format("u", 3), URL.format("u", 7)]
+
+
+def test_another_page_with_a_query_is_not_the_document():
+    arts = [
+        _doc(1, url="http://gov.test/u/show?id=1"),
+        _interp(2, title="政策问答", related=_to("http://gov.test/u/show?id=2")),
+    ]
+    found = run_check("interpretation_coverage", _crawl(arts))
+    assert list(found["target_url"]) == ["http://gov.test/u/show?id=1"]
+
+
 # -- lag ---------------------------------------------------------------------------------------
 def _pair(doc_day: str, interp_day: str, n: int = 1):
     return [

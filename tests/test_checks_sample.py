@@ -28,7 +28,9 @@ BY_LEVEL = {
     "县直部门": EVERY_LEVEL + ISSUERS,
     "乡镇街道": EVERY_LEVEL + ["township_area"],
 }
-INDEX_NO = r"[0-9A-Z]{18}/\d{4}(\d{2})?-\d{5}"
+# The shipped pattern (indicators/base.yaml): the local form and the national ones (gov.cn,
+# ministries) — the sample plants a ministry-style 索引号 as a decoy.
+INDEX_NO = r"^(?:[0-9A-Z]{9,18}/[0-9]{4}([0-9]{2})?-[0-9]{5}|[0-9A-Z]{6}-[0-9]{2}-[0-9]{4}-[0-9]{4}-[0-9])$"
 
 # check → (runs as (params, categories), manifest kinds it must reproduce)
 CASES: dict[str, tuple[list[tuple[dict, list[str] | None]], set[str]]] = {

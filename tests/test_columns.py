@@ -151,10 +151,42 @@ def test_real_world_names(cmap, name, parent, category):
 
 def test_rules_below_a_grandparent_see_the_whole_path(cmap):
     # 基层政务公开标准目录 > 社会救助 > 低保: the standard directory is a grandparent here.
-    assert cmap.classify("城乡低保", "社会救助") is None
+    # Without it, 社会救助 is a key area (重点领域) and the folder's category is taken.
+    assert cmap.classify("城乡低保", "社会救助") == m.KEY_AREA
     assert cmap.classify("城乡低保", "社会救助", path=["基层政务公开标准目录", "社会救助"]) == (
         m.TOWNSHIP_AREA
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "category"),
+    [
+        ("2024年度", ["财政预决算"], m.BUDGET),
+        ("市教育局", ["财政资金"], m.BUDGET),
+        ("2023年", ["人事任免"], m.PERSONNEL),
+        ("2025年", ["政策文件", "市政府文件"], m.POLICY),  # nearest folder with a category
+        ("其他", ["通知公告"], m.NOTICE),
+        ("教育", ["重点领域信息公开"], m.KEY_AREA),
+    ],
+)
+def test_a_name_that_says_nothing_takes_its_folders_category(cmap, name, path, category):
+    found = cmap.match(name, path[-1], path=path)
+    assert found is not None and found.category == category
+    assert "folder" in found.reason
+
+
+def test_a_folder_without_a_category_gives_none_and_an_own_name_wins(cmap):
+    assert cmap.classify("2024年", "法定主动公开内容", path=["法定主动公开内容"]) is None
+    assert cmap.classify("部门决算", "人事信息", path=["人事信息"]) == m.BUDGET
+    _, unmatched = cmap.classify_all([("专题专栏", None), ("2024年", "专题专栏")])
+    assert [c.name for c in unmatched] == ["2024年"]  # 专题专栏 is a group: no category
+
+
+@pytest.mark.parametrize(
+    "name", ["政务公开工作制度", "政府信息公开工作制度", "信息公开管理制度", "政务公开制度"]
+)
+def test_rules_columns_under_their_longer_names(cmap, name):
+    assert cmap.classify(name) == m.RULES
 
 
 def test_order_decides_overlapping_keywords(cmap):

@@ -50,6 +50,18 @@ PLANTING_ORDER = [
     "metadata_decoy/cited_doc_no",
     "metadata_decoy/revised",
     "wording_decoy",
+    # Issue 12: decoys for the check types that had none.
+    "field_decoy/ministry_index_no",
+    "field_decoy/repealed_tag",
+    "column_decoy/dated_in_list",
+    "column_decoy/statement",
+    "column_decoy/statement_only",
+    "column_decoy/other_names",
+    "date_decoy/byline_only",
+    "date_decoy/revised",
+    "link_decoy",
+    "interpretation_decoy/url_variant",
+    "interpretation_decoy/body_link",
 ]
 
 

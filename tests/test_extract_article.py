@@ -143,6 +143,48 @@ def test_validity_废止_marks_the_article_repealed():
     assert (data.validity, data.repealed) == ("废止", True)
 
 
+# 有效性 given only as the red 废止 tag (docs/domain.md §4.1): the field's value is 废止.
+NO_VALIDITY = DESKTOP.replace(
+    '<th>有效性：</th><td class="pmingcheng">有效</td>',
+    '<th>有效性：</th><td class="pmingcheng"></td>',
+)
+RED_TAG = '<span class="fz" style="color:red;">废止</span>'
+
+
+def test_an_empty_validity_beside_a_red_废止_tag_reads_废止():
+    page = lonsun_page(NO_VALIDITY, MOBILE, title_tag=RED_TAG)
+    data = extract_article(page, LONSUN_URL, get_profile("lonsun"))
+    assert (data.validity, data.repealed, data.title) == ("废止", True, LONSUN_FIELDS["title"])
+    assert data.source_codes()["validity"] == "sel:h1.newstitle span@lonsun"
+
+
+def test_the_generic_profile_reads_a_red_font_tag_too_as_a_fallback():
+    page = lonsun_page(NO_VALIDITY, MOBILE, title_tag='<font color="red">【已废止】</font>')
+    data = extract_article(page, LONSUN_URL, get_profile("generic"))
+    assert data.validity == "废止"
+    assert data.sources["validity"].fallback  # a rule of the generic profile
+
+
+def test_without_a_tag_an_empty_validity_stays_empty():
+    data = extract_article(lonsun_page(NO_VALIDITY, MOBILE), LONSUN_URL, get_profile("lonsun"))
+    assert (data.validity, data.repealed) == (None, False)
+
+
+def test_a_stated_validity_wins_over_a_tag():
+    page = lonsun_page(DESKTOP.replace(">有效<", ">失效<"), MOBILE, title_tag=RED_TAG)
+    data = extract_article(page, LONSUN_URL, get_profile("lonsun"))
+    assert (data.validity, data.repealed) == ("失效", True)
+
+
+def test_a_废止_tag_inside_the_body_is_not_this_pages_validity():
+    page = lonsun_page(NO_VALIDITY, MOBILE).replace(
+        "<p>各县区人民政府，市政府各部门：</p>",
+        '<p>下列文件已清理：《旧办法》<span style="color:red;">废止</span></p>',
+    )
+    data = extract_article(page, LONSUN_URL, get_profile("generic"))
+    assert data.validity is None
+
+
 def test_base_href_decides_where_relative_links_point():
     page = lonsun_page(DESKTOP, MOBILE, extra_head='<base href="http://cdn.example.gov.cn/x/">')
     data = extract_article(page.replace('"/group1/', '"group1/'), LONSUN_URL, get_profile("lonsun"))

@@ -166,7 +166,10 @@ def read_article(doc: Document, spec: ArticleSpec, origin: Origin | None = None)
     data.body_doc_no = re.sub(r"\s+", "", match.group(0)) if match else None
     _collect_links(doc, spec, body, data)
     data.related = related_links(doc, related_blocks, spec.related)
-    data.repealed = "废止" in (data.validity or "") or _has_tag(page, spec)
+    tags = _repealed_tags(page, spec)
+    data.repealed = "废止" in (data.validity or "") or bool(tags)
+    if not data.validity:  # 有效性 shown only as the red 废止 tag (docs/domain.md §4.1)
+        _validity_from_tag(data, tags, body, origin)
     data.anomaly = _anomaly(data, spec, containers, hits)
     return data
 
@@ -314,7 +317,28 @@ def _collect_links(
                 data.attachments.append(Attachment(img.url, img.text, kind))
 
 
-def _has_tag(page: DocIndex, spec: ArticleSpec) -> bool:
-    return any(
-        spec.repealed_text.search(node_text(el)) for el in union_elements(spec.repealed, page)
-    )
+def _repealed_tags(page: DocIndex, spec: ArticleSpec) -> list[tuple[etree._Element, str]]:
+    """The red 废止 tags on the page, each with the profile selector that found it."""
+    return [
+        (el, sel.source)
+        for sel in spec.repealed
+        for el in sel.elements(page)
+        if spec.repealed_text.search(node_text(el))
+    ]
+
+
+def _validity_from_tag(
+    data: ArticleData,
+    tags: list[tuple[etree._Element, str]],
+    body: etree._Element | None,
+    origin: Origin,
+) -> None:
+    """An empty 有效性 read from a 废止 tag beside the title or metadata: the page states the
+    field's value that way. A tag inside the body (a list of repealed documents) is not this
+    page's 有效性."""
+    for el, source in tags:
+        in_body = body is not None and (el is body or any(a is body for a in el.iterancestors()))
+        if not in_body:
+            data.validity = "废止"
+            data.sources["validity"] = src.selector(origin, ("article", "repealed"), source)
+            return

@@ -7,7 +7,7 @@ from demo import model as m
 from demo import urls
 from demo.defects._common import Planter, column_label, quoted
 from demo.defects._registry import Kind, register
-from demo.defects.duplicate_doc_no import _column, delete_copy, publish_copy
+from demo.defects.duplicate_doc_no import _column, link_to_original, publish_copy
 
 
 def duplicate_body(p: Planter) -> list[dict]:
@@ -37,7 +37,7 @@ register(
         "duplicate_body",
         duplicate_body,
         0.03,
-        fix=delete_copy,
+        fix=link_to_original,
         no_regression="not modelled: a deleted copy is not published again",
     )
 )

@@ -2,7 +2,10 @@
 通知公告 column under the document's name — the same 文号, the same text (重复发布).
 
 `publish_copy` is shared with `duplicate_body`: a copy is a page of its own whose body reprints
-the original's (`Article.copy_of`). The fix deletes the copy.
+the original's (`Article.copy_of`). The fix turns the copy into a pointer to the original (改为
+链接, as the suggestion offers): its page stays, without the reprint or the 文号. (Deleting it is
+the other fix a unit may choose, but a page gone from a site stays in the store and is judged
+still — a crawl does not yet mark a page that now answers 404 as gone.)
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from demo import model as m
 from demo import timeline, urls
 from demo.defects._common import Change, Planter, column_label, quoted
 from demo.defects._registry import Kind, register
-from demo.model import Article, Column
+from demo.model import Article, Column, Link
 
 
 def publish_copy(
@@ -79,9 +82,17 @@ def duplicate_doc_no(p: Planter) -> list[dict]:
     return []
 
 
-def delete_copy(change: Change, entry: dict) -> None:
-    """The fix: the unit deletes the copy and keeps the original."""
-    change.planter.remove_articles([change.article(entry)])
+def link_to_original(change: Change, entry: dict) -> None:
+    """The fix: the copy no longer reprints the original, it links to it."""
+    copy = change.article(entry)
+    original = change.portal.index.article[entry["details"]["other_article_id"]]
+    column = change.portal.index.column[original.column_id]
+    copy.copy_of, copy.doc_no, copy.body_doc_no = None, "", ""
+    copy.lead = f"本信息已在「{column.name}」栏目发布，请通过下方链接查看原文。"
+    copy.links = [
+        Link(text=f"原文：{original.title}", target=urls.article_url(change.portal, original))
+    ]
+    change.touch(entry)
 
 
 register(
@@ -89,7 +100,7 @@ register(
         "duplicate_doc_no",
         duplicate_doc_no,
         0.03,
-        fix=delete_copy,
+        fix=link_to_original,
         no_regression="not modelled: a deleted copy is not published again",
     )
 )

@@ -14,6 +14,9 @@ def missing_field(p: Planter) -> list[dict]:
         return []
     doc = p.take(p.rng.choice(candidates))
     name = p.rng.choice(["validity", "keywords", "subject"])
+    platform = p.portal.index.host[p.portal.index.unit[doc.unit_id].host].platform
+    if name == "validity" and doc.validity == "废止" and platform == "lonsun":
+        name = "keywords"  # the red 废止 tag by its title would still give its 有效性
     doc.blank_fields = [name]
     label = m.FIELD_LABELS[name]
     return [

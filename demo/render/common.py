@@ -96,10 +96,15 @@ def regeneration_time(portal: Portal, article: Article) -> str:
     return f"{day.isoformat()} 02:{13 + article.id % 40:02d}:{article.id % 60:02d}"
 
 
+def page_date(article: Article) -> dt.date | None:
+    """The publish date the article's own page prints (None: it prints none, its list may)."""
+    return None if article.page_undated else article.published
+
+
 def pubdate_meta(portal: Portal, article: Article, end: str = ">") -> str:
-    """The PubDate meta tag, or nothing for an article without a publish date (it must show no
-    date a reader or extractor could take for one)."""
-    if article.published is None:
+    """The PubDate meta tag, or nothing for an article without a publish date on its page (it
+    must show no date a reader or extractor could take for one)."""
+    if page_date(article) is None:
         return ""
     return f'<meta name="PubDate" content="{regeneration_time(portal, article)}"{end}'
 
@@ -180,7 +185,7 @@ def metadata_rows(
         "title": article.title,
         "doc_no": article.doc_no,
         "written": date_format(article.written),
-        "published": date_format(article.published),
+        "published": date_format(page_date(article)),
         "validity": article.validity,
         "keywords": article.keywords,
     }
@@ -220,6 +225,13 @@ def href_from(host: Host, target_url: str) -> str:
 
 def article_href(portal: Portal, host: Host, article: Article) -> str:
     return href_from(host, urls.article_url(portal, article))
+
+
+def related_url(portal: Portal, source: Article, target: Article) -> str:
+    """The address `source`'s page links a related page by (相关解读/相关文件): its URL, with
+    the query string `source`'s CMS appends (`Article.link_query`), if any."""
+    url = urls.article_url(portal, target)
+    return f"{url}?{source.link_query}" if source.link_query else url
 
 
 def units_by_level(portal: Portal, units: list[Unit], *, titled: bool = False) -> str:

@@ -135,6 +135,19 @@ def _notice(a: Article, u: Unit, c: Column, rng: random.Random) -> str:
     )
 
 
+def _statement(a: Article, u: Unit, c: Column) -> str:
+    """A 规范性说明: the unit states that the column has nothing (new) to publish."""
+    what = "新增" if "新增" in a.title else ""
+    return "".join(
+        [
+            _p(f"经核查，截至{cn_date(a.published)}，本单位「{esc(c.name)}」栏目暂无{what}"
+               "应当主动公开的政府信息。如有相关信息，将按规定及时公开。"),
+            _p("特此说明。"),
+            _signature(u, a),
+        ]
+    )  # fmt: skip
+
+
 def _policy(a: Article, u: Unit, c: Column, rng: random.Random) -> str:
     """A 红头文件: 文号 as printed (body_doc_no), the covering text, then the document itself —
     articles (第一条…) for 办法/规定/细则, numbered parts for 意见/方案/要点."""
@@ -430,6 +443,8 @@ def _text(portal: Portal, article: Article, media: MediaHref) -> str:
         text = _notice(article, unit, column, rng)  # a 公示 filed in the consultation column
     elif column.category == m.ANNUAL_REPORT or article.report_year:
         text = annual_report_body(article, unit, rng)
+    elif "暂无" in article.title and article.title.endswith("说明"):
+        text = _statement(article, unit, column)
     else:
         text = _BY_CATEGORY.get(column.category, _generic)(article, unit, column, rng)
     return text

@@ -35,11 +35,14 @@ from demo.render.common import (
     cn_date,
     column_tree,
     esc,
+    href_from,
     iso,
     later,
     metadata_rows,
+    page_date,
     pubdate_meta,
     related,
+    related_url,
     units_by_level,
 )
 from demo.render.content import body_html, embedded_media
@@ -224,7 +227,7 @@ class GovcnRenderer:
         )
         word, targets = related(self.portal, a)
         links = "".join(
-            f'<li><a href="{esc(article_href(self.portal, self.host, t))}" target="_blank">{esc(t.title)}</a></li>'
+            f'<li><a href="{esc(href_from(self.host, related_url(self.portal, a, t)))}" target="_blank">{esc(t.title)}</a></li>'
             for t in targets
         )
         block = ""
@@ -233,7 +236,7 @@ class GovcnRenderer:
             block = (
                 f'<div class="{cls}" style="display:none;"><h3>{heading}</h3><ul>{links}</ul></div>'
             )
-        shown = f"发布日期：{iso(a.published)}　" if a.published else ""
+        shown = f"发布日期：{iso(a.published)}　" if page_date(a) else ""
         main = (
             self._crumb(unit, column)
             + self._metadata(a, column)

@@ -42,8 +42,10 @@ from demo.render.common import (
     iso,
     later,
     metadata_rows,
+    page_date,
     pubdate_meta,
     related,
+    related_url,
     units_by_level,
     visible_time,
 )
@@ -321,7 +323,7 @@ class HanwebRenderer:
         )
         word, targets = related(self.portal, a)
         links = "".join(
-            f'<li><a href="{esc(urls.article_url(self.portal, t).removeprefix(self.host.base_url))}" '
+            f'<li><a href="{esc(related_url(self.portal, a, t).removeprefix(self.host.base_url))}" '
             f'target="_blank">{esc(t.title)}</a></li>'
             for t in targets
         )
@@ -333,7 +335,7 @@ class HanwebRenderer:
             )
         shown = (
             f"<td width=25% align='center'>发布日期：{iso(a.published)} </td>"
-            if a.published
+            if page_date(a)
             else ""
         )
         main = (

@@ -35,8 +35,10 @@ from demo.render.common import (
     iso,
     metadata_rows,
     numbered,
+    page_date,
     pubdate_meta,
     related,
+    related_url,
     visible_time,
 )
 from demo.render.content import body_html, embedded_media
@@ -271,7 +273,7 @@ class LonsunRenderer:
         word, targets = related(self.portal, a)
         for text, target in zip(numbered(word, len(targets)), targets, strict=True):
             extra += (
-                f'<span class="split">|</span><a class="a" href="{esc(urls.article_url(self.portal, target))}" '
+                f'<span class="split">|</span><a class="a" href="{esc(related_url(self.portal, a, target))}" '
                 f'target="_blank">{text}</a>'
             )
         return (
@@ -313,7 +315,7 @@ class LonsunRenderer:
         column = self.cat.index.column[a.column_id]
         url = urls.article_url(self.portal, a)
         rows = metadata_rows(self.style, a, self.cat.path.get(column.id, ""))
-        shown = f"{iso(a.published)} {visible_time(a)}" if a.published else ""
+        shown = f"{iso(a.published)} {visible_time(a)}" if page_date(a) else ""
         inline = embedded_media(a, column)
         files = "".join(
             f'<li><a href="{esc(urls.attachment_url(self.portal, a, f))}" target="_blank">'
@@ -323,7 +325,7 @@ class LonsunRenderer:
         )
         word, targets = related(self.portal, a)
         links = "".join(
-            f'<li><a href="{esc(urls.article_url(self.portal, t))}" target="_blank">{esc(t.title)}</a></li>'
+            f'<li><a href="{esc(related_url(self.portal, a, t))}" target="_blank">{esc(t.title)}</a></li>'
             for t in targets
         )
         repealed = '<span class="fz" style="color:red;">废止</span>' if a.validity == "废止" else ""

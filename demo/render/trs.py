@@ -27,15 +27,16 @@ from demo.render import chrome, furniture
 from demo.render.catalog import Catalog
 from demo.render.common import (
     Page,
-    article_href,
     cn_date_padded,
     esc,
     href_from,
     iso,
     later,
     metadata_rows,
+    page_date,
     pubdate_meta,
     related,
+    related_url,
     units_by_level,
 )
 from demo.render.content import body_html, embedded_media
@@ -229,7 +230,7 @@ class TrsRenderer:
         )
         word, targets = related(self.portal, a)
         links = "".join(
-            f'<li><a href="{esc(article_href(self.portal, self.host, t))}" target="_blank">{esc(t.title)}</a></li>'
+            f'<li><a href="{esc(href_from(self.host, related_url(self.portal, a, t)))}" target="_blank">{esc(t.title)}</a></li>'
             for t in targets
         )
         block = ""
@@ -238,7 +239,7 @@ class TrsRenderer:
                 ("xxgk_xglj", "相关解读") if word == "解读" else ("xxgk_xgwj", "相关文件")
             )
             block = f'<div class="{cls}" style="display:none;"><h2>{heading}</h2><ul class="xggj">{links}</ul></div>'
-        shown = f"发布日期：{iso(a.published)}　　" if a.published else ""
+        shown = f"发布日期：{iso(a.published)}　　" if page_date(a) else ""
         # The mobile copy of the metadata: the same values as label/value cells.
         mobile = "".join(
             f'<tr><td class="label">{label}：</td><td>{esc(value)}</td></tr>'

@@ -2,7 +2,8 @@
 
 A document page lists its interpretations under 相关解读 (Lonsun "| 解读"), an interpretation page
 lists its document under 相关文件 ("双向关联", docs/domain.md §3.3). A pair is known when either side
-links the other; a missing back-link is what `interpretation_backlink` reports.
+links the other — under any spelling of the other's address (`_urls`); a missing back-link is what
+`interpretation_backlink` reports.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
+
+from scoring.checks import _urls
 
 if TYPE_CHECKING:
     from scoring.data import CrawlData
@@ -47,11 +51,12 @@ def pairs(data: CrawlData) -> pd.DataFrame:
 
 
 def _pairs(articles: pd.DataFrame) -> pd.DataFrame:
-    links = cross_links(articles)
+    index = pd.Index(articles["url"])
+    links = _named_as_stored(cross_links(articles), articles, index)
     interps = set(articles.loc[articles["category"] == INTERPRETATION, "url"])
     forward = links[~links["source_url"].isin(interps) & links["target_url"].isin(interps)]
     backward = links[links["source_url"].isin(interps) & ~links["target_url"].isin(interps)]
-    stored = pd.Index(articles["url"]).get_indexer(backward["target_url"].to_numpy()) >= 0
+    stored = index.get_indexer(backward["target_url"].to_numpy()) >= 0
     backward = backward[stored]
     fwd = pd.DataFrame(
         {"doc_url": forward["source_url"], "interp_url": forward["target_url"], "doc_links": True}
@@ -69,6 +74,18 @@ def _pairs(articles: pd.DataFrame) -> pd.DataFrame:
     out["doc_links"] = out["doc_links"].astype("boolean").fillna(False).astype(bool)
     out["interp_links"] = out["interp_links"].astype("boolean").fillna(False).astype(bool)
     return out.drop_duplicates(["doc_url", "interp_url"]).reset_index(drop=True)
+
+
+def _named_as_stored(links: pd.DataFrame, articles: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """`links` with each target spelled as the stored page it names (`index`: the articles'
+    URLs): a page links another by http or https, its directory or index.html, with a query
+    string the CMS adds (`_urls`)."""
+    if links.empty or articles.empty:
+        return links
+    urls = articles["url"].to_numpy(dtype=object)
+    pos = _urls.stored(links["target_url"].to_numpy(dtype=object), index, drop_query=True)
+    named = np.where(pos >= 0, urls[np.maximum(pos, 0)], links["target_url"].to_numpy(object))
+    return links.assign(target_url=named)
 
 
 def document_name(title: str) -> str:

@@ -2,6 +2,12 @@
 404/403). Timeouts, 5xx and 429 are only `suspected` and never reported: a crawler hiccup must
 not become a unit's deduction (docs/domain.md §3.6). Subject: the link URL; a URL broken on several
 pages of a unit is one finding listing the pages.
+
+Not the unit's dead link either: a link to another site (`on_site_only`: the other site's
+owner answers for it), and a link whose address, spelled otherwise (http/https, a trailing
+slash, index.html, percent-encoding: `_urls.spellings`), answered in a check of this crawl —
+the crawler's spelling of the address is then in doubt, not the page. (A 404 to a link check's
+HEAD is asked again with GET before it counts: crawler/linkcheck.py.)
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from scoring.checks import _scope
+from scoring.checks import _scope, _urls
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
 from scoring.data import CrawlData
 
@@ -41,6 +47,9 @@ class BrokenLinks(Check):
         if params.on_site_only:
             mask &= links["on_site"].astype("boolean").fillna(False).astype(bool)
         broken = links[mask.astype(bool)]
+        if broken.empty:
+            return findings([])
+        broken = broken[_urls.stored(broken["url"], _working(data, set(broken["unit_id"]))) < 0]
         if broken.empty:
             return findings([])
         # Only links on pages the indicator may judge (observed, in scope).
@@ -102,3 +111,10 @@ class BrokenLinks(Check):
         unseen = set(zip(mine.loc[~works, "unit_id"], mine.loc[~works, "url"], strict=True))
         keys = zip(problems["unit_id"], problems["subject"], strict=True)
         return pd.Series([key not in unseen for key in keys], index=problems.index, dtype=bool)
+
+
+def _working(data: CrawlData, units: set[str]) -> pd.Index:
+    """Addresses linked from the pages of `units` whose latest check said they work."""
+    links = data.links
+    works = links["outcome"].astype(object).eq(WORKING) & links["unit_id"].isin(units)
+    return pd.Index(pd.unique(links["url"].to_numpy(dtype=object)[works.to_numpy(dtype=bool)]))

@@ -1,18 +1,20 @@
 """column_freshness — 栏目更新不及时: the newest dated item of a column is older than `max_age`.
 
 docs/domain.md §3.1: 动态/要闻 2 weeks, 通知公告/政策文件 6 months, 人事/规划计划 1 year; an item without
-a publish date counts as not updated. An empty column is not stale (that is `blank_column`).
-Problem kinds: `stale` (the newest dated item is too old; undated items above it do not count)
-and `undated` (the column lists only undated items).
+a publish date counts as not updated — an item dated only in its column's list is dated
+(`_list_dates`), and so is a published 规范性说明 (本栏目暂无新增信息, docs/domain.md §2). An empty
+column is not stale (that is `blank_column`). Problem kinds: `stale` (the newest dated item is too
+old; undated items above it do not count) and `undated` (the column lists only undated items).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
-from scoring.checks import _scope
+from scoring.checks import _list_dates, _scope
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
 from scoring.data import CrawlData
 from scoring.durations import DurationField
@@ -37,6 +39,7 @@ class ColumnFreshness(Check):
         items = _scope.column_items(data, cols, ctx.as_of)
         if cols.empty or items.empty:
             return findings([])
+        items = _dated_by_list(data, items, ctx)
         per_column = items.groupby("column_id").agg(
             newest=("date", "max"), items=("url", "size"), dated=("date", "count")
         )
@@ -69,3 +72,19 @@ class ColumnFreshness(Check):
             )
             for row in hits.itertuples(index=False)
         )
+
+
+def _dated_by_list(data: CrawlData, items: pd.DataFrame, ctx: CheckContext) -> pd.DataFrame:
+    """`items` with an undated page's date taken from its list row (`_list_dates`)."""
+    undated = items["date"].isna().to_numpy(dtype=bool)
+    if not undated.any():
+        return items
+    pos = _scope.url_positions(data, items.loc[undated, "url"])
+    stored = pos >= 0
+    if not stored.any():
+        return items
+    listed = _list_dates.list_dates(data, data.articles.iloc[pos[stored]])
+    dates = items["date"].to_numpy(dtype="datetime64[s]").copy()
+    dates[np.flatnonzero(undated)[stored]] = listed.to_numpy(dtype="datetime64[s]")
+    out = items.assign(date=dates)
+    return out[out["date"].isna() | (out["date"] <= pd.Timestamp(ctx.as_of))]

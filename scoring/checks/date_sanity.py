@@ -3,16 +3,23 @@ published, docs/domain.md §3.1), published before it was written, or dated afte
 was read (a forged or mistyped date; the round's day when the read time is unknown).
 
 Subjects: `<url>#no_date`, `<url>#before_written`, `<url>#future`.
+
+What is no such problem: an item whose page prints no date but whose column's list shows one is
+dated (`_list_dates`); a page whose 成文日期 is a revision's, later than the original's publication
+date it keeps, and that states the revision ("2024年3月1日修订") is not published before it was
+written (the change dates are read as `disclosure_lag` reads them, for those pages only).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
-from scoring.checks import _scope
+from scoring.checks import _list_dates, _scope
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
+from scoring.checks.disclosure_lag import changed_on
 from scoring.data import CrawlData
 
 CHINA = "Asia/Shanghai"
@@ -41,7 +48,7 @@ class DateSanity(Check):
     def find(self, data: CrawlData, params: DateSanityParams, ctx: CheckContext) -> pd.DataFrame:
         # Every article the run read, also those published after the round's day: a date
         # later than the day the page was read is a forged or mistyped date.
-        wanted = ["unit_id", "url", "title", "publish_date", "written_date", "fetched_at"]
+        wanted = ["id", "unit_id", "url", "title", "publish_date", "written_date", "fetched_at"]
         wanted = [c for c in wanted if c in data.articles]
         arts = _scope.articles(data, ctx, public_by_as_of=False, columns=wanted)
         published = _scope.to_dates(arts["publish_date"])
@@ -51,9 +58,13 @@ class DateSanity(Check):
         public = (published.isna() | (published <= as_of)).to_numpy(dtype=bool)
         problems = []
         if params.no_date:
-            problems.append(("no_date", published.isna().to_numpy(dtype=bool)))
+            undated = published.isna().to_numpy(dtype=bool).copy()
+            undated[undated] = _list_dates.list_dates(data, arts.loc[undated]).isna().to_numpy()
+            problems.append(("no_date", undated))
         if params.before_written:
-            problems.append(("before_written", public & (published < written).to_numpy(bool)))
+            early = public & (published < written).to_numpy(bool).copy()
+            early[early] = ~_revised(data, arts.loc[early], published[early], written[early])
+            problems.append(("before_written", early))
         if params.future:
             late = (published > seen_on).fillna(False) | (written > seen_on).fillna(False)
             problems.append(("future", late.to_numpy(dtype=bool)))
@@ -75,3 +86,21 @@ class DateSanity(Check):
                     )
                 )
         return findings(rows)
+
+
+def _revised(
+    data: CrawlData, arts: pd.DataFrame, published: pd.Series, written: pd.Series
+) -> np.ndarray:
+    """Which pages state a change (修订/修正/修改/变更) dated after their publish date and on or
+    before their 成文日期: that date is the revision's, the publish date the original's."""
+    if arts.empty:
+        return np.zeros(0, dtype=bool)
+    texts = data.body_text(arts["id"].astype("int64"))
+    out = []
+    for article_id, title, pub, wrote in zip(
+        arts["id"], arts["title"], published, written, strict=True
+    ):
+        text = f"{_scope.text(title)}\n{texts.get(int(article_id), '') or ''}"
+        change = changed_on(text, wrote.date())
+        out.append(change is not None and pd.Timestamp(change) > pub)
+    return np.array(out, dtype=bool)

@@ -1,14 +1,19 @@
 """interpretation_backlink — 未双向关联: an interpretation whose page does not link the document
 it interprets (the document links it, or nothing links them at all). docs/domain.md §3.3 "链通".
+
+A link back is one in the page's 相关文件 block, or one in its body text ("原文：《…》") to its
+document (to a stored document when the pair is not known otherwise), under any spelling of the
+document's address (`_urls`).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
-from scoring.checks import _interpretation, _scope
+from scoring.checks import _interpretation, _scope, _urls
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
 from scoring.data import CrawlData
 
@@ -32,10 +37,11 @@ class InterpretationBacklink(Check):
         known = _interpretation.pairs(data)
         known = known[known["interp_url"].isin(interps["url"])]
         linking = set(known.loc[known["interp_links"], "interp_url"])
-        # Also a link in the body or to a document the crawl did not store counts as a link.
+        # Also a 相关文件 link to a document the crawl did not store counts as a link.
         out_links = _interpretation.cross_links(interps)
         linking |= set(out_links.loc[out_links["kind"] == "document", "source_url"])
         lonely = interps[~interps["url"].isin(linking)]
+        lonely = lonely[~lonely["url"].isin(_linked_in_body(data, lonely, known))]
         if lonely.empty:
             return findings([])
         # The documents each lonely interpretation is paired with (plain dicts: a Series.get
@@ -54,3 +60,26 @@ class InterpretationBacklink(Check):
                 _scope.rows(lonely, ["unit_id", "url", "title"]), titles, strict=True
             )
         )
+
+
+def _linked_in_body(data: CrawlData, interps: pd.DataFrame, known: pd.DataFrame) -> set[str]:
+    """The interpretations of `interps` whose body links their document: one the pairs name
+    for it, or, for an interpretation no document links, any stored page that is not an
+    interpretation."""
+    links = data.links
+    if interps.empty or links.empty:
+        return set()
+    mine = links[(links["kind"] == "body").to_numpy(bool) & links["article_url"].isin(
+        set(interps["url"])).to_numpy(bool)]  # fmt: skip
+    if mine.empty:
+        return set()
+    pos = _urls.stored(mine["url"].to_numpy(object), _scope.url_index(data), drop_query=True)
+    at = np.maximum(pos, 0)
+    urls = data.articles["url"].to_numpy(object)[at]
+    is_doc = (pos >= 0) & (data.articles["category"].to_numpy(object)[at] != "interpretation")
+    paired = {u: set(g) for u, g in known.groupby("interp_url")["doc_url"]}
+    return {
+        source
+        for source, target, doc in zip(mine["article_url"], urls, is_doc, strict=True)
+        if doc and (source not in paired or target in paired[source])
+    }
