@@ -155,12 +155,21 @@ def _same_information(rows: pd.DataFrame, params: DuplicateParams) -> list[tuple
     same information: the same metadata 文号, else near-identical bodies with close dates."""
     edges = []
     done: set[tuple[Any, Any]] = set()
-    for _, group in rows.groupby("group", sort=False):
-        members = list(_scope.rows(group.reset_index(), ["index", "url", "column_id",
-                                                           "publish_date", "doc_key", "text"]))  # fmt: skip
+    # Plain arrays walked group by group: a pandas selection per group costs more than the
+    # comparisons on a city's thousands of small groups.
+    ordered = rows.assign(page_label=rows.index).sort_values("group", kind="stable")
+    groups = ordered["group"].to_numpy()
+    members_all = list(
+        _scope.rows(ordered, ["page_label", "url", "column_id", "publish_date", "doc_key", "text"])
+    )
+    bounds = np.flatnonzero(np.diff(groups)) + 1
+    for start, stop in zip(
+        np.concatenate([[0], bounds]), np.concatenate([bounds, [len(groups)]]), strict=True
+    ):
+        members = members_all[start:stop]
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
-                pair = (min(a.index, b.index), max(a.index, b.index))
+                pair = (min(a.page_label, b.page_label), max(a.page_label, b.page_label))
                 if a.url == b.url or pair in done:
                     continue
                 if params.across_columns and a.column_id == b.column_id:
@@ -168,7 +177,7 @@ def _same_information(rows: pd.DataFrame, params: DuplicateParams) -> list[tuple
                 why = _why(a, b, params)
                 if why is not None:
                     done.add(pair)
-                    edges.append((a.index, b.index, why))
+                    edges.append((a.page_label, b.page_label, why))
     return edges
 
 
@@ -190,7 +199,8 @@ def _why(a: Any, b: Any, params: DuplicateParams) -> dict | None:
 def _findings(
     rows: pd.DataFrame, edges: list[tuple[Any, Any, dict]], data: CrawlData, params: DuplicateParams
 ) -> list[dict]:
-    """One finding per connected group of pages holding the same information."""
+    """One finding per connected group of pages holding the same information (plain Python
+    over the few pages in pairs: per-group pandas selections cost seconds on a city)."""
     parent: dict[Any, Any] = {}
 
     def root(x: Any) -> Any:
@@ -199,46 +209,58 @@ def _findings(
             x = parent[x]
         return x
 
-    why_of: dict[Any, dict] = {}
+    pairs_of: dict[Any, list[tuple[Any, dict]]] = {}
     for a, b, why in edges:
         ra, rb = root(a), root(b)
         if ra != rb:
             parent[rb] = ra
-        why_of.setdefault(b, why)
-        why_of.setdefault(a, why)
+        pairs_of.setdefault(a, []).append((b, why))
+        pairs_of.setdefault(b, []).append((a, why))
     pages = rows[~rows.index.duplicated()]
+    page = {
+        label: row
+        for label, row in zip(
+            pages.index, _scope.rows(pages, ["unit_id", "column_id", "url", "title",
+                                             "publish_date"]), strict=True)  # fmt: skip
+    }
     col = data.columns.set_index("id")
+    category, column_name = col["category"].to_dict(), col["name"].to_dict()
     rank = {c: i for i, c in enumerate(params.prefer)}
     components: dict[Any, list[Any]] = {}
-    for label in sorted(why_of):
+    for label in sorted(pairs_of):
         components.setdefault(root(label), []).append(label)
+
+    def order(label: Any) -> tuple:
+        row = page[label]
+        day = row.publish_date
+        undated = day is None or pd.isna(day)
+        return (rank.get(category.get(row.column_id), len(rank)), undated,
+                None if undated else day, row.url)  # fmt: skip
+
     out = []
     for members in components.values():
-        group = pages.loc[members]
-        group = group.assign(
-            rank=group["column_id"].map(col["category"]).map(rank).fillna(len(rank)).to_numpy()
-        ).sort_values(["rank", "publish_date", "url"], na_position="last", kind="stable")
-        keep, copy = group.iloc[0], group.iloc[-1]
-        why = _pair_why(edges, set(members), copy.name)
-        names = [str(col["name"].get(c)) for c in group["column_id"]]
+        ranked = sorted(members, key=order)
+        keep, copy = page[ranked[0]], page[ranked[-1]]
+        why = _pair_why(pairs_of, set(members), ranked[-1])
+        names = [str(column_name.get(page[m].column_id)) for m in ranked]
         out.append(
             {
-                "unit_id": copy["unit_id"],
-                "subject": f"dup/{_scope.short_hash(keep['url'])}",
-                "target_url": copy["url"],
+                "unit_id": copy.unit_id,
+                "subject": f"dup/{_scope.short_hash(keep.url)}",
+                "target_url": copy.url,
                 "evidence": {
                     **why,
-                    "title": _scope.text(copy["title"]),
-                    "url": copy["url"],
-                    "column_name": col["name"].get(copy["column_id"]),
-                    "published": _scope.iso(copy["publish_date"]),
-                    "other_title": _scope.text(keep["title"]),
-                    "other_url": keep["url"],
-                    "other_column_name": col["name"].get(keep["column_id"]),
-                    "other_published": _scope.iso(keep["publish_date"]),
-                    "other_urls": sorted(set(group["url"]) - {copy["url"]}),
+                    "title": _scope.text(copy.title),
+                    "url": copy.url,
+                    "column_name": column_name.get(copy.column_id),
+                    "published": _scope.iso(copy.publish_date),
+                    "other_title": _scope.text(keep.title),
+                    "other_url": keep.url,
+                    "other_column_name": column_name.get(keep.column_id),
+                    "other_published": _scope.iso(keep.publish_date),
+                    "other_urls": sorted({page[m].url for m in ranked} - {copy.url}),
                     "columns": sorted(set(names)),
-                    "count": len(group),
+                    "count": len(ranked),
                     "why": _why_zh(why),
                 },
             }
@@ -246,9 +268,9 @@ def _findings(
     return out
 
 
-def _pair_why(edges: list[tuple[Any, Any, dict]], members: set[Any], copy: Any) -> dict:
+def _pair_why(pairs_of: dict[Any, list[tuple[Any, dict]]], members: set[Any], copy: Any) -> dict:
     """Why the copy is the same information: its own pairing, the 文号 one first."""
-    mine = [why for a, b, why in edges if copy in (a, b) and a in members and b in members]
+    mine = [why for other, why in pairs_of.get(copy, ()) if other in members]
     mine.sort(key=lambda w: w["problem"] != "doc_no")
     return mine[0] if mine else {"problem": "body", "similarity": 0}
 
