@@ -268,3 +268,18 @@ def test_a_column_of_undated_items_is_stale_of_its_own_kind():
         "三月动态",
     )
     assert stale["updated_since"] == "2025-06-16" and stale["undated_items"] == 1
+
+
+def test_only_drafts_open_for_comment_must_publish_their_materials():
+    titles = [
+        "《北岭县森林防火管理办法（征求意见稿）》征求意见采纳情况的反馈",  # a feedback
+        "关于北岭县2025年度义务教育先进集体拟表彰对象的公示",  # a 公示, no draft
+        "关于延长《办法（征求意见稿）》征求意见截止时间的公告",  # an extension notice
+        "关于《办法（征求意见稿）》公开征求意见的公告",  # a draft: judged
+    ]
+    arts = [article(i, "u", 10, title=t, publish_date="2025-03-03")
+            for i, t in enumerate(titles, start=1)]  # fmt: skip
+    data = crawl_data([unit("u", "县区政府")], [column(10, "u", "consultation")], arts,
+                      texts={i: "现将有关情况公布如下。" for i in range(1, 5)})  # fmt: skip
+    found = run_check("consultation_materials", data)
+    assert [s.split("/")[-1] for s in found["subject"]] == ["4.html#materials"]

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from scoring.checks import _scope
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
+from scoring.checks.consultation import is_draft
 from scoring.data import CrawlData
 
 DEFAULT_MATERIALS = {
@@ -41,6 +42,9 @@ class ConsultationMaterials(Check):
         drafts = _scope.articles(
             data, ctx, params.categories, columns=["id", "unit_id", "url", "title"]
         )
+        # Only drafts open for comment: a feedback, an extension notice or a 公示 filed in the
+        # consultation column has no 依据 or 起草说明 to publish (the consultation check's rule).
+        drafts = drafts[drafts["title"].map(lambda t: is_draft(_scope.text(t))).to_numpy(bool)]
         if drafts.empty:
             return findings([])
         bodies = data.body_text(drafts["id"])
