@@ -1,6 +1,7 @@
 """Test helper: the probes of the decoys planted for the check types that had none before
-issue 12 (demo/defects/field_decoy.py, column_decoy.py, date_decoy.py, link_decoy.py). A decoy is
-'present' when the served pages show what could fool its check while the rule is kept.
+issue 12 (demo/defects/field_decoy.py, column_decoy.py, date_decoy.py, link_decoy.py,
+reference_decoy_a.py). A decoy is 'present' when the served pages show what could fool its check
+while the rule is kept.
 
 `DecoyProbes` is mixed into `portal_probe.Probe`, whose page readers (`metadata`, `rows`,
 `published`, …) it uses; like the rest of the probe it reads the pages independently of the
@@ -107,4 +108,35 @@ class DecoyProbes:
             target in [href for href, _ in self.links(page)]
             and self.get(target).status == 404
             and host(target).netloc != host(page).netloc
+        )
+
+    def _reference_decoy_a(self, entry: dict) -> bool:
+        url, details = entry["target_url"], entry["details"]
+        variant = details["variant"]
+        if variant == "validity_wording":
+            return self.metadata(url).get("有效性") == "现行有效"
+        if variant == "wps_word":
+            files = [href for href, _ in self.links(url)]
+            wps = details["attachment"]
+            return (
+                wps in files
+                and any(href.endswith(".pdf") for href in files)
+                and not any(href.endswith((".doc", ".docx")) for href in files)
+                and self.get(wps).status == 200
+            )
+        # interpretation_elsewhere: the document lists the interpretation under 相关解读, which
+        # is in the news column's list (not the interpretation column's) and links back
+        interp, document = details["interpretation_url"], details["document_url"]
+        news = self.portal.index.column[details["column_id"]]
+        interp_columns = [
+            c
+            for c in self.portal.index.columns_of[entry["unit_id"]]
+            if c.category == "interpretation"
+        ]
+        in_interp = any(r["url"] == interp for c in interp_columns for r in self.rows(c))
+        return (
+            interp in self._interpretation_links(document)
+            and any(r["url"] == interp for r in self.rows(news))
+            and not in_interp
+            and document in [href for href, _ in self.links(interp)]
         )

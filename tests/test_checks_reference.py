@@ -79,6 +79,31 @@ def test_presence_of_other_categories_and_unobserved_units():
     assert run_check("interpretation_presence", blocked).empty
 
 
+def test_an_interpretation_filed_in_another_column_and_linked_from_the_document_counts():
+    """A 图解 filed under 工作动态, listed under the document's 相关解读: interpreted. A 相关解读
+    link to a page the crawl does not hold, or a link of another kind, is no interpretation."""
+
+    def unit_with(link_to: int, kind: str = "interpretation", spelling: str = "{}"):
+        related = [
+            {"url": spelling.format(PAGE.format("u", link_to)), "text": "图解", "kind": kind}
+        ]
+        return crawl_data(
+            [unit("u")],
+            [column(10, "u", "policy"), column(11, "u", "news")],
+            [
+                article(1, "u", 10, publish_date="2025-03-01", related=related,
+                        title="u关于印发《甲方案》的通知"),
+                article(2, "u", 10, publish_date="2025-03-05", related=[]),
+                article(9, "u", 11, publish_date="2025-03-02", related=[], title="一图读懂"),
+            ],
+        )  # fmt: skip
+
+    assert run_check("interpretation_presence", unit_with(9)).empty
+    assert run_check("interpretation_presence", unit_with(9, spelling="{}?from=zcjd")).empty
+    assert list(run_check("interpretation_presence", unit_with(77))["unit_id"]) == ["u"]
+    assert list(run_check("interpretation_presence", unit_with(9, "document"))["unit_id"]) == ["u"]
+
+
 # -- validity ----------------------------------------------------------------------------------
 def _normative(*rows: dict):
     arts = []

@@ -27,6 +27,8 @@ from demo.render.content import body_html
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    # WPS 文字: the sample serves the OOXML bytes, which WPS opens under this name too.
+    "wps": "application/kswps",
     "png": "image/png",
     "mp4": "video/mp4",
 }
@@ -46,7 +48,7 @@ def attachment_bytes(portal: Portal, article: Article, attachment: Attachment) -
     """The file behind an attachment link; ValueError for an extension we cannot make."""
     if attachment.ext == "pdf":
         return pdf_bytes(document_lines(portal, article))
-    if attachment.ext in ("docx", "doc"):
+    if attachment.ext in ("docx", "doc", "wps"):
         return docx_bytes(article.title, document_lines(portal, article)[1:])
     if attachment.ext == "png":
         return png_bytes(attachment.file_id)

@@ -52,7 +52,7 @@ def pairs(data: CrawlData) -> pd.DataFrame:
 
 def _pairs(articles: pd.DataFrame) -> pd.DataFrame:
     index = pd.Index(articles["url"])
-    links = _named_as_stored(cross_links(articles), articles, index)
+    links = named_as_stored(cross_links(articles), articles, index)
     interps = set(articles.loc[articles["category"] == INTERPRETATION, "url"])
     forward = links[~links["source_url"].isin(interps) & links["target_url"].isin(interps)]
     backward = links[links["source_url"].isin(interps) & ~links["target_url"].isin(interps)]
@@ -76,7 +76,7 @@ def _pairs(articles: pd.DataFrame) -> pd.DataFrame:
     return out.drop_duplicates(["doc_url", "interp_url"]).reset_index(drop=True)
 
 
-def _named_as_stored(links: pd.DataFrame, articles: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+def named_as_stored(links: pd.DataFrame, articles: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     """`links` with each target spelled as the stored page it names (`index`: the articles'
     URLs): a page links another by http or https, its directory or index.html, with a query
     string the CMS adds (`_urls`)."""

@@ -4,7 +4,9 @@ none of which has an interpretation (docs/domain.md §3.3: "其他文件一篇�
 [L]). One finding per unit; the indicator's `per_problem` is half its points.
 
 A document has an interpretation as in `interpretation_coverage`: its page and an
-interpretation link each other, or an interpretation of the unit names it in 《》. Subject
+interpretation link each other, or an interpretation of the unit names it in 《》 — or its page
+lists, under 相关解读, a stored page of any column (a unit may file its 图解 under 工作动态: the
+document is interpreted all the same, where it is filed is not this indicator's concern). Subject
 `none_interpreted/<categories>`, target the unit's first column of those categories.
 """
 
@@ -45,6 +47,7 @@ class InterpretationPresence(Check):
         interps = arts[(arts["category"] == _interpretation.INTERPRETATION).to_numpy(dtype=bool)]
         interps = interps[interps["unit_id"].isin(set(docs["unit_id"]))]
         covered |= docs["url"].isin(_named(docs[~covered], interps))
+        covered |= docs["url"].isin(_linked_anywhere(data))
         per_unit = docs.assign(covered=covered.to_numpy()).groupby("unit_id", sort=True)
         cols = data.columns.set_index("id")
         label = "/".join(params.categories)
@@ -71,6 +74,19 @@ class InterpretationPresence(Check):
                 }
             )
         return findings(rows)
+
+
+def _linked_anywhere(data: CrawlData) -> set[str]:
+    """Pages whose 相关解读 names a stored page, whatever that page's column."""
+    arts = data.articles
+    links = _interpretation.cross_links(arts[["url", "unit_id", "related"]])
+    links = links[(links["kind"] == _interpretation.INTERPRETATION).to_numpy(dtype=bool)]
+    if links.empty:
+        return set()
+    index = pd.Index(arts["url"])
+    named = _interpretation.named_as_stored(links, arts, index)
+    stored = index.get_indexer(named["target_url"].to_numpy(dtype=object)) >= 0
+    return set(named.loc[stored, "source_url"])
 
 
 def _quoted(title: str) -> str:
