@@ -62,6 +62,10 @@ PLANTING_ORDER = [
     "link_decoy",
     "interpretation_decoy/url_variant",
     "interpretation_decoy/body_link",
+    # Issue 12: decoys of the checks of the reference's rules.
+    "reference_decoy_a/validity_wording",
+    "reference_decoy_a/wps_word",
+    "reference_decoy_a/interpretation_elsewhere",
 ]
 
 
