@@ -27,7 +27,8 @@ _CHUNK = 100_000
 # The parts of a (normalised) title a copy adds or drops: a leading column tag or 转发/转载,
 # a trailing (全文)/(转载) tag, the issuer and 关于/印发 before the subject, 的通知-type endings.
 _TAG = re.compile(r"^(?:【[^】]{1,10}】|\[[^\]]{1,10}\]|(?:转发|转载|转)[:：])+")
-_TAIL = re.compile(r"(?:\((?:全文|转载|转发|图文|附全文|原文)\)|【[^】]{1,10}】)$")
+_TAIL_WORDS = ("全文", "转载", "转发", "图文", "附全文", "原文")
+_TAIL = re.compile(rf"(?:\((?:{'|'.join(_TAIL_WORDS)})\)|【[^】]{{1,10}}】)$")
 _NAMED = re.compile(r"《([^》]{4,})》")
 _ISSUER = re.compile(r"^.{0,24}?关于(?:印发|转发|公布|发布)?")
 _ENDING = re.compile(r"的(?:通知|公告|通告|通报|公示|意见|函|批复|决定|报告)$")
@@ -88,7 +89,12 @@ def title_keys(titles: pd.Series) -> list[pd.Series]:
     like a tag, the core rule on titles holding 《 or 关于 (str.extract, one pass each)."""
     values = titles.astype(object).where(titles.notna(), "").astype(str)
     first, last = values.str[:1], values.str[-1:]
-    tagged = (first.isin(["【", "[", "转"]) | last.isin([")", "】"])).to_numpy(dtype=bool)
+    # Only a title that ends like a tail tag, not every title ending in ")" (（征求意见稿）,
+    # （2025年）…): most of a city's titles do, and the rule is a call per title.
+    tails = tuple(f"({word})" for word in _TAIL_WORDS)
+    tagged = (
+        first.isin(["【", "[", "转"]) | last.eq("】") | values.str.endswith(tails)
+    ).to_numpy(dtype=bool)
     bare = pd.Series(None, index=titles.index, dtype=object)
     if tagged.any():
         stripped = values[tagged].map(untagged)
