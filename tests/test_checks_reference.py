@@ -316,7 +316,9 @@ VARIANT = (
 def test_other_numbering_wording_and_digits_of_the_annual_report_are_its_format():
     assert row_values(VARIANT) == {"new": 49, "carried_in": 2, "handled": 49, "carried_out": 2}
     assert run_check("annual_report_content", _report(VARIANT)).empty
-    headed = VARIANT.replace("第一部分　", "（一）").replace("存在的问题及改进措施", "存在 的 主要问题")
+    headed = VARIANT.replace("第一部分　", "（一）").replace(
+        "存在的问题及改进措施", "存在 的 主要问题"
+    )
     assert run_check("annual_report_content", _report(headed)).empty
     # The same report with a real slip still is found: the total no longer adds up.
     slip = VARIANT.replace("（七）总计\n４９", "（七）总计\n４８")

@@ -62,6 +62,9 @@ PLANTING_ORDER = [
     "link_decoy",
     "interpretation_decoy/url_variant",
     "interpretation_decoy/body_link",
+    # Issue 12: decoys of the reference's rules (reference_decoy_a merges in before these).
+    "reference_decoy_b/annual_report_content",
+    "reference_decoy_b/consultation_materials",
 ]
 
 

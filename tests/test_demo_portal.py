@@ -106,11 +106,13 @@ def test_rendered_pages_are_deterministic(portal_dir):
 # broken link's or attachment's target became the page holding it, and again
 # when it planted decoys for every other check type (issue 12: field_, column_, date_, link_decoy
 # and two interpretation decoys, appended; pages that print no date of their own, a query
-# string on 相关文件 links, a 规范性说明 body).
+# string on 相关文件 links, a 规范性说明 body), and the model and manifest when it planted the
+# decoys of annual_report_content and consultation_materials (reference_decoy_b, appended; the
+# lead recomputes these after merging reference_decoy_a, planted before it).
 # A change of the generator that is meant changes these digests in the same commit.
 KEPT_DIGESTS = {
-    "model.json.gz": "d65ccc386e723dbc",
-    "manifest.json": "d75c19230c0d4944",
+    "model.json.gz": "983689de47ea59b1",
+    "manifest.json": "a2c7915bedc4edb3",
     "units.yaml": "ea7181da5b34d2e5",
     "pages": "af67a1897ddd2123",
 }

@@ -66,6 +66,10 @@ ORDER = (
     "link_decoy",
     "interpretation_decoy/url_variant",
     "interpretation_decoy/body_link",
+    # Issue 12, decoys of the reference's rules. The lead merges "reference_decoy_a" (validity,
+    # download_formats, interpretation_presence; helper dec5a) in before these two.
+    "reference_decoy_b/annual_report_content",
+    "reference_decoy_b/consultation_materials",
 )
 
 
