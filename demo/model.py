@@ -172,6 +172,10 @@ class Article:
     open_until: dt.date | None = None
     feedback_for: int | None = None  # on a feedback item: the consultation it answers
     report_year: int | None = None  # annual report: the year reported on
+    # Written otherwise than the usual template, as real portals do ("variant": an annual report
+    # with other headings, a lead sentence and full-width figures; a consultation whose basis is
+    # said as 根据《…》 and whose notes are 关于《…》的说明) — demo/defects/reference_decoy_b.
+    wording: str = ""
     period: str = ""  # key areas: "2024-05" or "2024Q2"
     seed: int = 0  # body text seed
     modified: dt.date | None = None  # last change (Last-Modified); defaults to published

@@ -1,7 +1,7 @@
 """Test helper: the probes of the decoys planted for the check types that had none before
 issue 12 (demo/defects/field_decoy.py, column_decoy.py, date_decoy.py, link_decoy.py,
-reference_decoy_a.py). A decoy is 'present' when the served pages show what could fool its check
-while the rule is kept.
+reference_decoy_a.py, reference_decoy_b.py). A decoy is 'present' when the served pages show
+what could fool its check while the rule is kept.
 
 `DecoyProbes` is mixed into `portal_probe.Probe`, whose page readers (`metadata`, `rows`,
 `published`, …) it uses; like the rest of the probe it reads the pages independently of the
@@ -18,6 +18,7 @@ import urllib.parse
 INDEX_NO = re.compile(r"^[0-9A-Z]{9,18}/\d{4}(\d{2})?-\d{5}$")
 MINISTRY_INDEX_NO = re.compile(r"^[0-9A-Z]{6}-\d{2}-\d{4}-\d{4}-\d$")
 CN_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+FULL_WIDTH = re.compile("[０-９]+")
 
 
 class DecoyProbes:
@@ -139,4 +140,37 @@ class DecoyProbes:
             and any(r["url"] == interp for r in self.rows(news))
             and not in_interp
             and document in [href for href, _ in self.links(interp)]
+        )
+
+    def _reference_decoy_b(self, entry: dict) -> bool:
+        url, details = entry["target_url"], entry["details"]
+        text = self.body_text(url)
+        if details["variant"] == "consultation_materials":
+            # basis said as 根据《…》, notes a served attachment named after the draft, and
+            # neither under the words a careless check looks for
+            notes = [href for href, name in self.links(url) if name == details["notes"]]
+            return (
+                "根据《" in text
+                and not any(w in text for w in ("依据", "起草说明", "编制说明", "制定说明"))
+                and len(notes) == 1
+                and self.get(notes[0]).status == 200
+            )
+        # annual_report_content: other headings, the labels repeated in a sentence, full-width
+        # figures, and the table still adds up (row 三's total on its （七）总计 line)
+        cells = {}
+        for tr in self.page(url).xpath("//table//tr"):
+            row = [c.strip() for c in tr.xpath("./td").xpath("string()").getall()]
+            if len(row) == 2:
+                cells[row[0]] = row[1]
+        figures = [cells.get(k, "") for k in ("一、本年新收政府信息公开申请数量",
+                   "二、上年结转政府信息公开申请数量", "（七）总计", "四、结转下年度继续办理")]  # fmt: skip
+        if not all(f and FULL_WIDTH.fullmatch(f) for f in figures):
+            return False
+        new, carried, handled, forward = map(int, figures)
+        return (
+            new + carried == handled + forward
+            and cells.get("三、本年度办理结果") == ""
+            and f"本年新收政府信息公开申请数量为{figures[0]}件" in text
+            and all(w in text for w in ("第一部分", "存在的问题及改进措施", "其他需要报告事项"))
+            and not any(w in text for w in ("存在的主要问题", "其他需要报告的事项"))
         )

@@ -308,3 +308,49 @@ def test_only_drafts_open_for_comment_must_publish_their_materials():
                       texts={i: "现将有关情况公布如下。" for i in range(1, 5)})  # fmt: skip
     found = run_check("consultation_materials", data)
     assert [s.split("/")[-1] for s in found["subject"]] == ["4.html#materials"]
+
+
+# -- decoys of the two checks: what a real portal writes otherwise (issue 12) ---------------------
+def test_drafting_notes_named_after_the_draft_and_a_basis_said_with_genju_are_published():
+    data = _drafts(
+        # the basis as the body states it, the notes an attachment named after the draft
+        "根据《中华人民共和国森林法》等有关规定，起草了《办法1（征求意见稿）》，现公开征求意见。",
+        "按照《条例》规定起草。附件：1．征求意见稿 2．关于《办法2（征求意见稿）》的说明",
+        "依照《条例》，现将草案公布。附件：《办法3》起草情况说明",
+        "根据工作安排，现将草案公布。",  # no law named: no basis; no notes
+        attachments={1: "关于《办法1（征求意见稿）》的说明.docx"},
+    )
+    found = run_check("consultation_materials", data)
+    missing = {
+        s.split("/")[-1]: e["missing"]
+        for s, e in zip(found["subject"], found["evidence"], strict=True)
+    }
+    assert missing == {"4.html#materials": ["起草说明", "制定依据"]}
+
+
+VARIANT = (
+    "第一部分　总体情况\n2024年，本年新收政府信息公开申请数量为４９件，上年结转政府信息公开申请数量为２件。\n"
+    "第二部分　主动公开政府信息情况\n……\n第三部分　收到和处理政府信息公开申请情况\n"
+    "本年度办理情况\n件数\n一、本年新收政府信息公开申请数量\n４９\n二、上年结转政府信息公开申请数量\n２\n"
+    "三、本年度办理结果\n（一）予以公开\n４０\n（六）其他处理\n９\n（七）总计\n４９\n"
+    "四、结转下年度继续办理\n２\n第四部分　政府信息公开行政复议、行政诉讼情况\n０\n"
+    "第五部分　存在的问题及改进措施\n……\n第六部分　其他需要报告事项\n无"
+)  # fmt: skip
+
+
+def test_other_numbering_wording_and_digits_of_the_annual_report_are_its_format():
+    assert row_values(VARIANT) == {"new": 49, "carried_in": 2, "handled": 49, "carried_out": 2}
+    assert run_check("annual_report_content", _report(VARIANT)).empty
+    headed = VARIANT.replace("第一部分　", "（一）").replace(
+        "存在的问题及改进措施", "存在 的 主要问题"
+    )
+    assert run_check("annual_report_content", _report(headed)).empty
+    # The same report with a real slip still is found: the total no longer adds up.
+    slip = VARIANT.replace("（七）总计\n４９", "（七）总计\n４８")
+    found = run_check("annual_report_content", _report(slip))
+    assert list(found["subject"]) == ["annual_report/2024#arithmetic"]
+    assert (found["evidence"][0]["left"], found["evidence"][0]["right"]) == (51, 50)
+    # …and a report without its part on problems is still found, under any numbering.
+    cut = VARIANT.replace("第五部分　存在的问题及改进措施\n……\n", "")
+    found = run_check("annual_report_content", _report(cut))
+    assert found["evidence"][0]["missing"] == ["存在的主要问题及改进情况"]

@@ -66,6 +66,9 @@ PLANTING_ORDER = [
     "reference_decoy_a/validity_wording",
     "reference_decoy_a/wps_word",
     "reference_decoy_a/interpretation_elsewhere",
+    # Issue 12: decoys of the reference's rules (reference_decoy_a merges in before these).
+    "reference_decoy_b/annual_report_content",
+    "reference_decoy_b/consultation_materials",
 ]
 
 

@@ -107,7 +107,8 @@ def test_rendered_pages_are_deterministic(portal_dir):
 # when it planted decoys for every other check type (issue 12: field_, column_, date_, link_decoy
 # and two interpretation decoys, appended; pages that print no date of their own, a query
 # string on 相关文件 links, a 规范性说明 body), and when it planted decoys of the reference's rules
-# (reference_decoy_a, appended: 现行有效, a .wps WORD version, an interpretation filed in 工作动态).
+# (reference_decoy_a, appended: 现行有效, a .wps WORD version, an interpretation filed in 工作动态;
+# reference_decoy_b after it: an annual report worded otherwise, a draft's notes named after it).
 # A change of the generator that is meant changes these digests in the same commit.
 KEPT_DIGESTS = {
     "model.json.gz": "edf36581b085bfa0",

@@ -70,6 +70,10 @@ ORDER = (
     "reference_decoy_a/validity_wording",
     "reference_decoy_a/wps_word",
     "reference_decoy_a/interpretation_elsewhere",
+    # Issue 12, decoys of the reference's rules. The lead merges "reference_decoy_a" (validity,
+    # download_formats, interpretation_presence; helper dec5a) in before these two.
+    "reference_decoy_b/annual_report_content",
+    "reference_decoy_b/consultation_materials",
 )
 
 

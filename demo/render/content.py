@@ -273,17 +273,27 @@ def _consultation(a: Article, u: Unit, c: Column, rng: random.Random) -> str:
     if a.open_from and a.open_until:
         window = f"征求意见时间：{cn_date(a.open_from)}至{cn_date(a.open_until)}。"
     mail = f"{u.slug or 'gk'}@jianghuai.gov.cn"
+    opening = _p(
+        f"为增强决策的科学性和透明度，现将《{draft}》全文公布，公开征求社会各界意见。"
+        "有关单位和各界人士可通过以下方式提出意见建议："
+    )
+    annex = _p("附件：1．征求意见稿　2．起草说明（含起草依据）")
+    if a.wording == "variant":
+        # The basis in the first sentence, the notes an attachment named after the draft.
+        opening = _p(
+            "根据《中华人民共和国地方各级人民代表大会和地方各级人民政府组织法》等法律法规和上级"
+            f"有关文件精神，结合本地实际，{esc(u.name)}起草了《{draft}》。现全文公布，公开征求"
+            "社会各界意见。有关单位和各界人士可通过以下方式提出意见建议："
+        )
+        annex = _p(f"附件：1．《{draft}》　2．关于《{draft}》的说明")
     return "".join(
         [
-            _p(
-                f"为增强决策的科学性和透明度，现将《{draft}》全文公布，公开征求社会各界意见。"
-                "有关单位和各界人士可通过以下方式提出意见建议："
-            ),
+            opening,
             _p(f"一、信函：寄至{esc(u.address or u.name)}，并在信封上注明“征求意见”字样。"),
             _p(f"二、电话：{esc(u.phone)}。"),
             _p(f"三、电子邮箱：{mail}。"),
             _p(window),
-            _p("附件：1．征求意见稿　2．起草说明（含起草依据）"),
+            annex,
             _signature(u, a),
         ]
     )

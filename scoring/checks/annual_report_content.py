@@ -3,11 +3,15 @@
 does not add up (国办公开办函〔2021〕30号, docs/domain.md §3.2):
 
 - `sections`: the body names at least `min_sections` of the six parts but not all of them — a
-  body naming fewer is not the report itself (it is in an attachment) and is not judged;
+  body naming fewer is not the report itself (it is in an attachment) and is not judged. A part
+  is named under any numbering (一、 / （一） / 第一部分) and in the wordings real reports use
+  (存在的问题及改进措施, 其他需要报告事项), spaces inside a heading ignored;
 - `arithmetic`: 第一行（本年新收）＋第二行（上年结转）≠ 第三行（本年度办理结果）＋第四行
   （结转下年度继续办理）, each row's last number (its 总计 column) as the body text prints it; the
-  third row's own number, else the 总计 line under it. A row whose number cannot be read leaves
-  the sum unjudged.
+  third row's own number, else the 总计 line under it. A row is the table's: its label stands
+  alone or after its numbering, followed by numbers only (full-width digits are digits) — a
+  sentence that repeats the labels with its figures (本年新收政府信息公开申请数量为45件，上年结转…)
+  is not a row. A row whose number cannot be read leaves the sum unjudged.
 
 Subjects `annual_report/<year>#sections` and `annual_report/<year>#arithmetic`; target the report.
 """
@@ -25,14 +29,15 @@ from scoring.checks.annual_report import DEFAULT_DEADLINES, _month_day, judged_y
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
 from scoring.data import CrawlData
 
-# Each part's name as the format prints it, and the words that find its heading.
+# Each part's name as the format prints it, and the pattern that finds its heading in the body
+# text with its spaces removed, in the wordings real reports use.
 SECTIONS = {
-    "总体情况": "总体情况",
-    "主动公开政府信息情况": "主动公开政府信息情况",
-    "收到和处理政府信息公开申请情况": "收到和处理政府信息公开申请情况",
-    "政府信息公开行政复议、行政诉讼情况": "行政复议",
-    "存在的主要问题及改进情况": "存在的主要问题",
-    "其他需要报告的事项": "其他需要报告",
+    "总体情况": re.compile("总体情况"),
+    "主动公开政府信息情况": re.compile("主动公开政府信息的?情况"),
+    "收到和处理政府信息公开申请情况": re.compile("收到和处理政府信息公开申请的?情况"),
+    "政府信息公开行政复议、行政诉讼情况": re.compile("行政复议"),
+    "存在的主要问题及改进情况": re.compile("存在的?(主要)?问题"),
+    "其他需要报告的事项": re.compile("其他需要(报告|说明)的?事项"),
 }
 ROWS = {
     "new": "本年新收政府信息公开申请数量",
@@ -40,8 +45,11 @@ ROWS = {
     "handled": "本年度办理结果",
     "carried_out": "结转下年度继续办理",
 }
-_NUMBER = re.compile(r"\d+")
+_NUMBER = re.compile(r"\d+")  # \d: full-width digits (４５) too; int() reads them
 _ONLY_NUMBERS = re.compile(r"^[\d\s]+$")
+# What may stand before a row's label: its numbering (一、 （一） 1. 第一行), nothing else.
+_NUMBERING = re.compile(r"^[\s\d一二三四五六七八九十、.．()（）第行]*$")
+_SPACES = re.compile(r"\s+")
 
 
 class ContentParams(CheckParams):
@@ -65,18 +73,29 @@ def row_values(text: str) -> dict[str, int | None]:
     """The four rows of the applications table (each row's last number), None where unread."""
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     out: dict[str, int | None] = dict.fromkeys(ROWS)
+    rows = {key: _row_line(lines, label) for key, label in ROWS.items()}
     for key, label in ROWS.items():
-        at = next((i for i, line in enumerate(lines) if label in line), None)
+        at = rows[key]
         if at is None:
             continue
         numbers = _numbers_after(lines, at, label)
         if not numbers and key == "handled":
             # The third row has no number of its own: its 总计 line, before the fourth row.
-            end = next((i for i, line in enumerate(lines) if ROWS["carried_out"] in line), None)
+            end = rows["carried_out"]
             total = next((i for i in range(at + 1, end or len(lines)) if "总计" in lines[i]), None)
             numbers = _numbers_after(lines, total, "总计") if total is not None else []
         out[key] = numbers[-1] if numbers else None
     return out
+
+
+def _row_line(lines: list[str], label: str) -> int | None:
+    """The table's line of the row `label`: the label after its numbering at most, then numbers
+    only (or nothing, its numbers on the lines below). A sentence naming the label is not it."""
+    for i, line in enumerate(lines):
+        before, found, after = line.partition(label)
+        if found and _NUMBERING.match(before) and (not after or _ONLY_NUMBERS.match(after)):
+            return i
+    return None
 
 
 def _numbers_after(lines: list[str], at: int, label: str) -> list[int]:
@@ -118,7 +137,8 @@ class AnnualReportContent(Check):
         rows = []
         for year, report in wanted:
             body = _scope.text(bodies.get(int(report.id), ""))
-            found = [name for name, word in SECTIONS.items() if word in body]
+            compact = _SPACES.sub("", body)
+            found = [name for name, heading in SECTIONS.items() if heading.search(compact)]
             if params.check_sections and params.min_sections <= len(found) < len(SECTIONS):
                 missing = [name for name in SECTIONS if name not in found]
                 rows.append(_finding(report, year, "sections", missing=missing))

@@ -2,8 +2,10 @@
 the materials the reference asks for with the draft: its 依据 and a 起草说明 (docs/domain.md §3.5).
 
 A material is published when the page's body text or an attachment's name holds one of its
-`materials` words (起草说明 / 编制说明 / 制定说明; 依据). A page whose body text was not read (empty)
-is not judged: the crawl, not the unit, may have missed it. Subject `<url>#materials`.
+`materials` words. Real portals name the notes after the draft as often as by their kind
+(附件2：关于《…（征求意见稿）》的说明; 起草情况说明) and state the basis in the body's first sentence
+(根据《…法》…起草了…) as often as under the word 依据: both count. A page whose body text was not
+read (empty) is not judged: the crawl, not the unit, may have missed it. Subject `<url>#materials`.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from scoring.checks.consultation import is_draft
 from scoring.data import CrawlData
 
 DEFAULT_MATERIALS = {
-    "起草说明": ["起草说明", "编制说明", "制定说明", "修订说明"],
-    "制定依据": ["依据"],
+    # 》的说明: notes named after the draft (关于《…》的说明), not by their kind.
+    "起草说明": ["起草说明", "编制说明", "制定说明", "修订说明", "起草情况说明", "》的说明"],
+    # A law or document named as what the draft rests on: 根据《…》, 依照《…》, 按照《…》.
+    "制定依据": ["依据", "根据《", "依照《", "按照《"],
 }
 
 
