@@ -246,7 +246,9 @@ def _title(
     if not found:
         head = doc.root.find(".//title")
         text = node_text(head) if head is not None else ""
-        title = _cleaned(spec, spec.title_split.split(text, maxsplit=1)[0], "title") if text else None
+        title = (
+            _cleaned(spec, spec.title_split.split(text, maxsplit=1)[0], "title") if text else None
+        )
         if title:
             found = (title, src.page_title())
     title = norm_space(found[0]) if found else ""

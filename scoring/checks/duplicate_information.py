@@ -220,8 +220,10 @@ def _findings(
     page = {
         label: row
         for label, row in zip(
-            pages.index, _scope.rows(pages, ["unit_id", "column_id", "url", "title",
-                                             "publish_date"]), strict=True)  # fmt: skip
+            pages.index,
+            _scope.rows(pages, ["unit_id", "column_id", "url", "title", "publish_date"]),
+            strict=True,
+        )  # fmt: skip
     }
     col = data.columns.set_index("id")
     category, column_name = col["category"].to_dict(), col["name"].to_dict()

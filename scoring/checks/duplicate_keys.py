@@ -92,9 +92,9 @@ def title_keys(titles: pd.Series) -> list[pd.Series]:
     # Only a title that ends like a tail tag, not every title ending in ")" (（征求意见稿）,
     # （2025年）…): most of a city's titles do, and the rule is a call per title.
     tails = tuple(f"({word})" for word in _TAIL_WORDS)
-    tagged = (
-        first.isin(["【", "[", "转"]) | last.eq("】") | values.str.endswith(tails)
-    ).to_numpy(dtype=bool)
+    tagged = (first.isin(["【", "[", "转"]) | last.eq("】") | values.str.endswith(tails)).to_numpy(
+        dtype=bool
+    )
     bare = pd.Series(None, index=titles.index, dtype=object)
     if tagged.any():
         stripped = values[tagged].map(untagged)
