@@ -144,3 +144,32 @@ def in_order() -> dict[str, Kind]:
             f"not registered: {missing or 'none'}; registered but not in ORDER: {unplaced or 'none'}"
         )
     return {key: _REGISTERED[key] for key in ORDER}
+
+
+# A decoy is planted like a rare defect: at least one on the sample, a few on a city.
+DECOY_RATE = 0.03
+
+
+def register_decoy(
+    name: str,
+    plant: Callable[[Planter], list[dict]],
+    check: str,
+    *,
+    variant: str = "",
+    rate: float = DECOY_RATE,
+    between_crawls: bool = False,
+) -> Kind:
+    """Register a kind that plants only decoys of the check type `check` (nothing to fix or
+    undo: a decoy is not a defect)."""
+    return register(
+        Kind(
+            name,
+            plant,
+            rate,
+            no_fix="a decoy: there is nothing to fix",
+            no_regression="a decoy has no fix to undo",
+            between_crawls=between_crawls,
+            variant=variant,
+            decoy=check,
+        )
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from demo import timeline, urls
 from demo.defects._common import Planter, last_annual_report, quoted
-from demo.defects._registry import Kind, register
+from demo.defects._registry import register_decoy
 
 
 def annual_report_decoy(p: Planter) -> list[dict]:
@@ -40,13 +40,4 @@ def annual_report_decoy(p: Planter) -> list[dict]:
     return []
 
 
-register(
-    Kind(
-        "annual_report_decoy",
-        annual_report_decoy,
-        0.03,
-        no_fix="a decoy: there is nothing to fix",
-        no_regression="a decoy has no fix to undo",
-        decoy="annual_report",
-    )
-)
+register_decoy("annual_report_decoy", annual_report_decoy, "annual_report")

@@ -19,7 +19,7 @@ import datetime as dt
 from demo import model as m
 from demo import timeline, urls
 from demo.defects._common import FRESHNESS, Planter, column_label, quoted
-from demo.defects._registry import Kind, register
+from demo.defects._registry import register_decoy
 from demo.model import Column
 
 OTHER_NAMES = {m.BUDGET: "财政资金", m.RULES: "政务公开工作制度"}
@@ -187,14 +187,4 @@ for _variant, _plant, _check in (
     ("statement_only", statement_only, "blank_column"),
     ("other_names", other_names, "required_columns"),
 ):
-    register(
-        Kind(
-            "column_decoy",
-            _plant,
-            0.03,
-            no_fix="a decoy: there is nothing to fix",
-            no_regression="a decoy has no fix to undo",
-            variant=_variant,
-            decoy=_check,
-        )
-    )
+    register_decoy("column_decoy", _plant, _check, variant=_variant)

@@ -16,7 +16,7 @@ import datetime as dt
 from demo import model as m
 from demo import timeline, urls, vocab
 from demo.defects._common import CONSULTATION_DAYS, Planter, feedback_of, quoted
-from demo.defects._registry import Kind, register
+from demo.defects._registry import register_decoy
 from demo.render.common import cn_date
 
 CHECK = "consultation"
@@ -114,14 +114,4 @@ for _variant, _plant in (
     ("extended", extended_deadline),
     ("feedback_in_column", feedback_in_column),
 ):
-    register(
-        Kind(
-            "consultation_decoy",
-            _plant,
-            0.03,
-            no_fix="a decoy: there is nothing to fix",
-            no_regression="a decoy has no fix to undo",
-            variant=_variant,
-            decoy=CHECK,
-        )
-    )
+    register_decoy("consultation_decoy", _plant, CHECK, variant=_variant)

@@ -15,7 +15,7 @@ import datetime as dt
 from demo import model as m
 from demo import timeline, urls
 from demo.defects._common import Planter, quoted
-from demo.defects._registry import Kind, register
+from demo.defects._registry import register_decoy
 from demo.render.common import cn_date
 
 
@@ -79,14 +79,4 @@ def revised(p: Planter) -> list[dict]:
 
 
 for _variant, _plant in (("byline_only", byline_only), ("revised", revised)):
-    register(
-        Kind(
-            "date_decoy",
-            _plant,
-            0.03,
-            no_fix="a decoy: there is nothing to fix",
-            no_regression="a decoy has no fix to undo",
-            variant=_variant,
-            decoy="date_sanity",
-        )
-    )
+    register_decoy("date_decoy", _plant, "date_sanity", variant=_variant)

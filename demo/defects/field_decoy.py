@@ -13,7 +13,7 @@ from __future__ import annotations
 from demo import model as m
 from demo import urls
 from demo.defects._common import Planter, quoted
-from demo.defects._registry import Kind, register
+from demo.defects._registry import register_decoy
 
 
 def ministry_index_no(p: Planter) -> list[dict]:
@@ -74,14 +74,4 @@ for _variant, _plant, _check in (
     ("ministry_index_no", ministry_index_no, "field_format"),
     ("repealed_tag", repealed_tag, "required_fields"),
 ):
-    register(
-        Kind(
-            "field_decoy",
-            _plant,
-            0.03,
-            no_fix="a decoy: there is nothing to fix",
-            no_regression="a decoy has no fix to undo",
-            variant=_variant,
-            decoy=_check,
-        )
-    )
+    register_decoy("field_decoy", _plant, _check, variant=_variant)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from demo import model as m
 from demo import timeline, urls
 from demo.defects._common import Planter, column_label, quoted
-from demo.defects._registry import Kind, register
+from demo.defects._registry import register_decoy
 from demo.model import Link
 from scoring.workdays import default_calendar
 
@@ -213,14 +213,4 @@ for _variant, _plant, _check in (
     ("url_variant", url_variant, "interpretation_coverage"),
     ("body_link", body_link, "interpretation_backlink"),
 ):
-    register(
-        Kind(
-            "interpretation_decoy",
-            _plant,
-            0.03,
-            no_fix="a decoy: there is nothing to fix",
-            no_regression="a decoy has no fix to undo",
-            variant=_variant,
-            decoy=_check,
-        )
-    )
+    register_decoy("interpretation_decoy", _plant, _check, variant=_variant)

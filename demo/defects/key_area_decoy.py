@@ -7,7 +7,7 @@ import datetime as dt
 
 from demo import urls
 from demo.defects._common import Planter, column_label
-from demo.defects._registry import Kind, register
+from demo.defects._registry import register_decoy
 from demo.model import KEY_AREA
 
 
@@ -53,13 +53,4 @@ def key_area_decoy(p: Planter) -> list[dict]:
     return []
 
 
-register(
-    Kind(
-        "key_area_decoy",
-        key_area_decoy,
-        0.03,
-        no_fix="a decoy: there is nothing to fix",
-        no_regression="a decoy has no fix to undo",
-        decoy="periodic_publication",
-    )
-)
+register_decoy("key_area_decoy", key_area_decoy, "periodic_publication")

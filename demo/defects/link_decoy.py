@@ -8,7 +8,7 @@ from __future__ import annotations
 from demo import model as m
 from demo import urls
 from demo.defects._common import Planter, quoted
-from demo.defects._registry import Kind, register
+from demo.defects._registry import register_decoy
 from demo.model import Link
 
 
@@ -40,13 +40,4 @@ def link_decoy(p: Planter) -> list[dict]:
     ]
 
 
-register(
-    Kind(
-        "link_decoy",
-        link_decoy,
-        0.03,
-        no_fix="a decoy: there is nothing to fix",
-        no_regression="a decoy has no fix to undo",
-        decoy="broken_links",
-    )
-)
+register_decoy("link_decoy", link_decoy, "broken_links")

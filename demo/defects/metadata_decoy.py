@@ -16,7 +16,7 @@ import datetime as dt
 from demo import model as m
 from demo import timeline, urls
 from demo.defects._common import Planter, quoted
-from demo.defects._registry import Kind, register
+from demo.defects._registry import register_decoy
 from demo.render.common import cn_date
 from scoring.workdays import default_calendar
 
@@ -83,14 +83,4 @@ for _variant, _plant, _check in (
     ("cited_doc_no", cited_doc_no, "field_consistency"),
     ("revised", revised, "disclosure_lag"),
 ):
-    register(
-        Kind(
-            "metadata_decoy",
-            _plant,
-            0.03,
-            no_fix="a decoy: there is nothing to fix",
-            no_regression="a decoy has no fix to undo",
-            variant=_variant,
-            decoy=_check,
-        )
-    )
+    register_decoy("metadata_decoy", _plant, _check, variant=_variant)

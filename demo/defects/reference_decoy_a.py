@@ -16,7 +16,7 @@ from __future__ import annotations
 from demo import model as m
 from demo import urls
 from demo.defects._common import Planter, column_label, quoted
-from demo.defects._registry import Kind, register
+from demo.defects._registry import register_decoy
 
 
 def validity_wording(p: Planter) -> list[dict]:
@@ -147,14 +147,4 @@ for _variant, _plant, _check in (
     ("wps_word", wps_word, "download_formats"),
     ("interpretation_elsewhere", interpretation_elsewhere, "interpretation_presence"),
 ):
-    register(
-        Kind(
-            "reference_decoy_a",
-            _plant,
-            0.03,
-            no_fix="a decoy: there is nothing to fix",
-            no_regression="a decoy has no fix to undo",
-            variant=_variant,
-            decoy=_check,
-        )
-    )
+    register_decoy("reference_decoy_a", _plant, _check, variant=_variant)

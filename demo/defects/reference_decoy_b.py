@@ -17,7 +17,7 @@ import re
 from demo import model as m
 from demo import urls
 from demo.defects._common import Planter, last_annual_report, quoted
-from demo.defects._registry import Kind, register
+from demo.defects._registry import register_decoy
 
 
 def _entry(p: Planter, a: m.Article, check: str, expected: str, **details) -> list[dict]:
@@ -79,14 +79,4 @@ for _variant, _plant in (
     ("annual_report_content", annual_report_wording),
     ("consultation_materials", consultation_wording),
 ):
-    register(
-        Kind(
-            "reference_decoy_b",
-            _plant,
-            0.03,
-            no_fix="a decoy: there is nothing to fix",
-            no_regression="a decoy has no fix to undo",
-            variant=_variant,
-            decoy=_variant,
-        )
-    )
+    register_decoy("reference_decoy_b", _plant, _variant, variant=_variant)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from demo import model as m
 from demo import urls
 from demo.defects._common import Planter, quoted
-from demo.defects._registry import Kind, register
+from demo.defects._registry import register_decoy
 
 
 def same_title_decoy(p: Planter) -> list[dict]:
@@ -54,14 +54,6 @@ def same_title_decoy(p: Planter) -> list[dict]:
     return []
 
 
-register(
-    Kind(
-        "same_title_decoy",
-        same_title_decoy,
-        0.04,
-        no_fix="a decoy: there is nothing to fix",
-        no_regression="a decoy has no fix to undo",
-        between_crawls=True,
-        decoy="duplicate_information",
-    )
+register_decoy(
+    "same_title_decoy", same_title_decoy, "duplicate_information", rate=0.04, between_crawls=True
 )

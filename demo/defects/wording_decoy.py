@@ -7,7 +7,7 @@ from __future__ import annotations
 from demo import model as m
 from demo import urls
 from demo.defects._common import Planter, quoted
-from demo.defects._registry import Kind, register
+from demo.defects._registry import register_decoy
 
 QUOTED = "江淮市政务服务网用户帐号管理办法"
 
@@ -33,13 +33,4 @@ def wording_decoy(p: Planter) -> list[dict]:
     ]
 
 
-register(
-    Kind(
-        "wording_decoy",
-        wording_decoy,
-        0.03,
-        no_fix="a decoy: there is nothing to fix",
-        no_regression="a decoy has no fix to undo",
-        decoy="term_list",
-    )
-)
+register_decoy("wording_decoy", wording_decoy, "term_list")
