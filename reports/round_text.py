@@ -22,14 +22,8 @@ from __future__ import annotations
 import pandas as pd
 
 from common.vocabulary import PRESENT
-from reports.wording import cn_count, points, round_label
-from scoring.summary import counted_problems
-
-
-def _group_label(groups: pd.DataFrame, group1: str, group2: str) -> str:
-    """The 二级指标 name, with its 一级 when another 一级 has a 二级 of the same name."""
-    same = groups.loc[groups["group2"] == group2, "group1"].nunique()
-    return group2 if same <= 1 or group1 == group2 else f"{group1}·{group2}"
+from reports.wording import points, round_label
+from scoring.summary import cn_count, counted_problems, group_label
 
 
 def _live(problems: pd.DataFrame) -> pd.DataFrame:
@@ -113,7 +107,7 @@ def groups_sentence(groups: pd.DataFrame, top: int = 3) -> str:
     if groups.empty:
         return ""
     lead = groups.head(top)
-    labels = [_group_label(groups, r.group1, r.group2) for r in lead.itertuples()]
+    labels = [group_label(groups, r.group1, r.group2) for r in lead.itertuples()]
     detail = "、".join(
         f"{label}方面{r.problems}个（占{r.share * 100:.1f}%）"
         for label, r in zip(labels, lead.itertuples(), strict=True)

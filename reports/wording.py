@@ -32,11 +32,6 @@ def cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def cn_count(n: int) -> str:
-    """一 … 十 for 0–10, digits above."""
-    return CN_NUMERALS[n] if 0 <= n <= 10 else str(n)
-
-
 def points(value: Any) -> str:
     """A score or a number of points as text: 94, 97.36; — when missing."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):

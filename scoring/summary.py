@@ -134,7 +134,8 @@ def counties(totals: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _cn_count(n: int) -> str:
+def cn_count(n: int) -> str:
+    """一 … 十 for 0–10, digits above."""
     return CN_DIGITS[n] if 0 <= n <= 10 else str(n)
 
 
@@ -142,7 +143,7 @@ def _num(value: float) -> str:
     return f"{value:.1f}" if value != int(value) else str(int(value))
 
 
-def _group_label(groups: pd.DataFrame, group1: str, group2: str) -> str:
+def group_label(groups: pd.DataFrame, group1: str, group2: str) -> str:
     """The 二级指标 name, with its 一级 when another 一级 has a 二级 of the same name."""
     same = groups.loc[groups["group2"] == group2, "group1"].nunique()
     return group2 if same <= 1 or group1 == group2 else f"{group1}·{group2}"
@@ -165,7 +166,7 @@ def paragraph(
         parts.append(f"{period}无扣分问题。")
     else:
         lead = groups.head(top)
-        labels = [_group_label(groups, r.group1, r.group2) for r in lead.itertuples()]
+        labels = [group_label(groups, r.group1, r.group2) for r in lead.itertuples()]
         names = "、".join(labels)
         detail = "、".join(
             f"{label}方面问题{r.problems}个（占{r.share * 100:.1f}%）"
@@ -174,7 +175,7 @@ def paragraph(
         units = live["unit_id"].nunique()
         parts.append(
             f"{period}扣分问题{total}个，{_by_status(live)}，涉及{units}家单位，主要集中在{names}"
-            f"{_cn_count(len(lead))}个方面，其中{detail}。"
+            f"{cn_count(len(lead))}个方面，其中{detail}。"
         )
     if not levels.empty:
         units = int(levels["units"].sum())
