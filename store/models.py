@@ -465,3 +465,7 @@ class Response(Base):
     note: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text, nullable=False)  # the returned file's name
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+# The portal's tables share this metadata (imported last: they need `Base`).
+from store import portal_models  # noqa: E402, F401
