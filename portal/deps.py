@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from portal import sessions
-from portal.accounts import user_for_token
+from portal.tokens import user_for_token
 from portal.viewer import Viewer
 from store import Store
 
@@ -107,6 +107,18 @@ async def csrf_form(request: Request, person: Viewer = Depends(viewer)) -> Viewe
     if not isinstance(sent, str) or not hmac.compare_digest(sent, person.csrf_token):
         raise HTTPException(403, CSRF_REFUSED)
     return person
+
+
+def require_role_form(*roles: str) -> Callable[..., Any]:
+    """A dependency for a POST form: the CSRF check (`csrf_form`), then the role (403)."""
+
+    async def check(person: Viewer = Depends(csrf_form)) -> Viewer:
+        if person.role not in roles:
+            raise HTTPException(403, "您的账号无权进行此操作。")
+        return person
+
+    check.roles = roles  # type: ignore[attr-defined]
+    return check
 
 
 # -- the sign-in form's CSRF value (before any session) ----------------------------------------
