@@ -8,7 +8,7 @@ clear; the person must change it at the next sign-in. Every change is audited by
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -217,9 +217,10 @@ def _export(request: Request, suffix: str, filters: dict[str, Any]) -> Response:
     return Response(body, media_type=media, headers={"Content-Disposition": disposition})
 
 
-@router.get("/audit.csv")
-def audit_csv(
+@router.get("/audit.{suffix}")
+def audit_download(
     request: Request,
+    suffix: Literal["csv", "xlsx"],
     person: Viewer = Depends(admin),
     actor: str = "",
     action: str = "",
@@ -228,18 +229,5 @@ def audit_csv(
     since: str = "",
     until: str = "",
 ) -> Response:
-    return _export(request, "csv", _filters(actor, action, unit, round, since, until))
-
-
-@router.get("/audit.xlsx")
-def audit_xlsx(
-    request: Request,
-    person: Viewer = Depends(admin),
-    actor: str = "",
-    action: str = "",
-    unit: str = "",
-    round: str = "",
-    since: str = "",
-    until: str = "",
-) -> Response:
-    return _export(request, "xlsx", _filters(actor, action, unit, round, since, until))
+    """The filtered log as CSV or XLSX (the same filters as the page)."""
+    return _export(request, suffix, _filters(actor, action, unit, round, since, until))
