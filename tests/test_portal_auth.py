@@ -12,6 +12,7 @@ from portal_fixtures import (
     SCRIPT_TITLE,
     SECRET,
     form_token,
+    portal_store_any_fixture,  # noqa: F401
     portal_store_fixture,  # noqa: F401
     portal_template_fixture,  # noqa: F401
     sign_in,
@@ -44,6 +45,17 @@ def test_sign_in_opens_a_session_and_sends_each_role_to_its_start_page(portal_st
     unit = portal_store.anonymous()
     sign_in(unit, "u_t1", portal_store.passwords["u_t1"])
     assert unit.get("/", follow_redirects=False).headers["location"] == "/my"
+
+
+def test_signing_in_limits_and_out_work_on_sqlite_and_postgresql(portal_store_any):
+    world = portal_store_any
+    for _ in range(5):
+        assert sign_in(world.anonymous(), "u_c2", "wrong-password-2").status_code == 401
+    assert sign_in(world.anonymous(), "u_c2", world.passwords["u_c2"]).status_code == 429
+    client = world.client_for("eval_c1")
+    assert client.get("/", follow_redirects=False).headers["location"] == "/rounds"
+    client.post("/logout", data={"csrf_token": client.csrf_token})
+    assert client.get("/", follow_redirects=False).headers["location"].startswith("/login")
 
 
 def test_a_page_without_a_session_sends_to_sign_in_and_back_afterwards(portal_store):
