@@ -166,7 +166,8 @@ def text_condition(text: str, dialect: str) -> ColumnElement[bool]:
     """Free text in the subject, the suggestion or the evidence (title, 文号, column, link
     text …). The evidence is matched as its stored JSON text, which SQLite keeps with
     non-ASCII characters escaped (\\uXXXX): the text is escaped the same way there. One scan
-    of the round's rows either way, without parsing each row's JSON."""
+    of the round's rows either way, without parsing each row's JSON — at the price that a
+    search for an evidence key's name (``title``, ``url``) matches every problem having it."""
     p = PROBLEMS.c
     evidence = cast(p.evidence, Text)
     if dialect == "sqlite":  # LIKE is already case-insensitive for ASCII letters
