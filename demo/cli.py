@@ -13,6 +13,7 @@ from store.text import shown
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from demo.loop import DemoRun
     from demo.model import Portal
 
 app = typer.Typer(
@@ -29,9 +30,16 @@ def demo(
     directory: Path = typer.Option(
         DEMO_DIR, "--dir", help="Folder for the portal, the store and the reports."
     ),
+    portal: bool = typer.Option(
+        False,
+        "--portal",
+        help="After the loop, serve the web portal (门户) on the demo store until Ctrl-C.",
+    ),
+    port: int = typer.Option(8000, "--port", help="The web portal's port (with --portal)."),
 ) -> None:
     """Without a sub-command: the whole loop on the small sample portal — generate, serve,
-    crawl, evaluate 2025Q2, 回头看, advance, crawl, evaluate 2025Q3, write every report."""
+    crawl, evaluate 2025Q2, 回头看, advance, crawl, evaluate 2025Q3, write every report, make
+    the web portal's demo accounts and publish 2025Q3 there."""
     if ctx.invoked_subcommand is not None:
         return
     import time
@@ -48,12 +56,47 @@ def demo(
         console.print(shown(exc, style="red"))
         raise typer.Exit(1) from exc
     _print_files(console, run.files, directory)
+    store_url = f"sqlite:///{directory / 'zwgk.sqlite'}"
     console.print(
         shown(
             f"done in {time.perf_counter() - started:.0f} s; store {directory / 'zwgk.sqlite'} "
-            f"(try: zwgk problems --round 2025Q3 --db sqlite:///{directory / 'zwgk.sqlite'}); "
-            f"the portal's answer key: {directory / 'portal' / 'manifest.json'}"
+            f"(try: zwgk problems --round 2025Q3 --db {store_url}); "
+            f"the sample portal's answer key: {directory / 'portal' / 'manifest.json'}"
         )
+    )
+    _print_accounts(console, run, store_url, port)
+    if portal:
+        _serve_portal(run.database_url, port)
+
+
+def _print_accounts(console: Console, run: DemoRun, store_url: str, port: int) -> None:
+    """The demo's portal accounts with their passwords, and how to open the portal."""
+    from rich.table import Table
+
+    table = Table(title=f"门户示例账号 (web portal demo accounts; {run.published} published)")
+    for heading in ("login", "password", "role", "who"):
+        table.add_column(heading, no_wrap=True)
+    for account in run.accounts:
+        table.add_row(account.login, account.password, account.role_zh, account.what)
+    console.print(table)
+    console.print(
+        shown(
+            f"the web portal on the demo store: zwgk portal --db {store_url} --port {port}, "
+            f"then open http://127.0.0.1:{port}/ (`zwgk demo --portal` serves it after the loop)"
+        )
+    )
+
+
+def _serve_portal(database_url: str, port: int) -> None:
+    """`zwgk portal` on the demo store until Ctrl-C (uvicorn stops cleanly on SIGINT/SIGTERM)."""
+    from portal.cli import portal_command
+
+    portal_command(
+        host="127.0.0.1",
+        port=port,
+        https=False,
+        forwarded_allow_ips="127.0.0.1",
+        database_url=database_url,
     )
 
 

@@ -9,7 +9,10 @@
    (`--revalidate`, as before any round: pages edited in place are read as they are now) and
    evaluate round 2025Q3, which shows new, open, fixed and regressed problems;
 5. write every unit's 整改清单 (XLSX/CSV/HTML) and the round report (XLSX + HTML with charts)
-   for 2025Q3 under ./zwgk-demo/reports, print the ranking and the files.
+   for 2025Q3 under ./zwgk-demo/reports, print the ranking and the files;
+6. make the web portal's demo accounts (an evaluator, a county evaluator, two unit users;
+   `demo/accounts.py`) and publish 2025Q3 in it, so `zwgk portal` on the demo store shows
+   evaluators both rounds and units their published result (`zwgk demo --portal` serves it).
 
 The server runs in this process and is stopped whatever happens; crawls run in a subprocess
 (a Twisted reactor runs once per process). The store is ./zwgk-demo/zwgk.sqlite. Politeness
@@ -34,6 +37,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from demo.accounts import DemoAccount
     from store import Store
 
 ROUNDS = (("2025Q2", dt.date(2025, 6, 30)), ("2025Q3", dt.date(2025, 9, 30)))
@@ -61,6 +65,8 @@ class DemoRun:
     directory: Path
     seconds: dict[str, float] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    accounts: tuple[DemoAccount, ...] = ()
+    published: str | None = None  # the round published in the portal
 
     @property
     def database_url(self) -> str:
@@ -182,6 +188,7 @@ def run_demo(directory: Path, console: Console) -> DemoRun:
         with steps.step("round2", f"测评 {second} (evaluate as of {second_as_of})"):
             result = evaluate(store, second, second_as_of, indicator_set)
         write_reports(store, run, second, steps)
+        open_portal(store, run, second, steps)
     finally:
         store.close()
     from scoring.cli import print_round
@@ -221,3 +228,13 @@ def write_reports(store: Store, run: DemoRun, round_id: str, steps: Steps) -> No
         )
     with steps.step("report", f"测评报告 {round_id} (XLSX + HTML with charts)"):
         run.files += write_round_report(store, round_id, out / "round")
+
+
+def open_portal(store: Store, run: DemoRun, round_id: str, steps: Steps) -> None:
+    """The portal's demo accounts, and ``round_id`` published for the unit users."""
+    from demo.accounts import create_accounts, publish_round
+
+    with steps.step("portal", f"门户：示例账号，发布 {round_id} (accounts, publish)"):
+        run.accounts = create_accounts(store)
+        publish_round(store, round_id)
+        run.published = round_id

@@ -9,13 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from windows_fixtures import judged, one_time, published_dates
@@ -26,25 +30,80 @@ from store import rounds as round_store
 pytestmark = pytest.mark.slow
 
 
+@dataclass
+class DemoDone:
+    directory: Path
+    out: str  # what it printed
+    took: float  # seconds until the web portal answered (the loop's time, and a start)
+    returncode: int  # after Ctrl-C
+    portal: dict[str, int] = field(default_factory=dict)  # status codes the portal gave
+
+
+def wait_for_portal(process: subprocess.Popen, base: str, seconds: float) -> int:
+    """The status of GET /login once the portal answers; the demo must not end before."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return -1
+        try:
+            return httpx.get(f"{base}/login", timeout=2).status_code
+        except httpx.TransportError:
+            time.sleep(1)
+    return -2
+
+
+def printed_password(out: str, login: str) -> str:
+    found = re.search(rf"│ {login} +│ (\S+) +│", out)
+    assert found, f"no password printed for {login}"
+    return found.group(1)
+
+
+def sign_in(base: str, login: str, password: str) -> int:
+    with httpx.Client(base_url=base) as client:
+        form = client.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]*)"', form)
+        data = {"login": login, "password": password, "csrf_token": token and token.group(1)}
+        return client.post("/login", data=data).status_code
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
+    """`zwgk demo --portal` in an empty folder: the loop, then the web portal on the demo store
+    until Ctrl-C — asked for its sign-in page, signed in to with a printed password, stopped."""
     cwd = tmp_path_factory.mktemp("newcomer")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "zwgk", "demo"],
-        cwd=cwd,
-        env={**os.environ, "COLUMNS": "120"},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    took = time.perf_counter() - started
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return cwd / "zwgk-demo", done.stdout, took
+    with (cwd / "out.txt").open("w") as out, (cwd / "err.txt").open("w") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "zwgk", "demo", "--portal", "--port", str(port)],
+            cwd=cwd,
+            env={**os.environ, "COLUMNS": "120"},
+            stdout=out,
+            stderr=err,
+            text=True,
+        )
+        try:
+            portal = {"login_page": wait_for_portal(process, base, 900)}
+            took = time.perf_counter() - started
+            if portal["login_page"] == 200:
+                printed = (cwd / "out.txt").read_text(encoding="utf-8")
+                password = printed_password(printed, "xiaohe")
+                portal["sign_in"] = sign_in(base, "xiaohe", password)
+                portal["wrong_password"] = sign_in(base, "xiaohe", password + "x")
+        finally:
+            process.send_signal(signal.SIGINT)  # Ctrl-C
+            returncode = process.wait(timeout=60)
+    printed = (cwd / "out.txt").read_text(encoding="utf-8")
+    errors = (cwd / "err.txt").read_text(encoding="utf-8")
+    assert portal["login_page"] == 200, printed[-3000:] + errors[-3000:]
+    return DemoDone(cwd / "zwgk-demo", printed, took, returncode, portal)
 
 
 def test_the_demo_prints_the_ranking_the_summary_and_the_files(demo, capsys):
-    directory, out, took = demo
+    out, took = demo.out, demo.took
     with capsys.disabled():
         print(f"\nzwgk demo took {took:.0f} s on this machine")
     for text in ("市直部门 — 2025Q3", "乡镇街道 — 2025Q3", "本轮扣分问题", "回头看复查问题"):
@@ -53,7 +112,7 @@ def test_the_demo_prints_the_ranking_the_summary_and_the_files(demo, capsys):
 
 
 def test_every_report_is_written_and_opens(demo):
-    directory, _, _ = demo
+    directory = demo.directory
     from openpyxl import load_workbook
 
     units = yaml.safe_load((directory / "portal" / "units.yaml").read_text(encoding="utf-8"))
@@ -76,7 +135,7 @@ def test_every_report_is_written_and_opens(demo):
 
 
 def test_the_second_round_tracks_what_the_portal_did(demo):
-    directory, _, _ = demo
+    directory = demo.directory
     manifest = json.loads((directory / "portal" / "manifest.json").read_text(encoding="utf-8"))
     store = open_store(f"sqlite:///{directory / 'zwgk.sqlite'}", create=True)
     try:
@@ -110,7 +169,7 @@ def test_the_second_round_tracks_what_the_portal_did(demo):
 
 
 def test_no_server_is_left_running(demo):
-    directory, _, _ = demo
+    directory = demo.directory
     units = yaml.safe_load((directory / "portal" / "units.yaml").read_text(encoding="utf-8"))
     for unit in units["units"][:5]:
         host, port = unit["entry"].split("//", 1)[1].split("/", 1)[0].split(":")
@@ -130,3 +189,43 @@ def test_a_folder_the_demo_did_not_make_is_left_alone(tmp_path):
     assert "was not made by `zwgk demo`" in done.stdout
     assert (mine / "notes.txt").read_text() == "我的文件"
     assert Path(mine).exists() and len(list(mine.iterdir())) == 1
+
+
+def test_the_web_portal_serves_the_demo_store_until_ctrl_c(demo):
+    # The printed password signs in (303 to the start page); a wrong one is refused.
+    assert demo.portal == {"login_page": 200, "sign_in": 303, "wrong_password": 401}
+    assert "portal on http://127.0.0.1:" in demo.out and "zwgk portal --db sqlite:///" in demo.out
+    assert demo.returncode == 0  # Ctrl-C stops it cleanly
+
+
+def test_the_demo_accounts_sign_in_with_the_printed_passwords_within_their_scope(demo):
+    from demo.accounts import ACCOUNTS
+    from portal.accounts import authenticate
+    from portal.lifecycle import states
+    from portal.viewer import Viewer, round_visible, visible_units
+
+    store = open_store(f"sqlite:///{demo.directory / 'zwgk.sqlite'}")
+    try:
+        viewers = {}
+        for account in ACCOUNTS:
+            assert printed_password(demo.out, account.login) == account.password
+            signed = authenticate(store, account.login, account.password, "127.0.0.1")
+            assert (signed.role, signed.unit_id) == (account.role, account.unit_id)
+            assert not signed.must_change_password  # a demo: nothing to change first
+            viewers[account.login] = Viewer(
+                signed.id, signed.login, signed.name, signed.role, signed.unit_id
+            )
+        assert visible_units(store, viewers["pingce"]) is None  # the city office: every unit
+        county = visible_units(store, viewers["dongshan"])
+        assert "jh-c01-t01" in county and "jh-d02" not in county
+        assert {u for u in county if not u.startswith("jh-c01")} == set()
+        # The latest round is published for the units, with a deadline still ahead; the
+        # earlier one stays a draft they do not see.
+        now = states(store)
+        assert (now["2025Q2"].state, now["2025Q3"].state) == ("draft", "published")
+        for unit_user in ("jiaoyuju", "xiaohe"):
+            assert round_visible(store, viewers[unit_user], "2025Q3")
+            assert not round_visible(store, viewers[unit_user], "2025Q2")
+        assert round_visible(store, viewers["dongshan"], "2025Q2")
+    finally:
+        store.close()
