@@ -1,0 +1,364 @@
+"""Portal speed: the web portal (`zwgk portal`, uvicorn) under 20 concurrent clients.
+
+    python benchmarks/portal.py [--problems 100000] [--units 500] [--db URL] [--clients 20]
+                                [--requests 10] [--crawl-articles 100000] [--keep]
+
+Builds a store (benchmarks/portal_store.py: a crawl of ``--crawl-articles`` articles over
+``--units`` units by SQL inserts, that crawl evaluated for real as round 2025Q2-real, and round
+2025Q2 with ``--problems`` problems written from DataFrames, published), an evaluator and one
+unit user per client, starts `zwgk portal` on it in a subprocess, signs each client in once and
+measures, each client sending ``--requests`` requests per page in turn (p50 / p95 / max):
+
+1. the evaluator's problem list of 2025Q2 with various filters (level, indicator, status,
+   decision, text, unit, sort, a deep page, 200 a page) — target p95 ≤ 150 ms;
+2. a problem's page (evidence, history, decisions);
+3. a unit user downloading their own 整改清单 as XLSX — target p95 ≤ 500 ms;
+4. publishing a round, once: re-scoring needs a crawl the store can load, and 2025Q2's
+   problems were written, not found — so it is 2025Q2-real (the crawl's own findings) that is
+   published; the output says how many problems it holds.
+
+``--db`` a PostgreSQL URL: the store goes into a schema of its own (``zwgk_bench_portal``),
+dropped afterwards unless ``--keep``. Without ``--db``: a SQLite file in a temporary folder.
+Prints its figures; asserts nothing about time (machines differ).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)  # benchmarks/store.py would shadow the `store` package
+
+import httpx  # noqa: E402
+
+PG_SCHEMA = "zwgk_bench_portal"
+EVALUATOR = ("bench_eval", "Bench-Evaluator-2025")
+UNIT_PASSWORD = "Bench-Unit-Pass-2025"
+LIST_TARGET, CHECKLIST_TARGET = 0.150, 0.500
+CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+
+def _builder() -> Any:
+    import importlib.util
+
+    path = Path(__file__).with_name("portal_store.py")
+    spec = importlib.util.spec_from_file_location("bench_portal_store", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[spec.name] = module  # type: ignore[union-attr]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+@contextmanager
+def bench_url(db: str | None, tmp: str, keep: bool):
+    """The store's URL: a SQLite file, or a PostgreSQL schema of the benchmark's own."""
+    if not db:
+        yield f"sqlite:///{tmp}/portal.sqlite"
+        return
+    if not db.startswith("postgresql"):
+        yield db
+        return
+    from sqlalchemy import create_engine, make_url, text
+
+    admin = create_engine(db)
+    with admin.begin() as conn:
+        if not keep:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{PG_SCHEMA}"'))
+    try:
+        url = make_url(db).update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        if not keep:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
+        admin.dispose()
+
+
+def built(url: str) -> bool:
+    from store import open_store
+    from store.rounds import find_round
+
+    try:
+        store = open_store(url)
+    except Exception:  # noqa: BLE001 — no store yet
+        return False
+    try:
+        return find_round(store, _builder().ROUND) is not None
+    finally:
+        store.close()
+
+
+def make_accounts(url: str, clients: int, seed: int) -> dict[str, Any]:
+    """The evaluator and one unit user per client (units spread over the problem counts);
+    what the clients will ask for."""
+    from sqlalchemy import select
+
+    from portal.accounts import create_user, get_user
+    from store import open_store
+    from store.rounds import PROBLEMS, TOTALS
+
+    rounds = _builder()
+    store = open_store(url)
+    rng = random.Random(seed)
+    try:
+        with store.engine.connect() as conn:
+            units = conn.execute(
+                select(TOTALS.c.unit_id, TOTALS.c.problems, TOTALS.c.level)
+                .where(TOTALS.c.round == rounds.ROUND)
+                .order_by(TOTALS.c.problems, TOTALS.c.unit_id)
+            ).all()
+            fps = list(
+                conn.scalars(select(PROBLEMS.c.fingerprint).where(PROBLEMS.c.round == rounds.ROUND))
+            )
+            indicators = sorted(
+                set(conn.scalars(select(PROBLEMS.c.indicator_id).where(PROBLEMS.c.round == rounds.ROUND)))
+            )
+        step = max(1, len(units) // clients)
+        chosen = [units[i * step % len(units)] for i in range(clients)]
+        logins = []
+        for n, (unit_id, _, _) in enumerate(chosen, 1):
+            login = f"bench_u{n:02d}"
+            if get_user(store, login) is None:
+                create_user(store, login, unit_id, "unit", unit_id, UNIT_PASSWORD,
+                            must_change_password=False, by="bench")  # fmt: skip
+            logins.append(login)
+        if get_user(store, EVALUATOR[0]) is None:
+            create_user(store, EVALUATOR[0], "市政务公开办", "evaluator", None, EVALUATOR[1],
+                        must_change_password=False, by="bench")  # fmt: skip
+    finally:
+        store.close()
+    return {
+        "units": [u[0] for u in units],
+        "levels": sorted({u[2] for u in units}),
+        "fingerprints": rng.sample(fps, min(len(fps), 2000)),
+        "indicators": indicators,
+        "problems": len(fps),
+        "unit_logins": logins,
+        "unit_rows": statistics.mean(u[1] for u in chosen),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(url: str, log: Path):
+    """`zwgk portal` on ``url`` in a subprocess until the block ends."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "zwgk", "portal", "--db", url, "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the portal did not start:\n{log.read_text()[-3000:]}")
+                try:
+                    httpx.get(f"{base}/login", timeout=2)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.3)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+async def signed_in(base: str, login: str, password: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=base, timeout=120)
+    form = await client.get("/login")
+    token = CSRF.search(form.text)
+    data = {"login": login, "password": password, "csrf_token": token.group(1) if token else ""}
+    done = await client.post("/login", data=data)
+    if done.status_code != 303:
+        raise SystemExit(f"{login} could not sign in: {done.status_code}")
+    return client
+
+
+def list_queries(plan: dict[str, Any], rng: random.Random) -> list[tuple[str, str]]:
+    """(name, query string) of the problem lists the evaluators ask for."""
+    pages = plan["problems"] // 50
+    return [
+        ("no filter", ""),
+        ("level", f"level={rng.choice(plan['levels'])}"),
+        ("indicator", f"indicator={rng.choice(plan['indicators'])}"),
+        ("status", "status=new"),
+        ("two statuses", "status=open&status=regressed"),
+        ("decision", "decision=dismissed"),
+        ("text", f"q={rng.choice(['通知', '实施方案', '工作动态', 'art/12'])}"),
+        ("unit", f"unit={rng.choice(plan['units'])}"),
+        ("sorted by deduction", "sort=-deduction"),
+        ("deep page", f"page={rng.randrange(pages // 2, pages)}"),
+        ("combined", f"level={rng.choice(plan['levels'])}&status=new&sort=-deduction&page=3"),
+        ("200 a page", "per_page=200&sort=first_seen"),
+    ]
+
+
+async def measure(
+    clients: list[httpx.AsyncClient], paths: Any, requests: int
+) -> tuple[list[float], dict[str, list[float]], int]:
+    """Every client asks for ``requests`` paths (``paths(client_no, i)`` → (name, path)) in
+    turn, all clients at once; returns the times, the times by name, and the failures."""
+    times: list[float] = []
+    by_name: dict[str, list[float]] = defaultdict(list)
+    failures = 0
+
+    async def one(n: int, client: httpx.AsyncClient) -> None:
+        nonlocal failures
+        for i in range(requests):
+            name, path = paths(n, i)
+            started = time.perf_counter()
+            response = await client.get(path)
+            took = time.perf_counter() - started
+            if response.status_code != 200:
+                failures += 1
+                print(f"  {path}: {response.status_code}", file=sys.stderr)
+            times.append(took)
+            by_name[name].append(took)
+
+    await asyncio.gather(*(one(n, c) for n, c in enumerate(clients)))
+    return times, by_name, failures
+
+
+def figures(times: list[float]) -> str:
+    ms = sorted(t * 1000 for t in times)
+    p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
+    return f"p50 {statistics.median(ms):.0f} ms, p95 {p95:.0f} ms, max {ms[-1]:.0f} ms"
+
+
+def p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
+async def run(base: str, plan: dict[str, Any], n_clients: int, requests: int) -> None:
+    rng = random.Random(7)
+    rounds = _builder()
+    evaluators = await asyncio.gather(
+        *(signed_in(base, *EVALUATOR) for _ in range(n_clients))
+    )
+    queries = list_queries(plan, rng)
+    list_path = f"/rounds/{rounds.ROUND}/problems"
+
+    def lists(n: int, i: int) -> tuple[str, str]:
+        name, query = queries[(n + i) % len(queries)]
+        return name, f"{list_path}?{query}" if query else list_path
+
+    await measure(evaluators[:2], lists, 2)  # warm: first requests build caches
+    started = time.perf_counter()
+    times, by_name, failed = await measure(evaluators, lists, requests)
+    wall = time.perf_counter() - started
+    verdict = "met" if p95(times) <= LIST_TARGET else "NOT met"
+    print(
+        f"problem list ({len(times)} requests, {len(times) / wall:.0f}/s): {figures(times)} "
+        f"(target p95 ≤ {LIST_TARGET * 1000:.0f} ms: {verdict}); failures {failed}"
+    )
+    for name, part in by_name.items():
+        print(f"  {name:20} {figures(part)}")
+
+    fps = plan["fingerprints"]
+
+    def problem_pages(n: int, i: int) -> tuple[str, str]:
+        return "problem", f"{list_path}/{fps[(n * requests + i) % len(fps)]}"
+
+    started = time.perf_counter()
+    times, _, failed = await measure(evaluators, problem_pages, requests)
+    wall = time.perf_counter() - started
+    print(
+        f"problem page ({len(times)} requests, {len(times) / wall:.0f}/s): {figures(times)}; "
+        f"failures {failed}"
+    )
+    for client in evaluators[1:]:
+        await client.aclose()
+
+    units = await asyncio.gather(
+        *(signed_in(base, login, UNIT_PASSWORD) for login in plan["unit_logins"])
+    )
+
+    def checklists(n: int, i: int) -> tuple[str, str]:
+        return "checklist", f"/my/{rounds.ROUND}/checklist.xlsx"
+
+    started = time.perf_counter()
+    times, _, failed = await measure(units, checklists, requests)
+    wall = time.perf_counter() - started
+    verdict = "met" if p95(times) <= CHECKLIST_TARGET else "NOT met"
+    print(
+        f"unit checklist XLSX ({len(times)} requests by {len(units)} units of "
+        f"{plan['unit_rows']:.0f} problems on average, {len(times) / wall:.1f}/s): "
+        f"{figures(times)} (target p95 ≤ {CHECKLIST_TARGET * 1000:.0f} ms: {verdict}); "
+        f"failures {failed}"
+    )
+    for client in units:
+        await client.aclose()
+    await publish(evaluators[0], rounds.REAL_ROUND)
+    await evaluators[0].aclose()
+
+
+async def publish(client: httpx.AsyncClient, round_id: str) -> None:
+    form = await client.get(f"/rounds/{round_id}/publish")
+    token, deadline = CSRF.search(form.text), re.search(r'name="deadline"[^>]*value="([^"]+)"', form.text)
+    if form.status_code != 200 or not token or not deadline:
+        raise SystemExit(f"no publish form for {round_id}: {form.status_code}")
+    started = time.perf_counter()
+    done = await client.post(
+        f"/rounds/{round_id}/publish",
+        data={"csrf_token": token.group(1), "deadline": deadline.group(1)},
+    )
+    took = time.perf_counter() - started
+    print(
+        f"publishing {round_id} (re-scored from its crawl; 2025Q2's problems were written, "
+        f"not found, so it is not the one published): {took:.1f} s, status {done.status_code}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--problems", type=int, default=100_000)
+    parser.add_argument("--units", type=int, default=500)
+    parser.add_argument("--crawl-articles", type=int, default=100_000)
+    parser.add_argument("--db", help="store URL (default: a SQLite file in a temporary folder)")
+    parser.add_argument("--keep", action="store_true", help="reuse --db if it is already built")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=10, help="per client and page")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs, load average before: {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory(prefix="zwgk-bench-portal-") as tmp:
+        with bench_url(args.db, tmp, args.keep) as url:
+            if not (args.keep and built(url)):
+                started = time.perf_counter()
+                made = _builder().build(url, args.units, args.problems, args.crawl_articles)
+                print(
+                    f"built {made['units']} units, {made['articles']:,} articles, round 2025Q2 "
+                    f"with {made['problems']:,} problems ({made['decisions']:,} decided), "
+                    f"2025Q2-real with {made['real_problems']:,} in "
+                    f"{time.perf_counter() - started:.0f} s ({'PostgreSQL' if 'postgresql' in url else 'SQLite'})"
+                )
+            plan = make_accounts(url, args.clients, seed=1)
+            with serving(url, Path(tmp) / "portal.log") as base:
+                asyncio.run(run(base, plan, args.clients, args.requests))
+
+
+if __name__ == "__main__":
+    main()
