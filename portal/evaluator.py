@@ -20,6 +20,7 @@ from portal import deps
 from portal.lifecycle import RoundState, state
 from portal.viewer import Viewer, visible_units
 from reports.wording import round_label
+from scoring.round import frozen_set
 from store import Store
 from store.models import Unit
 from store.rounds import PROBLEMS, TOTALS, RoundInfo, find_round
@@ -124,3 +125,17 @@ def query_string(**params: Any) -> str:
     kept = {k: v for k, v in params.items() if v not in (None, "", [])}
     return "?" + urlencode(kept, doseq=True) if kept else ""
 
+
+_FROZEN: dict[str, dict[str, Any]] = {}
+
+
+def indicators(info: RoundInfo) -> dict[str, Any]:
+    """indicator id → the indicator as round ``info`` froze it (its name, group, description);
+    loaded once per frozen set (by its hash: a set never changes under it)."""
+    found = _FROZEN.get(info.indicator_set_sha256)
+    if found is None:
+        if len(_FROZEN) >= 16:
+            _FROZEN.clear()
+        found = {ind.id: ind for ind in frozen_set(info).indicators}
+        _FROZEN[info.indicator_set_sha256] = found
+    return found
