@@ -20,10 +20,9 @@ from portal import deps
 from portal.lifecycle import RoundState, state
 from portal.viewer import Viewer, visible_units
 from reports.wording import round_label
-from scoring.round import frozen_set
 from store import Store
 from store.models import Unit
-from store.rounds import PROBLEMS, TOTALS, RoundInfo, find_round
+from store.rounds import TOTALS, RoundInfo, find_round
 
 UNITS: Table = Unit.__table__  # type: ignore[assignment]
 EVALUATOR_ROLES = ("admin", "evaluator")
@@ -94,23 +93,6 @@ def unit_row(store: Store, page: RoundPage, unit_id: str) -> dict[str, Any]:
     return row
 
 
-def problem_row(store: Store, page: RoundPage, fingerprint: str) -> dict[str, Any]:
-    """The round's problem ``fingerprint`` if it is one of the viewer's units', else 404."""
-    with store.engine.connect() as conn:
-        row = (
-            conn.execute(
-                select(PROBLEMS).where(
-                    PROBLEMS.c.round == page.id, PROBLEMS.c.fingerprint == fingerprint
-                )
-            )
-            .mappings()
-            .first()
-        )
-    if row is None or not page.sees(row["unit_id"]):
-        raise not_found()
-    return dict(row)
-
-
 def unit_names(store: Store, unit_ids: Collection[str] | None = None) -> dict[str, str]:
     """unit id → name, from the registry's table (every unit, or ``unit_ids``)."""
     stmt = select(UNITS.c.id, UNITS.c.name)
@@ -126,16 +108,3 @@ def query_string(**params: Any) -> str:
     return "?" + urlencode(kept, doseq=True) if kept else ""
 
 
-_FROZEN: dict[str, dict[str, Any]] = {}
-
-
-def indicators(info: RoundInfo) -> dict[str, Any]:
-    """indicator id → the indicator as round ``info`` froze it (its name, group, description);
-    loaded once per frozen set (by its hash: a set never changes under it)."""
-    found = _FROZEN.get(info.indicator_set_sha256)
-    if found is None:
-        if len(_FROZEN) >= 16:
-            _FROZEN.clear()
-        found = {ind.id: ind for ind in frozen_set(info).indicators}
-        _FROZEN[info.indicator_set_sha256] = found
-    return found

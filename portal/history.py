@@ -1,10 +1,8 @@
-"""History across rounds (历次测评) for the evaluator pages: a problem's status in each round
-that found or looked at it, with the decisions taken on it; a unit's total, rank and verdict
-in each round.
+"""A unit's history across rounds (历次测评) for the evaluator pages: its total, rank within
+its level, problems and verdict in every stored round that scored it. (A problem's history is
+`portal.problem_detail`'s.)
 
-A problem keeps its fingerprint from round to round (scoring.tracking), and a decision is kept
-by fingerprint (the latest wins, the earlier ones stay as history), so both read straight from
-the store: no round is scored or compared again here.
+Read straight from the stored totals: no round is scored or compared again here.
 """
 
 from __future__ import annotations
@@ -15,53 +13,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from common.vocabulary import STATUS_ZH, verdict
-from portal.decisions import DECISION_ZH
+from common.vocabulary import verdict
 from store import Store
-from store.rounds import PROBLEMS, ROUNDS, TOTALS, DecisionInfo, decision_history
-
-
-@dataclass(frozen=True)
-class ProblemRound:
-    """The problem as one round stored it."""
-
-    round_id: str
-    as_of: dt.date
-    status: str
-    deduction: float
-    decision: str | None  # the decision in force when the round was scored
-
-    @property
-    def status_zh(self) -> str:
-        return STATUS_ZH.get(self.status, self.status)
-
-    @property
-    def decision_zh(self) -> str:
-        return DECISION_ZH.get(self.decision or "", "")
-
-
-@dataclass(frozen=True)
-class ProblemHistory:
-    rounds: list[ProblemRound]
-    decisions: list[DecisionInfo]  # oldest first; the last one is in force
-
-    def decision_zh(self, decision: DecisionInfo) -> str:
-        return DECISION_ZH.get(decision.decision, decision.decision)
-
-
-def problem_history(store: Store, fingerprint: str) -> ProblemHistory:
-    """Every stored round's row of problem ``fingerprint`` (oldest round first) and every
-    decision taken on it. The caller has checked the viewer may see the problem's unit."""
-    p, r = PROBLEMS.c, ROUNDS.c
-    stmt = (
-        select(p.round, r.as_of, p.status, p.deduction, p.decision)
-        .join(ROUNDS, r.id == p.round)
-        .where(p.fingerprint == fingerprint)
-        .order_by(r.as_of, r.created_at, r.id)
-    )
-    with store.engine.connect() as conn:
-        rounds = [ProblemRound(*row) for row in conn.execute(stmt)]
-    return ProblemHistory(rounds, decision_history(store, fingerprint))
+from store.rounds import ROUNDS, TOTALS
 
 
 @dataclass(frozen=True)
