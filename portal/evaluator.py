@@ -14,8 +14,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import HTTPException
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 
+from common.vocabulary import verdict
 from portal import deps
 from portal.lifecycle import RoundState, state
 from portal.viewer import Viewer, visible_units
@@ -71,25 +72,34 @@ def round_page(store: Store, person: Viewer, round_id: str) -> RoundPage:
 
 
 def unit_row(store: Store, page: RoundPage, unit_id: str) -> dict[str, Any]:
-    """The unit ``unit_id`` (its registry row, and its total in the round if it has one) if the
-    viewer may see it, else 404."""
+    """The unit ``unit_id`` — its registry row, and its total in the round if it has one, with
+    ``ranked`` (units ranked in its level) and ``verdict`` — if the viewer may see it, else
+    404."""
     if not page.sees(unit_id):
         raise not_found()
+    t = TOTALS.c
     with store.engine.connect() as conn:
         unit = conn.execute(select(UNITS).where(UNITS.c.id == unit_id)).mappings().first()
         total = (
-            conn.execute(
-                select(TOTALS).where(TOTALS.c.round == page.id, TOTALS.c.unit_id == unit_id)
-            )
+            conn.execute(select(TOTALS).where(t.round == page.id, t.unit_id == unit_id))
             .mappings()
             .first()
         )
+        ranked = None
+        if total is not None and total["rank_in_level"] is not None:
+            ranked = conn.scalar(
+                select(func.count()).where(
+                    t.round == page.id, t.level == total["level"], t.total.is_not(None)
+                )
+            )
     if unit is None and total is None:
         raise not_found()
-    row: dict[str, Any] = dict(unit or {})
+    row: dict[str, Any] = {"total": None, "rank_in_level": None, "problems": 0}
+    row.update(unit or {})
     if total is not None:
         row.update({k: v for k, v in total.items() if k not in ("round", "unit_id")})
-    row["id"] = unit_id
+        row["verdict"] = verdict(bool(total["observed"]), bool(total["vetoed"]), total["passed"])
+    row.update(id=unit_id, ranked=ranked, in_round=total is not None)
     return row
 
 

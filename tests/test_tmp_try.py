@@ -5,6 +5,10 @@ import re
 
 def test_try(publishable):
     c = publishable.client_for("eval")
-    r = c.get("/rounds/2025Q2/problems"); print(r.status_code); print(r.text[r.text.index("<main"):])
-    fp = re.search(r'name="fp" value="([^"]+)"', r.text).group(1)
-    r = c.get(f"/rounds/2025Q2/problems/{fp}?back=status%3Dnew"); print(r.status_code); print(r.text[r.text.index("<main"):])
+    r = c.get("/rounds/2025Q2/units/dept1"); print(r.status_code); print(r.text[r.text.index("<main"):])
+    for f in ("xlsx", "csv", "html"):
+        r = c.get("/rounds/2025Q2/units/dept1/checklist." + f); print(r.status_code, r.headers.get("content-disposition"), r.headers.get("content-type"), len(r.content))
+    r = c.get("/rounds/2025Q2/units/dept1/checklist.pdf"); print(r.status_code)
+    c = publishable.client_for("eval_c1")
+    r = c.get("/rounds/2025Q2/units/dept1"); print(r.status_code)
+    r = c.get("/rounds/2025Q2/units/dept1/checklist.csv"); print(r.status_code)
