@@ -17,14 +17,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from common.vocabulary import STATUS_ZH
-from portal import deps
+from portal import deps, evidence
 from portal.decisions import DECISION_ZH, DecisionRefused, decide
 from portal.evaluator import RoundPage, evaluator, not_found, round_page, unit_row
 from portal.lifecycle import LifecycleError, require_draft
 from portal.problem_detail import get_problem
 from portal.problem_query import FilterError, ProblemFilter, facets, query, select_fingerprints
 from portal.viewer import Viewer
-from reports.checklist.rows import web_url
 
 router = APIRouter(prefix="/rounds/{round_id}/problems", include_in_schema=False)
 
@@ -173,9 +172,8 @@ def _problem_page(
         problem=detail.row,
         unit=unit_row(store, page, detail.row.unit_id),
         decision_zh=DECISION_ZH,
-        evidence=None,  # TODO(portal-data): portal.evidence
+        evidence=evidence.problem_evidence(store, page.id, fingerprint, page.visible),
         status_zh=STATUS_ZH,
-        live_url=web_url(detail.row.target_url),
         refused=decisions_refused(request, page),
         error=error,
         reason=reason,

@@ -14,9 +14,12 @@ import datetime as dt
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from common.vocabulary import STATUS_ZH
 from portal import deps, lifecycle
-from portal.evaluator import RoundPage, evaluator, may_run_round, round_page
+from portal.evaluator import RoundPage, evaluator, may_run_round, not_found, round_page
 from portal.lifecycle import LifecycleError
+from portal.problem_filter import DECISION_FILTERS
+from portal.round_views import chart_png, overview
 from portal.viewer import Viewer
 from reports.checklist.data import default_deadline
 from reports.checklist.office import OfficeError, configured_office
@@ -26,6 +29,10 @@ from store.rounds import list_rounds
 router = APIRouter(prefix="/rounds", include_in_schema=False)
 
 RUN_ROUND_REFUSED = "只有管理员和市级测评人员可以发布或截止测评轮次。"
+DONE_ZH = {
+    "published": "测评轮次已发布：各单位现在可以看到本轮结果、整改清单和整改期限。",
+    "closed": "测评轮次已截止：各单位的整改答复已冻结。",
+}
 
 
 @router.get("")
@@ -36,9 +43,40 @@ def rounds(request: Request, person: Viewer = Depends(evaluator)) -> Response:
         {"info": info, "state": known[info.id], "label": round_label(info.id)}
         for info in reversed(list_rounds(store))  # newest first
     ]
+    return deps.render(request, "rounds.html", rows=rows, may_run=may_run_round(person, store))
+
+
+# -- a round's overview --------------------------------------------------------------------
+@router.get("/{round_id}")
+def round_overview(
+    request: Request, round_id: str, person: Viewer = Depends(evaluator)
+) -> Response:
+    store = deps.store(request)
+    page = round_page(store, person, round_id)
     return deps.render(
-        request, "rounds.html", rows=rows, may_run=may_run_round(person, store)
+        request,
+        "round.html",
+        round=page,
+        overview=overview(store, round_id, page.visible),
+        status_zh=STATUS_ZH,
+        decision_zh=DECISION_FILTERS,
+        may_run=may_run_round(person, store),
+        message=DONE_ZH.get(request.query_params.get("done", "")),
     )
+
+
+@router.get("/{round_id}/charts/{name}.png")
+def round_chart(
+    request: Request, round_id: str, name: str, person: Viewer = Depends(evaluator)
+) -> Response:
+    """A chart of the overview, drawn over the viewer's units (the round report's charts)."""
+    store = deps.store(request)
+    page = round_page(store, person, round_id)
+    try:
+        png = chart_png(store, round_id, name, page.visible)
+    except KeyError:
+        raise not_found() from None
+    return Response(png, media_type="image/png")
 
 
 # -- publishing ----------------------------------------------------------------------------
@@ -85,9 +123,7 @@ def _publish_page(
 
 
 @router.get("/{round_id}/publish")
-def publish_form(
-    request: Request, round_id: str, person: Viewer = Depends(evaluator)
-) -> Response:
+def publish_form(request: Request, round_id: str, person: Viewer = Depends(evaluator)) -> Response:
     return _publish_page(request, _runnable(request, person, round_id))
 
 
@@ -114,9 +150,7 @@ def publish(
             address=deps.client_address(request),
         )
     except LifecycleError as refused:
-        return _publish_page(
-            request, page, deadline=deadline, error=str(refused), status_code=409
-        )
+        return _publish_page(request, page, deadline=deadline, error=str(refused), status_code=409)
     return RedirectResponse(f"/rounds/{round_id}?done=published", status_code=303)
 
 
@@ -149,14 +183,3 @@ def close(request: Request, round_id: str, person: Viewer = Depends(evaluator)) 
     except LifecycleError as refused:
         return _close_page(request, page, error=str(refused), status_code=409)
     return RedirectResponse(f"/rounds/{round_id}?done=closed", status_code=303)
-
-
-DONE_ZH = {
-    "published": "测评轮次已发布：各单位现在可以看到本轮结果、整改清单和整改期限。",
-    "closed": "测评轮次已截止：各单位的整改答复已冻结。",
-}
-
-
-def done_message(done: str | None) -> str | None:
-    return DONE_ZH.get(done or "")
-

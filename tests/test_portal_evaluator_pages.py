@@ -39,7 +39,7 @@ LATER = today_in_beijing() + dt.timedelta(days=30)
 def pages(unit: str, problem: str) -> list[str]:
     return [
         "/rounds",
-        # f"/rounds/{ROUND}",  OVERVIEW
+        f"/rounds/{ROUND}",
         f"/rounds/{ROUND}/problems",
         f"/rounds/{ROUND}/problems/{problem}",
         f"/rounds/{ROUND}/units/{unit}",
