@@ -1,0 +1,456 @@
+"""The evaluator pages (/rounds …): who may see them, scope (a county evaluator sees its
+subtree; an id outside it is a 404 like one that does not exist), the problem list's filter in
+the URL, decisions one by one and in bulk (a reason required, a draft round only), publishing
+and closing a round with a confirmation page, reviewing answers, checklist downloads, and a
+crawled `<script>` title shown as text on every page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from portal_eval_fixtures import publishable_fixture  # noqa: F401
+from portal_fixtures import C1_SUBTREE, ROUND, SCRIPT_TITLE, article_url, column_url
+from portal_fixtures import portal_store_fixture as portal_store_fixture  # noqa: F401
+from portal_fixtures import portal_template_fixture as portal_template_fixture  # noqa: F401
+from round_fixtures import planted_check as planted_check  # noqa: F401
+from sqlalchemy import select
+
+from portal import answers, lifecycle
+from portal._audit_row import AUDIT, DECIDE, PUBLISH, REVIEW
+from portal.viewer import Viewer, round_visible
+from reports.wording import cn_date, today_in_beijing
+from scoring.scorer import fingerprint
+from store.rounds import latest_decisions
+
+SCRIPT = fingerprint("dept1", "undated", article_url("dept1", 1))
+DEPT1_FRESH = fingerprint("dept1", "fresh", column_url("dept1", 1))
+T1_FRESH = fingerprint("t1", "fresh", column_url("t1", 1))
+C2_UNDATED = fingerprint("c2", "undated", article_url("c2", 1))
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;"
+EVALUATORS = ("admin", "eval", "eval_c1")
+UNIT_USERS = ("u_dept1", "u_t1", "u_c2")
+LATER = today_in_beijing() + dt.timedelta(days=30)
+
+
+def pages(unit: str, problem: str) -> list[str]:
+    return [
+        "/rounds",
+        f"/rounds/{ROUND}",
+        f"/rounds/{ROUND}/problems",
+        f"/rounds/{ROUND}/problems/{problem}",
+        f"/rounds/{ROUND}/units/{unit}",
+    ]
+
+
+def assert_safe(html: str) -> None:
+    """The crawled title never reaches the page as markup."""
+    assert "<script>alert(1)" not in html
+    assert "<b>x</b>" not in html
+
+
+def audit(store, action: str) -> list[dict]:
+    with store.engine.connect() as conn:
+        stmt = select(AUDIT).where(AUDIT.c.action == action).order_by(AUDIT.c.id)
+        return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def publish(world, deadline: dt.date = LATER) -> None:
+    lifecycle.publish(world.store, ROUND, by="eval", deadline=deadline)
+
+
+# -- who sees what -------------------------------------------------------------------------------
+@pytest.mark.parametrize("login", EVALUATORS)
+def test_every_page_renders_for_evaluators_and_administrators(portal_store, login):
+    client = portal_store.client_for(login)
+    for path in pages("t1", T1_FRESH):
+        response = client.get(path)
+        assert response.status_code == 200, (login, path, response.text[-500:])
+        assert_safe(response.text)
+
+
+@pytest.mark.parametrize("login", UNIT_USERS)
+def test_unit_users_are_refused_every_evaluator_page(portal_store, login):
+    client = portal_store.client_for(login)
+    unit = {"u_dept1": "dept1", "u_t1": "t1", "u_c2": "c2"}[login]
+    for path in [*pages(unit, T1_FRESH), f"/rounds/{ROUND}/units/{unit}/checklist.xlsx"]:
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 403, (login, path)
+    refused = client.post(
+        f"/rounds/{ROUND}/problems/decide",
+        data={"csrf_token": client.csrf_token, "fp": T1_FRESH, "decision": "dismissed"}
+        | {"reason": "自己驳回"},
+    )
+    assert refused.status_code == 403
+    assert T1_FRESH not in latest_decisions(portal_store.store)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(portal_store):
+    client = portal_store.anonymous()
+    for path in pages("t1", T1_FRESH):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/login?next=")
+
+
+def test_a_county_evaluator_sees_only_its_subtree(portal_store):
+    client = portal_store.client_for("eval_c1")
+    listed = client.get(f"/rounds/{ROUND}/problems").text
+    units = set(re.findall(rf'href="/rounds/{ROUND}/units/([^"]+)"', listed))
+    assert units == {"c1", "t1", "c1d"} and units <= C1_SUBTREE
+    assert "江淮市教育局" not in listed and ESCAPED not in listed
+    options = set(re.findall(r'<option value="([^"]+)"', listed.split('name="level"')[0]))
+    assert options == C1_SUBTREE
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/rounds/{ROUND}/units/dept1",
+        f"/rounds/{ROUND}/units/dept1/checklist.xlsx",
+        f"/rounds/{ROUND}/problems/{SCRIPT}",
+        f"/rounds/{ROUND}/units/nosuchunit",
+        f"/rounds/{ROUND}/problems/0123456789abcdef",
+        "/rounds/2031Q4",
+        "/rounds/2031Q4/problems",
+    ],
+)
+def test_an_id_outside_the_scope_reads_like_one_that_does_not_exist(portal_store, path):
+    response = portal_store.client_for("eval_c1").get(path)
+    assert response.status_code == 404
+    assert "页面不存在" in response.text
+    assert "江淮市教育局" not in response.text
+
+
+def test_posts_about_an_out_of_scope_problem_or_unit_are_404(portal_store):
+    client = portal_store.client_for("eval_c1")
+    token = client.csrf_token
+    one = client.post(
+        f"/rounds/{ROUND}/problems/{SCRIPT}/decide",
+        data={"csrf_token": token, "decision": "dismissed", "reason": "越权"},
+    )
+    assert one.status_code == 404
+    bulk = client.post(
+        f"/rounds/{ROUND}/problems/decide",
+        data={"csrf_token": token, "fp": [SCRIPT, T1_FRESH], "decision": "dismissed"}
+        | {"reason": "越权"},
+    )
+    assert bulk.status_code == 400  # the whole selection refused, saying nothing of dept1
+    assert "江淮市教育局" not in bulk.text
+    assert latest_decisions(portal_store.store) == {}
+
+
+# -- the problem list ----------------------------------------------------------------------------
+def test_the_filter_lives_in_the_url_and_comes_back_in_the_form_and_links(portal_store):
+    client = portal_store.client_for("eval")
+    query = "unit=dept1&indicator=undated&status=open&decision=none&q=script&sort=-deduction"
+    page = client.get(f"/rounds/{ROUND}/problems?{query}")
+    assert page.status_code == 200
+    html = page.text
+    assert '<option value="dept1" selected>' in html
+    assert '<option value="undated" selected>' in html
+    assert 'name="status" value="open" checked' in html
+    assert '<option value="none" selected>' in html
+    assert 'name="q" value="script"' in html
+    assert 'name="sort" value="-deduction"' in html
+    rows = re.findall(r'name="fp" value="([0-9a-f]{16})"', html)
+    assert rows == [SCRIPT]  # the title holds "script"
+    # The problem's link carries the filter back; the page's list link returns to it.
+    back = re.search(rf'href="/rounds/{ROUND}/problems/{SCRIPT}\?back=([^"]+)"', html).group(1)
+    problem = client.get(f"/rounds/{ROUND}/problems/{SCRIPT}?back={back}")
+    crumb = re.search(rf'href="/rounds/{ROUND}/problems\?([^"]+)"', problem.text).group(1)
+    assert parse_qs(unescape(crumb)) == parse_qs(query)
+    # The sort links keep the filter and flip the order of the sorted column.
+    sort_link = re.search(r'href="\?([^"]*sort=deduction[^"]*)"', html).group(1)
+    assert parse_qs(unescape(sort_link))["unit"] == ["dept1"]
+
+
+def test_sorting_and_paging_follow_the_url(portal_store):
+    client = portal_store.client_for("eval")
+    ascending = client.get(f"/rounds/{ROUND}/problems?sort=deduction").text
+    descending = client.get(f"/rounds/{ROUND}/problems?sort=-deduction").text
+    up = re.findall(r'<td class="num">([0-9.]+)</td>', ascending)
+    down = re.findall(r'<td class="num">([0-9.]+)</td>', descending)
+    assert [float(v) for v in up] == sorted(float(v) for v in up)
+    assert [float(v) for v in down] == sorted((float(v) for v in down), reverse=True)
+    past = client.get(f"/rounds/{ROUND}/problems?page=9&per_page=20").text
+    assert "没有符合条件的问题" in past and "第 9/1 页" in past
+
+
+def test_a_bad_filter_is_said_not_a_server_error(portal_store):
+    response = portal_store.client_for("eval").get(f"/rounds/{ROUND}/problems?status=bogus")
+    assert response.status_code == 400
+    assert "筛选条件有误" in response.text and "bogus" in response.text
+
+
+def test_bulk_dismissal_with_a_reason_decides_the_ticked_problems(portal_store):
+    client = portal_store.client_for("eval")
+    response = client.post(
+        f"/rounds/{ROUND}/problems/decide",
+        data={
+            "csrf_token": client.csrf_token,
+            "fp": [T1_FRESH, C2_UNDATED],
+            "decision": "dismissed",
+            "reason": "栏目已合并，<i>不再考核</i>",
+            "back": "unit=t1&unit=c2",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    target = urlsplit(response.headers["location"])
+    assert parse_qs(target.query) == {
+        "unit": ["t1", "c2"],
+        "done": ["dismissed"],
+        "n": ["2"],
+    }
+    decided = latest_decisions(portal_store.store)
+    assert {fp: d.decision for fp, d in decided.items()} == {
+        T1_FRESH: "dismissed",
+        C2_UNDATED: "dismissed",
+    }
+    assert decided[T1_FRESH].by == "eval" and decided[T1_FRESH].reason == "栏目已合并，<i>不再考核</i>"
+    assert len(audit(portal_store.store, DECIDE)) == 2
+    shown = client.get(response.headers["location"]).text
+    assert "已驳回2个问题" in shown
+    assert "&lt;i&gt;" not in shown or "<i>不再考核" not in shown
+
+
+def test_bulk_dismissal_of_every_match_takes_the_filter(portal_store):
+    client = portal_store.client_for("eval_c1")
+    response = client.post(
+        f"/rounds/{ROUND}/problems/decide",
+        data={"csrf_token": client.csrf_token, "every": "1", "decision": "confirmed"}
+        | {"reason": "复核属实", "back": "indicator=fresh"},
+    )
+    assert response.status_code == 200
+    decided = latest_decisions(portal_store.store)
+    assert set(decided) == {
+        fingerprint("t1", "fresh", column_url("t1", 1)),
+        fingerprint("c1d", "fresh", column_url("c1d", 1)),
+    }  # the county's fresh problems only: the filter within the viewer's units
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_a_decision_without_a_reason_is_refused_and_nothing_recorded(portal_store, reason):
+    client = portal_store.client_for("eval")
+    bulk = client.post(
+        f"/rounds/{ROUND}/problems/decide",
+        data={"csrf_token": client.csrf_token, "fp": [T1_FRESH], "decision": "dismissed"}
+        | {"reason": reason},
+    )
+    assert bulk.status_code == 400
+    assert "须写明理由" in bulk.text
+    assert f'name="fp" value="{T1_FRESH}" checked' in bulk.text  # the selection kept
+    one = client.post(
+        f"/rounds/{ROUND}/problems/{T1_FRESH}/decide",
+        data={"csrf_token": client.csrf_token, "decision": "dismissed", "reason": reason},
+    )
+    assert one.status_code == 400 and "须写明理由" in one.text
+    assert latest_decisions(portal_store.store) == {}
+    assert audit(portal_store.store, DECIDE) == []
+
+
+def test_a_form_without_the_csrf_token_is_refused(portal_store):
+    client = portal_store.client_for("eval")
+    response = client.post(
+        f"/rounds/{ROUND}/problems/{T1_FRESH}/decide",
+        data={"decision": "dismissed", "reason": "无令牌"},
+    )
+    assert response.status_code == 403
+    assert latest_decisions(portal_store.store) == {}
+
+
+def test_one_problem_is_confirmed_on_its_page_and_shows_in_its_history(portal_store):
+    client = portal_store.client_for("eval_c1")
+    response = client.post(
+        f"/rounds/{ROUND}/problems/{T1_FRESH}/decide",
+        data={"csrf_token": client.csrf_token, "decision": "confirmed", "reason": "属实"}
+        | {"back": "unit=t1"},
+    )
+    assert response.status_code == 200
+    assert response.url.path == f"/rounds/{ROUND}/problems/{T1_FRESH}"
+    assert "已确认1个问题" in response.text
+    assert "属实" in response.text and "eval_c1" in response.text
+    assert f'href="/rounds/{ROUND}/problems?unit=t1"' in response.text
+    assert "2025年第一季度" in response.text  # its history across rounds
+
+
+# -- a published round ---------------------------------------------------------------------------
+def test_decisions_are_refused_on_a_published_round_with_the_reason(publishable):
+    publish(publishable)
+    client = publishable.client_for("eval")
+    listed = client.get(f"/rounds/{ROUND}/problems").text
+    assert "评估决定已冻结" in listed and 'name="fp"' not in listed
+    page = client.get(f"/rounds/{ROUND}/problems/{T1_FRESH}").text
+    assert "评估决定已冻结" in page and "/decide" not in page
+    for path, data in (
+        (f"/rounds/{ROUND}/problems/decide", {"fp": [T1_FRESH]}),
+        (f"/rounds/{ROUND}/problems/{T1_FRESH}/decide", {}),
+    ):
+        response = client.post(
+            path,
+            data={"csrf_token": client.csrf_token, "decision": "dismissed", "reason": "晚了"}
+            | data,
+        )
+        assert response.status_code == 409
+        assert "已发布，评估决定已冻结" in response.text
+    assert latest_decisions(publishable.store) == {}
+
+
+def test_publishing_takes_a_confirmation_page_then_the_unit_sees_the_round(publishable):
+    store = publishable.store
+    unit_viewer = Viewer(0, "u_dept1", "教育局", "unit", "dept1")
+    assert not round_visible(store, unit_viewer, ROUND)
+    client = publishable.client_for("eval")
+    form = client.get(f"/rounds/{ROUND}/publish")
+    assert form.status_code == 200
+    assert "确认发布" in form.text and "重新计分" in form.text
+    default = re.search(r'name="deadline" type="date" value="([0-9-]+)"', form.text).group(1)
+    assert dt.date.fromisoformat(default) > today_in_beijing()
+    response = client.post(
+        f"/rounds/{ROUND}/publish", data={"csrf_token": client.csrf_token, "deadline": default}
+    )
+    assert response.status_code == 200 and response.url.path == f"/rounds/{ROUND}"
+    assert "测评轮次已发布" in response.text
+    now = lifecycle.state(store, ROUND)
+    assert now.state == "published" and now.deadline.isoformat() == default
+    assert round_visible(store, unit_viewer, ROUND)
+    assert [a["actor"] for a in audit(store, PUBLISH)] == ["eval"]
+    assert "已发布" in client.get("/rounds").text
+
+
+def test_publishing_is_refused_with_its_reason(publishable):
+    client = publishable.client_for("eval")
+    token = client.csrf_token
+    no_date = client.post(f"/rounds/{ROUND}/publish", data={"csrf_token": token})
+    assert no_date.status_code == 400 and "请选择整改期限" in no_date.text
+    past = client.post(
+        f"/rounds/{ROUND}/publish", data={"csrf_token": token, "deadline": "2020-01-01"}
+    )
+    assert past.status_code == 409 and "早于今天" in past.text
+    without_token = client.post(f"/rounds/{ROUND}/publish", data={"deadline": LATER.isoformat()})
+    assert without_token.status_code == 403
+    assert lifecycle.state(publishable.store, ROUND).is_draft
+
+
+def test_a_county_evaluator_cannot_publish_or_close(publishable):
+    client = publishable.client_for("eval_c1")
+    assert "发布…" not in client.get("/rounds").text
+    assert client.get(f"/rounds/{ROUND}/publish").status_code == 403
+    refused = client.post(
+        f"/rounds/{ROUND}/publish",
+        data={"csrf_token": client.csrf_token, "deadline": LATER.isoformat()},
+    )
+    assert refused.status_code == 403
+    assert lifecycle.state(publishable.store, ROUND).is_draft
+    publish(publishable)
+    assert client.get(f"/rounds/{ROUND}/close").status_code == 403
+    assert client.post(
+        f"/rounds/{ROUND}/close", data={"csrf_token": client.csrf_token}
+    ).status_code == 403
+    assert lifecycle.state(publishable.store, ROUND).state == "published"
+
+
+def test_closing_a_published_round_freezes_answers(publishable):
+    client = publishable.client_for("admin")
+    early = client.post(f"/rounds/{ROUND}/close", data={"csrf_token": client.csrf_token})
+    assert early.status_code == 409 and "尚未发布" in early.text
+    publish(publishable)
+    form = client.get(f"/rounds/{ROUND}/close")
+    assert "确认截止" in form.text and "尚未到" in form.text
+    done = client.post(f"/rounds/{ROUND}/close", data={"csrf_token": client.csrf_token})
+    assert done.status_code == 200 and "测评轮次已截止" in done.text
+    assert lifecycle.state(publishable.store, ROUND).state == "closed"
+
+
+# -- answers and their review --------------------------------------------------------------------
+def test_an_answer_is_accepted_or_sent_back_with_a_comment(publishable):
+    store = publishable.store
+    publish(publishable)
+    fresh = answers.answer_online(store, ROUND, "dept1", DEPT1_FRESH, "rectified", "已更新", "u")
+    script = answers.answer_online(store, ROUND, "dept1", SCRIPT, "in_progress", "补日期中", "u")
+    client = publishable.client_for("eval")
+    page = client.get(f"/rounds/{ROUND}/units/dept1").text
+    assert "已更新" in page and "补日期中" in page and "待审核" in page
+    assert_safe(page)
+    url = f"/rounds/{ROUND}/units/dept1/answers/{{}}/review"
+    accepted = client.post(
+        url.format(fresh.response_id), data={"csrf_token": client.csrf_token, "verdict": "accepted"}
+    )
+    assert accepted.status_code == 200 and "已通过该答复" in accepted.text
+    bare = client.post(
+        url.format(script.response_id),
+        data={"csrf_token": client.csrf_token, "verdict": "sent_back", "comment": " "},
+    )
+    assert bare.status_code == 400 and "退回答复须写明审核意见" in bare.text
+    sent = client.post(
+        url.format(script.response_id),
+        data={"csrf_token": client.csrf_token, "verdict": "sent_back"}
+        | {"comment": "请附<b>截图</b>"},
+    )
+    assert sent.status_code == 200 and "已退回该答复" in sent.text
+    assert "请附&lt;b&gt;截图&lt;/b&gt;" in sent.text
+    reviews = audit(store, REVIEW)
+    assert [(r["target"], r["after"]["verdict"]) for r in reviews] == [
+        (DEPT1_FRESH, "accepted"),
+        (SCRIPT, "sent_back"),
+    ]
+
+
+def test_a_county_evaluator_cannot_review_another_units_answer(publishable):
+    store = publishable.store
+    publish(publishable)
+    fresh = answers.answer_online(store, ROUND, "dept1", DEPT1_FRESH, "rectified", "已更新", "u")
+    client = publishable.client_for("eval_c1")
+    data = {"csrf_token": client.csrf_token, "verdict": "accepted"}
+    foreign = client.post(f"/rounds/{ROUND}/units/dept1/answers/{fresh.response_id}/review", data=data)
+    assert foreign.status_code == 404
+    # Through one of its own units' URL: the answer is not one it may review (said as for an
+    # answer that does not exist).
+    mine = client.post(f"/rounds/{ROUND}/units/t1/answers/{fresh.response_id}/review", data=data)
+    assert mine.status_code == 400 and "没有这条可由您审核的答复" in mine.text
+    assert audit(store, REVIEW) == []
+
+
+# -- downloads -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("fmt", "media", "start"),
+    [
+        ("xlsx", "spreadsheetml", b"PK"),
+        ("csv", "text/csv", "\ufeff".encode()),
+        ("html", "text/html", b"<!DOCTYPE html>"),
+    ],
+)
+def test_the_units_checklist_downloads_as_the_command_writes_it(publishable, fmt, media, start):
+    publish(publishable)
+    response = publishable.client_for("eval_c1").get(f"/rounds/{ROUND}/units/t1/checklist.{fmt}")
+    assert response.status_code == 200
+    assert media in response.headers["content-type"]
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith("attachment;") and "t1" in disposition
+    assert response.content.startswith(start)
+    if fmt != "xlsx":
+        assert "东城区城关镇" in response.content.decode("utf-8-sig")
+    if fmt == "html":  # the notice says the round's 整改期限
+        assert cn_date(LATER) in response.text
+
+
+def test_an_unknown_checklist_format_is_404(portal_store):
+    response = portal_store.client_for("eval").get(f"/rounds/{ROUND}/units/t1/checklist.pdf")
+    assert response.status_code == 404
+
+
+# -- a crawled title is text everywhere ----------------------------------------------------------
+@pytest.mark.parametrize("login", ["admin", "eval"])
+def test_the_script_title_is_shown_escaped_on_every_page(portal_store, login):
+    client = portal_store.client_for(login)
+    shown = 0
+    for path in pages("dept1", SCRIPT):
+        html = client.get(path).text
+        assert_safe(html)
+        shown += ESCAPED in html
+    assert shown >= 3  # the list, the problem's page, the unit's page
+    assert SCRIPT_TITLE not in client.get(f"/rounds/{ROUND}/problems?q=script").text
