@@ -345,10 +345,13 @@ def record_decision(
     by: str,
     reason: str | None = None,
     at: dt.datetime | None = None,
+    conn: Connection | None = None,
 ) -> DecisionInfo:
     """Record an evaluator's decision on the problem ``fingerprint`` (latest wins).
 
-    A dismissal needs a reason; the fingerprint must name a problem of some stored round."""
+    A dismissal needs a reason; the fingerprint must name a problem of some stored round.
+    ``conn``: record it in the caller's transaction (the portal decides many problems and
+    audits each in one transaction), else in one of its own."""
     if decision not in models.DECISIONS:
         raise ValueError(f"decision must be one of {models.DECISIONS}, got {decision!r}")
     if decision == "dismissed" and not (reason and reason.strip()):
@@ -356,14 +359,18 @@ def record_decision(
     if not (by and by.strip()):
         raise ValueError(f"a decision on {fingerprint} needs the evaluator's name (--by)")
     at = at or utcnow()
-    with store.engine.begin() as conn:
-        if not known_fingerprint(conn, fingerprint):
-            raise LookupError(f"no problem with fingerprint {fingerprint!r} in any round")
-        conn.execute(
-            DECISIONS.insert().values(
-                fingerprint=fingerprint, decision=decision, reason=reason, by=by, at=at
+    if conn is None:
+        with store.engine.begin() as own:
+            return record_decision(
+                store, fingerprint, decision, by=by, reason=reason, at=at, conn=own
             )
+    if not known_fingerprint(conn, fingerprint):
+        raise LookupError(f"no problem with fingerprint {fingerprint!r} in any round")
+    conn.execute(
+        DECISIONS.insert().values(
+            fingerprint=fingerprint, decision=decision, reason=reason, by=by, at=at
         )
+    )
     return DecisionInfo(fingerprint, decision, reason, by, at)
 
 
