@@ -135,33 +135,55 @@ def _check_title(title: dict[tuple[int, int], Any], skip: set[tuple[int, int]], 
                 yield _locked_problem(r, c, found, want)
 
 
-def _answer(r: int, values: list[Any], problems: list[str]) -> Answer | None:
-    """The unit's answer on sheet row ``r`` (None: left blank); refusals go to ``problems``."""
-    a, n = layout.col("answer"), layout.col("note")
-    status, note = _norm(inert(values[a - 1])), _norm(inert(values[n - 1]))
+@dataclass(frozen=True)
+class AnswerRefusal:
+    """Why an answer cannot be recorded: the field at fault (``answer``: 整改情况, ``note``:
+    整改说明) and the reason, without the cell (the sheet adds it; the portal shows it)."""
+
+    field: str
+    message: str
+
+
+def read_answer(fingerprint: str, status: Any, note: Any) -> Answer | AnswerRefusal | None:
+    """An answer as the unit gave it — 整改情况 in Chinese (已整改/整改中/无法整改), 整改说明 —
+    checked by the rules every answer follows, in a returned sheet or on the portal: None when
+    left blank, else the `Answer` or an `AnswerRefusal`. (Whether the problem takes an answer
+    at all is the row's: `ChecklistRow.answerable`.)"""
+    status, note = _norm(inert(status)), _norm(inert(note))
     if isinstance(status, str):
         status = status.strip()
     note = None if note is None else str(note).strip()
     if note is not None and len(note) > layout.NOTE_MAX_CHARS:
-        problems.append(
-            f"{layout.ref(r, n)}: 整改说明共{len(note)}字，超过{layout.NOTE_MAX_CHARS}字的上限；"
-            "请精简，详细材料请另行报送"
+        return AnswerRefusal(
+            "note",
+            f"整改说明共{len(note)}字，超过{layout.NOTE_MAX_CHARS}字的上限；"
+            "请精简，详细材料请另行报送",
         )
-        return None
     if status is None:
         if note is not None:
-            problems.append(f"{layout.ref(r, a)}: 填写了整改说明，但未选择整改情况")
+            return AnswerRefusal("answer", "填写了整改说明，但未选择整改情况")
         return None
     if status not in ANSWER_CODES:
-        problems.append(
-            f"{layout.ref(r, a)}: 整改情况{quoted(status)}无效，"
-            f"应为{'、'.join(layout.ANSWER_CHOICES)}之一"
+        return AnswerRefusal(
+            "answer",
+            f"整改情况{quoted(status)}无效，应为{'、'.join(layout.ANSWER_CHOICES)}之一",
         )
-        return None
     if ANSWER_CODES[status] == "cannot_rectify" and note is None:
-        problems.append(f"{layout.ref(r, n)}: 选择“无法整改”须在整改说明中写明原因")
+        return AnswerRefusal("note", "选择“无法整改”须在整改说明中写明原因")
+    return Answer(fingerprint, ANSWER_CODES[status], note)
+
+
+def _answer(r: int, values: list[Any], problems: list[str]) -> Answer | None:
+    """The unit's answer on sheet row ``r`` (None: left blank); refusals go to ``problems``."""
+    found = read_answer(
+        str(values[layout.col("fingerprint") - 1]).strip(),
+        values[layout.col("answer") - 1],
+        values[layout.col("note") - 1],
+    )
+    if isinstance(found, AnswerRefusal):
+        problems.append(f"{layout.ref(r, layout.col(found.field))}: {found.message}")
         return None
-    return Answer(str(values[layout.col("fingerprint") - 1]).strip(), ANSWER_CODES[status], note)
+    return found
 
 
 @dataclass

@@ -32,6 +32,7 @@ from reports.checklist import layout
 from reports.checklist.data import Checklist, ChecklistError, load_checklists
 from reports.response_sheet import check_sheet, clip, quoted
 from reports.untrusted_xlsx import UntrustedXlsxError, open_untrusted, stored_rows
+from reports.wording import round_label
 from store.responses import Answer, record_responses
 from store.text import inert
 
@@ -120,12 +121,35 @@ def _expected(store: Store, meta: dict[str, str], source: str) -> Checklist:
     return cl
 
 
-def read_responses(store: Store, path: Path | str) -> tuple[Checklist, list[Answer], int]:
+def _refuse_other(meta: dict[str, str], expect: tuple[str, str], source: str) -> None:
+    """`ResponseError` when the sheet names another round or unit than ``expect`` — checked
+    before that checklist is read, so no refusal quotes what another unit's checklist says."""
+    round_id, unit_id = expect
+    if (meta["round"], meta["unit"]) != (round_id, unit_id):
+        raise ResponseError(
+            source,
+            [
+                f"{layout.META_SHEET}: 此表不是本单位{round_label(round_id)}的整改清单"
+                f"（表中为测评轮次 {clip(meta['round'])}、单位 {clip(meta['unit'])}）；"
+                "请下载本单位本轮次的整改清单填写后上传"
+            ],
+        )
+
+
+def read_responses(
+    store: Store,
+    path: Path | str,
+    *,
+    expect: tuple[str, str] | None = None,
+    source: str | None = None,
+) -> tuple[Checklist, list[Answer], int]:
     """Check a returned checklist; (the checklist it answers, its answers, rows left blank).
 
+    ``expect`` (round id, unit id): refuse a sheet of another round or unit (the portal, where
+    a unit uploads its own). ``source``: the file's name in messages (default: the path's).
     Raises `ResponseError` listing every refusal; stores nothing."""
     path = Path(path)
-    source = inert(path.name) or ""
+    source = inert(source if source is not None else path.name) or ""
     try:
         with open_untrusted(path) as wb:
             names = wb.sheetnames
@@ -138,7 +162,10 @@ def read_responses(store: Store, path: Path | str) -> tuple[Checklist, list[Answ
             ]  # fmt: skip
             if problems:
                 raise ResponseError(source, problems)
-            cl = _expected(store, _meta(wb, source), source)
+            meta = _meta(wb, source)
+            if expect is not None:
+                _refuse_other(meta, expect, source)
+            cl = _expected(store, meta, source)
             answers, blank, problems = check_sheet(wb[layout.SHEET], cl)
     except UntrustedXlsxError as exc:
         raise ResponseError(source, [f"{source}: {exc}"]) from None
@@ -147,10 +174,18 @@ def read_responses(store: Store, path: Path | str) -> tuple[Checklist, list[Answ
     return cl, answers, blank
 
 
-def import_responses(store: Store, path: Path | str, *, at: dt.datetime | None = None) -> Imported:
-    """Check a returned checklist and record its answers (all of them, or nothing)."""
-    cl, answers, blank = read_responses(store, path)
-    source = inert(Path(path).name) or ""
+def import_responses(
+    store: Store,
+    path: Path | str,
+    *,
+    at: dt.datetime | None = None,
+    expect: tuple[str, str] | None = None,
+    source: str | None = None,
+) -> Imported:
+    """Check a returned checklist and record its answers (all of them, or nothing);
+    ``expect`` and ``source`` as for `read_responses`."""
+    cl, answers, blank = read_responses(store, path, expect=expect, source=source)
+    source = inert(source if source is not None else Path(path).name) or ""
     done = record_responses(store, cl.round_id, cl.unit_id, answers, source=source, at=at)
     log.info(
         "%s: %s %s — %d answers recorded, %d unchanged, %d blank",

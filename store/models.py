@@ -378,7 +378,32 @@ class Problem(Base):
     """
 
     __tablename__ = "problems"
-    __table_args__ = (CheckConstraint(f"status IN {PROBLEM_STATUSES}", name="status"),)
+    __table_args__ = (
+        CheckConstraint(f"status IN {PROBLEM_STATUSES}", name="status"),
+        # The portal's problem list (portal/problem_sql.py, migration 0012): a round's problems
+        # in list order by unit, with what the list filters and sorts on (status, decision,
+        # deduction, first seen) so that filtering, counting and paging read the index, not
+        # the rows with their evidence; and in order of deduction.
+        Index(
+            "ix_problems_round_unit",
+            "round",
+            "unit_id",
+            "indicator_id",
+            "fingerprint",
+            "status",
+            "decision",
+            "deduction",
+            "first_seen_round",
+        ),
+        Index(
+            "ix_problems_round_deduction",
+            "round",
+            "deduction",
+            "unit_id",
+            "indicator_id",
+            "fingerprint",
+        ),
+    )
 
     round: Mapped[str] = _round_fk()
     fingerprint: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)

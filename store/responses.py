@@ -54,8 +54,10 @@ def record_responses(
     *,
     source: str,
     at: dt.datetime | None = None,
+    conn: Connection | None = None,
 ) -> Recorded:
-    """Record ``answers`` of unit ``unit_id`` to round ``round_id`` in one transaction.
+    """Record ``answers`` of unit ``unit_id`` to round ``round_id`` in one transaction (the
+    caller's ``conn``, when given: the portal audits each answer in the same one).
 
     An answer equal (status and note) to the one already in force is not added again, so
     importing the same file twice changes nothing. Raises `RoundNotFound`, `ValueError` (bad
@@ -72,35 +74,39 @@ def record_responses(
     if twice:
         raise ValueError(f"answers for the same problem twice: {twice}")
     at = at or utcnow()
+    if conn is None:
+        with store.engine.begin() as own:
+            return record_responses(
+                store, round_id, unit_id, answers, source=source, at=at, conn=own
+            )
     p = PROBLEMS.c
-    with store.engine.begin() as conn:
-        known = set(
-            conn.scalars(select(p.fingerprint).where(p.round == round_id, p.unit_id == unit_id))
+    known = set(
+        conn.scalars(select(p.fingerprint).where(p.round == round_id, p.unit_id == unit_id))
+    )
+    unknown = sorted(set(fingerprints) - known)
+    if unknown:
+        raise LookupError(
+            f"not problems of unit {unit_id} in round {round_id}: {', '.join(unknown)}"
         )
-        unknown = sorted(set(fingerprints) - known)
-        if unknown:
-            raise LookupError(
-                f"not problems of unit {unit_id} in round {round_id}: {', '.join(unknown)}"
-            )
-        current = _latest(conn, round_id, [unit_id])
-        rows = []
-        for a in answers:
-            before = current.get(a.fingerprint)
-            if before is not None and (before["status"], before["note"]) == (a.status, a.note):
-                continue
-            rows.append(
-                {
-                    "round": round_id,
-                    "unit_id": unit_id,
-                    "fingerprint": a.fingerprint,
-                    "status": a.status,
-                    "note": a.note,
-                    "source": source,
-                    "imported_at": at,
-                }
-            )
-        if rows:
-            conn.execute(RESPONSES.insert(), rows)
+    current = _latest(conn, round_id, [unit_id])
+    rows = []
+    for a in answers:
+        before = current.get(a.fingerprint)
+        if before is not None and (before["status"], before["note"]) == (a.status, a.note):
+            continue
+        rows.append(
+            {
+                "round": round_id,
+                "unit_id": unit_id,
+                "fingerprint": a.fingerprint,
+                "status": a.status,
+                "note": a.note,
+                "source": source,
+                "imported_at": at,
+            }
+        )
+    if rows:
+        conn.execute(RESPONSES.insert(), rows)
     return Recorded(recorded=len(rows), unchanged=len(answers) - len(rows))
 
 

@@ -108,7 +108,12 @@ Q2 = [
         "late",
         "dept1",
         art("dept1", 2),
-        {"title": LATE_TITLE, "doc_no": LATE_DOC_NO, "published": "2025-05-20"},
+        {
+            "title": LATE_TITLE,
+            "doc_no": LATE_DOC_NO,
+            "published": "2025-05-20",
+            "written": "2025-03-01",  # in the evidence only, not in the suggestion
+        },
     ),
     ("undated", "dept2", art("dept2", 1), {"title": "2025年财政预算公开"}),
     ("fresh", "c1", col("c1"), {"column": "政务动态", "days": 30}),

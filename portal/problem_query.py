@@ -1,0 +1,196 @@
+"""The problem list (问题清单) of a round: filtered, sorted and paged in SQL, never by loading the
+round into pandas (a city round holds up to ~100,000 problems). A page is read in two steps:
+the fingerprints of the page (`portal.problem_sql`: the index, the conditions, the count), then
+those ≤ 200 rows in full.
+
+What is shown as a problem's decision (决定) depends on the round's life: in a draft the
+decision in force now (the latest in `decisions`, which publishing will score), in a published
+round the one frozen with it (`problems.decision`). Units' names and levels are the round's
+(`round_totals`), so an old round reads as it was.
+
+Every query is intersected with the viewer's units (``visible``: a set of unit ids, None for
+every unit): a unit named in the filter that the viewer may not see matches nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from common.vocabulary import LEVELS, STATUS_ZH, STATUSES
+from portal.problem_filter import DECISION_FILTERS, SORTS, FilterError, ProblemFilter
+from portal.problem_sql import Plan, RoundContext, page_keys, round_context, units_for
+from scoring.round import frozen_set
+from store import Store
+from store.rounds import DECISIONS, PROBLEMS, TOTALS, RoundInfo, get_round
+
+__all__ = [
+    "DECISION_FILTERS", "SORTS", "FilterError", "Page", "ProblemFilter", "ProblemRow", "facets",
+    "indicator_names", "problem_rows", "query", "select_fingerprints",
+]  # fmt: skip
+
+MAX_SELECTED = 5000  # fingerprints one "select every match" may take (portal.decisions too)
+_NAMES: dict[str, dict[str, str]] = {}  # indicator set sha256 → indicator id → name
+
+
+@dataclass(frozen=True)
+class ProblemRow:
+    """One line of the problem list."""
+
+    fingerprint: str
+    unit_id: str
+    unit_name: str
+    level: str
+    indicator_id: str
+    indicator_name: str
+    subject: str
+    title: str | None  # the article's or column's name from the evidence, when it has one
+    target_url: str | None
+    deduction: float
+    status: str
+    first_seen_round: str
+    decision: str | None
+    suggestion: str | None
+    rectifiable: bool
+
+    @property
+    def status_zh(self) -> str:
+        return STATUS_ZH.get(self.status, self.status)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the list: its rows and how many match in all."""
+
+    filter: ProblemFilter
+    rows: list[ProblemRow]
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.filter.per_page))
+
+
+def indicator_names(info: RoundInfo) -> dict[str, str]:
+    """indicator id → name in the round's frozen set (parsed once per set)."""
+    if info.indicator_set_sha256 not in _NAMES:
+        _NAMES[info.indicator_set_sha256] = {i.id: i.name for i in frozen_set(info).indicators}
+    return _NAMES[info.indicator_set_sha256]
+
+
+def query(store: Store, f: ProblemFilter, visible: Collection[str] | None) -> Page:
+    """The page ``f`` asks for of the problems of the units ``visible`` (None: all)."""
+    ctx = round_context(store, f.round_id)
+    units = units_for(f, visible, ctx)
+    if units == []:
+        return Page(f, [], 0)
+    plan = Plan(f, units, ctx)
+    with store.engine.connect() as conn:
+        keys, total = page_keys(store, conn, ctx, f, units, plan)
+        rows = problem_rows(conn, ctx, keys)
+    return Page(f, [rows[k] for k in keys if k in rows], total)
+
+
+def problem_rows(conn: Any, ctx: RoundContext, keys: list[str]) -> dict[str, ProblemRow]:
+    """The rows of the problems ``keys`` of the round in full, by fingerprint."""
+    if not keys:
+        return {}
+    p, d = PROBLEMS.c, DECISIONS.c
+    stmt = select(
+        p.fingerprint,
+        p.unit_id,
+        p.indicator_id,
+        p.subject,
+        func.coalesce(p.evidence["title"].as_string(), p.evidence["column_name"].as_string()).label(
+            "title"
+        ),
+        p.target_url,
+        p.deduction,
+        p.status,
+        p.first_seen_round,
+        p.decision,
+        p.suggestion,
+        p.rectifiable,
+    ).where(p.round == ctx.info.id, p.fingerprint.in_(keys))
+    latest: dict[str, str] = {}
+    if ctx.draft:  # the decision in force now, not the one the stored rows were scored with
+        decided = select(d.fingerprint, d.decision).where(d.fingerprint.in_(keys))
+        latest = dict(tuple(r) for r in conn.execute(decided.order_by(d.at, d.id)))
+    names = indicator_names(ctx.info)
+    out = {}
+    for r in conn.execute(stmt):
+        unit_name, level = ctx.units.get(r.unit_id, (r.unit_id, ""))
+        out[r.fingerprint] = ProblemRow(
+            fingerprint=r.fingerprint,
+            unit_id=r.unit_id,
+            unit_name=unit_name,
+            level=level,
+            indicator_id=r.indicator_id,
+            indicator_name=names.get(r.indicator_id, r.indicator_id),
+            subject=r.subject,
+            title=r.title,
+            target_url=r.target_url,
+            deduction=float(r.deduction),
+            status=r.status,
+            first_seen_round=r.first_seen_round,
+            decision=latest.get(r.fingerprint, r.decision),
+            suggestion=r.suggestion,
+            rectifiable=r.rectifiable is not False,  # NULL before revision 0010: rectifiable
+        )
+    return out
+
+
+def select_fingerprints(
+    store: Store, f: ProblemFilter, visible: Collection[str] | None, limit: int = MAX_SELECTED
+) -> list[str]:
+    """Every fingerprint ``f`` matches (all pages, in the list's order) for a bulk decision;
+    `FilterError` when more than ``limit`` match (narrow the filter)."""
+    ctx = round_context(store, f.round_id)
+    units = units_for(f, visible, ctx)
+    if units == []:
+        return []
+    plan = Plan(f, units, ctx)
+    stmt = plan.select(PROBLEMS.c.fingerprint).order_by(*plan.order).limit(limit + 1)
+    with store.engine.connect() as conn:
+        found = list(conn.scalars(stmt))
+    if len(found) > limit:
+        raise FilterError(f"符合条件的问题超过{limit}个，请先缩小筛选范围再批量处理")
+    return found
+
+
+@dataclass(frozen=True)
+class Facets:
+    """What the filter form offers: the viewer's units of the round, levels, indicators."""
+
+    units: list[tuple[str, str, str]]  # (unit id, name, level) in level order, then name
+    levels: list[str]
+    indicators: list[tuple[str, str]]  # (id, name) in the set's order
+    statuses: list[tuple[str, str]] = field(
+        default_factory=lambda: [(s, STATUS_ZH[s]) for s in STATUSES]
+    )
+    decisions: list[tuple[str, str]] = field(default_factory=lambda: list(DECISION_FILTERS.items()))
+    sorts: list[tuple[str, str]] = field(default_factory=lambda: list(SORTS.items()))
+
+
+def facets(store: Store, round_id: str, visible: Collection[str] | None) -> Facets:
+    """The choices of the filter form for round ``round_id`` and the viewer's units."""
+    info = get_round(store, round_id)
+    t = TOTALS.c
+    stmt = select(t.unit_id, t.name, t.level).where(t.round == round_id)
+    with store.engine.connect() as conn:
+        units = [tuple(r) for r in conn.execute(stmt)]
+    if visible is not None:
+        allowed = set(visible)
+        units = [u for u in units if u[0] in allowed]
+    order = {level: i for i, level in enumerate(LEVELS)}
+    units.sort(key=lambda u: (order.get(u[2], len(order)), u[2], u[1], u[0]))
+    levels = list(dict.fromkeys(u[2] for u in units))
+    return Facets(
+        units=units,  # type: ignore[arg-type]
+        levels=levels,
+        indicators=list(indicator_names(info).items()),
+    )
