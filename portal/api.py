@@ -23,18 +23,19 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from portal import answers, deps
+from portal.answer_states import answer_states
 from portal.api_models import (
     AnswerIn,
     AnswerOut,
     ProblemDetailOut,
-    ProblemOut,
     ProblemPageOut,
     RoundDetailOut,
     RoundOut,
     TotalOut,
 )
-from portal.api_views import answer_out, problem_detail, round_out, round_summary
+from portal.api_views import answer_out, problem_out, round_out, round_summary
 from portal.lifecycle import LifecycleError, RoundState, state, states
+from portal.problem_detail import get_problem
 from portal.problem_query import FilterError, ProblemFilter, query
 from portal.unit_results import round_results
 from portal.viewer import Viewer, can_see_unit, round_visible, visible_rounds, visible_units
@@ -123,7 +124,7 @@ def problems(request: Request, round_id: str, person: Viewer = Depends(deps.api_
         page=wanted.page,
         per_page=wanted.per_page,
         pages=page.pages,
-        rows=[ProblemOut.model_validate(r, from_attributes=True) for r in page.rows],
+        rows=[problem_out(r) for r in page.rows],
     )
 
 
@@ -137,10 +138,15 @@ def problem(
 ) -> Any:
     store = _store(request)
     _round(store, person, round_id)
-    found = problem_detail(store, round_id, fingerprint)
-    if found is None or not can_see_unit(store, person, found.unit_id):
+    found = get_problem(store, round_id, fingerprint, _visible(store, person))
+    if found is None:
         raise HTTPException(404, f"问题{NOT_FOUND}")
-    return found
+    answered = answer_states(store, round_id, fingerprints=[fingerprint]).get(fingerprint)
+    return ProblemDetailOut(
+        **problem_out(found.row).model_dump(),
+        evidence=found.evidence,
+        answer=answer_out(answered) if answered else None,
+    )
 
 
 @router.get(
@@ -155,14 +161,18 @@ def unit_answers(
     _round(store, person, round_id)
     if not can_see_unit(store, person, unit_id):
         raise HTTPException(404, f"单位{NOT_FOUND}")
-    return [answer_out(a) for a in answers.answers_of(store, round_id, unit_id)]
+    found = answer_states(store, round_id, unit_ids=[unit_id])
+    return [answer_out(a) for _, a in sorted(found.items())]
 
 
 @router.post(
     "/rounds/{round_id}/problems/{fingerprint}/answer",
     response_model=AnswerOut,
     summary="单位在线答复一个问题（整改情况 + 整改说明）",
-    responses={403: {"description": "不是单位账号，或会话提交缺少CSRF令牌"}, 409: {"description": "答复被拒绝（原因见 detail）"}},
+    responses={
+        403: {"description": "不是单位账号，或会话提交缺少CSRF令牌"},
+        409: {"description": "答复被拒绝（原因见 detail）"},
+    },
 )
 def answer(
     request: Request,
@@ -175,8 +185,8 @@ def answer(
     _round(store, person, round_id)
     if person.role != "unit" or not person.unit_id:
         raise HTTPException(403, "只有被测评单位的账号可以答复问题。")
-    found = problem_detail(store, round_id, fingerprint)
-    if found is None or found.unit_id != person.unit_id:
+    found = get_problem(store, round_id, fingerprint, {person.unit_id})
+    if found is None:
         raise HTTPException(404, f"问题{NOT_FOUND}")
     try:
         answers.answer_online(
@@ -185,11 +195,10 @@ def answer(
             person.unit_id,
             fingerprint,
             body.status,
-            body.note or "",
-            by=person.login,
+            body.note,
+            person.login,
             address=deps.client_address(request),
         )
     except (answers.AnswerRefused, LifecycleError) as refused:
         raise HTTPException(409, str(refused)) from None
-    (now,) = [a for a in answers.answers_of(store, round_id, person.unit_id) if a.fingerprint == fingerprint]
-    return answer_out(now)
+    return answer_out(answer_states(store, round_id, fingerprints=[fingerprint])[fingerprint])

@@ -38,7 +38,9 @@ class RoundSummary(BaseModel):
     passed: int = Field(description="合格单位数")
     problems: int = Field(description="问题总数（含已整改、驳回等记录）")
     by_status: dict[str, int] = Field(description="按问题状态计数（状态代码 → 数量）")
-    by_decision: dict[str, int] = Field(description="按评估决定计数（none / confirmed / dismissed）")
+    by_decision: dict[str, int] = Field(
+        description="按评估决定计数（none / confirmed / dismissed）"
+    )
     answered: int = Field(description="已有整改答复的问题数")
 
 
@@ -99,12 +101,11 @@ class ProblemPageOut(BaseModel):
 
 
 class ReviewOut(BaseModel):
-    """The evaluators' review of an answer: accepted (已通过) or returned (退回) with a comment."""
+    """The evaluators' review of an answer: accepted (已通过) or sent back (退回) with a comment."""
 
-    verdict: Literal["accepted", "returned"]
+    verdict: Literal["accepted", "sent_back"]
     verdict_zh: str
     comment: str | None
-    by: str
     at: dt.datetime
 
 
@@ -112,10 +113,11 @@ class AnswerOut(BaseModel):
     """The answer in force to a problem (整改情况 + 整改说明) and its review."""
 
     fingerprint: str
+    unit_id: str
     status: AnswerStatus
     status_zh: str
     note: str | None
-    source: str = Field(description="来源：上传的文件名或“在线填写”")
+    source: str = Field(description="来源：上传的文件名或“在线填报”")
     answered_at: dt.datetime
     review: ReviewOut | None = Field(description="null：尚未审核")
 
@@ -129,5 +131,7 @@ class AnswerIn(BaseModel):
     """An answer to one problem, with the XLSX import's rules: 整改情况 one of the three, a
     整改说明 of at most 2000 characters, required with cannot_rectify."""
 
-    status: AnswerStatus = Field(description="rectified 已整改 / in_progress 整改中 / cannot_rectify 无法整改")
+    status: AnswerStatus = Field(
+        description="rectified 已整改 / in_progress 整改中 / cannot_rectify 无法整改"
+    )
     note: str | None = Field(default=None, max_length=20_000, description="整改说明（至多2000字）")

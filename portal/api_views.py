@@ -9,15 +9,17 @@ from collections.abc import Collection
 
 from sqlalchemy import func, select
 
-from portal.api_models import ReviewOut, RoundOut, RoundSummary, AnswerOut
+from portal.answer_states import AnswerState
+from portal.api_models import AnswerOut, ProblemOut, ReviewOut, RoundOut, RoundSummary
 from portal.lifecycle import RoundState
+from portal.problem_query import ProblemRow
 from reports.checklist.data import ANSWER_ZH
 from reports.wording import round_label
 from store import Store
 from store.responses import RESPONSES
 from store.rounds import PROBLEMS, TOTALS, RoundInfo
 
-REVIEW_ZH = {"accepted": "已通过", "returned": "退回"}
+REVIEW_ZH = {"accepted": "已通过", "sent_back": "退回"}
 
 
 def round_out(info: RoundInfo, current: RoundState) -> RoundOut:
@@ -48,8 +50,9 @@ def round_summary(store: Store, round_id: str, units: Collection[str] | None) ->
         in_answers.append(r.unit_id.in_(chosen))
     with store.engine.connect() as conn:
         count, scored, passed = conn.execute(
-            select(func.count(), func.count(t.total), func.count().filter(t.passed.is_(True)))
-            .where(*in_totals)
+            select(
+                func.count(), func.count(t.total), func.count().filter(t.passed.is_(True))
+            ).where(*in_totals)
         ).one()
         by_status = dict(
             conn.execute(select(p.status, func.count()).where(*in_problems).group_by(p.status))
@@ -62,9 +65,7 @@ def round_summary(store: Store, round_id: str, units: Collection[str] | None) ->
             .tuples()
             .all()
         )
-        answered = conn.scalar(
-            select(func.count(func.distinct(r.fingerprint))).where(*in_answers)
-        )
+        answered = conn.scalar(select(func.count(func.distinct(r.fingerprint))).where(*in_answers))
     return RoundSummary(
         units=count,
         scored=scored,
@@ -73,4 +74,29 @@ def round_summary(store: Store, round_id: str, units: Collection[str] | None) ->
         by_status=by_status,
         by_decision=by_decision,
         answered=int(answered or 0),
+    )
+
+
+def problem_out(row: ProblemRow) -> ProblemOut:
+    return ProblemOut.model_validate(row, from_attributes=True)
+
+
+def answer_out(answer: AnswerState) -> AnswerOut:
+    review = None
+    if answer.verdict is not None:
+        review = ReviewOut(
+            verdict=answer.verdict,
+            verdict_zh=REVIEW_ZH[answer.verdict],
+            comment=answer.comment,
+            at=answer.reviewed_at,
+        )
+    return AnswerOut(
+        fingerprint=answer.fingerprint,
+        unit_id=answer.unit_id,
+        status=answer.status,
+        status_zh=ANSWER_ZH[answer.status],
+        note=answer.note,
+        source=answer.source,
+        answered_at=answer.answered_at,
+        review=review,
     )

@@ -20,11 +20,10 @@ import os
 import re
 import shutil
 import tempfile
-from pathlib import Path
-from urllib.parse import quote
-
 from collections.abc import Iterator
+from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import quote
 
 from starlette.responses import StreamingResponse
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from portal.answers import Review, reviews_for
+from portal.answer_states import AnswerState, answer_states
 from portal.downloads import checklist_dates
 from portal.lifecycle import RoundState, states
 from portal.unit_results import UnitResult, round_results
@@ -52,10 +52,11 @@ def my_rounds(store: Store, viewer: Viewer) -> list[MyRound]:
 
 @dataclass(frozen=True)
 class MyProblem:
-    """A checklist row with the review of the answer in force (None: not reviewed yet)."""
+    """A checklist row with the answer in force as stored — its review among it (None: not
+    answered)."""
 
     row: ChecklistRow
-    review: Review | None = None
+    answer: AnswerState | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -104,11 +105,11 @@ def my_round(store: Store, round_id: str, unit_id: str, state: RoundState) -> My
     """Unit ``unit_id``'s page of round ``round_id``. `ChecklistError` when the round did not
     evaluate the unit."""
     checklist = unit_checklist(store, round_id, unit_id, state)
-    reviews = reviews_for(store, round_id, unit_id)
+    answered = answer_states(store, round_id, unit_ids=[unit_id])
     (result,) = round_results(store, round_id, {unit_id}) or (None,)
     page = MyRoundPage(checklist, state, result)
     for row in checklist.rows:
-        problem = MyProblem(row, reviews.get(row.fingerprint) if row.answer else None)
+        problem = MyProblem(row, answered.get(row.fingerprint))
         if row.answerable:
             page.to_answer.append(problem)
         elif row.for_the_future:

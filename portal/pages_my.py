@@ -6,8 +6,8 @@ unit from the URL or the form — it is always the signed-in person's. A round a
 (a draft, or none of that id) and a problem that is not one of the unit's rows of that round are
 404, the same answer whether it exists for someone else or not at all.
 
-Answers follow the XLSX import's rules because they are made by the same code (`portal.answers`
-wraps `reports.responses`); refusals — an invalid answer, a closed round, a sheet's cells — are
+Answers follow the XLSX import's rules because they are checked by the same code
+(`portal.answers`, over `reports.response_sheet` and `reports.responses`); refusals — an invalid answer, a closed round, a sheet's cells — are
 shown on the page in Chinese. An upload is refused by its declared size (`MAX_UPLOAD_BYTES`)
 before any of it is read.
 """
@@ -30,7 +30,6 @@ from portal.lifecycle import LifecycleError, RoundState, state
 from portal.my_view import ANSWER_CHOICES, MyRoundPage, my_round, my_rounds
 from portal.viewer import Viewer, round_visible
 from reports.checklist import FORMATS, ChecklistError
-from reports.responses import ResponseError
 from reports.untrusted_xlsx import MAX_FILE_BYTES
 from store import Store
 
@@ -63,7 +62,8 @@ def upload_size(request: Request) -> None:
         raise HTTPException(411, "上传请求缺少内容长度，请使用浏览器的上传按钮重新上传。")
     if int(declared) > MAX_UPLOAD_BYTES:
         raise HTTPException(
-            413, f"上传的文件过大（上限{MAX_FILE_BYTES // (1024 * 1024)} MB），请上传导出的整改清单原表。"
+            413,
+            f"上传的文件过大（上限{MAX_FILE_BYTES // (1024 * 1024)} MB），请上传导出的整改清单原表。",
         )
 
 
@@ -149,7 +149,7 @@ async def answer(request: Request, round_id: str, person: Viewer = Depends(unit_
             fingerprint,
             status,
             note,
-            by=person.login,
+            person.login,
             address=deps.client_address(request),
         )
     except (answers.AnswerRefused, LifecycleError) as refused:
@@ -165,7 +165,8 @@ async def answer(request: Request, round_id: str, person: Viewer = Depends(unit_
 
 
 def _upload_name(upload: UploadFile) -> str:
-    """The file's own name (recorded as the answers' source), made safe as a file name."""
+    """The file's own name, recorded as the answers' source (`answers.upload` makes it inert),
+    without a path and within bounds."""
     name = _SAFE_NAME.sub("_", Path(upload.filename or "").name).strip(" ._")[:120]
     return name if name.lower().endswith(".xlsx") else (name or "整改清单") + ".xlsx"
 
@@ -176,10 +177,13 @@ async def upload(request: Request, round_id: str, person: Viewer = Depends(unit_
     page = _page_of(store, person, round_id)
     sent = (await request.form()).get(UPLOAD_FIELD)
     if not isinstance(sent, UploadFile) or not sent.filename:
-        return _show(request, page, status_code=400, upload_refused=["请选择要上传的整改清单文件（.xlsx）。"])
+        return _show(
+            request, page, status_code=400, upload_refused=["请选择要上传的整改清单文件（.xlsx）。"]
+        )
+    name = _upload_name(sent)
     folder = Path(tempfile.mkdtemp(prefix="zwgk-upload-"))
     try:
-        path = folder / _upload_name(sent)
+        path = folder / "upload.xlsx"
         with path.open("wb") as out:
             shutil.copyfileobj(sent.file, out, 64 * 1024)
         done = answers.upload(
@@ -187,14 +191,15 @@ async def upload(request: Request, round_id: str, person: Viewer = Depends(unit_
             round_id,
             person.unit_id,
             path,
-            by=person.login,
+            person.login,
+            source=name,
             address=deps.client_address(request),
         )
-    except ResponseError as refused:
-        return _show(request, page, status_code=400, upload_refused=refused.problems)
-    except (answers.AnswerRefused, LifecycleError) as refused:
+    except LifecycleError as refused:
         return _show(request, page, status_code=400, upload_refused=[str(refused)])
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    if not done.accepted:
+        return _show(request, page, status_code=400, upload_refused=done.refusals)
     counts = f"{done.recorded},{done.unchanged},{done.blank}"
     return RedirectResponse(f"/my/{round_id}?imported={counts}", status_code=303)
