@@ -1,0 +1,204 @@
+"""The JSON API under /api/v1: the portal's data for other systems (a province's platform, a
+unit's own system), with the pages' scoping.
+
+Who: ``Authorization: Bearer zwgk_…`` (an API token from /tokens, acting with exactly its
+owner's rights) or the browser's session (`deps.api_viewer`); 401 otherwise.
+
+What: the same rules as the pages (`portal.viewer`) — an administrator and the city office see
+every unit, a county office its subtree, a unit user its own unit; units see a round only once
+it is published. Anything out of scope is 404, exactly as if it did not exist: a round, a
+unit, a problem. Lists hold only what the viewer may see (a unit's totals: its own row).
+
+Writing (a unit's answer): a token needs nothing more; a session must send its CSRF token in
+the ``X-CSRF-Token`` header (403 otherwise), because a browser would send the cookie with a
+request another site forged. Refusals (an invalid answer, a closed round) are 409 with the
+reason in Chinese under ``detail``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+
+from portal import answers, deps
+from portal.answer_states import answer_states
+from portal.api_models import (
+    AnswerIn,
+    AnswerOut,
+    ProblemDetailOut,
+    ProblemPageOut,
+    RoundDetailOut,
+    RoundOut,
+    TotalOut,
+)
+from portal.api_views import answer_out, problem_out, round_out, round_summary
+from portal.lifecycle import LifecycleError, RoundState, state, states
+from portal.problem_detail import get_problem
+from portal.problem_query import FilterError, ProblemFilter, query
+from portal.unit_results import round_results
+from portal.viewer import Viewer, can_see_unit, round_visible, visible_rounds, visible_units
+from store import Store
+from store.rounds import get_round
+
+CSRF_HEADER = "X-CSRF-Token"
+NOT_FOUND = "不存在，或您无权查看。"
+
+router = APIRouter(prefix="/api/v1", tags=["zwgk"])
+
+
+def api_writer(request: Request, person: Viewer = Depends(deps.api_viewer)) -> Viewer:
+    """The API viewer for a request that changes something: a token's owner as is; a session's
+    person only with the session's CSRF token in the `CSRF_HEADER` header."""
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return person
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not person.csrf_token or not hmac.compare_digest(sent, person.csrf_token):
+        raise HTTPException(403, f"通过浏览器会话提交须在请求头 {CSRF_HEADER} 中携带CSRF令牌。")
+    return person
+
+
+def _store(request: Request) -> Store:
+    return deps.store(request)
+
+
+def _round(store: Store, person: Viewer, round_id: str) -> RoundState:
+    """The round's state if ``person`` may see it, else 404."""
+    if not round_visible(store, person, round_id):
+        raise HTTPException(404, f"测评轮次{NOT_FOUND}")
+    return state(store, round_id)
+
+
+def _visible(store: Store, person: Viewer) -> set[str] | None:
+    return visible_units(store, person)
+
+
+@router.get("/rounds", response_model=list[RoundOut], summary="可查看的测评轮次")
+def rounds(request: Request, person: Viewer = Depends(deps.api_viewer)) -> list[RoundOut]:
+    store = _store(request)
+    every = states(store)
+    return [round_out(get_round(store, r), every[r]) for r in visible_rounds(store, person)]
+
+
+@router.get("/rounds/{round_id}", response_model=RoundDetailOut, summary="测评轮次概况")
+def round_detail(
+    request: Request, round_id: str, person: Viewer = Depends(deps.api_viewer)
+) -> RoundDetailOut:
+    store = _store(request)
+    current = _round(store, person, round_id)
+    head = round_out(get_round(store, round_id), current)
+    summary = round_summary(store, round_id, _visible(store, person))
+    return RoundDetailOut(**head.model_dump(), summary=summary)
+
+
+@router.get("/rounds/{round_id}/totals", response_model=list[TotalOut], summary="得分与排名")
+def totals(request: Request, round_id: str, person: Viewer = Depends(deps.api_viewer)) -> Any:
+    store = _store(request)
+    _round(store, person, round_id)
+    found = round_results(store, round_id, _visible(store, person))
+    return [TotalOut.model_validate(r, from_attributes=True) for r in found]
+
+
+@router.get(
+    "/rounds/{round_id}/problems",
+    response_model=ProblemPageOut,
+    summary="问题清单（筛选、排序、分页）",
+    description=(
+        "查询参数：unit（可重复）、level、indicator、status（可重复）、decision（none / "
+        "confirmed / dismissed）、q（文字）、sort（unit / indicator / deduction / status / "
+        "first_seen，前加“-”为降序）、page、per_page（20 / 50 / 100 / 200）。"
+    ),
+)
+def problems(request: Request, round_id: str, person: Viewer = Depends(deps.api_viewer)) -> Any:
+    store = _store(request)
+    _round(store, person, round_id)
+    try:
+        wanted = ProblemFilter.from_query(round_id, request.query_params)
+    except FilterError as bad:
+        raise HTTPException(400, str(bad)) from None
+    page = query(store, wanted, _visible(store, person))
+    return ProblemPageOut(
+        round=round_id,
+        total=page.total,
+        page=wanted.page,
+        per_page=wanted.per_page,
+        pages=page.pages,
+        rows=[problem_out(r) for r in page.rows],
+    )
+
+
+@router.get(
+    "/rounds/{round_id}/problems/{fingerprint}",
+    response_model=ProblemDetailOut,
+    summary="一个问题：证据、建议与整改答复",
+)
+def problem(
+    request: Request, round_id: str, fingerprint: str, person: Viewer = Depends(deps.api_viewer)
+) -> Any:
+    store = _store(request)
+    _round(store, person, round_id)
+    found = get_problem(store, round_id, fingerprint, _visible(store, person))
+    if found is None:
+        raise HTTPException(404, f"问题{NOT_FOUND}")
+    answered = answer_states(store, round_id, fingerprints=[fingerprint]).get(fingerprint)
+    return ProblemDetailOut(
+        **problem_out(found.row).model_dump(),
+        evidence=found.evidence,
+        answer=answer_out(answered) if answered else None,
+    )
+
+
+@router.get(
+    "/rounds/{round_id}/units/{unit_id}/answers",
+    response_model=list[AnswerOut],
+    summary="一个单位的整改答复及审核结果",
+)
+def unit_answers(
+    request: Request, round_id: str, unit_id: str, person: Viewer = Depends(deps.api_viewer)
+) -> Any:
+    store = _store(request)
+    _round(store, person, round_id)
+    if not can_see_unit(store, person, unit_id):
+        raise HTTPException(404, f"单位{NOT_FOUND}")
+    found = answer_states(store, round_id, unit_ids=[unit_id])
+    return [answer_out(a) for _, a in sorted(found.items())]
+
+
+@router.post(
+    "/rounds/{round_id}/problems/{fingerprint}/answer",
+    response_model=AnswerOut,
+    summary="单位在线答复一个问题（整改情况 + 整改说明）",
+    responses={
+        403: {"description": "不是单位账号，或会话提交缺少CSRF令牌"},
+        409: {"description": "答复被拒绝（原因见 detail）"},
+    },
+)
+def answer(
+    request: Request,
+    round_id: str,
+    fingerprint: str,
+    body: AnswerIn,
+    person: Viewer = Depends(api_writer),
+) -> Any:
+    store = _store(request)
+    _round(store, person, round_id)
+    if person.role != "unit" or not person.unit_id:
+        raise HTTPException(403, "只有被测评单位的账号可以答复问题。")
+    found = get_problem(store, round_id, fingerprint, {person.unit_id})
+    if found is None:
+        raise HTTPException(404, f"问题{NOT_FOUND}")
+    try:
+        answers.answer_online(
+            store,
+            round_id,
+            person.unit_id,
+            fingerprint,
+            body.status,
+            body.note,
+            person.login,
+            address=deps.client_address(request),
+        )
+    except (answers.AnswerRefused, LifecycleError) as refused:
+        raise HTTPException(409, str(refused)) from None
+    return answer_out(answer_states(store, round_id, fingerprints=[fingerprint])[fingerprint])

@@ -1,0 +1,102 @@
+"""The JSON API's answers assembled from the store (portal/api.py routes, portal/api_models.py
+shapes): a round's header and state, its counts over the viewer's units, a problem in full and
+an answer with its review. Scoping is the caller's (`portal.viewer`): these functions are given
+the units to count and return what they are asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import func, select
+
+from portal.answer_states import AnswerState
+from portal.api_models import AnswerOut, ProblemOut, ReviewOut, RoundOut, RoundSummary
+from portal.lifecycle import RoundState
+from portal.problem_query import ProblemRow
+from reports.checklist.data import ANSWER_ZH
+from reports.wording import round_label
+from store import Store
+from store.responses import RESPONSES
+from store.rounds import PROBLEMS, TOTALS, RoundInfo
+
+REVIEW_ZH = {"accepted": "已通过", "sent_back": "退回"}
+
+
+def round_out(info: RoundInfo, current: RoundState) -> RoundOut:
+    return RoundOut(
+        id=info.id,
+        label=round_label(info.id),
+        as_of=info.as_of,
+        state=current.state,
+        state_zh=current.state_zh,
+        deadline=current.deadline,
+        published_at=current.published_at,
+        indicator_set_id=info.indicator_set_id,
+        indicator_set_version=info.indicator_set_version,
+        pass_line=info.pass_line,
+    )
+
+
+def round_summary(store: Store, round_id: str, units: Collection[str] | None) -> RoundSummary:
+    """Counts of round ``round_id`` over ``units`` (None: every unit), in SQL."""
+    t, p, r = TOTALS.c, PROBLEMS.c, RESPONSES.c
+    in_totals = [t.round == round_id]
+    in_problems = [p.round == round_id]
+    in_answers = [r.round == round_id]
+    if units is not None:
+        chosen = list(units)
+        in_totals.append(t.unit_id.in_(chosen))
+        in_problems.append(p.unit_id.in_(chosen))
+        in_answers.append(r.unit_id.in_(chosen))
+    with store.engine.connect() as conn:
+        count, scored, passed = conn.execute(
+            select(
+                func.count(), func.count(t.total), func.count().filter(t.passed.is_(True))
+            ).where(*in_totals)
+        ).one()
+        by_status = dict(
+            conn.execute(select(p.status, func.count()).where(*in_problems).group_by(p.status))
+            .tuples()
+            .all()
+        )
+        decision = func.coalesce(p.decision, "none")
+        by_decision = dict(
+            conn.execute(select(decision, func.count()).where(*in_problems).group_by(decision))
+            .tuples()
+            .all()
+        )
+        answered = conn.scalar(select(func.count(func.distinct(r.fingerprint))).where(*in_answers))
+    return RoundSummary(
+        units=count,
+        scored=scored,
+        passed=passed,
+        problems=sum(by_status.values()),
+        by_status=by_status,
+        by_decision=by_decision,
+        answered=int(answered or 0),
+    )
+
+
+def problem_out(row: ProblemRow) -> ProblemOut:
+    return ProblemOut.model_validate(row, from_attributes=True)
+
+
+def answer_out(answer: AnswerState) -> AnswerOut:
+    review = None
+    if answer.verdict is not None:
+        review = ReviewOut(
+            verdict=answer.verdict,
+            verdict_zh=REVIEW_ZH[answer.verdict],
+            comment=answer.comment,
+            at=answer.reviewed_at,
+        )
+    return AnswerOut(
+        fingerprint=answer.fingerprint,
+        unit_id=answer.unit_id,
+        status=answer.status,
+        status_zh=ANSWER_ZH[answer.status],
+        note=answer.note,
+        source=answer.source,
+        answered_at=answer.answered_at,
+        review=review,
+    )
