@@ -182,3 +182,31 @@ def test_findings_require_the_contract_columns():
     assert frame["weight"][0] == 0.5
     assert isinstance(findings([]), pd.DataFrame)
     assert issubclass(get_check("blank_column").Params, BaseModel)
+
+
+def test_the_registry_loads_once_for_threads_that_ask_at_the_same_time():
+    # The portal serves pages from a thread pool: the first requests after a start may all
+    # load an indicator set at once, and none may see a half-filled registry.
+    import json
+    import subprocess
+
+    script = textwrap.dedent(
+        """
+        import json, threading
+        from scoring.checks.base import available_checks
+        barrier, seen = threading.Barrier(8), []
+        def ask():
+            barrier.wait()
+            seen.append(len(available_checks()))
+        threads = [threading.Thread(target=ask) for _ in range(8)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        print(json.dumps(sorted(seen)))
+        """
+    )
+    for _ in range(3):  # a fresh process each time: the registry is empty when it starts
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        )
+        counts = json.loads(done.stdout)
+        assert counts == [counts[-1]] * 8 and counts[-1] >= len(BUILT_IN), counts

@@ -26,6 +26,7 @@ import datetime as dt
 import importlib
 import logging
 import pkgutil
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -259,6 +260,10 @@ def _normalise(found: pd.DataFrame, data: CrawlData, ctx: CheckContext, name: st
 _REGISTRY: dict[str, type[Check]] = {}
 _LOAD_ERRORS: dict[str, str] = {}
 _loaded = False
+# Pages are served from a thread pool: threads asking at once wait for one load, and none reads
+# a half-filled registry. Re-entrant, for a check module that asks while it is being imported.
+_load_lock = threading.RLock()
+_loading = False
 
 
 def register(cls: type[Check]) -> type[Check]:
@@ -280,10 +285,21 @@ def register(cls: type[Check]) -> type[Check]:
 
 def _load() -> None:
     """Import the built-in check modules, then the entry points (once per process)."""
-    global _loaded
+    global _loaded, _loading
     if _loaded:
         return
-    _loaded = True
+    with _load_lock:
+        if _loaded or _loading:  # loaded meanwhile, or this thread is loading it now
+            return
+        _loading = True
+        try:
+            _import_checks()
+            _loaded = True
+        finally:
+            _loading = False
+
+
+def _import_checks() -> None:
     package = importlib.import_module("scoring.checks")
     for module in pkgutil.iter_modules(package.__path__):
         if module.name != "base" and not module.name.startswith("_"):
