@@ -38,7 +38,10 @@ COLUMN_CHECKS = {
     "column_freshness", "blank_column", "periodic_publication", "interpretation_presence",
     "interpretation_forms", "required_columns",
 }  # fmt: skip
-WORDS = "关于 印发 实施方案 通知 工作 意见 加强 推进 落实 管理 服务 规范 教育 卫生 交通 农业".split()
+WORDS = [
+    "关于", "印发", "实施方案", "通知", "工作", "意见", "加强", "推进", "落实", "管理", "服务",
+    "规范", "教育", "卫生", "交通", "农业",
+]  # fmt: skip
 
 
 def sibling(name: str) -> Any:
