@@ -100,7 +100,10 @@ class Person:
         response = self.page.goto(self.base + path)
         assert response is not None and response.ok, f"{path}: {response and response.status}"
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, at: str | None = None) -> None:
+        """The viewport (1366×768) as a PNG; ``at``: scrolled to that element first."""
+        if at:
+            self.page.locator(at).first.evaluate("e => e.scrollIntoView({block: 'start'})")
         self.page.screenshot(path=str(self.artifacts / f"{name}.png"))
 
     def sign_in(self, login: str, password: str) -> None:
@@ -155,6 +158,7 @@ def total_of(store, unit: str) -> float:
     return float(totals.loc[unit, "total"])
 
 
+@pytest.mark.slow  # ≈ 25 s on our 2-core machines
 def test_a_round_from_review_to_the_units_answers_in_the_browser(
     browser, served, artifacts, tmp_path
 ):
@@ -230,7 +234,7 @@ def test_a_round_from_review_to_the_units_answers_in_the_browser(
     online.locator("button[type=submit]").click()
     unit.page.wait_for_load_state()
     assert "的整改答复" in unit.text() and "已联系网站运维补录发布日期" in unit.text()
-    unit.shot("09-unit-answered")
+    unit.shot("09-unit-answered", at=f"#p-{SCRIPTED}")
 
     # -- the evaluator reviews the two answers: one accepted, one sent back ------------------
     evaluator.go(f"/rounds/{ROUND}/units/dept1")
@@ -250,7 +254,7 @@ def test_a_round_from_review_to_the_units_answers_in_the_browser(
     text = evaluator.text()
     assert "请补充发布日期后的页面截图" in text
     shows_script_title_as_text(evaluator)
-    evaluator.shot("10-unit-reviewed")
+    evaluator.shot("10-unit-reviewed", at="table.data")
 
     # -- the unit sees both verdicts, and why the one was sent back --------------------------
     unit.go(f"/my/{ROUND}")
@@ -258,7 +262,7 @@ def test_a_round_from_review_to_the_units_answers_in_the_browser(
     sent_back = unit.page.inner_text(f"#p-{SCRIPTED}")
     assert "已通过" in accepted
     assert "退回" in sent_back and "请补充发布日期后的页面截图" in sent_back
-    unit.shot("11-unit-sees-review")
+    unit.shot("11-unit-sees-review", at=f"#p-{FRESH}")
 
     for who in (evaluator, unit):
         assert who.dialogs == []  # the `<script>` title never ran
