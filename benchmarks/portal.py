@@ -273,11 +273,12 @@ async def phase(
     paths: Any,
     requests: int,
     target: float | None = None,
-    by_name: bool = False,
+    kinds: int = 1,
 ) -> None:
-    """One client alone first (the time a request takes: no queue), then every client at once
-    (what people see when ``len(clients)`` of them click at the same moment)."""
-    alone, _, failed = await measure(clients[:1], paths, max(requests, 12))
+    """One client alone first (the time a request takes, without a queue: twice each of the
+    ``kinds`` of request), then every client at once (what people see when ``len(clients)``
+    of them click at the same moment); by kind when there are several."""
+    alone, alone_names, failed = await measure(clients[:1], paths, max(12, 2 * kinds))
     print(f"{title}, 1 client: {figures(alone)}; failures {failed}")
     started = time.perf_counter()
     times, names, failed = await measure(clients, paths, requests)
@@ -290,9 +291,13 @@ async def phase(
         f"{title}, {len(clients)} clients ({len(times)} requests, {len(times) / wall:.1f}/s): "
         f"{figures(times)}{verdict}; failures {failed}"
     )
-    if by_name:
+    if kinds > 1:
         for name, part in names.items():
-            print(f"    {name:20} {figures(part)}")
+            one = sorted(alone_names.get(name, [0.0]))
+            print(
+                f"    {name:20} 1 client {one[0] * 1000:.0f}–{one[-1] * 1000:.0f} ms; "
+                f"{len(clients)} clients {figures(part)}"
+            )
 
 
 async def run(base: str, plan: dict[str, Any], n_clients: int, requests: int) -> None:
@@ -307,7 +312,7 @@ async def run(base: str, plan: dict[str, Any], n_clients: int, requests: int) ->
         return name, f"{list_path}?{query}" if query else list_path
 
     await measure(evaluators[:2], lists, 2)  # warm: the first requests fill caches
-    await phase("problem list", evaluators, lists, requests, LIST_TARGET, by_name=True)
+    await phase("problem list", evaluators, lists, requests, LIST_TARGET, kinds=len(queries))
     fps = plan["fingerprints"]
 
     def problem_pages(n: int, i: int) -> tuple[str, str]:

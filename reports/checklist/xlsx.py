@@ -7,10 +7,13 @@ evaluated, and ``#N/A`` is text rather than an error value.
 
 from __future__ import annotations
 
+from copy import copy
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -20,7 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from reports import files
 from reports.cells import put
 from reports.checklist import layout
-from reports.checklist.data import Checklist
+from reports.checklist.data import Checklist, ChecklistRow
 from reports.checklist.notice_sheet import add_notice_sheet
 from reports.checklist.row_size import LINE_HEIGHT, row_height
 
@@ -57,25 +60,45 @@ def _title_block(ws: Worksheet, cl: Checklist) -> None:
     ws.row_dimensions[layout.HEADER_ROW].height = 20
 
 
+def _look(cell: Cell, row: ChecklistRow, column: layout.Column) -> None:
+    """A problem row's cell as it looks: wrapped (centred for numbers), bordered; the unit's
+    cells unlocked and yellow where it answers, grey for 今后注意; done rows in grey text."""
+    cell.alignment = CENTER if column.key in ("number", "points", "score") else WRAP
+    cell.border = BORDER
+    if row.for_the_future:
+        if column.unit:
+            cell.fill = NO_ANSWER_FILL
+    elif not row.answerable:
+        cell.font = DONE_FONT
+    elif column.unit:
+        cell.protection = UNLOCKED
+        cell.fill = ANSWER_FILL
+
+
 def _rows(ws: Worksheet, cl: Checklist) -> list[int]:
-    """Problem rows; returns the sheet rows the unit answers."""
+    """Problem rows; returns the sheet rows the unit answers.
+
+    Setting a style attribute makes openpyxl hash the style object to find it in the
+    workbook's list — most of the time a large checklist took. Each combination of a cell's
+    style after `put` (the quote prefix) and its look is styled once; the other cells with the
+    same combination get a copy of its style ids (the same file, several times faster)."""
     widths = [c.width for c in layout.COLUMNS]
     answer_cells = []
+    styled: dict[tuple, StyleArray] = {}
     for offset, row in enumerate(cl.rows):
         r = layout.FIRST_ROW + offset
         values = layout.row_values(row)
+        looks = (row.for_the_future, row.answerable)
         for i, (column, value) in enumerate(zip(layout.COLUMNS, values, strict=True), start=1):
             cell = put(ws, r, i, value)
-            cell.alignment = CENTER if column.key in ("number", "points", "score") else WRAP
-            cell.border = BORDER
-            if row.for_the_future:
-                if column.unit:
-                    cell.fill = NO_ANSWER_FILL
-            elif not row.answerable:
-                cell.font = DONE_FONT
-            elif column.unit:
-                cell.protection = UNLOCKED
-                cell.fill = ANSWER_FILL
+            before = None if cell._style is None else tuple(cell._style)  # None: no style yet
+            key = (before, column.key, looks)
+            done = styled.get(key)
+            if done is None:
+                _look(cell, row, column)
+                styled[key] = copy(cell._style)
+            else:
+                cell._style = copy(done)
         if row.url:
             ws.cell(row=r, column=layout.col("reason")).hyperlink = row.url
         if row.answerable:
