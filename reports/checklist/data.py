@@ -149,7 +149,9 @@ def load_checklists(
         )
     indicator_set = frozen_set(info)
     indicators = {ind.id: ind for ind in indicator_set.indicators}
-    scores = round_store.round_scores_frame(store, round_id)
+    # Only the wanted units' scores: one unit's checklist (a portal download) reads its own
+    # rows, not the round's units × indicators.
+    scores = round_store.round_scores_frame(store, round_id, wanted if unit_ids else None)
     scores = scores[scores["unit_id"].isin(wanted)]
     problems = round_store.problems_frame(store, round_id, wanted, evidence=False)
     answers = response_store.latest_responses(store, round_id, wanted) if with_answers else {}
