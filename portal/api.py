@@ -7,7 +7,9 @@ owner's rights) or the browser's session (`deps.api_viewer`); 401 otherwise.
 What: the same rules as the pages (`portal.viewer`) — an administrator and the city office see
 every unit, a county office its subtree, a unit user its own unit; units see a round only once
 it is published. Anything out of scope is 404, exactly as if it did not exist: a round, a
-unit, a problem. Lists hold only what the viewer may see (a unit's totals: its own row).
+unit, a problem. Lists hold only what the viewer may see (a unit's totals: its own row; its
+problem list: its own problems — those the office dismissed too, marked ``decision:
+dismissed`` and without deduction, where the checklist simply leaves them out).
 
 Writing (a unit's answer): a token needs nothing more; a session must send its CSRF token in
 the ``X-CSRF-Token`` header (403 otherwise), because a browser would send the cookie with a
@@ -169,6 +171,11 @@ def unit_answers(
     "/rounds/{round_id}/problems/{fingerprint}/answer",
     response_model=AnswerOut,
     summary="单位在线答复一个问题（整改情况 + 整改说明）",
+    description=(
+        "仅限单位账号，只能答复本单位在已发布、未截止轮次中需整改的问题，规则与上传整改清单相同。"
+        f"使用API令牌（Authorization: Bearer）时无需其他凭据；使用浏览器会话时，须在请求头 "
+        f"{CSRF_HEADER} 中携带会话的CSRF令牌，否则返回403。"
+    ),
     responses={
         403: {"description": "不是单位账号，或会话提交缺少CSRF令牌"},
         409: {"description": "答复被拒绝（原因见 detail）"},

@@ -221,6 +221,10 @@ def test_another_units_answers_are_404(api, published):
     for unit in ("dept1", "c1", "no-such-unit"):
         response = api.get(f"{API}/rounds/{ROUND}/units/{unit}/answers", headers=headers)
         assert response.status_code == 404, unit
+    county = api.token("eval_c1")
+    assert api.get(f"{API}/rounds/{ROUND}/units/t1/answers", headers=county).status_code == 200
+    outside = api.get(f"{API}/rounds/{ROUND}/units/dept1/answers", headers=county)
+    assert outside.status_code == 404
 
 
 # -- answering -------------------------------------------------------------------------------
