@@ -14,6 +14,7 @@ from portal_fixtures import (
     ROUND,
     SCRIPT_TITLE,
     UNITS,
+    portal_store_any_fixture,  # noqa: F401
     portal_store_fixture,  # noqa: F401
     portal_template_fixture,  # noqa: F401
 )
@@ -335,3 +336,20 @@ def test_the_openapi_document_describes_the_routes_and_their_shapes(api):
     ]
     ok = doc["paths"][f"{API}/rounds/{{round_id}}/totals"]["get"]["responses"]["200"]
     assert "TotalOut" in str(ok)
+
+
+def test_a_units_round_reads_the_same_on_sqlite_and_postgresql(portal_store_any):
+    """The summary's counts and the unit's rows in SQL that both databases run."""
+    world = portal_store_any
+    mark_published(world.store)
+    api = world.anonymous()
+    headers = token_for(world, "u_c2")
+    summary = api.get(f"{API}/rounds/{ROUND}", headers=headers).json()["summary"]
+    own = fingerprints_of(world.store, "c2")
+    assert (summary["units"], summary["problems"], summary["answered"]) == (1, len(own), 0)
+    assert summary["by_decision"] == {"none": len(own), "confirmed": 0, "dismissed": 0}
+    (total,) = api.get(f"{API}/rounds/{ROUND}/totals", headers=headers).json()
+    assert total["unit_id"] == "c2" and total["ranked"] == 2  # c1 and c2: 县区政府
+    done = post_answer(api, own[0], {"status": "rectified", "note": "已整改"}, headers)
+    assert done.status_code == 200, done.text
+    assert api.get(f"{API}/rounds/{ROUND}", headers=headers).json()["summary"]["answered"] == 1
