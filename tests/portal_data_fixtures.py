@@ -113,6 +113,7 @@ Q2 = [
             "doc_no": LATE_DOC_NO,
             "published": "2025-05-20",
             "written": "2025-03-01",  # in the evidence only, not in the suggestion
+            "attachment_url": "http://dept1.gov.test/files/ducha.pdf",
         },
     ),
     ("undated", "dept2", art("dept2", 1), {"title": "2025年财政预算公开"}),
@@ -177,6 +178,9 @@ def _store_rows(store: Store, run: int) -> None:
             | {"entry_url": f"http://{u}.gov.test/"}
             for u, n, lv, p in UNITS
         ]
+    )
+    store.upsert_columns(
+        run, [{"unit_id": u, "url": col(u), "name": "工作动态"} for u, *_ in UNITS]
     )
     store.upsert_articles(
         run,
