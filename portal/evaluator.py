@@ -116,5 +116,3 @@ def query_string(**params: Any) -> str:
     """``?a=1&b=2`` of the non-empty ``params`` (for links that keep a filter)."""
     kept = {k: v for k, v in params.items() if v not in (None, "", [])}
     return "?" + urlencode(kept, doseq=True) if kept else ""
-
-

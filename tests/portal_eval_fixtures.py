@@ -31,9 +31,7 @@ def rescore(store: Store, round_id: str, **_: Any) -> Any:
 
 
 @pytest.fixture(name="publishable")
-def publishable_fixture(
-    portal_store: PortalWorld, monkeypatch: pytest.MonkeyPatch
-) -> PortalWorld:
+def publishable_fixture(portal_store: PortalWorld, monkeypatch: pytest.MonkeyPatch) -> PortalWorld:
     import portal.lifecycle
 
     monkeypatch.setattr(portal.lifecycle, "reevaluate", rescore)

@@ -24,7 +24,7 @@ from portal._audit_row import AUDIT, DECIDE, PUBLISH, REVIEW
 from portal.viewer import Viewer, round_visible
 from reports.wording import cn_date, today_in_beijing
 from scoring.scorer import fingerprint
-from store.rounds import latest_decisions
+from store.rounds import get_round, latest_decisions
 
 SCRIPT = fingerprint("dept1", "undated", article_url("dept1", 1))
 DEPT1_FRESH = fingerprint("dept1", "fresh", column_url("dept1", 1))
@@ -211,7 +211,9 @@ def test_bulk_dismissal_with_a_reason_decides_the_ticked_problems(portal_store):
         T1_FRESH: "dismissed",
         C2_UNDATED: "dismissed",
     }
-    assert decided[T1_FRESH].by == "eval" and decided[T1_FRESH].reason == "栏目已合并，<i>不再考核</i>"
+    assert (
+        decided[T1_FRESH].by == "eval" and decided[T1_FRESH].reason == "栏目已合并，<i>不再考核</i>"
+    )
     assert len(audit(portal_store.store, DECIDE)) == 2
     shown = client.get(response.headers["location"]).text
     assert "已驳回2个问题" in shown
@@ -348,9 +350,10 @@ def test_a_county_evaluator_cannot_publish_or_close(publishable):
     assert lifecycle.state(publishable.store, ROUND).is_draft
     publish(publishable)
     assert client.get(f"/rounds/{ROUND}/close").status_code == 403
-    assert client.post(
-        f"/rounds/{ROUND}/close", data={"csrf_token": client.csrf_token}
-    ).status_code == 403
+    assert (
+        client.post(f"/rounds/{ROUND}/close", data={"csrf_token": client.csrf_token}).status_code
+        == 403
+    )
     assert lifecycle.state(publishable.store, ROUND).state == "published"
 
 
@@ -406,7 +409,9 @@ def test_a_county_evaluator_cannot_review_another_units_answer(publishable):
     fresh = answers.answer_online(store, ROUND, "dept1", DEPT1_FRESH, "rectified", "已更新", "u")
     client = publishable.client_for("eval_c1")
     data = {"csrf_token": client.csrf_token, "verdict": "accepted"}
-    foreign = client.post(f"/rounds/{ROUND}/units/dept1/answers/{fresh.response_id}/review", data=data)
+    foreign = client.post(
+        f"/rounds/{ROUND}/units/dept1/answers/{fresh.response_id}/review", data=data
+    )
     assert foreign.status_code == 404
     # Through one of its own units' URL: the answer is not one it may review (said as for an
     # answer that does not exist).
@@ -454,3 +459,88 @@ def test_the_script_title_is_shown_escaped_on_every_page(portal_store, login):
         shown += ESCAPED in html
     assert shown >= 3  # the list, the problem's page, the unit's page
     assert SCRIPT_TITLE not in client.get(f"/rounds/{ROUND}/problems?q=script").text
+
+
+# -- the overview --------------------------------------------------------------------------------
+def test_the_overview_counts_and_ranks_within_the_viewers_units(portal_store):
+    city = portal_store.client_for("eval").get(f"/rounds/{ROUND}").text
+    county = portal_store.client_for("eval_c1").get(f"/rounds/{ROUND}").text
+    assert "江淮市教育局" in city and "只包括您负责范围内的单位" not in city
+    assert "江淮市教育局" not in county and "东城区城关镇" in county
+    assert "只包括您负责范围内的单位" in county
+    assert re.search(r'<div class="value">12</div><div class="label">问题总数', city)
+    assert re.search(r'<div class="value">4</div><div class="label">问题总数', county)
+    assert "本轮扣分问题" in city  # the round report's paragraph
+
+
+def test_the_overview_counts_decisions_in_force(portal_store):
+    client = portal_store.client_for("eval")
+    client.post(
+        f"/rounds/{ROUND}/problems/decide",
+        data={"csrf_token": client.csrf_token, "fp": [T1_FRESH], "decision": "dismissed"}
+        | {"reason": "栏目已撤并"},
+    )
+    html = client.get(f"/rounds/{ROUND}").text
+    dismissed = re.search(r"status=open&amp;decision=dismissed\">(\d+)<", html)
+    assert dismissed and dismissed.group(1) == "1"
+
+
+def test_charts_are_images_of_the_viewers_units(portal_store):
+    city = portal_store.client_for("eval")
+    html = city.get(f"/rounds/{ROUND}").text
+    charts = re.findall(rf'<img src="/rounds/{ROUND}/charts/(\w+)\.png"', html)
+    assert "scores" in charts and "groups" in charts
+    for name in charts:
+        png = city.get(f"/rounds/{ROUND}/charts/{name}.png")
+        assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+        assert png.content.startswith(b"\x89PNG")
+    county = portal_store.client_for("eval_c1")
+    assert "charts/trend.png" not in county.get(f"/rounds/{ROUND}").text
+    assert county.get(f"/rounds/{ROUND}/charts/trend.png").status_code == 404
+    assert county.get(f"/rounds/{ROUND}/charts/nosuch.png").status_code == 404
+    assert (
+        portal_store.client_for("u_dept1").get(f"/rounds/{ROUND}/charts/scores.png").status_code
+        == 403
+    )
+
+
+# -- evidence ------------------------------------------------------------------------------------
+STORED_PAGE = (
+    "<html><head><script>window.stolen=1</script><style>body{display:none}</style></head>"
+    "<body><h1>&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;</h1>"
+    "<img src=x onerror=\"alert('img')\"><p>发布机构：江淮市教育局</p>"
+    '<iframe src="http://evil.example/"></iframe><p>正文。</p></body></html>'
+)
+
+
+def test_the_evidence_is_the_stored_page_as_escaped_text_never_its_html(portal_store):
+    store = portal_store.store
+    run = get_round(store, ROUND).crawl_run
+    store.upsert_articles(
+        run,
+        [
+            {
+                "url": article_url("dept1", 1),
+                "unit_id": "dept1",
+                "title": SCRIPT_TITLE,
+                "html": STORED_PAGE,
+            }
+        ],
+    )
+    html = portal_store.client_for("eval").get(f"/rounds/{ROUND}/problems/{SCRIPT}").text
+    evidence = html[html.index('<pre class="evidence">') : html.index("</pre>")]
+    assert "<mark>" + ESCAPED + "</mark>" in evidence  # the title, highlighted, as text
+    assert "发布机构：江淮市教育局" in evidence
+    for raw in ("<script", "<img", "<iframe", "<style", "onerror", "<h1", "<b>"):
+        assert raw not in evidence
+    page_itself = html.replace('<script src="/static/select_all.js" defer></script>', "")
+    for raw in ("<script", "<img", "<iframe", "<style", "onerror", "window.stolen"):
+        assert raw not in page_itself
+    live = re.search(r'<a href="([^"]+)" rel="noopener noreferrer" target="_blank">', html)
+    assert live and live.group(1) == article_url("dept1", 1)
+
+
+def test_a_problem_without_a_stored_page_says_so(portal_store):
+    html = portal_store.client_for("eval").get(f"/rounds/{ROUND}/problems/{T1_FRESH}").text
+    assert '<pre class="evidence">' not in html
+    assert "栏目" in html[html.index("<h2>证据</h2>") :]
