@@ -107,6 +107,7 @@ def audit_frame(
     action: str | None = None,
     unit_id: str | None = None,
     round: str | None = None,
+    target: str | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
     limit: int | None = None,
@@ -114,7 +115,7 @@ def audit_frame(
 ) -> pd.DataFrame:
     """The log, newest first, filtered; ``since``/``until`` are Beijing days, both included."""
     stmt = select(AUDIT).order_by(AUDIT.c.at.desc(), AUDIT.c.id.desc())
-    stmt = _filtered(stmt, actor, action, unit_id, round, since, until)
+    stmt = _filtered(stmt, actor, action, unit_id, round, target, since, until)
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
     with store.engine.connect() as conn:
@@ -131,11 +132,19 @@ def audit_count(
     action: str | None = None,
     unit_id: str | None = None,
     round: str | None = None,
+    target: str | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> int:
     stmt = _filtered(
-        select(func.count()).select_from(AUDIT), actor, action, unit_id, round, since, until
+        select(func.count()).select_from(AUDIT),
+        actor,
+        action,
+        unit_id,
+        round,
+        target,
+        since,
+        until,
     )
     with store.engine.connect() as conn:
         return int(conn.scalar(stmt) or 0)
@@ -147,6 +156,7 @@ def _filtered(
     action: str | None,
     unit_id: str | None,
     round_id: str | None,
+    target: str | None,
     since: dt.date | None,
     until: dt.date | None,
 ) -> Any:
@@ -159,6 +169,8 @@ def _filtered(
         stmt = stmt.where(c.unit_id == unit_id)
     if round_id:
         stmt = stmt.where(c.round == round_id)
+    if target:
+        stmt = stmt.where(c.target == target)
     if since is not None:
         stmt = stmt.where(c.at >= _day_start(since))
     if until is not None:

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from portal import sessions
-from portal.accounts import user_for_token
+from portal.tokens import user_for_token
 from portal.viewer import Viewer
 from store import Store
 
@@ -28,6 +28,7 @@ CSRF_REFUSED = "表单已失效或来源不明，请返回上一页刷新后重�
 # Where a pending forced password change still lets one go.
 PASSWORD_FREE_PATHS = ("/password", "/logout")
 _UNSET = object()
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class SignInRequired(Exception):
@@ -78,14 +79,20 @@ def viewer(request: Request) -> Viewer:
 
 def api_viewer(request: Request) -> Viewer:
     """For the JSON API: an ``Authorization: Bearer zwgk_…`` token's owner, else the session's
-    person (401 otherwise). A token acts with exactly its user's rights."""
+    person (401 otherwise) — whose POST must carry the session's CSRF token in an
+    ``X-CSRF-Token`` header. A token acts with exactly its user's rights."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         account = user_for_token(request.app.state.store, header[7:].strip())
         if account is None:
             raise HTTPException(401, "API令牌无效或已撤销", {"WWW-Authenticate": "Bearer"})
         return Viewer(account.id, account.login, account.name, account.role, account.unit_id)
-    return viewer(request)
+    person = viewer(request)
+    if request.method not in SAFE_METHODS:  # a browser's session: the page's script proves origin
+        sent = request.headers.get("x-csrf-token", "")
+        if not hmac.compare_digest(sent, person.csrf_token):
+            raise HTTPException(403, CSRF_REFUSED)
+    return person
 
 
 def require_role(*roles: str) -> Callable[..., Viewer]:
@@ -107,6 +114,18 @@ async def csrf_form(request: Request, person: Viewer = Depends(viewer)) -> Viewe
     if not isinstance(sent, str) or not hmac.compare_digest(sent, person.csrf_token):
         raise HTTPException(403, CSRF_REFUSED)
     return person
+
+
+def require_role_form(*roles: str) -> Callable[..., Any]:
+    """A dependency for a POST form: the CSRF check (`csrf_form`), then the role (403)."""
+
+    async def check(person: Viewer = Depends(csrf_form)) -> Viewer:
+        if person.role not in roles:
+            raise HTTPException(403, "您的账号无权进行此操作。")
+        return person
+
+    check.roles = roles  # type: ignore[attr-defined]
+    return check
 
 
 # -- the sign-in form's CSRF value (before any session) ----------------------------------------

@@ -4,6 +4,7 @@ every form, the security headers on every response, and the forced password chan
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from fastapi import APIRouter, Form
@@ -11,6 +12,7 @@ from portal_fixtures import (
     SCRIPT_TITLE,
     SECRET,
     form_token,
+    portal_store_any_fixture,  # noqa: F401
     portal_store_fixture,  # noqa: F401
     portal_template_fixture,  # noqa: F401
     sign_in,
@@ -43,6 +45,17 @@ def test_sign_in_opens_a_session_and_sends_each_role_to_its_start_page(portal_st
     unit = portal_store.anonymous()
     sign_in(unit, "u_t1", portal_store.passwords["u_t1"])
     assert unit.get("/", follow_redirects=False).headers["location"] == "/my"
+
+
+def test_signing_in_limits_and_out_work_on_sqlite_and_postgresql(portal_store_any):
+    world = portal_store_any
+    for _ in range(5):
+        assert sign_in(world.anonymous(), "u_c2", "wrong-password-2").status_code == 401
+    assert sign_in(world.anonymous(), "u_c2", world.passwords["u_c2"]).status_code == 429
+    client = world.client_for("eval_c1")
+    assert client.get("/", follow_redirects=False).headers["location"] == "/rounds"
+    client.post("/logout", data={"csrf_token": client.csrf_token})
+    assert client.get("/", follow_redirects=False).headers["location"].startswith("/login")
 
 
 def test_a_page_without_a_session_sends_to_sign_in_and_back_afterwards(portal_store):
@@ -193,6 +206,29 @@ def test_the_signing_key_is_kept_beside_a_sqlite_store_and_shared(portal_store, 
     assert sessions.portal_secret(portal_store.store) == "k" * 40
 
 
+def test_a_configured_signing_key_is_checked_and_never_shown(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from common.config_file import ConfigError, configured_value
+    from zwgk.cli import app
+
+    monkeypatch.setenv("ZWGK_CONFIG", "/dev/null")
+    monkeypatch.setenv("ZWGK_PORTAL_SECRET", "short")
+    with pytest.raises(ConfigError, match="ZWGK_PORTAL_SECRET"):
+        configured_value("portal.secret_key")
+    monkeypatch.setenv("ZWGK_PORTAL_SECRET", "s" * 40)
+    shown = CliRunner().invoke(app, ["config", "show", "--json"])
+    assert json.loads(shown.output)["keys"]["portal.secret_key"] == {
+        "value": "***",
+        "from": "$ZWGK_PORTAL_SECRET",
+    }
+    toml = tmp_path / "zwgk.toml"
+    toml.write_text('[portal]\nsecret_key = "' + "t" * 40 + '"\n', encoding="utf-8")
+    monkeypatch.delenv("ZWGK_PORTAL_SECRET")
+    monkeypatch.setenv("ZWGK_CONFIG", str(toml))
+    assert configured_value("portal.secret_key") == "t" * 40
+
+
 # -- CSRF --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("token", [None, "", "wrong-token"])
 def test_a_form_without_the_session_csrf_token_is_refused(portal_store, token):
@@ -315,6 +351,7 @@ def test_a_new_account_must_change_its_password_before_anything_else(portal_stor
     first = sign_in(client, "u_new", initial)
     assert first.url.path == "/password" and "首次登录" in first.text
     assert client.get("/", follow_redirects=False).headers["location"] == "/password"
+    assert client.get("/tokens", follow_redirects=False).headers["location"] == "/password"
     token = form_token(first.text)
 
     def change(current: str, new: str, repeat: str | None = None):
