@@ -102,7 +102,7 @@ def checklist(
     store = deps.store(request)
     page = round_page(store, person, round_id)
     unit = unit_row(store, page, unit_id)
-    if not unit["in_round"] or fmt not in FORMAT_ZH:
+    if unit.result is None or fmt not in FORMAT_ZH:
         raise not_found()  # the round did not evaluate the unit: no checklist
     return downloads.checklist_download(store, round_id, unit_id, fmt, page.state)
 

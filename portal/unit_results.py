@@ -1,0 +1,89 @@
+"""Units' results in a round as the portal shows them: total, 合格/不合格, rank within the level
+and how many units the level ranks — one shape for the unit pages and the JSON API.
+
+The words and the rank are the checklist's own (`reports.checklist.data.verdict`,
+`reports.checklist.result.rank_position` / `rank_text`), so the page, the API and the 整改清单
+a unit downloads say the same. Ranks are counted over every unit of the level, whoever asks:
+a unit sees "3/12" without seeing the other eleven.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from reports.checklist.data import verdict
+from reports.checklist.result import rank_position, rank_text
+from reports.checklist.rows import missing, num
+from store import Store
+from store.rounds import round_totals_frame
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """One unit's line of a round's totals (``total`` None: not scored this round)."""
+
+    round_id: str
+    unit_id: str
+    name: str
+    level: str
+    parent: str | None
+    observed: bool
+    total: float | None
+    rescaled: float | None
+    bonus: float
+    points: float
+    score: float
+    problems: int
+    vetoed: bool
+    passed: bool | None
+    verdict: str  # 合格 / 不合格 / 不合格（单项否决）/ 未评分（…）
+    rank: int | None  # within the level
+    ranked: int | None  # units ranked in the level
+    rank_text: str  # 3/12（市直部门）, 本层级仅此1家…, —
+
+
+def _number(value: Any) -> float | None:
+    return None if missing(value) else num(value)
+
+
+def round_results(
+    store: Store, round_id: str, unit_ids: Collection[str] | None = None
+) -> list[UnitResult]:
+    """The results of round ``round_id`` for ``unit_ids`` (None: every unit), by unit id."""
+    totals = round_totals_frame(store, round_id)
+    out = []
+    for total in totals.to_dict("records"):
+        if unit_ids is not None and total["unit_id"] not in unit_ids:
+            continue
+        position = rank_position(total, totals)
+        out.append(
+            UnitResult(
+                round_id=round_id,
+                unit_id=total["unit_id"],
+                name=total["name"],
+                level=total["level"],
+                parent=None if missing(total["parent"]) else total["parent"],
+                observed=bool(total["observed"]),
+                total=_number(total["total"]),
+                rescaled=_number(total["rescaled"]),
+                bonus=num(total["bonus"]),
+                points=num(total["points"]),
+                score=num(total["score"]),
+                problems=int(total["problems"]),
+                vetoed=bool(total["vetoed"]),
+                passed=None if missing(total["passed"]) else bool(total["passed"]),
+                verdict=verdict(total),
+                rank=position[0] if position else None,
+                ranked=position[1] if position else None,
+                rank_text=rank_text(total, totals),
+            )
+        )
+    return out
+
+
+def unit_result(store: Store, round_id: str, unit_id: str) -> UnitResult | None:
+    """One unit's result in round ``round_id``; None when the round did not include it."""
+    found = round_results(store, round_id, {unit_id})
+    return found[0] if found else None
