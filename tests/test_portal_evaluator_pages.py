@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from portal_eval_fixtures import publishable_fixture  # noqa: F401
 from portal_fixtures import C1_SUBTREE, ROUND, SCRIPT_TITLE, article_url, column_url
+from portal_fixtures import portal_store_any_fixture as portal_store_any_fixture  # noqa: F401
 from portal_fixtures import portal_store_fixture as portal_store_fixture  # noqa: F401
 from portal_fixtures import portal_template_fixture as portal_template_fixture  # noqa: F401
 from round_fixtures import planted_check as planted_check  # noqa: F401
@@ -544,3 +545,23 @@ def test_a_problem_without_a_stored_page_says_so(portal_store):
     html = portal_store.client_for("eval").get(f"/rounds/{ROUND}/problems/{T1_FRESH}").text
     assert '<pre class="evidence">' not in html
     assert "栏目" in html[html.index("<h2>证据</h2>") :]
+
+
+# -- on PostgreSQL too ---------------------------------------------------------------------------
+def test_the_pages_and_a_bulk_decision_work_on_either_store(portal_store_any):
+    client = portal_store_any.client_for("eval_c1")
+    for path in pages("t1", T1_FRESH):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.text[-300:])
+        assert_safe(response.text)
+    listed = client.get(f"/rounds/{ROUND}/problems?q=%E5%9F%8E%E5%85%B3&sort=-deduction").text
+    assert re.findall(r'name="fp" value="([0-9a-f]{16})"', listed) == [
+        fingerprint("t1", "undated", article_url("t1", 1))
+    ]  # "城关" in the title of t1's article
+    done = client.post(
+        f"/rounds/{ROUND}/problems/decide",
+        data={"csrf_token": client.csrf_token, "fp": [T1_FRESH], "decision": "dismissed"}
+        | {"reason": "栏目已撤并"},
+    )
+    assert done.status_code == 200 and "已驳回1个问题" in done.text
+    assert latest_decisions(portal_store_any.store)[T1_FRESH].decision == "dismissed"
