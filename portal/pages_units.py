@@ -121,7 +121,6 @@ def review_answer(
     store = deps.store(request)
     page = round_page(store, person, round_id)
     unit_row(store, page, unit_id)  # 404 outside the viewer's scope
-    scope = frozenset({unit_id}) if page.visible is None else page.visible & {unit_id}
     try:
         review(
             store,
@@ -129,7 +128,7 @@ def review_answer(
             verdict,
             comment,
             person.login,
-            visible=scope,
+            visible=frozenset({unit_id}),  # an answer of this unit only (in scope: above)
             address=deps.client_address(request),
         )
     except (ReviewRefused, LifecycleError) as refused:
