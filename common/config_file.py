@@ -69,6 +69,12 @@ KEYS = (
         "strict: refuse English, parameter names and codes in text units read; warn: log them",
     ),
     Key("checklist.office", "ZWGK_OFFICE", True, "the office's notice details (office.yaml)"),
+    Key(
+        "portal.secret_key",
+        "ZWGK_PORTAL_SECRET",
+        False,
+        "the key that signs the portal's session cookies (at least 32 characters)",
+    ),
 )
 KEY_BY_NAME = {key.name: key for key in KEYS}
 
@@ -102,11 +108,16 @@ class _Checklist(_Section):
     office: _Text | None = None
 
 
+class _Portal(_Section):
+    secret_key: Annotated[str, Field(min_length=32, max_length=MAX_TEXT)] | None = None
+
+
 class _File(_Section):
     store: _Store = _Store()
     crawl: _Crawl = _Crawl()
     indicators: _Indicators = _Indicators()
     checklist: _Checklist = _Checklist()
+    portal: _Portal = _Portal()
 
 
 _SECTIONS: dict[str, type[_Section]] = {
@@ -114,6 +125,7 @@ _SECTIONS: dict[str, type[_Section]] = {
     "crawl": _Crawl,
     "indicators": _Indicators,
     "checklist": _Checklist,
+    "portal": _Portal,
 }
 
 
@@ -207,6 +219,7 @@ def load_config_file(path: str | Path) -> ConfigFile:
         ("crawl", parsed.crawl),
         ("indicators", parsed.indicators),
         ("checklist", parsed.checklist),
+        ("portal", parsed.portal),
     ):
         for key, value in model.model_dump(exclude_none=True).items():
             name = f"{section}.{key}"

@@ -15,6 +15,8 @@ from common.config_file import ConfigError
 from crawler.cli import extract_command, units_app
 from crawler.run import CRAWL_HELP, crawl
 from demo.cli import app as demo_app
+from portal.cli import portal_command
+from portal.users_cli import app as users_app
 from reports.cli import report_app, responses_app
 from scoring.cli import evaluate_command, problems_app
 from scoring.indicator_cli import app as indicators_app
@@ -57,6 +59,8 @@ app.add_typer(report_app, name="report")
 app.add_typer(responses_app, name="responses")
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
+app.command("portal")(portal_command)
+app.add_typer(users_app, name="users")
 app.command("status", help=STATUS_HELP)(status_command)
 app.command("runs")(runs_command)
 

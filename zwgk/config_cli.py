@@ -56,6 +56,7 @@ def _defaults() -> dict[str, Any]:
         "indicators.column_map": COLUMN_MAP_PATH,
         "indicators.unit_text": "strict",
         "checklist.office": None,  # no office file: notices without 文号 and contact
+        "portal.secret_key": None,  # generated once and kept beside the store (portal.sessions)
     }
 
 
@@ -77,6 +78,8 @@ def _shown_value(name: str, value: Any) -> Any:
     """The value as shown: numbers as they are, paths as text, a URL without its password."""
     if value is None or isinstance(value, int | float):
         return value
+    if name == "portal.secret_key":  # a secret is never shown, only whether it is set
+        return "***"
     if name == "store.url":  # a password in the URL stays off the screen
         from sqlalchemy.engine import make_url
 
