@@ -57,7 +57,7 @@ def test_an_audit_row_keeps_who_what_and_values_as_json(store):
     (row,) = entries(store)
     assert (row["actor"], row["action"], row["round"], row["address"]) == (
         "eval",
-        "round.publish",
+        "round_publish",
         "2025Q2",
         "10.0.0.1",
     )
