@@ -7,17 +7,18 @@ owner's rights) or the browser's session (`deps.api_viewer`); 401 otherwise.
 What: the same rules as the pages (`portal.viewer`) — an administrator and the city office see
 every unit, a county office its subtree, a unit user its own unit; units see a round only once
 it is published. Anything out of scope is 404, exactly as if it did not exist: a round, a
-unit, a problem. Lists hold only what the viewer may see (a unit's totals: its own row).
+unit, a problem. Lists hold only what the viewer may see (a unit's totals: its own row; its
+problem list: its own problems — those the office dismissed too, marked ``decision:
+dismissed`` and without deduction, where the checklist simply leaves them out).
 
 Writing (a unit's answer): a token needs nothing more; a session must send its CSRF token in
-the ``X-CSRF-Token`` header (403 otherwise), because a browser would send the cookie with a
-request another site forged. Refusals (an invalid answer, a closed round) are 409 with the
+the ``X-CSRF-Token`` header (403 otherwise; `deps.api_viewer` checks it on every changing
+request), because a browser would send the cookie with a request another site forged. Refusals (an invalid answer, a closed round) are 409 with the
 reason in Chinese under ``detail``.
 """
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -37,7 +38,7 @@ from portal.api_views import answer_out, problem_out, round_out, round_summary
 from portal.lifecycle import LifecycleError, RoundState, state, states
 from portal.problem_detail import get_problem
 from portal.problem_query import FilterError, ProblemFilter, query
-from portal.unit_results import round_results
+from portal.unit_results import round_results, unit_result
 from portal.viewer import Viewer, can_see_unit, round_visible, visible_rounds, visible_units
 from store import Store
 from store.rounds import get_round
@@ -46,17 +47,6 @@ CSRF_HEADER = "X-CSRF-Token"
 NOT_FOUND = "不存在，或您无权查看。"
 
 router = APIRouter(prefix="/api/v1", tags=["zwgk"])
-
-
-def api_writer(request: Request, person: Viewer = Depends(deps.api_viewer)) -> Viewer:
-    """The API viewer for a request that changes something: a token's owner as is; a session's
-    person only with the session's CSRF token in the `CSRF_HEADER` header."""
-    if request.headers.get("authorization", "").lower().startswith("bearer "):
-        return person
-    sent = request.headers.get(CSRF_HEADER, "")
-    if not person.csrf_token or not hmac.compare_digest(sent, person.csrf_token):
-        raise HTTPException(403, f"通过浏览器会话提交须在请求头 {CSRF_HEADER} 中携带CSRF令牌。")
-    return person
 
 
 def _store(request: Request) -> Store:
@@ -159,7 +149,7 @@ def unit_answers(
 ) -> Any:
     store = _store(request)
     _round(store, person, round_id)
-    if not can_see_unit(store, person, unit_id):
+    if not can_see_unit(store, person, unit_id) or unit_result(store, round_id, unit_id) is None:
         raise HTTPException(404, f"单位{NOT_FOUND}")
     found = answer_states(store, round_id, unit_ids=[unit_id])
     return [answer_out(a) for _, a in sorted(found.items())]
@@ -169,6 +159,11 @@ def unit_answers(
     "/rounds/{round_id}/problems/{fingerprint}/answer",
     response_model=AnswerOut,
     summary="单位在线答复一个问题（整改情况 + 整改说明）",
+    description=(
+        "仅限单位账号，只能答复本单位在已发布、未截止轮次中需整改的问题，规则与上传整改清单相同。"
+        f"使用API令牌（Authorization: Bearer）时无需其他凭据；使用浏览器会话时，须在请求头 "
+        f"{CSRF_HEADER} 中携带会话的CSRF令牌，否则返回403。"
+    ),
     responses={
         403: {"description": "不是单位账号，或会话提交缺少CSRF令牌"},
         409: {"description": "答复被拒绝（原因见 detail）"},
@@ -179,7 +174,7 @@ def answer(
     round_id: str,
     fingerprint: str,
     body: AnswerIn,
-    person: Viewer = Depends(api_writer),
+    person: Viewer = Depends(deps.api_viewer),  # a session's POST: X-CSRF-Token
 ) -> Any:
     store = _store(request)
     _round(store, person, round_id)

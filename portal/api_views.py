@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.answer_states import AnswerState
 from portal.api_models import AnswerOut, ProblemOut, ReviewOut, RoundOut, RoundSummary
 from portal.lifecycle import RoundState
-from portal.problem_query import ProblemRow
+from portal.problem_query import DECISION_FILTERS, ProblemFilter, ProblemRow, query
 from reports.checklist.data import ANSWER_ZH
 from reports.wording import round_label
 from store import Store
@@ -55,17 +55,17 @@ def round_summary(store: Store, round_id: str, units: Collection[str] | None) ->
             ).where(*in_totals)
         ).one()
         by_status = dict(
-            conn.execute(select(p.status, func.count()).where(*in_problems).group_by(p.status))
-            .tuples()
-            .all()
-        )
-        decision = func.coalesce(p.decision, "none")
-        by_decision = dict(
-            conn.execute(select(decision, func.count()).where(*in_problems).group_by(decision))
-            .tuples()
-            .all()
+            conn.execute(
+                select(p.status, func.count()).where(*in_problems).group_by(p.status)
+            ).all()
         )
         answered = conn.scalar(select(func.count(func.distinct(r.fingerprint))).where(*in_answers))
+    # A draft's decisions in force are not all in its rows yet: counted as its problem list
+    # counts them (`portal.problem_query`).
+    by_decision = {
+        decision: query(store, ProblemFilter(round_id, decision=decision, per_page=20), units).total
+        for decision in DECISION_FILTERS
+    }
     return RoundSummary(
         units=count,
         scored=scored,

@@ -223,9 +223,10 @@ def _add_error_pages(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
         if _is_api(request):
-            return JSONResponse(
-                {"detail": ERROR_ZH[400][1], "errors": exc.errors()}, status_code=400
-            )
+            # Where and what, not the input itself: it may be bytes (a form posted to a JSON
+            # route) that JSON cannot carry, and it need not be echoed back.
+            errors = [{k: e[k] for k in ("type", "loc", "msg") if k in e} for e in exc.errors()]
+            return JSONResponse({"detail": ERROR_ZH[400][1], "errors": errors}, status_code=400)
         return error_page(request, 400)
 
     @app.exception_handler(deps.SignInRequired)

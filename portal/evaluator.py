@@ -14,16 +14,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import HTTPException
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, select
 
-from common.vocabulary import verdict
 from portal import deps
 from portal.lifecycle import RoundState, state
+from portal.unit_results import UnitResult, unit_result
 from portal.viewer import Viewer, visible_units
 from reports.wording import round_label
 from store import Store
 from store.models import Unit
-from store.rounds import TOTALS, RoundInfo, find_round
+from store.rounds import RoundInfo, find_round
 
 UNITS: Table = Unit.__table__  # type: ignore[assignment]
 EVALUATOR_ROLES = ("admin", "evaluator")
@@ -71,36 +71,30 @@ def round_page(store: Store, person: Viewer, round_id: str) -> RoundPage:
     return RoundPage(info, state(store, round_id), None if visible is None else frozenset(visible))
 
 
-def unit_row(store: Store, page: RoundPage, unit_id: str) -> dict[str, Any]:
-    """The unit ``unit_id`` — its registry row, and its total in the round if it has one, with
-    ``ranked`` (units ranked in its level) and ``verdict`` — if the viewer may see it, else
-    404."""
+@dataclass(frozen=True)
+class UnitPage:
+    """A unit as an evaluator's page shows it in a round."""
+
+    id: str
+    name: str
+    level: str
+    result: UnitResult | None  # None: the round did not evaluate the unit
+
+
+def unit_row(store: Store, page: RoundPage, unit_id: str) -> UnitPage:
+    """The unit ``unit_id`` and its result in the round if the viewer may see it, else 404."""
     if not page.sees(unit_id):
         raise not_found()
-    t = TOTALS.c
+    result = unit_result(store, page.id, unit_id)
+    if result is not None:
+        return UnitPage(unit_id, result.name, result.level, result)
     with store.engine.connect() as conn:
-        unit = conn.execute(select(UNITS).where(UNITS.c.id == unit_id)).mappings().first()
-        total = (
-            conn.execute(select(TOTALS).where(t.round == page.id, t.unit_id == unit_id))
-            .mappings()
-            .first()
-        )
-        ranked = None
-        if total is not None and total["rank_in_level"] is not None:
-            ranked = conn.scalar(
-                select(func.count()).where(
-                    t.round == page.id, t.level == total["level"], t.total.is_not(None)
-                )
-            )
-    if unit is None and total is None:
+        unit = conn.execute(
+            select(UNITS.c.name, UNITS.c.level).where(UNITS.c.id == unit_id)
+        ).first()
+    if unit is None:
         raise not_found()
-    row: dict[str, Any] = {"total": None, "rank_in_level": None, "problems": 0}
-    row.update(unit or {})
-    if total is not None:
-        row.update({k: v for k, v in total.items() if k not in ("round", "unit_id")})
-        row["verdict"] = verdict(bool(total["observed"]), bool(total["vetoed"]), total["passed"])
-    row.update(id=unit_id, ranked=ranked, in_round=total is not None)
-    return row
+    return UnitPage(unit_id, unit.name, unit.level, None)
 
 
 def unit_names(store: Store, unit_ids: Collection[str] | None = None) -> dict[str, str]:
@@ -116,5 +110,3 @@ def query_string(**params: Any) -> str:
     """``?a=1&b=2`` of the non-empty ``params`` (for links that keep a filter)."""
     kept = {k: v for k, v in params.items() if v not in (None, "", [])}
     return "?" + urlencode(kept, doseq=True) if kept else ""
-
-

@@ -63,6 +63,13 @@ class MyProblem:
         return self.row.fingerprint
 
     @property
+    def reason(self) -> str:
+        """失分原因 without the page address the checklist appends (the page links to it)."""
+        suffix = f"\n网页：{self.row.url}"
+        text = self.row.reason
+        return text[: -len(suffix)] if self.row.url and text.endswith(suffix) else text
+
+    @property
     def answer_code(self) -> str | None:
         """The answer in force as its code (rectified …), for the form's selection."""
         return ANSWER_CODES.get(self.row.answer or "")

@@ -65,15 +65,15 @@ def round_overview(
     )
 
 
-@router.get("/{round_id}/charts/{name}.png")
+@router.get("/{round_id}/charts/{chart}.png")
 def round_chart(
-    request: Request, round_id: str, name: str, person: Viewer = Depends(evaluator)
+    request: Request, round_id: str, chart: str, person: Viewer = Depends(evaluator)
 ) -> Response:
     """A chart of the overview, drawn over the viewer's units (the round report's charts)."""
     store = deps.store(request)
     page = round_page(store, person, round_id)
     try:
-        png = chart_png(store, round_id, name, page.visible)
+        png = chart_png(store, round_id, chart, page.visible)
     except KeyError:
         raise not_found() from None
     return Response(png, media_type="image/png")

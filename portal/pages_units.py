@@ -26,6 +26,7 @@ router = APIRouter(prefix="/rounds/{round_id}/units/{unit_id}", include_in_schem
 
 PAGE_ROWS = 200  # problems read at a time
 SHOWN_PROBLEMS = 2000  # on the unit's page; the rest through the problem list's unit filter
+FORMAT_ZH = {"xlsx": "Excel表格（可填报后上传）", "csv": "CSV", "html": "网页（可打印）"}
 DONE_ZH = {"accepted": "已通过该答复。", "sent_back": "已退回该答复，单位可根据审核意见重新答复。"}
 
 
@@ -76,7 +77,7 @@ def _unit_page(
         verdict_zh=VERDICT_ZH,
         decision_zh=DECISION_ZH,
         history=history.unit_history(store, unit_id),
-        formats=downloads.FORMAT_ZH,
+        formats=FORMAT_ZH,
         error=error,
         message=done,
     )
@@ -101,9 +102,9 @@ def checklist(
     store = deps.store(request)
     page = round_page(store, person, round_id)
     unit = unit_row(store, page, unit_id)
-    if not unit["in_round"] or fmt not in downloads.FORMAT_ZH:
+    if unit.result is None or fmt not in FORMAT_ZH:
         raise not_found()  # the round did not evaluate the unit: no checklist
-    return downloads.checklist_response(store, page.state, unit_id, fmt)
+    return downloads.checklist_download(store, round_id, unit_id, fmt, page.state)
 
 
 @router.post("/answers/{response_id}/review", dependencies=[Depends(deps.csrf_form)])
@@ -120,7 +121,6 @@ def review_answer(
     store = deps.store(request)
     page = round_page(store, person, round_id)
     unit_row(store, page, unit_id)  # 404 outside the viewer's scope
-    scope = frozenset({unit_id}) if page.visible is None else page.visible & {unit_id}
     try:
         review(
             store,
@@ -128,7 +128,7 @@ def review_answer(
             verdict,
             comment,
             person.login,
-            visible=scope,
+            visible=frozenset({unit_id}),  # an answer of this unit only (in scope: above)
             address=deps.client_address(request),
         )
     except (ReviewRefused, LifecycleError) as refused:

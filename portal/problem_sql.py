@@ -21,9 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -31,13 +28,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, FromClause, Select, Text, and_, case, cast, func, or_, select
 
 from common.vocabulary import STATUSES
+from portal._memo import Memo
 from portal.problem_filter import ProblemFilter
 from store import Store
 from store.portal_models import RoundPublication
 from store.rounds import DECISIONS, PROBLEMS, ROUNDS, TOTALS, RoundInfo, get_round
 
 PUBLICATIONS = RoundPublication.__table__
-_LOCK = threading.Lock()  # the caches below are shared by a server's threads
 
 # Decisions made since a draft round was last evaluated are the only ones its stored rows may
 # not show; read from this long before the evaluation (a decision made while the round was
@@ -87,8 +84,7 @@ class RoundContext:
     dialect: str = "sqlite"
 
 
-_CONTEXTS: OrderedDict[tuple[Any, ...], RoundContext] = OrderedDict()
-MAX_CONTEXTS = 32
+_CONTEXTS: Memo[RoundContext] = Memo(size=32)
 
 
 def round_context(store: Store, round_id: str) -> RoundContext:
@@ -112,10 +108,11 @@ def round_context(store: Store, round_id: str) -> RoundContext:
         get_round(store, round_id)  # raises RoundNotFound naming the stored rounds
     draft = stamp.published is None
     key = (store.url, round_id, stamp.evaluated_at, draft, stamp.decision, stamp.rounds)
-    with _LOCK:
-        if key in _CONTEXTS:
-            _CONTEXTS.move_to_end(key)
-            return _CONTEXTS[key]
+    return _CONTEXTS.get(key, lambda: _read_context(store, round_id, draft))
+
+
+def _read_context(store: Store, round_id: str, draft: bool) -> RoundContext:
+    """The context read from the store (`round_context` keeps it)."""
     info = get_round(store, round_id)
     t = TOTALS.c
     with store.engine.connect() as conn:
@@ -126,8 +123,9 @@ def round_context(store: Store, round_id: str) -> RoundContext:
             )
         }
         changed = changed_decisions(conn, info) if draft else {}
+        rounds = ROUNDS.c
         order = list(conn.scalars(select(rounds.id).order_by(rounds.as_of, rounds.created_at)))
-    ctx = RoundContext(
+    return RoundContext(
         info,
         units,
         draft,
@@ -135,11 +133,6 @@ def round_context(store: Store, round_id: str) -> RoundContext:
         order,
         store.engine.dialect.name,
     )
-    with _LOCK:
-        _CONTEXTS[key] = ctx
-        while len(_CONTEXTS) > MAX_CONTEXTS:
-            _CONTEXTS.popitem(last=False)
-    return ctx
 
 
 def units_for(
@@ -243,23 +236,7 @@ def decision_condition(decision: str, changed: dict[str, str]) -> ColumnElement[
 # Counts of recent filters, so paging through one filter counts its rows once. The key holds
 # all a count depends on but `zwgk recheck`, which rewrites statuses in place: hence the TTL.
 COUNT_TTL = 30.0  # seconds
-MAX_COUNTS = 512
-_COUNTS: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
-
-
-def _remembered(key: tuple[Any, ...], compute: Any) -> Any:
-    now = time.monotonic()
-    with _LOCK:
-        hit = _COUNTS.get(key)
-        if hit is not None and now - hit[0] < COUNT_TTL:
-            _COUNTS.move_to_end(key)
-            return hit[1]
-    value = compute()
-    with _LOCK:
-        _COUNTS[key] = (now, value)
-        while len(_COUNTS) > MAX_COUNTS:
-            _COUNTS.popitem(last=False)
-    return value
+_COUNTS: Memo[Any] = Memo(size=512, ttl=COUNT_TTL)
 
 
 def page_keys(
@@ -280,13 +257,13 @@ def page_keys(
     page_free = f.replace(page=1, per_page=50, sort="unit", descending=False)
     key = (store.url, ctx.info.evaluated_at, ctx.draft, changed, page_free, tuple(units or ()))
     if f.sort not in ("status", "first_seen"):
-        total = _remembered(key, lambda: int(conn.scalar(plan.select(func.count())) or 0))
+        total = _COUNTS.get(key, lambda: int(conn.scalar(plan.select(func.count())) or 0))
         page = plan.select(p.fingerprint).order_by(*plan.order)
         return list(conn.scalars(page.limit(f.per_page).offset(f.offset))), total
     column = p.status if f.sort == "status" else p.first_seen_round
     known = list(STATUSES) if f.sort == "status" else ctx.rounds_order
     counted = plan.select(column, func.count()).group_by(column)
-    groups = _remembered((*key, f.sort), lambda: {v: int(n) for v, n in conn.execute(counted)})
+    groups = _COUNTS.get((*key, f.sort), lambda: {v: int(n) for v, n in conn.execute(counted)})
     values = [v for v in known if v in groups] + sorted(v for v in groups if v not in known)
     within: list[Any] = [p.unit_id, p.indicator_id, p.fingerprint]
     if f.descending:

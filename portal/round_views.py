@@ -16,17 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
 
 from common.vocabulary import LEVELS
+from portal._memo import Memo
 from portal.answer_states import UnitProgress, progress
 from portal.lifecycle import RoundState, state
 from portal.problem_sql import round_context
@@ -45,8 +42,8 @@ CHARTS = {
     "trend": "历轮趋势：各层级平均分与问题数",
 }
 REPORT_TTL = 300.0  # seconds
-_CACHE: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
-_LOCK = threading.Lock()
+_REPORTS: Memo[RoundReportData] = Memo(size=8, ttl=REPORT_TTL)
+_CHARTS: Memo[dict[str, bytes]] = Memo(size=32, ttl=REPORT_TTL)
 
 
 @dataclass(frozen=True)
@@ -77,24 +74,10 @@ class Overview:
     charts: list[tuple[str, str]]  # (id for `chart_png`, title)
 
 
-def _remember(key: tuple[Any, ...], compute: Any, size: int = 8) -> Any:
-    now = time.monotonic()
-    with _LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None and now - hit[0] < REPORT_TTL:
-            return hit[1]
-    value = compute()
-    with _LOCK:
-        _CACHE[key] = (now, value)
-        while len(_CACHE) > size:
-            _CACHE.popitem(last=False)
-    return value
-
-
 def _report(store: Store, round_id: str) -> RoundReportData:
     info = round_context(store, round_id).info
     key = ("report", store.url, round_id, info.evaluated_at)
-    return _remember(key, lambda: round_report_data(store, round_id))
+    return _REPORTS.get(key, lambda: round_report_data(store, round_id))
 
 
 def _cut(store: Store, data: RoundReportData, visible: Collection[str] | None) -> RoundReportData:
@@ -234,4 +217,4 @@ def chart_png(store: Store, round_id: str, chart: str, visible: Collection[str] 
     def draw() -> dict[str, bytes]:
         return {c["id"]: c["png"] for c in chart_images(_cut(store, report, visible))}
 
-    return _remember(key, draw, size=32)[chart]
+    return _CHARTS.get(key, draw)[chart]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from portal_data_fixtures import any_rounds_fixture as any_rounds_fixture  # noqa: F401
 from portal_data_fixtures import art, col, fp
 from portal_data_fixtures import publishable_fixture as publishable_fixture  # noqa: F401
 from portal_data_fixtures import rounds_fixture as rounds_fixture  # noqa: F401
@@ -303,3 +304,32 @@ def test_the_sql_rule_of_what_to_answer_is_the_checklists(published):
     }
     assert in_sql == in_checklists and FRESH in in_sql
     assert not {SCRIPT, LATE, FIXED} & in_sql
+
+
+def test_answers_reviews_and_progress_on_both_databases(any_rounds, monkeypatch):
+    import portal.lifecycle
+    from portal.round_views import overview
+
+    store = any_rounds.store
+    monkeypatch.setattr(portal.lifecycle, "reevaluate", any_rounds.rescore)
+    round_store.record_decision(store, SCRIPT, "dismissed", by="eval", reason="日期已标注")
+    publish(store, "2025Q2", by="eval", deadline=DEADLINE, today=TODAY)
+    first = answer_online(store, "2025Q2", "dept1", FRESH, "rectified", "已更新", "u_dept1")
+    review(store, first.response_id, "sent_back", "请附链接", "eval")
+    second = answer_online(
+        store, "2025Q2", "dept1", FRESH, "rectified", "已更新：http://x", "u_dept1"
+    )
+    review(store, second.response_id, "accepted", None, "eval")
+    answer_online(store, "2025Q2", "t1", T1_FRESH, "in_progress", None, "u_t1")
+    states = answer_states(store, "2025Q2")
+    assert {fp: (s.response_id, s.verdict) for fp, s in states.items()} == {
+        FRESH: (second.response_id, "accepted"),
+        T1_FRESH: (states[T1_FRESH].response_id, None),
+    }
+    counts = {
+        p.unit_id: (p.to_answer, p.answered, p.accepted, p.sent_back)
+        for p in progress(store, "2025Q2", today=TODAY)
+    }
+    assert counts["dept1"] == (1, 1, 1, 0) and counts["t1"] == (2, 1, 0, 0)
+    view = overview(store, "2025Q2", None, today=TODAY)
+    assert view.by_decision == {"none": 9, "dismissed": 1}

@@ -129,7 +129,10 @@ def values(store, name: str, login: str | None) -> list[tuple[str, bool]]:
         return [(other, role == "admin") for other in USERS] + [(GUESS, False)]
     if name in ("user_id", "token_id"):
         return [("1", role == "admin"), ("999999", False)]
-    if name in ("name", "chart"):
+    if name == "chart":  # the round overview's charts; the trend is the whole city's
+        evaluator = role in ("admin", "evaluator")
+        return [("scores", evaluator), ("trend", evaluator and login != "eval_c1"), (GUESS, False)]
+    if name == "name":
         return [("levels", role in ("admin", "evaluator")), ("../../etc/passwd", False)]
     if name in ("fmt", "format", "suffix", "ext"):
         return [("xlsx", True), ("csv", True), ("html", True), ("exe", False)]

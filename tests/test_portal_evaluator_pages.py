@@ -1,8 +1,8 @@
 """The evaluator pages (/rounds …): who may see them, scope (a county evaluator sees its
 subtree; an id outside it is a 404 like one that does not exist), the problem list's filter in
 the URL, decisions one by one and in bulk (a reason required, a draft round only), publishing
-and closing a round with a confirmation page, reviewing answers, checklist downloads, and a
-crawled `<script>` title shown as text on every page."""
+and closing a round with a confirmation page. (Answers' review, downloads, the overview and
+evidence: tests/test_portal_evaluator_views.py.)"""
 
 from __future__ import annotations
 
@@ -12,54 +12,32 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from portal_eval_fixtures import publishable_fixture  # noqa: F401
-from portal_fixtures import C1_SUBTREE, ROUND, SCRIPT_TITLE, article_url, column_url
+from portal_eval_fixtures import (
+    C2_UNDATED,
+    ESCAPED,
+    EVALUATORS,
+    LATER,
+    SCRIPT,
+    T1_FRESH,
+    UNIT_USERS,
+    assert_safe,
+    audit,
+    pages,
+    publish,
+)
+from portal_eval_fixtures import publishable_fixture as publishable_fixture  # noqa: F401
+from portal_fixtures import C1_SUBTREE, ROUND, article_url, column_url
+from portal_fixtures import portal_store_any_fixture as portal_store_any_fixture  # noqa: F401
 from portal_fixtures import portal_store_fixture as portal_store_fixture  # noqa: F401
 from portal_fixtures import portal_template_fixture as portal_template_fixture  # noqa: F401
 from round_fixtures import planted_check as planted_check  # noqa: F401
-from sqlalchemy import select
 
-from portal import answers, lifecycle
-from portal._audit_row import AUDIT, DECIDE, PUBLISH, REVIEW
+from portal import lifecycle
+from portal._audit_row import DECIDE, PUBLISH
 from portal.viewer import Viewer, round_visible
-from reports.wording import cn_date, today_in_beijing
+from reports.wording import today_in_beijing
 from scoring.scorer import fingerprint
 from store.rounds import latest_decisions
-
-SCRIPT = fingerprint("dept1", "undated", article_url("dept1", 1))
-DEPT1_FRESH = fingerprint("dept1", "fresh", column_url("dept1", 1))
-T1_FRESH = fingerprint("t1", "fresh", column_url("t1", 1))
-C2_UNDATED = fingerprint("c2", "undated", article_url("c2", 1))
-ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;"
-EVALUATORS = ("admin", "eval", "eval_c1")
-UNIT_USERS = ("u_dept1", "u_t1", "u_c2")
-LATER = today_in_beijing() + dt.timedelta(days=30)
-
-
-def pages(unit: str, problem: str) -> list[str]:
-    return [
-        "/rounds",
-        f"/rounds/{ROUND}",
-        f"/rounds/{ROUND}/problems",
-        f"/rounds/{ROUND}/problems/{problem}",
-        f"/rounds/{ROUND}/units/{unit}",
-    ]
-
-
-def assert_safe(html: str) -> None:
-    """The crawled title never reaches the page as markup."""
-    assert "<script>alert(1)" not in html
-    assert "<b>x</b>" not in html
-
-
-def audit(store, action: str) -> list[dict]:
-    with store.engine.connect() as conn:
-        stmt = select(AUDIT).where(AUDIT.c.action == action).order_by(AUDIT.c.id)
-        return [dict(r) for r in conn.execute(stmt).mappings()]
-
-
-def publish(world, deadline: dt.date = LATER) -> None:
-    lifecycle.publish(world.store, ROUND, by="eval", deadline=deadline)
 
 
 # -- who sees what -------------------------------------------------------------------------------
@@ -211,7 +189,9 @@ def test_bulk_dismissal_with_a_reason_decides_the_ticked_problems(portal_store):
         T1_FRESH: "dismissed",
         C2_UNDATED: "dismissed",
     }
-    assert decided[T1_FRESH].by == "eval" and decided[T1_FRESH].reason == "栏目已合并，<i>不再考核</i>"
+    assert (
+        decided[T1_FRESH].by == "eval" and decided[T1_FRESH].reason == "栏目已合并，<i>不再考核</i>"
+    )
     assert len(audit(portal_store.store, DECIDE)) == 2
     shown = client.get(response.headers["location"]).text
     assert "已驳回2个问题" in shown
@@ -348,9 +328,10 @@ def test_a_county_evaluator_cannot_publish_or_close(publishable):
     assert lifecycle.state(publishable.store, ROUND).is_draft
     publish(publishable)
     assert client.get(f"/rounds/{ROUND}/close").status_code == 403
-    assert client.post(
-        f"/rounds/{ROUND}/close", data={"csrf_token": client.csrf_token}
-    ).status_code == 403
+    assert (
+        client.post(f"/rounds/{ROUND}/close", data={"csrf_token": client.csrf_token}).status_code
+        == 403
+    )
     assert lifecycle.state(publishable.store, ROUND).state == "published"
 
 
@@ -366,91 +347,21 @@ def test_closing_a_published_round_freezes_answers(publishable):
     assert lifecycle.state(publishable.store, ROUND).state == "closed"
 
 
-# -- answers and their review --------------------------------------------------------------------
-def test_an_answer_is_accepted_or_sent_back_with_a_comment(publishable):
-    store = publishable.store
-    publish(publishable)
-    fresh = answers.answer_online(store, ROUND, "dept1", DEPT1_FRESH, "rectified", "已更新", "u")
-    script = answers.answer_online(store, ROUND, "dept1", SCRIPT, "in_progress", "补日期中", "u")
-    client = publishable.client_for("eval")
-    page = client.get(f"/rounds/{ROUND}/units/dept1").text
-    assert "已更新" in page and "补日期中" in page and "待审核" in page
-    assert_safe(page)
-    url = f"/rounds/{ROUND}/units/dept1/answers/{{}}/review"
-    accepted = client.post(
-        url.format(fresh.response_id), data={"csrf_token": client.csrf_token, "verdict": "accepted"}
+# -- on PostgreSQL too ---------------------------------------------------------------------------
+def test_the_pages_and_a_bulk_decision_work_on_either_store(portal_store_any):
+    client = portal_store_any.client_for("eval_c1")
+    for path in pages("t1", T1_FRESH):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.text[-300:])
+        assert_safe(response.text)
+    listed = client.get(f"/rounds/{ROUND}/problems?q=%E5%9F%8E%E5%85%B3&sort=-deduction").text
+    assert re.findall(r'name="fp" value="([0-9a-f]{16})"', listed) == [
+        fingerprint("t1", "undated", article_url("t1", 1))
+    ]  # "城关" in the title of t1's article
+    done = client.post(
+        f"/rounds/{ROUND}/problems/decide",
+        data={"csrf_token": client.csrf_token, "fp": [T1_FRESH], "decision": "dismissed"}
+        | {"reason": "栏目已撤并"},
     )
-    assert accepted.status_code == 200 and "已通过该答复" in accepted.text
-    bare = client.post(
-        url.format(script.response_id),
-        data={"csrf_token": client.csrf_token, "verdict": "sent_back", "comment": " "},
-    )
-    assert bare.status_code == 400 and "退回答复须写明审核意见" in bare.text
-    sent = client.post(
-        url.format(script.response_id),
-        data={"csrf_token": client.csrf_token, "verdict": "sent_back"}
-        | {"comment": "请附<b>截图</b>"},
-    )
-    assert sent.status_code == 200 and "已退回该答复" in sent.text
-    assert "请附&lt;b&gt;截图&lt;/b&gt;" in sent.text
-    reviews = audit(store, REVIEW)
-    assert [(r["target"], r["after"]["verdict"]) for r in reviews] == [
-        (DEPT1_FRESH, "accepted"),
-        (SCRIPT, "sent_back"),
-    ]
-
-
-def test_a_county_evaluator_cannot_review_another_units_answer(publishable):
-    store = publishable.store
-    publish(publishable)
-    fresh = answers.answer_online(store, ROUND, "dept1", DEPT1_FRESH, "rectified", "已更新", "u")
-    client = publishable.client_for("eval_c1")
-    data = {"csrf_token": client.csrf_token, "verdict": "accepted"}
-    foreign = client.post(f"/rounds/{ROUND}/units/dept1/answers/{fresh.response_id}/review", data=data)
-    assert foreign.status_code == 404
-    # Through one of its own units' URL: the answer is not one it may review (said as for an
-    # answer that does not exist).
-    mine = client.post(f"/rounds/{ROUND}/units/t1/answers/{fresh.response_id}/review", data=data)
-    assert mine.status_code == 400 and "没有这条可由您审核的答复" in mine.text
-    assert audit(store, REVIEW) == []
-
-
-# -- downloads -----------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("fmt", "media", "start"),
-    [
-        ("xlsx", "spreadsheetml", b"PK"),
-        ("csv", "text/csv", "\ufeff".encode()),
-        ("html", "text/html", b"<!DOCTYPE html>"),
-    ],
-)
-def test_the_units_checklist_downloads_as_the_command_writes_it(publishable, fmt, media, start):
-    publish(publishable)
-    response = publishable.client_for("eval_c1").get(f"/rounds/{ROUND}/units/t1/checklist.{fmt}")
-    assert response.status_code == 200
-    assert media in response.headers["content-type"]
-    disposition = response.headers["content-disposition"]
-    assert disposition.startswith("attachment;") and "t1" in disposition
-    assert response.content.startswith(start)
-    if fmt != "xlsx":
-        assert "东城区城关镇" in response.content.decode("utf-8-sig")
-    if fmt == "html":  # the notice says the round's 整改期限
-        assert cn_date(LATER) in response.text
-
-
-def test_an_unknown_checklist_format_is_404(portal_store):
-    response = portal_store.client_for("eval").get(f"/rounds/{ROUND}/units/t1/checklist.pdf")
-    assert response.status_code == 404
-
-
-# -- a crawled title is text everywhere ----------------------------------------------------------
-@pytest.mark.parametrize("login", ["admin", "eval"])
-def test_the_script_title_is_shown_escaped_on_every_page(portal_store, login):
-    client = portal_store.client_for(login)
-    shown = 0
-    for path in pages("dept1", SCRIPT):
-        html = client.get(path).text
-        assert_safe(html)
-        shown += ESCAPED in html
-    assert shown >= 3  # the list, the problem's page, the unit's page
-    assert SCRIPT_TITLE not in client.get(f"/rounds/{ROUND}/problems?q=script").text
+    assert done.status_code == 200 and "已驳回1个问题" in done.text
+    assert latest_decisions(portal_store_any.store)[T1_FRESH].decision == "dismissed"

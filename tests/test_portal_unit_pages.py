@@ -9,10 +9,15 @@ import re
 from urllib.parse import quote
 
 import pytest
+from portal_data_fixtures import LATE_TITLE, art
+from portal_data_fixtures import fp as data_fp
+from portal_data_fixtures import rounds_fixture as rounds_fixture  # noqa: F401
+from portal_data_fixtures import rounds_template_fixture as rounds_template_fixture  # noqa: F401
 from portal_fixtures import (
     EARLIER,
     ROUND,
     SCRIPT_TITLE,
+    PortalWorld,
     portal_store_fixture,  # noqa: F401
     portal_template_fixture,  # noqa: F401
 )
@@ -26,6 +31,8 @@ from portal_unit_fixtures import (
 )
 from round_fixtures import planted_check  # noqa: F401
 
+from portal import accounts, answers
+from portal.answer_states import answer_states
 from portal.pages_my import MAX_UPLOAD_BYTES
 from reports.wording import today_in_beijing
 from store import rounds as round_store
@@ -303,3 +310,49 @@ def test_an_upload_without_the_csrf_token_is_refused(published, tmp_path):
     with path.open("rb") as handle:
         response = client.post(f"/my/{ROUND}/upload", files={"file": ("a.xlsx", handle)})
     assert response.status_code == 403
+
+
+# -- reviews and one-time items ------------------------------------------------------------------
+def test_the_unit_sees_which_answers_were_accepted_or_sent_back_and_why(published):
+    client = published.client_for("u_dept1")
+    first, second = fingerprints_of(published.store, "dept1")[:2]
+    answer(client, first, "rectified", "已更新栏目")
+    answer(client, second, "in_progress", "正在补充")
+    ids = {a.fingerprint: a.response_id for a in answer_states(published.store, ROUND).values()}
+    answers.review(published.store, ids[first], "accepted", None, "eval")
+    answers.review(
+        published.store, ids[second], "sent_back", "请附上<b>整改后</b>的网页链接", "eval"
+    )
+    page = client.get(f"/my/{ROUND}").text
+    accepted = page[page.index(f'id="p-{first}"') :]
+    assert "已通过" in accepted[: accepted.index("</article>")]
+    returned = page[page.index(f'id="p-{second}"') :]
+    returned = returned[: returned.index("</article>")]
+    assert "退回" in returned and "请附上&lt;b&gt;整改后&lt;/b&gt;的网页链接" in returned
+    assert "请根据审核意见修改后重新答复" in returned
+
+
+@pytest.fixture(name="one_time")
+def one_time_fixture(rounds):
+    """H2's hand-made rounds (dept1 has a document published late: a one-time event), 2025Q2
+    published, with a unit account for dept1."""
+    accounts.create_user(
+        rounds.store, "u_dept1", "教育局", "unit", "dept1", "Kouling-dept1-2025!",
+        must_change_password=False, by="test",
+    )  # fmt: skip
+    mark_published(rounds.store, "2025Q2")
+    return PortalWorld(rounds.store, passwords={"u_dept1": "Kouling-dept1-2025!"})
+
+
+def test_one_time_items_are_shown_apart_and_cannot_be_answered(one_time):
+    client = one_time.client_for("u_dept1")
+    page = client.get("/my/2025Q2").text
+    future = page[page.index("今后注意（1）") :]
+    late = data_fp("dept1", "late", art("dept1", 2))
+    assert f'id="p-{late}"' in future and LATE_TITLE in future
+    assert "无需答复" in future and 'name="status"' not in future
+    answerable = page[: page.index("今后注意（1）")]
+    assert f'id="p-{late}"' not in answerable
+    refused = answer(client, late, "rectified", "x", round_id="2025Q2")
+    assert refused.status_code == 400 and "一次性问题" in refused.text
+    assert latest_responses(one_time.store, "2025Q2") == {}
