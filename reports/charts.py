@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 
@@ -42,10 +43,21 @@ STATUS_ZH = {status: vocabulary.STATUS_ZH[status] for status in vocabulary.PRESE
 MISSING_GLYPH = r"Glyph \d+ .*missing from (current )?font"
 
 
+# matplotlib's settings (rcParams) are one global dict and its pyplot state is not thread-safe:
+# the portal draws charts in a server's worker threads, where one chart leaving its rc_context
+# would put the default font back under another still drawing (its Chinese text as boxes).
+_ONE_AT_A_TIME = threading.Lock()
+
+
 @contextlib.contextmanager
 def _drawing() -> Iterator[None]:
-    """matplotlib set up for Chinese text (see the module docstring for the warnings)."""
-    with matplotlib.rc_context(fonts.rc_params()), warnings.catch_warnings():
+    """matplotlib set up for Chinese text (see the module docstring for the warnings), one
+    chart at a time in this process."""
+    with (
+        _ONE_AT_A_TIME,
+        matplotlib.rc_context(fonts.rc_params()),
+        warnings.catch_warnings(),
+    ):
         if fonts.cjk_family() is None:
             warnings.filterwarnings("ignore", MISSING_GLYPH, UserWarning)
         yield
