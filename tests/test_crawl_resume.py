@@ -99,8 +99,10 @@ def env_for(db_url: str) -> dict[str, str]:
 
 
 def run(cmd: list[str], db_url: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    # The timeout only stops a hung crawl: a whole-portal crawl takes ≈ 2 minutes alone and
+    # longer while another xdist worker crawls too.
     return subprocess.run(
-        cmd, env=env_for(db_url), cwd=cwd, capture_output=True, text=True, timeout=180
+        cmd, env=env_for(db_url), cwd=cwd, capture_output=True, text=True, timeout=600
     )
 
 
@@ -369,6 +371,7 @@ def interrupt(
     return err
 
 
+@pytest.mark.xdist_group("crawl_resume_uninterrupted")  # one worker crawls `uninterrupted`
 @pytest.mark.parametrize(
     "kills",
     [

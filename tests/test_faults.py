@@ -44,7 +44,8 @@ from demo.server import PortalServer
 from demo.site import Site
 from store import open_store
 
-pytestmark = pytest.mark.slow
+# One xdist worker builds the module fixture (matrix: five nights of crawls) for all its tests.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults")]
 
 AS_OF = "2025-06-30"
 TIMEOUT = 3  # DOWNLOAD_TIMEOUT on our loopback sites, as `zwgk demo` uses
