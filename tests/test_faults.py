@@ -45,7 +45,8 @@ from demo.site import Site
 from store import open_store
 
 # One xdist worker builds the module fixture (matrix: five nights of crawls) for all its tests.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults")]
+# It times requests to the tenth of a second: `alone` keeps other workers' tests off the machine.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults"), pytest.mark.alone]
 
 AS_OF = "2025-06-30"
 TIMEOUT = 3  # DOWNLOAD_TIMEOUT on our loopback sites, as `zwgk demo` uses
