@@ -5,18 +5,22 @@ does not name gets an empty value), through the same `scoring.data.assemble` tha
 uses, so "observed" is decided the real way.
 
 `crawled_sample(tmp_path_factory)` generates the small sample portal, serves it and crawls it
-with `zwgk crawl` in a subprocess (≈2 minutes), once per test process; later calls return the
-same directory.
+with `zwgk crawl` in a subprocess (≈2 minutes), once per test run — the first xdist worker to ask
+builds it under a lock in the run's common temporary folder, the others wait and read it; later
+calls return the same directory. Its users copy the store before they write to it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
+import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -137,11 +141,36 @@ def crawled_sample(tmp_path_factory, seed: int = 11, first_address: int = 101) -
         return _SAMPLE[key]
     from demo.generate import make_sample, write_portal
 
-    directory = tmp_path_factory.mktemp(f"sample{seed}")
-    write_portal(directory, *make_sample(seed=seed, port=_free_port(), first_address=first_address))
-    crawl_portal(directory)
+    directory = _run_folder(tmp_path_factory) / f"sample{seed}-{first_address}"
+    done = directory.with_name(directory.name + ".done")
+    with _locked(directory.with_name(directory.name + ".lock")):
+        if not done.exists():
+            shutil.rmtree(directory, ignore_errors=True)  # left half-built by a failed worker
+            directory.mkdir()
+            portal = make_sample(seed=seed, port=_free_port(), first_address=first_address)
+            write_portal(directory, *portal)
+            crawl_portal(directory)
+            done.touch()
     _SAMPLE[key] = directory
     return directory
+
+
+def _run_folder(tmp_path_factory) -> Path:
+    """The temporary folder every process of this test run shares: under xdist each worker's
+    base folder (``…/pytest-N/popen-gwK``) sits in the run's (``…/pytest-N``)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (released by the kernel if the process dies)."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def crawl_portal(directory: Path, *options: str) -> subprocess.CompletedProcess[str]:

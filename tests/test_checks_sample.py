@@ -16,7 +16,8 @@ from conftest_scoring import crawled_sample, run_check
 from scoring.data import load_crawl
 from store import open_store
 
-pytestmark = pytest.mark.slow
+# One xdist worker builds the module fixture (sample: every check over the crawled sample) for all its tests.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("checks_sample")]
 
 EVERY_LEVEL = ["rules", "guide", "annual_report", "news", "notice", "personnel", "plan", "budget"]
 ISSUERS = ["normative", "policy", "interpretation"]

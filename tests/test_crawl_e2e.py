@@ -30,7 +30,8 @@ from demo.server import PortalServer
 from demo.site import Site
 from store import open_store
 
-pytestmark = pytest.mark.slow
+# One xdist worker builds the module fixture (served: the sample portal crawled whole) for all its tests.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("crawl_e2e")]
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_TIMEOUT=4"]
 

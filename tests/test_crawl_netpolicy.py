@@ -39,7 +39,8 @@ from demo.site import Site
 from scoring.data import load_crawl
 from store import open_store
 
-pytestmark = pytest.mark.slow
+# One xdist worker builds the module fixture (night: a crawl of the hostile links) for all its tests.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("crawl_netpolicy")]
 
 PORTAL, REGISTRY_SIDE, PUBLIC, NEIGHBOUR = "127.0.0.61", "127.0.0.62", "127.0.0.63", "127.0.0.60"
 BOMB = 40 * 1024 * 1024  # decompressed; DOWNLOAD_MAXSIZE is 20 MiB

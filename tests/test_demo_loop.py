@@ -27,7 +27,8 @@ from windows_fixtures import judged, one_time, published_dates
 from store import open_store
 from store import rounds as round_store
 
-pytestmark = pytest.mark.slow
+# One xdist worker runs `zwgk demo` (the module fixture) for all its tests.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo_loop")]
 
 
 @dataclass

@@ -28,7 +28,8 @@ from scoring.round import evaluate
 from store import open_store
 from store import rounds as round_store
 
-pytestmark = pytest.mark.slow
+# One xdist worker builds the module fixture (tracked: a portal advanced and crawled twice) for all its tests.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rounds_advance")]
 
 DAYS = 92  # one quarter
 

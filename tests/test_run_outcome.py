@@ -60,6 +60,10 @@ def crawl(portal: Path, db: str, units: list[str], *extra: str, served: bool = T
         server.stop()
 
 
+# The tests that read `nights` run on one xdist worker, which crawls the three nights once.
+NIGHTS = pytest.mark.xdist_group("run_outcome_nights")
+
+
 @pytest.fixture(scope="module")
 def nights(portal, tmp_path_factory) -> dict:
     """One store, three nights: all up (finished), one unit of four down (degraded), every
@@ -72,6 +76,7 @@ def nights(portal, tmp_path_factory) -> dict:
     return {"db": db, "good": good, "partly": partly, "dark": dark}
 
 
+@NIGHTS
 def test_each_night_ends_with_its_outcome_and_exit_code(nights):
     assert nights["good"].returncode == 0, nights["good"].stderr[-3000:]
     assert nights["partly"].returncode == 4, nights["partly"].stderr[-3000:]
@@ -96,6 +101,7 @@ def test_a_tolerant_share_makes_a_partly_down_night_finished(portal, tmp_path):
         assert store.latest_run().outcome == "finished"
 
 
+@NIGHTS
 def test_evaluate_takes_the_latest_fit_run_and_refuses_a_failed_one(nights):
     db = nights["db"]
     out = zwgk("evaluate", "--round", "2025Q2", "--as-of", "2025-06-30", db=db)
@@ -118,6 +124,7 @@ def test_evaluate_takes_the_latest_fit_run_and_refuses_a_failed_one(nights):
     assert "Traceback" not in refused.stderr
 
 
+@NIGHTS
 def test_status_reports_the_last_night_and_exits_for_a_monitor(nights):
     db = nights["db"]
     text = zwgk("status", db=db)
@@ -141,6 +148,7 @@ def test_status_reports_the_last_night_and_exits_for_a_monitor(nights):
     assert zwgk("status", "--max-age", "0", db=db).returncode == 5
 
 
+@NIGHTS
 def test_runs_lists_the_history_with_outcomes(nights):
     out = zwgk("runs", "--json", db=nights["db"])
     assert out.returncode == 0, out.stderr
@@ -157,6 +165,7 @@ def test_runs_lists_the_history_with_outcomes(nights):
     assert "3/4" in table.stdout
 
 
+@NIGHTS
 def test_a_crawls_output_is_fit_for_a_log(nights):
     good, partly = nights["good"], nights["partly"]
     # No third-party deprecation warning, even with PYTHONWARNINGS=always.

@@ -1,0 +1,68 @@
+"""The test run's own settings that pyproject.toml cannot hold.
+
+The suite runs in parallel: pyproject.toml's `addopts` ask pytest-xdist for one worker per CPU
+(`--numprocesses=auto --dist=loadgroup`). A run without xdist — `-p no:xdist`, or a checkout
+without the `dev` extra — would refuse those two options as unknown; they are accepted here and
+ignored, so the same command then runs the tests one after another. `-n 0` keeps xdist loaded
+and runs serially too.
+
+What parallel runs must respect (each xdist worker is a process of its own, with its own
+Twisted reactor from pytest-twisted and its own `tmp_path_factory` folder):
+- a server listens on a free port (`socket.bind(("127.0.0.1", 0))`), never a fixed one, so two
+  workers serving sample portals on the same loopback addresses cannot collide;
+- PostgreSQL tests use a schema or database of their own (`store.testing`);
+- what is built once and shared by files that may run on different workers is built under a
+  lock, in the run's common temporary folder (`conftest_scoring.crawled_sample`);
+- a file whose module fixture serves and crawls a portal for minutes is one `xdist_group`, so it
+  is built once, on one worker: `loadgroup` hands out those groups first (most tests first),
+  then the other tests one by one to whichever worker is free;
+- a test that times what a crawl does to the millisecond (`test_faults.py`: the gaps between a
+  host's requests, a night's time against a reference night's) is marked `alone`: while it runs,
+  the other workers start no test — they finish the one they are in, then wait.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    if pluginmanager.hasplugin("xdist"):
+        return
+    group = parser.getgroup("xdist (not loaded)", "accepted from addopts and ignored")
+    group.addoption("--numprocesses", default=None, help="ignored: pytest-xdist is not loaded")
+    group.addoption("--dist", default="no", help="ignored: pytest-xdist is not loaded")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Under xdist, each test (its fixtures' setup and teardown included) holds the run's lock:
+    shared, or exclusive for a test marked `alone`."""
+    # A worker's basetemp is …/pytest-N/popen-gwK; …/pytest-N is the run's, shared by all.
+    basetemp = item.config.getoption("basetemp")
+    if not hasattr(item.config, "workerinput") or basetemp is None:
+        return (yield)  # one process: nothing runs beside the test
+    exclusive = item.get_closest_marker("alone") is not None
+    with _machine_share(Path(basetemp).parent, exclusive):
+        return (yield)
+
+
+@contextmanager
+def _machine_share(folder: Path, exclusive: bool) -> Iterator[None]:
+    """Hold ``folder/tests.lock`` shared or exclusive. A test waiting to run alone holds
+    ``tests.gate`` meanwhile, so the other workers cannot keep the lock shared between them."""
+    with open(folder / "tests.gate", "a") as gate, open(folder / "tests.lock", "a") as lock:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
