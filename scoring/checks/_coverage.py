@@ -139,12 +139,14 @@ def _judged_units(
     """Units with at least one item for the check to judge."""
     read = wanted[wanted["observed"].astype(bool)]
     if check.judges == "columns":
-        return set(read["unit_id"])
+        return _scope.distinct(read["unit_id"])
     if check.judges == "column_items":
         items = _scope.column_items(data, read, ctx.as_of)
-        return set(read.loc[read["id"].isin(set(items["column_id"])), "unit_id"])
+        return _scope.distinct(
+            read.loc[read["id"].isin(_scope.distinct(items["column_id"])), "unit_id"]
+        )
     arts = _scope.articles(data, ctx, cats, columns=["unit_id"])
-    return set(arts["unit_id"])
+    return _scope.distinct(arts["unit_id"])
 
 
 def _unread_pages(data: CrawlData, wanted: pd.DataFrame, whys: dict[str, str]) -> pd.DataFrame:

@@ -104,6 +104,12 @@ def member(data: CrawlData, column: str, values: Iterable[Any]) -> np.ndarray:
     return np.isin(codes, wanted)
 
 
+def distinct(values: pd.Series) -> set[Any]:
+    """`set(values)`, from the distinct values: a set built from a text column calls into
+    pandas once per cell, a second per million rows."""
+    return set(pd.unique(values.to_numpy(dtype=object)))
+
+
 def column_items(data: CrawlData, cols: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Every item the columns list (listings ∪ articles first found there): column_id, url,
     date (the article page's publish date, else the list row's date), title. Items dated after

@@ -62,9 +62,10 @@ def _named(docs: pd.DataFrame, interps: pd.DataFrame) -> set[str]:
     if docs.empty or interps.empty:
         return set()
     titles = interps.groupby("unit_id")["title"].agg(lambda t: "\n".join(t.fillna("")))
+    titles = titles.to_dict()
     out = set()
-    for row in docs.itertuples(index=False):
-        name = _interpretation.document_name(_scope.text(row.title))
-        if name and f"《{name}》" in titles.get(row.unit_id, ""):
-            out.add(row.url)
+    for unit_id, url, title in _scope.rows(docs, ["unit_id", "url", "title"]):
+        name = _interpretation.document_name(_scope.text(title))
+        if name and f"《{name}》" in titles.get(unit_id, ""):
+            out.add(url)
     return out
