@@ -156,7 +156,7 @@ def _unread_pages(data: CrawlData, wanted: pd.DataFrame, whys: dict[str, str]) -
     if lst.empty or not whys:
         return pd.DataFrame(columns=["unit_id", "title", "why"])
     read = wanted[wanted["observed"].astype(bool)]
-    lst = lst[lst["column_id"].isin(set(read["id"]))]
+    lst = lst[lst["column_id"].isin(_scope.distinct(read["id"]))]
     key = lst["url"].map(lambda u: str(u).rstrip("/"))
     failed = key.isin(set(whys)).to_numpy(dtype=bool)
     stored = _scope.url_positions(data, lst["url"]) >= 0

@@ -115,7 +115,7 @@ def column_items(data: CrawlData, cols: pd.DataFrame, as_of: dt.date) -> pd.Data
     date (the article page's publish date, else the list row's date), title. Items dated after
     `as_of` are dropped (a round judges what was public on its day)."""
     items = data.memo("column_items", lambda: _all_items(data))
-    items = items[items["column_id"].isin(set(cols["id"]))]
+    items = items[items["column_id"].isin(distinct(cols["id"]))]
     return items[items["date"].isna() | (items["date"] <= pd.Timestamp(as_of))]
 
 

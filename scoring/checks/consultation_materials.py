@@ -54,7 +54,9 @@ class ConsultationMaterials(Check):
         bodies = data.body_text(drafts["id"])
         links = data.links
         links = links[(links["kind"] == "attachment").to_numpy(dtype=bool)]
-        links = links[links["article_url"].isin(set(drafts["url"])).to_numpy(dtype=bool)]
+        links = links[
+            links["article_url"].isin(_scope.distinct(drafts["url"])).to_numpy(dtype=bool)
+        ]
         names = links.groupby("article_url")["text"].agg(
             lambda t: "\n".join(_scope.text(v) for v in t)
         )

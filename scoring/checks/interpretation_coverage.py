@@ -42,7 +42,7 @@ class InterpretationCoverage(Check):
         covered = docs["url"].isin(known["doc_url"])
         arts = data.articles
         interps = arts[(arts["category"] == _interpretation.INTERPRETATION).to_numpy(dtype=bool)]
-        interps = interps[interps["unit_id"].isin(set(docs["unit_id"]))]
+        interps = interps[interps["unit_id"].isin(_scope.distinct(docs["unit_id"]))]
         named = _named(docs[~covered], interps)
         missing = docs[~covered & ~docs["url"].isin(named)]
         return findings(

@@ -45,7 +45,7 @@ class InterpretationPresence(Check):
         covered = docs["url"].isin(known["doc_url"])
         arts = data.articles
         interps = arts[(arts["category"] == _interpretation.INTERPRETATION).to_numpy(dtype=bool)]
-        interps = interps[interps["unit_id"].isin(set(docs["unit_id"]))]
+        interps = interps[interps["unit_id"].isin(_scope.distinct(docs["unit_id"]))]
         covered |= docs["url"].isin(_named(docs[~covered], interps))
         covered |= docs["url"].isin(_linked_anywhere(data))
         per_unit = docs.assign(covered=covered.to_numpy()).groupby("unit_id", sort=True)
