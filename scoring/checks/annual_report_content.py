@@ -133,7 +133,7 @@ class AnnualReportContent(Check):
             year = judged_year(ctx.as_of, text, params.holiday_rule, ctx.calendar)
             mine = earliest[(earliest["unit_id"] == unit.id) & (earliest["year"] == year)]
             wanted += [(year, r) for r in _scope.rows(mine, ["id", "unit_id", "url", "title"])]
-        bodies = data.body_text([int(r.id) for _, r in wanted])
+        bodies = _scope.as_dict(data.body_text([int(r.id) for _, r in wanted]))
         rows = []
         for year, report in wanted:
             body = _scope.text(bodies.get(int(report.id), ""))

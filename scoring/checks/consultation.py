@@ -194,13 +194,13 @@ class Consultation(Check):
         ]
         if feedback.empty:
             return set()
-        bodies = data.body_text(feedback["id"])
+        bodies = _scope.as_dict(data.body_text(feedback["id"]))
         said = (
             feedback["title"].fillna("").astype(str)
             + "\n"
             + feedback["id"].map(lambda i: bodies.get(int(i), "")).astype(str)
         )
-        per_unit = said.groupby(feedback["unit_id"]).agg("\n".join)
+        per_unit = _scope.as_dict(said.groupby(feedback["unit_id"]).agg("\n".join))
         out = set()
         for row in drafts.itertuples(index=False):
             text = per_unit.get(row.unit_id, "")
@@ -230,7 +230,7 @@ def _extended_elsewhere(
     ]
     if notices.empty:
         return periods
-    bodies = data.body_text(notices["id"])
+    bodies = _scope.as_dict(data.body_text(notices["id"]))
     said: dict[str, list[str]] = {}
     for unit, title, article_id in zip(
         notices["unit_id"], notices["title"].fillna(""), notices["id"], strict=True
@@ -272,7 +272,7 @@ def _periods(
         drafts = drafts[drafts["title"].map(lambda t: is_draft(_scope.text(t))).to_numpy(bool)]
         if drafts.empty:
             return drafts, []
-        texts = data.body_text(drafts["id"])
+        texts = _scope.as_dict(data.body_text(drafts["id"]))
         periods = [open_period(texts.get(int(i), "")) for i in drafts["id"]]
         return drafts, _extended_elsewhere(data, drafts, periods, params, ctx)
 
