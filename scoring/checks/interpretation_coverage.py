@@ -70,10 +70,12 @@ def _named(docs: pd.DataFrame, interps: pd.DataFrame) -> set[str]:
     quoted: dict[str, set[str]] = {}  # unit → what follows each 《 up to the next 》
     out = set()
     for unit_id, url, title in _scope.rows(docs, ["unit_id", "url", "title"]):
+        text = titles.get(unit_id, "")
+        if not text:  # no interpretation titles: nothing names the document
+            continue
         name = _interpretation.document_name(_scope.text(title))
         if not name:
             continue
-        text = titles.get(unit_id, "")
         if "《" in name or "》" in name:
             found = f"《{name}》" in text
         else:  # 《name》 is in the text exactly when some 《 is followed by name and 》
