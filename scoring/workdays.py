@@ -115,6 +115,14 @@ class WorkCalendar:
 
     def lag(self, start: dt.date, end: dt.date) -> int:
         """Working days d with start < d <= end (negative when end is before start)."""
+        if (
+            type(start) is dt.date
+            and type(end) is dt.date
+            and FIRST_DAY <= start <= LAST_DAY
+            and FIRST_DAY <= end <= LAST_DAY
+        ):  # two days in the table: `lags` without arrays (explain counts a city's spans)
+            cumulative = self._cumulative
+            return int(cumulative[(end - FIRST_DAY).days] - cumulative[(start - FIRST_DAY).days])
         return int(self.lags([start], [end])[0])
 
     def lags(self, start: Iterable, end: Iterable) -> np.ndarray:

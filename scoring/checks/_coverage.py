@@ -145,8 +145,7 @@ def _judged_units(
         return _scope.distinct(
             read.loc[read["id"].isin(_scope.distinct(items["column_id"])), "unit_id"]
         )
-    arts = _scope.articles(data, ctx, cats, columns=["unit_id"])
-    return _scope.distinct(arts["unit_id"])
+    return _scope.unit_ids_in(data, _scope.articles(data, ctx, cats, columns=["unit_id"]))
 
 
 def _unread_pages(data: CrawlData, wanted: pd.DataFrame, whys: dict[str, str]) -> pd.DataFrame:

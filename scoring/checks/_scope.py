@@ -113,6 +113,15 @@ def distinct(values: pd.Series) -> set[Any]:
     return set(pd.unique(values.to_numpy(dtype=object)))
 
 
+def unit_ids_in(data: CrawlData, rows: pd.DataFrame) -> set[Any]:
+    """The units of `rows` (a slice of `data.articles`, such as `articles()` returns; a missing
+    unit id left out), through the unit codes `member` keeps: no hash of a million cells."""
+    codes, uniques = data.memo(("codes", "unit_id"), lambda: pd.factorize(data.articles["unit_id"]))
+    seen = np.zeros(len(uniques) + 1, dtype=bool)  # the last entry: code -1, a missing id
+    seen[codes[rows.index.to_numpy()]] = True
+    return set(np.asarray(uniques, dtype=object)[seen[:-1]])
+
+
 def as_dict(values: pd.Series) -> dict[Any, Any] | pd.Series:
     """`values` as a plain dict (label → value) for lookups row by row: `Series.get` costs a
     pandas call each, seconds over a city's pages. With repeated labels the Series itself (its
