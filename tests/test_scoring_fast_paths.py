@@ -354,3 +354,12 @@ def test_as_dict_answers_as_series_get(pairs):
 def test_rows_containing_finds_a_word_in_its_row_never_across_two():
     values = pd.Series(["关", "于", "x关于", None, "ab"], dtype=object)
     assert _scope.rows_containing(values, ["关于", "b"]).tolist() == [0, 0, 1, 0, 1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dates(dt.date(2000, 1, 1), dt.date(2040, 1, 1)),
+    st.dates(dt.date(2000, 1, 1), dt.date(2040, 1, 1)),
+)
+def test_lag_of_two_days_as_the_array_count(start, end):  # fmt: skip
+    assert CAL.lag(start, end) == int(CAL.lags([start], [end])[0])
