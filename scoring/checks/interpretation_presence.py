@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -52,6 +53,7 @@ class InterpretationPresence(Check):
         per_unit = docs.groupby("unit_id", sort=True).indices
         covered = covered.to_numpy(dtype=bool)
         titles = docs["title"].to_numpy(dtype=object)
+        column_ids = docs["column_id"].to_numpy(dtype="float64", na_value=np.nan)
         cols = data.columns.set_index("id")
         label = "/".join(params.categories)
         rows = []
@@ -59,8 +61,9 @@ class InterpretationPresence(Check):
             at = per_unit[unit_id]
             if len(at) < params.min_documents or covered[at].any():
                 continue
-            column_id = docs["column_id"].iloc[at].dropna().min()
-            column = cols.loc[column_id] if pd.notna(column_id) else None
+            mine = column_ids[at]
+            mine = mine[~np.isnan(mine)]
+            column = cols.loc[int(mine.min())] if len(mine) else None  # the first column
             rows.append(
                 {
                     "unit_id": unit_id,
