@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from scoring import data_reads as reads
+from scoring import gc_pause
 from scoring.data_reads import ColumnLoader, Loader, Searcher
 from scoring.frames import article_frame, link_frame, listed_in
 from store.observed import ensure_columns, observed_columns, observed_units
@@ -189,6 +190,11 @@ class CrawlData:
 
 def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
     """The store as of `run_id` (default: `pick_run`'s)."""
+    with gc_pause.paused():  # the driver's rows, million-cell object arrays: no cycles
+        return _load_crawl(store, run_id)
+
+
+def _load_crawl(store: Store, run_id: int | None) -> CrawlData:
     run = pick_run(store, run_id)
     units = store.units_frame()
     columns = store.columns_frame(as_of_run=run.id)

@@ -86,9 +86,11 @@ def read_articles(store: Store, run_id: int | None) -> pd.DataFrame:
     related = frame["related"].to_numpy(dtype=object, na_value=None)
     out = np.empty(len(related), dtype=object)
     out.fill(NO_RELATED)
-    for i in np.flatnonzero(pd.notna(related)):
-        if related[i] not in ("null", "[]"):
-            out[i] = json.loads(related[i]) or NO_RELATED
+    listed = [i for i in np.flatnonzero(pd.notna(related)) if related[i] not in ("null", "[]")]
+    # One JSON array of all the lists, parsed in one call rather than a call per page.
+    parsed = json.loads("[" + ",".join(related[listed]) + "]") if listed else []
+    for i, value in zip(listed, parsed, strict=True):
+        out[i] = value or NO_RELATED
     frame["related"] = out
     return frame
 
@@ -172,15 +174,19 @@ def field_loader(store: Store, run_id: int | None, column: str) -> Loader:
     (None: as they are now)."""
 
     def load(ids: list[int]) -> pd.Series:
+        from sqlalchemy import select, text
+
         from store.reads import articles_stmt, read_frame
 
         wanted = sorted(set(ids))
         parts = []
-        # In chunks: a literal IN list of a few thousand ids is cheap on both backends.
-        for start in range(0, len(wanted), 5000):
-            stmt = articles_stmt(["id", column], run_id, None)
-            stmt = stmt.where(stmt.selected_columns.id.in_(wanted[start : start + 5000]))
-            with store.engine.connect() as conn:
+        versions = articles_stmt(["id", column], run_id, None).subquery("v")
+        with store.engine.connect() as conn:
+            # In chunks, the integer ids written into the statement as they are (as
+            # `column_loader` does): SQLAlchemy's literal rendering costs a call per id.
+            for start in range(0, len(wanted), LAZY_CHUNK):
+                chunk = ",".join(str(int(i)) for i in wanted[start : start + LAZY_CHUNK])
+                stmt = select(*versions.c).where(text(f"v.id IN ({chunk})"))
                 parts.append(read_frame(conn, stmt))
         if not parts:
             return pd.Series([], dtype=object)

@@ -238,7 +238,7 @@ class Indicator(Strict):
         `{basis}` itself, so every 失分原因 names its rule. SuggestionError names a key (or
         problem kind) the template needs and the finding lacks — only scoring can tell, since
         evidence depends on the data."""
-        values = suggestion_values(evidence)
+        values = SuggestionValues(evidence)
         values.setdefault("basis", self.basis)
         template = self.suggestion
         if isinstance(template, dict):
@@ -254,9 +254,10 @@ class Indicator(Strict):
         try:
             return template.format_map(values)
         except KeyError as exc:
+            known = {**suggestion_values(evidence), "basis": values["basis"]}
             raise SuggestionError(
                 f"indicator {self.id}: suggestion uses {{{exc.args[0]}}} but the finding's "
-                f"evidence has only {sorted(values)}"
+                f"evidence has only {sorted(known)}"
             ) from None
         except (ValueError, TypeError) as exc:
             raise SuggestionError(
@@ -292,6 +293,32 @@ def suggestion_values(evidence: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(evidence.get("category"), str):
         values.setdefault("category_name", category_name(evidence["category"]))
     return values
+
+
+class SuggestionValues(dict):
+    """`suggestion_values(evidence)` as a template reads it: the evidence, and a derived key
+    made only when the template asks for it (a round fills a hundred thousand suggestions,
+    each template naming two or three keys of evidence that derive a dozen)."""
+
+    def __init__(self, evidence: Mapping[str, Any]) -> None:
+        super().__init__(evidence)
+        self.evidence = evidence
+
+    def __missing__(self, key: str) -> Any:
+        evidence = self.evidence
+        if key.endswith("_quoted"):
+            base = key[: -len("_quoted")]
+            value = evidence.get(base)
+            if (base == "title" or base.endswith("_title")) and isinstance(value, str):
+                return f"“{value}”" if "《" in value else f"《{value}》"
+        elif key.endswith("_text"):
+            base = key[: -len("_text")]
+            value = evidence.get(base)
+            if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+                return "、".join(value)
+        elif key == "category_name" and isinstance(evidence.get("category"), str):
+            return category_name(evidence["category"])
+        raise KeyError(key)
 
 
 def rule_problems(indicator: Indicator) -> list[tuple[tuple[Loc, ...], str]]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from scoring import data as crawl_data
-from scoring import scorer, tracking
+from scoring import gc_pause, scorer, tracking
 from scoring.indicators import load_indicator_set, newest_set, set_from_text
 from scoring.run_choice import choose_run, refuse_failed, run_reason
 from scoring.scorer import RoundError, Scored
@@ -183,6 +183,13 @@ def run_plan(
 ) -> RoundResult:
     """Carry out ``planned``: load its crawl run (unless ``data`` is given, whose ``run_id``
     names it), score, track against the previous round and store the round."""
+    with gc_pause.paused():  # load, score, track and store without full collections
+        return _run_plan(store, planned, calendar, data)
+
+
+def _run_plan(
+    store: Store, planned: Plan, calendar: WorkCalendar | None, data: CrawlData | None
+) -> RoundResult:
     round_id, as_of, indicator_set = planned.round_id, planned.as_of, planned.indicator_set
     if data is None:
         run = crawl_data.pick_run(store, planned.run_id)

@@ -27,18 +27,16 @@ the crawl run) and a suggestion filled from the indicator's template.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import logging
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from scoring import states
+from scoring import gc_pause, states
 from scoring.checks.base import CheckContext, findings, get_check
 from scoring.totals import ROUND_DIGITS, unit_totals
 from scoring.windows import AS_OF_WINDOW
@@ -291,23 +289,6 @@ def _run_check(
         ) from exc
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Cyclic garbage collection paused while the checks run (restored after).
-
-    The checks of a city build tens of thousands of findings — evidence dicts and lists that
-    all live until the round is stored — and every full collection walks them all again: 3–5 s
-    of a round on a million articles, for no garbage (nothing here relies on cycles being
-    freed early; reference counting frees the rest as usual)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def score_crawl(
     data: CrawlData,
     indicator_set: IndicatorSet,
@@ -337,7 +318,7 @@ def score_crawl(
     plain = [i for i in indicator_set.indicators if i.check != VETO_COUNT]
     vetoes = [i for i in indicator_set.indicators if i.check == VETO_COUNT]
     counted_so_far = pd.DataFrame({"unit_id": [], "indicator_id": []})
-    with _gc_paused():
+    with gc_pause.paused():
         for stage in (plain, vetoes):
             for indicator in stage:
                 levels = _levels(indicator)

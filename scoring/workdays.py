@@ -65,6 +65,7 @@ class WorkCalendar:
         # A city's late items share their date pairs and holidays: each explained once.
         self._spans: dict[tuple[dt.date, dt.date], WorkSpan] = {}
         self._names: dict[dt.date, str | None] = {}
+        self._year_holidays: dict[int, list[tuple[dt.date, str]]] = {}
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> WorkCalendar:
@@ -114,6 +115,14 @@ class WorkCalendar:
 
     def lag(self, start: dt.date, end: dt.date) -> int:
         """Working days d with start < d <= end (negative when end is before start)."""
+        if (
+            type(start) is dt.date
+            and type(end) is dt.date
+            and FIRST_DAY <= start <= LAST_DAY
+            and FIRST_DAY <= end <= LAST_DAY
+        ):  # two days in the table: `lags` without arrays (explain counts a city's spans)
+            cumulative = self._cumulative
+            return int(cumulative[(end - FIRST_DAY).days] - cumulative[(start - FIRST_DAY).days])
         return int(self.lags([start], [end])[0])
 
     def lags(self, start: Iterable, end: Iterable) -> np.ndarray:
@@ -159,15 +168,14 @@ class WorkCalendar:
         if first > last:  # wholly outside the table: Monday to Friday, nothing to name
             return span
         flags = self._workday_flags[(first - FIRST_DAY).days : (last - FIRST_DAY).days + 1]
-        days = [first + dt.timedelta(days=i) for i in range(len(flags))]
-        makeup = [d for d, work in zip(days, flags, strict=True) if work and d.weekday() >= 5]
+        # Weekend days that were workdays, found with array operations (a late item's span
+        # may cover years of days).
+        weekend = (first.weekday() + np.arange(len(flags))) % 7 >= 5
+        makeup = [first + dt.timedelta(days=int(i)) for i in np.flatnonzero(flags & weekend)]
         # Holiday days in a row (a plain weekend between them joins them): one run, its names
         # in order — 2025-10-01 to 10-08 is 国庆节、中秋节.
         runs: list[list] = []  # [names, first day, last day, weekdays off]
-        for day, work in zip(days, flags, strict=True):
-            name = None if work else self.holiday_name(day)
-            if name is None:
-                continue
+        for day, name in self._holidays_within(first, last):
             if (
                 runs
                 and (day - runs[-1][2]).days <= 3
@@ -187,6 +195,25 @@ class WorkCalendar:
         return WorkSpan(
             start, end, span.workdays, tuple(makeup), holidays, bool(years & self.estimated_years)
         )
+
+    def _holidays_within(self, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
+        """(day, holiday name) of the days in [first, last] (inside the table) that are part
+        of a holiday, in order; each year's looked up once."""
+        out = []
+        for year in range(first.year, last.year + 1):
+            if year not in self._year_holidays:
+                start = max(dt.date(year, 1, 1), FIRST_DAY)
+                stop = min(dt.date(year, 12, 31), LAST_DAY)
+                flags = self._workday_flags[(start - FIRST_DAY).days : (stop - FIRST_DAY).days + 1]
+                named = []
+                for i in np.flatnonzero(~flags):
+                    day = start + dt.timedelta(days=int(i))
+                    name = self.holiday_name(day)
+                    if name is not None:
+                        named.append((day, name))
+                self._year_holidays[year] = named
+            out.extend((d, n) for d, n in self._year_holidays[year] if first <= d <= last)
+        return out
 
     def holiday_name(self, day: dt.date) -> str | None:
         """The Chinese name of the holiday `day` is part of (春节, 国庆节, …); None on a working

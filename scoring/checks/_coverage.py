@@ -139,12 +139,13 @@ def _judged_units(
     """Units with at least one item for the check to judge."""
     read = wanted[wanted["observed"].astype(bool)]
     if check.judges == "columns":
-        return set(read["unit_id"])
+        return _scope.distinct(read["unit_id"])
     if check.judges == "column_items":
         items = _scope.column_items(data, read, ctx.as_of)
-        return set(read.loc[read["id"].isin(set(items["column_id"])), "unit_id"])
-    arts = _scope.articles(data, ctx, cats, columns=["unit_id"])
-    return set(arts["unit_id"])
+        return _scope.distinct(
+            read.loc[read["id"].isin(_scope.distinct(items["column_id"])), "unit_id"]
+        )
+    return _scope.unit_ids_in(data, _scope.articles(data, ctx, cats, columns=["unit_id"]))
 
 
 def _unread_pages(data: CrawlData, wanted: pd.DataFrame, whys: dict[str, str]) -> pd.DataFrame:
@@ -154,7 +155,7 @@ def _unread_pages(data: CrawlData, wanted: pd.DataFrame, whys: dict[str, str]) -
     if lst.empty or not whys:
         return pd.DataFrame(columns=["unit_id", "title", "why"])
     read = wanted[wanted["observed"].astype(bool)]
-    lst = lst[lst["column_id"].isin(set(read["id"]))]
+    lst = lst[lst["column_id"].isin(_scope.distinct(read["id"]))]
     key = lst["url"].map(lambda u: str(u).rstrip("/"))
     failed = key.isin(set(whys)).to_numpy(dtype=bool)
     stored = _scope.url_positions(data, lst["url"]) >= 0

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from scoring.checks import _urls
+from scoring.checks import _scope, _urls
 
 if TYPE_CHECKING:
     from scoring.data import CrawlData
@@ -47,11 +47,11 @@ def pairs(data: CrawlData) -> pd.DataFrame:
     `doc_links`: the document page links the interpretation; `interp_links`: the reverse.
     Interpretations are articles of the interpretation category; documents anything else.
     """
-    return data.memo("interpretation_pairs", lambda: _pairs(data.articles))
+    return data.memo("interpretation_pairs", lambda: _pairs(data.articles, _scope.url_index(data)))
 
 
-def _pairs(articles: pd.DataFrame) -> pd.DataFrame:
-    index = pd.Index(articles["url"])
+def _pairs(articles: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """`pairs` of `articles`, `index` their URLs (the crawl's URL index, built once)."""
     links = named_as_stored(cross_links(articles), articles, index)
     interps = set(articles.loc[articles["category"] == INTERPRETATION, "url"])
     forward = links[~links["source_url"].isin(interps) & links["target_url"].isin(interps)]

@@ -7,6 +7,7 @@ Every check starts from these helpers, so "never report on what was not observed
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import re
@@ -100,8 +101,34 @@ def member(data: CrawlData, column: str, values: Iterable[Any]) -> np.ndarray:
     """`data.articles[column].isin(values)` as a boolean array, through integer codes built
     once per crawl: every indicator asks it of a million string cells, with a few values."""
     codes, uniques = data.memo(("codes", column), lambda: pd.factorize(data.articles[column]))
-    wanted = np.flatnonzero(pd.Index(uniques).isin(list(values)))
-    return np.isin(codes, wanted)
+    # A lookup table over the codes, its last entry for code -1 (a missing value): no match.
+    table = np.zeros(len(uniques) + 1, dtype=bool)
+    table[: len(uniques)] = pd.Index(uniques).isin(list(values))
+    return table[codes]
+
+
+def distinct(values: pd.Series) -> set[Any]:
+    """`set(values)`, from the distinct values: a set built from a text column calls into
+    pandas once per cell, a second per million rows."""
+    return set(pd.unique(values.to_numpy(dtype=object)))
+
+
+def unit_ids_in(data: CrawlData, rows: pd.DataFrame) -> set[Any]:
+    """The units of `rows` (a slice of `data.articles`, such as `articles()` returns; a missing
+    unit id left out), through the unit codes `member` keeps: no hash of a million cells."""
+    codes, uniques = data.memo(("codes", "unit_id"), lambda: pd.factorize(data.articles["unit_id"]))
+    seen = np.zeros(len(uniques) + 1, dtype=bool)  # the last entry: code -1, a missing id
+    seen[codes[rows.index.to_numpy()]] = True
+    return set(np.asarray(uniques, dtype=object)[seen[:-1]])
+
+
+def as_dict(values: pd.Series) -> dict[Any, Any] | pd.Series:
+    """`values` as a plain dict (label → value) for lookups row by row: `Series.get` costs a
+    pandas call each, seconds over a city's pages. With repeated labels the Series itself (its
+    `get` answers a Series there)."""
+    if not values.index.is_unique:
+        return values
+    return dict(zip(values.index.tolist(), values.to_numpy(dtype=object), strict=True))
 
 
 def column_items(data: CrawlData, cols: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
@@ -109,7 +136,7 @@ def column_items(data: CrawlData, cols: pd.DataFrame, as_of: dt.date) -> pd.Data
     date (the article page's publish date, else the list row's date), title. Items dated after
     `as_of` are dropped (a round judges what was public on its day)."""
     items = data.memo("column_items", lambda: _all_items(data))
-    items = items[items["column_id"].isin(set(cols["id"]))]
+    items = items[items["column_id"].isin(distinct(cols["id"]))]
     return items[items["date"].isna() | (items["date"] <= pd.Timestamp(as_of))]
 
 
@@ -138,25 +165,32 @@ def url_positions(data: CrawlData, urls: Any) -> np.ndarray:
 def rows_containing(values: pd.Series, words: Iterable[str]) -> np.ndarray:
     """Which values (missing: "") contain at least one of `words`, as a boolean array.
 
-    One regular-expression scan over the values joined by NUL instead of a call per value: a
-    word cannot match across two values unless it holds NUL itself (then: a call per value).
+    The values are joined by NUL and each word is looked for with `str.find` (a fast search in
+    C, where a regular expression of several words tries each position in Python's engine),
+    going on after the value it was found in: a word cannot match across two values unless it
+    holds NUL itself (then: a call per value).
     """
     words = [w for w in dict.fromkeys(words) if w]
     texts = values.to_numpy(dtype=object, na_value="")
     if not words or not len(texts):
         return np.zeros(len(texts), dtype=bool)
-    pattern = re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
     try:
         joined = _SEP.join(texts)
     except TypeError:  # a value that is not text
         texts = np.array([str(t) for t in texts], dtype=object)
         joined = _SEP.join(texts)
     if any(_SEP in w for w in words):
+        pattern = re.compile("|".join(map(re.escape, words)))
         return np.array([pattern.search(t) is not None for t in texts], dtype=bool)
-    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
-    starts = np.fromiter((m.start() for m in pattern.finditer(joined)), dtype=np.int64)
+    # ends[i]: where the value after value i starts.
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1).tolist()
     hit = np.zeros(len(texts), dtype=bool)
-    hit[np.searchsorted(ends, starts, side="right")] = True
+    for word in words:
+        at = joined.find(word)
+        while at >= 0:
+            i = bisect.bisect_right(ends, at)
+            hit[i] = True
+            at = joined.find(word, ends[i])
     return hit
 
 

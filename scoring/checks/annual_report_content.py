@@ -127,13 +127,20 @@ class AnnualReportContent(Check):
         reports = arts.assign(year=arts["title"].map(report_year)).dropna(subset=["year"])
         reports = reports.sort_values("publish_date", na_position="last", kind="stable")
         earliest = reports.drop_duplicates(["unit_id", "year"], keep="first")
+        # Each unit's reports by year, gathered once (not a selection per unit).
+        by_year: dict[tuple, list] = {}
+        for report, year in zip(
+            _scope.rows(earliest, ["id", "unit_id", "url", "title"]),
+            earliest["year"].to_numpy(dtype=object),
+            strict=True,
+        ):
+            by_year.setdefault((report.unit_id, year), []).append(report)
         wanted = []
         for unit in units.itertuples(index=False):
             text = params.deadlines.get(unit.level, params.default_deadline)
             year = judged_year(ctx.as_of, text, params.holiday_rule, ctx.calendar)
-            mine = earliest[(earliest["unit_id"] == unit.id) & (earliest["year"] == year)]
-            wanted += [(year, r) for r in _scope.rows(mine, ["id", "unit_id", "url", "title"])]
-        bodies = data.body_text([int(r.id) for _, r in wanted])
+            wanted += [(year, r) for r in by_year.get((unit.id, year), [])]
+        bodies = _scope.as_dict(data.body_text([int(r.id) for _, r in wanted]))
         rows = []
         for year, report in wanted:
             body = _scope.text(bodies.get(int(report.id), ""))

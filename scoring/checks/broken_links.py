@@ -68,11 +68,20 @@ class BrokenLinks(Check):
                 strict=True,
             )
         )
+        # Each (unit, address)'s rows by position, in sorted order (plain arrays: a pandas
+        # group per broken address costs more than the rest of the check).
+        cells = {c: broken[c].to_numpy(dtype=object)
+                 for c in ("unit_id", "url", "article_url", "kind", "text", "status_code")}  # fmt: skip
+        groups: dict[tuple, list[int]] = {}
+        for i, key in enumerate(zip(cells["unit_id"], cells["url"], strict=True)):
+            if not (pd.isna(key[0]) or pd.isna(key[1])):
+                groups.setdefault(key, []).append(i)
         rows = []
-        for (unit_id, url), group in broken.groupby(["unit_id", "url"], sort=True):
-            pages = sorted(set(group["article_url"]))
-            first = group[group["article_url"] == pages[0]].iloc[0]
-            status = None if pd.isna(first["status_code"]) else int(first["status_code"])
+        for (unit_id, url), at in sorted(groups.items()):
+            pages = sorted({cells["article_url"][i] for i in at})
+            first = next(i for i in at if cells["article_url"][i] == pages[0])
+            code, kind = cells["status_code"][first], cells["kind"][first]
+            status = None if pd.isna(code) else int(code)
             rows.append(
                 {
                     "unit_id": unit_id,
@@ -80,9 +89,9 @@ class BrokenLinks(Check):
                     "target_url": pages[0],
                     "evidence": {
                         "url": url,
-                        "kind": first["kind"],
-                        "kind_zh": "附件" if first["kind"] == "attachment" else "链接",
-                        "text": _scope.text(first["text"]),
+                        "kind": kind,
+                        "kind_zh": "附件" if kind == "attachment" else "链接",
+                        "text": _scope.text(cells["text"][first]),
                         "status_code": status,
                         "status_zh": STATUS_ZH.get(status, "无法访问"),
                         "page_url": pages[0],

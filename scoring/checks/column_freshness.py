@@ -52,7 +52,7 @@ class ColumnFreshness(Check):
         hits = cols[stale]
         as_of = pd.Timestamp(ctx.as_of)
         # The newest dated item of each stale column, for the unit to find it.
-        mine = items[items["column_id"].isin(set(hits["id"])) & items["date"].notna()]
+        mine = items[items["column_id"].isin(_scope.distinct(hits["id"])) & items["date"].notna()]
         newest = mine.sort_values(["date", "url"]).drop_duplicates("column_id", keep="last")
         newest = newest.set_index("column_id")
         return findings(

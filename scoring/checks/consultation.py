@@ -27,6 +27,7 @@ import logging
 import re
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -52,6 +53,7 @@ _EXTENDED = re.compile(r"(?:延长|延期|顺延|推迟)(?:至|到)\s*" + _DATE)
 # Titles of items in a consultation column that are no draft open for comment.
 _NOT_A_DRAFT = re.compile(r"反馈|采纳情况|采纳意见|征集结果|意见处理|延长|延期")
 _FEEDBACK_TITLE = re.compile(r"反馈|采纳情况|采纳意见|征集结果|意见处理")
+_EXTENSION_TITLE = re.compile(r"延长|延期")
 _DRAFT_WORDS = ("征求", "征集", "意见稿", "草案")
 
 
@@ -181,22 +183,24 @@ class Consultation(Check):
     ) -> set[str]:
         """URLs of the consultations some feedback item of their unit names."""
         arts = data.articles
-        mine = arts["unit_id"].isin(set(drafts["unit_id"])) & ~(
+        mine = _scope.member(data, "unit_id", _scope.distinct(drafts["unit_id"])) & ~(
             arts["publish_date"] > pd.Timestamp(ctx.as_of)
+        ).to_numpy(dtype=bool)
+        in_column = _titles_matching(
+            data, _scope.member(data, "category", params.categories), _FEEDBACK_TITLE
         )
-        in_column = arts["category"].isin(params.categories) & arts["title"].fillna(
-            ""
-        ).str.contains(_FEEDBACK_TITLE)
-        feedback = arts[mine & (arts["category"].isin(params.feedback_categories) | in_column)]
+        feedback = arts[
+            mine & (_scope.member(data, "category", params.feedback_categories) | in_column)
+        ]
         if feedback.empty:
             return set()
-        bodies = data.body_text(feedback["id"])
+        bodies = _scope.as_dict(data.body_text(feedback["id"]))
         said = (
             feedback["title"].fillna("").astype(str)
             + "\n"
             + feedback["id"].map(lambda i: bodies.get(int(i), "")).astype(str)
         )
-        per_unit = said.groupby(feedback["unit_id"]).agg("\n".join)
+        per_unit = _scope.as_dict(said.groupby(feedback["unit_id"]).agg("\n".join))
         out = set()
         for row in drafts.itertuples(index=False):
             text = per_unit.get(row.unit_id, "")
@@ -217,15 +221,16 @@ def _extended_elsewhere(
     """The periods with their end moved to the deadline an extension notice of the unit names
     (an item of the consultation columns whose title says 延长/延期 and names the draft)."""
     arts = data.articles
+    mine = _scope.member(data, "unit_id", _scope.distinct(drafts["unit_id"])) & _scope.member(
+        data, "category", params.categories
+    )
     notices = arts[
-        arts["unit_id"].isin(set(drafts["unit_id"])).to_numpy(dtype=bool)
-        & arts["category"].isin(params.categories).to_numpy(dtype=bool)
-        & arts["title"].fillna("").str.contains("延长|延期").to_numpy(dtype=bool)
+        _titles_matching(data, mine, _EXTENSION_TITLE)
         & ~(arts["publish_date"] > pd.Timestamp(ctx.as_of)).to_numpy(dtype=bool)
     ]
     if notices.empty:
         return periods
-    bodies = data.body_text(notices["id"])
+    bodies = _scope.as_dict(data.body_text(notices["id"]))
     said: dict[str, list[str]] = {}
     for unit, title, article_id in zip(
         notices["unit_id"], notices["title"].fillna(""), notices["id"], strict=True
@@ -244,6 +249,16 @@ def _extended_elsewhere(
     return out
 
 
+def _titles_matching(data: CrawlData, rows: np.ndarray, pattern: re.Pattern) -> np.ndarray:
+    """`rows` (a mask over the articles) where the title matches `pattern` too: the pattern is
+    tried on those rows' titles only, not on a million."""
+    out = rows.copy()
+    where = np.flatnonzero(out)
+    titles = data.articles["title"].to_numpy(dtype=object)[where]
+    out[where] = [isinstance(t, str) and pattern.search(t) is not None for t in titles]
+    return out
+
+
 def _periods(
     data: CrawlData, params: ConsultationParams, ctx: CheckContext
 ) -> tuple[pd.DataFrame, list[tuple[dt.date, dt.date] | None]]:
@@ -257,7 +272,7 @@ def _periods(
         drafts = drafts[drafts["title"].map(lambda t: is_draft(_scope.text(t))).to_numpy(bool)]
         if drafts.empty:
             return drafts, []
-        texts = data.body_text(drafts["id"])
+        texts = _scope.as_dict(data.body_text(drafts["id"]))
         periods = [open_period(texts.get(int(i), "")) for i in drafts["id"]]
         return drafts, _extended_elsewhere(data, drafts, periods, params, ctx)
 

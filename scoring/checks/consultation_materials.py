@@ -51,12 +51,14 @@ class ConsultationMaterials(Check):
         drafts = drafts[drafts["title"].map(lambda t: is_draft(_scope.text(t))).to_numpy(bool)]
         if drafts.empty:
             return findings([])
-        bodies = data.body_text(drafts["id"])
+        bodies = _scope.as_dict(data.body_text(drafts["id"]))
         links = data.links
         links = links[(links["kind"] == "attachment").to_numpy(dtype=bool)]
-        links = links[links["article_url"].isin(set(drafts["url"])).to_numpy(dtype=bool)]
-        names = links.groupby("article_url")["text"].agg(
-            lambda t: "\n".join(_scope.text(v) for v in t)
+        links = links[
+            links["article_url"].isin(_scope.distinct(drafts["url"])).to_numpy(dtype=bool)
+        ]
+        names = _scope.as_dict(
+            links.groupby("article_url")["text"].agg(lambda t: "\n".join(_scope.text(v) for v in t))
         )
         rows = []
         for row in _scope.rows(drafts, ["id", "unit_id", "url", "title"]):

@@ -95,7 +95,7 @@ def _revised(
     before their 成文日期: that date is the revision's, the publish date the original's."""
     if arts.empty:
         return np.zeros(0, dtype=bool)
-    texts = data.body_text(arts["id"].astype("int64"))
+    texts = _scope.as_dict(data.body_text(arts["id"].astype("int64")))
     out = []
     for article_id, title, pub, wrote in zip(
         arts["id"], arts["title"], published, written, strict=True

@@ -102,7 +102,7 @@ def _changed(data: CrawlData, late: pd.DataFrame, start: pd.Series, end: pd.Seri
     out = start.copy()
     if late.empty:
         return out
-    texts = data.body_text(late["id"].astype("int64"))
+    texts = _scope.as_dict(data.body_text(late["id"].astype("int64")))
     for idx, article_id, title in zip(late.index, late["id"], late["title"], strict=True):
         text = f"{_scope.text(title)}\n{texts.get(int(article_id), '') or ''}"
         day = changed_on(text, end[idx].date())

@@ -50,7 +50,7 @@ class DownloadFormats(Check):
             return findings([])
         links = data.links
         links = links[(links["kind"] == "attachment").to_numpy(dtype=bool)]
-        links = links[links["article_url"].isin(set(docs["url"])).to_numpy(dtype=bool)]
+        links = links[links["article_url"].isin(_scope.distinct(docs["url"])).to_numpy(dtype=bool)]
         provided: dict[str, set[str]] = {}
         names: dict[str, list[str]] = {}
         for page, url, text in zip(

@@ -121,11 +121,13 @@ def _candidates(arts: pd.DataFrame, params: DuplicateParams) -> pd.DataFrame:
     pos_of: dict[str, list] = {"t": [], "b": []}
     values_of: dict[str, list] = {"t": [], "b": []}
     for tag, key in keys:
-        present = key.notna().to_numpy(dtype=bool).copy()
+        values = key.to_numpy(dtype=object)
+        present = np.flatnonzero(key.notna().to_numpy(dtype=bool))
         if tag == "t":  # short titles (通知) are too generic to pair pages by
-            present[present] = key[present].str.len().to_numpy() >= params.min_length
-        pos_of[tag].append(np.flatnonzero(present))
-        values_of[tag].append(key.to_numpy(dtype=object)[present])
+            short = params.min_length
+            present = present[[len(v) >= short for v in values[present]]]
+        pos_of[tag].append(present)
+        values_of[tag].append(values[present])
     pos_all, codes, offset = [], [], 0
     for tag in ("t", "b"):  # one factorization per namespace, codes offset apart
         found = pd.factorize(np.concatenate(values_of[tag]))[0].astype("int64")
@@ -285,9 +287,14 @@ def _why_zh(why: dict) -> str:
 
 def _printed_doc_nos(values: pd.Series) -> pd.Series:
     """The normalised 文号 each body prints first (None where it prints none): normalised only
-    where there is one (most pages have none)."""
-    out = pd.Series(None, index=values.index, dtype=object)
-    present = values.notna().to_numpy(dtype=bool).copy()
-    present[present] = values[present].astype(str).str.strip().ne("").to_numpy(dtype=bool)
-    out[present] = values[present].map(_doc_no.normalise)
-    return out
+    where there is one (most pages have none), each distinct one once."""
+    out = np.full(len(values), None, dtype=object)
+    known: dict[str, str] = {}
+    raw = values.to_numpy(dtype=object, na_value=None)
+    for i in np.flatnonzero(pd.notna(raw)):
+        value = raw[i]
+        if str(value).strip():
+            if value not in known:
+                known[value] = _doc_no.normalise(value)
+            out[i] = known[value]
+    return pd.Series(out, index=values.index, dtype=object)

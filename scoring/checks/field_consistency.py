@@ -92,7 +92,7 @@ def _own_in_body(
     only (the first printed 文号 stands in where the text is not stored)."""
     if suspects.empty:
         return {}
-    texts = data.body_text(suspects["id"].astype("int64"))
+    texts = _scope.as_dict(data.body_text(suspects["id"].astype("int64")))
     out: dict[int, str] = {}
     for idx, article_id in zip(suspects.index, suspects["id"].astype("int64"), strict=True):
         text = str(texts.get(int(article_id), "") or "") or first[idx]

@@ -46,7 +46,7 @@ class InterpretationBacklink(Check):
             return findings([])
         # The documents each lonely interpretation is paired with (plain dicts: a Series.get
         # per row costs seconds over a city's interpretations).
-        mine = known[known["interp_url"].isin(set(lonely["url"]))]
+        mine = known[known["interp_url"].isin(_scope.distinct(lonely["url"]))]
         docs = {u: sorted(g) for u, g in mine.groupby("interp_url")["doc_url"]}
         first = [next(iter(docs.get(u, [])), None) for u in lonely["url"]]
         titles = _scope.by_url(data, pd.Series(first, dtype=object), ["title"])["title"].tolist()

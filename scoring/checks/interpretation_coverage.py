@@ -7,6 +7,7 @@ interpretation: its page links none and no interpretation of the unit links it o
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 import pandas as pd
@@ -15,6 +16,9 @@ from pydantic import Field
 from scoring.checks import _interpretation, _scope
 from scoring.checks.base import Check, CheckContext, CheckParams, findings, register
 from scoring.data import CrawlData
+
+# What follows a 《 up to the next 》 (at every 《, overlapping).
+_AFTER_OPENING = re.compile(r"《(?=([^》]*)》)")
 
 
 class CoverageParams(CheckParams):
@@ -42,7 +46,7 @@ class InterpretationCoverage(Check):
         covered = docs["url"].isin(known["doc_url"])
         arts = data.articles
         interps = arts[(arts["category"] == _interpretation.INTERPRETATION).to_numpy(dtype=bool)]
-        interps = interps[interps["unit_id"].isin(set(docs["unit_id"]))]
+        interps = interps[interps["unit_id"].isin(_scope.distinct(docs["unit_id"]))]
         named = _named(docs[~covered], interps)
         missing = docs[~covered & ~docs["url"].isin(named)]
         return findings(
@@ -62,9 +66,22 @@ def _named(docs: pd.DataFrame, interps: pd.DataFrame) -> set[str]:
     if docs.empty or interps.empty:
         return set()
     titles = interps.groupby("unit_id")["title"].agg(lambda t: "\n".join(t.fillna("")))
+    titles = titles.to_dict()
+    quoted: dict[str, set[str]] = {}  # unit → what follows each 《 up to the next 》
     out = set()
-    for row in docs.itertuples(index=False):
-        name = _interpretation.document_name(_scope.text(row.title))
-        if name and f"《{name}》" in titles.get(row.unit_id, ""):
-            out.add(row.url)
+    for unit_id, url, title in _scope.rows(docs, ["unit_id", "url", "title"]):
+        text = titles.get(unit_id, "")
+        if not text:  # no interpretation titles: nothing names the document
+            continue
+        name = _interpretation.document_name(_scope.text(title))
+        if not name:
+            continue
+        if "《" in name or "》" in name:
+            found = f"《{name}》" in text
+        else:  # 《name》 is in the text exactly when some 《 is followed by name and 》
+            if unit_id not in quoted:
+                quoted[unit_id] = set(_AFTER_OPENING.findall(text))
+            found = name in quoted[unit_id]
+        if found:
+            out.add(url)
     return out

@@ -115,22 +115,24 @@ def _by_media(
     links = data.links
     if not text.any() or links.empty:
         return forms
-    mine = links[links["article_url"].isin(set(interps.loc[text, "url"])).to_numpy(dtype=bool)]
+    plain = text.to_numpy(dtype=bool)
+    urls = interps["url"].to_numpy(dtype=object)
+    mine = links[links["article_url"].isin(set(urls[plain])).to_numpy(dtype=bool)]
     paths = mine["url"].astype(str).str.lower().str.split("?").str[0]
     video = set(mine.loc[paths.str.endswith(VIDEOS).to_numpy(dtype=bool), "article_url"])
     picture = set(mine.loc[paths.str.endswith(IMAGES).to_numpy(dtype=bool), "article_url"])
     length = bodies.fillna("").astype(str).str.replace(r"\s+", "", regex=True).str.len()
     short = dict(
-        zip(
-            interps["url"],
-            (length.reindex(interps["id"]).fillna(0) < PICTURE_TEXT).to_numpy(),
-            strict=True,
-        )
+        zip(urls, (length.reindex(interps["id"]).fillna(0) < PICTURE_TEXT).to_numpy(), strict=True)
     )
-    out = forms.copy()
-    for idx, url in zip(interps.index[text.to_numpy()], interps.loc[text, "url"], strict=True):
+    # Labels gathered, then set at once: a Series set item by item costs a call each.
+    shown: dict[str, list] = {"video": [], "graphic": []}
+    for idx, url in zip(interps.index[plain], urls[plain], strict=True):
         if url in video:
-            out[idx] = "video"
+            shown["video"].append(idx)
         elif url in picture and short.get(url, False):
-            out[idx] = "graphic"
+            shown["graphic"].append(idx)
+    out = forms.copy()
+    for form, labels in shown.items():
+        out.loc[labels] = form
     return out

@@ -56,7 +56,9 @@ class InterpretationLag(Check):
         # Each document's first interpretation (of all the crawl's, any unit's): the others
         # are additions to it and not judged.
         every = _interpretation.pairs(data)
-        every = every[every["doc_url"].isin(set(known["doc_url"]))].reset_index(drop=True)
+        every = every[every["doc_url"].isin(_scope.distinct(known["doc_url"]))].reset_index(
+            drop=True
+        )
         when = _scope.to_dates(
             _scope.by_url(data, every["interp_url"], ["publish_date"])["publish_date"]
         )

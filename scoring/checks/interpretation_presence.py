@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -45,31 +46,35 @@ class InterpretationPresence(Check):
         covered = docs["url"].isin(known["doc_url"])
         arts = data.articles
         interps = arts[(arts["category"] == _interpretation.INTERPRETATION).to_numpy(dtype=bool)]
-        interps = interps[interps["unit_id"].isin(set(docs["unit_id"]))]
+        interps = interps[interps["unit_id"].isin(_scope.distinct(docs["unit_id"]))]
         covered |= docs["url"].isin(_named(docs[~covered], interps))
         covered |= docs["url"].isin(_linked_anywhere(data))
-        per_unit = docs.assign(covered=covered.to_numpy()).groupby("unit_id", sort=True)
+        # Each unit's documents by position (plain arrays: a pandas group per unit costs more).
+        per_unit = docs.groupby("unit_id", sort=True).indices
+        covered = covered.to_numpy(dtype=bool)
+        titles = docs["title"].to_numpy(dtype=object)
+        column_ids = docs["column_id"].to_numpy(dtype="float64", na_value=np.nan)
         cols = data.columns.set_index("id")
         label = "/".join(params.categories)
         rows = []
-        for unit_id, group in per_unit:
-            if len(group) < params.min_documents or group["covered"].any():
+        for unit_id in sorted(per_unit):
+            at = per_unit[unit_id]
+            if len(at) < params.min_documents or covered[at].any():
                 continue
-            column_id = group["column_id"].dropna().min()
-            column = cols.loc[column_id] if pd.notna(column_id) else None
+            mine = column_ids[at]
+            mine = mine[~np.isnan(mine)]
+            column = cols.loc[int(mine.min())] if len(mine) else None  # the first column
             rows.append(
                 {
                     "unit_id": unit_id,
                     "subject": f"none_interpreted/{label}",
                     "target_url": None if column is None else column["url"],
                     "evidence": {
-                        "documents": len(group),
+                        "documents": len(at),
                         "column_name": None if column is None else column["name"],
                         "column_url": None if column is None else column["url"],
                         "category": params.categories[0],
-                        "examples": [
-                            _quoted(t) for t in sorted(map(_scope.text, group["title"]))[:3]
-                        ],
+                        "examples": [_quoted(t) for t in sorted(map(_scope.text, titles[at]))[:3]],
                     },
                 }
             )
@@ -83,7 +88,7 @@ def _linked_anywhere(data: CrawlData) -> set[str]:
     links = links[(links["kind"] == _interpretation.INTERPRETATION).to_numpy(dtype=bool)]
     if links.empty:
         return set()
-    index = pd.Index(arts["url"])
+    index = _scope.url_index(data)  # built once per crawl
     named = _interpretation.named_as_stored(links, arts, index)
     stored = index.get_indexer(named["target_url"].to_numpy(dtype=object)) >= 0
     return set(named.loc[stored, "source_url"])

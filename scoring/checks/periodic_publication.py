@@ -150,7 +150,10 @@ class PeriodicPublication(Check):
             return findings([])
         # Every column at once: periods as integers (months or quarters since year 0), counted
         # per (column, period); then only the few periods due within the window are looked at.
-        named = [named_period(t) for t in items["title"].fillna("").astype(str)]
+        # Titles repeat (each unit's 2025年5月空气质量通报): each distinct title is read once.
+        titles = [_scope.text(t) for t in items["title"].to_numpy(dtype=object)]
+        periods = {t: named_period(t) for t in dict.fromkeys(titles)}
+        named = [periods[t] for t in titles]
         column_ids = items["column_id"].to_numpy()
         cadence = _cadence(column_ids, named, params.every, cols)
         every = [cadence.get(c) for c in column_ids]
@@ -169,13 +172,12 @@ class PeriodicPublication(Check):
         known = ~np.isnan(period) & np.array([e is not None for e in every], dtype=bool)
         counted = pd.DataFrame({"column_id": column_ids[known], "period": period[known]})
         # A monthly item naming a range of months counts for each of them.
+        together = {t: months_together(t)[1:] for t in periods if "月" in t}
         extra = [
             (column_id, float(_index(month)))
-            for title, column_id, kind in zip(
-                items["title"].fillna("").astype(str), column_ids, every, strict=True
-            )
+            for title, column_id, kind in zip(titles, column_ids, every, strict=True)
             if kind == "month" and "月" in title
-            for month in months_together(title)[1:]
+            for month in together[title]
         ]
         if extra:
             counted = pd.concat(

@@ -65,7 +65,7 @@ class Validity(Check):
         arts, values = arts[values.ne("")], values[values.ne("")]
         if arts.empty:
             return findings([])
-        extras = data.extra(arts["id"])
+        extras = _scope.as_dict(data.extra(arts["id"]))
         accepted = set(params.accepted)
         rows = []
         for row, value in zip(
