@@ -187,6 +187,21 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def resident_mib(pid: int) -> list[float]:
+    """Resident memory (MiB) of process ``pid`` and of each of its children (Linux /proc)."""
+    out, todo = [], [pid]
+    while todo:
+        pid = todo.pop(0)
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            out.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, AttributeError, ValueError):
+            continue
+    return out
+
+
 SERVER = {"pid": 0}  # the portal's process, once started
 
 
@@ -412,6 +427,8 @@ async def run(base: str, plan: dict[str, Any], n_clients: int, requests: int) ->
     )
     for client in units:
         await client.aclose()
+    memory = ", ".join(f"{m:.0f}" for m in resident_mib(SERVER["pid"]))
+    print(f"portal processes' resident memory (supervisor, workers…): {memory} MiB")
     await publish(evaluators[0], rounds.REAL_ROUND, plan.get("real_problems"))
     await evaluators[0].aclose()
 
