@@ -178,7 +178,20 @@ def save_round(
         )
         for table, frame in ((SCORES, scores), (TOTALS, totals), (PROBLEMS, problems)):
             _insert(conn, table, frame.assign(round=info.id))
+    refresh_statistics(store, (SCORES, TOTALS, PROBLEMS))
     return RoundInfo(**header)
+
+
+def refresh_statistics(store: Store, tables: Sequence[Table]) -> None:
+    """PostgreSQL: ANALYZE ``tables`` after a round's rows were written, so the portal's list
+    queries are planned for a round of 100,000 problems at once rather than when autovacuum
+    next passes (until then a plan made for a few hundred rows sorts the whole round: 0.5 s a
+    page instead of 1–25 ms). SQLite plans from its indexes alone; nothing to do."""
+    if store.engine.dialect.name != "postgresql":
+        return
+    with store.engine.begin() as conn:
+        for table in tables:
+            conn.exec_driver_sql(f'ANALYZE "{table.name}"')
 
 
 def _info(row: Mapping[str, Any]) -> RoundInfo:
