@@ -35,15 +35,16 @@ def portal_command(
     workers: int = typer.Option(
         1,
         "--workers",
-        min=1,
-        max=64,
-        help="Worker processes serving one port (about one per CPU core; each keeps its own "
-        "caches). SQLite or PostgreSQL alike.",
+        help="Worker processes serving one port, 1–64 (about one per CPU core; each keeps its "
+        "own caches). SQLite or PostgreSQL alike.",
     ),
     database_url: str | None = DB_OPTION,
 ) -> None:
     """Serve the portal (门户): evaluators review and publish rounds, units answer."""
     import uvicorn
+
+    if not 1 <= workers <= 64:
+        raise typer.BadParameter(f"{workers}: give 1 to 64 processes", param_hint="--workers")
 
     from portal.app import create_app
     from portal.sessions import portal_secret
