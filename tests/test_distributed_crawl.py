@@ -73,10 +73,10 @@ class Worker:
     """`zwgk worker` in a session of its own, so that it and its crawl processes can be killed
     together, as a machine dies."""
 
-    def __init__(self, name: str, tmp_path: Path, db_url: str) -> None:
+    def __init__(self, name: str, tmp_path: Path, db_url: str, visibility: int = 10) -> None:
         self.log = tmp_path / f"worker-{name}.log"
         cmd = [sys.executable, "-m", "zwgk", "worker", "-c", "1", "--broker", BROKER]
-        cmd += ["--jobs", str(tmp_path / f"jobs-{name}"), "--visibility-timeout", "10"]
+        cmd += ["--jobs", str(tmp_path / f"jobs-{name}"), "--visibility-timeout", str(visibility)]
         cmd += ["--name", name]
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
@@ -99,8 +99,8 @@ class Worker:
 def workers(tmp_path):
     started: list[Worker] = []
 
-    def start(db_url: str, *names: str) -> list[Worker]:
-        new = [Worker(name, tmp_path, db_url) for name in names]
+    def start(db_url: str, *names: str, visibility: int = 10) -> list[Worker]:
+        new = [Worker(name, tmp_path, db_url, visibility) for name in names]
         started.extend(new)
         return new
 
@@ -247,3 +247,26 @@ def test_a_worker_killed_mid_job_its_job_is_finished_by_the_other(
     again = {url: n for url, n in served.gets_since(before).items() if n != 1}
     assert all(n == 2 for n in again.values()), again
     assert len(again) <= 10 + 2, again
+
+
+def test_a_job_given_out_again_while_it_runs_does_not_crawl_its_host_twice(
+    served, broker, workers, tmp_path
+):
+    """Redis gives a job still unacknowledged after the visibility timeout (5 s here) to the
+    other worker while the first still crawls (≈ 12 s): the host lock makes the copy wait, and
+    it ends when it finds the job done."""
+    unit = served.quiet_units("trs")[1]
+    expected = served.expected(unit)
+    host = served.portal.index.unit[unit].host
+    db_url = f"sqlite:///{tmp_path / 'twice.sqlite'}"
+    workers(db_url, "a", "b", visibility=5)
+    before = served.gets(expected)
+    served.server.max_in_flight.clear()
+    slow = ["-s", "DOWNLOAD_DELAY=0.08", "-s", "ZWGK_CHECK_LINKS=0"]
+    cmd = crawl_cmd(served.registry, [unit], "--distributed", "--broker", BROKER, *QUICK, *slow)
+    done = subprocess.run(cmd, env=env_for(db_url), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert served.server.max_in_flight[host] <= LIMIT
+    assert served.gets_since(before) == dict.fromkeys(expected, 1)
+    logs = "".join((tmp_path / f"worker-{n}.log").read_text() for n in "ab")
+    assert "is being crawled by another job" in logs  # the copy was there, and waited
