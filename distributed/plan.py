@@ -71,13 +71,17 @@ def one_process(night: Night, delay: float = DELAY_S, pages_per_s: float = PAGES
 
 
 def planning_table(
-    nights: list[Night], worker_counts: list[int], slots: int = SLOTS
-) -> list[list[str]]:
+    nights: list[Night], worker_counts: list[int], slots: int = SLOTS,
+    pages_per_s: float = PAGES_PER_S,
+) -> list[list[str]]:  # fmt: skip
     """Rows of hours: hosts, units, new articles, one local process, then each worker count."""
     rows = []
     for night in nights:
         row = [str(night.hosts), str(night.units), str(night.new_articles)]
-        row.append(f"{one_process(night) / 3600:.1f}")
-        row += [f"{simulate(night, w, slots) / 3600:.1f}" for w in worker_counts]
+        row.append(f"{one_process(night, pages_per_s=pages_per_s) / 3600:.1f}")
+        row += [
+            f"{simulate(night, w, slots, pages_per_s=pages_per_s) / 3600:.1f}"
+            for w in worker_counts
+        ]
         rows.append(row)
     return rows

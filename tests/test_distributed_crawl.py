@@ -22,9 +22,12 @@ import pandas as pd
 import pytest
 import redis
 from test_crawl_resume import Served, free_port
+from typer.testing import CliRunner
 
-from demo.generate import make_sample, write_portal
+from demo.generate import DEFAULT_AS_OF, make_sample, write_portal
 from store import open_store
+from store.rounds import problems_frame
+from zwgk.cli import app
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("distributed_crawl")]
 
@@ -170,6 +173,19 @@ def test_two_workers_crawl_each_article_once_as_one_local_crawl_does(
         alone = comparable(store, run.id)
     for what, frame in alone.items():
         pd.testing.assert_frame_equal(distributed[what], frame, obj=what)
+    # The same round from both: the same problems.
+    assert problems(db_url) == problems(local_url)
+
+
+def problems(db_url: str) -> list[tuple]:
+    as_of = DEFAULT_AS_OF.isoformat()
+    done = CliRunner().invoke(app, ["evaluate", "--round", "R1", "--as-of", as_of, "--db", db_url])
+    assert done.exit_code == 0, done.output
+    with open_store(db_url) as store:
+        found = problems_frame(store, "R1", evidence=False)
+    assert len(found), "the round found no problem to compare"
+    keep = ["unit_id", "indicator_id", "fingerprint", "subject", "status", "deduction"]
+    return sorted(map(tuple, found[keep].astype(str).itertuples(index=False)))
 
 
 def stored(db_file: Path, units: list[str]) -> int:
