@@ -94,6 +94,9 @@ def _coordinate(broker, retries: Retries, **o) -> int:
     except CrawlLocked as exc:
         console.print(shown(f"another crawl is running: {exc}", style="red"))
         return 3
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from systemd (`coordinator.coordinate`)
+        console.print("interrupted: the crawl run is closed 'interrupted', its jobs stop")
+        return 1
     return end_of_run(store, run_id, o["quiet"], console, None)
 
 

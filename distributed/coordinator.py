@@ -17,6 +17,7 @@ If the coordinator dies, its board's ``alive`` key lapses and the jobs stop; the
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import tempfile
 import time
 import uuid
@@ -90,6 +91,9 @@ def coordinate(
     run_id = store.start_run("full" if full else "incremental", [u.id for u in selected], reg.hash)
     board = Board.connect(broker.url, f"zwgk:crawl:{run_id}-{uuid.uuid4().hex[:8]}")
     began = time.monotonic()
+    # systemd stops a service with SIGTERM: end as on Ctrl-C, the run closed 'interrupted' and
+    # the board cleared, so the jobs stop at once rather than when `alive` lapses.
+    previous = signal.signal(signal.SIGTERM, _interrupted)
     try:
         board.beat()
         with tempfile.TemporaryDirectory(prefix="zwgk-dist-") as tmp:
@@ -100,6 +104,12 @@ def coordinate(
             units = {host: [u.id for u in us] for host, us in by_host.items()}
             board.publish(seen, folders, units)
         app = make_app(broker)
+        if not app.control.ping(timeout=1.0):
+            console.print(
+                shown(f"no zwgk worker answers on {broker.url} yet: the jobs wait in the queue "
+                      "until one starts", style="yellow"),
+                soft_wrap=True,
+            )  # fmt: skip
         for host, us in by_host.items():
             spec = {
                 "board": board.key, "host": host, "address": host_address(us[0].entry),
@@ -115,6 +125,7 @@ def coordinate(
         raise
     finally:
         board.clear()  # the jobs still running see their coordinator gone and stop
+        signal.signal(signal.SIGTERM, previous)
     not_done = [h for h, s in states.items() if s.state != "done"]
     if not_done:
         console.print(
@@ -122,6 +133,10 @@ def coordinate(
             soft_wrap=True,
         )
     return run_id
+
+
+def _interrupted(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def follow(

@@ -133,7 +133,8 @@ def _crawl(
     if stop == LOST:  # another job holds the host now, and the board is its to write
         return "lost", None
     if stop == GONE:
-        board.update(host, state="abandoned", status=status, stats=stats, detail=stop)
+        if board.has(host):  # not when the coordinator cleared its board at its end
+            board.update(host, state="abandoned", status=status, stats=stats, detail=stop)
         return "abandoned", None
     tail = (folder / "crawl.log").read_bytes()[-600:].decode("utf-8", "replace")
     why = f"crawl process exit {proc.returncode} ({status or 'no result'})"

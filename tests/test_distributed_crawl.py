@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from typer.testing import CliRunner
 from demo.generate import DEFAULT_AS_OF, make_sample, write_portal
 from store import open_store
 from store.rounds import problems_frame
+from store.testing import backend_url
 from zwgk.cli import app
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("distributed_crawl")]
@@ -188,16 +188,20 @@ def problems(db_url: str) -> list[tuple]:
     return sorted(map(tuple, found[keep].astype(str).itertuples(index=False)))
 
 
-def stored(db_file: Path, units: list[str]) -> int:
-    if not db_file.exists():
-        return 0
-    marks = ",".join("?" * len(units))
+def stored(db_url: str, units: list[str]) -> int:
+    """Articles of ``units`` stored so far; 0 before the tables exist."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import ProgrammingError
+
+    engine = create_engine(db_url)
     try:
-        with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=1) as conn:
-            query = f"select count(*) from articles where unit_id in ({marks})"
-            return conn.execute(query, units).fetchone()[0]
-    except sqlite3.OperationalError:
+        with engine.connect() as conn:
+            query = text("select count(*) from articles where unit_id = any(:units)")
+            return conn.scalar(query, {"units": units})
+    except ProgrammingError:
         return 0
+    finally:
+        engine.dispose()
 
 
 def running_worker(broker: redis.Redis, host: str, pool: list[Worker]) -> Worker | None:
@@ -216,16 +220,22 @@ def running_worker(broker: redis.Redis, host: str, pool: list[Worker]) -> Worker
     return None
 
 
+@pytest.mark.postgres
 def test_a_worker_killed_mid_job_its_job_is_finished_by_the_other(
     served, broker, workers, tmp_path
 ):
+    """On PostgreSQL, the store several machines share."""
     index = served.portal.index
     first = served.quiet_units("lonsun")[2]
     host = index.unit[first].host
     units = [u for u in served.quiet_units("lonsun") if index.unit[u].host == host][1:3]
     expected = set().union(*(served.expected(u) for u in units))
-    db_file = tmp_path / "killed.sqlite"
-    db_url = f"sqlite:///{db_file}"
+    with backend_url("postgresql", tmp_path) as db_url:
+        killed_mid_job(served, broker, workers, db_url, units, expected)
+
+
+def killed_mid_job(served, broker, workers, db_url, units, expected) -> None:
+    host = served.portal.index.unit[units[0]].host
     pool = workers(db_url, "a", "b")
     before = served.gets(expected)
     # One request at a time, 30 ms apart, small batches: caught mid-way with rows stored.
@@ -239,12 +249,12 @@ def test_a_worker_killed_mid_job_its_job_is_finished_by_the_other(
         address = served.portal.index.host[host].base_url.split("//")[1].split(":")[0]
         deadline = time.monotonic() + 90
         victim = None
-        while victim is None or stored(db_file, units) < 40:
+        while victim is None or stored(db_url, units) < 40:
             assert time.monotonic() < deadline, "the job did not get going within 90 s"
             assert coordinator.poll() is None, coordinator.communicate()[1][-3000:]
             victim = victim or running_worker(broker, address, pool)
             time.sleep(0.1)
-        assert stored(db_file, units) < len(expected), "the job ended before the kill"
+        assert stored(db_url, units) < len(expected), "the job ended before the kill"
         victim.kill()
         out, err = coordinator.communicate(timeout=300)
     finally:
