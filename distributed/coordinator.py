@@ -43,6 +43,8 @@ from store.text import shown
 from store.writes import ARTICLES
 
 POLL_S = 1.0
+# The articles stored so far are counted this often: the count scans the run's rows.
+STORE_POLL_S = 15.0
 # Scrapy figures that are not counts: not added up over the parts.
 NOT_ADDED = ("start_time", "finish_time", "finish_reason", "elapsed_time_seconds", "memusage/")
 
@@ -146,13 +148,16 @@ def follow(
     host_of = {u: h for h, us in units.items() for u in us}
     live = Live(console=console, auto_refresh=False) if console.is_terminal and not quiet else None
     seen: dict[str, str] = {}
+    stored: dict[str, int] = {}
+    counted = -STORE_POLL_S
     if live:
         live.start()
     try:
         while True:
             board.beat()
             states = board.states()
-            stored = articles_by_host(store, run_id, host_of)
+            if time.monotonic() - counted >= STORE_POLL_S:  # a scan of the articles' rows
+                stored, counted = articles_by_host(store, run_id, host_of), time.monotonic()
             if live:
                 live.update(progress_table(run_id, states, stored), refresh=True)
             elif not quiet:
