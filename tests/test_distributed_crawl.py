@@ -144,6 +144,7 @@ def test_two_workers_crawl_each_article_once_as_one_local_crawl_does(
     workers(db_url, "a", "b")
     before = served.gets(expected)
     served.server.max_in_flight.clear()
+    asked = served.server.request_count()
 
     cmd = crawl_cmd(served.registry, units, "--distributed", "--broker", BROKER, *QUICK)
     done = subprocess.run(cmd, env=env_for(db_url), capture_output=True, text=True, timeout=300)
@@ -159,6 +160,8 @@ def test_two_workers_crawl_each_article_once_as_one_local_crawl_does(
         assert (run.status, run.outcome) == ("finished", "finished")
         assert sorted(run.units) == sorted(units)
         assert run.stats["zwgk/distributed/hosts"] == len(hosts) + 2
+        # The run's figures are its parts' added up: every request the server answered.
+        assert run.stats["downloader/request_count"] == served.server.request_count() - asked
         assert set(store.articles_frame(columns=["url"])["url"]) == expected
         distributed = comparable(store, run.id)
 
