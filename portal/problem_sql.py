@@ -172,6 +172,8 @@ def text_condition(text: str, dialect: str) -> ColumnElement[bool]:
             evidence.like(_like(json_text), escape="!"),
         )
     columns = (p.subject, p.suggestion, evidence)
+    if text.lower() == text.upper():  # nothing to fold (Chinese, digits): LIKE, far cheaper
+        return or_(p.fingerprint == text, *(c.like(_like(text), escape="!") for c in columns))
     return or_(p.fingerprint == text, *(c.ilike(_like(text), escape="!") for c in columns))
 
 

@@ -12,6 +12,7 @@ in one transaction. `evaluate`, `evaluate_data` and `reevaluate` are the three w
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -346,12 +347,19 @@ def estimated_years(calendar: WorkCalendar, as_of: dt.date) -> list[int]:
 
 
 def frozen_set(info: round_store.RoundInfo) -> IndicatorSet:
-    """The indicator set a round froze, loaded again from its stored text."""
-    loaded = set_from_text(info.indicator_set_text, f"round {info.id}")
-    if loaded.sha256 != info.indicator_set_sha256:
+    """The indicator set a round froze, loaded again from its stored text (once per round and
+    text in a process: the portal asks for it on every checklist download; treat it as
+    read-only)."""
+    return _frozen_set(info.id, info.indicator_set_sha256, info.indicator_set_text)
+
+
+@functools.lru_cache(maxsize=16)
+def _frozen_set(round_id: str, sha256: str, text: str) -> IndicatorSet:
+    loaded = set_from_text(text, f"round {round_id}")
+    if loaded.sha256 != sha256:
         raise RoundError(
-            f"round {info.id}: the frozen indicator set no longer loads to the same hash "
-            f"({loaded.sha256[:12]} ≠ {info.indicator_set_sha256[:12]})"
+            f"round {round_id}: the frozen indicator set no longer loads to the same hash "
+            f"({loaded.sha256[:12]} ≠ {sha256[:12]})"
         )
     return loaded
 

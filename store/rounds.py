@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Float, Table, delete, func, select, update
 
 from store import models
 from store.core import Store
+from store.portal_models import ChecklistFile
 from store.reads import read_frame
 from store.types import utcnow
 from store.version import zwgk_version
@@ -33,6 +34,9 @@ SCORES: Table = models.RoundScore.__table__  # type: ignore[assignment]
 TOTALS: Table = models.RoundTotal.__table__  # type: ignore[assignment]
 PROBLEMS: Table = models.Problem.__table__  # type: ignore[assignment]
 DECISIONS: Table = models.Decision.__table__  # type: ignore[assignment]
+# Units' checklist files made from a round (the portal's downloads): a copy of what the round
+# holds, dropped in the same transaction as anything that rewrites the round.
+CHECKLIST_FILES: Table = ChecklistFile.__table__  # type: ignore[assignment]
 
 
 # A round's id: letters, digits, '-', '_' and '.', beginning with a letter or digit, at most
@@ -160,7 +164,7 @@ def save_round(
         if old:
             # Explicit deletes rather than relying on ON DELETE CASCADE, which SQLite only
             # honours with foreign keys switched on.
-            for table in (PROBLEMS, TOTALS, SCORES):
+            for table in (PROBLEMS, TOTALS, SCORES, CHECKLIST_FILES):
                 conn.execute(delete(table).where(table.c.round == info.id))
             conn.execute(update(ROUNDS).where(ROUNDS.c.id == info.id).values(**header))
         else:
@@ -304,6 +308,7 @@ def update_problems(store: Store, round_id: str, updates: Iterable[Mapping[str, 
     p = PROBLEMS.c
     changed = 0
     with store.engine.begin() as conn:
+        conn.execute(delete(CHECKLIST_FILES).where(CHECKLIST_FILES.c.round == round_id))
         for up in updates:
             values = {k: v for k, v in up.items() if k in allowed}
             unknown = set(up) - allowed - {"fingerprint"}
@@ -326,6 +331,7 @@ def replace_unit_results(
     """Replace the score and total rows of the units in ``totals`` (recheck re-scores them)."""
     units = sorted(set(totals["unit_id"]))
     with store.engine.begin() as conn:
+        conn.execute(delete(CHECKLIST_FILES).where(CHECKLIST_FILES.c.round == round_id))
         for table, frame in ((SCORES, scores), (TOTALS, totals)):
             conn.execute(delete(table).where(table.c.round == round_id, table.c.unit_id.in_(units)))
             _insert(conn, table, frame.assign(round=round_id))
