@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Table, func, insert, select
 
 from store import Store
 from store.portal_models import AuditEntry
+from store.rounds import json_evidence
 from store.text import inert, inert_json
 from store.types import BEIJING, utcnow
 
@@ -41,6 +42,9 @@ ACTION_ZH = {
     "round_close": "关闭整改填报",
 }
 ACTIONS = tuple(ACTION_ZH)
+# The codes the data layer (lifecycle, decisions, answers) writes.
+PUBLISH, CLOSE, DECIDE = "round_publish", "round_close", "decision"
+ANSWER, UPLOAD, REVIEW = "answer", "answer_upload", "review"
 FRAME_COLUMNS = [
     "id",
     "at",
@@ -77,9 +81,15 @@ def record(
     after: Any = None,
     address: str | None = None,
 ) -> None:
-    """Add one line. Pass the connection of the change's transaction where there is one."""
+    """Add one line: on ``conn_or_store`` when it is a connection (pass the change's
+    transaction where there is one), else in a transaction of its own. ``before``/``after``
+    are kept as JSON (made JSON-safe first: a deadline is a date, a score a numpy number); a
+    line without its actor is refused."""
     if action not in ACTION_ZH:
         raise ValueError(f"unknown audit action {action!r}; known: {', '.join(ACTIONS)}")
+    if not (actor and actor.strip()):
+        raise ValueError("an audit entry needs the actor (who did it)")
+    before, after = json_evidence(before), json_evidence(after)
     row = {
         "at": utcnow(),
         "actor": inert(actor)[:64],

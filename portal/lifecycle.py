@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal._audit_row import CLOSE, PUBLISH, _audit
+from portal.audit import CLOSE, PUBLISH, record
 from reports.wording import cn_date, today_in_beijing
 from scoring.round import RoundError, reevaluate
 from store import Store, models
@@ -249,7 +249,7 @@ def publish(
                     published_by=by,
                 )
             )
-            _audit(
+            record(
                 conn,
                 by,
                 PUBLISH,
@@ -292,7 +292,7 @@ def close(
         )
         if done.rowcount != 1:
             raise LifecycleError(f"测评轮次{round_id}已由他人截止")
-        _audit(
+        record(
             conn,
             by,
             CLOSE,

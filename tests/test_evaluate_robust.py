@@ -488,8 +488,14 @@ def test_round_ids_of_the_documented_pattern_are_accepted(round_id):
         ["responses", "list", "--round", "2025Q2"],
     ],
     ids=[
-        "problems", "decide", "recheck", "evaluate", "evaluate_without_as_of",
-        "report_round", "report_checklist", "responses_list",
+        "problems",
+        "decide",
+        "recheck",
+        "evaluate",
+        "evaluate_without_as_of",
+        "report_round",
+        "report_checklist",
+        "responses_list",
     ],  # fmt: skip
 )
 @pytest.mark.parametrize(

@@ -171,4 +171,3 @@ def _a_problem_of(world, unit_id: str) -> str:
             .where(PROBLEMS.c.rectifiable.is_not(False))
             .limit(1)
         )
-
