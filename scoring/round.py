@@ -107,9 +107,12 @@ def plan(
     evaluated with another set, run, as_of or kind needs ``replace``; a new round's id must match
     `store.rounds.ROUND_ID`. ``must_exist``: `store.rounds.RoundNotFound` for a new round."""
     if must_exist:
-        stored: round_store.RoundInfo | None = round_store.get_round(store, round_id)
+        stored: round_store.RoundInfo | None = round_store.get_round(
+            store, round_id, incomplete=True
+        )
     else:
-        stored = round_store.find_round(store, round_id)
+        # A round evaluated by city whose parts are not all stored is evaluated again too.
+        stored = round_store.find_round(store, round_id, incomplete=True)
     if stored is None:
         round_store.check_round_id(round_id)
     elif (
