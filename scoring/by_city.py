@@ -44,6 +44,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# A city's job reads its city in scans, so SQLite's page cache (64 MiB a connection for the
+# crawl's url lookups, store/config.py) buys it little: measured on a city of 210,000
+# articles, 8 MiB gave the same load and scoring times and a peak 58 MiB lower.
+JOB_SQLITE_CACHE_KIB = 8 * 1024
+
 
 @dataclass(frozen=True)
 class CityResult:
@@ -87,7 +92,7 @@ def evaluate_city(
     from store import open_store
 
     started = time.perf_counter()
-    store = open_store(store_url)
+    store = open_store(store_url, sqlite_cache_kib=JOB_SQLITE_CACHE_KIB)
     try:
         with gc_pause.paused():
             return _evaluate_city(store, round_id, city, unit_ids, calendar, started)
