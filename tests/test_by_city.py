@@ -152,3 +152,23 @@ def test_a_round_missing_a_citys_part_is_shown_nowhere_and_says_which(tmp_path, 
         again = by_city.evaluate_by_city(store, plan(store, "2025Q2"), jobs=0)
         assert not again.failed and round_store.get_round(store, "2025Q2").complete
         assert [r.id for r in round_store.list_rounds(store)] == ["2025Q1", "2025Q2"]
+
+
+def test_zwgk_evaluate_takes_a_store_of_two_cities_by_city_unless_asked_whole(tmp_path):
+    from typer.testing import CliRunner
+
+    from zwgk.cli import app
+
+    url = f"sqlite:///{tmp_path}/cli.sqlite"
+    _province(url, [45, 45], 1500)
+    common = ["evaluate", "--round", "2025Q2", "--as-of", str(AS_OF), "--db", url]
+    done = CliRunner().invoke(app, common)
+    assert done.exit_code == 0, done.output
+    assert "evaluated by city" in done.output and "in 2 cities" in done.output
+    assert "c2: 77 units" in done.output
+    whole = CliRunner().invoke(app, [*common, "--whole"])
+    assert whole.exit_code == 0, whole.output
+    assert "evaluated by city" not in whole.output and "市政府 — 2025Q2" in whole.output
+    with open_store(url) as store:
+        assert round_parts.list_parts(store, "2025Q2") == []  # whole: no parts left
+        assert round_store.get_round(store, "2025Q2").complete
