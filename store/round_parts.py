@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -22,9 +22,8 @@ from sqlalchemy import delete, select, update
 
 from store.core import Store
 from store.frame_insert import insert_frame
-from store.rounds import PARTS, PROBLEMS, ROUNDS, SCORES, TOTALS, RoundInfo
+from store.rounds import PARTS, PROBLEMS, ROUNDS, SCORES, TOTALS, RoundInfo, write_header
 from store.types import utcnow
-from store.version import zwgk_version
 
 log = logging.getLogger(__name__)
 
@@ -44,22 +43,8 @@ def begin(store: Store, info: RoundInfo, parts: Mapping[str, Sequence[str]]) -> 
     """Write round ``info``'s header, incomplete, with a pending part per city (``parts``: part
     name → its unit ids); an earlier evaluation's rows of the round are dropped. Returns the
     stored header."""
-    now = utcnow()
     with store.engine.begin() as conn:
-        old = conn.execute(select(ROUNDS.c.created_at).where(ROUNDS.c.id == info.id)).first()
-        header = asdict(info) | {
-            "created_at": old[0] if old else (info.created_at or now),
-            "evaluated_at": now,
-            "zwgk_version": zwgk_version(),
-            "complete": False,
-            "stats": None,
-        }
-        if old:
-            for table in (PROBLEMS, TOTALS, SCORES, PARTS):
-                conn.execute(delete(table).where(table.c.round == info.id))
-            conn.execute(update(ROUNDS).where(ROUNDS.c.id == info.id).values(**header))
-        else:
-            conn.execute(ROUNDS.insert().values(**header))
+        stored = write_header(conn, info, complete=False, stats=None)
         conn.execute(
             PARTS.insert(),
             [
@@ -67,7 +52,7 @@ def begin(store: Store, info: RoundInfo, parts: Mapping[str, Sequence[str]]) -> 
                 for name, units in parts.items()
             ],
         )
-    return RoundInfo(**header)
+    return stored
 
 
 def list_parts(store: Store, round_id: str) -> list[PartInfo]:

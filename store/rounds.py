@@ -112,29 +112,10 @@ def save_round(
     totals: pd.DataFrame,
     problems: pd.DataFrame,
 ) -> RoundInfo:
-    """Write (or replace) a round and its rows in one transaction; returns the stored header.
-
-    A round evaluated again keeps its ``created_at``; ``evaluated_at`` is now, and
-    ``zwgk_version`` the running zwgk's.
-    """
-    if info.kind not in models.ROUND_KINDS:
-        raise ValueError(f"round {info.id}: kind must be one of {models.ROUND_KINDS}")
-    now = utcnow()
+    """Write (or replace) a round and its rows in one transaction; returns the stored header
+    (`write_header`)."""
     with store.engine.begin() as conn:
-        old = conn.execute(select(ROUNDS.c.created_at).where(ROUNDS.c.id == info.id)).first()
-        header = asdict(info) | {
-            "created_at": old[0] if old else (info.created_at or now),
-            "evaluated_at": now,
-            "zwgk_version": zwgk_version(),
-        }
-        if old:
-            # Explicit deletes rather than relying on ON DELETE CASCADE, which SQLite only
-            # honours with foreign keys switched on.
-            for table in (PROBLEMS, TOTALS, SCORES, PARTS):
-                conn.execute(delete(table).where(table.c.round == info.id))
-            conn.execute(update(ROUNDS).where(ROUNDS.c.id == info.id).values(**header))
-        else:
-            conn.execute(ROUNDS.insert().values(**header))
+        header = write_header(conn, info)
         log.debug(
             "round %s: writing %d scores, %d totals and %d problems in one transaction",
             info.id,
@@ -144,6 +125,32 @@ def save_round(
         )
         for table, frame in ((SCORES, scores), (TOTALS, totals), (PROBLEMS, problems)):
             _insert(conn, table, frame.assign(round=info.id))
+    return header
+
+
+def write_header(conn: Connection, info: RoundInfo, **changes: Any) -> RoundInfo:
+    """Write round ``info``'s header (with ``changes``) in the caller's transaction, dropping
+    the rows an earlier evaluation of the round left; returns it as stored. A round evaluated
+    again keeps its ``created_at``; ``evaluated_at`` is now, ``zwgk_version`` the running
+    zwgk's."""
+    if info.kind not in models.ROUND_KINDS:
+        raise ValueError(f"round {info.id}: kind must be one of {models.ROUND_KINDS}")
+    now = utcnow()
+    old = conn.execute(select(ROUNDS.c.created_at).where(ROUNDS.c.id == info.id)).first()
+    header = asdict(info) | {
+        "created_at": old[0] if old else (info.created_at or now),
+        "evaluated_at": now,
+        "zwgk_version": zwgk_version(),
+        **changes,
+    }
+    if old:
+        # Explicit deletes rather than relying on ON DELETE CASCADE, which SQLite only
+        # honours with foreign keys switched on.
+        for table in (PROBLEMS, TOTALS, SCORES, PARTS):
+            conn.execute(delete(table).where(table.c.round == info.id))
+        conn.execute(update(ROUNDS).where(ROUNDS.c.id == info.id).values(**header))
+    else:
+        conn.execute(ROUNDS.insert().values(**header))
     return RoundInfo(**header)
 
 
