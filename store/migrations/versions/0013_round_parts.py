@@ -24,8 +24,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("rounds") as batch:
-        batch.add_column(sa.Column("complete", sa.Boolean(), nullable=False, server_default=sa.true()))
+    # Plain ALTER TABLE, never a batch copy: rounds is the parent of every round's rows, and
+    # SQLite would cascade dropping the old table onto them.
+    op.add_column(
+        "rounds", sa.Column("complete", sa.Boolean(), nullable=False, server_default=sa.true())
+    )
     op.create_table(
         "round_parts",
         sa.Column("round", sa.String(length=32), nullable=False),
@@ -47,5 +50,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("round_parts")
-    with op.batch_alter_table("rounds") as batch:
-        batch.drop_column("complete")
+    op.drop_column("rounds", "complete")  # SQLite ≥ 3.35 drops a column in place
