@@ -159,7 +159,10 @@ def column_loader(
 
         from store.reads import articles_stmt, read_frame
 
-        versions = articles_stmt(["id", *names], run_id, unit_ids).subquery("v")
+        # Ids name their articles already: the units' filter only for a whole column (with
+        # it, SQLite walks the unit index for every chunk of ids — 10× slower on a city).
+        units = unit_ids if ids is None else None
+        versions = articles_stmt(["id", *names], run_id, units).subquery("v")
         if ids is None:
             with store.engine.connect() as conn:
                 return read_frame(conn, select(*versions.c))
