@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 
 from benchmarks.score import AS_OF, build, units_plan
+from portal import lifecycle
+from portal.viewer import Viewer, round_visible, visible_rounds
 from scoring import by_city
 from scoring.cities import NO_CITY, cities, city_of
 from scoring.round import plan, run_plan
@@ -145,6 +147,10 @@ def test_a_round_missing_a_citys_part_is_shown_nowhere_and_says_which(tmp_path, 
         with pytest.raises(round_store.RoundIncomplete, match="c2 failed.*the city's job died"):
             round_store.get_round(store, "2025Q2")
         assert round_store.find_round(store, "2025Q2") is None
+        admin = Viewer(1, "admin", "管理员", "admin", None)  # the portal sees drafts, not it
+        assert visible_rounds(store, admin) == ["2025Q1"]
+        assert not round_visible(store, admin, "2025Q2")
+        assert list(lifecycle.states(store)) == ["2025Q1"]
         states = {p.part: p.state for p in round_parts.list_parts(store, "2025Q2")}
         assert states == {"c": "stored", "c2": "failed"}
         # Evaluated again, it completes: the stored round's frozen set and run, no --as-of.
