@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from scoring.by_city import CityResult, city_name, evaluate_by_city
-from scoring.cities import cities
+from scoring.cities import NO_CITY, cities
 from store.text import shown
 
 if TYPE_CHECKING:
@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 
 def wants_cities(store: Store, by_city: bool | None) -> bool:
     """``--by-city`` / ``--whole`` as asked; unasked (None), by city when the store's units
-    form more than one city."""
+    form more than one city (units under no 市政府 do not make one)."""
     if by_city is not None:
         return by_city
-    return len(cities(store.units_frame())) > 1
+    return len([c for c in cities(store.units_frame()) if c != NO_CITY]) > 1
 
 
 def run(
@@ -39,6 +39,12 @@ def run(
     False when a city failed (the round is then incomplete, and said so)."""
 
     def said(city: CityResult) -> None:
+        if not printed:  # said once the round is under way: a refusal stays one sentence
+            printed.append(True)
+            console.print(
+                shown(f"round {planned.round_id}: evaluated by city, {max(jobs, 1)} at a time"),
+                highlight=False,
+            )
         console.print(
             shown(
                 f"  {city_name(city.city)}: {city.units} units, {city.articles:,} articles, "
@@ -47,10 +53,7 @@ def run(
             highlight=False,
         )
 
-    console.print(
-        shown(f"round {planned.round_id}: evaluated by city, {max(jobs, 1)} at a time"),
-        highlight=False,
-    )
+    printed: list[bool] = []
     result = evaluate_by_city(store, planned, jobs=jobs, calendar=calendar, on_city=said)
     info = result.info
     if result.failed:
