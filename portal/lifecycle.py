@@ -112,8 +112,10 @@ def states(store: Store, *, today: dt.date | None = None) -> dict[str, RoundStat
     """Every stored round's state (rounds without a publication row are drafts)."""
     today = today or today_in_beijing()
     rounds = models.Round.__table__
-    stmt = select(rounds.c.id, PUBLICATIONS).outerjoin(
-        PUBLICATIONS, PUBLICATIONS.c.round == rounds.c.id
+    stmt = (
+        select(rounds.c.id, PUBLICATIONS)
+        .outerjoin(PUBLICATIONS, PUBLICATIONS.c.round == rounds.c.id)
+        .where(rounds.c.complete)  # a round still missing a city's part is no round yet
     )
     with store.engine.connect() as conn:
         rows = conn.execute(stmt.order_by(rounds.c.as_of, rounds.c.id)).all()

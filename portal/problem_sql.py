@@ -124,7 +124,11 @@ def _read_context(store: Store, round_id: str, draft: bool) -> RoundContext:
         }
         changed = changed_decisions(conn, info) if draft else {}
         rounds = ROUNDS.c
-        order = list(conn.scalars(select(rounds.id).order_by(rounds.as_of, rounds.created_at)))
+        order = list(
+            conn.scalars(
+                select(rounds.id).where(rounds.complete).order_by(rounds.as_of, rounds.created_at)
+            )
+        )
     return RoundContext(
         info,
         units,
