@@ -21,8 +21,8 @@ from sqlalchemy import Connection, Float, Table, delete, func, select, update
 
 from store import models
 from store.core import Store
-from store.portal_models import ChecklistFile
 from store.frame_insert import insert_frame as _insert
+from store.portal_models import ChecklistFile
 from store.reads import read_frame
 from store.types import utcnow
 from store.version import zwgk_version
