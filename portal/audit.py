@@ -18,9 +18,8 @@ from sqlalchemy import Connection, Table, func, insert, select
 
 from store import Store
 from store.portal_models import AuditEntry
-from store.rounds import json_evidence
 from store.text import inert, inert_json
-from store.types import BEIJING, utcnow
+from store.types import BEIJING, json_evidence, utcnow
 
 AUDIT: Table = AuditEntry.__table__  # type: ignore[assignment]
 

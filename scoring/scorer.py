@@ -41,7 +41,7 @@ from scoring.checks.base import CheckContext, findings, get_check
 from scoring.totals import ROUND_DIGITS, unit_totals
 from scoring.windows import AS_OF_WINDOW
 from scoring.workdays import WorkCalendar, default_calendar
-from store.rounds import json_evidence
+from store.types import json_evidence
 
 if TYPE_CHECKING:
     from scoring.checks.base import Check

@@ -1,13 +1,16 @@
 """INSERT a DataFrame's rows into a table fast: what a round's scores, totals and problems are
-written with (`store.rounds`, `store.round_parts`)."""
+written with (`store.rounds`, `store.round_parts`); and the planner's statistics refreshed
+after such a bulk write (`refresh_statistics`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Table
 
+from store.core import Store
 from store.writes import chunks
 
 
@@ -41,3 +44,15 @@ def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
     sql = str(compiled)
     for part in chunks(rows, 5000):
         conn.exec_driver_sql(sql, list(part))
+
+
+def refresh_statistics(store: Store, tables: Sequence[Table]) -> None:
+    """PostgreSQL: ANALYZE ``tables`` after a round's rows were written, so the portal's list
+    queries are planned for a round of 100,000 problems at once rather than when autovacuum
+    next passes (until then a plan made for a few hundred rows sorts the whole round: 0.5 s a
+    page instead of 1–25 ms). SQLite plans from its indexes alone; nothing to do."""
+    if store.engine.dialect.name != "postgresql":
+        return
+    with store.engine.begin() as conn:
+        for table in tables:
+            conn.exec_driver_sql(f'ANALYZE "{table.name}"')

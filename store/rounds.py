@@ -9,7 +9,6 @@ the earlier ones stay as history.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,6 +21,7 @@ from sqlalchemy import Connection, Float, Table, delete, func, select, update
 from store import models
 from store.core import Store
 from store.frame_insert import insert_frame as _insert
+from store.frame_insert import refresh_statistics
 from store.portal_models import ChecklistFile
 from store.reads import read_frame
 from store.types import utcnow
@@ -157,18 +157,6 @@ def write_header(conn: Connection, info: RoundInfo, **changes: Any) -> RoundInfo
     else:
         conn.execute(ROUNDS.insert().values(**header))
     return RoundInfo(**header)
-
-
-def refresh_statistics(store: Store, tables: Sequence[Table]) -> None:
-    """PostgreSQL: ANALYZE ``tables`` after a round's rows were written, so the portal's list
-    queries are planned for a round of 100,000 problems at once rather than when autovacuum
-    next passes (until then a plan made for a few hundred rows sorts the whole round: 0.5 s a
-    page instead of 1–25 ms). SQLite plans from its indexes alone; nothing to do."""
-    if store.engine.dialect.name != "postgresql":
-        return
-    with store.engine.begin() as conn:
-        for table in tables:
-            conn.exec_driver_sql(f'ANALYZE "{table.name}"')
 
 
 def _info(row: Mapping[str, Any]) -> RoundInfo:
@@ -418,20 +406,3 @@ def latest_decisions(store: Store) -> dict[str, DecisionInfo]:
     for info in decision_history(store):
         latest[info.fingerprint] = info
     return latest
-
-
-def json_evidence(evidence: Any) -> dict[str, Any] | None:
-    """Evidence made JSON-safe the way the store keeps it (dates and numpy values as text/numbers)."""
-    if evidence is None:
-        return None
-    return json.loads(json.dumps(evidence, ensure_ascii=False, default=_json_default))
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, (set, frozenset, tuple)):
-        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
-    return str(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Dialect, TypeDecorator
@@ -56,3 +57,20 @@ def beijing_time(at: dt.datetime | None) -> str:
     if at.tzinfo is None:  # a UTC instant read back without its zone
         at = at.replace(tzinfo=dt.UTC)
     return at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def json_evidence(evidence: Any) -> dict[str, Any] | None:
+    """Evidence made JSON-safe the way the store keeps it (dates and numpy values as text/numbers)."""
+    if evidence is None:
+        return None
+    return json.loads(json.dumps(evidence, ensure_ascii=False, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+    return str(value)
