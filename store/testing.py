@@ -4,19 +4,29 @@ Each PostgreSQL test gets a schema of its own (``zwgk_test_<random>``), chosen t
 connection's ``search_path``, and dropped afterwards, so tests never see each other's tables.
 Where the server is unreachable the tests skip with the reason — except in CI (``CI=true``),
 where a missing server is a failure, not a skip.
+
+The suite's backend (`StoreUrls`): `python3 -m pytest` with ``ZWGK_DATABASE_URL`` set to a
+PostgreSQL URL runs every test that makes its store through `StoreUrls` (the ``store_urls`` /
+``store_url`` fixtures of tests/conftest.py) on that server, each store in a schema of its own;
+otherwise on SQLite files in the test's folder. tests/conftest.py moves the variable to
+``ZWGK_TEST_BACKEND_URL`` at start, so no test or subprocess reaches that database by default.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 PG_URL_ENV = "ZWGK_TEST_PG_URL"
+# Where tests/conftest.py keeps the suite's ``ZWGK_DATABASE_URL`` (read by `suite_backend`).
+SUITE_URL_ENV = "ZWGK_TEST_BACKEND_URL"
 PG_CANDIDATES = (
     "postgresql+psycopg://postgres@127.0.0.1:5432/test",
     "postgresql+psycopg://root@127.0.0.1:5432/test",
@@ -29,7 +39,10 @@ def in_ci() -> bool:
 
 def find_pg_url() -> tuple[str | None, str]:
     """A reachable PostgreSQL URL for tests (``$ZWGK_TEST_PG_URL`` first), or the reason none is."""
-    candidates = [os.environ[PG_URL_ENV]] if os.environ.get(PG_URL_ENV) else list(PG_CANDIDATES)
+    named = os.environ.get(PG_URL_ENV) or (
+        os.environ.get(SUITE_URL_ENV) if suite_backend() == "postgresql" else None
+    )
+    candidates = [named] if named else list(PG_CANDIDATES)
     errors = []
     for url in candidates:
         engine = create_engine(url, connect_args={"connect_timeout": 3})
@@ -107,3 +120,42 @@ def pg_database_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def suite_backend() -> str:
+    """"postgresql" when the suite was started with ``ZWGK_DATABASE_URL`` naming a PostgreSQL
+    server (see the module's docstring), else "sqlite"."""
+    url = os.environ.get(SUITE_URL_ENV, "")
+    return "postgresql" if url and make_url(url).get_backend_name() == "postgresql" else "sqlite"
+
+
+class StoreUrls:
+    """Fresh store URLs for one test (or one module) on the suite's backend: a SQLite file in
+    ``folder`` or a PostgreSQL schema of its own, dropped at `close`."""
+
+    def __init__(self, folder: os.PathLike[str] | str, backend: str | None = None) -> None:
+        self.folder = Path(folder)
+        self.backend = backend or suite_backend()
+        self._cleanup = ExitStack()
+
+    def new(self, name: str = "zwgk") -> str:
+        """The URL of an empty database (``name`` names its SQLite file: ``name.sqlite``)."""
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.folder / f'{name}.sqlite'}"
+        return self._cleanup.enter_context(backend_url("postgresql", self.folder))
+
+    def copy_of(self, sqlite_file: os.PathLike[str] | str, name: str = "zwgk") -> str:
+        """A store holding what the SQLite store ``sqlite_file`` (a template built once)
+        holds: a copy of the file, or its rows copied into a new schema (`zwgk db copy`)."""
+        if self.backend == "sqlite":
+            target = self.folder / f"{name}.sqlite"
+            shutil.copyfile(sqlite_file, target)
+            return f"sqlite:///{target}"
+        from store.copy import copy_store
+
+        url = self.new(name)
+        copy_store(f"sqlite:///{os.fspath(sqlite_file)}", url)
+        return url
+
+    def close(self) -> None:
+        self._cleanup.close()
