@@ -485,17 +485,16 @@ def test_migration_0008_up_and_down_keeps_the_rounds(url: str):
         engine.dispose()
 
 
-def test_units_move_finds_the_registry_and_store_zwgk_toml_names(tmp_path, monkeypatch):
+def test_units_move_finds_the_registry_and_store_zwgk_toml_names(tmp_path, store_url, monkeypatch):
     """No -r and no --db: the registry and the store are those of the configuration file, as
     for `zwgk crawl` (an operator following docs/operations.md runs it this way)."""
     registry = tmp_path / "etc" / "units.yaml"
     registry.parent.mkdir()
     registry.write_text(REGISTRY, encoding="utf-8")
-    db = tmp_path / "var" / "zwgk.sqlite"
-    db.parent.mkdir()
-    open_store(f"sqlite:///{db}", create=True).close()
+    db = store_url
+    open_store(db, create=True).close()
     config = tmp_path / "etc" / "zwgk.toml"
-    config.write_text(f'[store]\nurl = "sqlite:///{db}"\n[crawl]\nregistry = "units.yaml"\n',
+    config.write_text(f'[store]\nurl = "{db}"\n[crawl]\nregistry = "units.yaml"\n',
                       encoding="utf-8")  # fmt: skip
     monkeypatch.setenv("ZWGK_CONFIG", str(config))
     monkeypatch.delenv("ZWGK_DATABASE_URL", raising=False)
@@ -504,5 +503,5 @@ def test_units_move_finds_the_registry_and_store_zwgk_toml_names(tmp_path, monke
     code, out = zwgk("units", "move", "u", "https://www.new.example.gov.cn/xxgk/index.html")
     assert code == 0, out
     assert "https://www.new.example.gov.cn/xxgk/index.html" in registry.read_text("utf-8")
-    with open_store(f"sqlite:///{db}") as store:
+    with open_store(db) as store:
         assert [m.unit_id for m in unit_moves.list_moves(store)] == ["u"]
