@@ -13,7 +13,7 @@ Twisted reactor from pytest-twisted and its own `tmp_path_factory` folder):
 - PostgreSQL tests use a schema or database of their own (`store.testing`);
 - a test makes its store through ``store_url`` / ``store_urls`` (``module_store_urls`` for a
   module's): a SQLite file in its folder, or — the suite run with ``ZWGK_DATABASE_URL`` set to
-  a PostgreSQL URL — a schema of its own on that server (`store.testing.StoreUrls`). The
+  a PostgreSQL URL — a database of its own on that server (`store.testing.StoreUrls`). The
   variable is taken away at start, so nothing reaches that database by default;
 - what is built once and shared by files that may run on different workers is built under a
   lock, in the run's common temporary folder (`conftest_scoring.crawled_sample`);
@@ -45,6 +45,18 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ[SUITE_URL_ENV] = url
 
 
+STORE_FIXTURES = {"store_urls", "module_store_urls"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--store-tests-only``: deselect the tests that make no store through the fixtures."""
+    if not config.getoption("store_tests_only"):
+        return
+    uses = [bool(STORE_FIXTURES & set(getattr(i, "fixturenames", ()))) for i in items]
+    config.hook.pytest_deselected(items=[i for i, use in zip(items, uses, strict=True) if not use])
+    items[:] = [i for i, use in zip(items, uses, strict=True) if use]
+
+
 @pytest.fixture
 def store_urls(tmp_path: Path) -> Iterator[StoreUrls]:
     """Fresh store URLs on the suite's backend for one test: ``store_urls.new(name)``,
@@ -69,6 +81,12 @@ def module_store_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stor
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    parser.addoption(
+        "--store-tests-only",
+        action="store_true",
+        help="run only the tests that make their store through store_url/store_urls/"
+        "module_store_urls (a second backend's leg: the others ran on the first)",
+    )
     if pluginmanager.hasplugin("xdist"):
         return
     group = parser.getgroup("xdist (not loaded)", "accepted from addopts and ignored")
