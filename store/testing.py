@@ -78,12 +78,9 @@ def pg_schema_url(base_url: str) -> Iterator[str]:
 _PG: tuple[str | None, str] | None = None
 
 
-@contextmanager
-def backend_url(kind: str, tmp_dir: os.PathLike[str] | str) -> Iterator[str]:
-    """A fresh database URL of ``kind`` ("sqlite" or "postgresql") for one test."""
-    if kind == "sqlite":
-        yield f"sqlite:///{os.fspath(tmp_dir)}/store.sqlite"
-        return
+def reachable_pg_url() -> str:
+    """The test server's URL (`find_pg_url`, looked for once); skips the test where there is
+    none — fails it in CI."""
     import pytest
 
     global _PG
@@ -94,6 +91,16 @@ def backend_url(kind: str, tmp_dir: os.PathLike[str] | str) -> Iterator[str]:
         if in_ci():
             pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run, not skip)")
         pytest.skip(reason)
+    return url
+
+
+@contextmanager
+def backend_url(kind: str, tmp_dir: os.PathLike[str] | str) -> Iterator[str]:
+    """A fresh database URL of ``kind`` ("sqlite" or "postgresql") for one test."""
+    if kind == "sqlite":
+        yield f"sqlite:///{os.fspath(tmp_dir)}/store.sqlite"
+        return
+    url = reachable_pg_url()
     with pg_schema_url(url) as schema_url:
         yield schema_url
 
@@ -102,16 +109,7 @@ def backend_url(kind: str, tmp_dir: os.PathLike[str] | str) -> Iterator[str]:
 def pg_database_url() -> Iterator[str]:
     """A fresh PostgreSQL database (``zwgk_dbtest_<random>``) for one test, dropped afterwards
     (for what a schema cannot stand in for: `zwgk db copy` and restore into a whole database)."""
-    import pytest
-
-    global _PG
-    if _PG is None:
-        _PG = find_pg_url()
-    base, reason = _PG
-    if base is None:
-        if in_ci():
-            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run, not skip)")
-        pytest.skip(reason)
+    base = reachable_pg_url()
     name = f"zwgk_dbtest_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
@@ -180,17 +178,7 @@ class _Templates:
 
     def admin(self) -> Any:
         if self._admin is None:
-            global _PG
-            if _PG is None:
-                _PG = find_pg_url()
-            base, reason = _PG
-            if base is None:
-                import pytest
-
-                if in_ci():
-                    pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run, not skip)")
-                pytest.skip(reason)
-            self._admin = create_engine(base, isolation_level="AUTOCOMMIT")
+            self._admin = create_engine(reachable_pg_url(), isolation_level="AUTOCOMMIT")
             atexit.register(self._drop_all)
         return self._admin
 
