@@ -370,9 +370,10 @@ def interrupt(cmd: list[str], db_url: str, how: signal.Signals, after: int, run_
         cmd, env=env_for(db_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        deadline = time.monotonic() + 90
+        # Only a guard against a hung crawl: on a loaded machine 900 articles take over 90 s.
+        deadline = time.monotonic() + 240
         while stored_so_far(db_url, run_id) < after and first.poll() is None:
-            assert time.monotonic() < deadline, f"not {after} articles stored within 90 s"
+            assert time.monotonic() < deadline, f"not {after} articles stored within 240 s"
             time.sleep(0.05)
         assert first.poll() is None, "the crawl finished before it could be interrupted"
         first.send_signal(how)
@@ -417,8 +418,10 @@ def test_an_interrupted_crawl_resumed_stores_what_an_uninterrupted_one_does(
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     said = " ".join(resumed.stderr.split())
     assert f"resuming crawl run {killed.id} from {jobdir}" in said
-    if how == signal.SIGKILL:  # the killed crawl's lock did not block this one
+    if how == signal.SIGKILL and db_url.startswith("sqlite"):  # the lock did not block this one
         assert "taking over crawl lock 'crawl'" in said and "is gone" in said
+    elif how == signal.SIGKILL:  # PostgreSQL ended the killed crawl's advisory lock with it
+        assert "ended without releasing it" in said
 
     with open_store(db_url, create=True) as store:
         assert [r.id for r in store.runs()] == [killed.id]  # one run holds the whole crawl
