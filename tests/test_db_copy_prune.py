@@ -201,4 +201,5 @@ def test_prune_shrinks_a_store_of_many_runs_and_keeps_every_round_reproducible(
     assert pages_after["current"] == pages_before["current"]
     assert pages_after["superseded"] < pages_before["superseded"] / 2
     assert pages_before["neither"] == pages_after["neither"] == 0
-    assert size_after < size_before * 0.7
+    if url.startswith("sqlite"):  # PostgreSQL's VACUUM keeps the freed pages for new rows
+        assert size_after < size_before * 0.7
