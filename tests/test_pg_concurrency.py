@@ -3,9 +3,9 @@
 deciding problems, and a round evaluated (a `zwgk evaluate` process) — while the crawl writes.
 
 Nothing fails with a lock or serialization error, no portal write is lost, and the round read
-while the crawl ran is the round of the last finished crawl, whole: evaluated again afterwards
-it gives the same numbers, and they are those of the round evaluated before the crawl began —
-none of the running crawl's pages got into it."""
+while the crawl ran is the round of the last finished crawl. It should also be that crawl's
+whole and only: the numbers of the round evaluated before the crawl began, and again after it
+ended — which fails today on both backends (marked xfail, strict: fixing it makes the mark fail)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -34,7 +36,7 @@ from portal import accounts
 from portal.app import create_app
 from scoring.indicators import load_indicator_set, newest_set
 from scoring.round import evaluate, load_result, reevaluate
-from store import open_store
+from store import Store, open_store
 from store import rounds as round_store
 from store.copy import copy_store
 from store.testing import backend_url
@@ -94,7 +96,7 @@ class PortalTraffic(threading.Thread):
     def _run(self) -> None:
         pending = list(self.fingerprints)
         while not self.stop.is_set() or pending:
-            client = TestClient(create_app(self.store, secret=SECRET))
+            client = TestClient(create_app(self.store, secret=SECRET), follow_redirects=False)
             signed = sign_in(client, self.login, PASSWORD)
             if signed.status_code != 303:
                 self.errors.append(f"sign-in {signed.status_code}: {signed.text[:300]}")
@@ -125,30 +127,43 @@ class PortalTraffic(threading.Thread):
             client.close()
 
 
-def test_portal_crawl_and_evaluation_at_once_on_postgresql(tmp_path, tmp_path_factory):
-    # The crawled sample portal, copied: this test advances it by a month.
-    sample = tmp_path / "portal"
+@dataclass
+class Night:
+    """What happened while the crawl, the portal and the evaluation ran at once."""
+
+    store: Store
+    as_of: str
+    before: tuple  # round R1, evaluated on crawl run 1 before the night
+    mid_crawl: tuple  # round R2, evaluated (`zwgk evaluate`) while crawl run 2 wrote
+    crawl: subprocess.CompletedProcess
+    evaluation: subprocess.CompletedProcess
+    traffic: list[PortalTraffic]
+    new_sessions: int
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory) -> Iterator[Night]:
+    # The crawled sample portal, copied: the night advances it by a month.
+    folder = tmp_path_factory.mktemp("concurrency")
+    sample = folder / "portal"
     shutil.copytree(crawled_sample(tmp_path_factory), sample)
-    manifest = json.loads((sample / "manifest.json").read_text(encoding="utf-8"))
-    as_of = manifest["as_of"]
-    with backend_url("postgresql", tmp_path) as db:
+    as_of = json.loads((sample / "manifest.json").read_text(encoding="utf-8"))["as_of"]
+    with backend_url("postgresql", folder) as db:
         copy_store(f"sqlite:///{sample / 'zwgk.sqlite'}", db)  # the first night, crawl run 1
         store = open_store(db)
         try:
-            _at_once(store, db, sample, as_of)
+            yield _at_once(store, db, sample, as_of)
         finally:
             store.close()
 
 
-def _at_once(store, db: str, sample: Path, as_of: str) -> None:
-    indicator_set = load_indicator_set(newest_set())
-    before = evaluate(store, "R1", dt.date.fromisoformat(as_of), indicator_set)
+def _at_once(store: Store, db: str, sample: Path, as_of: str) -> Night:
+    before = evaluate(store, "R1", dt.date.fromisoformat(as_of), load_indicator_set(newest_set()))
     assert round_store.get_round(store, "R1").crawl_run == 1
     for login, name in EVALUATORS.items():
         accounts.create_user(store, login, name, "evaluator", None, PASSWORD,
                              must_change_password=False, by="test")  # fmt: skip
-    with store.engine.connect() as conn:
-        sessions_before = conn.scalar(text("select count(*) from portal_sessions"))
+    sessions_before = _sessions(store)
     problems = round_store.problems_frame(store, "R1", evidence=False)["fingerprint"].tolist()
     assert len(problems) >= 20
 
@@ -169,7 +184,7 @@ def _at_once(store, db: str, sample: Path, as_of: str) -> None:
             assert crawl.poll() is None, "the crawl ended before the round was evaluated"
             assert time.monotonic() < deadline, "crawl run 2 wrote nothing within 5 min"
             time.sleep(0.2)
-        during = zwgk("evaluate", "--round", "R2", "--as-of", as_of, db=db)
+        evaluation = zwgk("evaluate", "--round", "R2", "--as-of", as_of, db=db)
         assert crawl.poll() is None, "the crawl ended before the evaluation did: no overlap"
         out, err = crawl.communicate(timeout=900)
     finally:
@@ -180,39 +195,70 @@ def _at_once(store, db: str, sample: Path, as_of: str) -> None:
         server.stop()
         if crawl.poll() is None:
             crawl.kill()
+    done = subprocess.CompletedProcess(crawl.args, crawl.returncode, out, err)
+    mid_crawl = comparable(load_result(store, "R2"))
+    return Night(store, as_of, comparable(before), mid_crawl, done, evaluation, traffic,
+                 _sessions(store) - sessions_before)  # fmt: skip
 
+
+def _sessions(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return conn.scalar(text("select count(*) from portal_sessions"))
+
+
+def test_nothing_fails_and_no_portal_write_is_lost(night):
     # No lock or serialization error anywhere; the crawl ended as a night does.
-    assert crawl.returncode in (0, 4), err[-3000:]
-    assert during.returncode == 0, during.stdout[-2000:] + during.stderr[-2000:]
-    for output in (out, err, during.stdout, during.stderr):
+    crawl, evaluation = night.crawl, night.evaluation
+    assert crawl.returncode in (0, 4), crawl.stderr[-3000:]
+    assert evaluation.returncode == 0, evaluation.stdout[-2000:] + evaluation.stderr[-2000:]
+    for output in (crawl.stdout, crawl.stderr, evaluation.stdout, evaluation.stderr):
         assert not any(word in output.lower() for word in LOCK_WORDS), output[-3000:]
-    for thread in traffic:
+    for thread in night.traffic:
         assert thread.errors == [], thread.errors
         assert thread.signed_in >= 10 and thread.decided == 10, vars(thread)
+    # Every sign-in a session, every decision recorded.
+    assert night.new_sessions == sum(t.signed_in for t in night.traffic)
+    decided = round_store.latest_decisions(night.store)
+    assert sorted(f for f, d in decided.items() if d.decision == "confirmed") == sorted(
+        f for t in night.traffic for f in t.fingerprints
+    )
+    assert {r.id: r.outcome for r in night.store.runs()}[2] in ("finished", "degraded")
 
-    # No portal write lost: every sign-in a session, every decision recorded.
-    with store.engine.connect() as conn:
-        sessions = conn.scalar(text("select count(*) from portal_sessions"))
-    assert sessions - sessions_before == sum(t.signed_in for t in traffic)
-    decided = round_store.problems_frame(store, "R1", evidence=False)
-    assert (decided["decision"] == "confirmed").sum() == 20
 
-    # The round evaluated mid-crawl read run 1 whole, and none of run 2.
-    runs = {r.id: r for r in store.runs()}
-    assert runs[2].outcome in ("finished", "degraded")
-    assert round_store.get_round(store, "R2").crawl_run == 1
-    assert "crawl run 1" in during.stdout
-    first, mid_crawl = comparable(before), comparable(load_result(store, "R2"))
-    again = comparable(reevaluate(store, "R2"))
-    for a, b, c in zip(first, mid_crawl, again, strict=True):
-        pd_equal(a, b)
-        pd_equal(b, c)
-    # Run 2 did change what a round sees (or the comparison above would prove nothing).
-    after = comparable(evaluate(store, "R3", dt.date.fromisoformat(as_of), indicator_set))
-    assert not after[2].equals(first[2])
+def test_the_round_evaluated_mid_crawl_is_the_last_finished_crawls(night):
+    assert round_store.get_round(night.store, "R2").crawl_run == 1
+    assert "crawl run 1" in night.evaluation.stdout
+    # Run 2 changes what a round sees (or the comparison below would prove nothing).
+    as_of = dt.date.fromisoformat(night.as_of)
+    after = comparable(evaluate(night.store, "R3", as_of, load_indicator_set(newest_set())))
+    assert round_store.get_round(night.store, "R3").crawl_run == 2
+    assert not after[2].equals(night.before[2])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a round reads part of a later crawl, on SQLite as on PostgreSQL: jh-c04-t03's "
+    "metadata.undated problem of crawl run 1 is gone from R2 — evaluated mid-crawl (when run 2 "
+    "has already read that unit) or again afterwards. Likely articles.listed_date, which a "
+    "later crawl updates in place (store/writes.py) and reads as of an earlier run do not "
+    "version (issue 16 part 1 report)",
+)
+def test_the_round_read_mid_crawl_is_run_ones_whole_and_stays_so(night):
+    """Before the night, mid-crawl and evaluated again after it: the same numbers."""
+    again = comparable(reevaluate(night.store, "R2"))
+    for before, mid_crawl, after in zip(night.before, night.mid_crawl, again, strict=True):
+        pd_equal(before, mid_crawl)
+        pd_equal(mid_crawl, after)
 
 
 def pd_equal(a, b) -> None:
+    """The two frames are equal; else the rows that differ, side by side."""
     import pandas as pd
 
-    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+    try:
+        pd.testing.assert_frame_equal(a, b, check_dtype=False)
+    except AssertionError:
+        both = a.merge(b, how="outer", indicator=True)
+        raise AssertionError(
+            "rows in one frame only:\n" + both[both["_merge"] != "both"].to_string()
+        ) from None
