@@ -118,24 +118,33 @@ def article_row(**values: object) -> dict:
     return {key: values.get(key) for key in ARTICLE_KEYS}
 
 
-def units_plan(count: int) -> list[dict]:
-    """City gov, 40 city departments, then counties with 20 departments and 15 townships each."""
-    units = [{"id": "c", "name": "江淮市人民政府", "level": "市政府", "parent": None}]
+def units_plan(count: int, city: str = "c", city_name: str = "江淮市") -> list[dict]:
+    """City gov, 40 city departments, then counties with 20 departments and 15 townships each
+    (``city``: the city government's id, which prefixes the others' beyond the first city)."""
+    # The first city's ids and names are those the city benchmark always had.
+    short = "" if city == "c" else city_name.removesuffix("市")
+    prefix = "" if city == "c" else f"{city}-"
+    units = [{"id": city, "name": f"{city_name}人民政府", "level": "市政府", "parent": None}]
     units += [
-        {"id": f"c-d{i:02d}", "name": f"江淮市第{i}局", "level": "市直部门", "parent": "c"}
+        {
+            "id": f"{city}-d{i:02d}",
+            "name": f"{city_name}第{i}局",
+            "level": "市直部门",
+            "parent": city,
+        }
         for i in range(1, 41)
     ]
     county = 0
     while len(units) < count:
         county += 1
-        cid = f"x{county:02d}"
+        cid = f"{prefix}x{county:02d}"
         units.append(
-            {"id": cid, "name": f"第{county}县人民政府", "level": "县区政府", "parent": "c"}
+            {"id": cid, "name": f"{short}第{county}县人民政府", "level": "县区政府", "parent": city}
         )
         units += [
             {
                 "id": f"{cid}-d{i:02d}",
-                "name": f"第{county}县第{i}局",
+                "name": f"{short}第{county}县第{i}局",
                 "level": "县直部门",
                 "parent": cid,
             }
@@ -144,7 +153,7 @@ def units_plan(count: int) -> list[dict]:
         units += [
             {
                 "id": f"{cid}-t{i:02d}",
-                "name": f"第{county}县第{i}镇",
+                "name": f"{short}第{county}县第{i}镇",
                 "level": "乡镇街道",
                 "parent": cid,
             }
@@ -163,17 +172,23 @@ def stored_pages(count: int = 64) -> list[bytes]:
 
 
 def build(
-    url: str, n_units: int, n_articles: int, seed: int = 1, pages: list[bytes] | None = None
+    url: str,
+    n_units: int,
+    n_articles: int,
+    seed: int = 1,
+    pages: list[bytes] | None = None,
+    units: list[dict] | None = None,
 ) -> dict:
     """Fill an empty store at ``url``; returns counts. `pages`: gzip'd page bytes stored with
-    the articles in turn (None: no page bytes)."""
+    the articles in turn (None: no page bytes); `units`: the units (default: one city's
+    `units_plan(n_units)`), ``n_articles`` shared among them."""
     from store import open_store
     from store.writes import ARTICLES, LINK_CHECKS, LINKS, LISTINGS, PAGES
     from store.writes import COLUMNS as COLUMN_TABLE
 
     rng = random.Random(seed)
     store = open_store(url, create=True)
-    units = units_plan(n_units)
+    units = units or units_plan(n_units)
     store.upsert_units(
         [
             {**u, "profile": "lonsun", "entry_url": f"http://{u['id']}.example.gov.cn/"}

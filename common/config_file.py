@@ -87,6 +87,12 @@ KEYS = (
         False,
         "the key that signs the portal's session cookies (at least 32 characters)",
     ),
+    Key(
+        "distributed.broker_url",
+        "ZWGK_BROKER_URL",
+        False,
+        "the Redis that `zwgk crawl --distributed` and `zwgk worker` share (Celery's broker)",
+    ),
 )
 KEY_BY_NAME = {key.name: key for key in KEYS}
 
@@ -127,12 +133,17 @@ class _Portal(_Section):
     secret_key: Annotated[str, Field(min_length=32, max_length=MAX_TEXT)] | None = None
 
 
+class _Distributed(_Section):
+    broker_url: _Text | None = None
+
+
 class _File(_Section):
     store: _Store = _Store()
     crawl: _Crawl = _Crawl()
     indicators: _Indicators = _Indicators()
     checklist: _Checklist = _Checklist()
     portal: _Portal = _Portal()
+    distributed: _Distributed = _Distributed()
 
 
 _SECTIONS: dict[str, type[_Section]] = {
@@ -141,6 +152,7 @@ _SECTIONS: dict[str, type[_Section]] = {
     "indicators": _Indicators,
     "checklist": _Checklist,
     "portal": _Portal,
+    "distributed": _Distributed,
 }
 
 

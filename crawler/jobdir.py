@@ -157,18 +157,26 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def create_job(folder: Path, store: Store, job: Job, files: dict[str, str]) -> dict[str, Any]:
-    """Set up ``folder`` for the run just started: the article index as it is now, copies of
-    the files the run reads again, then ``job.json``. Returns the crawl's settings."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.iterdir():  # a set-up the process did not finish
-        stale.unlink()
+def seen_bytes(store: Store) -> bytes:
+    """The article index as it is now, as ``seen.json.gz`` holds it."""
     seen = SeenIndex.from_store(store)
     rows = {
         url: [title, day.isoformat() if day else None, etag, modified]
         for url, (title, day, etag, modified) in seen.rows.items()
     }
-    _write_atomic(folder / SEEN, gzip.compress(json.dumps(rows, ensure_ascii=False).encode()))
+    return gzip.compress(json.dumps(rows, ensure_ascii=False).encode())
+
+
+def create_job(
+    folder: Path, store: Store, job: Job, files: dict[str, str], seen: bytes | None = None
+) -> dict[str, Any]:
+    """Set up ``folder`` for the run just started: the article index as it is now (or
+    ``seen``, taken once for the parts of a distributed run), copies of the files the run reads
+    again, then ``job.json``. Returns the crawl's settings."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.iterdir():  # a set-up the process did not finish
+        stale.unlink()
+    _write_atomic(folder / SEEN, seen if seen is not None else seen_bytes(store))
     for setting, name in (("ZWGK_REVALIDATE", REVALIDATE), ("ZWGK_REFETCH", OPEN)):
         if setting in files:
             shutil.copyfile(files[setting], folder / name)
@@ -189,15 +197,19 @@ def settings_for(folder: Path, resumed: bool) -> dict[str, Any]:
 
 
 def resume_job(
-    folder: Path, store: Store, job: Job
+    folder: Path, store: Store, job: Job, reopen: bool = True
 ) -> tuple[dict[str, Any], run_store.RunProgress]:
     """Open the job's run again and write what its resumed part must not do again
     (``resume.json``) and what it fetches whatever the lists say (``refetch.jsonl``: the pages
-    the first part was to read again and has not, and the links of stored pages not checked
-    yet). Call it holding the crawl lock. Returns the crawl's settings and the progress."""
+    the first part was to read again and has not, and the links of the job's units' stored pages
+    not checked yet). Call it holding the crawl lock. Returns the crawl's settings and the
+    progress. ``reopen=False``: the run is still running, one host's part of a distributed run
+    (`distributed`) whose coordinator holds the lock; the other parts' links are theirs."""
     with store.engine.begin() as conn:
-        run_store.resume_run(conn, job.run_id)
+        if reopen:
+            run_store.resume_run(conn, job.run_id)
         progress = run_store.run_progress(conn, job.run_id)
+    mine = set(job.units)
     rows: list[dict[str, Any]] = []
     if (folder / OPEN).exists():
         for line in (folder / OPEN).read_text(encoding="utf-8").splitlines():
@@ -207,7 +219,11 @@ def resume_job(
             done = progress.checked if row.get("kind") == "link" else progress.fetched
             if row["url"] not in done:
                 rows.append(row)
-    rows += [{"url": url, "unit_id": unit, "kind": "link"} for url, unit in progress.unchecked]
+    rows += [
+        {"url": url, "unit_id": unit, "kind": "link"}
+        for url, unit in progress.unchecked
+        if unit in mine
+    ]
     write_rows(rows, folder / REFETCH)
     state = {"seen": sorted(progress.seen), "checked": sorted(progress.checked)}
     _write_atomic(folder / RESUME, json.dumps(state, ensure_ascii=False).encode())

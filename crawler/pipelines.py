@@ -5,13 +5,17 @@ takes the crawl lock unless `zwgk crawl` already holds it, starts the run (or co
 `zwgk crawl` started or resumed: ``ZWGK_RUN_ID``), loads what the store already knows
 (`crawler.seen.SeenIndex`; a run with a job folder reads the index it started from,
 ``ZWGK_SEEN``), and at the end records how many rows each column listed and closes the run with
-its statistics.
+its statistics — or, for one host's part of a distributed run (``ZWGK_RUN_PART``), writes
+the part's status and statistics for the coordinator, which closes the run (`distributed`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -213,9 +217,22 @@ class StorePipeline:
             if self.settings.get("ZWGK_RESUME"):
                 # These figures are the resumed part's; the run holds both parts' rows.
                 stats["zwgk/resumed"] = 1
-            share = self.settings.getfloat("ZWGK_MAX_UNOBSERVED", MAX_UNOBSERVED)
-            outcome = self.store.finish_run(self.run_id, status, stats, max_unobserved=share)
-            log.info("crawl run %s: %s", self.run_id, outcome)
+            part = self.settings.get("ZWGK_RUN_PART")
+            if part:  # one host's part of a distributed run: its coordinator closes the run
+                write_part(Path(part), status, stats)
+                log.info("crawl run %s: this part %s", self.run_id, status)
+            else:
+                share = self.settings.getfloat("ZWGK_MAX_UNOBSERVED", MAX_UNOBSERVED)
+                outcome = self.store.finish_run(self.run_id, status, stats, max_unobserved=share)
+                log.info("crawl run %s: %s", self.run_id, outcome)
+
+
+def write_part(path: Path, status: str, stats: dict[str, Any]) -> None:
+    """A part's end (``ZWGK_RUN_PART``, set by `zwgk worker`'s jobs): its status and figures,
+    written whole (a temporary file renamed), for the coordinator to add up."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"status": status, "stats": stats}, default=str), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def empty_list_anomaly(item: dict[str, Any], listed_before: int | None) -> str | None:

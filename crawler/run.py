@@ -222,6 +222,12 @@ def crawl(  # the help text is CRAWL_HELP (mounted in zwgk.cli)
         raise typer.Exit(2) from exc
     except SQLAlchemyError as exc:  # the store went away while the run was being set up
         raise store_gone(console, store, None, exc) from None
+    raise typer.Exit(end_of_run(store, run_id, quiet, console, jobdir))
+
+
+def end_of_run(store, run_id: int, quiet: bool, console: Console, jobdir: Path | None) -> int:
+    """What `zwgk crawl` prints when a run ends (`crawler.crawl_summary`), and its exit status
+    by the run's outcome (`EXIT_CODES`); also the end of `zwgk crawl --distributed`."""
     try:
         run = next(r for r in store.runs() if r.id == run_id)
         if quiet:
@@ -242,7 +248,7 @@ def crawl(  # the help text is CRAWL_HELP (mounted in zwgk.cli)
     outcome = run.outcome or "interrupted"  # no outcome: the run was never closed
     if outcome in ("degraded", "failed"):
         console.print(shown(outcome_line(run), style="red" if outcome == "failed" else "yellow"))
-    raise typer.Exit(EXIT_CODES.get(outcome, 5))
+    return EXIT_CODES.get(outcome, 5)
 
 
 def store_gone(console: Console, store, run_id: int | None, exc: BaseException) -> typer.Exit:

@@ -71,6 +71,13 @@ DOWNLOADER_MIDDLEWARES = {
     # loops caught (crawler.politeness), a link's hop never a dropped duplicate
     "crawler.netpolicy.LinkRedirectMiddleware": 600,
 }
+# Scrapy's HTTP/1.1 handler whose keep-alive pool never reuses a connection being closed: a
+# link check stopped at its headers would otherwise have the next request sent twice
+# (crawler/connections.py).
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.connections.HTTPDownloadHandler",
+    "https": "crawler.connections.HTTPDownloadHandler",
+}
 ZWGK_ALLOWED_ADDRESSES: list[str] = []  # the operator's own exceptions: exact IP addresses
 
 SPIDER_MIDDLEWARES = {

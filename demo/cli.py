@@ -96,6 +96,7 @@ def _serve_portal(database_url: str, port: int) -> None:
         port=port,
         https=False,
         forwarded_allow_ips="127.0.0.1",
+        workers=1,
         database_url=database_url,
     )
 

@@ -294,6 +294,9 @@ class _Connection(asyncio.Protocol):
             self._send(405, b"method not allowed\n", "text/plain", [("Allow", "GET, HEAD")], False)
             return
         hazard = server.hazards.hazard_for(url) if server.hazards else None
+        if hazard is None and server.latency:
+            self._defer(self._late(path, query, url, headers, keep, head_only, version))
+            return
         if hazard is None:
             self._page(path, query, url, headers, keep, head_only, version)
             return
@@ -421,6 +424,19 @@ class _Connection(asyncio.Protocol):
             self._page(*args)
             self._drain()
 
+    async def _late(self, *args: Any) -> None:
+        """A page answered after the server's `latency`, counted in flight for its host
+        meanwhile (`PortalServer.max_in_flight`)."""
+        server = self.server
+        server.in_flight[self.host_id] += 1
+        server.max_in_flight[self.host_id] = max(
+            server.max_in_flight[self.host_id], server.in_flight[self.host_id]
+        )
+        try:
+            await self._slow(server.latency, *args)
+        finally:
+            server.in_flight[self.host_id] -= 1
+
     async def _hang(self, seconds: float, url: str) -> None:
         log.debug("holding %s for %.0f s without answering", url, seconds)
         await asyncio.sleep(seconds)
@@ -529,14 +545,21 @@ class PortalServer:
         keepalive_timeout: float = 60.0,
         night: int | None = None,
         timed_log: bool = False,
+        latency: float = 0.0,
     ) -> None:
         """`night`: the night of a series of nightly crawls, for `outage` hazards (hosts down
-        that night do not listen); `timed_log`: keep each request's arrival time."""
+        that night do not listen); `timed_log`: keep each request's arrival time; `latency`:
+        seconds every page (without a hazard) takes to answer, as a real site's do — requests
+        then overlap, and `max_in_flight` says how many one host had in flight at most."""
         self.portal = portal
         self.site = site
         self.hazards = HazardIndex(portal.hazards)
         self.requests = RequestLog(timed=timed_log)
         self.keepalive_timeout = keepalive_timeout
+        self.latency = latency
+        # Requests answered late (`latency`) in flight per host id, now and at most.
+        self.in_flight: Counter[str] = Counter()
+        self.max_in_flight: Counter[str] = Counter()
         out = hz.outage_hosts(portal.hazards, night)
         self.hosts = [h for h in portal.hosts if not h.down and h.base_url not in out]
         self._connections: set[_Connection] = set()

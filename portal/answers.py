@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from portal._audit_row import ANSWER, REVIEW, UPLOAD, _audit
+from portal.audit import ANSWER, REVIEW, UPLOAD, record
 from portal.lifecycle import LifecycleError, require_answers_open, state
 from reports.checklist.data import ANSWER_ZH, FUTURE_ZH, ChecklistError, load_checklists
 from reports.response_sheet import AnswerRefusal, read_answer
@@ -150,7 +150,7 @@ def answer_online(
             raise AnswerRefused("答复与被退回的答复相同，请根据审核意见修改后再提交")
         done = record_responses(store, round_id, unit_id, [found], source=ONLINE_SOURCE, conn=conn)
         if done.recorded:
-            _audit(
+            record(
                 conn,
                 by,
                 ANSWER,
@@ -196,7 +196,7 @@ def upload(
             old = before.get(answer.fingerprint)
             if old is not None and (old.status, old.note) == (answer.status, answer.note):
                 continue
-            _audit(
+            record(
                 conn,
                 by,
                 UPLOAD,
@@ -255,7 +255,7 @@ def review(
                 response_id=response_id, verdict=verdict, comment=comment, by=by, at=at
             )
         )
-        _audit(
+        record(
             conn,
             by,
             REVIEW,

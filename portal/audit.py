@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, Table, func, insert, select
 
 from store import Store
 from store.portal_models import AuditEntry
+from store.rounds import json_evidence
 from store.text import inert, inert_json
 from store.types import BEIJING, utcnow
 
@@ -41,6 +43,9 @@ ACTION_ZH = {
     "round_close": "关闭整改填报",
 }
 ACTIONS = tuple(ACTION_ZH)
+# The codes the data layer (lifecycle, decisions, answers) writes.
+PUBLISH, CLOSE, DECIDE = "round_publish", "round_close", "decision"
+ANSWER, UPLOAD, REVIEW = "answer", "answer_upload", "review"
 FRAME_COLUMNS = [
     "id",
     "at",
@@ -77,9 +82,15 @@ def record(
     after: Any = None,
     address: str | None = None,
 ) -> None:
-    """Add one line. Pass the connection of the change's transaction where there is one."""
+    """Add one line: on ``conn_or_store`` when it is a connection (pass the change's
+    transaction where there is one), else in a transaction of its own. ``before``/``after``
+    are kept as JSON (made JSON-safe first: a deadline is a date, a score a numpy number); a
+    line without its actor is refused."""
     if action not in ACTION_ZH:
         raise ValueError(f"unknown audit action {action!r}; known: {', '.join(ACTIONS)}")
+    if not (actor and actor.strip()):
+        raise ValueError("an audit entry needs the actor (who did it)")
+    before, after = json_evidence(before), json_evidence(after)
     row = {
         "at": utcnow(),
         "actor": inert(actor)[:64],
@@ -100,22 +111,43 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), BEIJING)
 
 
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which lines of the log: each field set narrows it (``since``/``until`` are Beijing
+    days, both included); an unknown field is a TypeError, not an unfiltered log."""
+
+    actor: str | None = None
+    action: str | None = None
+    unit_id: str | None = None
+    round: str | None = None
+    target: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def apply(self, stmt: Any) -> Any:
+        c = AUDIT.c
+        for column, value in (
+            (c.actor, self.actor),
+            (c.action, self.action),
+            (c.unit_id, self.unit_id),
+            (c.round, self.round),
+            (c.target, self.target),
+        ):
+            if value:
+                stmt = stmt.where(column == value)
+        if self.since is not None:
+            stmt = stmt.where(c.at >= _day_start(self.since))
+        if self.until is not None:
+            stmt = stmt.where(c.at < _day_start(self.until + dt.timedelta(days=1)))
+        return stmt
+
+
 def audit_frame(
-    store: Store,
-    *,
-    actor: str | None = None,
-    action: str | None = None,
-    unit_id: str | None = None,
-    round: str | None = None,
-    target: str | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    limit: int | None = None,
-    offset: int = 0,
+    store: Store, *, limit: int | None = None, offset: int = 0, **filters: Any
 ) -> pd.DataFrame:
-    """The log, newest first, filtered; ``since``/``until`` are Beijing days, both included."""
+    """The log, newest first, narrowed by `AuditFilter` ``filters``."""
     stmt = select(AUDIT).order_by(AUDIT.c.at.desc(), AUDIT.c.id.desc())
-    stmt = _filtered(stmt, actor, action, unit_id, round, target, since, until)
+    stmt = AuditFilter(**filters).apply(stmt)
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
     with store.engine.connect() as conn:
@@ -125,54 +157,8 @@ def audit_frame(
     return frame
 
 
-def audit_count(
-    store: Store,
-    *,
-    actor: str | None = None,
-    action: str | None = None,
-    unit_id: str | None = None,
-    round: str | None = None,
-    target: str | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-) -> int:
-    stmt = _filtered(
-        select(func.count()).select_from(AUDIT),
-        actor,
-        action,
-        unit_id,
-        round,
-        target,
-        since,
-        until,
-    )
+def audit_count(store: Store, **filters: Any) -> int:
+    """How many lines `AuditFilter` ``filters`` leaves."""
+    stmt = AuditFilter(**filters).apply(select(func.count()).select_from(AUDIT))
     with store.engine.connect() as conn:
         return int(conn.scalar(stmt) or 0)
-
-
-def _filtered(
-    stmt: Any,
-    actor: str | None,
-    action: str | None,
-    unit_id: str | None,
-    round_id: str | None,
-    target: str | None,
-    since: dt.date | None,
-    until: dt.date | None,
-) -> Any:
-    c = AUDIT.c
-    if actor:
-        stmt = stmt.where(c.actor == actor)
-    if action:
-        stmt = stmt.where(c.action == action)
-    if unit_id:
-        stmt = stmt.where(c.unit_id == unit_id)
-    if round_id:
-        stmt = stmt.where(c.round == round_id)
-    if target:
-        stmt = stmt.where(c.target == target)
-    if since is not None:
-        stmt = stmt.where(c.at >= _day_start(since))
-    if until is not None:
-        stmt = stmt.where(c.at < _day_start(until + dt.timedelta(days=1)))
-    return stmt

@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable
 
 from sqlalchemy import select
 
-from portal._audit_row import DECIDE, _audit
+from portal.audit import DECIDE, record
 from portal.lifecycle import PUBLICATIONS, LifecycleError, require_draft
 from store import Store, models
 from store.rounds import DECISIONS, PROBLEMS, DecisionInfo, get_round, record_decision
@@ -106,7 +106,7 @@ def decide(
         for fingerprint in wanted:
             info = record_decision(store, fingerprint, decision, by=by, reason=reason, conn=conn)
             recorded.append(info)
-            _audit(
+            record(
                 conn,
                 by,
                 DECIDE,

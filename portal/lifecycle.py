@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal._audit_row import CLOSE, PUBLISH, _audit
+from portal.audit import CLOSE, PUBLISH, record
 from reports.wording import cn_date, today_in_beijing
 from scoring.round import RoundError, reevaluate
 from store import Store, models
@@ -95,18 +95,27 @@ def _from_row(round_id: str, row: Any, today: dt.date) -> RoundState:
 def state(store: Store, round_id: str, *, today: dt.date | None = None) -> RoundState:
     """The round's state as of ``today`` (default: today in Beijing); `RoundNotFound` when
     there is no such round."""
-    get_round(store, round_id)
+    rounds = models.Round.__table__
+    stmt = (
+        select(rounds.c.id, PUBLICATIONS)
+        .outerjoin(PUBLICATIONS, PUBLICATIONS.c.round == rounds.c.id)
+        .where(rounds.c.id == round_id)
+    )
     with store.engine.connect() as conn:
-        row = conn.execute(select(PUBLICATIONS).where(PUBLICATIONS.c.round == round_id)).first()
-    return _from_row(round_id, row, today or today_in_beijing())
+        row = conn.execute(stmt).first()
+    if row is None:
+        get_round(store, round_id)  # raises RoundNotFound naming the stored rounds
+    return _from_row(round_id, row if row.state is not None else None, today or today_in_beijing())
 
 
 def states(store: Store, *, today: dt.date | None = None) -> dict[str, RoundState]:
     """Every stored round's state (rounds without a publication row are drafts)."""
     today = today or today_in_beijing()
     rounds = models.Round.__table__
-    stmt = select(rounds.c.id, PUBLICATIONS).outerjoin(
-        PUBLICATIONS, PUBLICATIONS.c.round == rounds.c.id
+    stmt = (
+        select(rounds.c.id, PUBLICATIONS)
+        .outerjoin(PUBLICATIONS, PUBLICATIONS.c.round == rounds.c.id)
+        .where(rounds.c.complete)  # a round still missing a city's part is no round yet
     )
     with store.engine.connect() as conn:
         rows = conn.execute(stmt.order_by(rounds.c.as_of, rounds.c.id)).all()
@@ -119,12 +128,20 @@ def require_draft(
     """The round's state if it is a draft, else `LifecycleError` (``doing``: what was tried,
     in Chinese, e.g. 确认或驳回问题)."""
     now = state(store, round_id, today=today)
-    if not now.is_draft:
-        raise LifecycleError(
-            f"测评轮次{round_id}{now.state_zh}，评估决定已冻结，不能再{doing}"
-            "（发布时已按当时的决定重新计分）"
-        )
+    refused = draft_refusal(now, doing)
+    if refused:
+        raise LifecycleError(refused)
     return now
+
+
+def draft_refusal(now: RoundState, doing: str) -> str | None:
+    """Why ``doing`` cannot be done on a round in state ``now`` (None: it is a draft)."""
+    if now.is_draft:
+        return None
+    return (
+        f"测评轮次{now.round_id}{now.state_zh}，评估决定已冻结，不能再{doing}"
+        "（发布时已按当时的决定重新计分）"
+    )
 
 
 def require_answers_open(
@@ -234,7 +251,7 @@ def publish(
                     published_by=by,
                 )
             )
-            _audit(
+            record(
                 conn,
                 by,
                 PUBLISH,
@@ -277,7 +294,7 @@ def close(
         )
         if done.rowcount != 1:
             raise LifecycleError(f"测评轮次{round_id}已由他人截止")
-        _audit(
+        record(
             conn,
             by,
             CLOSE,

@@ -11,18 +11,27 @@ sends no referrer and gets no opener.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup, escape
 
 from common.vocabulary import STATUS_ZH
 from portal import deps, evidence
 from portal.decisions import DECISION_ZH, DecisionRefused, decide
 from portal.evaluator import RoundPage, evaluator, not_found, round_page, unit_row
-from portal.lifecycle import LifecycleError, require_draft
+from portal.lifecycle import LifecycleError, draft_refusal
 from portal.problem_detail import get_problem
-from portal.problem_query import FilterError, ProblemFilter, facets, query, select_fingerprints
+from portal.problem_query import (
+    Facets,
+    FilterError,
+    ProblemFilter,
+    facets,
+    query,
+    select_fingerprints,
+)
 from portal.viewer import Viewer
 
 router = APIRouter(prefix="/rounds/{round_id}/problems", include_in_schema=False)
@@ -30,14 +39,10 @@ router = APIRouter(prefix="/rounds/{round_id}/problems", include_in_schema=False
 DONE_ZH = {"confirmed": "已确认", "dismissed": "已驳回"}
 
 
-def decisions_refused(request: Request, page: RoundPage) -> str | None:
+def decisions_refused(page: RoundPage) -> str | None:
     """Why no decision can be taken on the round now, in `portal.lifecycle`'s words (None:
     they can)."""
-    try:
-        require_draft(deps.store(request), page.id, "确认或驳回问题")
-    except LifecycleError as refused:
-        return str(refused)
-    return None
+    return draft_refusal(page.state, "确认或驳回问题")
 
 
 def _done(request: Request) -> str | None:
@@ -59,6 +64,18 @@ def _filter(round_id: str, query_string: str) -> ProblemFilter:
         return ProblemFilter(round_id)
 
 
+def unit_options(choices: Facets, chosen: Collection[str]) -> Markup:
+    """The unit filter's options — a city's 500 units, joined here rather than in a template
+    loop, which took half of the list's time."""
+    return Markup(
+        "".join(
+            f'<option value="{escape(u)}"{" selected" if u in chosen else ""}>'
+            f"{escape(name)}（{escape(level)}）</option>"
+            for u, name, level in choices.units
+        )
+    )
+
+
 # -- the list ------------------------------------------------------------------------------
 def _list_page(
     request: Request,
@@ -73,6 +90,7 @@ def _list_page(
 ) -> Response:
     store = deps.store(request)
     listed = query(store, f, page.visible)
+    choices = facets(store, page.id, page.visible)
     return deps.render(
         request,
         "problems.html",
@@ -80,9 +98,10 @@ def _list_page(
         round=page,
         filter=f,
         listed=listed,
-        facets=facets(store, page.id, page.visible),
+        facets=choices,
+        unit_options=unit_options(choices, f.unit_ids),
         decision_zh=DECISION_ZH,
-        refused=decisions_refused(request, page),
+        refused=decisions_refused(page),
         error=error,
         reason=reason,
         checked=checked,
@@ -174,7 +193,7 @@ def _problem_page(
         decision_zh=DECISION_ZH,
         evidence=evidence.problem_evidence(store, page.id, fingerprint, page.visible),
         status_zh=STATUS_ZH,
-        refused=decisions_refused(request, page),
+        refused=decisions_refused(page),
         error=error,
         reason=reason,
         decision=decision,

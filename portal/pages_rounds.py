@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from common.vocabulary import STATUS_ZH
 from portal import deps, lifecycle
+from portal.checklist_files import prepare_published
 from portal.evaluator import RoundPage, evaluator, may_run_round, not_found, round_page
 from portal.lifecycle import LifecycleError
 from portal.problem_filter import DECISION_FILTERS
@@ -131,9 +132,12 @@ def publish_form(request: Request, round_id: str, person: Viewer = Depends(evalu
 def publish(
     request: Request,
     round_id: str,
+    tasks: BackgroundTasks,
     person: Viewer = Depends(evaluator),
     deadline: str = Form(""),
 ) -> Response:
+    """Publish the round; then, after the answer has gone, make every unit's checklist ready
+    for the downloads that follow (`portal.checklist_files`)."""
     page = _runnable(request, person, round_id)
     try:
         day = dt.date.fromisoformat(deadline.strip())
@@ -151,6 +155,7 @@ def publish(
         )
     except LifecycleError as refused:
         return _publish_page(request, page, deadline=deadline, error=str(refused), status_code=409)
+    tasks.add_task(prepare_published, deps.store(request), round_id)
     return RedirectResponse(f"/rounds/{round_id}?done=published", status_code=303)
 
 

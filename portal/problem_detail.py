@@ -54,7 +54,7 @@ def get_problem(
                     p.round, ROUNDS.c.as_of, p.status, p.deduction, p.decision, p.first_seen_round
                 )
                 .join(ROUNDS, ROUNDS.c.id == p.round)
-                .where(p.fingerprint == fingerprint)
+                .where(p.fingerprint == fingerprint, ROUNDS.c.complete)
                 .order_by(ROUNDS.c.as_of, p.round)
             ).mappings()
         ]

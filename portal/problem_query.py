@@ -22,11 +22,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from common.vocabulary import LEVELS, STATUS_ZH, STATUSES
+from portal._memo import Memo
 from portal.problem_filter import DECISION_FILTERS, SORTS, FilterError, ProblemFilter
 from portal.problem_sql import Plan, RoundContext, page_keys, round_context, units_for
 from scoring.round import frozen_set
 from store import Store
-from store.rounds import DECISIONS, PROBLEMS, TOTALS, RoundInfo, get_round
+from store.rounds import DECISIONS, PROBLEMS, RoundInfo
 
 __all__ = [
     "DECISION_FILTERS", "SORTS", "FilterError", "Page", "ProblemFilter", "ProblemRow", "facets",
@@ -176,21 +177,28 @@ class Facets:
     sorts: list[tuple[str, str]] = field(default_factory=lambda: list(SORTS.items()))
 
 
+_FACETS: Memo[Facets] = Memo(size=64)
+
+
 def facets(store: Store, round_id: str, visible: Collection[str] | None) -> Facets:
-    """The choices of the filter form for round ``round_id`` and the viewer's units."""
-    info = get_round(store, round_id)
-    t = TOTALS.c
-    stmt = select(t.unit_id, t.name, t.level).where(t.round == round_id)
-    with store.engine.connect() as conn:
-        units = [tuple(r) for r in conn.execute(stmt)]
+    """The choices of the filter form for round ``round_id`` and the viewer's units (from the
+    round's context, kept per round version and scope: they change only when it is evaluated
+    again)."""
+    ctx = round_context(store, round_id)
+    scope = None if visible is None else frozenset(visible)
+    key = (store.url, round_id, ctx.info.evaluated_at, scope)
+    return _FACETS.get(key, lambda: _facets(ctx, scope))
+
+
+def _facets(ctx: RoundContext, visible: frozenset[str] | None) -> Facets:
+    units = [(u, name, level) for u, (name, level) in ctx.units.items()]
     if visible is not None:
-        allowed = set(visible)
-        units = [u for u in units if u[0] in allowed]
+        units = [u for u in units if u[0] in visible]
     order = {level: i for i, level in enumerate(LEVELS)}
     units.sort(key=lambda u: (order.get(u[2], len(order)), u[2], u[1], u[0]))
     levels = list(dict.fromkeys(u[2] for u in units))
     return Facets(
-        units=units,  # type: ignore[arg-type]
+        units=units,
         levels=levels,
-        indicators=list(indicator_names(info).items()),
+        indicators=list(indicator_names(ctx.info).items()),
     )

@@ -124,7 +124,11 @@ def _read_context(store: Store, round_id: str, draft: bool) -> RoundContext:
         }
         changed = changed_decisions(conn, info) if draft else {}
         rounds = ROUNDS.c
-        order = list(conn.scalars(select(rounds.id).order_by(rounds.as_of, rounds.created_at)))
+        order = list(
+            conn.scalars(
+                select(rounds.id).where(rounds.complete).order_by(rounds.as_of, rounds.created_at)
+            )
+        )
     return RoundContext(
         info,
         units,
@@ -172,6 +176,8 @@ def text_condition(text: str, dialect: str) -> ColumnElement[bool]:
             evidence.like(_like(json_text), escape="!"),
         )
     columns = (p.subject, p.suggestion, evidence)
+    if text.lower() == text.upper():  # nothing to fold (Chinese, digits): LIKE, far cheaper
+        return or_(p.fingerprint == text, *(c.like(_like(text), escape="!") for c in columns))
     return or_(p.fingerprint == text, *(c.ilike(_like(text), escape="!") for c in columns))
 
 

@@ -5,6 +5,11 @@ The words and the rank are the checklist's own (`reports.checklist.data.verdict`
 `reports.checklist.result.rank_position` / `rank_text`), so the page, the API and the 整改清单
 a unit downloads say the same. Ranks are counted over every unit of the level, whoever asks:
 a unit sees "3/12" without seeing the other eleven.
+
+A round's results are read once per version and kept (a problem's page, a unit's page and the
+API ask for them on every request): the key is the round's ``evaluated_at`` — publishing
+re-scores, so it changes it — and the time bound covers `zwgk recheck`, which rewrites units'
+totals in place.
 """
 
 from __future__ import annotations
@@ -13,11 +18,17 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+
+from portal._memo import Memo
 from reports.checklist.data import verdict
 from reports.checklist.result import rank_position, rank_text
 from reports.checklist.rows import missing, num
 from store import Store
-from store.rounds import round_totals_frame
+from store.rounds import ROUNDS, round_totals_frame
+
+RESULTS_TTL = 30.0  # seconds: how late a recheck's new totals may show
+_RESULTS: Memo[dict[str, UnitResult]] = Memo(size=16, ttl=RESULTS_TTL)
 
 
 @dataclass(frozen=True)
@@ -52,11 +63,20 @@ def round_results(
     store: Store, round_id: str, unit_ids: Collection[str] | None = None
 ) -> list[UnitResult]:
     """The results of round ``round_id`` for ``unit_ids`` (None: every unit), by unit id."""
+    with store.engine.connect() as conn:
+        evaluated_at = conn.scalar(select(ROUNDS.c.evaluated_at).where(ROUNDS.c.id == round_id))
+    every = _RESULTS.get(
+        (store.url, round_id, evaluated_at), lambda: _read_results(store, round_id)
+    )
+    if unit_ids is None:
+        return list(every.values())
+    return [every[u] for u in sorted(every) if u in unit_ids]
+
+
+def _read_results(store: Store, round_id: str) -> dict[str, UnitResult]:
     totals = round_totals_frame(store, round_id)
     out = []
     for total in totals.to_dict("records"):
-        if unit_ids is not None and total["unit_id"] not in unit_ids:
-            continue
         position = rank_position(total, totals)
         out.append(
             UnitResult(
@@ -80,7 +100,7 @@ def round_results(
                 rank_text=rank_text(total, totals),
             )
         )
-    return out
+    return {r.unit_id: r for r in out}
 
 
 def unit_result(store: Store, round_id: str, unit_id: str) -> UnitResult | None:

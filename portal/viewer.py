@@ -95,7 +95,8 @@ def sees_drafts(viewer: Viewer) -> bool:
 def round_visible(store: Store, viewer: Viewer, round_id: str) -> bool:
     """Whether the round exists and ``viewer`` may see it (units: once published)."""
     with store.engine.connect() as conn:
-        exists = conn.scalar(select(ROUNDS.c.id).where(ROUNDS.c.id == round_id))
+        # A round evaluated by city still missing a part is shown to no one (store.round_parts).
+        exists = conn.scalar(select(ROUNDS.c.id).where(ROUNDS.c.id == round_id, ROUNDS.c.complete))
         if exists is None:
             return False
         if sees_drafts(viewer):
@@ -106,7 +107,7 @@ def round_visible(store: Store, viewer: Viewer, round_id: str) -> bool:
 
 def visible_rounds(store: Store, viewer: Viewer) -> list[str]:
     """The round ids ``viewer`` may see, in the store's order of rounds (newest last)."""
-    stmt = select(ROUNDS.c.id).order_by(ROUNDS.c.as_of, ROUNDS.c.id)
+    stmt = select(ROUNDS.c.id).where(ROUNDS.c.complete).order_by(ROUNDS.c.as_of, ROUNDS.c.id)
     if not sees_drafts(viewer):
         stmt = stmt.join(PUBLICATIONS, PUBLICATIONS.c.round == ROUNDS.c.id).where(
             PUBLICATIONS.c.state.in_(UNIT_VISIBLE_STATES)

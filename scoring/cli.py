@@ -121,6 +121,20 @@ def evaluate_command(
     allow_future: bool = typer.Option(
         False, "--allow-future", help="Allow an --as-of after the day the crawl run ended."
     ),
+    by_city: bool | None = typer.Option(
+        None,
+        "--by-city/--whole",
+        help="Evaluate each city (a 市政府 and the units under it) as a job of its own, or all "
+        "units in this process (default: by city when the store holds more than one city). "
+        "The round is the same; a job's memory is its city's (≈ 0.6 GiB per million articles).",
+    ),
+    jobs: int = typer.Option(
+        1,
+        "--jobs",
+        "-j",
+        min=1,
+        help="By city: how many cities are evaluated at once, each in a process of its own.",
+    ),
     database_url: str | None = DB_OPTION,
 ) -> None:
     """Score every unit of a crawl against an indicator set; store the round; print the ranking.
@@ -130,7 +144,13 @@ def evaluate_command(
     digits, '-', '_', '.' (e.g. 2025Q2, at most 32); --as-of lies between 2008-05-01 (the
     条例 in force) and the day the crawl run ended. Without --run the latest crawl run fit to
     judge is taken (finished or degraded: units it could not read show as 未评分), and said
-    which and why; a failed run, or one that observed no unit, is refused (nothing is stored)."""
+    which and why; a failed run, or one that observed no unit, is refused (nothing is stored).
+
+    A province (more than one city in the store) is evaluated by city: a job per city, --jobs
+    at a time; ranks are within level and city. The round is shown (portal, reports, the next
+    round's tracking) only once every city's part is stored; if a city fails (exit 1) it stays
+    incomplete, says which city and why, and the same command completes it."""
+    from scoring import by_city_cli
     from scoring.round import plan, run_plan
     from scoring.workdays import WorkCalendar
 
@@ -151,6 +171,12 @@ def evaluate_command(
         )
         if planned.again:
             _say(console, f"round {round_id}: evaluated again with its frozen set and crawl run")
+        if by_city_cli.wants_cities(store, by_city):
+            if not by_city_cli.run(store, planned, jobs, cal, console):
+                raise typer.Exit(1)
+            if planned.run_reason:
+                _say(console, f"round {round_id}: {planned.run_reason}")
+            return
         result = run_plan(store, planned, calendar=cal)
         if planned.run_reason:  # said once the round stands: a refusal is one sentence
             _say(console, f"round {round_id}: {planned.run_reason}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -188,22 +188,28 @@ class CrawlData:
         return set(self.units.loc[self.units["observed"].astype(bool), "id"])
 
 
-def load_crawl(store: Store, run_id: int | None = None) -> CrawlData:
-    """The store as of `run_id` (default: `pick_run`'s)."""
+def load_crawl(
+    store: Store, run_id: int | None = None, unit_ids: Sequence[str] | None = None
+) -> CrawlData:
+    """The store as of `run_id` (default: `pick_run`'s); only the units ``unit_ids`` and what
+    they publish, when given (a city: `scoring.by_city`), every unit otherwise."""
     with gc_pause.paused():  # the driver's rows, million-cell object arrays: no cycles
-        return _load_crawl(store, run_id)
+        return _load_crawl(store, run_id, None if unit_ids is None else list(unit_ids))
 
 
-def _load_crawl(store: Store, run_id: int | None) -> CrawlData:
+def _load_crawl(store: Store, run_id: int | None, unit_ids: list[str] | None) -> CrawlData:
     run = pick_run(store, run_id)
     units = store.units_frame()
-    columns = store.columns_frame(as_of_run=run.id)
+    if unit_ids is not None:
+        units = units[units["id"].isin(unit_ids)].reset_index(drop=True)
+    columns = store.columns_frame(unit_ids, as_of_run=run.id)
     # The newest run reads the current rows: no version union, the same answer.
     newest = max(r.id for r in store.runs()) == run.id
     as_of = None if newest else run.id
-    articles = reads.read_articles(store, as_of)
-    listings = reads.read_listings(store, run.id)
-    links = reads.read_links(store, run.id)
+    articles = reads.read_articles(store, as_of, unit_ids)
+    listings = reads.read_listings(store, run.id, unit_ids)
+    links = reads.read_links(store, run.id, unit_ids)
+    # Crawl issues are few and matched by URL (a host's issue names no unit): all of the run's.
     issues = store.crawl_issues_frame(run.id)
     data = assemble(
         units,
@@ -216,8 +222,8 @@ def _load_crawl(store: Store, run_id: int | None) -> CrawlData:
         run_units=run.units,
         text_loader=reads.field_loader(store, as_of, "body_text"),
         extra_loader=reads.field_loader(store, as_of, "extra"),
-        text_searcher=reads.body_searcher(store, as_of),
-        column_loader=reads.column_loader(store, as_of),
+        text_searcher=reads.body_searcher(store, as_of, unit_ids),
+        column_loader=reads.column_loader(store, as_of, unit_ids),
         copy=False,
     )
     log.info(

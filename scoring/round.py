@@ -6,24 +6,34 @@ crawl run, or a replacement — and refuses what cannot be done (a bad round id,
 re-evaluation, a new round without a date). `run_plan` then loads the crawl, scores it
 (`scoring.scorer`, pure), tracks each problem against the previous round (`scoring.tracking`),
 freezes the indicator set's text and hash and the crawl run in the round, and stores everything
-in one transaction. `evaluate`, `evaluate_data` and `reevaluate` are the three ways in.
+in one transaction. `evaluate`, `evaluate_data` and `reevaluate` are the three ways in; the
+steps a round by city shares (`scoring.by_city`) are in `scoring.round_steps`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from scoring import data as crawl_data
-from scoring import gc_pause, scorer, tracking
+from scoring import gc_pause
 from scoring.indicators import load_indicator_set, newest_set, set_from_text
-from scoring.run_choice import choose_run, refuse_failed, run_reason
-from scoring.scorer import RoundError, Scored
+from scoring.round_steps import (
+    AS_OF_FLOOR,
+    checked_run,
+    header,
+    judge,
+    nothing_observed,
+    round_stats,
+)
+from scoring.run_choice import choose_run, run_reason
+from scoring.scorer import RoundError
 from scoring.workdays import WorkCalendar, default_calendar
 from store import rounds as round_store
 
@@ -31,7 +41,6 @@ if TYPE_CHECKING:
     from scoring.data import CrawlData
     from scoring.indicator_model import IndicatorSet
     from store import Store
-    from store.runs import RunInfo
 
 __all__ = [
     "AS_OF_FLOOR",
@@ -48,13 +57,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-# The earliest day a round may be evaluated as of: the 政府信息公开条例 took effect on
-# 2008-05-01, so there is no disclosure duty to judge before it — an earlier date is a typo
-# (2205 for 2025 is caught by the crawl's finish, 2005 by this).
-AS_OF_FLOOR = dt.date(2008, 5, 1)
-# Round dates are China dates; crawl runs finish at UTC instants (China keeps no summer time).
-CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,12 @@ def plan(
     evaluated with another set, run, as_of or kind needs ``replace``; a new round's id must match
     `store.rounds.ROUND_ID`. ``must_exist``: `store.rounds.RoundNotFound` for a new round."""
     if must_exist:
-        stored: round_store.RoundInfo | None = round_store.get_round(store, round_id)
+        stored: round_store.RoundInfo | None = round_store.get_round(
+            store, round_id, incomplete=True
+        )
     else:
-        stored = round_store.find_round(store, round_id)
+        # A round evaluated by city whose parts are not all stored is evaluated again too.
+        stored = round_store.find_round(store, round_id, incomplete=True)
     if stored is None:
         round_store.check_round_id(round_id)
     elif (
@@ -192,70 +197,18 @@ def _run_plan(
 ) -> RoundResult:
     round_id, as_of, indicator_set = planned.round_id, planned.as_of, planned.indicator_set
     if data is None:
-        run = crawl_data.pick_run(store, planned.run_id)
-        run_id = run.id
-        check_as_of(as_of, run, allow_future=planned.allow_future)
-        if not planned.again:
-            refuse_failed(round_id, run)
+        run = checked_run(store, planned)
         started = time.perf_counter()
-        data = crawl_data.load_crawl(store, run_id)
+        data = crawl_data.load_crawl(store, run.id)
         log.info("round %s: crawl run %s loaded in %.1f s", round_id, data.run_id, _since(started))
     if not data.units["observed"].astype(bool).any():
-        # Nothing to judge (every host down, a run killed before any directory was read): a
-        # round of units all 未评分 would become the "previous round" that the next one is
-        # tracked against, and every problem would come back as new. So nothing is stored.
-        raise RoundError(
-            f"round {round_id} not evaluated: crawl run {data.run_id} observed none of its "
-            f"{len(data.units)} unit(s) (every site unreachable or nothing crawled), so there "
-            "is nothing to score (无可评分单位); crawl again when the sites answer"
-        )
+        raise nothing_observed(round_id, int(data.run_id), len(data.units))  # type: ignore[arg-type]
     calendar = calendar or default_calendar()
     previous = round_store.round_before(store, as_of, exclude=round_id)
-    decisions = tracking.decisions_in_force(store, round_id, previous, int(data.run_id))
+    scored, problems = judge(store, round_id, as_of, indicator_set, data, previous, calendar)
     started = time.perf_counter()
-    scored = scorer.score_crawl(data, indicator_set, as_of, calendar=calendar, decisions=decisions)
-    slowest = sorted(scored.check_seconds.items(), key=lambda kv: -kv[1])[:5]
-    log.info(
-        "round %s: scored in %.1f s (checks %.1f s; slowest %s)",
-        round_id,
-        _since(started),
-        sum(scored.check_seconds.values()),
-        ", ".join(f"{k} {v:.1f} s" for k, v in slowest),
-    )
-    started = time.perf_counter()
-    problems = tracking.track_round(
-        store,
-        round_id,
-        previous,
-        scored,
-        data,
-        decisions,
-        in_scope=lambda rows: tracking.still_judged(
-            rows, indicator_set, data.units, as_of, calendar
-        ),
-        looked_at=lambda rows: tracking.looked_at(rows, indicator_set, data, as_of, calendar),
-    )
-    log.info(
-        "round %s: tracked against %s in %.1f s",
-        round_id,
-        previous and previous.id,
-        _since(started),
-    )
-    started = time.perf_counter()
-    info = round_store.RoundInfo(
-        id=round_id,
-        kind=planned.kind,
-        as_of=as_of,
-        crawl_run=int(data.run_id),
-        previous_round=previous.id if previous else None,
-        indicator_set_id=str(indicator_set.id),
-        indicator_set_version=str(indicator_set.version),
-        indicator_set_sha256=indicator_set.sha256,
-        indicator_set_text=indicator_set.text,
-        pass_line=float(indicator_set.pass_line),
-        calendar_estimated_years=estimated_years(calendar, as_of),
-        stats=_stats(scored, problems),
-    )
+    stats = round_stats(scored, problems)
+    info = header(planned, int(data.run_id), previous, calendar, stats)  # type: ignore[arg-type]
     info = round_store.save_round(store, info, scored.scores, scored.totals, problems)
     log.info(
         "round %s: %d units, %d problems, stored in %.1f s",
@@ -339,55 +292,23 @@ def load_result(store: Store, round_id: str) -> RoundResult:
     )
 
 
-def estimated_years(calendar: WorkCalendar, as_of: dt.date) -> list[int]:
-    """Years up to ``as_of`` whose working days came from the python-holidays fallback."""
-    calendar.is_workday(as_of)  # builds the calendar, which fills estimated_years
-    return sorted(y for y in calendar.estimated_years if y <= as_of.year)
-
-
 def frozen_set(info: round_store.RoundInfo) -> IndicatorSet:
-    """The indicator set a round froze, loaded again from its stored text."""
-    loaded = set_from_text(info.indicator_set_text, f"round {info.id}")
-    if loaded.sha256 != info.indicator_set_sha256:
+    """The indicator set a round froze, loaded again from its stored text (once per round and
+    text in a process: the portal asks for it on every checklist download; treat it as
+    read-only)."""
+    return _frozen_set(info.id, info.indicator_set_sha256, info.indicator_set_text)
+
+
+@functools.lru_cache(maxsize=16)
+def _frozen_set(round_id: str, sha256: str, text: str) -> IndicatorSet:
+    loaded = set_from_text(text, f"round {round_id}")
+    if loaded.sha256 != sha256:
         raise RoundError(
-            f"round {info.id}: the frozen indicator set no longer loads to the same hash "
-            f"({loaded.sha256[:12]} ≠ {info.indicator_set_sha256[:12]})"
+            f"round {round_id}: the frozen indicator set no longer loads to the same hash "
+            f"({loaded.sha256[:12]} ≠ {sha256[:12]})"
         )
     return loaded
 
 
-def check_as_of(as_of: dt.date, run: RunInfo, *, allow_future: bool = False) -> None:
-    """Refuse (`RoundError`) an as-of date before `AS_OF_FLOOR`, or after the (China) day crawl
-    run ``run`` finished unless ``allow_future``: a round judges what was public on its day,
-    and the crawl cannot have seen what was published after it ended — columns would look
-    stale and deadlines passed that the next crawl would show met. A run that never finished
-    (killed) counts from its start."""
-    if as_of < AS_OF_FLOOR:
-        raise RoundError(
-            f"as-of {as_of} is before {AS_OF_FLOOR}, when the 政府信息公开条例 took effect: "
-            "there is nothing to evaluate that early (a typo in the year?)"
-        )
-    ended = run.finished_at or run.started_at
-    if ended.tzinfo is None:  # SQLite returns UTC instants without their zone
-        ended = ended.replace(tzinfo=dt.UTC)
-    last_day = ended.astimezone(CHINA).date()
-    if as_of > last_day and not allow_future:
-        raise RoundError(
-            f"as-of {as_of} is after crawl run {run.id} ended ({last_day}, China time): the "
-            "round would judge days the crawl did not see — crawl again, or pass "
-            "--allow-future (allow_future=True) to evaluate as of a later day anyway"
-        )
-
-
 def _since(started: float) -> float:
     return time.perf_counter() - started
-
-
-def _stats(scored: Scored, problems: pd.DataFrame) -> dict[str, Any]:
-    counts = problems["status"].value_counts() if len(problems) else pd.Series(dtype=int)
-    return {
-        "units": len(scored.totals),
-        "units_observed": int(scored.totals["observed"].astype(bool).sum()),
-        "problems": int(len(scored.problems)),
-        "by_status": {str(k): int(v) for k, v in counts.items()},
-    }

@@ -4,13 +4,16 @@ Only scored and full-marks indicators count (`round_scores.not_applicable` is tr
 others: not evaluated, not applicable): total = Σ scores / Σ their points × 100 (docs/domain.md
 §2). Bonus items (加分项) sit outside the 100 and are added only above `BONUS_FROM`, at most
 `BONUS_MAX` (国办秘函〔2019〕19号); a unit the crawl could not read gets no total, no pass/fail
-and no rank.
+and no rank. Ranks are within level and city (`scoring.cities`), as the office ranks: a
+province's county governments are ranked among their city's, not the province's.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from scoring.cities import city_of
 
 BONUS_FROM = 80.0  # a site above 80 may earn bonus items …
 BONUS_MAX = 20.0  # … out of 20 (国办秘函〔2019〕19号)
@@ -40,14 +43,16 @@ def unit_totals(units: pd.DataFrame, scores: pd.DataFrame, pass_line: float) -> 
     out["total"] = (rescaled + out["bonus"]).round(ROUND_DIGITS)
     passed = ~out["vetoed"] & (out["total"] >= pass_line)
     out["passed"] = passed.astype(object).where(out["total"].notna(), None)
-    out["rank_in_level"] = _ranks(out)
+    out["rank_in_level"] = _ranks(out, city_of(units).set_axis(out.index))
     return out.reset_index()
 
 
-def _ranks(totals: pd.DataFrame) -> pd.Series:
-    """Rank within level: vetoed units after the others, then by total (ties share a rank)."""
+def _ranks(totals: pd.DataFrame, city: pd.Series) -> pd.Series:
+    """Rank within level and city: vetoed units after the others, then by total (ties share a
+    rank)."""
     ranked = totals[totals["total"].notna()]
     # One sortable number: vetoed units sink below every non-vetoed total.
     key = ranked["total"] - ranked["vetoed"].astype(float) * 1e6
-    ranks = key.groupby(ranked["level"]).rank(method="min", ascending=False)
+    groups = [ranked["level"], city[ranked.index]]
+    ranks = key.groupby(groups).rank(method="min", ascending=False)
     return ranks.astype("Int64").reindex(totals.index)

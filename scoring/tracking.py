@@ -178,8 +178,10 @@ def track_round(
     decisions: Mapping[str, str],
     in_scope: Callable[[pd.DataFrame], pd.Series] | None = None,
     looked_at: Callable[[pd.DataFrame], pd.Series] | None = None,
+    unit_ids: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """The round's problem rows with statuses: those found now, then the carried ones.
+    """The round's problem rows with statuses: those found now, then the carried ones (of the
+    units ``unit_ids`` only, when given: one city's part of a round, `scoring.by_city`).
 
     ``in_scope(rows)``: True where the round's indicator still judges the row's subject
     (`Check.in_scope`); None: all are. ``looked_at(rows)``: True where the round really looked
@@ -191,11 +193,12 @@ def track_round(
     moves = unit_moves.list_moves(store)
     if previous is not None:
         rounds = [r for r in round_store.list_rounds(store) if r.id != round_id]
-        prev_rows = round_store.problems_frame(store, previous.id).assign(moved_from=None)
+        prev_rows = round_store.problems_frame(store, previous.id, unit_ids)
+        prev_rows = prev_rows.assign(moved_from=None)
         # A unit whose site moved since: its earlier problems at their new addresses.
         prev_rows = moved(prev_rows, unit_moves.between(moves, previous.crawl_run, data.run_id))
         earlier = rounds[: [r.id for r in rounds].index(previous.id)]
-    seen_earlier = round_store.first_seen_before(store, [r.id for r in earlier])
+    seen_earlier = round_store.first_seen_before(store, [r.id for r in earlier], unit_ids)
     for old, new in moved_links(store, earlier, data.run_id, moves).items():
         if old in seen_earlier.index:
             seen_earlier[new] = min(seen_earlier.get(new, seen_earlier[old]), seen_earlier[old])

@@ -15,6 +15,7 @@ server restart costs one reconnect, not an error) and replaced after ``POOL_RECY
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ def default_url() -> str:
     return f"sqlite:///{Path.cwd() / DEFAULT_DIR / DEFAULT_FILE}"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, cache_kib: int = SQLITE_CACHE_KIB) -> None:
     cur = dbapi_connection.cursor()
     try:
         # WAL lets the scorer read while a crawl writes; NORMAL sync is crash-safe under WAL
@@ -62,7 +63,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         # The default 2 MiB page cache thrashes on the url indexes of a large store.
-        cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        cur.execute(f"PRAGMA cache_size=-{cache_kib}")
         # Checkpoint every ~40 MiB of WAL instead of 4 MiB: index pages touched by several
         # batches are then written back once, which more than doubles bulk-write throughput.
         cur.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_CHECKPOINT_PAGES}")
@@ -85,11 +86,19 @@ def sqlite_path(url: str | None = None) -> Path | None:
     return Path(path)
 
 
-def make_engine(url: str | None = None, *, create: bool = True, **engine_kwargs: Any) -> Engine:
+def make_engine(
+    url: str | None = None,
+    *,
+    create: bool = True,
+    sqlite_cache_kib: int = SQLITE_CACHE_KIB,
+    **engine_kwargs: Any,
+) -> Engine:
     """Build an engine for ``url`` (see `database_url`).
 
     ``create``: a SQLite file (and its folder) may come into being; without it a missing file
     raises `NoStore` and nothing is made (SQLite creates a file on first connect).
+    ``sqlite_cache_kib``: each SQLite connection's page cache (a reader that scans rather than
+    looks up — a city's evaluation job — does as well with less, and its memory is counted).
     """
     resolved = make_url(database_url(url))
     if resolved.get_backend_name() == "sqlite":
@@ -101,7 +110,7 @@ def make_engine(url: str | None = None, *, create: bool = True, **engine_kwargs:
         connect_args = dict(engine_kwargs.pop("connect_args", {}) or {})
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         engine = create_engine(resolved, connect_args=connect_args, **engine_kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, cache_kib=sqlite_cache_kib))
         return engine
     if engine_kwargs.get("poolclass") is None:
         engine_kwargs = {**pool_settings(), **engine_kwargs}

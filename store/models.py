@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -49,6 +50,8 @@ RUN_STATUSES = ("running", "finished", "failed", "interrupted")
 # before migration 0007, whose observation the store can no longer tell. NULL while running.
 RUN_OUTCOMES = ("finished", "degraded", "failed", "interrupted", "unknown")
 RUN_MODES = ("incremental", "full")
+# A city's part of a round evaluated by city (`RoundPart`).
+PART_STATES = ("pending", "stored", "failed")
 LINK_KINDS = ("attachment", "body", "related")
 # unchecked: never requested (the crawler's address policy refused it: crawler/netpolicy.py).
 LINK_OUTCOMES = ("ok", "confirmed_broken", "suspected", "unchecked")
@@ -320,6 +323,30 @@ class Round(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     evaluated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     zwgk_version: Mapped[str | None] = mapped_column(String(64))  # the zwgk that evaluated it
+    # False while a round evaluated city by city (scoring/by_city.py) misses a part — still
+    # being evaluated, or a city's job failed: no reader shows it nor tracks a later round
+    # against it (`store.rounds`). Migration 0014.
+    complete: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=true())
+
+
+class RoundPart(Base):
+    """One city's part of a round evaluated by city (scoring/by_city.py): its units, and whether
+    its scores, totals and problems are stored (pending / stored / failed, with the error).
+
+    ``part`` is the city's 市政府 unit id ("" for units under no 市政府); the round is complete
+    when every part is stored (`store.round_parts`).
+    """
+
+    __tablename__ = "round_parts"
+    __table_args__ = (CheckConstraint(f"state IN {PART_STATES}", name="state"),)
+
+    round: Mapped[str] = _round_fk()
+    part: Mapped[str] = mapped_column(String(128), primary_key=True)
+    units: Mapped[list[str]] = mapped_column(JSONType, nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    stored_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class RoundScore(Base):

@@ -14,7 +14,7 @@ These are pure functions over store-shaped frames (`observed_columns`, `observed
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,14 +121,14 @@ def observed_units(
     return out
 
 
-def added_listings_stmt(run_id: int) -> Select[Any]:
+def added_listings_stmt(run_id: int, unit_ids: Sequence[str] | None = None) -> Select[Any]:
     """The listings that add to the articles as of ``run_id``: rows of pages the store has not
     (yet) fetched, and rows of a page in another column than the one it was first found in
     (信息多头发布).
 
     The other rows — a million, one per article in its own column — repeat what the articles
     say and would cost as much to read as the articles themselves."""
-    listed = listings_stmt(None, run_id).subquery("l")
+    listed = listings_stmt(unit_ids, run_id).subquery("l")
     a = ARTICLES.c
     return (
         select(*listed.c)

@@ -1,8 +1,10 @@
 """Tables of the web portal (门户): people, their sessions and API tokens, sign-in attempts,
-the audit log, a round's publication, and evaluators' reviews of units' answers.
+the audit log, a round's publication, evaluators' reviews of units' answers, and the units'
+checklist files made ready for download.
 
-Kept beside `store.models` on the same metadata (migration 0011 mirrors them); the rules that
-use them live in `portal/`. Nothing here is ever deleted by a crawl, a round or a prune.
+Kept beside `store.models` on the same metadata (migrations 0011 and 0013 mirror them); the
+rules that use them live in `portal/`. Nothing here is ever deleted by a crawl or a prune; a
+round written again drops its checklist files (`store.rounds`), which are only ever a copy.
 """
 
 from __future__ import annotations
@@ -10,7 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models import Base
@@ -144,3 +156,21 @@ class ResponseReview(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     by: Mapped[str] = mapped_column(String(64), nullable=False)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class ChecklistFile(Base):
+    """A unit's checklist (整改清单) file of a round, as `zwgk report checklist` writes it, kept
+    so a download is a read: ``version`` names everything the file was made from
+    (`portal.checklist_files`); a row of another version is made again, never served."""
+
+    __tablename__ = "checklist_files"
+
+    round: Mapped[str] = mapped_column(
+        String(32), ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    format: Mapped[str] = mapped_column(String(8), primary_key=True)  # xlsx / csv / html
+    version: Mapped[str] = mapped_column(String(64), nullable=False)  # sha256 of the inputs
+    filename: Mapped[str] = mapped_column(Text, nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)

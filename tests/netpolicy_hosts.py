@@ -10,10 +10,10 @@ import json
 import socket
 from pathlib import Path
 
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
 
+from crawler.connections import HTTPDownloadHandler
 from crawler.netpolicy import PolicyResolver
 
 
@@ -47,8 +47,8 @@ class TableResolver(PolicyResolver):
             return defer.fail(DNSLookupError(name))
 
 
-class RecordingHandler(HTTP11DownloadHandler):
-    """Scrapy's HTTP/1.1 handler, writing each URL it is given to ZWGK_TEST_DOWNLOAD_LOG."""
+class RecordingHandler(HTTPDownloadHandler):
+    """The crawler's HTTP/1.1 handler, writing each URL it is given to ZWGK_TEST_DOWNLOAD_LOG."""
 
     async def download_request(self, request):
         with open(self._crawler.settings["ZWGK_TEST_DOWNLOAD_LOG"], "a", encoding="utf-8") as f:

@@ -22,7 +22,7 @@ from round_fixtures import HandMadeCrawl, columns, planted
 from sqlalchemy import select
 
 from portal import lifecycle
-from portal._audit_row import AUDIT
+from portal.audit import AUDIT
 from reports.wording import today_in_beijing
 from scoring.indicators import set_from_text
 from scoring.round import evaluate_data

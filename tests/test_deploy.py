@@ -96,7 +96,9 @@ def test_unit_files_have_the_keys_the_nightly_crawl_needs():
     assert alert["SupplementaryGroups"] == "systemd-journal"  # to read the crawl's journal
 
 
-@pytest.mark.parametrize("name", ["zwgk-crawl.service", "zwgk-alert@.service"])
+@pytest.mark.parametrize(
+    "name", ["zwgk-crawl.service", "zwgk-alert@.service", "zwgk-worker.service"]
+)
 def test_services_are_hardened_but_keep_what_they_need(name):
     s = unit_file(name)["Service"]
     assert s["ProtectSystem"] == "strict" and s["ProtectHome"] == "yes"
@@ -108,7 +110,7 @@ def test_services_are_hardened_but_keep_what_they_need(name):
     # The web and local sockets (journal, D-Bus, PostgreSQL's /run/postgresql): nothing else.
     assert s["RestrictAddressFamilies"].split() == ["AF_INET", "AF_INET6", "AF_UNIX"]
     assert "ReadWritePaths" not in s  # StateDirectory= is the only place the crawl writes
-    if name == "zwgk-crawl.service":
+    if name in ("zwgk-crawl.service", "zwgk-worker.service"):  # the worker's jobs are crawls
         assert "MemoryDenyWriteExecute" not in s  # see test_tls_callbacks_need_write_execute
         assert "ProcSubset" not in s  # the crawl lock reads /proc/stat
     else:

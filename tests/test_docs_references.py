@@ -24,8 +24,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 SCANNED_SUFFIXES = {
-    ".py", ".yaml", ".yml", ".md", ".toml", ".cfg", ".j2", ".txt", ".sh",
-    ".service", ".timer", ".cron",
+    ".py",
+    ".yaml",
+    ".yml",
+    ".md",
+    ".toml",
+    ".cfg",
+    ".j2",
+    ".txt",
+    ".sh",
+    ".service",
+    ".timer",
+    ".cron",
 }
 SKIPPED_DIRS = {"tests", "__pycache__", "node_modules", "build", "dist"}
 
@@ -88,7 +98,8 @@ def dangling_references(root: Path) -> list[str]:
                     continue
                 have = section_numbers(page)
                 problems += [
-                    f"{where}:{lineno}: {target} has no section §{s}" for s in sections
+                    f"{where}:{lineno}: {target} has no section §{s}"
+                    for s in sections
                     if s not in have
                 ]
             if path.suffix != ".md":
@@ -108,8 +119,22 @@ def test_the_domain_reference_has_every_section_the_code_cites():
     """The sections the scorer, the crawler and the sample portal lean on (thresholds, rules,
     page shapes) are all there — also a guard against renumbering docs/domain.md."""
     have = section_numbers(ROOT / "docs" / "domain.md")
-    cited = {"1", "2", "3", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "4", "4.1",
-             "4.2"}
+    cited = {
+        "1",
+        "2",
+        "3",
+        "3.1",
+        "3.2",
+        "3.3",
+        "3.4",
+        "3.5",
+        "3.6",
+        "3.7",
+        "3.8",
+        "4",
+        "4.1",
+        "4.2",
+    }
     assert cited <= have, sorted(cited - have)
 
 
@@ -128,18 +153,33 @@ PAGE = "# 参考\n\n## 1. 总则\n\n## 3. 规则\n\n### 3.1 栏目更新\n\n```\
         ("docs/other.md", "见 [参考](ref.md) 和 ref.md §3。\n", []),
         ("pkg/mod.py", "# https://example.org/x/missing.md and file:///opt/x/README.md\n", []),
         ("pkg/mod.py", "# RFC 9110 §10.2.3 is not a citation of a page here\n", []),
-        ("pkg/mod.py", '"""Rules (ref.md §3.1)."""\n',
-         ["pkg/mod.py:1: ref.md is not in the repository"]),
-        ("pkg/mod.py", "x = 1\n# frames (see scoring.md)\n",
-         ["pkg/mod.py:2: scoring.md is not in the repository"]),
-        ("set.yaml", "source: docs/ref.md §3.2 [V]\n",
-         ["set.yaml:1: docs/ref.md has no section §3.2"]),
+        (
+            "pkg/mod.py",
+            '"""Rules (ref.md §3.1)."""\n',
+            ["pkg/mod.py:1: ref.md is not in the repository"],
+        ),
+        (
+            "pkg/mod.py",
+            "x = 1\n# frames (see scoring.md)\n",
+            ["pkg/mod.py:2: scoring.md is not in the repository"],
+        ),
+        (
+            "set.yaml",
+            "source: docs/ref.md §3.2 [V]\n",
+            ["set.yaml:1: docs/ref.md has no section §3.2"],
+        ),
         ("pkg/mod.py", "# docs/ref.md §2–§3\n", ["pkg/mod.py:1: docs/ref.md has no section §2"]),
         ("pkg/mod.py", "# docs/ref.md §4\n", ["pkg/mod.py:1: docs/ref.md has no section §4"]),
-        ("pkg/mod.py", "# ../shared/ref.md §1\n",
-         ["pkg/mod.py:1: ../shared/ref.md is not in the repository"]),
-        ("docs/other.md", "## 1. 一\n\n见§1和§2。\n",
-         ["docs/other.md:3: this page has no section §2"]),
+        (
+            "pkg/mod.py",
+            "# ../shared/ref.md §1\n",
+            ["pkg/mod.py:1: ../shared/ref.md is not in the repository"],
+        ),
+        (
+            "docs/other.md",
+            "## 1. 一\n\n见§1和§2。\n",
+            ["docs/other.md:3: this page has no section §2"],
+        ),
     ],
 )
 def test_checker_finds_dangling_references(tmp_path, file, text, expected):

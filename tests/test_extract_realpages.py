@@ -331,7 +331,9 @@ def test_jyt_zj_photo_links_are_checked_as_body_links(profile):
 @pytest.mark.parametrize("profile", ["generic", "hanweb"])
 def test_jyt_zj_body(profile):
     body = _article(JYT_ZJ, profile).body_text
-    assert body.startswith("10月17日，浙江省教育系统师德师风建设专题培训班在浙江大学紫金港校区举办。")
+    assert body.startswith(
+        "10月17日，浙江省教育系统师德师风建设专题培训班在浙江大学紫金港校区举办。"
+    )
     assert body.endswith("共计230人参加培训。")
     assert "索引号" not in body and "字体" not in body
 

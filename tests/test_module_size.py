@@ -1,6 +1,6 @@
 """Every module of the layers is readable in one sitting and says what it owns (issue 11).
 
-A module of common/ (when present), store/, crawler/, scoring/ or reports/ has at most `LIMIT`
+A module of common/ (when present), store/, crawler/, scoring/, reports/ or distributed/ has at most `LIMIT`
 lines unless `LARGER` names it with the reason it is kept whole; and every module that holds
 code opens with a docstring. A module that grows past the limit is split by concern — not by
 line count — or listed here with its reason, in the same change.
@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ("common", "store", "crawler", "scoring", "reports")
+LAYERS = ("common", "store", "crawler", "scoring", "reports", "distributed")
 LIMIT = 420  # "a few hundred lines at most" (/work/shared/style.md), ~400 with some slack
 CEILING = 600  # not even a listed module grows past this
 
@@ -32,8 +32,7 @@ LARGER: dict[str, str] = {
 
 # TEMPORARY: over the limit now, shrunk on another branch; remove each entry when it merges
 # (`test_temporary_entries_are_still_needed` fails once the module is small enough).
-TEMPORARY: dict[str, str] = {
-}
+TEMPORARY: dict[str, str] = {}
 
 
 def modules() -> list[Path]:

@@ -18,7 +18,6 @@ from portal_data_fixtures import rounds_template_fixture as rounds_template_fixt
 from round_fixtures import planted_check as planted_check  # noqa: F401
 from sqlalchemy import select
 
-from portal._audit_row import ANSWER, AUDIT, REVIEW, UPLOAD
 from portal.answer_states import answer_history, answer_states, answerable, progress
 from portal.answers import (
     ONLINE_SOURCE,
@@ -28,6 +27,7 @@ from portal.answers import (
     review,
     upload,
 )
+from portal.audit import ANSWER, AUDIT, REVIEW, UPLOAD
 from portal.lifecycle import LifecycleError, close, publish
 from reports.checklist import load_checklists, write_checklists
 from reports.wording import today_in_beijing

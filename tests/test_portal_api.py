@@ -24,8 +24,8 @@ from round_fixtures import planted_check  # noqa: F401
 from sqlalchemy import select
 
 from portal import accounts
-from portal._audit_row import ANSWER, AUDIT
 from portal.api import CSRF_HEADER
+from portal.audit import ANSWER, AUDIT
 from portal.tokens import create_token, list_tokens, revoke_token
 from reports.wording import today_in_beijing
 from store import rounds as round_store

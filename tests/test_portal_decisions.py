@@ -14,7 +14,7 @@ from portal_data_fixtures import rounds_template_fixture as rounds_template_fixt
 from round_fixtures import planted_check as planted_check  # noqa: F401
 from sqlalchemy import select
 
-from portal._audit_row import AUDIT, DECIDE
+from portal.audit import AUDIT, DECIDE
 from portal.decisions import MAX_SELECTION, DecisionRefused, decide
 from portal.lifecycle import LifecycleError, publish
 from reports.wording import today_in_beijing

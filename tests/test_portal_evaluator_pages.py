@@ -33,7 +33,7 @@ from portal_fixtures import portal_template_fixture as portal_template_fixture  
 from round_fixtures import planted_check as planted_check  # noqa: F401
 
 from portal import lifecycle
-from portal._audit_row import DECIDE, PUBLISH
+from portal.audit import DECIDE, PUBLISH
 from portal.viewer import Viewer, round_visible
 from reports.wording import today_in_beijing
 from scoring.scorer import fingerprint

@@ -26,7 +26,7 @@ from portal_fixtures import portal_template_fixture as portal_template_fixture  
 from round_fixtures import planted_check as planted_check  # noqa: F401
 
 from portal import answers
-from portal._audit_row import REVIEW
+from portal.audit import REVIEW
 from reports.wording import cn_date
 from store.rounds import get_round
 

@@ -16,7 +16,7 @@ from round_fixtures import planted_check as planted_check  # noqa: F401
 from sqlalchemy import select, text
 
 from portal import lifecycle
-from portal._audit_row import AUDIT, CLOSE, PUBLISH
+from portal.audit import AUDIT, CLOSE, PUBLISH
 from portal.lifecycle import LifecycleError, close, publish, state, states
 from reports.wording import today_in_beijing
 from store import rounds as round_store

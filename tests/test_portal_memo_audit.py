@@ -1,5 +1,5 @@
 """The data layer's two small helpers: the bounded, time-limited memo (portal/_memo.py) and the
-audit row (portal/_audit_row.py) written in the caller's transaction or one of its own."""
+audit row (portal/audit.py `record`) written in the caller's transaction or one of its own."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from portal import _memo
-from portal._audit_row import AUDIT, PUBLISH, _audit
 from portal._memo import Memo
+from portal.audit import AUDIT, PUBLISH, record
 from store import open_store
 
 
@@ -52,7 +52,7 @@ def entries(store):
 
 
 def test_an_audit_row_keeps_who_what_and_values_as_json(store):
-    _audit(store, "eval", PUBLISH, round="2025Q2", target="2025Q2",
+    record(store, "eval", PUBLISH, round="2025Q2", target="2025Q2",
            before={"deadline": dt.date(2025, 7, 31)}, after={"note": "a\x1bb"}, address="10.0.0.1")  # fmt: skip
     (row,) = entries(store)
     assert (row["actor"], row["action"], row["round"], row["address"]) == (
@@ -67,11 +67,11 @@ def test_an_audit_row_keeps_who_what_and_values_as_json(store):
 
 def test_an_audit_row_in_a_transaction_that_fails_is_not_kept(store):
     with pytest.raises(RuntimeError), store.engine.begin() as conn:
-        _audit(conn, "eval", PUBLISH, target="x")
+        record(conn, "eval", PUBLISH, target="x")
         raise RuntimeError("the change it records failed")
     assert entries(store) == []
 
 
 def test_an_audit_row_needs_an_actor(store):
     with pytest.raises(ValueError, match="needs the actor"):
-        _audit(store, " ", PUBLISH)
+        record(store, " ", PUBLISH)

@@ -153,6 +153,7 @@ def test_filters_by_indicator_status_and_text(any_rounds):
     assert fingerprints(listed(store, "q=2025-03-01")) == [LATE]
     assert fingerprints(listed(store, f"q={LATE_DOC_NO}")) == [LATE]
     assert listed(store, "q=<script>").total == 1
+    assert listed(store, {"q": "<SCRIPT>"}).total == 1  # letters match in either case
     assert fingerprints(listed(store, f"q={T1_FRESH}")) == [T1_FRESH]
 
 

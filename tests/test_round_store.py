@@ -480,3 +480,20 @@ def test_the_spider_fetches_again_the_pages_a_recheck_lists(tmp_path):
     assert not isinstance(next(middleware._filter(plain, spider)), scrapy.Request)
     assert crawler.stats.get_value("zwgk/articles_skipped_known") == 1
     assert next(middleware._filter(request, spider)) is request
+
+
+def test_storing_a_round_refreshes_the_planner_statistics_on_postgresql(store: Store, tmp_path):
+    crawl(store)
+    evaluate(store, "2025Q2", AS_OF, load_indicator_set(write_set(tmp_path)))
+    if store.engine.dialect.name != "postgresql":
+        return  # SQLite plans from its indexes; nothing to refresh
+    with store.engine.connect() as conn:
+        analyzed = dict(
+            conn.exec_driver_sql(
+                "SELECT relname, last_analyze FROM pg_stat_user_tables "
+                "WHERE schemaname = current_schema() "
+                "AND relname IN ('problems', 'round_totals', 'round_scores')"
+            ).all()
+        )
+    assert set(analyzed) == {"problems", "round_totals", "round_scores"}
+    assert all(at is not None for at in analyzed.values()), analyzed

@@ -13,8 +13,9 @@ from typer.core import TyperGroup
 
 from common.config_file import ConfigError
 from crawler.cli import extract_command, units_app
-from crawler.run import CRAWL_HELP, crawl
+from crawler.run import CRAWL_HELP
 from demo.cli import app as demo_app
+from distributed.cli import crawl_command, crawl_part_command, worker_command
 from portal.cli import portal_command
 from portal.users_cli import app as users_app
 from reports.cli import report_app, responses_app
@@ -49,7 +50,9 @@ app = typer.Typer(
 )
 app.add_typer(demo_app, name="demo")
 app.command("extract")(extract_command)
-app.command("crawl", help=CRAWL_HELP)(crawl)
+app.command("crawl", help=CRAWL_HELP)(crawl_command)
+app.command("worker")(worker_command)
+app.command("crawl-part", hidden=True)(crawl_part_command)
 app.add_typer(units_app, name="units")
 app.add_typer(indicators_app, name="indicators")
 app.command("evaluate")(evaluate_command)

@@ -40,6 +40,7 @@ def _defaults() -> dict[str, Any]:
     """zwgk's built-in value of every key, from the folder that owns it."""
     from crawler.columns import COLUMN_MAP_PATH
     from crawler.politeness_limits import CrawlSettings, configured_layer
+    from distributed.config import DEFAULT_BROKER
     from scoring.indicators import SHIPPED_DIR
     from store.config import POOL_MAX_OVERFLOW, POOL_SIZE, default_url
 
@@ -59,6 +60,7 @@ def _defaults() -> dict[str, Any]:
         "indicators.unit_text": "strict",
         "checklist.office": None,  # no office file: notices without 文号 and contact
         "portal.secret_key": None,  # generated once and kept beside the store (portal.sessions)
+        "distributed.broker_url": DEFAULT_BROKER,
     }
 
 
