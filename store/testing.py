@@ -179,7 +179,7 @@ class _Templates:
     def admin(self) -> Any:
         if self._admin is None:
             self._admin = create_engine(reachable_pg_url(), isolation_level="AUTOCOMMIT")
-            atexit.register(self._drop_all)
+            atexit.register(self.drop_all)  # pytest_sessionfinish first (xdist workers skip atexit)
         return self._admin
 
     def _create(self, prefix: str, template: str | None = None) -> str:
@@ -218,11 +218,20 @@ class _Templates:
         with self.admin().connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
 
-    def _drop_all(self) -> None:
+    def drop_all(self) -> None:
+        if self._admin is None:
+            return
         for url in [*self._copies.values(), *([self._empty] if self._empty else [])]:
             with suppress(Exception):  # the server may be gone at exit
                 self.drop(url)
+        self._copies, self._empty = {}, None
         self._admin.dispose()
+        self._admin = None
+
+
+def drop_templates() -> None:
+    """Drop this process's template databases (tests/conftest.py, at the session's end)."""
+    _templates.drop_all()
 
 
 _templates = _Templates()

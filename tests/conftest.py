@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from store.testing import SUITE_URL_ENV, StoreUrls
+from store.testing import SUITE_URL_ENV, StoreUrls, drop_templates
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,6 +43,10 @@ def pytest_configure(config: pytest.Config) -> None:
     url = os.environ.pop("ZWGK_DATABASE_URL", None)
     if url:
         os.environ[SUITE_URL_ENV] = url
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    drop_templates()  # each process's PostgreSQL template databases (store.testing)
 
 
 STORE_FIXTURES = {"store_urls", "module_store_urls"}
