@@ -53,6 +53,18 @@ class Key:
 
 KEYS = (
     Key("store.url", "ZWGK_DATABASE_URL", False, "the store's SQLAlchemy URL"),
+    Key(
+        "store.pool_size",
+        "ZWGK_DB_POOL_SIZE",
+        False,
+        "PostgreSQL: connections each process keeps open (1-100)",
+    ),
+    Key(
+        "store.max_overflow",
+        "ZWGK_DB_MAX_OVERFLOW",
+        False,
+        "PostgreSQL: connections a process may open beyond pool_size at a peak (0-100)",
+    ),
     Key("crawl.registry", "ZWGK_REGISTRY", True, "the unit registry (units.yaml)"),
     Key("crawl.delay", "ZWGK_CRAWL_DELAY", False, "seconds between two requests to one host"),
     Key("crawl.concurrency", "ZWGK_CRAWL_CONCURRENCY", False, "requests in flight per host"),
@@ -94,6 +106,9 @@ class _Section(BaseModel):
 
 class _Store(_Section):
     url: _Text | None = None
+    # Bounded so a typo cannot exhaust the server's max_connections (100 by default).
+    pool_size: Annotated[int, Field(ge=1, le=100)] | None = None
+    max_overflow: Annotated[int, Field(ge=0, le=100)] | None = None
 
 
 class _Crawl(_Section):

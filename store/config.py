@@ -5,6 +5,12 @@ URL can be given instead through ``ZWGK_DATABASE_URL`` or zwgk.toml's ``[store] 
 (`common.config_file`: the variable wins over the file, ``--db`` over both). PostgreSQL goes
 through psycopg 3: ``postgresql+psycopg://user@host:5432/db``; a schema other than ``public``
 is chosen in the URL itself: ``...?options=-csearch_path%3Dzwgk``.
+
+On PostgreSQL each process keeps a pool of connections (SQLAlchemy's `QueuePool`): the portal's
+requests, a crawl's writer and its lock's heartbeat, an evaluation's reads each take one and give
+it back. ``[store] pool_size`` / ``max_overflow`` (``ZWGK_DB_POOL_SIZE`` /
+``ZWGK_DB_MAX_OVERFLOW``) size it; a connection is tested before use (``pool_pre_ping``: a
+server restart costs one reconnect, not an error) and replaced after ``POOL_RECYCLE_S``.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, QueuePool, create_engine, event, make_url
 
 from common.config_file import KEY_BY_NAME, configured_value
 
@@ -24,6 +30,13 @@ DEFAULT_FILE = "zwgk.sqlite"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_CACHE_KIB = 64 * 1024
 SQLITE_WAL_CHECKPOINT_PAGES = 10_000
+# PostgreSQL's pool: enough for the portal's worker threads and a crawl's writer plus heartbeat;
+# a process then stays far below the server's default max_connections (100) with several
+# processes (portal, crawl, patrol, evaluation) on one store.
+POOL_SIZE = 5
+POOL_MAX_OVERFLOW = 10
+POOL_TIMEOUT_S = 30  # waiting for a free connection longer than this is an error, not a hang
+POOL_RECYCLE_S = 1800  # under firewalls and poolers that drop connections idle for an hour
 
 
 def database_url(url: str | None = None) -> str:
@@ -99,5 +112,18 @@ def make_engine(
         engine = create_engine(resolved, connect_args=connect_args, **engine_kwargs)
         event.listen(engine, "connect", partial(_sqlite_pragmas, cache_kib=sqlite_cache_kib))
         return engine
-    engine_kwargs.setdefault("pool_pre_ping", True)
+    if engine_kwargs.get("poolclass") is None:
+        engine_kwargs = {**pool_settings(), **engine_kwargs}
     return create_engine(resolved, **engine_kwargs)
+
+
+def pool_settings() -> dict[str, Any]:
+    """The keyword arguments of a PostgreSQL engine's `QueuePool` (see the module's docstring)."""
+    return {
+        "poolclass": QueuePool,
+        "pool_size": configured_value("store.pool_size", POOL_SIZE),
+        "max_overflow": configured_value("store.max_overflow", POOL_MAX_OVERFLOW),
+        "pool_timeout": POOL_TIMEOUT_S,
+        "pool_recycle": POOL_RECYCLE_S,
+        "pool_pre_ping": True,
+    }

@@ -14,7 +14,6 @@ Test modules import the fixtures (``any_store_fixture``, ``sqlite_store_fixture`
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from scoring.round import evaluate_data
 from scoring.scorer import fingerprint
 from store import Store, open_store
 from store import rounds as round_store
-from store.testing import backend_url
+from store.testing import StoreUrls, backend_url
 
 SET_YAML = """\
 id: t
@@ -175,10 +174,9 @@ def sqlite_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(name="sqlite_store")
-def sqlite_store_fixture(sqlite_template: Path, tmp_path: Path, planted_check) -> Store:
-    """The two rounds on SQLite: a fresh copy for each test (it may record answers)."""
-    path = tmp_path / "rounds.sqlite"
-    shutil.copyfile(sqlite_template, path)
-    store = open_store(f"sqlite:///{path}", create=True)
+def sqlite_store_fixture(sqlite_template: Path, store_urls: StoreUrls, planted_check) -> Store:
+    """The two rounds on the suite's backend (copied from the SQLite template): a fresh copy
+    for each test (it may record answers)."""
+    store = open_store(store_urls.copy_of(sqlite_template), create=True)
     yield store
     store.close()

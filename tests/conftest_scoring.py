@@ -135,7 +135,8 @@ def _free_port() -> int:
 
 
 def crawled_sample(tmp_path_factory, seed: int = 11, first_address: int = 101) -> Path:
-    """A directory with the sample's model, manifest.json and zwgk.sqlite (crawled once)."""
+    """A directory with the sample's model, manifest.json and zwgk.sqlite (crawled once; a
+    template: tests copy it onto the suite's backend with `store.testing.StoreUrls.copy_of`)."""
     key = f"{seed}/{first_address}"
     if key in _SAMPLE:
         return _SAMPLE[key]
@@ -173,9 +174,12 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def crawl_portal(directory: Path, *options: str) -> subprocess.CompletedProcess[str]:
+def crawl_portal(
+    directory: Path, *options: str, db_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Serve the portal in ``directory`` and run `zwgk crawl` on it (a subprocess: one reactor
-    per process) into ``directory/zwgk.sqlite``; the server stops afterwards."""
+    per process) into ``db_url`` (default ``directory/zwgk.sqlite``); the server stops
+    afterwards."""
     from demo import model as m
     from demo.server import PortalServer
     from demo.site import Site
@@ -184,7 +188,8 @@ def crawl_portal(directory: Path, *options: str) -> subprocess.CompletedProcess[
     server = PortalServer(portal, Site(portal))
     server.start()
     try:
-        env = {**os.environ, "ZWGK_DATABASE_URL": f"sqlite:///{directory / 'zwgk.sqlite'}"}
+        db_url = db_url or f"sqlite:///{directory / 'zwgk.sqlite'}"
+        env = {**os.environ, "ZWGK_DATABASE_URL": db_url}
         command = [sys.executable, "-m", "zwgk", "crawl", "-r", str(directory / "units.yaml")]
         result = subprocess.run(
             [*command, "-q", *FAST, *options],

@@ -18,7 +18,6 @@ department c1d and township t1; county c2 (裕安区) with township t2. Findings
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from scoring.indicators import load_indicator_set
 from scoring.round import evaluate_data
 from scoring.scorer import fingerprint
 from store import Store, open_store
-from store.testing import backend_url
+from store.testing import StoreUrls, backend_url
 
 SET_YAML = """\
 id: portal-test
@@ -226,12 +225,10 @@ def rounds_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> tuple[P
 
 
 @pytest.fixture(name="rounds")
-def rounds_fixture(rounds_template, tmp_path: Path, planted_check) -> Rounds:
-    """The two rounds on SQLite: a fresh copy for each test."""
+def rounds_fixture(rounds_template, store_urls: StoreUrls, planted_check) -> Rounds:
+    """The two rounds on the suite's backend: a fresh copy for each test."""
     template, built = rounds_template
-    path = tmp_path / "rounds.sqlite"
-    shutil.copyfile(template, path)
-    store = open_store(f"sqlite:///{path}", create=True)
+    store = open_store(store_urls.copy_of(template), create=True)
     yield Rounds(store, built.indicator_set, built.data)
     store.close()
 

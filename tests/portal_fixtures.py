@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +46,7 @@ from portal.app import create_app
 from scoring.indicators import load_indicator_set
 from scoring.round import evaluate_data
 from store import Store, open_store
-from store.testing import backend_url
+from store.testing import StoreUrls, backend_url
 
 ROUND = "2025Q2"
 EARLIER = "2025Q1"
@@ -220,12 +219,11 @@ def portal_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(name="portal_store")
 def portal_store_fixture(
-    portal_template: Path, tmp_path: Path, planted_check
+    portal_template: Path, store_urls: StoreUrls, planted_check
 ) -> Iterator[PortalWorld]:
-    """The portal's world on SQLite: a fresh copy for each test (it may change anything)."""
-    path = tmp_path / "portal.sqlite"
-    shutil.copyfile(portal_template, path)
-    store = open_store(f"sqlite:///{path}")
+    """The portal's world on the suite's backend: a fresh copy for each test (it may change
+    anything)."""
+    store = open_store(store_urls.copy_of(portal_template))
     yield PortalWorld(store)
     store.close()
 

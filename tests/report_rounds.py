@@ -22,7 +22,6 @@ tests do not depend on how the scorer decides them).
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from scoring.scorer import fingerprint
 from store import Store, open_store
 from store import rounds as round_store
 from store.models import Problem, RoundScore
+from store.testing import StoreUrls
 from store.types import utcnow
 
 SET_YAML = """\
@@ -206,10 +206,8 @@ def report_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(name="report_store")
-def report_store_fixture(report_template: Path, tmp_path: Path, planted_check) -> Store:
-    """The two rounds on SQLite: a fresh copy for each test."""
-    path = tmp_path / "rounds.sqlite"
-    shutil.copyfile(report_template, path)
-    store = open_store(f"sqlite:///{path}", create=True)
+def report_store_fixture(report_template: Path, store_urls: StoreUrls, planted_check) -> Store:
+    """The two rounds on the suite's backend: a fresh copy for each test."""
+    store = open_store(store_urls.copy_of(report_template), create=True)
     yield store
     store.close()

@@ -79,8 +79,8 @@ def test_a_units_city_is_its_nearest_city_government_up_the_tree():
     }
 
 
-def test_one_city_evaluated_by_city_is_the_whole_round_row_for_row(tmp_path):
-    url = f"sqlite:///{tmp_path}/one.sqlite"
+def test_one_city_evaluated_by_city_is_the_whole_round_row_for_row(store_url):
+    url = store_url
     build(url, 77, 3000)
     with open_store(url) as store:
         _evaluate(store, "2025Q1", EARLIER)
@@ -126,8 +126,8 @@ def test_two_cities_in_two_processes_rank_within_level_and_city(tmp_path, kind):
             assert governments["rank_in_level"].tolist() == [1, 1]
 
 
-def test_a_round_missing_a_citys_part_is_shown_nowhere_and_says_which(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path}/two.sqlite"
+def test_a_round_missing_a_citys_part_is_shown_nowhere_and_says_which(store_url, monkeypatch):
+    url = store_url
     _province(url, [45, 45], 2000)
     with open_store(url) as store:
         _evaluate(store, "2025Q1", EARLIER)
@@ -160,12 +160,12 @@ def test_a_round_missing_a_citys_part_is_shown_nowhere_and_says_which(tmp_path, 
         assert [r.id for r in round_store.list_rounds(store)] == ["2025Q1", "2025Q2"]
 
 
-def test_zwgk_evaluate_takes_a_store_of_two_cities_by_city_unless_asked_whole(tmp_path):
+def test_zwgk_evaluate_takes_a_store_of_two_cities_by_city_unless_asked_whole(store_url):
     from typer.testing import CliRunner
 
     from zwgk.cli import app
 
-    url = f"sqlite:///{tmp_path}/cli.sqlite"
+    url = store_url
     _province(url, [45, 45], 1500)
     common = ["evaluate", "--round", "2025Q2", "--as-of", str(AS_OF), "--db", url]
     done = CliRunner().invoke(app, common)

@@ -103,14 +103,14 @@ def test_a_page_without_a_date_is_dated_by_its_list_row():
     assert _stale(crawl_data([unit("u")], cols, arts)) == [cols[0]["url"]]
 
 
-def test_list_dates_of_pages_read_from_a_store(tmp_path):
+def test_list_dates_of_pages_read_from_a_store(store_url):
     """`load_crawl` leaves articles.listed_date in the store: the checks read it for the
     undated pages (column freshness, date_sanity's undated items)."""
     from scoring.data import load_crawl
     from store import open_store
 
     site = "http://gov.test/u"
-    with open_store(f"sqlite:///{tmp_path / 'z.sqlite'}", create=True) as store:
+    with open_store(store_url, create=True) as store:
         store.upsert_units([{"id": "u", "name": "甲局", "level": "市直部门", "profile": "lonsun",
                              "entry_url": f"{site}/"}])  # fmt: skip
         run = store.start_run("full", ["u"])

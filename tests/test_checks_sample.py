@@ -86,10 +86,10 @@ CASES: dict[str, tuple[list[tuple[dict, list[str] | None]], set[str]]] = {
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
+def sample(tmp_path_factory, module_store_urls):
     directory = crawled_sample(tmp_path_factory)
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-    with open_store(f"sqlite:///{directory / 'zwgk.sqlite'}", create=True) as store:
+    with open_store(module_store_urls.copy_of(directory / "zwgk.sqlite")) as store:
         data = load_crawl(store)
     found = {}
     for name, (runs, _) in CASES.items():

@@ -87,11 +87,11 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def served(tmp_path_factory, module_store_urls):
     directory = tmp_path_factory.mktemp("portal")
     write_portal(directory, *make_sample(seed=11, port=free_port(), first_address=81))
     served = Served(directory)
-    served.db_url = f"sqlite:///{directory / 'zwgk.sqlite'}"
+    served.db_url = module_store_urls.new()
     served.first = crawl(directory, served.db_url)
     yield served
     served.server.stop()
@@ -408,10 +408,10 @@ def test_revalidation_reads_a_page_edited_in_place_that_an_incremental_run_skips
     assert stored_subject() == edited.subject
 
 
-def test_pages_over_the_size_cap_are_crawl_issues(served, tmp_path):
+def test_pages_over_the_size_cap_are_crawl_issues(store_url, served):
     # jh-d02's directory and list pages weigh ≤ 38 KB, its articles ≥ 41 KB (the furniture of
     # demo/render/furniture.py): a cap between them lets the unit be read, not its articles.
-    db_url = f"sqlite:///{tmp_path / 'capped.sqlite'}"
+    db_url = store_url
     crawl(
         served.directory,
         db_url,

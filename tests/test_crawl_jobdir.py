@@ -20,8 +20,8 @@ UNITS = ["jh", "jh-d01"]
 
 
 @pytest.fixture
-def store(tmp_path):
-    with open_store(f"sqlite:///{tmp_path / 'z.sqlite'}", create=True) as store:
+def store(store_url):
+    with open_store(store_url, create=True) as store:
         yield store
 
 

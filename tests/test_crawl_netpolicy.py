@@ -157,7 +157,7 @@ def streamed(declared: int | None, head_status: int = 200):
 
 
 @pytest.fixture(scope="module")
-def night(tmp_path_factory):
+def night(tmp_path_factory, module_store_urls):
     directory = tmp_path_factory.mktemp("netpolicy")
     trap_port = free_port()
     traps = [Trap("127.0.0.1", trap_port), Trap(NEIGHBOUR, trap_port)]
@@ -226,7 +226,7 @@ def night(tmp_path_factory):
     server = PortalServer(b.portal, Site(b.portal))
     server.start()
     downloads, lookups = directory / "downloads.txt", directory / "lookups.txt"
-    db_url = f"sqlite:///{directory / 'zwgk.sqlite'}"
+    db_url = module_store_urls.new()
     hosts = {"public.test": PUBLIC, "rebind.test": "127.0.0.1", "metadata.test": "169.254.169.254"}
     env = os.environ.get("PYTHONPATH", "")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS.parent), str(TESTS), env]))

@@ -51,8 +51,8 @@ def run_once(db_url: str, items: list[dict]) -> None:
     pipeline.spider_closed(spider, "finished")
 
 
-def test_a_column_that_stops_parsing_is_an_extraction_anomaly(tmp_path):
-    db_url = f"sqlite:///{tmp_path / 'zwgk.sqlite'}"
+def test_a_column_that_stops_parsing_is_an_extraction_anomaly(store_url):
+    db_url = store_url
     rows = [
         {
             "type": "listing",
@@ -77,8 +77,8 @@ def test_a_column_that_stops_parsing_is_an_extraction_anomaly(tmp_path):
     assert column["last_row_count"] == 0  # the count is recorded, the anomaly is a crawl issue
 
 
-def test_a_column_empty_from_the_start_is_no_crawl_issue(tmp_path):
-    db_url = f"sqlite:///{tmp_path / 'zwgk.sqlite'}"
+def test_a_column_empty_from_the_start_is_no_crawl_issue(store_url):
+    db_url = store_url
     run_once(
         db_url, [{"type": "column_empty", "unit_id": "jh-d01", "column_url": COLUMN, "url": COLUMN}]
     )

@@ -79,13 +79,13 @@ def registry(path: Path, hang_port: int, reset_port: int) -> Path:
     return path
 
 
-def test_crawl_q_prints_one_line_per_failure_and_no_traceback(tmp_path):
+def test_crawl_q_prints_one_line_per_failure_and_no_traceback(store_url, tmp_path):
     server = Misbehaving()
     try:
         units = registry(
             tmp_path / "units.yaml", server.hang.getsockname()[1], server.reset.getsockname()[1]
         )
-        env = {**os.environ, "ZWGK_DATABASE_URL": f"sqlite:///{tmp_path / 'z.sqlite'}"}
+        env = {**os.environ, "ZWGK_DATABASE_URL": store_url}
         done = subprocess.run(
             [sys.executable, "-m", "zwgk", "crawl", "-q", "-r", str(units)]
             + ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_TIMES=1"],

@@ -75,11 +75,11 @@ def test_the_item_carries_the_sources_in_extra():
     assert item["row"]["extra"]["sources"]["publish_date"] == "meta:PubDate@generic"
 
 
-def test_sources_are_not_content_a_new_reading_is_no_new_version(tmp_path):
+def test_sources_are_not_content_a_new_reading_is_no_new_version(store_url):
     url = "http://x.test/tzgg/1.html"
     html = ARTICLE.format(title=TITLES[0], n=1)
     item = _article_item("u", url, html, "generic")
-    with open_store(f"sqlite:///{tmp_path / 'z.sqlite'}", create=True) as store:
+    with open_store(store_url, create=True) as store:
         _store_unit(store, "u", "generic")
         first = store.start_run("incremental", ["u"], "h")
         _write(store, first, item)
@@ -184,7 +184,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.mark.slow
-def test_crawl_summary_flags_only_the_hand_made_generic_unit(tmp_path):
+def test_crawl_summary_flags_only_the_hand_made_generic_unit(store_url, tmp_path):
     from demo import model as m
     from demo.generate import make_sample, write_portal
     from demo.server import PortalServer
@@ -204,7 +204,7 @@ def test_crawl_summary_flags_only_the_hand_made_generic_unit(tmp_path):
     loaded = m.load_portal(portal_dir)
     server = PortalServer(loaded, Site(loaded))
     server.start()
-    db = f"sqlite:///{tmp_path / 'z.sqlite'}"
+    db = store_url
     units = ["jh-d01", "jh-c02-d01", "hand"]  # lonsun, trs, generic
     try:
         done = subprocess.run(

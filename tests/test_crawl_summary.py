@@ -10,8 +10,8 @@ from store import open_store
 ENTRY = "http://127.0.0.11:18600/public/column/1002?type=4&action=list&nav=3"
 
 
-def test_summary_lists_unmatched_columns_and_crawl_issues(tmp_path):
-    with open_store(f"sqlite:///{tmp_path / 'z.sqlite'}", create=True) as store:
+def test_summary_lists_unmatched_columns_and_crawl_issues(store_url):
+    with open_store(store_url, create=True) as store:
         run = store.start_run("incremental", ["jh-d01"], "hash")
         store.upsert_units(
             [

@@ -1,6 +1,7 @@
 """`zwgk db backup` / `zwgk db restore`: a backup taken while another process commits is a
 consistent snapshot with what sits in the WAL (a plain copy of the file is not); restore refuses
-to overwrite data unless --force; PostgreSQL through pg_dump / pg_restore."""
+to overwrite data unless --force; PostgreSQL through pg_dump / pg_restore. The SQLite tests stay
+SQLite whatever the suite's backend: they test the SQLite online backup API and the file."""
 
 from __future__ import annotations
 

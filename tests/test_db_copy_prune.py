@@ -151,12 +151,10 @@ def page_counts(conn) -> dict[str, int]:
 
 
 def test_prune_shrinks_a_store_of_many_runs_and_keeps_every_round_reproducible(
-    sample, tmp_path, capsys
+    sample, store_urls, capsys
 ):
     db, as_of = sample
-    path = tmp_path / "zwgk.sqlite"
-    shutil.copy(db, path)
-    url = f"sqlite:///{path}"
+    url = store_urls.copy_of(db)
     indicator_set = load_indicator_set(newest_set())
     with open_store(url) as store:
         evaluate(store, "R1", as_of, indicator_set, run_id=store.runs()[0].id)
@@ -175,8 +173,9 @@ def test_prune_shrinks_a_store_of_many_runs_and_keeps_every_round_reproducible(
         with store.engine.connect() as conn:
             history_before = conn.scalar(select(func.count()).select_from(HISTORY))
             pages_before = page_counts(conn)
-        with store.engine.connect() as conn:  # the WAL's pages into the file: sizes compare
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if store.engine.dialect.name == "sqlite":
+            with store.engine.connect() as conn:  # the WAL's pages into the file: sizes compare
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         size_before = store_size(store.engine)
 
     dry = cli("db", "prune", "--db", url, "--keep-days", "30", "--dry-run")
@@ -202,4 +201,5 @@ def test_prune_shrinks_a_store_of_many_runs_and_keeps_every_round_reproducible(
     assert pages_after["current"] == pages_before["current"]
     assert pages_after["superseded"] < pages_before["superseded"] / 2
     assert pages_before["neither"] == pages_after["neither"] == 0
-    assert size_after < size_before * 0.7
+    if url.startswith("sqlite"):  # PostgreSQL's VACUUM keeps the freed pages for new rows
+        assert size_after < size_before * 0.7

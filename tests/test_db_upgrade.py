@@ -171,8 +171,8 @@ def test_upgrade_from_every_earlier_revision_backs_up_says_each_step_and_keeps_t
     assert again.exit_code == 0 and "nothing to do" in again.output
 
 
-def test_a_store_newer_than_this_zwgk_is_refused_by_every_command_and_upgrade(tmp_path):
-    url = f"sqlite:///{tmp_path / 'z.sqlite'}"
+def test_a_store_newer_than_this_zwgk_is_refused_by_every_command_and_upgrade(store_url):
+    url = store_url
     seed(url, head_revision())
     engine = make_engine(url)
     with engine.begin() as conn:

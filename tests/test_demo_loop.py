@@ -2,7 +2,7 @@
 subprocess, in an empty folder. Its reports exist and open, its second round shows new, open,
 fixed and regressed problems as the sample's manifest planted them, and no server is left
 listening. The time it took is printed (the 2-minute target is measured by
-benchmarks/demo.py)."""
+benchmarks/demo.py). SQLite only: `zwgk demo` keeps its store as a file in its folder."""
 
 from __future__ import annotations
 

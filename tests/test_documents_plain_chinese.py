@@ -116,7 +116,7 @@ def test_the_scan_finds_what_it_is_meant_to(report_store: Store, tmp_path):
 
 @pytest.mark.slow
 def test_no_code_or_english_in_the_sample_portals_documents(tmp_path):
-    """`zwgk demo`'s checklists and round report, scanned whole. Needs the shipped indicator
+    """`zwgk demo`'s checklists and round report, scanned whole (its store is SQLite, always). Needs the shipped indicator
     texts in plain Chinese: until they are, the demo refuses to load them (indicators.unit_text
     is strict by default) and this test fails saying so."""
     done = subprocess.run(

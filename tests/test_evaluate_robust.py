@@ -152,8 +152,8 @@ NOTHING_OBSERVED = {"nothing_crawled", "every_host_down"}
 
 
 @pytest.fixture
-def url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'zwgk.sqlite'}"
+def url(store_url) -> str:
+    return store_url
 
 
 def stored(url: str, state: str) -> str:
@@ -502,6 +502,7 @@ def test_round_ids_of_the_documented_pattern_are_accepted(round_id):
     "where", ["empty", "empty_file", "newer_schema", "not_a_database", "unreachable", "bad_url"]
 )
 def test_scoring_commands_on_an_empty_or_unusable_store_say_one_sentence(tmp_path, args, where):
+    # SQLite files on purpose (empty, zero bytes, not a database), whatever the suite's backend.
     db = {
         "empty": f"sqlite:///{tmp_path / 'empty.sqlite'}",
         "empty_file": f"sqlite:///{tmp_path / 'zero.sqlite'}",
@@ -578,13 +579,10 @@ def big_store(tmp_path_factory) -> tuple[Path, tuple[pd.DataFrame, pd.DataFrame]
     ids=["while_checking", "while_storing"],
 )
 def test_a_round_killed_mid_way_leaves_nothing_half_written_and_the_next_run_completes(
-    big_store, tmp_path, marker
+    big_store, store_urls, marker
 ):
-    import shutil
-
     built, want = big_store
-    shutil.copy(built, tmp_path / "big.sqlite")
-    url = f"sqlite:///{tmp_path / 'big.sqlite'}"
+    url = store_urls.copy_of(built, "big")
 
     # Killed mid-way: no round, and none of its rows, is left behind.
     process = _evaluate_process(url)
@@ -614,14 +612,14 @@ def test_a_round_killed_mid_way_leaves_nothing_half_written_and_the_next_run_com
 
 
 @pytest.mark.slow
-def test_a_real_night_with_every_host_down_is_refused_in_one_sentence(tmp_path):
+def test_a_real_night_with_every_host_down_is_refused_in_one_sentence(tmp_path, store_url):
     """`zwgk crawl` of the sample portal with no server answering, then `zwgk evaluate`."""
     from conftest_scoring import FAST, _free_port
 
     from demo.generate import make_sample, write_portal
 
     write_portal(tmp_path, *make_sample(seed=11, port=_free_port(), first_address=231))
-    url = f"sqlite:///{tmp_path / 'zwgk.sqlite'}"
+    url = store_url
     env = dict(os.environ, ZWGK_DATABASE_URL=url,
                PYTHONPATH=str(Path(__file__).resolve().parent.parent))  # fmt: skip
     zwgk = [sys.executable, "-m", "zwgk"]

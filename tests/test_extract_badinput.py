@@ -187,7 +187,9 @@ indicators:
 """
 
 
-def test_an_unreadable_page_gives_the_unit_no_problem_and_the_run_a_crawl_issue(spider, tmp_path):
+def test_an_unreadable_page_gives_the_unit_no_problem_and_the_run_a_crawl_issue(
+    store_url, spider, tmp_path
+):
     """Through the store pipeline and a round: the readable page's missing 文号 is the unit's
     problem; the page whose metadata table could not be read is a crawl issue and nothing else."""
     from test_crawl_pipeline import COLUMN, run_once
@@ -204,7 +206,7 @@ def test_an_unreadable_page_gives_the_unit_no_problem_and_the_run_a_crawl_issue(
         for item in spider.parse_article(response, "jh", COLUMN, None):
             item["row"]["unit_id"] = "jh-d01"  # the pipeline's unit (the spider's registry: jh)
             items.append(item)
-    db_url = f"sqlite:///{tmp_path / 'zwgk.sqlite'}"
+    db_url = store_url
     run_once(db_url, items)
     (tmp_path / "t.yaml").write_text(FIELDS_SET, encoding="utf-8")
     with open_store(db_url, create=True) as store:

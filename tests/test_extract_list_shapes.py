@@ -486,14 +486,14 @@ def _empty(**shown) -> dict:
     ids=["page-count", "article-links"],
 )
 def test_a_list_showing_articles_but_no_rows_is_an_anomaly_not_a_blank_column(
-    tmp_path, shown, detail
+    store_url: str, shown, detail
 ):
     from test_crawl_pipeline import COLUMN, run_once
 
     from store import open_store
     from store.observed import observed_columns
 
-    db_url = f"sqlite:///{tmp_path / 'zwgk.sqlite'}"
+    db_url = store_url
     run_once(db_url, [_empty(**shown)])
     with open_store(db_url) as store:
         issues = store.crawl_issues_frame()
@@ -506,13 +506,13 @@ def test_a_list_showing_articles_but_no_rows_is_an_anomaly_not_a_blank_column(
     assert not columns.iloc[0]["observed"]  # not read, so never judged blank
 
 
-def test_a_truly_empty_list_is_a_blank_column_and_no_crawl_issue(tmp_path):
+def test_a_truly_empty_list_is_a_blank_column_and_no_crawl_issue(store_url):
     from test_crawl_pipeline import run_once
 
     from store import open_store
     from store.observed import observed_columns
 
-    db_url = f"sqlite:///{tmp_path / 'zwgk.sqlite'}"
+    db_url = store_url
     run_once(db_url, [_empty(page_count=1, article_links=[])])
     with open_store(db_url) as store:
         issues = store.crawl_issues_frame()

@@ -156,7 +156,7 @@ def _night(db: str, number: int, seconds: float, arrivals: list, evaluate: bool 
 
 
 @pytest.fixture(scope="module")
-def matrix(tmp_path_factory) -> Matrix:
+def matrix(tmp_path_factory, module_store_urls) -> Matrix:
     directory = tmp_path_factory.mktemp("faults")
     portal, manifest = make_sample(seed=11, port=free_port(), first_address=201, faults=True)
     write_portal(directory, portal, manifest)
@@ -170,10 +170,10 @@ def matrix(tmp_path_factory) -> Matrix:
 
     # The reference crawl runs right before night 1, whose time is compared with it: the two
     # share the machine's load as closely as they can (under xdist another worker runs too).
-    reference_db = f"sqlite:///{directory / 'reference.sqlite'}"
+    reference_db = module_store_urls.new("reference")
     reference = _night(reference_db, 0, *_crawl(directory, reference_db, None, faults=False)[:2])
 
-    db = f"sqlite:///{directory / 'faulted.sqlite'}"
+    db = module_store_urls.new("faulted")
     nights = {}
     seconds, arrivals, peak = _crawl(directory, db, 1, faults=True)  # the bomb and endless body
     nights[1] = _night(db, 1, seconds, arrivals)

@@ -110,9 +110,9 @@ def _store_with_a_hostile_round(url, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+def hostile(tmp_path_factory, module_store_urls):
     tmp = tmp_path_factory.mktemp("hostile")
-    url = f"sqlite:///{tmp / 'zwgk.sqlite'}"
+    url = module_store_urls.new()
     indicators, _ = _store_with_a_hostile_round(url, tmp)
     return url, indicators, tmp
 

@@ -121,7 +121,10 @@ def test_a_round_whose_crawl_run_is_gone_is_not_published(publishable):
     store = publishable.store
     run = round_store.get_round(store, "2025Q2").crawl_run
     with store.engine.begin() as conn:  # a pruned run, as an old store might hold
-        conn.execute(text("PRAGMA foreign_keys = OFF"))
+        if conn.dialect.name == "sqlite":
+            conn.execute(text("PRAGMA foreign_keys = OFF"))
+        else:  # PostgreSQL: foreign keys are triggers, off for this transaction
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(text("DELETE FROM article_pages"))
         conn.execute(text("DELETE FROM articles"))
         conn.execute(text(f"DELETE FROM crawl_runs WHERE id = {run}"))

@@ -40,8 +40,8 @@ def test_a_memo_forgets_the_least_recently_used_first():
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(f"sqlite:///{tmp_path}/audit.sqlite", create=True)
+def store(store_url):
+    s = open_store(store_url, create=True)
     yield s
     s.close()
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 
 import pytest
 from conftest_scoring import crawled_sample
@@ -29,12 +28,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def sample_round(tmp_path_factory):
+def sample_round(tmp_path_factory, module_store_urls):
     directory = crawled_sample(tmp_path_factory)
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-    db = tmp_path_factory.mktemp("portal_publish") / "zwgk.sqlite"
-    shutil.copy(directory / "zwgk.sqlite", db)  # the shared crawl stays untouched
-    store = open_store(f"sqlite:///{db}", create=True)
+    # A copy: the shared crawl stays untouched.
+    store = open_store(module_store_urls.copy_of(directory / "zwgk.sqlite"), create=True)
     as_of = dt.date.fromisoformat(manifest["as_of"])
     evaluate(store, "2025Q2", as_of, load_indicator_set(newest_set()))
     yield store

@@ -538,6 +538,7 @@ def test_dash_s_cannot_bypass_the_polite_limit(tmp_path):
 def test_zwgk_crawl_refuses_dash_s_above_the_limit_before_touching_the_store(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     registry = write(tmp_path, THREE_UNITS.replace("  concurrency: 8\n", ""))
+    # SQLite only: "not touched" is read as "no file made".
     command = ["crawl", "-r", str(registry), "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=100"]
     result = runner.invoke(app, [*command, "--db", f"sqlite:///{tmp_path / 's.sqlite'}"])
     assert result.exit_code == 2

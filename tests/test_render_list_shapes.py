@@ -189,7 +189,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_a_crawl_stores_every_article_of_every_shaped_column(tmp_path):
+def test_a_crawl_stores_every_article_of_every_shaped_column(store_url, tmp_path):
     portal, named = small_portal()
     for host in portal.hosts:
         host.port = _free_port()
@@ -208,7 +208,7 @@ def test_a_crawl_stores_every_article_of_every_shaped_column(tmp_path):
     write_registry(portal, tmp_path)
     server = PortalServer(portal, Site(portal))
     server.start()
-    db_url = f"sqlite:///{tmp_path / 'zwgk.sqlite'}"
+    db_url = store_url
     try:
         command = [sys.executable, "-m", "zwgk", "crawl", "-r", str(tmp_path / "units.yaml"), "-q"]
         command += ["-u", "jh-ja", "-u", "jh-ja-mdz"]

@@ -142,10 +142,10 @@ def test_checklists_killed_mid_write_leave_no_half_file_and_the_next_run_complet
 
 
 def test_a_round_report_killed_mid_write_leaves_no_half_file(
-    rounds_fixture: Path,  # noqa: F811 (the fixture imported above)
+    rounds_fixture: str,  # noqa: F811 (the fixture imported above)
     tmp_path: Path,
 ):
-    url = f"sqlite:///{rounds_fixture}"  # tests/test_report_round.py's three rounds
+    url = rounds_fixture  # tests/test_report_round.py's three rounds
     command = ("report", "round", "--round", "2025Q3", "--db", url, "-o")
     out = tmp_path / "out"
     killed = zwgk(*command, str(out), kill_in="xlsx")

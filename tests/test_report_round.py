@@ -123,12 +123,12 @@ def crawl(store: Store, units: dict[str, dict[str, list[tuple[str, str]]]]) -> i
 
 
 @pytest.fixture(scope="module")
-def rounds(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite store with three rounds (2025Q2, Q3, Q4) of the crawls above."""
+def rounds(tmp_path_factory: pytest.TempPathFactory, module_store_urls) -> str:
+    """The URL of a store with three rounds (2025Q2, Q3, Q4) of the crawls above."""
     tmp = tmp_path_factory.mktemp("rounds")
     (tmp / "t.yaml").write_text(textwrap.dedent(SET_YAML), encoding="utf-8")
     indicator_set = load_indicator_set(tmp / "t.yaml")
-    url = f"sqlite:///{tmp / 'zwgk.sqlite'}"
+    url = module_store_urls.new()
     with open_store(url, create=True) as store:
         store.upsert_units(
             [
@@ -140,15 +140,15 @@ def rounds(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for round_id, units in CRAWLS.items():
             run = crawl(store, units)
             evaluate(store, round_id, AS_OF[round_id], indicator_set, run_id=run)
-    return tmp / "zwgk.sqlite"
+    return url
 
 
 @pytest.fixture(scope="module")
-def report(rounds: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def report(rounds: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The report on the last round, written with missing-glyph warnings raised as errors."""
     out = tmp_path_factory.mktemp("report")
     steps: list[tuple[int, int, str]] = []
-    with open_store(f"sqlite:///{rounds}", create=True) as store, warnings.catch_warnings():
+    with open_store(rounds, create=True) as store, warnings.catch_warnings():
         warnings.filterwarnings("error", message=MISSING_GLYPH)
         xlsx, html = write_round_report(store, "2025Q4", out, progress=lambda *a: steps.append(a))
     return {"xlsx": xlsx, "html": html, "steps": steps}
@@ -276,7 +276,7 @@ def test_command_line_report_of_an_earlier_round_and_of_an_unknown_one(rounds, t
 
     from zwgk.cli import app
 
-    url = f"sqlite:///{rounds}"
+    url = rounds
     bad = CliRunner().invoke(app, ["report", "round", "--round", "2024Q1", "--out", str(tmp_path), "--db", url])  # fmt: skip
     assert bad.exit_code == 2 and "no round '2024Q1'" in bad.output and "2025Q2" in bad.output
     ok = CliRunner().invoke(app, ["report", "round", "--round", "2025Q2", "-o", str(tmp_path), "--db", url])  # fmt: skip
@@ -367,7 +367,7 @@ def test_report_round_without_a_cjk_font_prints_one_warning_under_w_error(rounds
         "from zwgk.cli import app\n"
         "app(sys.argv[1:])\n"
     )
-    args = ["report", "round", "--round", "2025Q4", "-o", str(tmp_path), "--db", f"sqlite:///{rounds}"]  # fmt: skip
+    args = ["report", "round", "--round", "2025Q4", "-o", str(tmp_path), "--db", rounds]  # fmt: skip
     run = subprocess.run(
         [sys.executable, "-W", "error", "-c", driver, *args],
         capture_output=True, text=True, timeout=300,

@@ -47,11 +47,12 @@ def by_status(problems) -> dict[str, set[tuple[str, str]]]:
 
 
 @pytest.fixture(scope="module")
-def tracked(tmp_path_factory):
+def tracked(tmp_path_factory, module_store_urls):
     """Three rounds over a portal advanced twice; the dismissed problem's fingerprint."""
     directory = tmp_path_factory.mktemp("advanced")
     shutil.copytree(crawled_sample(tmp_path_factory), directory, dirs_exist_ok=True)
-    store = open_store(f"sqlite:///{directory / 'zwgk.sqlite'}", create=True)
+    url = module_store_urls.copy_of(directory / "zwgk.sqlite")
+    store = open_store(url, create=True)
     indicator_set = load_indicator_set(newest_set())
     manifests, rounds = [], {}
 
@@ -73,10 +74,10 @@ def tracked(tmp_path_factory):
     round_store.record_decision(store, dismissed, "dismissed", by="王测评", reason="已有规范性说明")
     round_store.record_decision(store, confirmed, "confirmed", by="王测评")
 
-    crawl_portal(directory)  # incremental, as every night
+    crawl_portal(directory, db_url=url)  # incremental, as every night
     rounds["2025Q3"] = evaluate(store, "2025Q3", dt.date(2025, 9, 30), indicator_set)
     manifests.append(advance_directory(directory, DAYS))
-    crawl_portal(directory)
+    crawl_portal(directory, db_url=url)
     rounds["2025Q4"] = evaluate(store, "2025Q4", dt.date(2025, 12, 31), indicator_set)
     yield directory, store, manifests, rounds, dismissed
     store.close()

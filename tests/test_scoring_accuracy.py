@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -25,12 +24,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def round_one(tmp_path_factory):
+def round_one(tmp_path_factory, module_store_urls):
     directory = crawled_sample(tmp_path_factory)
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-    db = tmp_path_factory.mktemp("rounds") / "zwgk.sqlite"
-    shutil.copy(directory / "zwgk.sqlite", db)  # the shared crawl stays untouched
-    store = open_store(f"sqlite:///{db}", create=True)
+    # A copy: the shared crawl stays untouched.
+    store = open_store(module_store_urls.copy_of(directory / "zwgk.sqlite"), create=True)
     as_of = dt.date.fromisoformat(manifest["as_of"])
     result = evaluate(store, "2025Q2", as_of, load_indicator_set(newest_set()))
     yield store, manifest, result

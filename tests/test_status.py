@@ -122,7 +122,7 @@ def test_status_exit_codes_follow_the_last_run(url):
 
 
 def test_status_and_runs_never_create_a_store(tmp_path):
-    missing = tmp_path / "typo.sqlite"
+    missing = tmp_path / "typo.sqlite"  # SQLite only: a file is what a misspelt URL would create
     for command in ("status", "runs"):
         out = CliRunner().invoke(app, [command, "--db", f"sqlite:///{missing}"])
         assert out.exit_code == 2 and "no store at" in out.output

@@ -1,6 +1,9 @@
 """A crawl killed with kill -9 leaves its lock row behind (SQLite): the next crawl on the same
 host takes it over at once — also when the dead holder's pid already names another process, as
-after a reboot or a container restart, where pids are handed out again from the start."""
+after a reboot or a container restart, where pids are handed out again from the start.
+
+SQLite only: on PostgreSQL the lock is a session advisory lock (no pid rule to test), covered by
+tests/test_store_lock.py on both backends."""
 
 from __future__ import annotations
 

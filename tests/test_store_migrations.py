@@ -80,8 +80,8 @@ def test_open_store_twice_is_a_no_op(url: str):
         store.close()
 
 
-def test_alembic_command_line_uses_the_packaged_ini(tmp_path):
-    url = f"sqlite:///{tmp_path}/cli.sqlite"
+def test_alembic_command_line_uses_the_packaged_ini(store_url):
+    url = store_url
     run = [sys.executable, "-m", "alembic", "-c", str(INI), "-x", f"url={url}"]
     up = subprocess.run([*run, "upgrade", "head"], capture_output=True, text=True, timeout=60)
     assert up.returncode == 0, up.stderr

@@ -30,8 +30,8 @@ C1, C2, X, Y = "http://a/c1", "http://a/c2", "http://b/x", "http://b/y"
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
-    s = open_store(f"sqlite:///{tmp_path}/rounds.sqlite", create=True)
+def store(store_url) -> Store:
+    s = open_store(store_url, create=True)
     yield s
     s.close()
 

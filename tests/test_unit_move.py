@@ -359,10 +359,10 @@ def zwgk(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_units_move_edits_the_entry_line_only_and_records_the_move(tmp_path):
+def test_units_move_edits_the_entry_line_only_and_records_the_move(store_url, tmp_path):
     registry = tmp_path / "units.yaml"
     registry.write_text(REGISTRY, encoding="utf-8")
-    db = f"sqlite:///{tmp_path}/s.sqlite"
+    db = store_url
     open_store(db, create=True).close()  # a store the first crawl made
     code, out = zwgk("units", "move", "u", "https://www.new.example.gov.cn/xxgk/index.html",
                      "-r", str(registry), "--db", db, "--on", "2025-08-01")  # fmt: skip
@@ -403,10 +403,10 @@ def test_units_move_edits_the_entry_line_only_and_records_the_move(tmp_path):
         (["u", "http://n.example.gov.cn/", "--after-run", "5"], "crawl runs are 1 to 0"),
     ],
 )
-def test_a_move_that_cannot_be_made_is_refused_in_one_sentence(tmp_path, args, says):
+def test_a_move_that_cannot_be_made_is_refused_in_one_sentence(store_url, tmp_path, args, says):
     registry = tmp_path / "units.yaml"
     registry.write_text(REGISTRY, encoding="utf-8")
-    db = f"sqlite:///{tmp_path}/s.sqlite"
+    db = store_url
     open_store(db, create=True).close()  # a store the first crawl made
     code, out = zwgk("units", "move", *args, "-r", str(registry), "--db", db)
     assert code == 2
@@ -417,29 +417,29 @@ def test_a_move_that_cannot_be_made_is_refused_in_one_sentence(tmp_path, args, s
         assert unit_moves.list_moves(store) == []
 
 
-def test_an_entry_the_command_cannot_edit_safely_is_printed_not_rewritten(tmp_path):
+def test_an_entry_the_command_cannot_edit_safely_is_printed_not_rewritten(store_url, tmp_path):
     text = REGISTRY.replace(
         "  entry: http://old.example.gov.cn/site9/xxgk/index.html   # 旧址，2025年8月迁移",
         "  entry: >-\n    http://old.example.gov.cn/site9/xxgk/index.html",
     )
     registry = tmp_path / "units.yaml"
     registry.write_text(text, encoding="utf-8")
-    open_store(f"sqlite:///{tmp_path}/s.sqlite", create=True).close()
+    open_store(store_url, create=True).close()
     code, out = zwgk("units", "move", "u", "http://n.example.gov.cn/index.html",
-                     "-r", str(registry), "--db", f"sqlite:///{tmp_path}/s.sqlite")  # fmt: skip
+                     "-r", str(registry), "--db", store_url)  # fmt: skip
     assert code == 0, out
     assert "not edited (its entry is not written on one line)" in out
     assert "entry: http://n.example.gov.cn/index.html" in out
     assert registry.read_text(encoding="utf-8") == text
 
 
-def test_a_registry_edited_by_hand_first_takes_the_old_entry_from_the_store(tmp_path):
+def test_a_registry_edited_by_hand_first_takes_the_old_entry_from_the_store(store_url, tmp_path):
     registry = tmp_path / "units.yaml"
     new_entry = "http://n.example.gov.cn/xxgk/index.html"
     registry.write_text(
         REGISTRY.replace("http://old.example.gov.cn/site9/xxgk/index.html", new_entry), "utf-8"
     )
-    db = f"sqlite:///{tmp_path}/s.sqlite"
+    db = store_url
     with open_store(db, create=True) as store:  # the last crawl read the old address
         run = store.start_run("full")
         store.upsert_units([{"id": "u", "name": "u", "level": "市直部门", "profile": "trs",
@@ -485,17 +485,16 @@ def test_migration_0008_up_and_down_keeps_the_rounds(url: str):
         engine.dispose()
 
 
-def test_units_move_finds_the_registry_and_store_zwgk_toml_names(tmp_path, monkeypatch):
+def test_units_move_finds_the_registry_and_store_zwgk_toml_names(tmp_path, store_url, monkeypatch):
     """No -r and no --db: the registry and the store are those of the configuration file, as
     for `zwgk crawl` (an operator following docs/operations.md runs it this way)."""
     registry = tmp_path / "etc" / "units.yaml"
     registry.parent.mkdir()
     registry.write_text(REGISTRY, encoding="utf-8")
-    db = tmp_path / "var" / "zwgk.sqlite"
-    db.parent.mkdir()
-    open_store(f"sqlite:///{db}", create=True).close()
+    db = store_url
+    open_store(db, create=True).close()
     config = tmp_path / "etc" / "zwgk.toml"
-    config.write_text(f'[store]\nurl = "sqlite:///{db}"\n[crawl]\nregistry = "units.yaml"\n',
+    config.write_text(f'[store]\nurl = "{db}"\n[crawl]\nregistry = "units.yaml"\n',
                       encoding="utf-8")  # fmt: skip
     monkeypatch.setenv("ZWGK_CONFIG", str(config))
     monkeypatch.delenv("ZWGK_DATABASE_URL", raising=False)
@@ -504,5 +503,5 @@ def test_units_move_finds_the_registry_and_store_zwgk_toml_names(tmp_path, monke
     code, out = zwgk("units", "move", "u", "https://www.new.example.gov.cn/xxgk/index.html")
     assert code == 0, out
     assert "https://www.new.example.gov.cn/xxgk/index.html" in registry.read_text("utf-8")
-    with open_store(f"sqlite:///{db}") as store:
+    with open_store(db) as store:
         assert [m.unit_id for m in unit_moves.list_moves(store)] == ["u"]

@@ -273,8 +273,8 @@ def test_a_veto_count_neither_fires_nor_passes_on_unread_columns(tmp_path):
 
 # -- what the store and the commands say -----------------------------------------------------------
 @pytest.fixture
-def store(tmp_path) -> Store:
-    s = open_store(f"sqlite:///{tmp_path}/rounds.sqlite", create=True)
+def store(store_url) -> Store:
+    s = open_store(store_url, create=True)
     run = s.start_run("full")
     s.finish_run(run)
     yield s

@@ -275,8 +275,8 @@ def test_a_one_time_event_leaves_scope_with_its_quarter(check, evidence, in_q2, 
 
 # -- rounds in the store --------------------------------------------------------------------------
 @pytest.fixture
-def store(tmp_path) -> Store:
-    s = open_store(f"sqlite:///{tmp_path}/rounds.sqlite", create=True)
+def store(store_url) -> Store:
+    s = open_store(store_url, create=True)
     run = s.start_run("full")  # crawl run 1, which the hand-built crawls name
     s.finish_run(run)
     yield s

@@ -42,12 +42,14 @@ def _defaults() -> dict[str, Any]:
     from crawler.politeness_limits import CrawlSettings, configured_layer
     from distributed.config import DEFAULT_BROKER
     from scoring.indicators import SHIPPED_DIR
-    from store.config import default_url
+    from store.config import POOL_MAX_OVERFLOW, POOL_SIZE, default_url
 
     configured_layer()  # politeness values out of bounds are refused here, with their origin
     built_in = CrawlSettings()
     return {
         "store.url": default_url(),
+        "store.pool_size": POOL_SIZE,
+        "store.max_overflow": POOL_MAX_OVERFLOW,
         "crawl.registry": Path.cwd() / "units.yaml",
         "crawl.delay": built_in.delay,
         "crawl.concurrency": built_in.concurrency,
