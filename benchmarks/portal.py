@@ -170,18 +170,32 @@ def make_accounts(url: str, clients: int, seed: int) -> dict[str, Any]:
     }
 
 
+def process_tree(pid: int) -> list[int]:
+    """Process ``pid`` and its descendants, parents first (Linux /proc; gone ones left out)."""
+    out, todo = [], [pid]
+    while todo:
+        pid = todo.pop(0)
+        try:
+            children = [
+                int(c)
+                for task in Path(f"/proc/{pid}/task").iterdir()
+                for c in (task / "children").read_text().split()
+            ]
+        except OSError:
+            continue
+        out.append(pid)
+        todo += children
+    return out
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) of process ``pid`` and its children so far (Linux /proc; 0
     elsewhere): what the portal's processes spent, apart from this benchmark's own client."""
-    total, todo = 0.0, [pid]
-    tick = os.sysconf("SC_CLK_TCK")
-    while todo:
-        pid = todo.pop()
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for member in process_tree(pid):
         try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            stat = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(stat[11]) + int(stat[12])) / tick
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, IndexError, ValueError):
             continue
     return total
@@ -189,14 +203,11 @@ def cpu_seconds(pid: int) -> float:
 
 def resident_mib(pid: int) -> list[float]:
     """Resident memory (MiB) of process ``pid`` and of each of its children (Linux /proc)."""
-    out, todo = [], [pid]
-    while todo:
-        pid = todo.pop(0)
+    out = []
+    for member in process_tree(pid):
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
+            status = Path(f"/proc/{member}/status").read_text()
             out.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, AttributeError, ValueError):
             continue
     return out

@@ -18,12 +18,10 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from portal.checklist_files import checklist_dates, checklist_file
+from portal.checklist_files import checklist_file
 from portal.lifecycle import RoundState
 from reports.checklist import FORMATS
 from store import Store
-
-__all__ = ["MEDIA_TYPES", "checklist_dates", "checklist_download", "content_disposition"]
 
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

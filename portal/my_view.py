@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from portal.answer_states import AnswerState, answer_states
-from portal.downloads import checklist_dates
+from portal.checklist_files import checklist_dates
 from portal.lifecycle import RoundState, states
 from portal.unit_results import UnitResult, round_results
 from portal.viewer import Viewer, visible_rounds

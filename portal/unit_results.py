@@ -70,7 +70,7 @@ def round_results(
     )
     if unit_ids is None:
         return list(every.values())
-    return [every[u] for u in sorted(every) if u in unit_ids]
+    return [result for unit_id, result in every.items() if unit_id in unit_ids]  # by unit id
 
 
 def _read_results(store: Store, round_id: str) -> dict[str, UnitResult]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,22 +21,16 @@ from round_fixtures import planted_check as planted_check  # noqa: F401
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="counts processes in /proc")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def workers(pid: int) -> list[int]:
     """The worker processes uvicorn spawned (not multiprocessing's resource tracker)."""
     found = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     return [c for c in found if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
 
 
-def test_two_workers_serve_one_port_and_share_sessions(portal_template, tmp_path):
+def test_two_workers_serve_one_port_and_share_sessions(portal_template, tmp_path, free_tcp_port):
     store = tmp_path / "portal.sqlite"
     store.write_bytes(portal_template.read_bytes())
-    port = free_port()
+    port = free_tcp_port
     (tmp_path / "zwgk.toml").write_text("", "utf-8")  # no [portal] secret_key
     env = {**os.environ, "ZWGK_CONFIG": str(tmp_path / "zwgk.toml")}
     env.pop("ZWGK_PORTAL_SECRET", None)
