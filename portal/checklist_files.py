@@ -9,8 +9,9 @@ kept in the store (`checklist_files`, shared by every portal process and machine
   re-scores it — or rechecked in place drops its files in the same transaction, `store.rounds`),
 - its publication (state, 印发日期, 整改期限, closing),
 - the unit's answers (the newest recorded answer's id: answers are only ever added),
-- the office's notice (office.yaml as loaded), today's date in Beijing (a draft's 印发日期 is
-  today), and the zwgk version that writes the file.
+- the office's notice (office.yaml as loaded), the 印发日期 the file prints (the publication's
+  day; a draft's is today in Beijing, so a draft's file is made again each day — a published
+  one stays current across days), and the zwgk version that writes the file.
 
 A row of another version is made again and replaced, never served. `prepare_round` makes every
 unit's XLSX of a round right after it is published (the portal runs it in the background), so
@@ -88,7 +89,7 @@ def file_version(
         repr(state),
         str(newest_answer),
         office.model_dump_json(),
-        str(today_in_beijing()),
+        str(checklist_dates(state)[0] or today_in_beijing()),  # the 印发日期 the file prints
         zwgk_version(),
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

@@ -119,6 +119,25 @@ def test_rewriting_the_round_drops_its_files(publishable, writes, rewrite):
     assert len(writes) == 2
 
 
+def test_a_published_file_stays_current_the_next_day_a_drafts_does_not(
+    published, writes, monkeypatch
+):
+    store = published.store
+    days = iter(today_in_beijing() + dt.timedelta(days=n) for n in range(4))
+    monkeypatch.setattr(checklist_files, "today_in_beijing", lambda: day)
+    day = next(days)
+    published_state = lifecycle.state(store, ROUND)
+    checklist_files.checklist_file(store, ROUND, "dept1", "csv", published_state)
+    day = next(days)
+    checklist_files.checklist_file(store, ROUND, "dept1", "csv", published_state)
+    assert len(writes) == 1  # the next day, the published round's file is read
+    draft_state = lifecycle.RoundState(ROUND, "draft")
+    checklist_files.checklist_file(store, ROUND, "dept1", "html", draft_state)
+    day = next(days)
+    checklist_files.checklist_file(store, ROUND, "dept1", "html", draft_state)
+    assert len(writes) == 3  # a draft's 印发日期 is today: the next day it is made again
+
+
 def test_a_file_of_another_version_is_never_served(published, writes):
     get(published)
     with published.store.engine.begin() as conn:
