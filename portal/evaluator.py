@@ -17,13 +17,14 @@ from fastapi import HTTPException
 from sqlalchemy import Table, select
 
 from portal import deps
-from portal.lifecycle import RoundState, state
+from portal.lifecycle import RoundState, state_from
+from portal.problem_sql import RoundContext, round_context
 from portal.unit_results import UnitResult, unit_result
 from portal.viewer import Viewer, visible_units
-from reports.wording import round_label
+from reports.wording import round_label, today_in_beijing
 from store import Store
 from store.models import Unit
-from store.rounds import RoundInfo, find_round
+from store.rounds import RoundIncomplete, RoundInfo, RoundNotFound
 
 UNITS: Table = Unit.__table__  # type: ignore[assignment]
 EVALUATOR_ROLES = ("admin", "evaluator")
@@ -39,6 +40,7 @@ class RoundPage:
     info: RoundInfo
     state: RoundState
     visible: frozenset[str] | None  # the viewer's units; None: every unit
+    context: RoundContext  # what the problem list's queries need (read with the round)
 
     @property
     def id(self) -> str:
@@ -64,11 +66,17 @@ def may_run_round(person: Viewer, store: Store) -> bool:
 
 def round_page(store: Store, person: Viewer, round_id: str) -> RoundPage:
     """The round ``round_id`` and the viewer's scope, or 404."""
-    info = find_round(store, round_id)
-    if info is None:
-        raise not_found()
+    try:
+        ctx = round_context(store, round_id)  # the round's one query, its state with it
+    except (RoundNotFound, RoundIncomplete):
+        raise not_found() from None
     visible = visible_units(store, person)
-    return RoundPage(info, state(store, round_id), None if visible is None else frozenset(visible))
+    return RoundPage(
+        ctx.info,
+        state_from(round_id, ctx.publication, today_in_beijing()),
+        None if visible is None else frozenset(visible),
+        ctx,
+    )
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,8 @@ class RoundState:
         return self.state == "closed" and self.closed_at is None
 
 
-def _from_row(round_id: str, row: Any, today: dt.date) -> RoundState:
+def state_from(round_id: str, row: Any, today: dt.date) -> RoundState:
+    """The round's state as of ``today`` from its `round_publications` row (None: a draft)."""
     if row is None:
         return RoundState(round_id, "draft")
     current = row.state
@@ -105,7 +106,7 @@ def state(store: Store, round_id: str, *, today: dt.date | None = None) -> Round
         row = conn.execute(stmt).first()
     if row is None:
         get_round(store, round_id)  # raises RoundNotFound naming the stored rounds
-    return _from_row(round_id, row if row.state is not None else None, today or today_in_beijing())
+    return state_from(round_id, row if row.state is not None else None, today or today_in_beijing())
 
 
 def states(store: Store, *, today: dt.date | None = None) -> dict[str, RoundState]:
@@ -119,7 +120,7 @@ def states(store: Store, *, today: dt.date | None = None) -> dict[str, RoundStat
     )
     with store.engine.connect() as conn:
         rows = conn.execute(stmt.order_by(rounds.c.as_of, rounds.c.id)).all()
-    return {r.id: _from_row(r.id, r if r.state is not None else None, today) for r in rows}
+    return {r.id: state_from(r.id, r if r.state is not None else None, today) for r in rows}
 
 
 def require_draft(

@@ -17,8 +17,10 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from common.vocabulary import LEVELS, STATUS_ZH, STATUSES
@@ -83,9 +85,15 @@ def indicator_names(info: RoundInfo) -> dict[str, str]:
     return _NAMES[info.indicator_set_sha256]
 
 
-def query(store: Store, f: ProblemFilter, visible: Collection[str] | None) -> Page:
-    """The page ``f`` asks for of the problems of the units ``visible`` (None: all)."""
-    ctx = round_context(store, f.round_id)
+def query(
+    store: Store,
+    f: ProblemFilter,
+    visible: Collection[str] | None,
+    ctx: RoundContext | None = None,
+) -> Page:
+    """The page ``f`` asks for of the problems of the units ``visible`` (None: all); ``ctx``:
+    the round's context when the page has already read it."""
+    ctx = ctx or round_context(store, f.round_id)
     units = units_for(f, visible, ctx)
     if units == []:
         return Page(f, [], 0)
@@ -176,15 +184,29 @@ class Facets:
     decisions: list[tuple[str, str]] = field(default_factory=lambda: list(DECISION_FILTERS.items()))
     sorts: list[tuple[str, str]] = field(default_factory=lambda: list(SORTS.items()))
 
+    @cached_property
+    def unit_options(self) -> str:
+        """The unit filter's options, none selected — a city's 500 units, joined once here
+        rather than per page in a template loop, which took half of the list's time."""
+        return "".join(
+            f'<option value="{escape(u)}">{escape(name)}（{escape(level)}）</option>'
+            for u, name, level in self.units
+        )
+
 
 _FACETS: Memo[Facets] = Memo(size=64)
 
 
-def facets(store: Store, round_id: str, visible: Collection[str] | None) -> Facets:
+def facets(
+    store: Store,
+    round_id: str,
+    visible: Collection[str] | None,
+    ctx: RoundContext | None = None,
+) -> Facets:
     """The choices of the filter form for round ``round_id`` and the viewer's units (from the
     round's context, kept per round version and scope: they change only when it is evaluated
     again)."""
-    ctx = round_context(store, round_id)
+    ctx = ctx or round_context(store, round_id)
     scope = None if visible is None else frozenset(visible)
     key = (store.url, round_id, ctx.info.evaluated_at, scope)
     return _FACETS.get(key, lambda: _facets(ctx, scope))

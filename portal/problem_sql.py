@@ -23,7 +23,7 @@ import datetime as dt
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, FromClause, Select, Text, and_, case, cast, func, or_, select
 
@@ -71,10 +71,23 @@ def latest_decisions() -> FromClause:
     return select(ranked.c.fingerprint, ranked.c.decision).where(ranked.c.n == 1).subquery("ld")
 
 
+class Publication(NamedTuple):
+    """A round's `round_publications` row as the stamp reads it (lifecycle.state_from reads
+    the round's state from it)."""
+
+    state: str
+    deadline: dt.date | None
+    published_at: dt.datetime | None
+    published_by: str | None
+    closed_at: dt.datetime | None
+    closed_by: str | None
+
+
 @dataclass(frozen=True)
 class RoundContext:
     """What a query needs to know of the round, read once: its header, its units' names and
-    levels, its rounds' order, and (draft) the decisions its rows do not show yet."""
+    levels, its rounds' order, (draft) the decisions its rows do not show yet, and its
+    publication."""
 
     info: RoundInfo
     units: dict[str, tuple[str, str]]  # unit id → (name, level)
@@ -82,6 +95,7 @@ class RoundContext:
     changed: dict[str, str] | None  # None: too many, use the join
     rounds_order: list[str]  # every round's id by as_of (first_seen sorts by it)
     dialect: str = "sqlite"
+    publication: Publication | None = None  # None: a draft
 
 
 _CONTEXTS: Memo[RoundContext] = Memo(size=32)
@@ -89,13 +103,16 @@ _CONTEXTS: Memo[RoundContext] = Memo(size=32)
 
 def round_context(store: Store, round_id: str) -> RoundContext:
     """The round's context, read again only when something it holds may have changed: the
-    round evaluated again, published, a decision taken (decisions are only ever added, so
-    the newest id names them all) or a round added. `RoundNotFound` for an unknown round."""
+    round evaluated again, published or closed, a decision taken (decisions are only ever
+    added, so the newest id names them all) or a round added — one small query per call, the
+    only one a page needs to know the round. `RoundNotFound` for an unknown round,
+    `RoundIncomplete` for one still missing a city's part."""
     rounds, pub, d = ROUNDS.c, PUBLICATIONS.c, DECISIONS.c
     stamp_stmt = (
         select(
             rounds.evaluated_at,
-            pub.round.label("published"),
+            rounds.complete,
+            *(pub[name] for name in Publication._fields),
             select(func.max(d.id)).scalar_subquery().label("decision"),
             select(func.count()).select_from(ROUNDS).scalar_subquery().label("rounds"),
         )
@@ -104,15 +121,20 @@ def round_context(store: Store, round_id: str) -> RoundContext:
     )
     with store.engine.connect() as conn:
         stamp = conn.execute(stamp_stmt).first()
-    if stamp is None:
-        get_round(store, round_id)  # raises RoundNotFound naming the stored rounds
-    draft = stamp.published is None
-    key = (store.url, round_id, stamp.evaluated_at, draft, stamp.decision, stamp.rounds)
-    return _CONTEXTS.get(key, lambda: _read_context(store, round_id, draft))
+    if stamp is None or not stamp.complete:
+        get_round(store, round_id)  # raises RoundNotFound / RoundIncomplete, naming what is
+    published = (
+        None
+        if stamp.state is None
+        else Publication(*(getattr(stamp, n) for n in Publication._fields))
+    )
+    key = (store.url, round_id, stamp.evaluated_at, published, stamp.decision, stamp.rounds)
+    return _CONTEXTS.get(key, lambda: _read_context(store, round_id, published))
 
 
-def _read_context(store: Store, round_id: str, draft: bool) -> RoundContext:
+def _read_context(store: Store, round_id: str, published: Publication | None) -> RoundContext:
     """The context read from the store (`round_context` keeps it)."""
+    draft = published is None
     info = get_round(store, round_id)
     t = TOTALS.c
     with store.engine.connect() as conn:
@@ -136,6 +158,7 @@ def _read_context(store: Store, round_id: str, draft: bool) -> RoundContext:
         changed if len(changed) <= MAX_CHANGED else None,
         order,
         store.engine.dialect.name,
+        published,
     )
 
 
