@@ -164,6 +164,15 @@ def test_like_wildcards_in_the_text_are_taken_literally(any_rounds):
         assert listed(any_rounds.store, {"q": text}).total == 0, text
 
 
+def test_regular_expression_characters_in_the_text_are_taken_literally(any_rounds):
+    # Text with ASCII letters is matched in either case (on PostgreSQL by a regular
+    # expression): as patterns these would all match the title's <script>; literally, nothing.
+    assert listed(any_rounds.store, {"q": "<sCrIpT>"}).total == 1
+    for text in ("<scr.pt>", "<scr[i]pt>", "<scri?pt>", "<script>|x", "(<script>)", "<scrip*t>",
+                 "\\<script\\>", "<s{1}cript>", "^<script>", "<script>$", "<scr\\w+pt>"):  # fmt: skip
+        assert listed(any_rounds.store, {"q": text}).total == 0, text
+
+
 def test_rows_carry_names_from_the_round_and_the_raw_text(any_rounds):
     rows = {r.fingerprint: r for r in listed(any_rounds.store).rows}
     late = rows[LATE]
