@@ -13,8 +13,10 @@ well under 150 ms with twenty evaluators at work, so:
   decision ever made — unless there are more than `MAX_CHANGED` of them;
 - counts are remembered per round version and filter for `COUNT_TTL` seconds, so paging
   through one filter counts once;
-- free text is one scan of the round (LIKE, wildcards escaped), matching the evidence as its
-  stored JSON text rather than parsing every row's JSON.
+- free text is one scan of the round (LIKE, wildcards escaped; on PostgreSQL text with ASCII
+  letters by a regular expression naming both cases, never ILIKE, which lower-cases every row
+  first), matching the evidence as its stored JSON text rather than parsing every row's JSON;
+- a page learns its round, state and context from one small query (`round_context`).
 """
 
 from __future__ import annotations
