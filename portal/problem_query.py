@@ -126,7 +126,9 @@ def problem_rows(conn: Any, ctx: RoundContext, keys: list[str]) -> dict[str, Pro
         p.rectifiable,
     ).where(p.round == ctx.info.id, p.fingerprint.in_(keys))
     latest: dict[str, str] = {}
-    if ctx.draft:  # the decision in force now, not the one the stored rows were scored with
+    if ctx.draft and ctx.changed is not None:  # the decision in force now, as the filter has it
+        latest = ctx.changed
+    elif ctx.draft:  # too many decisions since the evaluation to keep: those of the page's rows
         decided = select(d.fingerprint, d.decision).where(d.fingerprint.in_(keys))
         latest = dict(tuple(r) for r in conn.execute(decided.order_by(d.at, d.id)))
     names = indicator_names(ctx.info)

@@ -251,8 +251,12 @@ def test_many_decisions_since_the_evaluation_are_joined_instead(any_rounds, monk
     monkeypatch.setattr(problem_sql, "MAX_CHANGED", 0)
     store = any_rounds.store
     round_store.record_decision(store, T1_FRESH, "dismissed", by="eval", reason="已说明")
-    assert fingerprints(listed(store, "decision=dismissed")) == [T1_FRESH]
-    assert listed(store, "decision=none").total == ALL_Q2 - 1
+    round_store.record_decision(store, LATE, "confirmed", by="eval")
+    round_store.record_decision(store, LATE, "dismissed", by="eval", reason="复核后驳回")
+    assert set(fingerprints(listed(store, "decision=dismissed"))) == {T1_FRESH, LATE}
+    assert listed(store, "decision=none").total == ALL_Q2 - 2
+    shown = {r.fingerprint: r.decision for r in listed(store, "per_page=200").rows}
+    assert (shown[T1_FRESH], shown[LATE]) == ("dismissed", "dismissed")  # the latest, per row
 
 
 def test_a_published_round_shows_the_decisions_it_was_scored_with(publishable):
