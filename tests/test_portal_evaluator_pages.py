@@ -196,6 +196,10 @@ def test_bulk_dismissal_with_a_reason_decides_the_ticked_problems(portal_store):
     shown = client.get(response.headers["location"]).text
     assert "已驳回2个问题" in shown
     assert "&lt;i&gt;" not in shown or "<i>不再考核" not in shown
+    # Each row's decision badge: the two dismissed, the rest of t1 and c2 not yet decided.
+    assert shown.count('<span class="badge decision-dismissed">驳回</span>') == 2
+    assert '<span class="muted">未认定</span>' in shown
+    assert re.search(r'<span class="badge status-(new|open)">(新发现|未整改)</span>', shown)
 
 
 def test_bulk_dismissal_of_every_match_takes_the_filter(portal_store):
