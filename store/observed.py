@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Select, and_, or_, select
 
+from store import states
 from store.reads import columns_stmt, crawl_issues_stmt, listings_stmt, read_frame, units_stmt
 from store.writes import ARTICLES
 
@@ -130,12 +131,16 @@ def added_listings_stmt(run_id: int, unit_ids: Sequence[str] | None = None) -> S
     say and would cost as much to read as the articles themselves."""
     listed = listings_stmt(unit_ids, run_id).subquery("l")
     a = ARTICLES.c
+    kept = states.at(states.ARTICLE, run_id)  # the article's column as of the run
+    column = states.value(kept, ARTICLES, "column_id")
     return (
         select(*listed.c)
         .select_from(
-            listed.outerjoin(ARTICLES, and_(a.url == listed.c.url, a.first_seen_run <= run_id))
+            listed.outerjoin(
+                ARTICLES, and_(a.url == listed.c.url, a.first_seen_run <= run_id)
+            ).outerjoin(kept, kept.c.key == a.id)
         )
-        .where(or_(a.id.is_(None), a.column_id.is_(None), a.column_id != listed.c.column_id))
+        .where(or_(a.id.is_(None), column.is_(None), column != listed.c.column_id))
         .order_by(listed.c.id)
     )
 
