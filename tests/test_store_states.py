@@ -15,6 +15,8 @@ import pytest
 from sqlalchemy import func, select
 from test_store import article, seed
 
+from scoring.data import load_crawl
+from scoring.data_reads import pinned
 from store import Store, open_store
 from store import states as st
 from store.prune import plan_prune, prune
@@ -149,3 +151,43 @@ def test_prune_drops_only_the_states_no_kept_run_reads(store: Store, monkeypatch
     assert states(store, st.LISTING) == 1
     assert at(store.listings_frame(as_of_run=2), PAGE, "title") == "二"
     assert at(store.listings_frame(as_of_run=3), PAGE, "title") == "三"
+
+
+def test_a_read_of_the_newest_run_that_a_crawl_overtakes_is_done_again_as_of_the_run(
+    store: Store,
+):
+    run1, cols = seed(store)
+    store.upsert_articles(run1, [article(1, listed_date=None, column_id=cols[POLICY])])
+    store.finish_run(run1)
+    wanted = ["url", "listed_date"]
+    asked = []
+
+    def read(as_of):
+        asked.append(as_of)
+        if len(asked) == 1:  # the nightly crawl begins while the current rows are read
+            run2 = store.start_run()
+            store.upsert_articles(run2, [article(1, listed_date="2025-05-30")])
+        return store.articles_frame(as_of_run=as_of, columns=wanted)
+
+    assert pd.isna(at(pinned(store, run1, read), PAGE, "listed_date"))
+    assert asked == [None, run1]
+
+
+def test_what_a_check_reads_after_a_crawl_began_is_the_rounds_run(store: Store):
+    run1, cols = seed(store)
+    store.upsert_articles(run1, [article(1, listed_date=None, column_id=cols[POLICY])])
+    store.finish_run(run1)
+    data = load_crawl(store, run1)  # the newest run: its current rows
+    run2 = store.start_run()
+    store.upsert_articles(run2, [article(1, listed_date="2025-05-30", body_text="新正文")])
+    late = data.article_columns(data.articles, ["listed_date"])
+    assert len(late) == 1 and pd.isna(late["listed_date"].iloc[0])
+    assert data.body_text(data.articles["id"]).tolist() == ["各县区人民政府：现印发……"]
+
+
+def test_a_read_of_the_newest_run_no_crawl_overtakes_reads_the_current_rows(store: Store):
+    run1, _ = seed(store)
+    store.upsert_articles(run1, [article(1)])
+    asked = []
+    pinned(store, run1, lambda as_of: asked.append(as_of))
+    assert asked == [None]
