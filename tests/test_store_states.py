@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from test_store import article, seed
 
 from scoring.data import load_crawl
-from scoring.data_reads import pinned
+from scoring.data_reads import pinned, read_listings
 from store import Store, open_store
 from store import states as st
 from store.prune import plan_prune, prune
@@ -46,6 +46,7 @@ def test_an_articles_list_date_column_and_fetch_time_are_as_of_the_run(store: St
     run1, cols = seed(store)
     t1, t2 = (dt.datetime(2025, 6, d, 8, tzinfo=UTC) for d in (1, 2))
     store.upsert_articles(run1, [article(1, listed_date=None, fetched_at=t1)])
+    store.record_listings(run1, [{"column_id": cols[POLICY], "url": PAGE}])
     store.finish_run(run1)
     run2 = store.start_run()
     # The same page read again: no new version, but the list now dates it and a column lists it.
@@ -61,6 +62,9 @@ def test_an_articles_list_date_column_and_fetch_time_are_as_of_the_run(store: St
         assert at(frame, PAGE, "listed_date") == pd.Timestamp("2025-05-30")
         assert at(frame, PAGE, "column_id") == cols[POLICY]
         assert at(frame, PAGE, "fetched_at") == pd.Timestamp(t2)
+    # As of run 1 the article had no column: its listing adds to what the articles say.
+    added = {run: read_listings(store, run)["url"].tolist() for run in (run1, run2)}
+    assert added == {run1: [PAGE], run2: []}
     # A new version in run 3: the superseded version's runs keep their own fetch times.
     run3 = store.start_run()
     t3 = dt.datetime(2025, 6, 3, 8, tzinfo=UTC)
