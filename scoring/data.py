@@ -203,10 +203,10 @@ def _load_crawl(store: Store, run_id: int | None, unit_ids: list[str] | None) ->
     if unit_ids is not None:
         units = units[units["id"].isin(unit_ids)].reset_index(drop=True)
     columns = store.columns_frame(unit_ids, as_of_run=run.id)
-    # The newest run reads the current rows: no version union, the same answer.
-    newest = max(r.id for r in store.runs()) == run.id
-    as_of = None if newest else run.id
-    articles = reads.read_articles(store, as_of, unit_ids)
+    # As of the run, whatever a crawl begun meanwhile writes (`data_reads.pinned`).
+    articles = reads.pinned(
+        store, run.id, lambda as_of: reads.read_articles(store, as_of, unit_ids)
+    )
     listings = reads.read_listings(store, run.id, unit_ids)
     links = reads.read_links(store, run.id, unit_ids)
     # Crawl issues are few and matched by URL (a host's issue names no unit): all of the run's.
@@ -220,10 +220,10 @@ def _load_crawl(store: Store, run_id: int | None, unit_ids: list[str] | None) ->
         issues,
         run_id=run.id,
         run_units=run.units,
-        text_loader=reads.field_loader(store, as_of, "body_text"),
-        extra_loader=reads.field_loader(store, as_of, "extra"),
-        text_searcher=reads.body_searcher(store, as_of, unit_ids),
-        column_loader=reads.column_loader(store, as_of, unit_ids),
+        text_loader=reads.field_loader(store, run.id, "body_text"),
+        extra_loader=reads.field_loader(store, run.id, "extra"),
+        text_searcher=reads.body_searcher(store, run.id, unit_ids),
+        column_loader=reads.column_loader(store, run.id, unit_ids),
         copy=False,
     )
     log.info(

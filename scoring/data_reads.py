@@ -2,16 +2,20 @@
 links as frames, and the loaders `CrawlData` calls for what it reads only when a check asks
 (body text, the whole `extra` dict, the lazy metadata fields, a term search in the body text).
 
-Each reads "as of" a run: a run id reads the article versions that run saw, None the current
-rows (the newest run's view, without the version union). The frames are store-shaped; turning
-them into what the checks read (observed, categories …) is `scoring.frames`.
+Each reads "as of" a run: a run id reads the store as that run left it — the article versions
+it saw, and what later crawls overwrote as it was then (`store.states`) —, None the current rows.
+While the run is the store's newest, its articles are read from the current rows (no version
+union, faster), and read again as of the run if a crawl began meanwhile (`pinned`): a round
+never reads part of a later crawl, whenever that crawl starts. The frames are store-shaped;
+turning them into what the checks read (observed, categories …) is `scoring.frames`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -53,9 +57,31 @@ LAZY_CHUNK = 50_000  # ids per statement of `column_loader`
 # row (a million empty lists are ~60 MB).
 NO_RELATED: tuple[()] = ()
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 Loader = Callable[[list[int]], pd.Series]
 Searcher = Callable[[list[str]], pd.Series]
 ColumnLoader = Callable[[list[str], list[int] | None], pd.DataFrame]
+
+
+def pinned(store: Store, run_id: int | None, read: Callable[[int | None], T]) -> T:
+    """``read(as_of)`` as of run ``run_id`` (None: as the store is now). While it is the
+    store's newest run, the current rows are the run's: ``read(None)``, checked afterwards — a
+    crawl writes only after its run is stored, so a newer run then means the read may hold its
+    rows, and it is done again as of ``run_id``."""
+    if run_id is None:
+        return read(None)
+    if _newest(store) == run_id:
+        out = read(None)
+        if _newest(store) == run_id:
+            return out
+        log.info("a crawl began while run %s was read: read again as of the run", run_id)
+    return read(run_id)
+
+
+def _newest(store: Store) -> int | None:
+    latest = store.latest_run()
+    return None if latest is None else latest.id
 
 
 def read_articles(
@@ -127,11 +153,14 @@ def body_searcher(
     whose body contains a term."""
 
     def search(terms: list[str]) -> pd.Series:
+        return pinned(store, run_id, lambda as_of: _search(terms, as_of))
+
+    def _search(terms: list[str], as_of: int | None) -> pd.Series:
         from sqlalchemy import func, or_, select
 
         from store.reads import articles_stmt, read_frame
 
-        versions = articles_stmt(["id", "body_text"], run_id, unit_ids).subquery("v")
+        versions = articles_stmt(["id", "body_text"], as_of, unit_ids).subquery("v")
         body = versions.c.body_text
         with store.engine.connect() as conn:
             # A plain substring search: instr/strpos beat LIKE (and need no escaping).
@@ -155,6 +184,9 @@ def column_loader(
     given), as of the run (None: as they are now)."""
 
     def load(names: list[str], ids: list[int] | None) -> pd.DataFrame:
+        return pinned(store, run_id, lambda as_of: _load(names, ids, as_of))
+
+    def _load(names: list[str], ids: list[int] | None, as_of: int | None) -> pd.DataFrame:
         from sqlalchemy import select, text
 
         from store.reads import articles_stmt, read_frame
@@ -162,7 +194,7 @@ def column_loader(
         # Ids name their articles already: the units' filter only for a whole column (with
         # it, SQLite walks the unit index for every chunk of ids — 10× slower on a city).
         units = unit_ids if ids is None else None
-        versions = articles_stmt(["id", *names], run_id, units).subquery("v")
+        versions = articles_stmt(["id", *names], as_of, units).subquery("v")
         if ids is None:
             with store.engine.connect() as conn:
                 return read_frame(conn, select(*versions.c))
@@ -186,13 +218,16 @@ def field_loader(store: Store, run_id: int | None, column: str) -> Loader:
     (None: as they are now)."""
 
     def load(ids: list[int]) -> pd.Series:
+        return pinned(store, run_id, lambda as_of: _load(ids, as_of))
+
+    def _load(ids: list[int], as_of: int | None) -> pd.Series:
         from sqlalchemy import select, text
 
         from store.reads import articles_stmt, read_frame
 
         wanted = sorted(set(ids))
         parts = []
-        versions = articles_stmt(["id", column], run_id, None).subquery("v")
+        versions = articles_stmt(["id", column], as_of, None).subquery("v")
         with store.engine.connect() as conn:
             # In chunks, the integer ids written into the statement as they are (as
             # `column_loader` does): SQLAlchemy's literal rendering costs a call per id.

@@ -6,6 +6,9 @@ Invariants the crawler relies on:
 - `articles` holds each article's current version; when a re-fetch finds different content, the
   superseded version moves to `article_history` (so a round can be re-scored as of an old run).
   The page bytes of every version sit in `article_pages`, keyed by article and version run.
+- What a crawl overwrites in place outside a version (an article's list date and fetch time, a
+  listing's title and date, a column's name and counts, a link's text or removal) keeps its
+  earlier values in `*_states`, valid for runs [valid_from_run, valid_to_run) (`store.states`).
 - Crawl health (`crawl_issues`) is kept apart from what units publish: a host that was down is a
   crawl issue, never a blank column.
 """
@@ -25,6 +28,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -176,6 +180,58 @@ class ArticleHistory(ArticleContent, Base):
     valid_to_run: Mapped[int] = _run_fk()
 
 
+class _State:
+    """Values a later crawl changes in place, as they were for runs [valid_from_run,
+    valid_to_run) (`store.states`): one row per entity and run that changed them."""
+
+    valid_from_run: Mapped[int] = _run_fk()
+    valid_to_run: Mapped[int] = _run_fk()
+
+
+class ArticleState(_State, Base):
+    __tablename__ = "article_states"
+    __table_args__ = (PrimaryKeyConstraint("article_id", "valid_to_run"),)
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    listed_date: Mapped[dt.date | None] = mapped_column(Date)
+    column_id: Mapped[int | None] = mapped_column(Integer)
+    fetched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ListingState(_State, Base):
+    __tablename__ = "listing_states"
+    __table_args__ = (PrimaryKeyConstraint("listing_id", "valid_to_run"),)
+
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"))
+    title: Mapped[str | None] = mapped_column(Text)
+    listed_date: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class ColumnState(_State, Base):
+    __tablename__ = "column_states"
+    __table_args__ = (PrimaryKeyConstraint("column_id", "valid_to_run"),)
+
+    column_id: Mapped[int] = mapped_column(ForeignKey("columns.id"))
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    category: Mapped[str | None] = mapped_column(String(32))
+    parent_id: Mapped[int | None] = mapped_column(Integer)
+    path: Mapped[str | None] = mapped_column(Text)
+    last_row_count: Mapped[int | None] = mapped_column(Integer)
+    last_listed_run: Mapped[int | None] = mapped_column(Integer)
+    last_nonempty_run: Mapped[int | None] = mapped_column(Integer)
+
+
+class LinkState(_State, Base):
+    __tablename__ = "link_states"
+    __table_args__ = (PrimaryKeyConstraint("link_id", "valid_to_run"),)
+
+    link_id: Mapped[int] = mapped_column(ForeignKey("links.id"))
+    text: Mapped[str | None] = mapped_column(Text)
+    type: Mapped[str | None] = mapped_column(String(32))
+    on_site: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    removed_run: Mapped[int | None] = mapped_column(Integer)
+
+
 class ArticlePage(Base):
     """The page bytes (gzip) of one version of an article, as evidence: the current version's
     (`articles.version_run`) or a superseded one's (`article_history.valid_from_run`).
@@ -285,6 +341,9 @@ class CrawlLockRow(Base):
 
 
 Index("ix_link_checks_url_run", LinkCheck.url, LinkCheck.run_id)
+# Reads as of run N take the states with valid_to_run > N: few, for a recent N.
+for _state in (ArticleState, ListingState, ColumnState, LinkState):
+    Index(f"ix_{_state.__tablename__}_valid_to_run", _state.valid_to_run)
 
 
 # -- rounds (测评轮次): what the scorer made of a crawl -------------------------------------

@@ -21,8 +21,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Select, and_, or_, select
 
+from store import states
 from store.reads import columns_stmt, crawl_issues_stmt, listings_stmt, read_frame, units_stmt
-from store.writes import ARTICLES
+from store.writes import ARTICLES, LISTINGS
 
 # Crawl issues that mean "this page could not be read" (not "the page says nothing").
 UNREADABLE = frozenset(
@@ -128,16 +129,32 @@ def added_listings_stmt(run_id: int, unit_ids: Sequence[str] | None = None) -> S
 
     The other rows — a million, one per article in its own column — repeat what the articles
     say and would cost as much to read as the articles themselves."""
-    listed = listings_stmt(unit_ids, run_id).subquery("l")
-    a = ARTICLES.c
-    return (
-        select(*listed.c)
-        .select_from(
-            listed.outerjoin(ARTICLES, and_(a.url == listed.c.url, a.first_seen_run <= run_id))
-        )
-        .where(or_(a.id.is_(None), a.column_id.is_(None), a.column_id != listed.c.column_id))
-        .order_by(listed.c.id)
+    li, a = LISTINGS.c, ARTICLES.c
+    # An article's column is set once, when first unknown (store.writes): as of the run it is
+    # the current one, or none for the few whose state then has none — a short list, looked up
+    # instead of every article's state.
+    kept = states.ARTICLE.states.c
+    unset = select(kept.article_id).where(
+        kept.valid_from_run <= run_id, kept.valid_to_run > run_id, kept.column_id.is_(None)
     )
+    # The rows are picked first, the listing's and column's values as of the run read for them
+    # only: read for every listing, they cost as much as the rest of the read.
+    added = (
+        select(li.id)
+        .select_from(
+            LISTINGS.outerjoin(ARTICLES, and_(a.url == li.url, a.first_seen_run <= run_id))
+        )
+        .where(li.first_seen_run <= run_id)
+        .where(
+            or_(
+                a.id.is_(None),
+                a.column_id.is_(None),
+                a.column_id != li.column_id,
+                a.id.in_(unset),
+            )
+        )
+    )
+    return listings_stmt(unit_ids, run_id).where(li.id.in_(added))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,9 @@ What a crawl stores per run, and what reading a run back (`scoring.data.load_cra
 - ``crawl_issues``: one set per run; reading run K takes K's (the crawler's "read again what
   failed" looks at the last `KEEP_LAST_RUNS` runs).
 - ``links`` removed by a re-fetch: visible to runs in [first_seen_run, removed_run).
+- ``article_states``, ``listing_states``, ``column_states``, ``link_states``: what a later
+  crawl overwrote in place (`store.states`), each row valid for runs [valid_from_run,
+  valid_to_run); reading run K takes the row valid at K.
 
 Articles (their current version and its page, the evidence), columns, listings, runs, rounds,
 problems, decisions and responses are never pruned.
@@ -27,9 +30,10 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, and_, delete, exists, func, select
+from sqlalchemy import Connection, Engine, Table, and_, delete, exists, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from store import states
 from store.models import Base
 from store.writes import HISTORY, ISSUES, LINK_CHECKS, LINKS, PAGES
 
@@ -64,9 +68,15 @@ def _unread(kept: list[int]) -> dict[str, ColumnElement[bool]]:
     k = RUNS.alias("k")
     h, lc, ln, i = HISTORY.c, LINK_CHECKS.c, LINKS.c, ISSUES.c
     newer = LINK_CHECKS.alias("newer")
-    history = ~exists(
-        select(1).where(k.c.id.in_(kept), k.c.id >= h.valid_from_run, k.c.id < h.valid_to_run)
-    )
+
+    def unread(t: Table) -> ColumnElement[bool]:  # a row valid for runs [from, to)
+        return ~exists(
+            select(1).where(
+                k.c.id.in_(kept), k.c.id >= t.c.valid_from_run, k.c.id < t.c.valid_to_run
+            )
+        )
+
+    history = unread(HISTORY)
     # A check is read by kept run K ≥ its run when no newer check of the URL comes by K.
     check = and_(
         lc.run_id.not_in(kept),
@@ -105,10 +115,12 @@ def _unread(kept: list[int]) -> dict[str, ColumnElement[bool]]:
         LINK_CHECKS.name: check,
         ISSUES.name: i.run_id.not_in(kept),
         LINKS.name: removed,
-    }
+    } | {v.states.name: unread(v.states) for v in states.ALL}
 
 
-TABLES = {t.name: t for t in (PAGES, HISTORY, LINK_CHECKS, ISSUES, LINKS)}
+TABLES = {t.name: t for t in (PAGES, HISTORY, LINK_CHECKS, ISSUES, LINKS)} | {
+    v.states.name: v.states for v in states.ALL
+}
 
 
 def plan_prune(engine: Engine, keep_days: int, now: dt.datetime | None = None) -> PrunePlan:

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from common.vocabulary import ARTICLE_FIELDS
+from store import states
 from store.types import UTCDateTime
 from store.writes import (
     ARTICLES,
@@ -215,19 +216,37 @@ def articles_stmt(
             stmt = stmt.where(ARTICLES.c.unit_id.in_(unit_ids))
         return stmt.order_by(ARTICLES.c.id)
     # As of run N: the current version if it was fetched by N, else the history version
-    # that was valid at N; articles first seen after N are left out.
-    current = select(*(ARTICLES.c[n].label(n) for n in names)).where(
-        ARTICLES.c.first_seen_run <= as_of_run, ARTICLES.c.version_run <= as_of_run
+    # that was valid at N; articles first seen after N are left out. What a crawl overwrites
+    # outside a version (list date, column, fetch time) is taken as of N (`store.states`).
+    kept = states.at(states.ARTICLE, as_of_run)
+
+    def from_current(n: str) -> ColumnElement[Any]:
+        if n in states.ARTICLE.fields:
+            return states.value(kept, ARTICLES, n).label(n)
+        return ARTICLES.c[n].label(n)
+
+    # Joined only when read: most reads (body text, metadata fields) take no overwritten field.
+    overwritten = any(n in states.ARTICLE.fields for n in names)
+
+    def joined(rows: Any) -> Any:
+        return rows.outerjoin(kept, kept.c.key == ARTICLES.c.id) if overwritten else rows
+
+    current = (
+        select(*(from_current(n) for n in names))
+        .select_from(joined(ARTICLES))
+        .where(ARTICLES.c.first_seen_run <= as_of_run, ARTICLES.c.version_run <= as_of_run)
     )
 
     def from_history(n: str) -> ColumnElement[Any]:
         if n == "version_run":
             return HISTORY.c.valid_from_run.label(n)
-        return (ARTICLES.c[n] if n in _IDENTITY else HISTORY.c[n]).label(n)
+        if n in _IDENTITY or n in states.ARTICLE.fields:
+            return from_current(n)
+        return HISTORY.c[n].label(n)
 
     past = (
         select(*(from_history(n) for n in names))
-        .select_from(HISTORY.join(ARTICLES, HISTORY.c.article_id == ARTICLES.c.id))
+        .select_from(joined(HISTORY.join(ARTICLES, HISTORY.c.article_id == ARTICLES.c.id)))
         .where(
             ARTICLES.c.first_seen_run <= as_of_run,
             HISTORY.c.valid_from_run <= as_of_run,
@@ -244,46 +263,58 @@ def articles_stmt(
     return select(*cols).order_by(both.c[order])
 
 
+COLUMN_FRAME_COLUMNS = (
+    "id",
+    "unit_id",
+    "url",
+    "name",
+    "category",
+    "parent_id",
+    "path",
+    "first_seen_run",
+    "last_seen_run",
+    "last_row_count",
+    "last_listed_run",
+    "last_nonempty_run",
+)
+
+
 def columns_stmt(unit_ids: Sequence[str] | None, as_of_run: int | None) -> Select[Any]:
     c = COLUMNS.c
-    stmt = select(
-        c.id,
-        c.unit_id,
-        c.url,
-        c.name,
-        c.category,
-        c.parent_id,
-        c.path,
-        c.first_seen_run,
-        c.last_seen_run,
-        c.last_row_count,
-        c.last_listed_run,
-        c.last_nonempty_run,
-    ).order_by(c.id)
+    kept = None if as_of_run is None else states.at(states.COLUMN, as_of_run)
+    stmt = select(*(states.as_of(states.COLUMN, kept, n) for n in COLUMN_FRAME_COLUMNS))
+    if kept is not None:
+        stmt = stmt.select_from(COLUMNS.outerjoin(kept, kept.c.key == c.id))
+        stmt = stmt.where(c.first_seen_run <= as_of_run)
     if unit_ids is not None:
         stmt = stmt.where(c.unit_id.in_(unit_ids))
-    if as_of_run is not None:
-        stmt = stmt.where(c.first_seen_run <= as_of_run)
-    return stmt
+    return stmt.order_by(c.id)
 
 
 def listings_stmt(unit_ids: Sequence[str] | None, as_of_run: int | None) -> Select[Any]:
     li, c = LISTINGS.c, COLUMNS.c
+    rows: Any = LISTINGS.join(COLUMNS, li.column_id == c.id)
+    kept = columns = None
+    if as_of_run is not None:  # the listing's title and date, its column's category, as of N
+        kept = states.at(states.LISTING, as_of_run)
+        columns = states.at(states.COLUMN, as_of_run)
+        rows = rows.outerjoin(kept, kept.c.key == li.id)
+        rows = rows.outerjoin(columns, columns.c.key == c.id)
+    listing = [
+        states.as_of(states.LISTING, kept, n)
+        for n in ("url", "title", "listed_date", "page", "position")
+    ]
     stmt = (
         select(
             li.id,
             c.unit_id,
             li.column_id,
-            c.category,
-            li.url,
-            li.title,
-            li.listed_date,
-            li.page,
-            li.position,
+            states.as_of(states.COLUMN, columns, "category"),
+            *listing,
             li.first_seen_run,
             li.last_seen_run,
         )
-        .select_from(LISTINGS.join(COLUMNS, li.column_id == c.id))
+        .select_from(rows)
         .order_by(li.id)
     )
     if unit_ids is not None:
@@ -302,6 +333,16 @@ def links_stmt(
         latest = latest.where(lc.run_id <= as_of_run)
     latest_sq = latest.subquery("latest")
     check = LINK_CHECKS.alias("chk")
+    rows: Any = LINKS.join(ARTICLES, ln.article_id == a.id)
+    # As of run N: the text and the removal a re-fetch after N may have changed, as of N.
+    kept = None if as_of_run is None else states.at(states.LINK, as_of_run)
+    if kept is not None:
+        rows = rows.outerjoin(kept, kept.c.key == ln.id)
+    link = {
+        n: states.as_of(states.LINK, kept, n)
+        for n in ("text", "type", "on_site", "position", "first_seen_run", "last_seen_run")
+    }
+    removed = ln.removed_run if kept is None else states.value(kept, LINKS, "removed_run")
     stmt = (
         select(
             ln.id,
@@ -310,13 +351,8 @@ def links_stmt(
             a.url.label("article_url"),
             ln.url,
             ln.kind,
-            ln.text,
-            ln.type,
-            ln.on_site,
-            ln.position,
-            ln.first_seen_run,
-            ln.last_seen_run,
-            ln.removed_run,
+            *link.values(),
+            removed.label("removed_run"),
             check.c.outcome,
             check.c.status_code,
             check.c.reason,
@@ -324,9 +360,7 @@ def links_stmt(
             check.c.checked_at,
         )
         .select_from(
-            LINKS.join(ARTICLES, ln.article_id == a.id)
-            .outerjoin(latest_sq, latest_sq.c.url == ln.url)
-            .outerjoin(
+            rows.outerjoin(latest_sq, latest_sq.c.url == ln.url).outerjoin(
                 check,
                 and_(check.c.url == latest_sq.c.url, check.c.run_id == latest_sq.c.run_id),
             )
@@ -338,7 +372,7 @@ def links_stmt(
     if as_of_run is not None:
         stmt = stmt.where(ln.first_seen_run <= as_of_run, a.first_seen_run <= as_of_run)
         if not include_removed:
-            stmt = stmt.where(or_(ln.removed_run.is_(None), ln.removed_run > as_of_run))
+            stmt = stmt.where(or_(removed.is_(None), removed > as_of_run))
     elif not include_removed:
         stmt = stmt.where(ln.removed_run.is_(None))
     return stmt

@@ -2,7 +2,8 @@
 
 Every function here takes an open connection inside a transaction; the caller (`Store` or
 `BatchWriter`) owns the transaction, so a batch is committed whole or not at all. Nothing here
-deletes a row: re-running a batch gives the same state.
+deletes a row: re-running a batch gives the same state. A value overwritten in place keeps its
+earlier value for reads as of an earlier run (`store.states.close`, before the overwrite).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, case, func, select, update
 
-from store import models
+from store import models, states
 from store.rows import CONTENT_FIELDS, last_by
 from store.text import inert_json, inert_url
 from store.types import utcnow
@@ -111,6 +112,10 @@ def upsert_columns(
         raise ValueError("upsert_columns: one URL under two units in one call; pass one unit")
     if not clean:
         return {}
+    for unit_id in {r["unit_id"] for r in clean}:
+        for part in chunks([r["url"] for r in clean if r["unit_id"] == unit_id]):
+            where = (COLUMNS.c.unit_id == unit_id) & COLUMNS.c.url.in_(part)
+            states.close(conn, states.COLUMN, where, run_id)
     stmt = insert_for(conn, COLUMNS)
     stmt = stmt.on_conflict_do_update(
         index_elements=[COLUMNS.c.unit_id, COLUMNS.c.url],
@@ -150,6 +155,8 @@ def upsert_columns(
 def set_column_counts(conn: Connection, run_id: int, counts: Mapping[int, int]) -> None:
     if not counts:
         return
+    for part in chunks(list(counts)):
+        states.close(conn, states.COLUMN, COLUMNS.c.id.in_(part), run_id)
     stmt = (
         update(COLUMNS)
         .where(COLUMNS.c.id == bindparam("b_id"))
@@ -210,6 +217,8 @@ def write_articles(conn: Connection, run_id: int, rows: Sequence[dict[str, Any]]
         for r in rows
         if r["url"] in known and known[r["url"]][1] != r["content_hash"]
     ]
+    for part in chunks([v[0] for v in known.values()]):
+        states.close(conn, states.ARTICLE, ARTICLES.c.id.in_(part), run_id)
     # Keep the superseded version, valid from the run that fetched it until this one.
     # (A second change within the same run has an empty interval and is not kept.)
     for part in chunks(changed):
@@ -305,6 +314,7 @@ def replace_links(
     Every live link of these articles is first marked removed, then the given ones are upserted
     live again; inside the batch's transaction nobody sees the intermediate state.
     """
+    states.close_links(conn, run_id, by_article)
     for part in chunks(list(by_article)):
         conn.execute(
             update(LINKS)
@@ -356,6 +366,7 @@ def write_listings(conn: Connection, run_id: int, rows: Sequence[dict[str, Any]]
     rows = last_by(rows, "column_id", "url")
     if not rows:
         return
+    states.close_listings(conn, run_id, rows)
     params = [r | {"first_seen_run": run_id, "last_seen_run": run_id} for r in rows]
     conn.execute(cached(conn, LISTINGS, _listing_upsert), params)
 

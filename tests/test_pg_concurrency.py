@@ -3,9 +3,10 @@
 deciding problems, and a round evaluated (a `zwgk evaluate` process) — while the crawl writes.
 
 Nothing fails with a lock or serialization error, no portal write is lost, and the round read
-while the crawl ran is the round of the last finished crawl. It should also be that crawl's
-whole and only: the numbers of the round evaluated before the crawl began, and again after it
-ended — which fails today on both backends (marked xfail, strict: fixing it makes the mark fail)."""
+while the crawl ran is the round of the last finished crawl — that crawl's whole and only: the
+numbers of the round evaluated before the crawl began, and again after it ended (what the crawl
+overwrites in place is read as of the round's run: `store.states`). On PostgreSQL and on
+SQLite."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ from store.testing import backend_url
 
 # Serves the crawled sample portal at its own addresses and port, as test_rounds_advance does:
 # the two run one after the other, on one worker.
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.xdist_group("rounds_advance")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rounds_advance")]
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s" * 40
@@ -141,14 +142,16 @@ class Night:
     new_sessions: int
 
 
-@pytest.fixture(scope="module")
-def night(tmp_path_factory) -> Iterator[Night]:
+@pytest.fixture(
+    scope="module", params=[pytest.param("postgresql", marks=pytest.mark.postgres), "sqlite"]
+)
+def night(request, tmp_path_factory) -> Iterator[Night]:
     # The crawled sample portal, copied: the night advances it by a month.
     folder = tmp_path_factory.mktemp("concurrency")
     sample = folder / "portal"
     shutil.copytree(crawled_sample(tmp_path_factory), sample)
     as_of = json.loads((sample / "manifest.json").read_text(encoding="utf-8"))["as_of"]
-    with backend_url("postgresql", folder) as db:
+    with backend_url(request.param, folder) as db:
         copy_store(f"sqlite:///{sample / 'zwgk.sqlite'}", db)  # the first night, crawl run 1
         store = open_store(db)
         try:
@@ -235,14 +238,6 @@ def test_the_round_evaluated_mid_crawl_is_the_last_finished_crawls(night):
     assert not after[2].equals(night.before[2])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a round reads part of a later crawl, on SQLite as on PostgreSQL: jh-c04-t03's "
-    "metadata.undated problem of crawl run 1 is gone from R2 — evaluated mid-crawl (when run 2 "
-    "has already read that unit) or again afterwards. Likely articles.listed_date, which a "
-    "later crawl updates in place (store/writes.py) and reads as of an earlier run do not "
-    "version (issue 16 part 1 report)",
-)
 def test_the_round_read_mid_crawl_is_run_ones_whole_and_stays_so(night):
     """Before the night, mid-crawl and evaluated again after it: the same numbers."""
     again = comparable(reevaluate(night.store, "R2"))

@@ -19,12 +19,14 @@ import shutil
 
 import pytest
 from conftest_scoring import FAST, crawl_portal, crawled_sample
+from test_db_copy_prune import numbers
+from test_pg_concurrency import pd_equal
 from windows_fixtures import judged, one_time, published_dates
 
 from demo.advance import advance_directory
 from scoring.indicators import load_indicator_set, newest_set
 from scoring.recheck import recheck
-from scoring.round import evaluate
+from scoring.round import evaluate, reevaluate
 from store import open_store
 from store import rounds as round_store
 
@@ -114,6 +116,16 @@ def test_the_next_round_shows_what_the_advance_did(tracked, round_id, step, caps
     if step == 2:
         assert want["regressed"], "the second advance regresses something"
     assert want["fixed"] and want["new"]
+
+
+def test_a_round_evaluated_again_after_later_crawls_gives_its_numbers(tracked):
+    """2025Q3 read crawl run 2; runs 3 (and the recheck's) since changed list dates, fetch
+    times, titles, column counts and links in place. Evaluated again: the same round."""
+    _, store, _, rounds, _ = tracked
+    assert round_store.get_round(store, "2025Q3").crawl_run < store.latest_run().id
+    for before, again in zip(numbers(rounds["2025Q3"]), numbers(reevaluate(store, "2025Q3")),
+                             strict=True):  # fmt: skip
+        pd_equal(before, again)
 
 
 def test_fixed_problems_deduct_nothing_and_open_ones_keep_their_first_round(tracked):
