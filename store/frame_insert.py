@@ -11,7 +11,8 @@ import pandas as pd
 from sqlalchemy import Connection, Table
 
 from store.core import Store
-from store.writes import chunks
+
+INSERT_ROWS = 5000  # rows converted and sent per executemany
 
 
 def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
@@ -26,24 +27,29 @@ def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
         return
     dialect = conn.dialect
     compiled = table.insert().compile(dialect=dialect, column_keys=names)
-    plain = frame[names].astype(object)
-    plain = plain.where(plain.notna(), None)
-    values: dict[str, list[Any]] = {}
-    for name in names:
-        column = plain[name].tolist()
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        values[name] = [process(v) for v in column] if process else column
+    process = {n: table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names}
     binds = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
     keys = [compiled.binds[b].key for b in binds]
-    ordered = zip(*(values[k] for k in keys), strict=True)
-    rows: list[Any] = (
-        list(ordered)
-        if compiled.positional
-        else [dict(zip(binds, r, strict=True)) for r in ordered]
-    )
     sql = str(compiled)
-    for part in chunks(rows, 5000):
-        conn.exec_driver_sql(sql, list(part))
+    # A slice at a time: a city's problems converted at once (their evidence as JSON text)
+    # weighed more than the frame itself at the job's peak.
+    selected = frame[names]
+    for start in range(0, len(selected), INSERT_ROWS):
+        plain = selected.iloc[start : start + INSERT_ROWS].astype(object)
+        plain = plain.where(plain.notna(), None)
+        values: dict[str, list[Any]] = {}
+        for name in names:
+            column = plain[name].tolist()
+            values[name] = [process[name](v) for v in column] if process[name] else column
+        del plain
+        ordered = zip(*(values[k] for k in keys), strict=True)
+        rows: list[Any] = (
+            list(ordered)
+            if compiled.positional
+            else [dict(zip(binds, r, strict=True)) for r in ordered]
+        )
+        del values
+        conn.exec_driver_sql(sql, rows)
 
 
 def refresh_statistics(store: Store, tables: Sequence[Table]) -> None:

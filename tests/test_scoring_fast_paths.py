@@ -5,13 +5,14 @@ a round must not change because it got faster (tests/golden is the whole-round c
 from __future__ import annotations
 
 import datetime as dt
+from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring.checks import _doc_no, _scope
+from scoring.checks import _doc_no, _scope, duplicate_keys
 from scoring.checks.duplicate_information import (
     DuplicateParams,
     _candidates,
@@ -363,3 +364,30 @@ def test_rows_containing_finds_a_word_in_its_row_never_across_two():
 )
 def test_lag_of_two_days_as_the_array_count(start, end):  # fmt: skip
     assert CAL.lag(start, end) == int(CAL.lags([start], [end])[0])
+
+
+@SETTINGS
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab关于x\x00", max_size=8)), max_size=30),
+       WORDS, st.integers(1, 4))  # fmt: skip
+def test_rows_containing_in_chunks_is_containment(values, words, chunk):
+    # A city's titles are joined a chunk at a time: every chunk answered, none across two.
+    series = pd.Series(values, dtype=object)
+    with patch.object(_scope, "CONTAINING_ROWS", chunk):
+        got = _scope.rows_containing(series, words)
+    assert got.tolist() == _rows_containing_before(series, words).tolist()
+
+
+def test_rows_containing_answers_every_chunk():
+    values = pd.Series(["x关于", "关", "于", "b", None, "关于"], dtype=object)
+    with patch.object(_scope, "CONTAINING_ROWS", 2):
+        assert _scope.rows_containing(values, ["关于", "b"]).tolist() == [1, 0, 0, 1, 0, 1]
+
+
+@SETTINGS
+@given(st.lists(st.one_of(titles, st.none()), max_size=40), st.integers(1, 5))
+def test_normalise_titles_in_chunks_as_title_by_title(raw, chunk):
+    series = pd.Series(raw, dtype=object, index=np.arange(len(raw)) * 2)
+    with patch.object(duplicate_keys, "_CHUNK", chunk):
+        got = normalise_titles(series)
+    assert got.tolist() == [duplicate_keys.normalise_title(t) for t in raw]
+    assert got.index.equals(series.index)

@@ -117,10 +117,12 @@ def _candidates(arts: pd.DataFrame, params: DuplicateParams) -> pd.DataFrame:
         *(("t", derived) for derived in title_keys(titles)),
         ("b", _printed_doc_nos(arts["body_doc_no"])),
     ]
+    del titles  # held by `keys` until the loop below hands each key over
     # Integer codes, not strings: a page, its unit and a key as numbers, one hash pass each.
     pos_of: dict[str, list] = {"t": [], "b": []}
     values_of: dict[str, list] = {"t": [], "b": []}
-    for tag, key in keys:
+    while keys:
+        tag, key = keys.pop(0)
         values = key.to_numpy(dtype=object)
         present = np.flatnonzero(key.notna().to_numpy(dtype=bool))
         if tag == "t":  # short titles (通知) are too generic to pair pages by
@@ -128,12 +130,16 @@ def _candidates(arts: pd.DataFrame, params: DuplicateParams) -> pd.DataFrame:
             present = present[[len(v) >= short for v in values[present]]]
         pos_of[tag].append(present)
         values_of[tag].append(values[present])
+        del key, values
     pos_all, codes, offset = [], [], 0
     for tag in ("t", "b"):  # one factorization per namespace, codes offset apart
-        found = pd.factorize(np.concatenate(values_of[tag]))[0].astype("int64")
+        found = pd.factorize(np.concatenate(values_of.pop(tag)))[0].astype("int64")
+        # The keys' strings (a normalised copy of every title) go here, before the
+        # grouping below: a city's million titles are its largest transient.
         pos_all.append(np.concatenate(pos_of[tag]))
         codes.append(found + offset)
         offset += int(found.max(initial=-1)) + 1
+        del found
     pos_all = np.concatenate(pos_all)
     key_code = np.concatenate(codes)
     unit_code = pd.factorize(arts["unit_id"])[0].astype("int64")[pos_all]

@@ -20,7 +20,8 @@ _FOLD = {c: None for c in _SPACES}
 _FOLD.update({c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)})
 _WIDE_FIRST, _WIDE_LAST, _WIDE_SHIFT = 0xFF01, 0xFF5E, 0xFEE0
 _SEP = "\x00"  # joins a chunk of titles; a chunk with a title holding it is folded title by title
-_CHUNK = 100_000
+# Titles folded at a time: each chunk's UTF-32 buffers are transient (≈ 2 MiB at 10,000).
+_CHUNK = 10_000
 
 # The parts of a (normalised) title a copy adds or drops: a leading column tag or 转发/转载,
 # a trailing (全文)/(转载) tag, the issuer and 关于/印发 before the subject, 的通知-type endings.
