@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from portal._memo import Memo
 from reports.checklist.data import verdict
-from reports.checklist.result import rank_position, rank_text
+from reports.checklist.result import rank_position, rank_text, ranked_per_level
 from reports.checklist.rows import missing, num
 from store import Store
 from store.rounds import ROUNDS, round_totals_frame
@@ -75,9 +75,10 @@ def round_results(
 
 def _read_results(store: Store, round_id: str) -> dict[str, UnitResult]:
     totals = round_totals_frame(store, round_id)
+    ranked = ranked_per_level(totals)
     out = []
     for total in totals.to_dict("records"):
-        position = rank_position(total, totals)
+        position = rank_position(total, totals, ranked)
         out.append(
             UnitResult(
                 round_id=round_id,
@@ -97,7 +98,7 @@ def _read_results(store: Store, round_id: str) -> dict[str, UnitResult]:
                 verdict=verdict(total),
                 rank=position[0] if position else None,
                 ranked=position[1] if position else None,
-                rank_text=rank_text(total, totals),
+                rank_text=rank_text(total, totals, ranked),
             )
         )
     return {r.unit_id: r for r in out}

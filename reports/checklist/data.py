@@ -27,6 +27,7 @@ from reports.checklist.result import (
     not_evaluated,
     rank_position,
     rank_text,
+    ranked_per_level,
     unreachable_reasons,
 )
 from reports.checklist.rows import (
@@ -161,6 +162,7 @@ def load_checklists(
     issues = store.crawl_issues_frame(info.crawl_run) if unread.any() else None
     issued = issued or today_in_beijing()
     deadline = deadline or default_deadline(issued, office.deadline_workdays)
+    ranked = ranked_per_level(totals)
     out = []
     for total in totals.set_index("unit_id", drop=False).loc[wanted].to_dict("records"):
         unit = total["unit_id"]
@@ -182,8 +184,8 @@ def load_checklists(
                 level=total["level"],
                 observed=observed,
                 total=None if missing(total["total"]) else num(total["total"]),
-                rank=rank_text(total, totals),
-                rank_position=rank_position(total, totals),
+                rank=rank_text(total, totals, ranked),
+                rank_position=rank_position(total, totals, ranked),
                 verdict=verdict(total),
                 issued=issued,
                 deadline=deadline,

@@ -55,17 +55,31 @@ class NotEvaluated:
     reason: str
 
 
-def rank_position(total: Mapping[str, Any], totals: pd.DataFrame) -> tuple[int, int] | None:
-    """(rank, units ranked) in the unit's level; None when it is not ranked."""
+def ranked_per_level(totals: pd.DataFrame) -> dict[str, int]:
+    """How many units are ranked (have a total) in each level — counted once for a loop over
+    a round's units, rather than filtering the totals again for each."""
+    return {
+        str(k): int(v)
+        for k, v in totals.loc[totals["total"].notna(), "level"].value_counts().items()
+    }
+
+
+def rank_position(
+    total: Mapping[str, Any], totals: pd.DataFrame, ranked: Mapping[str, int] | None = None
+) -> tuple[int, int] | None:
+    """(rank, units ranked) in the unit's level; None when it is not ranked. ``ranked``:
+    `ranked_per_level` of ``totals``, when the caller has counted it."""
     if missing(total["rank_in_level"]):
         return None
-    ranked = totals[(totals["level"] == total["level"]) & totals["total"].notna()]
-    return int(total["rank_in_level"]), len(ranked)
+    counts = ranked_per_level(totals) if ranked is None else ranked
+    return int(total["rank_in_level"]), counts.get(total["level"], 0)
 
 
-def rank_text(total: Mapping[str, Any], totals: pd.DataFrame) -> str:
+def rank_text(
+    total: Mapping[str, Any], totals: pd.DataFrame, ranked: Mapping[str, int] | None = None
+) -> str:
     """3/12（市直部门）; a unit alone in its level is not ranked against anyone."""
-    position = rank_position(total, totals)
+    position = rank_position(total, totals, ranked)
     if position is None:
         return NO_VALUE
     if position[1] == 1:
