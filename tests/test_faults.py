@@ -386,10 +386,11 @@ def test_no_burst_when_the_host_comes_back(matrix):
     times = [t for t, _, url in matrix.nights[4].arrivals if _host(url) == host]
     assert len(times) > 10
     gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
-    # The crawler sends one request per delay; arrival times add the loaded machine's scheduling
-    # noise to each gap, hence the margin. A burst would show gaps near 0 (8 allowed in flight).
-    assert gaps[0] >= OUTAGE_HOST_DELAY / 2, gaps[:5]
-    assert gaps[len(gaps) // 2] >= OUTAGE_HOST_DELAY, gaps[:5]
+    # The crawler sends one request per delay, which Scrapy draws between 0.5 and 1.5 times the
+    # delay (RANDOMIZE_DOWNLOAD_DELAY); arrival times add the loaded machine's scheduling noise
+    # to each gap, hence the margins. A burst would show gaps near 0 (8 allowed in flight).
+    assert gaps[0] >= OUTAGE_HOST_DELAY / 4, gaps[:5]
+    assert gaps[len(gaps) // 2] >= OUTAGE_HOST_DELAY * 0.8, gaps[:5]
 
 
 def test_summary_line(matrix, capsys):
