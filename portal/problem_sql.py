@@ -93,11 +93,14 @@ class RoundContext:
 
     info: RoundInfo
     units: dict[str, tuple[str, str]]  # unit id → (name, level)
-    draft: bool
     changed: dict[str, str] | None  # None: too many, use the join
     rounds_order: list[str]  # every round's id by as_of (first_seen sorts by it)
     dialect: str = "sqlite"
     publication: Publication | None = None  # None: a draft
+
+    @property
+    def draft(self) -> bool:
+        return self.publication is None
 
 
 _CONTEXTS: Memo[RoundContext] = Memo(size=32)
@@ -156,7 +159,6 @@ def _read_context(store: Store, round_id: str, published: Publication | None) ->
     return RoundContext(
         info,
         units,
-        draft,
         changed if len(changed) <= MAX_CHANGED else None,
         order,
         store.engine.dialect.name,
