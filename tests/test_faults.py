@@ -387,9 +387,14 @@ def test_no_burst_when_the_host_comes_back(matrix):
     assert len(times) > 10
     gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
     # The crawler sends one request per delay, which Scrapy draws between 0.5 and 1.5 times the
-    # delay (RANDOMIZE_DOWNLOAD_DELAY); arrival times add the loaded machine's scheduling noise
-    # to each gap, hence the margins. A burst would show gaps near 0 (8 allowed in flight).
-    assert gaps[0] >= OUTAGE_HOST_DELAY / 4, gaps[:5]
+    # delay (RANDOMIZE_DOWNLOAD_DELAY), so no window of one delay holds more than 3 arrivals.
+    # A burst (8 allowed in flight) would put them all in one window. A loaded machine delays
+    # one arrival now and then, which shortens the gap after it; that is noise, not a burst,
+    # so the test counts arrivals per window rather than asking for the smallest gap.
+    busiest = max(
+        sum(1 for t in times if start <= t < start + OUTAGE_HOST_DELAY) for start in times
+    )
+    assert busiest <= 4, (busiest, gaps[:5])
     assert gaps[len(gaps) // 2] >= OUTAGE_HOST_DELAY * 0.8, gaps[:5]
 
 
