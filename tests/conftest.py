@@ -20,20 +20,21 @@ Twisted reactor from pytest-twisted and its own `tmp_path_factory` folder):
 - a file whose module fixture serves and crawls a portal for minutes is one `xdist_group`, so it
   is built once, on one worker: `loadgroup` hands out those groups first (most tests first),
   then the other tests one by one to whichever worker is free;
-- a test that times what a crawl does to the millisecond (`test_faults.py`: the gaps between a
-  host's requests, a night's time against a reference night's) is marked `alone`: while it runs,
-  the other workers start no test — they finish the one they are in, then wait.
+- a test that times what a crawl does to the millisecond is marked `alone`: while it runs, the
+  other workers start no test — they finish the one they are in, then wait. A fixture that
+  times only some of its work holds the machine for that part (`machine_share.alone()`:
+  `test_faults.py` times its reference night and night 1 against each other, and the gaps
+  between a host's requests on night 4).
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from machine_share import held_for_test
 
 from store.testing import SUITE_URL_ENV, StoreUrls, drop_templates
 
@@ -107,21 +108,5 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     if not hasattr(item.config, "workerinput") or basetemp is None:
         return (yield)  # one process: nothing runs beside the test
     exclusive = item.get_closest_marker("alone") is not None
-    with _machine_share(Path(basetemp).parent, exclusive):
+    with held_for_test(Path(basetemp).parent, exclusive):
         return (yield)
-
-
-@contextmanager
-def _machine_share(folder: Path, exclusive: bool) -> Iterator[None]:
-    """Hold ``folder/tests.lock`` shared or exclusive. A test waiting to run alone holds
-    ``tests.gate`` meanwhile, so the other workers cannot keep the lock shared between them."""
-    with open(folder / "tests.gate", "a") as gate, open(folder / "tests.lock", "a") as lock:
-        fcntl.flock(gate, fcntl.LOCK_EX)
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        finally:
-            fcntl.flock(gate, fcntl.LOCK_UN)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)

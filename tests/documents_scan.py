@@ -18,7 +18,24 @@ import lxml.html
 import openpyxl
 from openpyxl.utils import get_column_letter
 
+from scoring.checks.base import available_checks, get_check
+from scoring.round import frozen_set
 from scoring.unit_text import document_problems
+from store import Store
+from store import rounds as round_store
+
+
+def all_param_names() -> set[str]:
+    return {name for check in available_checks() for name in get_check(check).Params.model_fields}
+
+
+def codes(store: Store, round_id: str) -> tuple[set[str], set[str]]:
+    """(indicator ids of the round's set, fingerprints of every stored round)."""
+    ids = {i.id for i in frozen_set(round_store.get_round(store, round_id)).indicators}
+    prints = set()
+    for info in round_store.list_rounds(store):
+        prints |= set(round_store.problems_frame(store, info.id, evidence=False)["fingerprint"])
+    return ids, prints
 
 
 def xlsx_strings(path: Path) -> Iterator[tuple[str, str]]:

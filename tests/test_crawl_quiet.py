@@ -88,7 +88,10 @@ def test_crawl_q_prints_one_line_per_failure_and_no_traceback(store_url, tmp_pat
         env = {**os.environ, "ZWGK_DATABASE_URL": store_url}
         done = subprocess.run(
             [sys.executable, "-m", "zwgk", "crawl", "-q", "-r", str(units)]
-            + ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_TIMES=1"],
+            + ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_TIMES=1"]
+            # A host's pause doubles with each failure in a row, up to a minute (test_faults
+            # checks it): 90 s of waiting here, for nothing this test looks at.
+            + ["-s", "ZWGK_RETRY_BACKOFF=0.05", "-s", "ZWGK_RETRY_BACKOFF_MAX=0.5"],
             env=env,
             capture_output=True,
             text=True,

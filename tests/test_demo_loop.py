@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from documents_scan import all_param_names, codes, offending
 from windows_fixtures import judged, one_time, published_dates
 
 from store import open_store
@@ -230,3 +231,19 @@ def test_the_demo_accounts_sign_in_with_the_printed_passwords_within_their_scope
         assert round_visible(store, viewers["dongshan"], "2025Q2")
     finally:
         store.close()
+
+
+def test_no_code_or_english_in_the_demos_checklists_and_round_report(demo):
+    """`zwgk demo`'s checklists and round report, scanned whole as tests/documents_scan.py
+    reads them (issue 12, point 6): no parameter name, English word, indicator id or
+    fingerprint. Reads the shipped indicator texts, which must be plain Chinese."""
+    reports = demo.directory / "reports"
+    paths = [p for p in reports.rglob("*") if p.suffix in (".xlsx", ".csv", ".html")]
+    assert len(paths) > 20
+    store = open_store(f"sqlite:///{demo.directory / 'zwgk.sqlite'}")
+    try:
+        ids, prints = codes(store, "2025Q3")
+    finally:
+        store.close()
+    found = offending(paths, ids, all_param_names(), prints)
+    assert found == [], f"{len(found)} offending words, e.g.\n" + "\n".join(found[:40])

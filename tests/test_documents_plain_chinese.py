@@ -4,20 +4,17 @@ point 6) — URLs, e-mail addresses and text quoted from the unit's pages except
 (tests/documents_scan.py says exactly what is read and what is excepted).
 
 On the hand-built rounds of tests/report_rounds.py (every kind of row and notice: open, fixed,
-回头看 credit, 今后注意, not read, not evaluated), and — slow — on the sample portal's round 2025Q3
-as `zwgk demo` writes it. The latter reads the shipped indicator texts: it passes once those
-are plain Chinese (issue 12's rewritten base.yaml)."""
+回头看 credit, 今后注意, not read, not evaluated). The documents `zwgk demo` writes for the sample
+portal's round 2025Q3 are scanned the same way in tests/test_demo_loop.py, on its one run of the
+demo."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from documents_scan import offending, unit_facing_strings
+from documents_scan import all_param_names, codes, offending, unit_facing_strings
 from report_rounds import (  # noqa: F401 (fixtures)
     K3,
     fp,
@@ -29,9 +26,7 @@ from round_fixtures import planted_check  # noqa: F401 (fixture)
 from reports.checklist import write_checklists
 from reports.checklist.office import Office
 from reports.round_report import write_round_report
-from scoring.checks.base import available_checks, get_check
-from scoring.round import frozen_set
-from store import Store, open_store
+from store import Store
 from store import rounds as round_store
 
 OFFICE = Office.model_validate(
@@ -43,24 +38,11 @@ OFFICE = Office.model_validate(
 )
 
 
-def all_param_names() -> set[str]:
-    return {name for check in available_checks() for name in get_check(check).Params.model_fields}
-
-
 def documents(store: Store, out: Path, round_id: str) -> list[Path]:
     paths = write_checklists(
         store, round_id, out / "checklists", issued=dt.date(2025, 10, 9), office=OFFICE
     )
     return paths + write_round_report(store, round_id, out / "round")
-
-
-def codes(store: Store, round_id: str) -> tuple[set[str], set[str]]:
-    """(indicator ids of the round's set, fingerprints of every stored round)."""
-    ids = {i.id for i in frozen_set(round_store.get_round(store, round_id)).indicators}
-    prints = set()
-    for info in round_store.list_rounds(store):
-        prints |= set(round_store.problems_frame(store, info.id, evidence=False)["fingerprint"])
-    return ids, prints
 
 
 @pytest.mark.parametrize("round_id", ["2025Q2", "2025Q3"])
@@ -112,27 +94,3 @@ def test_the_scan_finds_what_it_is_meant_to(report_store: Store, tmp_path):
     )
     paths = documents(report_store, tmp_path / "again", "2025Q3")
     assert offending(paths, ids, all_param_names(), prints) == []
-
-
-@pytest.mark.slow
-def test_no_code_or_english_in_the_sample_portals_documents(tmp_path):
-    """`zwgk demo`'s checklists and round report, scanned whole (its store is SQLite, always). Needs the shipped indicator
-    texts in plain Chinese: until they are, the demo refuses to load them (indicators.unit_text
-    is strict by default) and this test fails saying so."""
-    done = subprocess.run(
-        [sys.executable, "-m", "zwgk", "demo", "--dir", str(tmp_path / "demo")],
-        env={**os.environ, "COLUMNS": "120"},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    reports = tmp_path / "demo" / "reports"
-    paths = [p for p in reports.rglob("*") if p.suffix in (".xlsx", ".csv", ".html")]
-    store = open_store(f"sqlite:///{tmp_path / 'demo' / 'zwgk.sqlite'}")
-    try:
-        ids, prints = codes(store, "2025Q3")
-    finally:
-        store.close()
-    found = offending(paths, ids, all_param_names(), prints)
-    assert found == [], f"{len(found)} offending words, e.g.\n" + "\n".join(found[:40])
