@@ -76,7 +76,7 @@ def file_version(
     answers = (
         select(func.max(r.id)).where(r.round == round_id, r.unit_id == unit_id).scalar_subquery()
     )
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         row = conn.execute(
             select(ROUNDS.c.evaluated_at, answers).where(ROUNDS.c.id == round_id)
         ).first()
@@ -106,7 +106,7 @@ def checklist_file(
     office, _ = configured_office()
     version = file_version(store, round_id, unit_id, fmt, state, office)
     c = CHECKLIST_FILES.c
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         kept = conn.execute(
             select(c.filename, c.content).where(
                 c.round == round_id, c.unit_id == unit_id, c.format == fmt, c.version == version
@@ -130,7 +130,7 @@ def prepare_round(
     current; returns how many files were made. Run after publishing, in the background."""
     office, _ = configured_office()
     issued, deadline = checklist_dates(state)
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         units = list(
             conn.scalars(
                 select(TOTALS.c.unit_id)
@@ -147,7 +147,7 @@ def prepare_round(
             for u in batch
             for f in formats
         }
-        with store.engine.connect() as conn:
+        with store.reader.connect() as conn:
             current = {
                 (u, f)
                 for u, f, v in conn.execute(

@@ -96,7 +96,7 @@ def unit_row(store: Store, page: RoundPage, unit_id: str) -> UnitPage:
     result = unit_result(store, page.id, unit_id)
     if result is not None:
         return UnitPage(unit_id, result.name, result.level, result)
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         unit = conn.execute(
             select(UNITS.c.name, UNITS.c.level).where(UNITS.c.id == unit_id)
         ).first()
@@ -110,7 +110,7 @@ def unit_names(store: Store, unit_ids: Collection[str] | None = None) -> dict[st
     stmt = select(UNITS.c.id, UNITS.c.name)
     if unit_ids is not None:
         stmt = stmt.where(UNITS.c.id.in_(list(unit_ids)))
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         return {unit_id: name for unit_id, name in conn.execute(stmt)}
 
 

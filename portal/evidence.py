@@ -71,7 +71,7 @@ def problem_evidence(
     no such problem or its unit is not in ``visible`` (None: every unit)."""
     info = get_round(store, round_id)
     p = PROBLEMS.c
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         row = conn.execute(
             select(p.unit_id, p.target_url, p.evidence).where(
                 p.round == round_id, p.fingerprint == fingerprint
@@ -111,7 +111,7 @@ def problem_evidence(
 def _stored_page(store: Store, url: str, run: int) -> tuple[bytes, int] | str:
     """(gzip bytes, version run) of the version valid at ``run``, or why there is none."""
     a, pg = ARTICLES.c, PAGES.c
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         article = conn.scalar(select(a.id).where(a.url == url))
         if article is None and conn.scalar(select(COLUMNS.c.id).where(COLUMNS.c.url == url)):
             return "该问题针对栏目，栏目页面不保存，请打开原网址查看"

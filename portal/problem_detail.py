@@ -40,7 +40,7 @@ def get_problem(
     None when there is none or the viewer may not see its unit (the two read the same)."""
     ctx = round_context(store, round_id)
     p = PROBLEMS.c
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         row = problem_rows(conn, ctx, [fingerprint]).get(fingerprint)
         if row is None or (visible is not None and row.unit_id not in set(visible)):
             return None

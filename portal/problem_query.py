@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from common.vocabulary import LEVELS, STATUS_ZH, STATUSES
 from portal._memo import Memo
 from portal.problem_filter import DECISION_FILTERS, SORTS, FilterError, ProblemFilter
-from portal.problem_sql import Plan, RoundContext, page_keys, round_context, units_for
+from portal.problem_sql import Plan, RoundContext, one_of, page_keys, round_context, units_for
 from scoring.round import frozen_set
 from store import Store
 from store.rounds import DECISIONS, PROBLEMS, RoundInfo
@@ -98,7 +98,7 @@ def query(
     if units == []:
         return Page(f, [], 0)
     plan = Plan(f, units, ctx)
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         keys, total = page_keys(store, conn, ctx, f, units, plan)
         rows = problem_rows(conn, ctx, keys)
     return Page(f, [rows[k] for k in keys if k in rows], total)
@@ -124,12 +124,12 @@ def problem_rows(conn: Any, ctx: RoundContext, keys: list[str]) -> dict[str, Pro
         p.decision,
         p.suggestion,
         p.rectifiable,
-    ).where(p.round == ctx.info.id, p.fingerprint.in_(keys))
+    ).where(p.round == ctx.info.id, one_of(p.fingerprint, keys, ctx.dialect))
     latest: dict[str, str] = {}
     if ctx.draft and ctx.changed is not None:  # the decision in force now, as the filter has it
         latest = ctx.changed
     elif ctx.draft:  # too many decisions since the evaluation to keep: those of the page's rows
-        decided = select(d.fingerprint, d.decision).where(d.fingerprint.in_(keys))
+        decided = select(d.fingerprint, d.decision).where(one_of(d.fingerprint, keys, ctx.dialect))
         latest = dict(tuple(r) for r in conn.execute(decided.order_by(d.at, d.id)))
     names = indicator_names(ctx.info)
     out = {}
@@ -166,7 +166,7 @@ def select_fingerprints(
         return []
     plan = Plan(f, units, ctx)
     stmt = plan.select(PROBLEMS.c.fingerprint).order_by(*plan.order).limit(limit + 1)
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         found = list(conn.scalars(stmt))
     if len(found) > limit:
         raise FilterError(f"符合条件的问题超过{limit}个，请先缩小筛选范围再批量处理")

@@ -161,7 +161,7 @@ def session_user(
         .join(USERS, u.id == s.user_id)
         .where(s.token_hash == token_hash(token))
     )
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         row = conn.execute(stmt).mappings().first()
     if row is None or row["disabled"] or row["expires_at"] <= now:
         return None

@@ -71,7 +71,7 @@ def list_tokens(store: Store, user_id: int) -> list[dict[str, Any]]:
         .where(t.user_id == user_id)
         .order_by(t.created_at.desc(), t.id.desc())
     )
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
@@ -112,7 +112,7 @@ def user_for_token(store: Store, token: str, *, now: dt.datetime | None = None) 
         .join(USERS, USERS.c.id == t.user_id)
         .where(t.token_hash == _token_hash(token), t.revoked_at.is_(None))
     )
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         row = conn.execute(stmt).first()
     if row is None or row.disabled:
         return None

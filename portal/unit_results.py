@@ -63,7 +63,7 @@ def round_results(
     store: Store, round_id: str, unit_ids: Collection[str] | None = None
 ) -> list[UnitResult]:
     """The results of round ``round_id`` for ``unit_ids`` (None: every unit), by unit id."""
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         evaluated_at = conn.scalar(select(ROUNDS.c.evaluated_at).where(ROUNDS.c.id == round_id))
     every = _RESULTS.get(
         (store.url, round_id, evaluated_at), lambda: _read_results(store, round_id)

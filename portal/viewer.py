@@ -56,7 +56,7 @@ class Viewer:
 
 def subtree(store: Store, root: str) -> set[str]:
     """``root`` and every unit below it in the store's unit tree."""
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         pairs = conn.execute(select(UNITS.c.id, UNITS.c.parent)).all()
     children: dict[str, list[str]] = {}
     for unit_id, parent in pairs:
@@ -94,7 +94,7 @@ def sees_drafts(viewer: Viewer) -> bool:
 
 def round_visible(store: Store, viewer: Viewer, round_id: str) -> bool:
     """Whether the round exists and ``viewer`` may see it (units: once published)."""
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         # A round evaluated by city still missing a part is shown to no one (store.round_parts).
         exists = conn.scalar(select(ROUNDS.c.id).where(ROUNDS.c.id == round_id, ROUNDS.c.complete))
         if exists is None:
@@ -112,5 +112,5 @@ def visible_rounds(store: Store, viewer: Viewer) -> list[str]:
         stmt = stmt.join(PUBLICATIONS, PUBLICATIONS.c.round == ROUNDS.c.id).where(
             PUBLICATIONS.c.state.in_(UNIT_VISIBLE_STATES)
         )
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         return list(conn.scalars(stmt))

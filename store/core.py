@@ -7,6 +7,7 @@ import gzip
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -49,6 +50,18 @@ class Store:
     @property
     def url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
+
+    @cached_property
+    def reader(self) -> Engine:
+        """The engine for reads that need no transaction of their own — a web page's lookups,
+        statement by statement. On PostgreSQL it runs in autocommit over the same pool, which
+        spares every connection's use a BEGIN and a ROLLBACK round trip (a page takes three),
+        and changes nothing a read sees: under READ COMMITTED, the server's default and the
+        store's, each statement reads its own snapshot either way. Never write through it:
+        ``commit()`` does nothing there. On SQLite it is the engine itself."""
+        if self.engine.dialect.name != "postgresql":
+            return self.engine
+        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def close(self) -> None:
         self.engine.dispose()

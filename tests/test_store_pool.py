@@ -100,3 +100,40 @@ def test_a_pool_size_out_of_bounds_is_refused_naming_the_line(tmp_path, monkeypa
     monkeypatch.setenv("ZWGK_CONFIG", str(config))
     with pytest.raises(ConfigError, match=f"zwgk.toml:3: store.* {says}"):
         make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none")
+
+
+@pytest.mark.postgres
+def test_reads_through_the_reader_take_no_transaction_and_leave_none_behind(pg_url, monkeypatch):
+    """`Store.reader`: autocommit on PostgreSQL (no BEGIN, no ROLLBACK round trip), over the
+    engine's own pool — and a connection it gave back is transactional again for the next
+    writer: a failed write is rolled back whole."""
+    monkeypatch.setenv("ZWGK_DB_POOL_SIZE", "1")  # one connection: the writer gets the reader's
+    monkeypatch.setenv("ZWGK_DB_MAX_OVERFLOW", "0")
+    store = open_store(pg_url)
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(text("create table t (x int)"))
+        with store.reader.connect() as conn:
+            reader_pid = conn.scalar(text("select pg_backend_pid()"))
+            assert conn.connection.dbapi_connection.autocommit
+            # Nothing holds a transaction open between statements.
+            state = "select state from pg_stat_activity where pid = pg_backend_pid()"
+            assert conn.scalar(text(state)) == "active"
+            assert conn.connection.dbapi_connection.info.transaction_status.name == "IDLE"
+        with pytest.raises(RuntimeError), store.engine.begin() as conn:
+            assert conn.scalar(text("select pg_backend_pid()")) == reader_pid  # the same one
+            assert not conn.connection.dbapi_connection.autocommit
+            conn.execute(text("insert into t values (1)"))
+            raise RuntimeError("the write fails half-way")
+        with store.reader.connect() as conn:
+            assert conn.scalar(text("select count(*) from t")) == 0
+    finally:
+        store.close()
+
+
+def test_on_sqlite_the_reader_is_the_engine(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}", create=True)
+    try:
+        assert store.reader is store.engine
+    finally:
+        store.close()
