@@ -12,7 +12,8 @@ well under 150 ms with twenty evaluators at work, so:
   named by fingerprint (`changed_decisions`: usually a few hundred), never a join with every
   decision ever made — unless there are more than `MAX_CHANGED` of them;
 - counts are remembered per round version and filter for `COUNT_TTL` seconds, so paging
-  through one filter counts once;
+  through one filter counts once; so are a text filter's matches (up to `TEXT_KEPT`), so that
+  paging through them reads the round once;
 - free text is one scan of the round (LIKE, wildcards escaped; on PostgreSQL text with ASCII
   letters by a regular expression naming both cases, never ILIKE, which lower-cases every row
   first), matching the evidence as its stored JSON text rather than parsing every row's JSON;
@@ -313,6 +314,28 @@ COUNT_TTL = 30.0  # seconds
 _COUNTS: Memo[Any] = Memo(size=512, ttl=COUNT_TTL)
 
 
+# Free text is matched by reading every row of the round in scope (no index serves "contains"),
+# so a text filter's matches are read once, in the list's order, and kept like a count: paging
+# through them is then a slice. Up to TEXT_KEPT of them; a term matching more is paged in SQL
+# (matches that dense are found early on the index, whatever the planner guessed).
+TEXT_KEPT = 2_000
+_TEXT_MATCHES: Memo[list[str] | None] = Memo(size=64, ttl=COUNT_TTL)
+
+
+def text_matches(conn: Any, f: ProblemFilter, plan: Plan, key: tuple) -> list[str] | None:
+    """The fingerprints a text filter matches, in the page's order (None: more than
+    `TEXT_KEPT`). Without this, the page's own query was left to the planner's guess at how
+    many rows contain the text: a guess of few sorted the whole round's matches on every page
+    (0.3 s of server time a page on 100,000 problems); the count scanned the round again."""
+
+    def read() -> list[str] | None:
+        stmt = plan.select(PROBLEMS.c.fingerprint).order_by(*plan.order).limit(TEXT_KEPT + 1)
+        found = list(conn.scalars(stmt))
+        return found if len(found) <= TEXT_KEPT else None
+
+    return _TEXT_MATCHES.get(key, read)
+
+
 def page_keys(
     store: Store,
     conn: Any,
@@ -330,6 +353,10 @@ def page_keys(
     changed = None if ctx.changed is None else hash(frozenset(ctx.changed.items()))
     page_free = f.replace(page=1, per_page=50, sort="unit", descending=False)
     key = (store.url, ctx.info.evaluated_at, ctx.draft, changed, page_free, tuple(units or ()))
+    if f.text:
+        found = text_matches(conn, f, plan, (*key, f.sort, f.descending))
+        if found is not None:
+            return found[f.offset : f.offset + f.per_page], len(found)
     if f.sort not in ("status", "first_seen"):
         total = _COUNTS.get(key, lambda: int(conn.scalar(plan.select(func.count())) or 0))
         page = plan.select(p.fingerprint).order_by(*plan.order)

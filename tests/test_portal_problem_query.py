@@ -226,6 +226,29 @@ def test_every_order_pages_through_every_row_once(any_rounds, sort, descending):
     assert keys == sorted(keys, reverse=descending)
 
 
+@pytest.mark.parametrize("sort", ["unit", "indicator", "deduction", "status", "first_seen"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_text_filters_kept_matches_page_as_the_sql_pages_them(
+    any_rounds, monkeypatch, sort, descending
+):
+    """A text filter's matches are read once and paged as slices (`problem_sql.text_matches`);
+    a term matching more than `TEXT_KEPT` is paged in SQL. Both give the same pages."""
+    store = any_rounds.store
+
+    def pages(kept: int) -> list[tuple[int, list[str]]]:
+        monkeypatch.setattr(problem_sql, "TEXT_KEPT", kept)
+        monkeypatch.setattr(problem_sql, "_TEXT_MATCHES", problem_sql.Memo(size=8))
+        f = ProblemFilter("2025Q2", text="html", sort=sort, descending=descending, per_page=2)
+        return [(p.total, fingerprints(p)) for p in (query(store, f.replace(page=n), None)
+                                                      for n in (1, 2, 3, 4, 5))]  # fmt: skip
+
+    kept, paged_in_sql = pages(100), pages(0)
+    assert kept == paged_in_sql
+    total = kept[0][0]
+    assert 4 < total < ALL_Q2  # several pages, and not every row
+    assert len({fp for _, page in kept for fp in page}) == total
+
+
 def test_a_page_past_the_end_is_empty(any_rounds):
     page = query(any_rounds.store, ProblemFilter("2025Q2", page=9, per_page=20), None)
     assert page.rows == [] and page.total == ALL_Q2
