@@ -115,7 +115,9 @@ def test_a_request_for_a_paused_host_waits_and_others_do_not() -> None:
         )
 
     paused, free = asyncio.run(both())
-    assert paused >= 0.29 and free < 0.05
+    # The other host's request does not wait the pause; the margin is for a loaded machine,
+    # which may leave this process unscheduled for tens of milliseconds.
+    assert paused >= 0.29 and free < 0.15
 
 
 def redirect(url: str, to: str, chain: list[str]) -> tuple[Request, Response]:

@@ -286,7 +286,7 @@ def test_slow_page_does_not_hold_up_other_requests(served) -> None:
     fast = time.monotonic() - started
     thread.join(5)
     assert result["slow"] >= 1.0
-    assert fast < 0.3
+    assert fast < 0.5  # not held up by the slow page's second (margin: a loaded machine)
 
 
 def test_anti_bot_answers_challenge_without_content(served) -> None:
