@@ -34,6 +34,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    all_,
     and_,
     any_,
     bindparam,
@@ -187,8 +188,20 @@ def one_of(column: Any, values: Collection[str], dialect: str) -> ColumnElement[
     values, so the statement's text is the same each time — compiled once, no bind rendered
     per value (50 fingerprints of a page cost more to render than to look up)."""
     if dialect == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(String)))
+        return column == any_(_array(values))
     return column.in_(list(values))
+
+
+def none_of(column: Any, values: Collection[str], dialect: str) -> ColumnElement[bool]:
+    """``column NOT IN values`` (a column without NULLs); on PostgreSQL ``column <> ALL(array)``,
+    one parameter as in `one_of`."""
+    if dialect == "postgresql":
+        return column != all_(_array(values))
+    return column.not_in(list(values))
+
+
+def _array(values: Collection[str]) -> Any:
+    return bindparam(None, list(values), type_=ARRAY(String))
 
 
 def units_for(
@@ -269,7 +282,7 @@ class Plan:
             now = func.coalesce(latest.c.decision, p.decision)
             conds.append(now.is_(None) if f.decision == "none" else now == f.decision)
         elif f.decision is not None:
-            conds.append(decision_condition(f.decision, ctx.changed or {}))
+            conds.append(decision_condition(f.decision, ctx.changed or {}, ctx.dialect))
         if f.text:
             conds.append(text_condition(f.text, ctx.dialect))
         self.source, self.conditions = source, conds
@@ -295,17 +308,17 @@ def order_of(f: ProblemFilter, ctx: RoundContext) -> list[Any]:
     return [k.desc() for k in keys] if f.descending else keys
 
 
-def decision_condition(decision: str, changed: dict[str, str]) -> ColumnElement[bool]:
+def decision_condition(decision: str, changed: dict[str, str], dialect: str) -> ColumnElement[bool]:
     """Rows whose decision now is ``decision`` (none: no decision): the stored one unless
     decided since the evaluation."""
     p = PROBLEMS.c
     if not changed:
         return p.decision.is_(None) if decision == "none" else p.decision == decision
-    unchanged = p.fingerprint.not_in(list(changed))
+    unchanged = none_of(p.fingerprint, changed, dialect)
     if decision == "none":
         return and_(p.decision.is_(None), unchanged)
     now = [fp for fp, d in changed.items() if d == decision]
-    return or_(p.fingerprint.in_(now), and_(p.decision == decision, unchanged))
+    return or_(one_of(p.fingerprint, now, dialect), and_(p.decision == decision, unchanged))
 
 
 # Counts of recent filters, so paging through one filter counts its rows once. The key holds
@@ -322,7 +335,7 @@ TEXT_KEPT = 2_000
 _TEXT_MATCHES: Memo[list[str] | None] = Memo(size=64, ttl=COUNT_TTL)
 
 
-def text_matches(conn: Any, f: ProblemFilter, plan: Plan, key: tuple) -> list[str] | None:
+def text_matches(conn: Any, plan: Plan, key: tuple) -> list[str] | None:
     """The fingerprints a text filter matches, in the page's order (None: more than
     `TEXT_KEPT`). Without this, the page's own query was left to the planner's guess at how
     many rows contain the text: a guess of few sorted the whole round's matches on every page
@@ -354,7 +367,7 @@ def page_keys(
     page_free = f.replace(page=1, per_page=50, sort="unit", descending=False)
     key = (store.url, ctx.info.evaluated_at, ctx.draft, changed, page_free, tuple(units or ()))
     if f.text:
-        found = text_matches(conn, f, plan, (*key, f.sort, f.descending))
+        found = text_matches(conn, plan, (*key, f.sort, f.descending))
         if found is not None:
             return found[f.offset : f.offset + f.per_page], len(found)
     if f.sort not in ("status", "first_seen"):

@@ -170,8 +170,8 @@ def matrix(tmp_path_factory, module_store_urls) -> Matrix:
             unit["overrides"] = {"delay": OUTAGE_HOST_DELAY}
     (directory / "units.yaml").write_text(yaml.safe_dump(registry, allow_unicode=True), "utf-8")
 
-    # The reference crawl runs right before night 1, whose time is compared with it: the two
-    # share the machine's load as closely as they can (under xdist another worker runs too).
+    # The reference crawl runs right before night 1, whose time is compared with it, both with
+    # the machine to themselves (`alone`: under xdist no other worker's test runs meanwhile).
     reference_db = module_store_urls.new("reference")
     db = module_store_urls.new("faulted")
     nights = {}
