@@ -2,6 +2,7 @@
 
     python benchmarks/portal.py [--problems 100000] [--units 500] [--db URL] [--clients 20]
                                 [--requests 10] [--crawl-articles 100000] [--keep] [--workers N]
+                                [--direct]
 
 Builds a store (benchmarks/portal_store.py: a crawl of ``--crawl-articles`` articles over
 ``--units`` units by SQL inserts, that crawl evaluated for real as round 2025Q2-real, and round
@@ -55,11 +56,14 @@ LIST_TARGET, CHECKLIST_TARGET = 0.150, 0.500
 CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
-def _builder() -> Any:
+def _builder(name: str = "portal_store") -> Any:
+    """benchmarks/portal_store.py (or another module beside this one)."""
     import importlib.util
 
-    path = Path(__file__).with_name("portal_store.py")
-    spec = importlib.util.spec_from_file_location("bench_portal_store", path)
+    if f"bench_{name}" in sys.modules:
+        return sys.modules[f"bench_{name}"]
+    path = Path(__file__).with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     sys.modules[spec.name] = module  # type: ignore[union-attr]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
@@ -213,7 +217,8 @@ def resident_mib(pid: int) -> list[float]:
     return out
 
 
-SERVER = {"pid": 0, "db_pid": 0}  # the portal's process once started; PostgreSQL's postmaster
+# The portal's process once started; nginx's master (0: --direct); PostgreSQL's postmaster.
+SERVER = {"pid": 0, "proxy_pid": 0, "db_pid": 0}
 
 
 def postmaster_pid(url: str) -> int:
@@ -297,8 +302,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(url: str, log: Path, workers: int = 1):
-    """`zwgk portal --workers N` on ``url`` in a subprocess until the block ends."""
+def serving(url: str, log: Path, workers: int = 1, direct: bool = False):
+    """`zwgk portal --workers N` on ``url`` in a subprocess until the block ends, behind nginx
+    unless ``direct``; yields the URL the clients use."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with log.open("w") as out:
@@ -308,18 +314,16 @@ def serving(url: str, log: Path, workers: int = 1):
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+        proxy = _builder("portal_proxy")
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"the portal did not start:\n{log.read_text()[-3000:]}")
-                try:
-                    httpx.get(f"{base}/login", timeout=2)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.3)
+            proxy.wait_for_login_page(process, base, "the portal", log, within=60)
             SERVER["pid"] = process.pid
-            yield base
+            if direct:
+                yield base
+            else:
+                with proxy.behind_nginx(port, free_port(), log.parent / "nginx") as (front, pid):
+                    SERVER["proxy_pid"] = pid
+                    yield front
         finally:
             process.terminate()  # a publication's background work may still run: not waited for
             try:
@@ -414,6 +418,7 @@ async def phase(
     print(f"{title}, 1 client: {figures(alone)}; failures {failed}")
     started, server, client = time.perf_counter(), cpu_seconds(SERVER["pid"]), time.process_time()
     db = cpu_seconds(SERVER["db_pid"]) if SERVER["db_pid"] else 0.0
+    proxy = cpu_seconds(SERVER["proxy_pid"]) if SERVER["proxy_pid"] else 0.0
     times, names, failed = await measure(clients, paths, requests)
     wall = time.perf_counter() - started
     server = (cpu_seconds(SERVER["pid"]) - server) / len(times) * 1000
@@ -422,6 +427,9 @@ async def phase(
     if SERVER["db_pid"]:  # every backend of the server: other work on it counts too
         db = (cpu_seconds(SERVER["db_pid"]) - db) / len(times) * 1000
         db_cpu = f", PostgreSQL {db:.1f} ms"
+    if SERVER["proxy_pid"]:
+        proxy = (cpu_seconds(SERVER["proxy_pid"]) - proxy) / len(times) * 1000
+        db_cpu = f", nginx {proxy:.1f} ms{db_cpu}"
     verdict = ""
     if target is not None:
         met = "met" if p95(times) <= target else "NOT met"
@@ -535,6 +543,9 @@ def main() -> None:
         default=os.cpu_count() or 1,
         help="zwgk portal --workers (default: CPUs)",
     )
+    parser.add_argument(
+        "--direct", action="store_true", help="clients connect to uvicorn, not through nginx"
+    )
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, load average before: {os.getloadavg()[0]:.2f}")
     with (
@@ -554,8 +565,9 @@ def main() -> None:
         settle(url)
         prepare_checklists(url)
         SERVER["db_pid"] = postmaster_pid(url)
-        print(f"zwgk portal --workers {args.workers}")
-        with serving(url, Path(tmp) / "portal.log", args.workers) as base:
+        front = "its clients connect to it directly" if args.direct else "behind nginx (deploy/)"
+        print(f"zwgk portal --workers {args.workers}, {front}")
+        with serving(url, Path(tmp) / "portal.log", args.workers, args.direct) as base:
             asyncio.run(run(base, plan, args.clients, args.requests))
 
 

@@ -9,17 +9,25 @@ is chosen in the URL itself: ``...?options=-csearch_path%3Dzwgk``.
 On PostgreSQL each process keeps a pool of connections (SQLAlchemy's `QueuePool`): the portal's
 requests, a crawl's writer and its lock's heartbeat, an evaluation's reads each take one and give
 it back. ``[store] pool_size`` / ``max_overflow`` (``ZWGK_DB_POOL_SIZE`` /
-``ZWGK_DB_MAX_OVERFLOW``) size it; a connection is tested before use (``pool_pre_ping``: a
-server restart costs one reconnect, not an error) and replaced after ``POOL_RECYCLE_S``.
+``ZWGK_DB_MAX_OVERFLOW``) size it; a connection that lay idle is tested before use (a server
+restart costs one reconnect, not an error) and replaced after ``POOL_RECYCLE_S``.
+
+The test is SQLAlchemy's own ping (`pool_pre_ping`'s), but only for a connection given back more
+than `PING_AFTER_IDLE_S` ago (`ping_when_idle`): a busy portal takes a connection three times a
+request, and a ping each time was a round trip of its own — three more statements a request for
+the server. A connection used a moment ago is as alive as a ping would find it; if the server
+went away in that moment, the statement fails as one already sent would have, and SQLAlchemy,
+seeing the disconnect, replaces every connection of the pool.
 """
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, QueuePool, create_engine, event, make_url
+from sqlalchemy import Engine, QueuePool, create_engine, event, exc, make_url
 
 from common.config_file import KEY_BY_NAME, configured_value
 
@@ -37,6 +45,7 @@ POOL_SIZE = 5
 POOL_MAX_OVERFLOW = 10
 POOL_TIMEOUT_S = 30  # waiting for a free connection longer than this is an error, not a hang
 POOL_RECYCLE_S = 1800  # under firewalls and poolers that drop connections idle for an hour
+PING_AFTER_IDLE_S = 1.0  # a pooled connection idle longer than this is tested before use
 
 
 def database_url(url: str | None = None) -> str:
@@ -114,7 +123,11 @@ def make_engine(
         return engine
     if engine_kwargs.get("poolclass") is None:
         engine_kwargs = {**pool_settings(), **engine_kwargs}
-    return create_engine(resolved, **engine_kwargs)
+    engine = create_engine(resolved, **engine_kwargs)
+    if not engine_kwargs.get("pool_pre_ping"):  # else SQLAlchemy's ping on every use, as asked
+        event.listen(engine.pool, "checkin", _checked_in)
+        event.listen(engine.pool, "checkout", partial(ping_when_idle, engine.dialect))
+    return engine
 
 
 def pool_settings() -> dict[str, Any]:
@@ -125,5 +138,26 @@ def pool_settings() -> dict[str, Any]:
         "max_overflow": configured_value("store.max_overflow", POOL_MAX_OVERFLOW),
         "pool_timeout": POOL_TIMEOUT_S,
         "pool_recycle": POOL_RECYCLE_S,
-        "pool_pre_ping": True,
     }
+
+
+_IDLE_SINCE = "zwgk_idle_since"  # in a pooled connection's `info`: when it was given back
+
+
+def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:  # None: a connection detached from the pool
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def ping_when_idle(dialect: Any, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """A pool checkout: test a connection that lay idle over `PING_AFTER_IDLE_S` with the
+    dialect's ping. A dead one means the server went away: as after `pool_pre_ping`'s failed
+    ping, every connection of the pool is replaced (`InvalidatePoolError`) and this checkout
+    connects afresh. A new connection (no idle time yet) was tested by connecting."""
+    since = record.info.get(_IDLE_SINCE)
+    if since is None or time.monotonic() - since <= PING_AFTER_IDLE_S:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as error:  # noqa: BLE001 — whatever the ping met, the connection is not used
+        raise exc.InvalidatePoolError(f"a pooled connection failed its ping: {error}") from error

@@ -1,17 +1,19 @@
 """PostgreSQL's connection pool (`store.config.pool_settings`): sized by zwgk.toml's
 ``[store] pool_size`` / ``max_overflow``, shared by a process's threads without opening more
-connections than that, and a connection the server dropped is replaced before it is used."""
+connections than that, and a connection the server dropped while it lay idle is replaced before
+it is used — tested by a ping only after `PING_AFTER_IDLE_S` of idleness, not on every use."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import QueuePool, text
+from sqlalchemy import QueuePool, exc, text
 
 from common.config_file import ConfigError
-from store import open_store
+from store import config, open_store
 from store.config import POOL_MAX_OVERFLOW, POOL_SIZE, make_engine
 from store.testing import backend_url
 
@@ -34,7 +36,7 @@ def test_a_postgresql_engine_pools_its_connections_with_the_defaults(pg_url):
         assert (
             engine.pool.size() == POOL_SIZE == 5 and engine.pool._max_overflow == POOL_MAX_OVERFLOW
         )
-        assert engine.pool._pre_ping
+        assert not engine.pool._pre_ping  # store.config's ping when idle instead
     finally:
         engine.dispose()
 
@@ -73,21 +75,95 @@ def test_zwgk_toml_sizes_the_pool_and_threads_share_it(pg_url, tmp_path, monkeyp
         engine.dispose()
 
 
+def _backend(engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(text("select pg_backend_pid()"))
+
+
+def _terminate(admin, *pids: int) -> None:
+    with admin.connect() as conn:
+        for pid in pids:
+            assert conn.scalar(text("select pg_terminate_backend(:p)"), {"p": pid})
+
+
+@pytest.fixture
+def idle_soon(monkeypatch) -> float:
+    """A pooled connection counts as idle after 0.2 s (not a second: the tests wait it out)."""
+    monkeypatch.setattr(config, "PING_AFTER_IDLE_S", 0.2)
+    return 0.2
+
+
 @pytest.mark.postgres
-def test_a_connection_the_server_dropped_is_replaced_before_use(pg_url):
+def test_connections_the_server_dropped_while_idle_are_replaced_before_use(pg_url, idle_soon):
+    """A restart, an idle timeout: the first idle connection's ping fails, and with it every
+    connection of the pool is replaced — none of them fails a statement."""
     engine = make_engine(pg_url)
     admin = make_engine(pg_url)
     try:
-        with engine.connect() as conn:
-            pid = conn.scalar(text("select pg_backend_pid()"))
-        # The pooled connection is now idle; the server ends it (a restart, an idle timeout).
-        with admin.connect() as conn:
-            assert conn.scalar(text("select pg_terminate_backend(:p)"), {"p": pid})
-        with engine.connect() as conn:  # pre-ping: a fresh connection, no error
-            assert conn.scalar(text("select pg_backend_pid()")) != pid
+        with engine.connect() as one, engine.connect() as two:  # two pooled connections
+            pids = {c.scalar(text("select pg_backend_pid()")) for c in (one, two)}
+        _terminate(admin, *pids)
+        time.sleep(idle_soon * 1.5)
+        with engine.connect() as one, engine.connect() as two:
+            fresh = {c.scalar(text("select pg_backend_pid()")) for c in (one, two)}
+        assert len(fresh) == 2 and not fresh & pids
     finally:
         engine.dispose()
         admin.dispose()
+
+
+@pytest.mark.postgres
+def test_a_connection_in_use_moments_ago_is_not_pinged_one_idle_is(pg_url, monkeypatch):
+    engine = make_engine(pg_url)
+    pings: list[int] = []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(1) or ping(c))
+    try:
+        monkeypatch.setattr(config, "PING_AFTER_IDLE_S", 60.0)  # however slow this machine is
+        for _ in range(10):  # a busy portal: each use right after the last
+            _backend(engine)
+        assert pings == []
+        monkeypatch.setattr(config, "PING_AFTER_IDLE_S", 0.05)
+        time.sleep(0.1)
+        _backend(engine)
+        assert pings == [1]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_connection_dropped_moments_after_use_fails_one_statement_then_the_pool_heals(
+    pg_url, monkeypatch
+):
+    """The price of not pinging a busy pool: a server gone within the moment since a connection
+    was last used fails the statement sent on it (as one in flight would have); SQLAlchemy
+    sees the disconnect and replaces the pool's connections, so the next use works."""
+    monkeypatch.setattr(config, "PING_AFTER_IDLE_S", 60.0)  # "moments", however slow the machine
+    engine = make_engine(pg_url)
+    admin = make_engine(pg_url)
+    try:
+        pid = _backend(engine)
+        _terminate(admin, pid)
+        with pytest.raises(exc.OperationalError):
+            _backend(engine)
+        assert _backend(engine) != pid
+    finally:
+        engine.dispose()
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_a_caller_asking_for_a_ping_on_every_use_gets_sqlalchemys(pg_url, monkeypatch):
+    engine = make_engine(pg_url, pool_pre_ping=True)
+    pings: list[int] = []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(1) or ping(c))
+    try:
+        for _ in range(3):
+            _backend(engine)
+        assert len(pings) == 2  # every checkout but the first, fresh one
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.parametrize(
