@@ -47,7 +47,6 @@ from typing import Any
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path.pop(0)  # benchmarks/store.py would shadow the `store` package
 
-import httpx  # noqa: E402
 
 PG_SCHEMA = "zwgk_bench_portal"
 EVALUATOR = ("bench_eval", "Bench-Evaluator-2025")
@@ -333,14 +332,14 @@ def serving(url: str, log: Path, workers: int = 1, direct: bool = False):
                 process.wait()
 
 
-async def signed_in(base: str, login: str, password: str) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(base_url=base, timeout=120)
+async def signed_in(base: str, login: str, password: str) -> Any:
+    client = _builder("portal_client").Client(base)
     form = await client.get("/login")
     token = CSRF.search(form.text)
     data = {"login": login, "password": password, "csrf_token": token.group(1) if token else ""}
     done = await client.post("/login", data=data)
-    if done.status_code != 303:
-        raise SystemExit(f"{login} could not sign in: {done.status_code}")
+    if done.status != 303:
+        raise SystemExit(f"{login} could not sign in: {done.status}")
     return client
 
 
@@ -364,7 +363,7 @@ def list_queries(plan: dict[str, Any], rng: random.Random) -> list[tuple[str, st
 
 
 async def measure(
-    clients: list[httpx.AsyncClient], paths: Any, requests: int
+    clients: list[Any], paths: Any, requests: int
 ) -> tuple[list[float], dict[str, list[float]], int]:
     """Every client asks for ``requests`` paths (``paths(client_no, i)`` → (name, path)) in
     turn, all clients at once; returns the times, the times by name, and the failures."""
@@ -372,14 +371,14 @@ async def measure(
     by_name: dict[str, list[float]] = defaultdict(list)
     failures = 0
 
-    async def one(n: int, client: httpx.AsyncClient) -> None:
+    async def one(n: int, client: Any) -> None:
         nonlocal failures
         for i in range(requests):
             name, path = paths(n, i)
             started = time.perf_counter()
             try:
-                status = (await client.get(path)).status_code
-            except httpx.HTTPError as exc:
+                status = (await client.get(path)).status
+            except _builder("portal_client").Error as exc:
                 status = type(exc).__name__
             took = time.perf_counter() - started
             if status != 200:
@@ -405,7 +404,7 @@ def p95(times: list[float]) -> float:
 
 async def phase(
     title: str,
-    clients: list[httpx.AsyncClient],
+    clients: list[Any],
     paths: Any,
     requests: int,
     target: float | None = None,
@@ -473,7 +472,7 @@ async def run(base: str, plan: dict[str, Any], n_clients: int, requests: int) ->
 
     await phase("problem page", evaluators, problem_pages, requests)
     for client in evaluators[1:]:
-        await client.aclose()
+        await client.close()
 
     units = await asyncio.gather(
         *(signed_in(base, login, UNIT_PASSWORD) for login in plan["unit_logins"])
@@ -497,20 +496,20 @@ async def run(base: str, plan: dict[str, Any], n_clients: int, requests: int) ->
         f"{len(units)} clients at once, one each: {figures(times)}; failures {failed}"
     )
     for client in units:
-        await client.aclose()
+        await client.close()
     memory = ", ".join(f"{m:.0f}" for m in resident_mib(SERVER["pid"]))
     print(f"portal processes' resident memory (supervisor, workers…): {memory} MiB")
     await publish(evaluators[0], rounds.REAL_ROUND, plan.get("real_problems"))
-    await evaluators[0].aclose()
+    await evaluators[0].close()
 
 
-async def publish(client: httpx.AsyncClient, round_id: str, problems: int | None) -> None:
+async def publish(client: Any, round_id: str, problems: int | None) -> None:
     """Publish ``round_id`` through its form, timed from the post to the redirect."""
     form = await client.get(f"/rounds/{round_id}/publish")
     token = CSRF.search(form.text)
     deadline = re.search(r'name="deadline"[^>]*value="([^"]+)"', form.text)
-    if form.status_code != 200 or not token:
-        raise SystemExit(f"no publish page for {round_id}: {form.status_code}")
+    if form.status != 200 or not token:
+        raise SystemExit(f"no publish page for {round_id}: {form.status}")
     if not deadline:
         print(f"publishing: {round_id} is published already (a store kept by --keep); not measured")
         return
@@ -524,7 +523,7 @@ async def publish(client: httpx.AsyncClient, round_id: str, problems: int | None
     print(
         f"publishing {round_id} ({held}re-scored from its crawl of the same units: 2025Q2's "
         f"problems were written, not found by a crawl, so 2025Q2 cannot be re-scored and is "
-        f"not the round published): {took:.1f} s, HTTP {done.status_code}"
+        f"not the round published): {took:.1f} s, HTTP {done.status}"
     )
 
 
