@@ -1,7 +1,7 @@
-"""The problem list (问题清单) of a round: filtered, sorted and paged in SQL, never by loading the
-round into pandas (a city round holds up to ~100,000 problems). A page is read in two steps:
-the fingerprints of the page (`portal.problem_sql`: the index, the conditions, the count), then
-those ≤ 200 rows in full.
+"""The problem list (问题清单) of a round: filtered, sorted and paged, never by reading the round's
+rows (a city round holds up to ~100,000 problems). A page is read in two steps: the
+fingerprints of the page and how many match in all (`portal.round_index`: the round's list
+columns, kept per process), then those ≤ 200 rows in full from the store.
 
 What is shown as a problem's decision (决定) depends on the round's life: in a draft the
 decision in force now (the latest in `decisions`, which publishing will score), in a published
@@ -26,7 +26,8 @@ from sqlalchemy import func, select
 from common.vocabulary import LEVELS, STATUS_ZH, STATUSES
 from portal._memo import Memo
 from portal.problem_filter import DECISION_FILTERS, SORTS, FilterError, ProblemFilter
-from portal.problem_sql import Plan, RoundContext, one_of, page_keys, round_context, units_for
+from portal.problem_sql import RoundContext, one_of, round_context, units_for
+from portal.round_index import round_index
 from scoring.round import frozen_set
 from store import Store
 from store.rounds import DECISIONS, PROBLEMS, RoundInfo
@@ -97,11 +98,12 @@ def query(
     units = units_for(f, visible, ctx)
     if units == []:
         return Page(f, [], 0)
-    plan = Plan(f, units, ctx)
+    index = round_index(store, ctx)
     with store.reader.connect() as conn:
-        keys, total = page_keys(store, conn, ctx, f, units, plan)
+        chosen = index.select(conn, f, units, ctx)
+        keys = index.keys(chosen[f.offset : f.offset + f.per_page])
         rows = problem_rows(conn, ctx, keys)
-    return Page(f, [rows[k] for k in keys if k in rows], total)
+    return Page(f, [rows[k] for k in keys if k in rows], len(chosen))
 
 
 def problem_rows(conn: Any, ctx: RoundContext, keys: list[str]) -> dict[str, ProblemRow]:
@@ -164,13 +166,12 @@ def select_fingerprints(
     units = units_for(f, visible, ctx)
     if units == []:
         return []
-    plan = Plan(f, units, ctx)
-    stmt = plan.select(PROBLEMS.c.fingerprint).order_by(*plan.order).limit(limit + 1)
+    index = round_index(store, ctx)
     with store.reader.connect() as conn:
-        found = list(conn.scalars(stmt))
-    if len(found) > limit:
+        chosen = index.select(conn, f, units, ctx)
+    if len(chosen) > limit:
         raise FilterError(f"符合条件的问题超过{limit}个，请先缩小筛选范围再批量处理")
-    return found
+    return index.keys(chosen)
 
 
 @dataclass(frozen=True)

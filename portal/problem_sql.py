@@ -1,23 +1,17 @@
-"""The SQL of the problem list: which rows a filter matches, in which order, how many.
+"""The SQL of the problem list: what a page needs to know of its round, and how free text and a
+page's fingerprints are matched.
 
-Kept apart from `portal.problem_query` (which reads pages and rows) because it holds the
-decisions about speed. A city round holds up to ~100,000 problems and the list must answer in
-well under 150 ms with twenty evaluators at work, so:
-- a filter reads the index of migration 0012 (round, unit, indicator, fingerprint, status,
-  decision, deduction), not the rows with their evidence — a level becomes the round's units of
-  that level (from `round_totals`, 500 rows read in Python), never a join;
-- "unit" order is the unit id (the index's order), descending reverses the whole order (the
-  index read backwards), deduction order has an index of its own;
+Which rows a filter matches, in which order and how many is `portal.round_index`'s (arrays kept
+per process); this module is the store's side of it:
+- a page learns its round, state and context from one small query (`round_context`), which
+  also says when the context (and the decisions laid over a draft) must be read again;
 - a draft's decisions are the stored ones but for those made since the round was evaluated,
-  named by fingerprint (`changed_decisions`: usually a few hundred), never a join with every
-  decision ever made — unless there are more than `MAX_CHANGED` of them;
-- counts are remembered per round version and filter for `COUNT_TTL` seconds, so paging
-  through one filter counts once; so are a text filter's matches (up to `TEXT_KEPT`), so that
-  paging through them reads the round once;
+  named by fingerprint (`changed_decisions`: usually a few hundred), or every latest decision
+  when there are more than `MAX_CHANGED` (`latest_decisions`);
 - free text is one scan of the round (LIKE, wildcards escaped; on PostgreSQL text with ASCII
   letters by a regular expression naming both cases, never ILIKE, which lower-cases every row
   first), matching the evidence as its stored JSON text rather than parsing every row's JSON;
-- a page learns its round, state and context from one small query (`round_context`).
+- a page's ≤ 200 fingerprints are one array parameter on PostgreSQL (`one_of`).
 """
 
 from __future__ import annotations
@@ -31,14 +25,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import (
     ColumnElement,
     FromClause,
-    Select,
     String,
     Text,
-    all_,
     and_,
     any_,
     bindparam,
-    case,
     cast,
     func,
     or_,
@@ -46,7 +37,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from common.vocabulary import STATUSES
 from portal._memo import Memo
 from portal.problem_filter import ProblemFilter
 from store import Store
@@ -114,6 +104,8 @@ class RoundContext:
     rounds_order: list[str]  # every round's id by as_of (first_seen sorts by it)
     dialect: str = "sqlite"
     publication: Publication | None = None  # None: a draft
+    rewritten_at: dt.datetime | None = None  # `zwgk recheck` changed its rows in place then
+    version: tuple = ()  # what `round_context` read it under: changes with any of the above
 
     @property
     def draft(self) -> bool:
@@ -125,14 +117,15 @@ _CONTEXTS: Memo[RoundContext] = Memo(size=32)
 
 def round_context(store: Store, round_id: str) -> RoundContext:
     """The round's context, read again only when something it holds may have changed: the
-    round evaluated again, published or closed, a decision taken (decisions are only ever
-    added, so the newest id names them all) or a round added — one small query per call, the
-    only one a page needs to know the round. `RoundNotFound` for an unknown round,
+    round evaluated again or rewritten in place (`zwgk recheck`), published or closed, a
+    decision taken (decisions are only ever added, so the newest id names them all) or a round
+    added — one small query per call, the only one a page needs to know the round. `RoundNotFound` for an unknown round,
     `RoundIncomplete` for one still missing a city's part."""
     rounds, pub, d = ROUNDS.c, PUBLICATIONS.c, DECISIONS.c
     stamp_stmt = (
         select(
             rounds.evaluated_at,
+            rounds.rewritten_at,
             rounds.complete,
             *(pub[name] for name in Publication._fields),
             select(func.max(d.id)).scalar_subquery().label("decision"),
@@ -150,11 +143,19 @@ def round_context(store: Store, round_id: str) -> RoundContext:
         if stamp.state is None
         else Publication(*(getattr(stamp, n) for n in Publication._fields))
     )
-    key = (store.url, round_id, stamp.evaluated_at, published, stamp.decision, stamp.rounds)
-    return _CONTEXTS.get(key, lambda: _read_context(store, round_id, published))
+    rewritten = stamp.rewritten_at
+    key = (store.url, round_id, stamp.evaluated_at, rewritten, published, stamp.decision)
+    key += (stamp.rounds,)
+    return _CONTEXTS.get(key, lambda: _read_context(store, round_id, published, rewritten, key))
 
 
-def _read_context(store: Store, round_id: str, published: Publication | None) -> RoundContext:
+def _read_context(
+    store: Store,
+    round_id: str,
+    published: Publication | None,
+    rewritten_at: dt.datetime | None,
+    version: tuple,
+) -> RoundContext:
     """The context read from the store (`round_context` keeps it)."""
     draft = published is None
     info = get_round(store, round_id)
@@ -180,6 +181,8 @@ def _read_context(store: Store, round_id: str, published: Publication | None) ->
         order,
         store.engine.dialect.name,
         published,
+        rewritten_at,
+        version,
     )
 
 
@@ -190,14 +193,6 @@ def one_of(column: Any, values: Collection[str], dialect: str) -> ColumnElement[
     if dialect == "postgresql":
         return column == any_(_array(values))
     return column.in_(list(values))
-
-
-def none_of(column: Any, values: Collection[str], dialect: str) -> ColumnElement[bool]:
-    """``column NOT IN values`` (a column without NULLs); on PostgreSQL ``column <> ALL(array)``,
-    one parameter as in `one_of`."""
-    if dialect == "postgresql":
-        return column != all_(_array(values))
-    return column.not_in(list(values))
 
 
 def _array(values: Collection[str]) -> Any:
@@ -261,138 +256,3 @@ def ascii_caseless(text: str) -> str:
         else:
             out.append(c)
     return "".join(out)
-
-
-class Plan:
-    """The FROM clause, conditions and order of one filter (the joins it needs only)."""
-
-    def __init__(self, f: ProblemFilter, units: list[str] | None, ctx: RoundContext):
-        p = PROBLEMS.c
-        source: Any = PROBLEMS
-        conds: list[Any] = [p.round == f.round_id]
-        if units is not None:
-            conds.append(one_of(p.unit_id, units, ctx.dialect))
-        if f.indicator is not None:
-            conds.append(p.indicator_id == f.indicator)
-        if f.statuses:
-            conds.append(one_of(p.status, f.statuses, ctx.dialect))
-        if f.decision is not None and ctx.changed is None:
-            latest = latest_decisions()
-            source = source.outerjoin(latest, latest.c.fingerprint == p.fingerprint)
-            now = func.coalesce(latest.c.decision, p.decision)
-            conds.append(now.is_(None) if f.decision == "none" else now == f.decision)
-        elif f.decision is not None:
-            conds.append(decision_condition(f.decision, ctx.changed or {}, ctx.dialect))
-        if f.text:
-            conds.append(text_condition(f.text, ctx.dialect))
-        self.source, self.conditions = source, conds
-        self.order = order_of(f, ctx)
-
-    def select(self, *columns: Any) -> Select[Any]:
-        return select(*columns).select_from(self.source).where(*self.conditions)
-
-
-def order_of(f: ProblemFilter, ctx: RoundContext) -> list[Any]:
-    """ORDER BY of the list: the sort key, then unit, indicator, fingerprint (unique in a
-    round, so pages never overlap); descending reverses the whole order, so that an index
-    serves it read backwards. "unit" is the unit id, the order the index keeps."""
-    p = PROBLEMS.c
-    keys: list[Any] = [p.unit_id, p.indicator_id, p.fingerprint]
-    if f.sort == "status":
-        keys.insert(0, case({s: i for i, s in enumerate(STATUSES)}, value=p.status))
-    elif f.sort == "first_seen":
-        rounds = {r: i for i, r in enumerate(ctx.rounds_order)}
-        keys.insert(0, case(rounds, value=p.first_seen_round, else_=len(rounds)))
-    elif f.sort != "unit":
-        keys.insert(0, {"indicator": p.indicator_id, "deduction": p.deduction}[f.sort])
-    return [k.desc() for k in keys] if f.descending else keys
-
-
-def decision_condition(decision: str, changed: dict[str, str], dialect: str) -> ColumnElement[bool]:
-    """Rows whose decision now is ``decision`` (none: no decision): the stored one unless
-    decided since the evaluation."""
-    p = PROBLEMS.c
-    if not changed:
-        return p.decision.is_(None) if decision == "none" else p.decision == decision
-    unchanged = none_of(p.fingerprint, changed, dialect)
-    if decision == "none":
-        return and_(p.decision.is_(None), unchanged)
-    now = [fp for fp, d in changed.items() if d == decision]
-    return or_(one_of(p.fingerprint, now, dialect), and_(p.decision == decision, unchanged))
-
-
-# Counts of recent filters, so paging through one filter counts its rows once. The key holds
-# all a count depends on but `zwgk recheck`, which rewrites statuses in place: hence the TTL.
-COUNT_TTL = 30.0  # seconds
-_COUNTS: Memo[Any] = Memo(size=512, ttl=COUNT_TTL)
-
-
-# Free text is matched by reading every row of the round in scope (no index serves "contains"),
-# so a text filter's matches are read once, in the list's order, and kept like a count: paging
-# through them is then a slice. Up to TEXT_KEPT of them; a term matching more is paged in SQL
-# (matches that dense are found early on the index, whatever the planner guessed).
-TEXT_KEPT = 2_000
-_TEXT_MATCHES: Memo[list[str] | None] = Memo(size=64, ttl=COUNT_TTL)
-
-
-def text_matches(conn: Any, plan: Plan, key: tuple) -> list[str] | None:
-    """The fingerprints a text filter matches, in the page's order (None: more than
-    `TEXT_KEPT`). Without this, the page's own query was left to the planner's guess at how
-    many rows contain the text: a guess of few sorted the whole round's matches on every page
-    (0.3 s of server time a page on 100,000 problems); the count scanned the round again."""
-
-    def read() -> list[str] | None:
-        stmt = plan.select(PROBLEMS.c.fingerprint).order_by(*plan.order).limit(TEXT_KEPT + 1)
-        found = list(conn.scalars(stmt))
-        return found if len(found) <= TEXT_KEPT else None
-
-    return _TEXT_MATCHES.get(key, read)
-
-
-def page_keys(
-    store: Store,
-    conn: Any,
-    ctx: RoundContext,
-    f: ProblemFilter,
-    units: list[str] | None,
-    plan: Plan,
-) -> tuple[list[str], int]:
-    """The fingerprints of the page ``f`` asks for, and how many rows match in all.
-
-    Status and first-seen orders have a handful of values: the rows are counted per value (on
-    the index, remembered), and the page is read value by value in unit order — the index's
-    order — instead of sorting the whole round by a computed key."""
-    p = PROBLEMS.c
-    changed = None if ctx.changed is None else hash(frozenset(ctx.changed.items()))
-    page_free = f.replace(page=1, per_page=50, sort="unit", descending=False)
-    key = (store.url, ctx.info.evaluated_at, ctx.draft, changed, page_free, tuple(units or ()))
-    if f.text:
-        found = text_matches(conn, plan, (*key, f.sort, f.descending))
-        if found is not None:
-            return found[f.offset : f.offset + f.per_page], len(found)
-    if f.sort not in ("status", "first_seen"):
-        total = _COUNTS.get(key, lambda: int(conn.scalar(plan.select(func.count())) or 0))
-        page = plan.select(p.fingerprint).order_by(*plan.order)
-        return list(conn.scalars(page.limit(f.per_page).offset(f.offset))), total
-    column = p.status if f.sort == "status" else p.first_seen_round
-    known = list(STATUSES) if f.sort == "status" else ctx.rounds_order
-    counted = plan.select(column, func.count()).group_by(column)
-    groups = _COUNTS.get((*key, f.sort), lambda: {v: int(n) for v, n in conn.execute(counted)})
-    values = [v for v in known if v in groups] + sorted(v for v in groups if v not in known)
-    within: list[Any] = [p.unit_id, p.indicator_id, p.fingerprint]
-    if f.descending:
-        values.reverse()
-        within = [c.desc() for c in within]
-    keys: list[str] = []
-    skip, wanted = f.offset, f.per_page
-    for value in values:
-        if skip >= groups[value]:
-            skip -= groups[value]
-            continue
-        take = min(wanted, groups[value] - skip)
-        part = plan.select(p.fingerprint).where(column == value).order_by(*within)
-        keys += conn.scalars(part.limit(take).offset(skip))
-        skip, wanted = 0, wanted - take
-        if not wanted:
-            break
-    return keys, sum(groups.values())

@@ -386,6 +386,10 @@ class Round(Base):
     # being evaluated, or a city's job failed: no reader shows it nor tracks a later round
     # against it (`store.rounds`). Migration 0014.
     complete: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=true())
+    # When `zwgk recheck` last changed the round's rows in place (store.rounds.update_problems,
+    # replace_unit_results), which ``evaluated_at`` does not say; NULL: never. What the portal
+    # keeps of a round is read again when it moves (portal/round_index.py). Migration 0016.
+    rewritten_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class RoundPart(Base):

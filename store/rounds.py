@@ -318,7 +318,7 @@ def update_problems(store: Store, round_id: str, updates: Iterable[Mapping[str, 
     p = PROBLEMS.c
     changed = 0
     with store.engine.begin() as conn:
-        conn.execute(delete(CHECKLIST_FILES).where(CHECKLIST_FILES.c.round == round_id))
+        _rewritten(conn, round_id)
         for up in updates:
             values = {k: v for k, v in up.items() if k in allowed}
             unknown = set(up) - allowed - {"fingerprint"}
@@ -335,13 +335,20 @@ def update_problems(store: Store, round_id: str, updates: Iterable[Mapping[str, 
     return changed
 
 
+def _rewritten(conn: Connection, round_id: str) -> None:
+    """A round's rows change in place: its checklist files go (made again from the new rows)
+    and ``rewritten_at`` says when, for what readers keep of it (portal/round_index.py)."""
+    conn.execute(delete(CHECKLIST_FILES).where(CHECKLIST_FILES.c.round == round_id))
+    conn.execute(update(ROUNDS).where(ROUNDS.c.id == round_id).values(rewritten_at=utcnow()))
+
+
 def replace_unit_results(
     store: Store, round_id: str, scores: pd.DataFrame, totals: pd.DataFrame
 ) -> None:
     """Replace the score and total rows of the units in ``totals`` (recheck re-scores them)."""
     units = sorted(set(totals["unit_id"]))
     with store.engine.begin() as conn:
-        conn.execute(delete(CHECKLIST_FILES).where(CHECKLIST_FILES.c.round == round_id))
+        _rewritten(conn, round_id)
         for table, frame in ((SCORES, scores), (TOTALS, totals)):
             conn.execute(delete(table).where(table.c.round == round_id, table.c.unit_id.in_(units)))
             _insert(conn, table, frame.assign(round=round_id))

@@ -22,6 +22,7 @@ from portal_data_fixtures import publishable_fixture as publishable_fixture  # n
 from portal_data_fixtures import rounds_fixture as rounds_fixture  # noqa: F401
 from portal_data_fixtures import rounds_template_fixture as rounds_template_fixture  # noqa: F401
 from round_fixtures import planted_check as planted_check  # noqa: F401
+from sqlalchemy import select
 
 from portal import problem_sql
 from portal.lifecycle import publish
@@ -30,7 +31,7 @@ from portal.problem_filter import FilterError, ProblemFilter
 from portal.problem_query import facets, query, select_fingerprints
 from reports.wording import today_in_beijing
 from store import rounds as round_store
-from store.rounds import RoundNotFound
+from store.rounds import PROBLEMS, RoundNotFound
 
 ALL_Q2 = 10  # 9 problems found in 2025Q2 and dept2's 2025Q1 problem, fixed since
 LATE = fp("dept1", "late", art("dept1", 2))
@@ -228,25 +229,29 @@ def test_every_order_pages_through_every_row_once(any_rounds, sort, descending):
 
 @pytest.mark.parametrize("sort", ["unit", "indicator", "deduction", "status", "first_seen"])
 @pytest.mark.parametrize("descending", [False, True])
-def test_a_text_filters_kept_matches_page_as_the_sql_pages_them(
-    any_rounds, monkeypatch, sort, descending
+def test_a_text_filter_pages_through_the_rows_holding_it_in_the_lists_order(
+    any_rounds, sort, descending
 ):
-    """A text filter's matches are read once and paged as slices (`problem_sql.text_matches`);
-    a term matching more than `TEXT_KEPT` is paged in SQL. Both give the same pages."""
+    """The text is matched in SQL (`problem_sql.text_condition`), the order is the index's:
+    the pages of a text filter are the whole list's rows holding the text, in its order."""
     store = any_rounds.store
-
-    def pages(kept: int) -> list[tuple[int, list[str]]]:
-        monkeypatch.setattr(problem_sql, "TEXT_KEPT", kept)
-        monkeypatch.setattr(problem_sql, "_TEXT_MATCHES", problem_sql.Memo(size=8))
-        f = ProblemFilter("2025Q2", text="html", sort=sort, descending=descending, per_page=2)
-        return [(p.total, fingerprints(p)) for p in (query(store, f.replace(page=n), None)
-                                                      for n in (1, 2, 3, 4, 5))]  # fmt: skip
-
-    kept, paged_in_sql = pages(100), pages(0)
-    assert kept == paged_in_sql
-    total = kept[0][0]
-    assert 4 < total < ALL_Q2  # several pages, and not every row
-    assert len({fp for _, page in kept for fp in page}) == total
+    p = PROBLEMS.c
+    with store.engine.connect() as conn:
+        holding = set(
+            conn.scalars(
+                select(p.fingerprint).where(
+                    p.round == "2025Q2",
+                    problem_sql.text_condition("html", store.engine.dialect.name),
+                )
+            )
+        )
+    whole = query(store, ProblemFilter("2025Q2", sort=sort, descending=descending), None)
+    f = ProblemFilter("2025Q2", text="html", sort=sort, descending=descending, per_page=2)
+    pages = [query(store, f.replace(page=n), None) for n in range(1, 7)]
+    assert {page.total for page in pages} == {len(holding)}
+    assert 4 < len(holding) < ALL_Q2  # several pages, and not every row
+    shown = sum((fingerprints(page) for page in pages), [])
+    assert shown == [fp for fp in fingerprints(whole) if fp in holding]
 
 
 def test_a_page_past_the_end_is_empty(any_rounds):

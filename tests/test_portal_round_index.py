@@ -1,0 +1,99 @@
+"""The problem list's index of a round (portal/round_index.py): read once per process and round
+version, so that every page after the first sends one query, for its rows; a round rewritten in
+place (`zwgk recheck`) is a new version, listed as it now is at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from portal_data_fixtures import rounds_fixture as rounds_fixture  # noqa: F401
+from portal_data_fixtures import rounds_template_fixture as rounds_template_fixture  # noqa: F401
+from round_fixtures import planted_check as planted_check  # noqa: F401
+from sqlalchemy import event
+
+from portal.problem_filter import ProblemFilter
+from portal.problem_query import query
+from store import rounds as round_store
+
+ALL_Q2 = 10  # tests/test_portal_problem_query.py: the problems of 2025Q2 as listed
+
+
+@contextmanager
+def statements(store) -> Iterator[list[str]]:
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        sent.append(" ".join(statement.split())[:80])
+
+    event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(store.engine, "before_cursor_execute", note)
+
+
+def listed(store, query_string: str):
+    return query(store, ProblemFilter.from_query("2025Q2", query_string), None)
+
+
+def test_after_the_first_page_each_page_sends_one_query_for_its_rows(rounds):
+    store = rounds.store
+    listed(store, "")  # the round's context and its index are read
+    filters = [
+        ProblemFilter("2025Q2", statuses=("new",), sort="deduction", descending=True, page=2,
+                      per_page=3),
+        ProblemFilter("2025Q2", sort="first_seen", page=3, per_page=3),
+        ProblemFilter("2025Q2", indicator="fresh", decision="none"),
+        ProblemFilter("2025Q2", unit_ids=("dept1", "t1"), sort="status"),
+    ]  # fmt: skip
+    for f in filters:
+        with statements(store) as sent:
+            page = query(store, f, None)
+        # round_context's one small query, then the page's rows: no count, no paging query
+        assert len(sent) == 2 and sent[1].startswith("SELECT problems.fingerprint"), sent
+        assert page.rows and page.total <= ALL_Q2
+
+
+def test_values_the_round_does_not_hold_match_nothing(rounds):
+    store = rounds.store
+    assert listed(store, "indicator=no-such-indicator").total == 0
+    assert listed(store, "unit=no-such-unit").total == 0
+    assert listed(store, "status=expired").total == 0  # a status no row of the round has
+
+
+def test_a_round_rewritten_in_place_is_listed_as_it_now_is_at_once(rounds):
+    store = rounds.store
+    new = [row.fingerprint for row in listed(store, "status=new&per_page=200").rows]
+    round_store.update_problems(store, "2025Q2", [{"fingerprint": new[0], "status": "fixed"}])
+    assert new[0] not in [row.fingerprint for row in listed(store, "status=new").rows]
+    (row,) = [r for r in listed(store, "status=fixed&per_page=200").rows if r.fingerprint == new[0]]
+    assert row.status == "fixed"
+    assert listed(store, "status=new").total == len(new) - 1
+
+
+def test_an_index_is_read_once_by_requests_arriving_together(rounds, monkeypatch):
+    from portal import round_index
+
+    reads = []
+    read = round_index.RoundIndex.read.__func__
+
+    def counted(cls, store, round_id):
+        reads.append(round_id)
+        time.sleep(0.2)  # long enough for every other thread to miss too
+        return read(cls, store, round_id)
+
+    monkeypatch.setattr(round_index.RoundIndex, "read", classmethod(counted))
+    store = rounds.store
+    pages = []
+    threads = [
+        threading.Thread(target=lambda: pages.append(listed(store, "status=new"))) for _ in range(6)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(pages) == 6 and len({page.total for page in pages}) == 1
+    assert reads == ["2025Q2"]
