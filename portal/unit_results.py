@@ -8,8 +8,8 @@ a unit sees "3/12" without seeing the other eleven.
 
 A round's results are read once per version and kept (a problem's page, a unit's page and the
 API ask for them on every request): the key is the round's ``evaluated_at`` — publishing
-re-scores, so it changes it — and the time bound covers `zwgk recheck`, which rewrites units'
-totals in place.
+re-scores, so it changes it — and ``rewritten_at``, which `zwgk recheck` stamps when it
+rewrites units' totals in place.
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ from reports.checklist.rows import missing, num
 from store import Store
 from store.rounds import ROUNDS, round_totals_frame
 
-RESULTS_TTL = 30.0  # seconds: how late a recheck's new totals may show
-_RESULTS: Memo[dict[str, UnitResult]] = Memo(size=16, ttl=RESULTS_TTL)
+_RESULTS: Memo[dict[str, UnitResult]] = Memo(size=16)
 
 
 @dataclass(frozen=True)
@@ -63,11 +62,13 @@ def round_results(
     store: Store, round_id: str, unit_ids: Collection[str] | None = None
 ) -> list[UnitResult]:
     """The results of round ``round_id`` for ``unit_ids`` (None: every unit), by unit id."""
+    r = ROUNDS.c
     with store.reader.connect() as conn:
-        evaluated_at = conn.scalar(select(ROUNDS.c.evaluated_at).where(ROUNDS.c.id == round_id))
-    every = _RESULTS.get(
-        (store.url, round_id, evaluated_at), lambda: _read_results(store, round_id)
-    )
+        version = conn.execute(
+            select(r.evaluated_at, r.rewritten_at).where(r.id == round_id)
+        ).first()
+    key = (store.url, round_id, *(version or ()))
+    every = _RESULTS.get(key, lambda: _read_results(store, round_id))
     if unit_ids is None:
         return list(every.values())
     return [result for unit_id, result in every.items() if unit_id in unit_ids]  # by unit id

@@ -1,6 +1,7 @@
-"""The problem list's index of a round (portal/round_index.py): read once per process and round
-version, so that every page after the first sends one query, for its rows; a round rewritten in
-place (`zwgk recheck`) is a new version, listed as it now is at once."""
+"""What the portal keeps of a round per process — the problem list's index (portal/round_index.py)
+and the units' results (portal/unit_results.py): read once per round version, so that every
+list page after the first sends one query, for its rows; a round rewritten in place (`zwgk
+recheck`) is a new version, shown as it now is at once."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from sqlalchemy import event
 
 from portal.problem_filter import ProblemFilter
 from portal.problem_query import query
+from portal.unit_results import unit_result
 from store import rounds as round_store
+from store.rounds import round_scores_frame, round_totals_frame
 
 ALL_Q2 = 10  # tests/test_portal_problem_query.py: the problems of 2025Q2 as listed
 
@@ -97,3 +100,13 @@ def test_an_index_is_read_once_by_requests_arriving_together(rounds, monkeypatch
         thread.join(30)
     assert len(pages) == 6 and len({page.total for page in pages}) == 1
     assert reads == ["2025Q2"]
+
+
+def test_a_units_total_rewritten_in_place_is_shown_at_once(rounds):
+    store = rounds.store
+    before = unit_result(store, "2025Q2", "dept1")
+    totals = round_totals_frame(store, "2025Q2").drop(columns="round", errors="ignore")
+    scores = round_scores_frame(store, "2025Q2").drop(columns="round", errors="ignore")
+    totals.loc[totals["unit_id"] == "dept1", "score"] = before.score - 7
+    round_store.replace_unit_results(store, "2025Q2", scores, totals)
+    assert unit_result(store, "2025Q2", "dept1").score == before.score - 7
