@@ -422,13 +422,13 @@ async def phase(
     wall = time.perf_counter() - started
     server = (cpu_seconds(SERVER["pid"]) - server) / len(times) * 1000
     client = (time.process_time() - client) / len(times) * 1000
-    db_cpu = ""
-    if SERVER["db_pid"]:  # every backend of the server: other work on it counts too
-        db = (cpu_seconds(SERVER["db_pid"]) - db) / len(times) * 1000
-        db_cpu = f", PostgreSQL {db:.1f} ms"
+    others = ""  # the CPU of nginx and PostgreSQL, when they are there
     if SERVER["proxy_pid"]:
         proxy = (cpu_seconds(SERVER["proxy_pid"]) - proxy) / len(times) * 1000
-        db_cpu = f", nginx {proxy:.1f} ms{db_cpu}"
+        others += f", nginx {proxy:.1f} ms"
+    if SERVER["db_pid"]:  # every backend of the server: other work on it counts too
+        db = (cpu_seconds(SERVER["db_pid"]) - db) / len(times) * 1000
+        others += f", PostgreSQL {db:.1f} ms"
     verdict = ""
     if target is not None:
         met = "met" if p95(times) <= target else "NOT met"
@@ -436,7 +436,7 @@ async def phase(
     print(
         f"{title}, {len(clients)} clients ({len(times)} requests, {len(times) / wall:.1f}/s): "
         f"{figures(times)}{verdict}; failures {failed}; CPU per request: portal {server:.1f} ms"
-        f"{db_cpu}, this benchmark's client {client:.1f} ms"
+        f"{others}, this benchmark's client {client:.1f} ms"
     )
     if kinds > 1:
         for name, part in names.items():

@@ -119,8 +119,9 @@ def round_context(store: Store, round_id: str) -> RoundContext:
     """The round's context, read again only when something it holds may have changed: the
     round evaluated again or rewritten in place (`zwgk recheck`), published or closed, a
     decision taken (decisions are only ever added, so the newest id names them all) or a round
-    added — one small query per call, the only one a page needs to know the round. `RoundNotFound` for an unknown round,
-    `RoundIncomplete` for one still missing a city's part."""
+    added — one small query per call, the only one a page needs to know the round.
+    `RoundNotFound` for an unknown round, `RoundIncomplete` for one still missing a city's
+    part."""
     rounds, pub, d = ROUNDS.c, PUBLICATIONS.c, DECISIONS.c
     stamp_stmt = (
         select(
@@ -144,8 +145,9 @@ def round_context(store: Store, round_id: str) -> RoundContext:
         else Publication(*(getattr(stamp, n) for n in Publication._fields))
     )
     rewritten = stamp.rewritten_at
-    key = (store.url, round_id, stamp.evaluated_at, rewritten, published, stamp.decision)
-    key += (stamp.rounds,)
+    key = (
+        store.url, round_id, stamp.evaluated_at, rewritten, published, stamp.decision, stamp.rounds
+    )  # fmt: skip
     return _CONTEXTS.get(key, lambda: _read_context(store, round_id, published, rewritten, key))
 
 

@@ -85,9 +85,10 @@ class _Coder:
 def _ranks(codes: np.ndarray, values: list[str], first: list[str]) -> np.ndarray:
     """Each row's rank when the values in ``first`` come first, in that order, and the others
     after them by name (the order `ProblemFilter`'s status and first-seen sorts promise)."""
-    known = {v: i for i, v in enumerate(first)}
-    others = {v: len(first) + i for i, v in enumerate(sorted(v for v in values if v not in known))}
-    lookup = np.array([known.get(v, others.get(v, 0)) for v in values] or [0], dtype=np.int32)
+    rank = {v: i for i, v in enumerate(first)}
+    for value in sorted(v for v in values if v not in rank):
+        rank[value] = len(rank)
+    lookup = np.array([rank[v] for v in values] or [0], dtype=np.int32)
     return lookup[codes]
 
 

@@ -26,6 +26,8 @@ import pandas as pd
 import pytest
 from round_fixtures import PLANTED, HandMadeCrawl, PlantedFindings, columns, planted
 
+from portal.problem_filter import ProblemFilter
+from portal.problem_query import query
 from scoring.checks import base
 from scoring.indicators import load_indicator_set
 from scoring.round import evaluate_data
@@ -85,6 +87,12 @@ UNITS = (  # id, name, level, parent
 )
 NAMES = {u[0]: u[1] for u in UNITS}
 C1_SUBTREE = frozenset({"c1", "c1d", "t1"})
+ALL_Q2 = 10  # 2025Q2's problems as listed: 9 found in 2025Q2 and dept2's 2025Q1 one, fixed since
+
+
+def listed(store: Store, query_string: str = "", visible=None, round_id: str = "2025Q2"):
+    """The problem list's page of a filter written as in the URL."""
+    return query(store, ProblemFilter.from_query(round_id, query_string), visible)
 
 
 def col(unit: str) -> str:

@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from portal_data_fixtures import (
+    ALL_Q2,
     C1_SUBTREE,
     LATE_DOC_NO,
     LATE_TITLE,
@@ -16,6 +17,7 @@ from portal_data_fixtures import (
     art,
     col,
     fp,
+    listed,
 )
 from portal_data_fixtures import any_rounds_fixture as any_rounds_fixture  # noqa: F401
 from portal_data_fixtures import publishable_fixture as publishable_fixture  # noqa: F401
@@ -33,13 +35,8 @@ from reports.wording import today_in_beijing
 from store import rounds as round_store
 from store.rounds import PROBLEMS, RoundNotFound
 
-ALL_Q2 = 10  # 9 problems found in 2025Q2 and dept2's 2025Q1 problem, fixed since
 LATE = fp("dept1", "late", art("dept1", 2))
 T1_FRESH = fp("t1", "fresh", col("t1"))
-
-
-def listed(store, query_string="", visible=None, round_id="2025Q2"):
-    return query(store, ProblemFilter.from_query(round_id, query_string), visible)
 
 
 def fingerprints(page):

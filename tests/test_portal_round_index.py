@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from portal_data_fixtures import ALL_Q2, listed
 from portal_data_fixtures import rounds_fixture as rounds_fixture  # noqa: F401
 from portal_data_fixtures import rounds_template_fixture as rounds_template_fixture  # noqa: F401
 from round_fixtures import planted_check as planted_check  # noqa: F401
@@ -20,8 +21,6 @@ from portal.problem_query import query
 from portal.unit_results import unit_result
 from store import rounds as round_store
 from store.rounds import round_scores_frame, round_totals_frame
-
-ALL_Q2 = 10  # tests/test_portal_problem_query.py: the problems of 2025Q2 as listed
 
 
 @contextmanager
@@ -36,10 +35,6 @@ def statements(store) -> Iterator[list[str]]:
         yield sent
     finally:
         event.remove(store.engine, "before_cursor_execute", note)
-
-
-def listed(store, query_string: str):
-    return query(store, ProblemFilter.from_query("2025Q2", query_string), None)
 
 
 def test_after_the_first_page_each_page_sends_one_query_for_its_rows(rounds):
