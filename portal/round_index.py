@@ -259,16 +259,27 @@ class RoundIndex:
         """The rows ``f`` matches, in its order (every page's)."""
         ordered = self.order(f, ctx)
         mask = self.matching(conn, f, units, ctx)
-        return ordered if mask is None else ordered[mask[ordered]]
+        # take and compress, not mask[ordered] and ordered[…]: a fifth of the time on 100,000
+        return ordered if mask is None else np.compress(np.take(mask, ordered), ordered)
+
+
+FEW_VALUES = 8  # up to this many wanted values, one comparison each beats a lookup table
 
 
 def _among(codes: np.ndarray, values: list[Any], wanted: Collection[Any]) -> np.ndarray:
-    """The rows whose value is one of ``wanted`` (values the index does not hold match none)."""
-    allowed = np.zeros(len(values) + 1, dtype=bool)  # the last: NO_DECISION's (-1) slot
+    """The rows whose value is one of ``wanted`` (values the index does not hold match none).
+    A few values: a comparison each (3–6 µs on 100,000 rows); more (a county's units): a
+    lookup table by code (75 µs; indexing it as table[codes] took 135)."""
     chosen = set(wanted)
-    for code, value in enumerate(values):
-        allowed[code] = value in chosen
-    return allowed[codes]
+    hits = [code for code, value in enumerate(values) if value in chosen]
+    if len(hits) <= FEW_VALUES:
+        mask = np.zeros(len(codes), dtype=bool)
+        for code in hits:
+            mask |= codes == code
+        return mask
+    allowed = np.zeros(len(values) + 1, dtype=bool)  # the last: NO_DECISION's (-1) slot
+    allowed[hits] = True
+    return np.take(allowed, codes)
 
 
 _INDEXES: Memo[RoundIndex] = Memo(size=KEPT)

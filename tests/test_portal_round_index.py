@@ -10,6 +10,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
 from portal_data_fixtures import ALL_Q2, listed
 from portal_data_fixtures import rounds_fixture as rounds_fixture  # noqa: F401
 from portal_data_fixtures import rounds_template_fixture as rounds_template_fixture  # noqa: F401
@@ -18,6 +22,7 @@ from sqlalchemy import event
 
 from portal.problem_filter import ProblemFilter
 from portal.problem_query import query
+from portal.round_index import FEW_VALUES, _among
 from portal.unit_results import unit_result
 from store import rounds as round_store
 from store.rounds import round_scores_frame, round_totals_frame
@@ -60,6 +65,34 @@ def test_values_the_round_does_not_hold_match_nothing(rounds):
     assert listed(store, "indicator=no-such-indicator").total == 0
     assert listed(store, "unit=no-such-unit").total == 0
     assert listed(store, "status=expired").total == 0  # a status no row of the round has
+
+
+@st.composite
+def coded_column(draw) -> tuple[np.ndarray, list[str], list[str]]:
+    """Codes into ``values`` (-1: none), and wanted values, some the column does not hold."""
+    values = draw(st.lists(st.text("abcdef", min_size=1, max_size=3), unique=True, max_size=30))
+    codes = draw(st.lists(st.integers(-1, len(values) - 1), max_size=60))
+    wanted = draw(st.lists(st.sampled_from(values), max_size=len(values))) if values else []
+    wanted += draw(st.lists(st.text("xyz", min_size=1, max_size=2), max_size=3))
+    return np.array(codes, dtype=np.int32), values, wanted
+
+
+@given(coded_column())
+def test_among_matches_a_row_exactly_when_its_value_is_wanted(column):
+    """Both ways `_among` works — a comparison a value, or a lookup table past FEW_VALUES."""
+    codes, values, wanted = column
+    expected = [code >= 0 and values[code] in wanted for code in codes]
+    assert _among(codes, values, wanted).tolist() == expected
+
+
+def test_among_is_checked_on_both_sides_of_few_values():
+    values = [f"u{i}" for i in range(3 * FEW_VALUES)]
+    codes = np.arange(-1, len(values), dtype=np.int32)
+    for many in (FEW_VALUES, FEW_VALUES + 1, 2 * FEW_VALUES):
+        wanted = values[1 : 1 + many]
+        assert _among(codes, values, wanted).tolist() == [
+            code >= 0 and values[code] in wanted for code in codes
+        ]
 
 
 def test_a_round_rewritten_in_place_is_listed_as_it_now_is_at_once(rounds):
