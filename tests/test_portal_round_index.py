@@ -13,7 +13,6 @@ from contextlib import contextmanager
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
-
 from portal_data_fixtures import ALL_Q2, listed
 from portal_data_fixtures import rounds_fixture as rounds_fixture  # noqa: F401
 from portal_data_fixtures import rounds_template_fixture as rounds_template_fixture  # noqa: F401
