@@ -21,12 +21,12 @@ from functools import cached_property
 from typing import Any
 
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from common.vocabulary import LEVELS, STATUS_ZH, STATUSES
 from portal._memo import Memo
 from portal.problem_filter import DECISION_FILTERS, SORTS, FilterError, ProblemFilter
-from portal.problem_sql import RoundContext, one_of, round_context, units_for
+from portal.problem_sql import RoundContext, one_of, one_of_named, round_context, units_for
 from portal.round_index import round_index
 from scoring.round import frozen_set
 from store import Store
@@ -110,23 +110,7 @@ def problem_rows(conn: Any, ctx: RoundContext, keys: list[str]) -> dict[str, Pro
     """The rows of the problems ``keys`` of the round in full, by fingerprint."""
     if not keys:
         return {}
-    p, d = PROBLEMS.c, DECISIONS.c
-    stmt = select(
-        p.fingerprint,
-        p.unit_id,
-        p.indicator_id,
-        p.subject,
-        func.coalesce(p.evidence["title"].as_string(), p.evidence["column_name"].as_string()).label(
-            "title"
-        ),
-        p.target_url,
-        p.deduction,
-        p.status,
-        p.first_seen_round,
-        p.decision,
-        p.suggestion,
-        p.rectifiable,
-    ).where(p.round == ctx.info.id, one_of(p.fingerprint, keys, ctx.dialect))
+    d = DECISIONS.c
     latest: dict[str, str] = {}
     if ctx.draft and ctx.changed is not None:  # the decision in force now, as the filter has it
         latest = ctx.changed
@@ -135,26 +119,49 @@ def problem_rows(conn: Any, ctx: RoundContext, keys: list[str]) -> dict[str, Pro
         latest = dict(tuple(r) for r in conn.execute(decided.order_by(d.at, d.id)))
     names = indicator_names(ctx.info)
     out = {}
-    for r in conn.execute(stmt):
-        unit_name, level = ctx.units.get(r.unit_id, (r.unit_id, ""))
-        out[r.fingerprint] = ProblemRow(
-            fingerprint=r.fingerprint,
-            unit_id=r.unit_id,
+    found = conn.execute(_rows_statement(ctx.dialect), {"round": ctx.info.id, "keys": keys})
+    for (
+        fingerprint, unit_id, indicator_id, subject, title, target_url, deduction, status,
+        first_seen_round, decision, suggestion, rectifiable,
+    ) in found:  # fmt: skip
+        unit_name, level = ctx.units.get(unit_id, (unit_id, ""))
+        out[fingerprint] = ProblemRow(
+            fingerprint=fingerprint,
+            unit_id=unit_id,
             unit_name=unit_name,
             level=level,
-            indicator_id=r.indicator_id,
-            indicator_name=names.get(r.indicator_id, r.indicator_id),
-            subject=r.subject,
-            title=r.title,
-            target_url=r.target_url,
-            deduction=float(r.deduction),
-            status=r.status,
-            first_seen_round=r.first_seen_round,
-            decision=latest.get(r.fingerprint, r.decision),
-            suggestion=r.suggestion,
-            rectifiable=r.rectifiable is not False,  # NULL before revision 0010: rectifiable
+            indicator_id=indicator_id,
+            indicator_name=names.get(indicator_id, indicator_id),
+            subject=subject,
+            title=title,
+            target_url=target_url,
+            deduction=float(deduction),
+            status=status,
+            first_seen_round=first_seen_round,
+            decision=latest.get(fingerprint, decision),
+            suggestion=suggestion,
+            rectifiable=rectifiable is not False,  # NULL before revision 0010: rectifiable
         )
     return out
+
+
+_ROWS_STATEMENTS: dict[str, Any] = {}
+
+
+def _rows_statement(dialect: str) -> Any:
+    """The statement reading a page's rows (parameters: the round, the page's fingerprints),
+    built once per dialect: building it anew took a tenth of a millisecond a page."""
+    if dialect not in _ROWS_STATEMENTS:
+        p = PROBLEMS.c
+        title = func.coalesce(
+            p.evidence["title"].as_string(), p.evidence["column_name"].as_string()
+        )
+        _ROWS_STATEMENTS[dialect] = select(
+            p.fingerprint, p.unit_id, p.indicator_id, p.subject, title.label("title"),
+            p.target_url, p.deduction, p.status, p.first_seen_round, p.decision, p.suggestion,
+            p.rectifiable,
+        ).where(p.round == bindparam("round"), one_of_named(p.fingerprint, "keys", dialect))  # fmt: skip
+    return _ROWS_STATEMENTS[dialect]
 
 
 def select_fingerprints(

@@ -113,6 +113,19 @@ class RoundContext:
 
 
 _CONTEXTS: Memo[RoundContext] = Memo(size=32)
+# What says whether a round's context may have changed: built once (every page runs it).
+_STAMP = (
+    select(
+        ROUNDS.c.evaluated_at,
+        ROUNDS.c.rewritten_at,
+        ROUNDS.c.complete,
+        *(PUBLICATIONS.c[name] for name in Publication._fields),
+        select(func.max(DECISIONS.c.id)).scalar_subquery().label("decision"),
+        select(func.count()).select_from(ROUNDS).scalar_subquery().label("rounds"),
+    )
+    .outerjoin(PUBLICATIONS, PUBLICATIONS.c.round == ROUNDS.c.id)
+    .where(ROUNDS.c.id == bindparam("round"))
+)
 
 
 def round_context(store: Store, round_id: str) -> RoundContext:
@@ -122,21 +135,8 @@ def round_context(store: Store, round_id: str) -> RoundContext:
     added — one small query per call, the only one a page needs to know the round.
     `RoundNotFound` for an unknown round, `RoundIncomplete` for one still missing a city's
     part."""
-    rounds, pub, d = ROUNDS.c, PUBLICATIONS.c, DECISIONS.c
-    stamp_stmt = (
-        select(
-            rounds.evaluated_at,
-            rounds.rewritten_at,
-            rounds.complete,
-            *(pub[name] for name in Publication._fields),
-            select(func.max(d.id)).scalar_subquery().label("decision"),
-            select(func.count()).select_from(ROUNDS).scalar_subquery().label("rounds"),
-        )
-        .outerjoin(PUBLICATIONS, pub.round == rounds.id)
-        .where(rounds.id == round_id)
-    )
     with store.reader.connect() as conn:
-        stamp = conn.execute(stamp_stmt).first()
+        stamp = conn.execute(_STAMP, {"round": round_id}).first()
     if stamp is None or not stamp.complete:
         get_round(store, round_id)  # raises RoundNotFound / RoundIncomplete, naming what is
     published = (
@@ -199,6 +199,14 @@ def one_of(column: Any, values: Collection[str], dialect: str) -> ColumnElement[
 
 def _array(values: Collection[str]) -> Any:
     return bindparam(None, list(values), type_=ARRAY(String))
+
+
+def one_of_named(column: Any, name: str, dialect: str) -> ColumnElement[bool]:
+    """`one_of` with its values left to the parameter ``name``, for a statement built once
+    and run with ``{name: [values…]}``."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(String)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def units_for(

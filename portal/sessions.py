@@ -21,7 +21,7 @@ import secrets
 from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 
 from common.config_file import configured_value
 from portal.viewer import Viewer
@@ -134,6 +134,26 @@ def _token(cookie: str | None, secret: str) -> str | None:
     return token if isinstance(token, str) else None
 
 
+# A session and its person, by the token's hash: built once (every request runs it).
+_SESSION_USER = (
+    select(
+        SESSIONS.c.token_hash,
+        SESSIONS.c.csrf_token,
+        SESSIONS.c.created_at,
+        SESSIONS.c.expires_at,
+        USERS.c.id.label("user_id"),
+        USERS.c.login,
+        USERS.c.name,
+        USERS.c.role,
+        USERS.c.unit_id,
+        USERS.c.disabled,
+        USERS.c.must_change_password,
+    )
+    .join(USERS, USERS.c.id == SESSIONS.c.user_id)
+    .where(SESSIONS.c.token_hash == bindparam("hash"))
+)
+
+
 def session_user(
     store: Store, cookie: str | None, secret: str, *, now: dt.datetime | None = None
 ) -> Viewer | None:
@@ -143,26 +163,9 @@ def session_user(
     if token is None:
         return None
     now = now or utcnow()
-    s, u = SESSIONS.c, USERS.c
-    stmt = (
-        select(
-            s.token_hash,
-            s.csrf_token,
-            s.created_at,
-            s.expires_at,
-            u.id.label("user_id"),
-            u.login,
-            u.name,
-            u.role,
-            u.unit_id,
-            u.disabled,
-            u.must_change_password,
-        )
-        .join(USERS, u.id == s.user_id)
-        .where(s.token_hash == token_hash(token))
-    )
+    s = SESSIONS.c
     with store.reader.connect() as conn:
-        row = conn.execute(stmt).mappings().first()
+        row = conn.execute(_SESSION_USER, {"hash": token_hash(token)}).mappings().first()
     if row is None or row["disabled"] or row["expires_at"] <= now:
         return None
     slid = min(now + IDLE, row["created_at"] + ABSOLUTE)
