@@ -59,7 +59,9 @@ def advance_portal(
     planter.restore(manifest.get("state", {}))
     planter.serial = 0
 
-    stale_column = stop_a_news_column(planter, rng) if days > 30 else None
+    # A long step freezes any news column (it is stale by the step's end); a short one a column
+    # that goes stale within it (the daily patrol's warning: zwgk patrol).
+    stale_column = stop_a_news_column(planter, rng, None if days > 30 else new)
     new_articles = timeline.populate(
         portal, old, new, rng, skip=planter.skip, frozen=planter.frozen
     )

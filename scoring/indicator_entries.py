@@ -214,10 +214,10 @@ def _vocabulary(entry: Tracked, params: BaseModel, indicator: Indicator | None) 
 
 
 def _window(entry: Tracked, indicator: Indicator, frozen: bool) -> tuple[Indicator, list[Problem]]:
-    """The indicator's window and rectifiable key against its check (docs/indicators.md §2.5):
-    every indicator states its window (a frozen set from before windows takes the check's
+    """The indicator's window, rectifiable and warn keys against its check (docs/indicators.md
+    §2.5): every indicator states its window (a frozen set from before windows takes the check's
     default), one the check can honour; a check that only finds one-time events is never
-    `rectifiable: true`."""
+    `rectifiable: true`; only a check whose findings come with time can `warn: true`."""
     from scoring.checks.base import get_check
 
     check, iid = get_check(indicator.check), indicator.id
@@ -245,6 +245,14 @@ def _window(entry: Tracked, indicator: Indicator, frozen: bool) -> tuple[Indicat
                 *entry.origin(("rectifiable",)),
                 f"indicator {iid}: rectifiable: every problem check {check.name} finds is a "
                 "one-time event (it happened and cannot be undone); write rectifiable: false",
+            )
+        )
+    if indicator.warn is True and not check.forecasts:
+        out.append(
+            (
+                *entry.origin(("warn",)),
+                f"indicator {iid}: warn: check {check.name} finds nothing by the passage of time "
+                "alone, so the patrol has nothing to foresee; write warn: false or leave it out",
             )
         )
     return indicator, out

@@ -189,6 +189,9 @@ class Indicator(Strict):
     window: WindowField | None = None
     rectifiable: bool | None = None
     when_nothing: Literal["not_applicable", "full_marks"] = "not_applicable"
+    # Whether the daily patrol warns before this indicator's problems come (None: when its
+    # check can foresee them, `Check.forecasts`); false silences an indicator's warnings.
+    warn: bool | None = None
 
     @field_validator("params", mode="before")
     @classmethod

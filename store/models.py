@@ -582,5 +582,5 @@ class Response(Base):
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
-# The portal's tables share this metadata (imported last: they need `Base`).
-from store import portal_models  # noqa: E402, F401
+# The portal's and the patrol's tables share this metadata (imported last: they need `Base`).
+from store import patrol_models, portal_models  # noqa: E402, F401

@@ -5,9 +5,9 @@ Read from the store (stored rounds, articles, links) by both `zwgk crawl` (crawl
 
 An incremental run skips an article whose list row did not change, so a fix made inside the
 page (a 文号 corrected, a back-link added, an attachment restored) — or undone again — would
-stay unseen until a `--full` run. The pages of the latest round's open and fixed problems are
-few (one per problem, plus the article holding each broken link), so every incremental run
-fetches them again, whole, and
+stay unseen until a `--full` run. The pages of the latest round's open and fixed problems, and of the latest patrols'
+problems, are few (one per problem, plus the article holding each broken link), so every
+incremental run fetches them again, whole, and
 checks their links again (`zwgk crawl --no-refetch-open` turns this off). `zwgk recheck` (回头看)
 uses the same rows for one round.
 
@@ -33,6 +33,7 @@ import pandas as pd
 
 from common.vocabulary import UNRESOLVED
 from store import moves as unit_moves
+from store import patrols
 from store import rounds as round_store
 
 if TYPE_CHECKING:
@@ -89,16 +90,31 @@ def _next_run(store: Store) -> int:
 
 
 def open_problem_rows(store: Store, unit_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """Refetch rows for the open and fixed problems of the latest stored round (none: no round
-    yet)."""
+    """Refetch rows for the open and fixed problems of the latest stored round, and for the
+    problems of the latest two patrols (`zwgk patrol`: found last night, or the night before and
+    gone since — a fix undone shows in no list row either); none before the first of either."""
+    wanted = list(unit_ids) if unit_ids else None
+    rows: list[dict[str, Any]] = []
     rounds = round_store.list_rounds(store)
-    if not rounds:
-        return []
-    latest = rounds[-1]  # in evaluation order
-    problems = round_store.problems_frame(
-        store, latest.id, list(unit_ids) if unit_ids else None, statuses=WATCHED, evidence=False
-    )
-    return refetch_rows(store, problems, latest.crawl_run) if len(problems) else []
+    if rounds:
+        latest = rounds[-1]  # in evaluation order
+        problems = round_store.problems_frame(
+            store, latest.id, wanted, statuses=WATCHED, evidence=False
+        )
+        rows += refetch_rows(store, problems, latest.crawl_run) if len(problems) else []
+    patrol = patrols.latest_patrol(store)
+    for seen in (patrol, patrol and patrols.patrol_before(store, patrol.id)):
+        if seen is None:
+            continue
+        found = patrols.patrol_findings(store, seen.id)
+        found = found[found["kind"] == "problem"]
+        if wanted is not None:
+            found = found[found["unit_id"].isin(wanted)]
+        rows += refetch_rows(store, found, seen.crawl_run) if len(found) else []
+    unique: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        unique.setdefault(row["url"], row)
+    return list(unique.values())
 
 
 def broken_link_rows(store: Store, unit_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:

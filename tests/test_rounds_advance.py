@@ -21,7 +21,7 @@ import pytest
 from conftest_scoring import FAST, crawl_portal, crawled_sample
 from test_db_copy_prune import numbers
 from test_pg_concurrency import pd_equal
-from windows_fixtures import judged, one_time, published_dates
+from windows_fixtures import judged, keyed, one_time, published_dates
 
 from demo.advance import advance_directory
 from scoring.indicators import load_indicator_set, newest_set
@@ -34,11 +34,6 @@ from store import rounds as round_store
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rounds_advance")]
 
 DAYS = 92  # one quarter
-
-
-def keyed(entries: list[dict], ids: list[str] | None = None) -> set[tuple[str, str]]:
-    wanted = set(ids) if ids is not None else None
-    return {(d["unit_id"], d["target_url"]) for d in entries if wanted is None or d["id"] in wanted}
 
 
 def by_status(problems) -> dict[str, set[tuple[str, str]]]:

@@ -45,3 +45,10 @@ def judged(entry: dict, as_of: dt.date, published: dict[int, str]) -> bool:
     return day is None or quarter_holds(
         dt.date.fromisoformat(day(entry["details"], published)), as_of
     )
+
+
+def keyed(entries: list[dict], ids: list[str] | None = None) -> set[tuple[str, str]]:
+    """(unit, target URL) of the manifest ``entries`` (those of ``ids`` only, when given): how
+    a finding is matched to what the sample planted."""
+    wanted = set(ids) if ids is not None else None
+    return {(d["unit_id"], d["target_url"]) for d in entries if wanted is None or d["id"] in wanted}

@@ -16,6 +16,7 @@ from crawler.cli import extract_command, units_app
 from crawler.run import CRAWL_HELP
 from demo.cli import app as demo_app
 from distributed.cli import crawl_command, crawl_part_command, worker_command
+from patrol.cli import patrol_command
 from portal.cli import portal_command
 from portal.users_cli import app as users_app
 from reports.cli import report_app, responses_app
@@ -58,6 +59,7 @@ app.add_typer(indicators_app, name="indicators")
 app.command("evaluate")(evaluate_command)
 app.add_typer(problems_app, name="problems")
 app.command("recheck")(recheck_command)
+app.command("patrol")(patrol_command)
 app.add_typer(report_app, name="report")
 app.add_typer(responses_app, name="responses")
 app.add_typer(db_app, name="db")

@@ -1,7 +1,8 @@
 """stale_column: a column whose newest item is older than its freshness window (docs/domain.md §3.1).
 
 Planted by removing the column's recent items and freezing it; fixed by publishing in it again.
-`zwgk demo advance` also makes one news column go stale between crawls (`stop_a_news_column`).
+`zwgk demo advance` also makes one news column go stale between crawls (`stop_a_news_column`):
+on a short step one whose newest item passes the window within the step, as the patrol foresees.
 """
 
 from __future__ import annotations
@@ -62,19 +63,43 @@ def stale_entry(p: Planter, column: Column) -> list[dict]:
             freshness=klass,
             newest=newest.isoformat(),
             threshold_days=days,
+            due=(newest + dt.timedelta(days=days + 1)).isoformat(),  # the first day it is stale
         )
     ]
 
 
-def stop_a_news_column(planter: Planter, rng: random.Random) -> Column | None:
-    """A unit stops updating its news column: frozen before the new items are written."""
+def stop_a_news_column(
+    planter: Planter, rng: random.Random, goes_stale_by: dt.date | None = None
+) -> Column | None:
+    """A unit stops updating its news column: frozen before the new items are written. With
+    ``goes_stale_by`` (a short step), only a column whose newest item passes the freshness
+    window by that day: it goes stale within the step, on the day its entry's `due` says — a
+    day the patrol before the step could foresee (None: no news column would)."""
     columns = planter.columns(m.NEWS)
+    if goes_stale_by is not None:
+        was = planter.recent  # the step's first day: a column stale by then is no news
+        columns = [
+            c
+            for c in columns
+            if (due := _due(planter, c)) and (was is None or due > was) and due <= goes_stale_by
+        ]
     if not columns:
         return None
     column = rng.choice(columns)
     planter.used_columns.add(column.id)
     planter.frozen.add(column.id)
     return column
+
+
+def _due(planter: Planter, column: Column) -> dt.date | None:
+    """The first day ``column`` is stale if nothing is published in it: its newest item past
+    the freshness window (age above it, `column_freshness`)."""
+    _, days, _ = FRESHNESS[column.category]
+    newest = max(
+        (a.published for a in planter.portal.index.articles_of.get(column.id, []) if a.published),
+        default=None,
+    )
+    return None if newest is None else newest + dt.timedelta(days=days + 1)
 
 
 def publish_again(change: Change, entry: dict) -> None:

@@ -137,6 +137,7 @@ def report_year(title: str) -> int | None:
 @register
 class AnnualReport(Check):
     name: ClassVar[str] = "annual_report"
+    forecasts: ClassVar[bool] = True
     Params = AnnualReportParams
     description: ClassVar[str] = "last year's annual report missing or after the level's deadline"
     judges: ClassVar[str] = "units"

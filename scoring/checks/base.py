@@ -103,6 +103,10 @@ class Check:
     # Column categories the check reads whatever `applies_to` says (None: applies_to's, or the
     # check's own params.categories).
     reads: ClassVar[frozenset[str] | None] = None
+    # Whether a finding can come by the passage of time alone, the crawl unchanged (a column
+    # going stale, a deadline passing): the daily patrol then judges the check as of the days
+    # ahead, to warn a unit before the problem is found (`zwgk patrol`, patrol/forecast.py).
+    forecasts: ClassVar[bool] = False
 
     def find(self, data: CrawlData, params: Any, ctx: CheckContext) -> pd.DataFrame:
         raise NotImplementedError

@@ -30,6 +30,7 @@ class FreshnessParams(CheckParams):
 @register
 class ColumnFreshness(Check):
     name: ClassVar[str] = "column_freshness"
+    forecasts: ClassVar[bool] = True
     Params = FreshnessParams
     description: ClassVar[str] = "observed column whose newest dated item is older than max_age"
     judges: ClassVar[str] = "column_items"

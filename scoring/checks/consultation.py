@@ -104,6 +104,7 @@ class ConsultationParams(CheckParams):
 @register
 class Consultation(Check):
     name: ClassVar[str] = "consultation"
+    forecasts: ClassVar[bool] = True
     Params = ConsultationParams
     description: ClassVar[str] = "consultation open < min_days, or closed without feedback"
     dated_by: ClassVar[dict[str, str]] = {"too_short": "open_from"}

@@ -104,6 +104,7 @@ def period_zh(period: str) -> str:
 @register
 class PeriodicPublication(Check):
     name: ClassVar[str] = "periodic_publication"
+    forecasts: ClassVar[bool] = True
     Params = PeriodicParams
     description: ClassVar[str] = "column missing items for a due month or quarter"
     judges: ClassVar[str] = "column_items"

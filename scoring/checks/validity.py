@@ -53,6 +53,7 @@ def _day(value: object) -> dt.date | None:
 @register
 class Validity(Check):
     name: ClassVar[str] = "validity"
+    forecasts: ClassVar[bool] = True
     Params = ValidityParams
     description: ClassVar[str] = "有效性 not 有效/失效/废止, or contradicting the page's end date"
 

@@ -32,6 +32,7 @@ class VetoCountParams(CheckParams):
 @register
 class VetoCount(Check):
     name: ClassVar[str] = "veto_count"
+    forecasts: ClassVar[bool] = True
     Params = VetoCountParams
     description: ClassVar[str] = (
         "veto when other indicators' problems reach at_least (in scorer.py)"

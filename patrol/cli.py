@@ -1,0 +1,108 @@
+"""`zwgk patrol` — the night's patrol after the crawl: judge, warn, store, say what changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from patrol.forecast import DEFAULT_WITHIN
+from patrol.run import PatrolResult
+from scoring.cli import DB_OPTION, _date, _errors, _fail, _open_store, _row, _say
+from store.text import console as output_console
+
+SHOWN_UNITS = 20  # units listed, those with the most new problems and warnings first
+
+
+def patrol_command(
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Day judged, YYYY-MM-DD (default: the China day the crawl ended)."
+    ),
+    indicators: str | None = typer.Option(
+        None, "--indicators", help="Indicator set YAML or shipped id (default: the newest set)."
+    ),
+    within: str = typer.Option(
+        DEFAULT_WITHIN,
+        "--within",
+        help="How far ahead to warn: working days (5 workdays) or calendar days (7 days).",
+    ),
+    run: int | None = typer.Option(
+        None, "--run", help="Crawl run id (default: the latest run fit to judge, `zwgk runs`)."
+    ),
+    calendar: Path | None = typer.Option(
+        None, "--calendar", help="Working-day overrides YAML (workdays:/holidays:)."
+    ),
+    database_url: str | None = DB_OPTION,
+) -> None:
+    """Patrol (日巡查) the latest crawl: judge every unit as of the day against the indicator set
+    without making a round, warn what would become a problem within --within if nothing is done
+    (预警), store the patrol and print what changed since the previous one — problems new today,
+    gone (fixed), still open, and warnings with the day each falls due."""
+    from patrol.run import run_patrol
+    from scoring.indicators import load_indicator_set, newest_set
+    from scoring.workdays import WorkCalendar
+
+    day = _date(as_of, "--as-of")
+    store = _open_store(database_url)
+    console = output_console()
+    try:
+        cal = WorkCalendar.from_yaml(calendar) if calendar else None
+        indicator_set = load_indicator_set(indicators or newest_set())
+        result = run_patrol(
+            store, indicator_set, as_of=day, within=within, run_id=run, calendar=cal
+        )
+        names = dict(zip(store.units_frame()["id"], store.units_frame()["name"], strict=True))
+        print_patrol(result, names, console)
+    except OSError as exc:  # --calendar unreadable, or the disk under the store
+        raise _fail(f"{exc.filename or 'the store'}: {exc.strerror or exc}") from None
+    except _errors() as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
+
+
+def print_patrol(result: PatrolResult, names: dict[str, str], console: Console) -> None:
+    """The patrol's line, the counts of each change, and the units with something new."""
+    p, changes = result.patrol, result.changes
+    count = changes["change"].value_counts()
+    since = f"patrol {result.previous.id} of {result.previous.as_of}" if result.previous else None
+    _say(
+        console,
+        f"patrol {p.id} as of {p.as_of}: crawl run {p.crawl_run}, indicators "
+        f"{p.indicator_set_id} {p.indicator_set_version}, warning within {p.within}"
+        + (f"; compared with {since}" if since else "; the first patrol"),
+    )
+    warned = int((changes["warned"] & (changes["change"] == "new")).sum())
+    _say(
+        console,
+        f"problems {int(count.get('new', 0)) + int(count.get('open', 0))}: "
+        f"new {int(count.get('new', 0))} ({warned} warned before), "
+        f"still open {int(count.get('open', 0))}, gone {int(count.get('gone', 0))}"
+        + (f", not compared (unit not read) {int(count['unread'])}" if count.get("unread") else "")
+        + f"; warnings {int(count.get('warning', 0)) + int(count.get('still_warned', 0))}: "
+        f"new {int(count.get('warning', 0))}",
+    )
+    table = _units_table(changes, names)
+    if table.row_count:
+        console.print(table)
+
+
+def _units_table(changes: pd.DataFrame, names: dict[str, str]) -> Table:
+    table = Table("unit", "new", "gone", "warnings", "first due", title="units with news")
+    by_unit = changes.groupby("unit_id")
+    rows = []
+    for unit_id, part in by_unit:
+        new = int((part["change"] == "new").sum())
+        gone = int((part["change"] == "gone").sum())
+        warnings = part[part["change"].isin(["warning", "still_warned"])]
+        if new or gone or len(warnings):
+            due = min(warnings["due"]) if len(warnings) else None
+            rows.append((new + len(warnings), str(unit_id), new, gone, len(warnings), due))
+    rows.sort(key=lambda r: (-r[0], r[1]))
+    for _, unit_id, new, gone, warnings, due in rows[:SHOWN_UNITS]:
+        name = names.get(unit_id, unit_id)
+        _row(table, f"{name} ({unit_id})", new, gone, warnings, due or "")
+    return table

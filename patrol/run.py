@@ -1,0 +1,159 @@
+"""One patrol (日巡查, `zwgk patrol`): the latest crawl fit to judge, judged against the current
+indicator set as of the day it ended — no round is made — with the warnings of the days ahead
+(patrol/forecast.py), stored (`store.patrols`), and compared with the patrol before it.
+
+What changed since the previous patrol, per fingerprint (`CHANGES`):
+- ``new`` — a problem today that the previous patrol did not find (``warned``: it had warned);
+- ``gone`` — a problem of the previous patrol not found today, its unit read by today's crawl
+  (a unit the crawl could not read is never called fixed: ``unread``);
+- ``open`` — a problem both found;
+- ``warning`` — a warning today that the previous patrol did not give; ``still_warned`` — one it
+  gave too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from patrol.forecast import DEFAULT_WITHIN, forecast, horizon
+from scoring.data import load_crawl
+from scoring.indicators import IndicatorSet
+from scoring.round_steps import CHINA, check_as_of
+from scoring.run_choice import choose_run
+from scoring.scorer import RoundError, score_crawl
+from scoring.workdays import WorkCalendar, default_calendar
+from store import Store
+from store.patrols import (
+    FINDING_COLUMNS,
+    PatrolInfo,
+    get_patrol,
+    patrol_before,
+    patrol_findings,
+    write_patrol,
+)
+from store.runs import RunInfo
+
+CHANGES = ("new", "gone", "unread", "open", "warning", "still_warned")
+
+
+class PatrolError(RoundError):
+    """A patrol cannot run as asked (no crawl fit to judge, a day the crawl did not see)."""
+
+
+@dataclass(frozen=True)
+class PatrolResult:
+    patrol: PatrolInfo
+    previous: PatrolInfo | None
+    findings: pd.DataFrame  # FINDING_COLUMNS: this patrol's problems and warnings
+    changes: pd.DataFrame  # fingerprint, unit_id, indicator_id, subject, change, warned, due
+
+
+def run_patrol(
+    store: Store,
+    indicator_set: IndicatorSet,
+    *,
+    as_of: dt.date | None = None,
+    within: str = DEFAULT_WITHIN,
+    run_id: int | None = None,
+    calendar: WorkCalendar | None = None,
+) -> PatrolResult:
+    """Patrol crawl run ``run_id`` (default: the latest fit to judge) as of ``as_of`` (default:
+    the China day the run ended), warn ``within`` ahead, store it and compare it."""
+    calendar = calendar or default_calendar()
+    run = _run(store, run_id)
+    as_of = as_of or _ended_on(run)
+    check_as_of(as_of, run)
+    horizon(as_of, within, calendar)  # a bad horizon refused before anything is read
+    started = time.perf_counter()
+    data = load_crawl(store, run.id)
+    problems = score_crawl(data, indicator_set, as_of, calendar=calendar).problems
+    warnings = forecast(
+        data, indicator_set, as_of, set(problems["fingerprint"]), within=within, calendar=calendar
+    )
+    findings = pd.concat(
+        [_as_findings(problems, "problem"), _as_findings(warnings, "warning")], ignore_index=True
+    )
+    observed = set(data.units.loc[data.units["observed"].astype(bool), "id"])
+    stats: dict[str, Any] = {
+        "problems": len(problems),
+        "warnings": len(warnings),
+        "units_observed": len(observed),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    patrol_id = write_patrol(
+        store,
+        as_of=as_of,
+        crawl_run=run.id,
+        indicator_set=indicator_set,
+        within=within,
+        findings=findings,
+        stats=stats,
+    )
+    patrol = get_patrol(store, patrol_id)
+    assert patrol is not None
+    previous = patrol_before(store, patrol_id)
+    before = (
+        patrol_findings(store, previous.id) if previous else pd.DataFrame(columns=FINDING_COLUMNS)
+    )
+    return PatrolResult(patrol, previous, findings, compare(before, findings, observed))
+
+
+def compare(before: pd.DataFrame, now: pd.DataFrame, observed: set[str]) -> pd.DataFrame:
+    """What changed from the findings ``before`` to ``now`` (both `FINDING_COLUMNS`), one row
+    per fingerprint either holds: its change (`CHANGES`), whether it had been warned, its due day
+    (warnings)."""
+    kinds_before = dict(zip(before["fingerprint"], before["kind"], strict=True))
+    rows = []
+    for r in now.itertuples(index=False):
+        earlier = kinds_before.get(r.fingerprint)
+        if r.kind == "problem":
+            change = "open" if earlier == "problem" else "new"
+        else:
+            change = "still_warned" if earlier == "warning" else "warning"
+        rows.append((r.fingerprint, r.unit_id, r.indicator_id, r.subject, change,
+                     earlier == "warning", r.due))  # fmt: skip
+    found_now = set(now["fingerprint"])
+    for r in before.itertuples(index=False):
+        if r.kind != "problem" or r.fingerprint in found_now:
+            continue  # a warning not given again: nothing to say (it came, or it went)
+        change = "gone" if r.unit_id in observed else "unread"
+        rows.append((r.fingerprint, r.unit_id, r.indicator_id, r.subject, change, False, None))
+    columns = ["fingerprint", "unit_id", "indicator_id", "subject", "change", "warned", "due"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _run(store: Store, run_id: int | None) -> RunInfo:
+    if run_id is not None:
+        run = next((r for r in store.runs() if r.id == run_id), None)
+        if run is None:
+            raise PatrolError(f"no crawl run {run_id} (see `zwgk runs`)")
+    else:
+        run = choose_run(store)
+        if run is None:
+            raise PatrolError("no crawl run fit to judge: crawl first (`zwgk crawl`)")
+    if run.outcome == "failed":
+        raise PatrolError(
+            f"crawl run {run.id} failed (无可评分单位): the patrol judges nothing from it; "
+            "name a finished or degraded run with --run, or crawl again"
+        )
+    return run
+
+
+def _ended_on(run: RunInfo) -> dt.date:
+    ended = run.finished_at or run.started_at
+    if ended.tzinfo is None:  # SQLite returns UTC instants without their zone
+        ended = ended.replace(tzinfo=dt.UTC)
+    return ended.astimezone(CHINA).date()
+
+
+def _as_findings(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    out = frame.copy()
+    out["kind"] = kind
+    if "due" not in out:
+        out["due"] = None
+    return out[FINDING_COLUMNS]

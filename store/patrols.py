@@ -1,0 +1,113 @@
+"""The daily patrol's store (`store.patrol_models`): a patrol written in one transaction with its
+findings, the patrol before a given one, and a patrol's findings as a frame."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Table, insert, select
+
+from store.core import Store
+from store.frame_insert import insert_frame
+from store.patrol_models import Patrol, PatrolFinding
+from store.types import json_evidence, utcnow
+from store.version import zwgk_version
+
+PATROLS: Table = Patrol.__table__  # type: ignore[assignment]
+FINDINGS: Table = PatrolFinding.__table__  # type: ignore[assignment]
+FINDING_COLUMNS = [c.name for c in FINDINGS.columns if c.name != "patrol"]
+
+
+@dataclass(frozen=True)
+class PatrolInfo:
+    id: int
+    as_of: dt.date
+    crawl_run: int
+    indicator_set_id: str
+    indicator_set_version: str
+    within: str
+    created_at: dt.datetime
+    stats: dict[str, Any] | None
+
+
+def write_patrol(
+    store: Store,
+    *,
+    as_of: dt.date,
+    crawl_run: int,
+    indicator_set: Any,
+    within: str,
+    findings: pd.DataFrame,
+    stats: dict[str, Any] | None = None,
+) -> int:
+    """Store a patrol and its findings (``findings``: `FINDING_COLUMNS`, one row per
+    fingerprint) in one transaction; returns the patrol's id."""
+    rows = findings[FINDING_COLUMNS].copy()
+    rows["evidence"] = [json_evidence(e) for e in rows["evidence"]]
+    with store.engine.begin() as conn:
+        patrol_id = conn.execute(
+            insert(PATROLS)
+            .values(
+                as_of=as_of,
+                crawl_run=crawl_run,
+                indicator_set_id=indicator_set.id,
+                indicator_set_version=indicator_set.version,
+                indicator_set_sha256=indicator_set.sha256,
+                within=within,
+                stats=stats,
+                created_at=utcnow(),
+                zwgk_version=zwgk_version(),
+            )
+            .returning(PATROLS.c.id)
+        ).scalar_one()
+        rows.insert(0, "patrol", patrol_id)
+        insert_frame(conn, FINDINGS, rows)
+    return int(patrol_id)
+
+
+def get_patrol(store: Store, patrol_id: int) -> PatrolInfo | None:
+    with store.reader.connect() as conn:
+        row = conn.execute(select(*_INFO).where(PATROLS.c.id == patrol_id)).first()
+    return PatrolInfo(*row) if row else None
+
+
+def patrol_before(store: Store, patrol_id: int) -> PatrolInfo | None:
+    """The latest patrol stored before ``patrol_id`` (None: it is the first)."""
+    with store.reader.connect() as conn:
+        row = conn.execute(
+            select(*_INFO).where(PATROLS.c.id < patrol_id).order_by(PATROLS.c.id.desc()).limit(1)
+        ).first()
+    return PatrolInfo(*row) if row else None
+
+
+def latest_patrol(store: Store) -> PatrolInfo | None:
+    with store.reader.connect() as conn:
+        row = conn.execute(select(*_INFO).order_by(PATROLS.c.id.desc()).limit(1)).first()
+    return PatrolInfo(*row) if row else None
+
+
+def patrol_findings(store: Store, patrol_id: int) -> pd.DataFrame:
+    """A patrol's findings (`FINDING_COLUMNS`), by unit, indicator and subject."""
+    cols = [FINDINGS.c[name] for name in FINDING_COLUMNS]
+    stmt = (
+        select(*cols)
+        .where(FINDINGS.c.patrol == patrol_id)
+        .order_by(FINDINGS.c.unit_id, FINDINGS.c.indicator_id, FINDINGS.c.subject)
+    )
+    with store.reader.connect() as conn:
+        return pd.DataFrame(conn.execute(stmt).all(), columns=FINDING_COLUMNS)
+
+
+_INFO = (
+    PATROLS.c.id,
+    PATROLS.c.as_of,
+    PATROLS.c.crawl_run,
+    PATROLS.c.indicator_set_id,
+    PATROLS.c.indicator_set_version,
+    PATROLS.c.within,
+    PATROLS.c.created_at,
+    PATROLS.c.stats,
+)

@@ -1,0 +1,158 @@
+"""The daily patrol on the real thing (issue 14): the crawled small sample portal is patrolled as
+of its day, moved on a week by `zwgk demo advance` (a small step) with the night's incremental
+crawl, and patrolled again. The second patrol reports as new every defect the advance planted,
+as gone every one it fixed; every problem that came by the passage of time alone (a column gone
+stale: nothing planted) had been warned by the first patrol, on the day it came; no hazard and
+no decoy gives a problem or a warning. `zwgk patrol` stores each patrol and prints the changes.
+
+A problem is matched to its manifest entry by (unit, target URL), as in the accuracy gate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import pytest
+from conftest_scoring import crawl_portal, crawled_sample
+from typer.testing import CliRunner
+from windows_fixtures import judged, keyed, one_time, published_dates
+
+from demo.advance import advance_directory
+from patrol.forecast import warns
+from patrol.run import run_patrol
+from scoring.checks.base import get_check
+from scoring.indicators import load_indicator_set, newest_set
+from store import open_store
+from store.patrols import latest_patrol, patrol_findings
+from zwgk.cli import app
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("patrol_sample")]
+
+DAYS = 14  # two weeks: the first patrol's horizon, 10 working days, reaches the second's day
+WITHIN = "10 workdays"
+
+
+@pytest.fixture(scope="module")
+def patrolled(tmp_path_factory, module_store_urls):
+    directory = tmp_path_factory.mktemp("patrolled")
+    shutil.copytree(crawled_sample(tmp_path_factory), directory, dirs_exist_ok=True)
+    url = module_store_urls.copy_of(directory / "zwgk.sqlite")
+    store = open_store(url, create=True)
+    indicator_set = load_indicator_set(newest_set())
+    before = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    first_day = dt.date.fromisoformat(before["as_of"])
+    first = run_patrol(store, indicator_set, as_of=first_day, within=WITHIN)
+    after = advance_directory(directory, DAYS)
+    crawl_portal(directory, db_url=url)  # incremental, as every night
+    second = run_patrol(
+        store, indicator_set, as_of=dt.date.fromisoformat(after["as_of"]), within=WITHIN
+    )
+    yield directory, store, url, indicator_set, (before, after), (first, second)
+    store.close()
+
+
+def targets(result, kinds: set[str]) -> dict[tuple[str, str], str]:
+    """(unit, target URL) → fingerprint of the result's findings of ``kinds``."""
+    rows = result.findings[result.findings["kind"].isin(kinds)]
+    return dict(
+        zip(zip(rows["unit_id"], rows["target_url"], strict=True), rows["fingerprint"], strict=True)
+    )
+
+
+def changed(result, change: str) -> set[str]:
+    return set(result.changes.loc[result.changes["change"] == change, "fingerprint"])
+
+
+def test_the_next_patrol_reports_what_the_advance_planted_as_new_and_fixed_as_gone(patrolled):
+    directory, _, _, _, (before, after), (first, second) = patrolled
+    history = after["history"][-1]
+    now = dt.date.fromisoformat(after["as_of"])
+    published = published_dates(directory)
+    planted = keyed([d for d in after["defects"] if judged(d, now, published)], history["new"])
+    fixed = keyed(before["defects"], history["fixed"])
+    problems_now, problems_then = targets(second, {"problem"}), targets(first, {"problem"})
+    assert planted and fixed
+    assert {problems_now[k] for k in planted} <= changed(second, "new"), "planted, not new"
+    assert fixed <= set(problems_then), "the first patrol found what the advance fixed"
+    assert {problems_then[k] for k in fixed} <= changed(second, "gone"), "fixed, not gone"
+    # Gone is only ever a fix, a state the rules stopped judging, or a one-time event of the
+    # quarter before: never a problem the crawl simply did not see again.
+    expired = keyed(before["defects"], history["expired"]) | keyed(
+        [d for d in before["defects"] if one_time(d)]
+    )
+    gone = {k for k, fp in problems_then.items() if fp in changed(second, "gone")}
+    assert gone <= fixed | expired
+
+
+def test_a_warning_came_before_each_planted_deadline_on_the_day_the_manifest_says(patrolled):
+    _, _, _, _, (before, after), (first, second) = patrolled
+    history = after["history"][-1]
+    coming = [d for d in after["defects"] if d["id"] in history["new"] and "due" in d["details"]]
+    assert coming, "a short step stops a news column that goes stale within it"
+    warnings = targets(first, {"warning"})
+    due = first.findings.set_index("fingerprint")["due"]
+    new = second.changes[second.changes["change"] == "new"].set_index("fingerprint")
+    for entry in coming:
+        key = (entry["unit_id"], entry["target_url"])
+        assert key in warnings, entry
+        assert due[warnings[key]] == dt.date.fromisoformat(entry["details"]["due"])
+        found = targets(second, {"problem"})[key]
+        assert new.loc[found, "warned"]
+
+
+def test_what_came_with_time_alone_had_been_warned_before_it_came(patrolled):
+    """Every new problem of an indicator that foresees, but for what the advance put there
+    (new pages, a column stopped), had been warned, due by the second patrol's day."""
+    _, _, _, indicator_set, (_, after), (first, second) = patrolled
+    history = after["history"][-1]
+    put = keyed([d for d in after["defects"] if "due" not in d["details"]], history["new"])
+    foreseeing = {i.id for i in indicator_set.indicators if warns(i, get_check(i.check).forecasts)}
+    rows = second.findings.set_index("fingerprint")
+    new = second.changes[(second.changes["change"] == "new")
+                         & second.changes["indicator_id"].isin(foreseeing)]  # fmt: skip
+    came = [fp for fp in new["fingerprint"]
+            if (rows.loc[fp, "unit_id"], rows.loc[fp, "target_url"]) not in put]  # fmt: skip
+    assert came
+    warned = first.findings[first.findings["kind"] == "warning"].set_index("fingerprint")
+    day = dt.date.fromisoformat(after["as_of"])
+    for fp in came:
+        assert fp in warned.index, rows.loc[fp].to_dict()
+        assert warned.loc[fp, "due"] <= day
+
+
+def test_no_hazard_or_decoy_gives_a_problem_or_a_warning(patrolled):
+    _, _, _, _, (before, after), (first, second) = patrolled
+    for manifest, result in ((before, first), (after, second)):
+        every = set(targets(result, {"problem", "warning"}))
+        units = {unit for unit, _ in every}
+        urls = {url for _, url in every}
+        blocked = {
+            h["unit_id"] for h in manifest["hazards"] if h["kind"] in ("host_down", "anti_bot")
+        }
+        hazards = {h["target_url"] for h in manifest["hazards"]}
+        hazards |= {h.get("params", {}).get("page_url") for h in manifest["hazards"]} - {None}
+        decoys = {d["target_url"] for d in manifest["decoys"]}
+        assert blocked and not units & blocked
+        assert decoys and not urls & (hazards | decoys)
+
+
+def test_each_patrol_is_stored_whole(patrolled):
+    _, store, _, _, _, (first, second) = patrolled
+    assert second.previous is not None and second.previous.id == first.patrol.id
+    for result in (first, second):
+        stored = patrol_findings(store, result.patrol.id)
+        assert sorted(stored["fingerprint"]) == sorted(result.findings["fingerprint"])
+        assert result.patrol.stats["problems"] == (stored["kind"] == "problem").sum()
+        assert stored.loc[stored["kind"] == "warning", "due"].notna().all()
+
+
+def test_the_command_patrols_and_says_what_changed(patrolled):
+    _, store, url, _, (_, after), (_, second) = patrolled
+    done = CliRunner().invoke(app, ["patrol", "--db", url, "--as-of", after["as_of"]])
+    assert done.exit_code == 0, done.output
+    assert f"as of {after['as_of']}" in done.output
+    assert f"compared with patrol {second.patrol.id}" in done.output
+    assert latest_patrol(store).id == second.patrol.id + 1
+    refused = CliRunner().invoke(app, ["patrol", "--db", url, "--within", "5 weeks ago"])
+    assert refused.exit_code == 2 and "5 weeks ago" in refused.output
