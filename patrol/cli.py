@@ -24,10 +24,11 @@ def patrol_command(
     indicators: str | None = typer.Option(
         None, "--indicators", help="Indicator set YAML or shipped id (default: the newest set)."
     ),
-    within: str = typer.Option(
-        DEFAULT_WITHIN,
+    within: str | None = typer.Option(
+        None,
         "--within",
-        help="How far ahead to warn: working days (5 workdays) or calendar days (7 days).",
+        help="How far ahead to warn: working days (5 workdays) or calendar days (7 days); "
+        f"default: the set's warn_within, else {DEFAULT_WITHIN}.",
     ),
     run: int | None = typer.Option(
         None, "--run", help="Crawl run id (default: the latest run fit to judge, `zwgk runs`)."

@@ -58,13 +58,15 @@ def run_patrol(
     indicator_set: IndicatorSet,
     *,
     as_of: dt.date | None = None,
-    within: str = DEFAULT_WITHIN,
+    within: str | None = None,
     run_id: int | None = None,
     calendar: WorkCalendar | None = None,
 ) -> PatrolResult:
     """Patrol crawl run ``run_id`` (default: the latest fit to judge) as of ``as_of`` (default:
-    the China day the run ended), warn ``within`` ahead, store it and compare it."""
+    the China day the run ended), warn ``within`` ahead (default: the set's `warn_within`, else
+    `DEFAULT_WITHIN`), store it and compare it."""
     calendar = calendar or default_calendar()
+    within = within or getattr(indicator_set, "warn_within", None) or DEFAULT_WITHIN
     run = _run(store, run_id)
     as_of = as_of or _ended_on(run)
     check_as_of(as_of, run)

@@ -365,6 +365,7 @@ class IndicatorSet:
     indicators: list[Indicator]
     extends: tuple[str, ...] = ()  # ids of the sets it builds on, nearest first
     description: str = ""
+    warn_within: str | None = None  # the patrol's horizon, as the set says ("5 workdays")
     # indicator id → {top-level key ("" for the entry itself) → "file:line" it comes from}
     origins: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 

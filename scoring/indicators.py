@@ -30,11 +30,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError
+from pydantic import BeforeValidator, Field, ValidationError
 
 from common.config_file import configured_value
 from common.extends import ExtendsCycle, chain
 from common.yamlsource import YamlSource, YamlSourceError, load_yaml, pydantic_problems
+from scoring.durations import parse_duration
 from scoring.indicator_entries import check_types, merge_entries, validate
 from scoring.indicator_files import (
     SET_ID,
@@ -79,6 +80,13 @@ FILE_MARK = "# zwgk-indicator-file: "
 UNIT_TEXT_MODES = ("strict", "warn", "off")
 
 
+def _duration_text(value: Any) -> str | None:
+    """A duration's canonical spelling ("5 workdays"); ValueError names the accepted forms."""
+    if value is None:
+        return None
+    return str(parse_duration(value))
+
+
 class _SetHead(Strict):
     """The top-level keys of one set file (its indicators are validated one by one)."""
 
@@ -88,6 +96,9 @@ class _SetHead(Strict):
     name: str | None = None
     description: str = ""
     pass_line: Annotated[float, Field(ge=0, le=100)] | None = None
+    # How far ahead the daily patrol warns (`zwgk patrol`): "5 workdays", "7 days"; inherited
+    # like pass_line, `zwgk patrol --within` overrides it.
+    warn_within: Annotated[str | None, BeforeValidator(_duration_text)] = None
     extends: str | None = None
     remove: list[str] = []
     indicators: list[Any] = []
@@ -183,6 +194,7 @@ def _head(source: YamlSource, problems: list[Problem]) -> _SetHead:
         description="",
         # Kept even when out of range: the problem is reported already, not "missing".
         pass_line=data.get("pass_line") if isinstance(data.get("pass_line"), int | float) else None,
+        warn_within=None,
         extends=_str("extends"),
         remove=[r for r in _list("remove") if isinstance(r, str)],
         indicators=_list("indicators"),
@@ -280,6 +292,7 @@ def load_indicator_set(
     heads = [head for _, head in chain]
     name = next((h.name for h in reversed(heads) if h.name), None)
     pass_line = next((h.pass_line for h in reversed(heads) if h.pass_line is not None), None)
+    warn_within = next((h.warn_within for h in reversed(heads) if h.warn_within), None)
     root_path = str(chain[0][0].path)
     if not name:
         problems.append((root_path, 1, "missing key 'name'"))
@@ -297,6 +310,7 @@ def load_indicator_set(
         version=heads[-1].version,
         name=name,
         pass_line=pass_line,
+        warn_within=warn_within,
         path=Path(chain[-1][0].path),
         text=text,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),

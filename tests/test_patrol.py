@@ -214,3 +214,25 @@ def test_the_shipped_sets_warn_on_the_checks_that_foresee():
     checks = {i.check for i in warning_set(shipped).indicators}
     assert "column_freshness" in checks and "annual_report" in checks
     assert not checks & {"broken_links", "required_fields", "disclosure_lag"}
+
+
+def test_the_set_says_how_far_ahead_to_warn_inherited_and_a_bad_horizon_is_refused(tmp_path):
+    with_horizon = HEAD.replace("pass_line: 60\n", "pass_line: 60\nwarn_within: 3 workdays\n")
+    (tmp_path / "t.yaml").write_text(with_horizon + FIELDS, encoding="utf-8")
+    assert load_indicator_set(tmp_path / "t.yaml").warn_within == "3 workdays"
+    child = tmp_path / "c.yaml"
+    child.write_text('id: c\nversion: "2"\nextends: t\nindicators: []\n', encoding="utf-8")
+    assert load_indicator_set(child).warn_within == "3 workdays"
+    child.write_text('id: c\nversion: "2"\nextends: t\nwarn_within: 7 days\n', encoding="utf-8")
+    assert load_indicator_set(child).warn_within == "7 days"
+    (tmp_path / "t.yaml").write_text(with_horizon.replace("3 workdays", "soon") + FIELDS, "utf-8")
+    with pytest.raises(IndicatorError) as refused:
+        load_indicator_set(tmp_path / "t.yaml")
+    [(where, line, message)] = refused.value.problems
+    assert (where.endswith("t.yaml"), line) == (True, 5) and "soon" in message
+
+
+def test_the_shipped_base_set_warns_five_working_days_ahead():
+    from scoring.indicators import newest_set
+
+    assert load_indicator_set(newest_set()).warn_within == "5 workdays"

@@ -152,6 +152,7 @@ def test_the_command_patrols_and_says_what_changed(patrolled):
     done = CliRunner().invoke(app, ["patrol", "--db", url, "--as-of", after["as_of"]])
     assert done.exit_code == 0, done.output
     assert f"as of {after['as_of']}" in done.output
+    assert "warning within 5 workdays" in done.output  # the shipped set's warn_within
     assert f"compared with patrol {second.patrol.id}" in done.output
     assert latest_patrol(store).id == second.patrol.id + 1
     refused = CliRunner().invoke(app, ["patrol", "--db", url, "--within", "5 weeks ago"])
