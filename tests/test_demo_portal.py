@@ -112,7 +112,7 @@ def test_rendered_pages_are_deterministic(portal_dir):
 # A change of the generator that is meant changes these digests in the same commit.
 KEPT_DIGESTS = {
     "model.json.gz": "2b633e803ab9c3aa",
-    "manifest.json": "e09c1132381d958e",
+    "manifest.json": "ac63e305cd579ab5",  # stale columns say the day they went stale (due)
     "units.yaml": "ea7181da5b34d2e5",
     "pages": "274eedc4952329af",
 }
