@@ -147,6 +147,7 @@ def run_demo(directory: Path, console: Console) -> DemoRun:
     """The whole loop into ``directory``; returns what it did, timed."""
     from demo.advance import advance_directory
     from demo.generate import make_sample, write_portal
+    from patrol.run import run_patrol
     from scoring.indicators import load_indicator_set, newest_set
     from scoring.recheck import recheck
     from scoring.round import evaluate
@@ -164,6 +165,9 @@ def run_demo(directory: Path, console: Console) -> DemoRun:
     try:
         with serving(run.portal), steps.step("crawl1", f"采集 (crawl {len(portal.units)} units)"):
             crawl(run)
+        with steps.step("patrol1", f"日巡查 (patrol as of {first_as_of}, warnings ahead)"):
+            patrolled = run_patrol(store, indicator_set, as_of=first_as_of)
+        console.print(f"  {patrolled.summary()}", highlight=False)
         with steps.step("round1", f"测评 {first} (evaluate as of {first_as_of})"):
             evaluate(store, first, first_as_of, indicator_set)
         with steps.step("advance1", f"门户前进{RECHECK_AFTER_DAYS}天 (units fix some problems)"):
@@ -185,6 +189,9 @@ def run_demo(directory: Path, console: Console) -> DemoRun:
         # unchanged), so pages edited in place since they were stored are read as they are now.
         with serving(run.portal), steps.step("crawl2", "增量采集并复验 (crawl --revalidate)"):
             crawl(run, "--revalidate")
+        with steps.step("patrol2", f"日巡查 (patrol as of {second_as_of}, against the first)"):
+            patrolled = run_patrol(store, indicator_set, as_of=second_as_of)
+        console.print(f"  {patrolled.summary()}", highlight=False)
         with steps.step("round2", f"测评 {second} (evaluate as of {second_as_of})"):
             result = evaluate(store, second, second_as_of, indicator_set)
         write_reports(store, run, second, steps)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from patrol.forecast import DEFAULT_WITHIN, forecast, horizon
 from scoring.data import load_crawl
+from scoring.durations import parse_duration
 from scoring.indicators import IndicatorSet
 from scoring.round_steps import CHINA, check_as_of
 from scoring.run_choice import choose_run
@@ -51,6 +52,30 @@ class PatrolResult:
     previous: PatrolInfo | None
     findings: pd.DataFrame  # FINDING_COLUMNS: this patrol's problems and warnings
     changes: pd.DataFrame  # fingerprint, unit_id, indicator_id, subject, change, warned, due
+
+    def count(self, *changes: str) -> int:
+        return int(self.changes["change"].isin(changes).sum())
+
+    def summary(self) -> str:
+        """The patrol in one Chinese sentence, as the demo and the evaluators' notes say it."""
+        text = f"日巡查（{self.patrol.as_of}）：问题{self.count('new', 'open')}个"
+        if self.previous is None:
+            text += "（首次巡查）"
+        else:
+            warned = int((self.changes["warned"] & (self.changes["change"] == "new")).sum())
+            text += (
+                f"，其中新发现{self.count('new')}个（{warned}个此前已预警），"
+                f"较上次巡查已整改{self.count('gone')}个"
+            )
+            if self.count("unread"):
+                text += f"，{self.count('unread')}个因未能采集而未能比较"
+        warnings = self.count("warning", "still_warned")
+        text += (
+            f"；预警{warnings}个（{parse_duration(self.patrol.within).zh}内将成为问题）"
+            if warnings
+            else "；无预警"
+        )
+        return text + "。"
 
 
 def run_patrol(

@@ -236,3 +236,25 @@ def test_the_shipped_base_set_warns_five_working_days_ahead():
     from scoring.indicators import newest_set
 
     assert load_indicator_set(newest_set()).warn_within == "5 workdays"
+
+
+def test_a_patrol_says_itself_in_one_chinese_sentence():
+    from patrol.run import PatrolResult
+    from store.patrols import PatrolInfo
+
+    def info(pid: int, within: str = "5 workdays") -> PatrolInfo:
+        return PatrolInfo(pid, FRIDAY, 3, "base", "1", within, dt.datetime(2025, 6, 27), None)
+
+    before = frame(finding("open", "problem"), finding("fixed", "problem"),
+                   finding("came", "warning"), finding("unread", "problem", unit="b"))  # fmt: skip
+    now = frame(finding("open", "problem"), finding("came", "problem"),
+                finding("ahead", "warning", due=dt.date(2025, 7, 1)))  # fmt: skip
+    result = PatrolResult(info(2), info(1), now, compare(before, now, observed={"a"}))
+    assert result.summary() == (
+        "日巡查（2025-06-27）：问题2个，其中新发现1个（1个此前已预警），较上次巡查已整改1个，"
+        "1个因未能采集而未能比较；预警1个（5个工作日内将成为问题）。"
+    )
+    first = PatrolResult(info(1, "7 days"), None, before, compare(frame(), before, {"a", "b"}))
+    assert (
+        first.summary() == "日巡查（2025-06-27）：问题3个（首次巡查）；预警1个（7天内将成为问题）。"
+    )
