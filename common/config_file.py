@@ -88,6 +88,29 @@ KEYS = (
         "the key that signs the portal's session cookies (at least 32 characters)",
     ),
     Key(
+        "patrol.smtp_host",
+        "ZWGK_SMTP_HOST",
+        False,
+        "the SMTP server the patrol's e-mail goes through",
+    ),
+    Key("patrol.smtp_port", "ZWGK_SMTP_PORT", False, "its port (25, 465 with smtp_ssl, 587)"),
+    Key(
+        "patrol.smtp_ssl",
+        "ZWGK_SMTP_SSL",
+        False,
+        "TLS from the start (port 465); else STARTTLS when offered",
+    ),
+    Key("patrol.smtp_user", "ZWGK_SMTP_USER", False, "the SMTP account, when the server asks"),
+    Key("patrol.smtp_password", "ZWGK_SMTP_PASSWORD", False, "its password"),
+    Key("patrol.mail_from", "ZWGK_MAIL_FROM", False, "the digest's sender address"),
+    Key("patrol.webhook_url", "ZWGK_WEBHOOK_URL", False, "where each digest is posted as JSON"),
+    Key(
+        "patrol.webhook_secret",
+        "ZWGK_WEBHOOK_SECRET",
+        False,
+        "the key of the webhook's HMAC-SHA256 signature (at least 16 characters)",
+    ),
+    Key(
         "distributed.broker_url",
         "ZWGK_BROKER_URL",
         False,
@@ -133,6 +156,17 @@ class _Portal(_Section):
     secret_key: Annotated[str, Field(min_length=32, max_length=MAX_TEXT)] | None = None
 
 
+class _Patrol(_Section):
+    smtp_host: _Text | None = None
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    smtp_ssl: bool | None = None
+    smtp_user: _Text | None = None
+    smtp_password: _Text | None = None
+    mail_from: _Text | None = None
+    webhook_url: _Text | None = None
+    webhook_secret: Annotated[str, Field(min_length=16, max_length=MAX_TEXT)] | None = None
+
+
 class _Distributed(_Section):
     broker_url: _Text | None = None
 
@@ -143,6 +177,7 @@ class _File(_Section):
     indicators: _Indicators = _Indicators()
     checklist: _Checklist = _Checklist()
     portal: _Portal = _Portal()
+    patrol: _Patrol = _Patrol()
     distributed: _Distributed = _Distributed()
 
 
@@ -152,6 +187,7 @@ _SECTIONS: dict[str, type[_Section]] = {
     "indicators": _Indicators,
     "checklist": _Checklist,
     "portal": _Portal,
+    "patrol": _Patrol,
     "distributed": _Distributed,
 }
 

@@ -88,6 +88,18 @@ class Overrides(SettingsPatch):
         return value
 
 
+MAX_CONTACTS = 20
+_EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+
+
+def _email(value: Any) -> Any:
+    """An e-mail address, one only: a name with it (`李明 <a@b>`) or a list in one string is
+    refused, so a digest never goes where the office did not mean."""
+    if isinstance(value, str) and not _EMAIL.match(value.strip()):
+        raise ValueError(f"{value!r} is not one e-mail address (e.g. zwgk@xhx.gov.cn)")
+    return value.strip() if isinstance(value, str) else value
+
+
 class UnitEntry(_Strict):
     """One unit (单位) of the registry. `settings` and `line` are filled in by `load_registry`."""
 
@@ -104,6 +116,10 @@ class UnitEntry(_Strict):
     profile: Annotated[str, Field(max_length=MAX_PROFILE), text_only("profile")]
     entry: Annotated[str, Field(max_length=MAX_URL), text_only("entry")]
     overrides: Overrides = Overrides()
+    # The unit's contacts (联络员) by e-mail: the daily patrol's digest goes to them (zwgk patrol).
+    contacts: list[Annotated[str, Field(max_length=254), BeforeValidator(_email)]] = Field(
+        [], max_length=MAX_CONTACTS
+    )
     _settings: CrawlSettings = PrivateAttr(default_factory=CrawlSettings)
     _line: int | None = PrivateAttr(default=None)
 

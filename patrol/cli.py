@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import typer
@@ -36,13 +37,32 @@ def patrol_command(
     calendar: Path | None = typer.Option(
         None, "--calendar", help="Working-day overrides YAML (workdays:/holidays:)."
     ),
+    registry: Path | None = typer.Option(
+        None,
+        "--registry",
+        "-r",
+        help="Unit registry whose contacts: get the e-mail (default: zwgk.toml [crawl] registry).",
+    ),
+    dispatch: bool = typer.Option(
+        True,
+        "--dispatch/--no-dispatch",
+        help="Send each unit's digest as zwgk.toml [patrol] says (e-mail, webhook).",
+    ),
+    again: bool = typer.Option(
+        False,
+        "--again",
+        help="Patrol nothing: dispatch the latest patrol's digests again (what failed; what was "
+        "sent is never sent twice).",
+    ),
     database_url: str | None = DB_OPTION,
 ) -> None:
     """Patrol (日巡查) the latest crawl: judge every unit as of the day against the indicator set
     without making a round, warn what would become a problem within --within if nothing is done
     (预警), store the patrol and print what changed since the previous one — problems new today,
     gone (fixed), still open, and warnings with the day each falls due."""
-    from patrol.run import run_patrol
+    from crawler.registry import RegistryError
+    from patrol.dispatch import Channels, DispatchError
+    from patrol.run import load_result, run_patrol
     from scoring.indicators import load_indicator_set, newest_set
     from scoring.workdays import WorkCalendar
 
@@ -50,19 +70,56 @@ def patrol_command(
     store = _open_store(database_url)
     console = output_console()
     try:
+        channels = Channels.configured() if dispatch else Channels()
         cal = WorkCalendar.from_yaml(calendar) if calendar else None
         indicator_set = load_indicator_set(indicators or newest_set())
-        result = run_patrol(
-            store, indicator_set, as_of=day, within=within, run_id=run, calendar=cal
-        )
-        names = dict(zip(store.units_frame()["id"], store.units_frame()["name"], strict=True))
+        if again:
+            result = load_result(store)
+        else:
+            result = run_patrol(
+                store, indicator_set, as_of=day, within=within, run_id=run, calendar=cal
+            )
+        units = store.units_frame()
+        names = dict(zip(units["id"], units["name"], strict=True))
         print_patrol(result, names, console)
+        if channels.any:
+            _dispatch(store, result, names, indicator_set, channels, registry, console)
     except OSError as exc:  # --calendar unreadable, or the disk under the store
         raise _fail(f"{exc.filename or 'the store'}: {exc.strerror or exc}") from None
-    except _errors() as exc:
+    except (*_errors(), RegistryError, DispatchError) as exc:
         raise _fail(str(exc)) from None
     finally:
         store.close()
+
+
+def _dispatch(
+    store: Any,
+    result: PatrolResult,
+    names: dict[str, str],
+    indicator_set: Any,
+    channels: Any,
+    registry: Path | None,
+    console: Console,
+) -> None:
+    """Each unit's digest sent as [patrol] says; e-mail to the registry's contacts."""
+    from common.config_file import configured_value
+    from crawler.registry import load_registry
+    from patrol.digest import digests
+    from patrol.dispatch import DispatchError, dispatch
+
+    contacts: dict[str, list[str]] = {}
+    if channels.smtp_host:
+        path = registry or configured_value("crawl.registry")
+        if path is None:
+            raise DispatchError(
+                "e-mail is configured ([patrol] smtp_host) but no unit registry holds the "
+                "contacts: pass --registry units.yaml or set [crawl] registry"
+            )
+        contacts = {u.id: list(u.contacts) for u in load_registry(path).units}
+    indicator_names = {i.id: i.name for i in indicator_set.indicators}
+    made = digests(result, names, indicator_names)
+    done = dispatch(store, made, contacts, channels)
+    _say(console, done.summary())
 
 
 def print_patrol(result: PatrolResult, names: dict[str, str], console: Console) -> None:

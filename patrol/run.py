@@ -33,6 +33,7 @@ from store.patrols import (
     FINDING_COLUMNS,
     PatrolInfo,
     get_patrol,
+    latest_patrol,
     patrol_before,
     patrol_findings,
     write_patrol,
@@ -110,6 +111,7 @@ def run_patrol(
         "problems": len(problems),
         "warnings": len(warnings),
         "units_observed": len(observed),
+        "units_not_observed": sorted(set(data.units["id"]) - observed),
         "seconds": round(time.perf_counter() - started, 1),
     }
     patrol_id = write_patrol(
@@ -127,6 +129,22 @@ def run_patrol(
     before = (
         patrol_findings(store, previous.id) if previous else pd.DataFrame(columns=FINDING_COLUMNS)
     )
+    return PatrolResult(patrol, previous, findings, compare(before, findings, observed))
+
+
+def load_result(store: Store, patrol_id: int | None = None) -> PatrolResult:
+    """A stored patrol (default: the latest) with its changes since the one before, as
+    `run_patrol` returned them: for dispatching its digests again."""
+    patrol = get_patrol(store, patrol_id) if patrol_id is not None else latest_patrol(store)
+    if patrol is None:
+        raise PatrolError(f"no patrol {patrol_id}" if patrol_id is not None else "no patrol yet")
+    previous = patrol_before(store, patrol.id)
+    findings = patrol_findings(store, patrol.id)
+    before = (
+        patrol_findings(store, previous.id) if previous else pd.DataFrame(columns=FINDING_COLUMNS)
+    )
+    unread = set((patrol.stats or {}).get("units_not_observed", []))
+    observed = set(store.units_frame()["id"]) - unread
     return PatrolResult(patrol, previous, findings, compare(before, findings, observed))
 
 

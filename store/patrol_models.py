@@ -62,3 +62,33 @@ class PatrolFinding(Base):
     suggestion: Mapped[str | None] = mapped_column(Text)
     deduction: Mapped[float] = mapped_column(Float, nullable=False)
     due: Mapped[dt.date | None] = mapped_column(Date)  # warnings: the day it would be found
+
+
+# A digest's delivery: pending (claimed, no attempt finished: the process stopped), sent, or
+# failed (the latest attempt refused, its error kept; the next dispatch tries again).
+DELIVERY_STATES = ("pending", "sent", "failed")
+CHANNELS = ("email", "webhook")
+
+
+class PatrolDelivery(Base):
+    """One unit's digest of one patrol to one recipient: an e-mail address or the webhook. The
+    key makes a digest go to a recipient once, however often the dispatch runs."""
+
+    __tablename__ = "patrol_deliveries"
+    __table_args__ = (
+        CheckConstraint(f"state IN {DELIVERY_STATES}", name="state"),
+        CheckConstraint(f"channel IN {CHANNELS}", name="channel"),
+    )
+
+    patrol: Mapped[int] = mapped_column(
+        Integer, ForeignKey("patrols.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    target: Mapped[str] = mapped_column(String(512), primary_key=True)  # address or URL
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    digest_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

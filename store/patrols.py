@@ -1,5 +1,6 @@
 """The daily patrol's store (`store.patrol_models`): a patrol written in one transaction with its
-findings, the patrol before a given one, and a patrol's findings as a frame."""
+findings, the patrol before a given one, a patrol's findings as a frame, and the deliveries of
+its digests (one row per unit and recipient: sent once)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, update
 
 from store.core import Store
 from store.frame_insert import insert_frame
-from store.patrol_models import Patrol, PatrolFinding
+from store.patrol_models import Patrol, PatrolDelivery, PatrolFinding
 from store.types import json_evidence, utcnow
 from store.version import zwgk_version
 
 PATROLS: Table = Patrol.__table__  # type: ignore[assignment]
 FINDINGS: Table = PatrolFinding.__table__  # type: ignore[assignment]
+DELIVERIES: Table = PatrolDelivery.__table__  # type: ignore[assignment]
 FINDING_COLUMNS = [c.name for c in FINDINGS.columns if c.name != "patrol"]
 
 
@@ -111,3 +113,73 @@ _INFO = (
     PATROLS.c.created_at,
     PATROLS.c.stats,
 )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    patrol: int
+    unit_id: str
+    channel: str
+    target: str
+    state: str
+    attempts: int
+    last_error: str | None
+    digest_sha256: str
+    sent_at: dt.datetime | None
+
+
+def claim_delivery(
+    store: Store, patrol: int, unit_id: str, channel: str, target: str, digest_sha256: str
+) -> Delivery | None:
+    """The delivery row of a digest to a recipient, made pending the first time; None when it
+    was sent already (a digest goes to a recipient once)."""
+    key = (
+        (DELIVERIES.c.patrol == patrol)
+        & (DELIVERIES.c.unit_id == unit_id)
+        & (DELIVERIES.c.channel == channel)
+        & (DELIVERIES.c.target == target)
+    )
+    with store.engine.begin() as conn:
+        row = conn.execute(select(*DELIVERIES.c).where(key)).first()
+        if row is None:
+            values = dict(patrol=patrol, unit_id=unit_id, channel=channel, target=target,
+                          state="pending", attempts=0, digest_sha256=digest_sha256,
+                          created_at=utcnow())  # fmt: skip
+            conn.execute(insert(DELIVERIES).values(**values))
+            row = conn.execute(select(*DELIVERIES.c).where(key)).first()
+    found = Delivery(**{k: row._mapping[k] for k in Delivery.__dataclass_fields__})
+    return None if found.state == "sent" else found
+
+
+def record_attempt(store: Store, delivery: Delivery, error: str | None) -> None:
+    """One attempt's outcome: sent (``error`` None) or failed, with the error; a row still
+    pending was claimed and never tried to the end (the process stopped): tried next time."""
+    state = "sent" if error is None else "failed"
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(DELIVERIES)
+            .where(
+                (DELIVERIES.c.patrol == delivery.patrol)
+                & (DELIVERIES.c.unit_id == delivery.unit_id)
+                & (DELIVERIES.c.channel == delivery.channel)
+                & (DELIVERIES.c.target == delivery.target)
+                & (DELIVERIES.c.state != "sent")
+            )
+            .values(
+                state=state,
+                attempts=DELIVERIES.c.attempts + 1,
+                last_error=error,
+                sent_at=utcnow() if error is None else None,
+            )
+        )
+
+
+def deliveries(store: Store, patrol: int) -> pd.DataFrame:
+    """A patrol's deliveries, by unit, channel and recipient."""
+    stmt = (
+        select(*DELIVERIES.c)
+        .where(DELIVERIES.c.patrol == patrol)
+        .order_by(DELIVERIES.c.unit_id, DELIVERIES.c.channel, DELIVERIES.c.target)
+    )
+    with store.reader.connect() as conn:
+        return pd.DataFrame(conn.execute(stmt).all(), columns=[c.name for c in DELIVERIES.c])

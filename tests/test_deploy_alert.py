@@ -8,8 +8,6 @@ not a hung unit.
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import importlib.util
 import json
 import os
@@ -28,6 +26,8 @@ import test_deploy as deploy_tests
 aiosmtpd = pytest.importorskip("aiosmtpd", reason="pip install aiosmtpd (the dev extra)")
 from aiosmtpd.controller import Controller  # noqa: E402
 from aiosmtpd.smtp import AuthResult  # noqa: E402
+from smtp_fixtures import Inbox, free_port  # noqa: E402
+from smtp_fixtures import plain_smtp as plain_smtp  # noqa: E402, F401
 
 SCRIPT = Path(__file__).resolve().parents[1] / "deploy" / "zwgk_alert.py"
 _spec = importlib.util.spec_from_file_location("zwgk_alert", SCRIPT)
@@ -36,12 +36,6 @@ sys.modules["zwgk_alert"] = alert  # dataclasses look their module up
 _spec.loader.exec_module(alert)
 
 CRAWL_LOG = [f"2025-07-01 02:{i:02d}:00 unit u{i}: host down" for i in range(70)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run_alert(tmp_path: Path, *args: str, env: dict | None = None, timeout: int = 60):
@@ -60,19 +54,6 @@ def write_env(tmp_path: Path, text: str) -> Path:
 
 
 # ----------------------------------------------------------------------------- e-mail
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.envelopes.append(envelope)
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 OK"
 
 
 def self_signed(tmp_path: Path) -> tuple[Path, Path]:
@@ -112,15 +93,6 @@ def self_signed(tmp_path: Path) -> tuple[Path, Path]:
         )
     )
     return cert_file, key_file
-
-
-@pytest.fixture
-def plain_smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
 
 
 @pytest.fixture

@@ -60,6 +60,15 @@ def _defaults() -> dict[str, Any]:
         "indicators.unit_text": "strict",
         "checklist.office": None,  # no office file: notices without 文号 and contact
         "portal.secret_key": None,  # generated once and kept beside the store (portal.sessions)
+        # The patrol's digests: e-mail only with an SMTP host, the webhook only with a URL.
+        "patrol.smtp_host": None,
+        "patrol.smtp_port": 25,
+        "patrol.smtp_ssl": False,
+        "patrol.smtp_user": None,
+        "patrol.smtp_password": None,
+        "patrol.mail_from": None,
+        "patrol.webhook_url": None,
+        "patrol.webhook_secret": None,
         "distributed.broker_url": DEFAULT_BROKER,
     }
 
@@ -78,11 +87,14 @@ def effective(options: dict[str, Any]) -> list[tuple[str, Setting]]:
     return out
 
 
+SECRETS = ("portal.secret_key", "patrol.smtp_password", "patrol.webhook_secret")
+
+
 def _shown_value(name: str, value: Any) -> Any:
     """The value as shown: numbers as they are, paths as text, a URL without its password."""
     if value is None or isinstance(value, int | float):
         return value
-    if name == "portal.secret_key":  # a secret is never shown, only whether it is set
+    if name in SECRETS:  # a secret is never shown, only whether it is set
         return "***"
     if name == "store.url":  # a password in the URL stays off the screen
         from sqlalchemy.engine import make_url

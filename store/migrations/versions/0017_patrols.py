@@ -1,5 +1,6 @@
-"""The daily patrol's tables (patrols, patrol_findings): each night's problems and warnings of
-the latest crawl judged as of the day, without a round. Mirrors store/patrol_models.py.
+"""The daily patrol's tables (patrols, patrol_findings, patrol_deliveries): each night's problems
+and warnings of the latest crawl judged as of the day, without a round, and each unit's digest
+of them delivered once to each recipient. Mirrors store/patrol_models.py.
 
 Revision ID: 0017
 Revises: 0016
@@ -65,9 +66,38 @@ def upgrade() -> None:
     op.create_index(
         "ix_patrol_findings_unit", "patrol_findings", ["patrol", "unit_id"], unique=False
     )
+    op.create_table(
+        "patrol_deliveries",
+        sa.Column("patrol", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.String(length=128), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("target", sa.String(length=512), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("digest_sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("sent_at", UTCDateTime(), nullable=True),
+        sa.CheckConstraint(
+            "state IN ('pending', 'sent', 'failed')", name=op.f("ck_patrol_deliveries_state")
+        ),
+        sa.CheckConstraint(
+            "channel IN ('email', 'webhook')", name=op.f("ck_patrol_deliveries_channel")
+        ),
+        sa.ForeignKeyConstraint(
+            ["patrol"],
+            ["patrols.id"],
+            name=op.f("fk_patrol_deliveries_patrol_patrols"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "patrol", "unit_id", "channel", "target", name=op.f("pk_patrol_deliveries")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("patrol_deliveries")
     op.drop_index("ix_patrol_findings_unit", table_name="patrol_findings")
     op.drop_table("patrol_findings")
     op.drop_index(op.f("ix_patrols_as_of"), table_name="patrols")
