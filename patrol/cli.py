@@ -82,6 +82,7 @@ def patrol_command(
         units = store.units_frame()
         names = dict(zip(units["id"], units["name"], strict=True))
         print_patrol(result, names, console)
+        console.print(fix_table(store, units))
         if channels.any:
             _dispatch(store, result, names, indicator_set, channels, registry, console)
     except OSError as exc:  # --calendar unreadable, or the disk under the store
@@ -163,4 +164,22 @@ def _units_table(changes: pd.DataFrame, names: dict[str, str]) -> Table:
     for _, unit_id, new, gone, warnings, due in rows[:SHOWN_UNITS]:
         name = names.get(unit_id, unit_id)
         _row(table, f"{name} ({unit_id})", new, gone, warnings, due or "")
+    return table
+
+
+def fix_table(store: Any, units: pd.DataFrame) -> Table:
+    """Time to fix per level over every stored patrol (patrol/history.py)."""
+    from patrol.history import DEFAULT_DEADLINE, fix_times, spans
+
+    table = Table(
+        "level", "problems", "fixed", "median days", f"within {DEFAULT_DEADLINE}", "came back",
+        "still open", title="time to fix (整改用时), all patrols",
+    )  # fmt: skip
+    found = spans(store)
+    if found.empty:
+        return table
+    for r in fix_times(found, units).itertuples(index=False):
+        share = "" if pd.isna(r.in_time_share) else f"{r.in_time_share:.0%}"
+        median = "" if pd.isna(r.median_days) else f"{r.median_days:g}"
+        _row(table, r.level, r.problems, r.fixed, median, share, r.came_back, r.still_open)
     return table
