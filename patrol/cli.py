@@ -62,7 +62,7 @@ def patrol_command(
     gone (fixed), still open, and warnings with the day each falls due."""
     from crawler.registry import RegistryError
     from patrol.dispatch import Channels, DispatchError
-    from patrol.run import load_result, run_patrol
+    from patrol.run import AlreadyPatrolled, load_result, run_patrol
     from scoring.indicators import load_indicator_set, newest_set
     from scoring.workdays import WorkCalendar
 
@@ -76,9 +76,13 @@ def patrol_command(
         if again:
             result = load_result(store)
         else:
-            result = run_patrol(
-                store, indicator_set, as_of=day, within=within, run_id=run, calendar=cal
-            )
+            try:
+                result = run_patrol(
+                    store, indicator_set, as_of=day, within=within, run_id=run, calendar=cal
+                )
+            except AlreadyPatrolled as done:  # a timer firing after a night without a crawl
+                _say(console, str(done))
+                return
         units = store.units_frame()
         names = dict(zip(units["id"], units["name"], strict=True))
         print_patrol(result, names, console)

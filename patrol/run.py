@@ -47,6 +47,17 @@ class PatrolError(RoundError):
     """A patrol cannot run as asked (no crawl fit to judge, a day the crawl did not see)."""
 
 
+class AlreadyPatrolled(PatrolError):
+    """The latest patrol judged the same crawl run as of the same day: nothing is new."""
+
+    def __init__(self, patrol: PatrolInfo) -> None:
+        super().__init__(
+            f"crawl run {patrol.crawl_run} was patrolled as of {patrol.as_of} already (patrol "
+            f"{patrol.id}): nothing new to judge; --again sends its digests that did not go"
+        )
+        self.patrol = patrol
+
+
 @dataclass(frozen=True)
 class PatrolResult:
     patrol: PatrolInfo
@@ -87,16 +98,21 @@ def run_patrol(
     within: str | None = None,
     run_id: int | None = None,
     calendar: WorkCalendar | None = None,
+    again: bool = False,
 ) -> PatrolResult:
     """Patrol crawl run ``run_id`` (default: the latest fit to judge) as of ``as_of`` (default:
     the China day the run ended), warn ``within`` ahead (default: the set's `warn_within`, else
-    `DEFAULT_WITHIN`), store it and compare it."""
+    `DEFAULT_WITHIN`), store it and compare it. The same run and day as the latest patrol's
+    is refused (`AlreadyPatrolled`) unless ``again``."""
     calendar = calendar or default_calendar()
     within = within or getattr(indicator_set, "warn_within", None) or DEFAULT_WITHIN
     run = _run(store, run_id)
     as_of = as_of or _ended_on(run)
     check_as_of(as_of, run)
     horizon(as_of, within, calendar)  # a bad horizon refused before anything is read
+    latest = latest_patrol(store)
+    if latest and (latest.crawl_run, latest.as_of) == (run.id, as_of) and not again:
+        raise AlreadyPatrolled(latest)  # the timer after a crawl that did not run: no repeat
     started = time.perf_counter()
     data = load_crawl(store, run.id)
     problems = score_crawl(data, indicator_set, as_of, calendar=calendar).problems

@@ -97,7 +97,8 @@ def test_unit_files_have_the_keys_the_nightly_crawl_needs():
 
 
 @pytest.mark.parametrize(
-    "name", ["zwgk-crawl.service", "zwgk-alert@.service", "zwgk-worker.service"]
+    "name",
+    ["zwgk-crawl.service", "zwgk-alert@.service", "zwgk-worker.service", "zwgk-patrol.service"],
 )
 def test_services_are_hardened_but_keep_what_they_need(name):
     s = unit_file(name)["Service"]
@@ -117,12 +118,24 @@ def test_services_are_hardened_but_keep_what_they_need(name):
         assert s["MemoryDenyWriteExecute"] == "yes"
 
 
+def test_the_patrol_runs_after_the_crawl_and_alerts_like_it():
+    unit = unit_file("zwgk-patrol.service")
+    assert "zwgk-crawl.service" in unit["Unit"]["After"].split()
+    assert unit["Unit"]["OnFailure"] == "zwgk-alert@%n.service"
+    assert unit["Service"]["ExecStart"] == f"{VENV_PYTHON} -m zwgk patrol"
+    assert unit["Service"]["Environment"] == "ZWGK_CONFIG=/etc/zwgk/zwgk.toml"
+    timer = unit_file("zwgk-patrol.timer")["Timer"]
+    assert timer["Unit"] == "zwgk-patrol.service" and timer["Persistent"] == "true"
+    assert timer["OnCalendar"] == "*-*-* 06:30:00 Asia/Shanghai"  # after the crawl of 01:30
+
+
 def installed_copy(tmp_path: Path) -> Path:
     """The units as `systemd-analyze verify` can load them here: the venv's python, which
     verify requires to exist, replaced by this interpreter."""
     folder = tmp_path / "units"
     folder.mkdir()
-    for name in ("zwgk-crawl.service", "zwgk-crawl.timer", "zwgk-alert@.service"):
+    for name in ("zwgk-crawl.service", "zwgk-crawl.timer", "zwgk-alert@.service",
+                 "zwgk-patrol.service", "zwgk-patrol.timer"):  # fmt: skip
         text = (DEPLOY / name).read_text(encoding="utf-8")
         (folder / name).write_text(text.replace(VENV_PYTHON, sys.executable), encoding="utf-8")
     return folder
@@ -131,7 +144,11 @@ def installed_copy(tmp_path: Path) -> Path:
 @needs_systemd_analyze
 def test_systemd_analyze_verifies_the_units_and_the_timer_fires_at_0130_beijing(tmp_path):
     folder = installed_copy(tmp_path)
-    for units in (["zwgk-crawl.service", "zwgk-crawl.timer"], ["zwgk-alert@.service"]):
+    for units in (
+        ["zwgk-crawl.service", "zwgk-crawl.timer"],
+        ["zwgk-alert@.service"],
+        ["zwgk-patrol.service", "zwgk-patrol.timer"],
+    ):
         verify = subprocess.run(
             ["systemd-analyze", "verify", *units],
             cwd=folder,

@@ -149,11 +149,19 @@ def test_each_patrol_is_stored_whole(patrolled):
 
 def test_the_command_patrols_and_says_what_changed(patrolled):
     _, store, url, _, (_, after), (_, second) = patrolled
-    done = CliRunner().invoke(app, ["patrol", "--db", url, "--as-of", after["as_of"]])
+    same = CliRunner().invoke(app, ["patrol", "--db", url, "--as-of", after["as_of"]])
+    assert same.exit_code == 0, same.output  # the timer after a night without a crawl
+    assert (
+        f"was patrolled as of {after['as_of']} already (patrol {second.patrol.id})" in same.output
+    )
+    assert latest_patrol(store).id == second.patrol.id
+    day = (dt.date.fromisoformat(after["as_of"]) + dt.timedelta(days=1)).isoformat()
+    done = CliRunner().invoke(app, ["patrol", "--db", url, "--as-of", day])
     assert done.exit_code == 0, done.output
-    assert f"as of {after['as_of']}" in done.output
+    assert f"as of {day}" in done.output
     assert "warning within 5 workdays" in done.output  # the shipped set's warn_within
     assert f"compared with patrol {second.patrol.id}" in done.output
+    assert "time to fix (整改用时), all patrols" in done.output
     assert latest_patrol(store).id == second.patrol.id + 1
     refused = CliRunner().invoke(app, ["patrol", "--db", url, "--within", "5 weeks ago"])
     assert refused.exit_code == 2 and "5 weeks ago" in refused.output
