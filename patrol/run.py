@@ -38,6 +38,7 @@ from store.patrols import (
     patrol_findings,
     write_patrol,
 )
+from store.rounds import latest_decisions
 from store.runs import RunInfo
 
 CHANGES = ("new", "gone", "unread", "open", "warning", "still_warned")
@@ -115,10 +116,13 @@ def run_patrol(
         raise AlreadyPatrolled(latest)  # the timer after a crawl that did not run: no repeat
     started = time.perf_counter()
     data = load_crawl(store, run.id)
+    dismissed = dismissed_problems(store)
     problems = score_crawl(data, indicator_set, as_of, calendar=calendar).problems
+    problems = problems[~problems["fingerprint"].isin(dismissed)]
     warnings = forecast(
-        data, indicator_set, as_of, set(problems["fingerprint"]), within=within, calendar=calendar
-    )
+        data, indicator_set, as_of, set(problems["fingerprint"]) | dismissed, within=within,
+        calendar=calendar,
+    )  # fmt: skip
     findings = pd.concat(
         [_as_findings(problems, "problem"), _as_findings(warnings, "warning")], ignore_index=True
     )
@@ -128,6 +132,7 @@ def run_patrol(
         "warnings": len(warnings),
         "units_observed": len(observed),
         "units_not_observed": sorted(set(data.units["id"]) - observed),
+        "dismissed": len(dismissed),
         "seconds": round(time.perf_counter() - started, 1),
     }
     patrol_id = write_patrol(
@@ -145,7 +150,14 @@ def run_patrol(
     before = (
         patrol_findings(store, previous.id) if previous else pd.DataFrame(columns=FINDING_COLUMNS)
     )
+    before = before[~before["fingerprint"].isin(dismissed)]  # dismissed since: not a fix
     return PatrolResult(patrol, previous, findings, compare(before, findings, observed))
+
+
+def dismissed_problems(store: Store) -> set[str]:
+    """The fingerprints the evaluators dismissed (their latest decision): a patrol neither
+    reports nor warns them, nor calls them fixed — the unit was told they are not problems."""
+    return {fp for fp, d in latest_decisions(store).items() if d.decision == "dismissed"}
 
 
 def load_result(store: Store, patrol_id: int | None = None) -> PatrolResult:
@@ -159,6 +171,7 @@ def load_result(store: Store, patrol_id: int | None = None) -> PatrolResult:
     before = (
         patrol_findings(store, previous.id) if previous else pd.DataFrame(columns=FINDING_COLUMNS)
     )
+    before = before[~before["fingerprint"].isin(dismissed_problems(store))]
     unread = set((patrol.stats or {}).get("units_not_observed", []))
     observed = set(store.units_frame()["id"]) - unread
     return PatrolResult(patrol, previous, findings, compare(before, findings, observed))

@@ -23,8 +23,10 @@ from patrol.forecast import warns
 from patrol.run import run_patrol
 from scoring.checks.base import get_check
 from scoring.indicators import load_indicator_set, newest_set
+from scoring.round import evaluate
 from store import open_store
 from store.patrols import latest_patrol, patrol_findings
+from store.rounds import record_decision
 from zwgk.cli import app
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("patrol_sample")]
@@ -42,13 +44,20 @@ def patrolled(tmp_path_factory, module_store_urls):
     indicator_set = load_indicator_set(newest_set())
     before = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     first_day = dt.date.fromisoformat(before["as_of"])
+    evaluate(store, "2025Q2", first_day, indicator_set)  # the round whose problem is dismissed
     first = run_patrol(store, indicator_set, as_of=first_day, within=WITHIN)
     after = advance_directory(directory, DAYS)
+    # The evaluators dismiss a problem the units did not fix: no patrol may report it again.
+    kept = keyed([d for d in after["defects"] if not one_time(d)]) & set(
+        targets(first, {"problem"})
+    )
+    dismissed = targets(first, {"problem"})[sorted(kept)[0]]
+    record_decision(store, dismissed, "dismissed", by="王测评", reason="已有规范性说明")
     crawl_portal(directory, db_url=url)  # incremental, as every night
     second = run_patrol(
         store, indicator_set, as_of=dt.date.fromisoformat(after["as_of"]), within=WITHIN
     )
-    yield directory, store, url, indicator_set, (before, after), (first, second)
+    yield directory, store, url, indicator_set, (before, after), (first, second), dismissed
     store.close()
 
 
@@ -65,7 +74,7 @@ def changed(result, change: str) -> set[str]:
 
 
 def test_the_next_patrol_reports_what_the_advance_planted_as_new_and_fixed_as_gone(patrolled):
-    directory, _, _, _, (before, after), (first, second) = patrolled
+    directory, _, _, _, (before, after), (first, second), _ = patrolled
     history = after["history"][-1]
     now = dt.date.fromisoformat(after["as_of"])
     published = published_dates(directory)
@@ -86,7 +95,7 @@ def test_the_next_patrol_reports_what_the_advance_planted_as_new_and_fixed_as_go
 
 
 def test_a_warning_came_before_each_planted_deadline_on_the_day_the_manifest_says(patrolled):
-    _, _, _, _, (before, after), (first, second) = patrolled
+    _, _, _, _, (before, after), (first, second), _ = patrolled
     history = after["history"][-1]
     coming = [d for d in after["defects"] if d["id"] in history["new"] and "due" in d["details"]]
     assert coming, "a short step stops a news column that goes stale within it"
@@ -104,7 +113,7 @@ def test_a_warning_came_before_each_planted_deadline_on_the_day_the_manifest_say
 def test_what_came_with_time_alone_had_been_warned_before_it_came(patrolled):
     """Every new problem of an indicator that foresees, but for what the advance put there
     (new pages, a column stopped), had been warned, due by the second patrol's day."""
-    _, _, _, indicator_set, (_, after), (first, second) = patrolled
+    _, _, _, indicator_set, (_, after), (first, second), _ = patrolled
     history = after["history"][-1]
     put = keyed([d for d in after["defects"] if "due" not in d["details"]], history["new"])
     foreseeing = {i.id for i in indicator_set.indicators if warns(i, get_check(i.check).forecasts)}
@@ -121,8 +130,16 @@ def test_what_came_with_time_alone_had_been_warned_before_it_came(patrolled):
         assert warned.loc[fp, "due"] <= day
 
 
+def test_a_problem_the_evaluators_dismissed_is_neither_reported_nor_called_fixed(patrolled):
+    _, _, _, _, _, (first, second), dismissed = patrolled
+    assert dismissed in set(first.findings["fingerprint"])
+    assert dismissed not in set(second.findings["fingerprint"])
+    assert dismissed not in set(second.changes["fingerprint"])  # not new, not gone
+    assert second.patrol.stats["dismissed"] == 1
+
+
 def test_no_hazard_or_decoy_gives_a_problem_or_a_warning(patrolled):
-    _, _, _, _, (before, after), (first, second) = patrolled
+    _, _, _, _, (before, after), (first, second), _ = patrolled
     for manifest, result in ((before, first), (after, second)):
         every = set(targets(result, {"problem", "warning"}))
         units = {unit for unit, _ in every}
@@ -138,7 +155,7 @@ def test_no_hazard_or_decoy_gives_a_problem_or_a_warning(patrolled):
 
 
 def test_each_patrol_is_stored_whole(patrolled):
-    _, store, _, _, _, (first, second) = patrolled
+    _, store, _, _, _, (first, second), _ = patrolled
     assert second.previous is not None and second.previous.id == first.patrol.id
     for result in (first, second):
         stored = patrol_findings(store, result.patrol.id)
@@ -148,7 +165,7 @@ def test_each_patrol_is_stored_whole(patrolled):
 
 
 def test_the_command_patrols_and_says_what_changed(patrolled):
-    _, store, url, _, (_, after), (_, second) = patrolled
+    _, store, url, _, (_, after), (_, second), _ = patrolled
     same = CliRunner().invoke(app, ["patrol", "--db", url, "--as-of", after["as_of"]])
     assert same.exit_code == 0, same.output  # the timer after a night without a crawl
     assert (
