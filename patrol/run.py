@@ -111,6 +111,7 @@ def run_patrol(
     as_of = as_of or _ended_on(run)
     check_as_of(as_of, run)
     horizon(as_of, within, calendar)  # a bad horizon refused before anything is read
+    within = str(parse_duration(within))  # stored in its canonical spelling: "5 workdays"
     latest = latest_patrol(store)
     if latest and (latest.crawl_run, latest.as_of) == (run.id, as_of) and not again:
         raise AlreadyPatrolled(latest)  # the timer after a crawl that did not run: no repeat
