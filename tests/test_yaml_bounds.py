@@ -482,6 +482,13 @@ def registries(draw) -> dict[str, Any]:
         )
         if overrides:
             unit["overrides"] = overrides
+        # The unit's contacts (the patrol's e-mail): plain addresses, often none.
+        unit["contacts"] = draw(
+            st.lists(
+                st.from_regex(r"[a-z0-9][a-z0-9._-]{0,9}@[a-z0-9-]{1,10}\.gov\.cn", fullmatch=True),
+                max_size=3,
+            )
+        )
         units.append(unit)
     defaults = {"concurrency": draw(st.integers(1, MAX_CONCURRENCY))}
     defaults["raise_concurrency_limit"] = True
