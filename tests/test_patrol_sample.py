@@ -21,7 +21,6 @@ from windows_fixtures import judged, keyed, one_time, published_dates
 from demo.advance import advance_directory
 from patrol.forecast import warns
 from patrol.run import run_patrol
-from scoring.checks.base import get_check
 from scoring.indicators import load_indicator_set, newest_set
 from scoring.round import evaluate
 from store import open_store
@@ -29,7 +28,9 @@ from store.patrols import latest_patrol, patrol_findings
 from store.rounds import record_decision
 from zwgk.cli import app
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("patrol_sample")]
+# Serves the crawled sample portal at its own addresses and port, as test_rounds_advance and
+# test_pg_concurrency do: the three run one after the other, on one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rounds_advance")]
 
 DAYS = 14  # two weeks: the first patrol's horizon, 10 working days, reaches the second's day
 WITHIN = "10 workdays"
@@ -116,7 +117,7 @@ def test_what_came_with_time_alone_had_been_warned_before_it_came(patrolled):
     _, _, _, indicator_set, (_, after), (first, second), _ = patrolled
     history = after["history"][-1]
     put = keyed([d for d in after["defects"] if "due" not in d["details"]], history["new"])
-    foreseeing = {i.id for i in indicator_set.indicators if warns(i, get_check(i.check).forecasts)}
+    foreseeing = {i.id for i in indicator_set.indicators if warns(i)}
     rows = second.findings.set_index("fingerprint")
     new = second.changes[(second.changes["change"] == "new")
                          & second.changes["indicator_id"].isin(foreseeing)]  # fmt: skip
