@@ -129,8 +129,7 @@ def _dispatch(
 
 def print_patrol(result: PatrolResult, names: dict[str, str], console: Console) -> None:
     """The patrol's line, the counts of each change, and the units with something new."""
-    p, changes = result.patrol, result.changes
-    count = changes["change"].value_counts()
+    p, count = result.patrol, result.count
     since = f"patrol {result.previous.id} of {result.previous.as_of}" if result.previous else None
     _say(
         console,
@@ -138,17 +137,14 @@ def print_patrol(result: PatrolResult, names: dict[str, str], console: Console) 
         f"{p.indicator_set_id} {p.indicator_set_version}, warning within {p.within}"
         + (f"; compared with {since}" if since else "; the first patrol"),
     )
-    warned = int((changes["warned"] & (changes["change"] == "new")).sum())
     _say(
         console,
-        f"problems {int(count.get('new', 0)) + int(count.get('open', 0))}: "
-        f"new {int(count.get('new', 0))} ({warned} warned before), "
-        f"still open {int(count.get('open', 0))}, gone {int(count.get('gone', 0))}"
-        + (f", not compared (unit not read) {int(count['unread'])}" if count.get("unread") else "")
-        + f"; warnings {int(count.get('warning', 0)) + int(count.get('still_warned', 0))}: "
-        f"new {int(count.get('warning', 0))}",
+        f"problems {count('new', 'open')}: new {count('new')} ({result.warned_before()} warned "
+        f"before), still open {count('open')}, gone {count('gone')}"
+        + (f", not compared (unit not read) {count('unread')}" if count("unread") else "")
+        + f"; warnings {count('warning', 'still_warned')}: new {count('warning')}",
     )
-    table = _units_table(changes, names)
+    table = _units_table(result.changes, names)
     if table.row_count:
         console.print(table)
 

@@ -34,15 +34,15 @@ DEFAULT_WITHIN = "5 workdays"  # how far ahead a patrol warns, when the operator
 WARNING_COLUMNS = (*PROBLEM_COLUMNS, "due")
 
 
-def warns(indicator: Any, check_forecasts: bool) -> bool:
+def warns(indicator: Any) -> bool:
     """Whether ``indicator`` warns: its `warn:` key, else whether its check can foresee."""
     warn = getattr(indicator, "warn", None)
-    return check_forecasts if warn is None else bool(warn)
+    return get_check(indicator.check).forecasts if warn is None else bool(warn)
 
 
 def warning_set(indicator_set: IndicatorSet) -> IndicatorSet:
     """The indicators of ``indicator_set`` that warn (a set of its own, in the set's order)."""
-    kept = [i for i in indicator_set.indicators if warns(i, get_check(i.check).forecasts)]
+    kept = [i for i in indicator_set.indicators if warns(i)]
     return dataclasses.replace(indicator_set, indicators=kept)
 
 

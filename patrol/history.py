@@ -102,13 +102,14 @@ def fix_times(
     frame["fixed"] = fixed
     frame["came_back"] = frame["stretch"] > 1
     grouped = frame.groupby(by, sort=True)
+    problems, fixed_count = grouped.size(), grouped["fixed"].sum().astype(int)
     out = pd.DataFrame(
         {
-            "problems": grouped.size(),
-            "fixed": grouped["fixed"].sum().astype(int),
+            "problems": problems,
+            "fixed": fixed_count,
             "median_days": frame[fixed].groupby(by)["days"].median(),
             "came_back": grouped["came_back"].sum().astype(int),
-            "still_open": grouped.size() - grouped["fixed"].sum().astype(int),
+            "still_open": problems - fixed_count,
         }
     )
     out["in_time_share"] = (grouped["in_time"].sum() / out["fixed"].where(out["fixed"] > 0)).round(

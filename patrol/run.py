@@ -20,11 +20,11 @@ from typing import Any
 
 import pandas as pd
 
-from patrol.forecast import DEFAULT_WITHIN, forecast, horizon
-from scoring.data import load_crawl
+from patrol.forecast import DEFAULT_WITHIN, forecast
+from scoring.data import load_crawl, pick_run
 from scoring.durations import parse_duration
 from scoring.indicators import IndicatorSet
-from scoring.round_steps import CHINA, check_as_of
+from scoring.round_steps import check_as_of, run_day
 from scoring.run_choice import choose_run
 from scoring.scorer import RoundError, score_crawl
 from scoring.workdays import WorkCalendar, default_calendar
@@ -69,15 +69,18 @@ class PatrolResult:
     def count(self, *changes: str) -> int:
         return int(self.changes["change"].isin(changes).sum())
 
+    def warned_before(self) -> int:
+        """New problems the previous patrol had warned of."""
+        return int((self.changes["warned"] & (self.changes["change"] == "new")).sum())
+
     def summary(self) -> str:
         """The patrol in one Chinese sentence, as the demo and the evaluators' notes say it."""
         text = f"日巡查（{self.patrol.as_of}）：问题{self.count('new', 'open')}个"
         if self.previous is None:
             text += "（首次巡查）"
         else:
-            warned = int((self.changes["warned"] & (self.changes["change"] == "new")).sum())
             text += (
-                f"，其中新发现{self.count('new')}个（{warned}个此前已预警），"
+                f"，其中新发现{self.count('new')}个（{self.warned_before()}个此前已预警），"
                 f"较上次巡查已整改{self.count('gone')}个"
             )
             if self.count("unread"):
@@ -108,10 +111,10 @@ def run_patrol(
     calendar = calendar or default_calendar()
     within = within or getattr(indicator_set, "warn_within", None) or DEFAULT_WITHIN
     run = _run(store, run_id)
-    as_of = as_of or _ended_on(run)
+    as_of = as_of or run_day(run)
     check_as_of(as_of, run)
-    horizon(as_of, within, calendar)  # a bad horizon refused before anything is read
-    within = str(parse_duration(within))  # stored in its canonical spelling: "5 workdays"
+    # A bad horizon refused before anything is read; kept in its canonical spelling.
+    within = str(parse_duration(within))
     latest = latest_patrol(store)
     if latest and (latest.crawl_run, latest.as_of) == (run.id, as_of) and not again:
         raise AlreadyPatrolled(latest)  # the timer after a crawl that did not run: no repeat
@@ -147,12 +150,7 @@ def run_patrol(
     )
     patrol = get_patrol(store, patrol_id)
     assert patrol is not None
-    previous = patrol_before(store, patrol_id)
-    before = (
-        patrol_findings(store, previous.id) if previous else pd.DataFrame(columns=FINDING_COLUMNS)
-    )
-    before = before[~before["fingerprint"].isin(dismissed)]  # dismissed since: not a fix
-    return PatrolResult(patrol, previous, findings, compare(before, findings, observed))
+    return _compared(store, patrol, findings, observed, dismissed)
 
 
 def dismissed_problems(store: Store) -> set[str]:
@@ -167,14 +165,26 @@ def load_result(store: Store, patrol_id: int | None = None) -> PatrolResult:
     patrol = get_patrol(store, patrol_id) if patrol_id is not None else latest_patrol(store)
     if patrol is None:
         raise PatrolError(f"no patrol {patrol_id}" if patrol_id is not None else "no patrol yet")
-    previous = patrol_before(store, patrol.id)
+    unread = set((patrol.stats or {}).get("units_not_observed", []))
+    observed = set(store.units_frame()["id"]) - unread
     findings = patrol_findings(store, patrol.id)
+    return _compared(store, patrol, findings, observed, dismissed_problems(store))
+
+
+def _compared(
+    store: Store,
+    patrol: PatrolInfo,
+    findings: pd.DataFrame,
+    observed: set[str],
+    dismissed: set[str],
+) -> PatrolResult:
+    """``patrol`` with its changes since the patrol before it; a problem ``dismissed`` since is
+    left out of the earlier findings: not a fix."""
+    previous = patrol_before(store, patrol.id)
     before = (
         patrol_findings(store, previous.id) if previous else pd.DataFrame(columns=FINDING_COLUMNS)
     )
-    before = before[~before["fingerprint"].isin(dismissed_problems(store))]
-    unread = set((patrol.stats or {}).get("units_not_observed", []))
-    observed = set(store.units_frame()["id"]) - unread
+    before = before[~before["fingerprint"].isin(dismissed)]
     return PatrolResult(patrol, previous, findings, compare(before, findings, observed))
 
 
@@ -204,9 +214,7 @@ def compare(before: pd.DataFrame, now: pd.DataFrame, observed: set[str]) -> pd.D
 
 def _run(store: Store, run_id: int | None) -> RunInfo:
     if run_id is not None:
-        run = next((r for r in store.runs() if r.id == run_id), None)
-        if run is None:
-            raise PatrolError(f"no crawl run {run_id} (see `zwgk runs`)")
+        run = pick_run(store, run_id)  # CrawlDataError names a run the store does not hold
     else:
         run = choose_run(store)
         if run is None:
@@ -217,13 +225,6 @@ def _run(store: Store, run_id: int | None) -> RunInfo:
             "name a finished or degraded run with --run, or crawl again"
         )
     return run
-
-
-def _ended_on(run: RunInfo) -> dt.date:
-    ended = run.finished_at or run.started_at
-    if ended.tzinfo is None:  # SQLite returns UTC instants without their zone
-        ended = ended.replace(tzinfo=dt.UTC)
-    return ended.astimezone(CHINA).date()
 
 
 def _as_findings(frame: pd.DataFrame, kind: str) -> pd.DataFrame:

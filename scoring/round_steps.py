@@ -147,16 +147,22 @@ def check_as_of(as_of: dt.date, run: RunInfo, *, allow_future: bool = False) -> 
             f"as-of {as_of} is before {AS_OF_FLOOR}, when the 政府信息公开条例 took effect: "
             "there is nothing to evaluate that early (a typo in the year?)"
         )
-    ended = run.finished_at or run.started_at
-    if ended.tzinfo is None:  # SQLite returns UTC instants without their zone
-        ended = ended.replace(tzinfo=dt.UTC)
-    last_day = ended.astimezone(CHINA).date()
+    last_day = run_day(run)
     if as_of > last_day and not allow_future:
         raise RoundError(
             f"as-of {as_of} is after crawl run {run.id} ended ({last_day}, China time): the "
             "round would judge days the crawl did not see — crawl again, or pass "
             "--allow-future (allow_future=True) to evaluate as of a later day anyway"
         )
+
+
+def run_day(run: RunInfo) -> dt.date:
+    """The China day crawl run ``run`` ended (a run that never finished: the day it started),
+    the last day a round or a patrol may judge on it."""
+    ended = run.finished_at or run.started_at
+    if ended.tzinfo is None:  # SQLite returns UTC instants without their zone
+        ended = ended.replace(tzinfo=dt.UTC)
+    return ended.astimezone(CHINA).date()
 
 
 def round_stats(scored: Scored, problems: pd.DataFrame) -> dict[str, Any]:

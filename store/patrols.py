@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, insert, select, true, update
 
 from store.core import Store
 from store.frame_insert import insert_frame
@@ -71,23 +71,23 @@ def write_patrol(
 
 
 def get_patrol(store: Store, patrol_id: int) -> PatrolInfo | None:
-    with store.reader.connect() as conn:
-        row = conn.execute(select(*_INFO).where(PATROLS.c.id == patrol_id)).first()
-    return PatrolInfo(*row) if row else None
+    return _patrol(store, PATROLS.c.id == patrol_id)
 
 
 def patrol_before(store: Store, patrol_id: int) -> PatrolInfo | None:
     """The latest patrol stored before ``patrol_id`` (None: it is the first)."""
-    with store.reader.connect() as conn:
-        row = conn.execute(
-            select(*_INFO).where(PATROLS.c.id < patrol_id).order_by(PATROLS.c.id.desc()).limit(1)
-        ).first()
-    return PatrolInfo(*row) if row else None
+    return _patrol(store, PATROLS.c.id < patrol_id)
 
 
 def latest_patrol(store: Store) -> PatrolInfo | None:
+    return _patrol(store, true())
+
+
+def _patrol(store: Store, condition: Any) -> PatrolInfo | None:
+    """The latest patrol meeting ``condition`` (None: none does)."""
+    stmt = select(*_INFO).where(condition).order_by(PATROLS.c.id.desc()).limit(1)
     with store.reader.connect() as conn:
-        row = conn.execute(select(*_INFO).order_by(PATROLS.c.id.desc()).limit(1)).first()
+        row = conn.execute(stmt).first()
     return PatrolInfo(*row) if row else None
 
 
@@ -133,12 +133,7 @@ def claim_delivery(
 ) -> Delivery | None:
     """The delivery row of a digest to a recipient, made pending the first time; None when it
     was sent already (a digest goes to a recipient once)."""
-    key = (
-        (DELIVERIES.c.patrol == patrol)
-        & (DELIVERIES.c.unit_id == unit_id)
-        & (DELIVERIES.c.channel == channel)
-        & (DELIVERIES.c.target == target)
-    )
+    key = _delivery_key(patrol, unit_id, channel, target)
     with store.engine.begin() as conn:
         row = conn.execute(select(*DELIVERIES.c).where(key)).first()
         if row is None:
@@ -159,10 +154,7 @@ def record_attempt(store: Store, delivery: Delivery, error: str | None) -> None:
         conn.execute(
             update(DELIVERIES)
             .where(
-                (DELIVERIES.c.patrol == delivery.patrol)
-                & (DELIVERIES.c.unit_id == delivery.unit_id)
-                & (DELIVERIES.c.channel == delivery.channel)
-                & (DELIVERIES.c.target == delivery.target)
+                _delivery_key(delivery.patrol, delivery.unit_id, delivery.channel, delivery.target)
                 & (DELIVERIES.c.state != "sent")
             )
             .values(
@@ -172,6 +164,16 @@ def record_attempt(store: Store, delivery: Delivery, error: str | None) -> None:
                 sent_at=utcnow() if error is None else None,
             )
         )
+
+
+def _delivery_key(patrol: int, unit_id: str, channel: str, target: str) -> Any:
+    """The row of one digest to one recipient (the table's key)."""
+    return (
+        (DELIVERIES.c.patrol == patrol)
+        & (DELIVERIES.c.unit_id == unit_id)
+        & (DELIVERIES.c.channel == channel)
+        & (DELIVERIES.c.target == target)
+    )
 
 
 def deliveries(store: Store, patrol: int) -> pd.DataFrame:

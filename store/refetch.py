@@ -5,11 +5,11 @@ Read from the store (stored rounds, articles, links) by both `zwgk crawl` (crawl
 
 An incremental run skips an article whose list row did not change, so a fix made inside the
 page (a 文号 corrected, a back-link added, an attachment restored) — or undone again — would
-stay unseen until a `--full` run. The pages of the latest round's open and fixed problems, and of the latest patrols'
-problems, are few (one per problem, plus the article holding each broken link), so every
-incremental run fetches them again, whole, and
-checks their links again (`zwgk crawl --no-refetch-open` turns this off). `zwgk recheck` (回头看)
-uses the same rows for one round.
+stay unseen until a `--full` run. The pages of the latest round's open and fixed problems,
+and of the latest patrols' problems, are few (one per problem, plus the article holding each
+broken link), so every incremental run fetches them again, whole, and checks their links
+again (`zwgk crawl --no-refetch-open` turns this off). `zwgk recheck` (回头看) uses the same rows
+for one round.
 
 Links found broken (or suspected) by their latest check are checked again too: an attachment
 restored on the server changes no page at all. And before a round, `--revalidate` asks again

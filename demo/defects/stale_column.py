@@ -46,10 +46,7 @@ def stale_column(p: Planter, category: str) -> list[dict]:
 def stale_entry(p: Planter, column: Column) -> list[dict]:
     """The manifest entry of a column whose newest item is past its freshness window."""
     klass, days, words = FRESHNESS[column.category]
-    newest = max(
-        (a.published for a in p.portal.index.articles_of.get(column.id, []) if a.published),
-        default=None,
-    )
+    newest = _newest(p, column)
     if newest is None:
         return []
     age = (p.as_of - newest).days
@@ -95,11 +92,16 @@ def _due(planter: Planter, column: Column) -> dt.date | None:
     """The first day ``column`` is stale if nothing is published in it: its newest item past
     the freshness window (age above it, `column_freshness`)."""
     _, days, _ = FRESHNESS[column.category]
-    newest = max(
+    newest = _newest(planter, column)
+    return None if newest is None else newest + dt.timedelta(days=days + 1)
+
+
+def _newest(planter: Planter, column: Column) -> dt.date | None:
+    """The publish date of ``column``'s newest dated item (None: none is dated)."""
+    return max(
         (a.published for a in planter.portal.index.articles_of.get(column.id, []) if a.published),
         default=None,
     )
-    return None if newest is None else newest + dt.timedelta(days=days + 1)
 
 
 def publish_again(change: Change, entry: dict) -> None:
