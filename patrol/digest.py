@@ -58,38 +58,48 @@ class Digest:
         body = json.dumps(self.payload(), ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
+    def sections(self) -> list[tuple[str, list[Item]]]:
+        """(heading, items) of what the digest holds, numbered 一、二、三 as they come: the new
+        problems, the warnings, the count of problems gone (no items)."""
+        held = []
+        if self.new:
+            held.append((f"新发现问题（{len(self.new)}个）", self.new))
+        if self.warnings:
+            held.append(
+                (f"预警（{len(self.warnings)}个：如不处理，将于所列日期成为问题）", self.warnings)
+            )
+        if self.gone:
+            held.append((f"较上次巡查已整改问题{self.gone}个。", []))
+        return [(f"{'一二三'[n]}、{heading}", items) for n, (heading, items) in enumerate(held)]
+
     def text(self) -> str:
         lines = [f"{self.unit_name}：", "", f"{self.as_of}日巡查结果如下。"]
-        if self.new:
-            lines += ["", f"一、新发现问题（{len(self.new)}个）"]
-            lines += [f"{n}. {i.indicator}：{i.suggestion}" + (f"\n   {i.target_url}" if i.target_url else "")
-                      for n, i in enumerate(self.new, 1)]  # fmt: skip
-        if self.warnings:
-            lines += ["", f"二、预警（{len(self.warnings)}个：如不处理，将于所列日期成为问题）"]
-            lines += [f"{n}. {i.due}前 {i.indicator}：{i.suggestion}" for n, i in enumerate(self.warnings, 1)]  # fmt: skip
-        if self.gone:
-            lines += ["", f"三、较上次巡查已整改问题{self.gone}个。"]
+        for heading, items in self.sections():
+            lines += ["", heading]
+            lines += [f"{n}. {_line(i)}" + (f"\n   {i.target_url}" if i.target_url and not i.due else "")
+                      for n, i in enumerate(items, 1)]  # fmt: skip
         lines += ["", "本邮件由政务公开测评系统（zwgk）日巡查自动发送。"]
         return "\n".join(lines)
 
     def html(self) -> str:
         e = html.escape
         parts = [f"<p>{e(self.unit_name)}：</p><p>{e(self.as_of)}日巡查结果如下。</p>"]
-        if self.new:
-            parts.append(f"<h3>一、新发现问题（{len(self.new)}个）</h3><ol>")
-            parts += [f"<li>{e(i.indicator)}：{e(i.suggestion)}" + (f'<br><a href="{e(i.target_url)}">{e(i.target_url)}</a>' if i.target_url else "") + "</li>"
-                      for i in self.new]  # fmt: skip
+        for heading, items in self.sections():
+            if not items:
+                parts.append(f"<p>{e(heading)}</p>")
+                continue
+            parts.append(f"<h3>{e(heading)}</h3><ol>")
+            parts += [f"<li>{e(_line(i))}" + (f'<br><a href="{e(i.target_url)}">{e(i.target_url)}</a>' if i.target_url and not i.due else "") + "</li>"
+                      for i in items]  # fmt: skip
             parts.append("</ol>")
-        if self.warnings:
-            parts.append(
-                f"<h3>二、预警（{len(self.warnings)}个：如不处理，将于所列日期成为问题）</h3><ol>"
-            )
-            parts += [f"<li>{e(i.due or '')}前 {e(i.indicator)}：{e(i.suggestion)}</li>" for i in self.warnings]  # fmt: skip
-            parts.append("</ol>")
-        if self.gone:
-            parts.append(f"<p>三、较上次巡查已整改问题{self.gone}个。</p>")
         parts.append("<p>本邮件由政务公开测评系统（zwgk）日巡查自动发送。</p>")
         return "\n".join(parts)
+
+
+def _line(item: Item) -> str:
+    """One item as the digest words it: a warning leads with its day (and, unlike a problem,
+    is not followed by its page's link: its suggestion names the column)."""
+    return (f"{item.due}前 " if item.due else "") + f"{item.indicator}：{item.suggestion}"
 
 
 def digests(

@@ -109,6 +109,14 @@ def test_a_digest_only_for_units_with_something_new(patrolled):
     assert a.subject == "【政务公开日巡查】西河县教育局 2025-07-01：新发现问题1个，预警1个"
     assert "<script>" not in a.html() and "&lt;script&gt;" in a.html()
     assert "2025-07-03前 动态要闻类栏目更新及时：请及时更新" in a.text()
+    # Sections are numbered as they come: a unit with a problem gone and nothing else new
+    # reads "一、", not "三、".
+    assert "\n一、较上次巡查已整改问题1个。\n" in b.text() and "三、" not in b.text()
+    assert "<p>一、较上次巡查已整改问题1个。</p>" in b.html()
+    assert [h for h, _ in a.sections()] == [
+        "一、新发现问题（1个）",
+        "二、预警（1个：如不处理，将于所列日期成为问题）",
+    ]
 
 
 def test_email_goes_to_each_contact_once_whatever_the_dispatch_runs(patrolled, plain_smtp):
