@@ -9,7 +9,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from patrol.history import fix_times, spans
+from patrol.history import fix_times, spans, warning_outcomes
 from store import open_store
 from store.patrols import FINDING_COLUMNS, write_patrol
 
@@ -21,6 +21,10 @@ def problem(fp: str, unit: str) -> dict:
     return {"fingerprint": fp, "kind": "problem", "unit_id": unit, "indicator_id": "i",
             "subject": fp, "target_url": None, "evidence": {}, "suggestion": "", "deduction": 1.0,
             "due": None}  # fmt: skip
+
+
+def warning(fp: str, unit: str, due: dt.date) -> dict:
+    return {**problem(fp, unit), "kind": "warning", "due": due}
 
 
 @pytest.fixture
@@ -72,3 +76,62 @@ def test_per_level_median_days_share_in_time_came_back_and_still_open(nights):
     town = table.loc["乡镇街道"]
     assert (town["problems"], town["fixed"], town["still_open"]) == (1, 0, 1)
     assert pd.isna(town["median_days"]) and pd.isna(town["in_time_share"])
+
+
+def test_until_reads_only_the_patrols_up_to_that_day(nights):
+    got = spans(nights, until=dt.date(2025, 7, 4))
+    assert set(got["fingerprint"]) == {"a1", "a2", "b1", "c1"}
+    assert got["gone_on"].isna().sum() == 2  # b1 and c1, open as of the 4th
+    assert got["days"].max() == 3
+
+
+@pytest.fixture
+def warned(store_url):
+    """Warnings given over a week of July 2025 (Mon 7 … Mon 14), each due on the 10th: w1 heeded
+    (not found on the 10th), w2 ignored (found on the 10th), w3 came early (found on the 9th),
+    w4's unit unread on the 10th and 11th: pending until a night reads it, then heeded; w5 due on
+    the 21st, pending; w6 given twice with the same due: one warning."""
+    store = open_store(store_url, create=True)
+    store.upsert_units([{"id": u, "name": u, "level": "县直部门", "profile": "trs",
+                         "entry_url": f"http://{u}/"} for u in "abcd"])  # fmt: skip
+    due, later = dt.date(2025, 7, 10), dt.date(2025, 7, 21)
+    plan = [
+        (dt.date(2025, 7, 7), [warning("w1", "a", due), warning("w2", "a", due),
+                               warning("w3", "b", due), warning("w4", "c", due),
+                               warning("w6", "b", due)], []),
+        (dt.date(2025, 7, 8), [warning("w6", "b", due), warning("w5", "a", later)], []),
+        (dt.date(2025, 7, 9), [problem("w3", "b")], []),
+        (dt.date(2025, 7, 10), [problem("w2", "a"), problem("w3", "b")], ["c"]),
+        (dt.date(2025, 7, 11), [problem("w2", "a")], ["c"]),
+        (dt.date(2025, 7, 14), [problem("w2", "a")], []),
+    ]
+    for day, rows, unread in plan:
+        write_patrol(store, as_of=day, crawl_run=1, indicator_set=SET, within="5 workdays",
+                     findings=pd.DataFrame(rows, columns=FINDING_COLUMNS),
+                     stats={"units_not_observed": unread})  # fmt: skip
+    yield store
+    store.close()
+
+
+def test_what_came_of_each_warning(warned):
+    got = warning_outcomes(warned)
+    outcomes = {r.fingerprint: (r.outcome, None if pd.isna(r.became_problem)
+                else r.became_problem.date().day) for r in got.itertuples()}  # fmt: skip
+    assert outcomes == {
+        "w1": ("heeded", None),
+        "w2": ("ignored", 10),
+        "w3": ("ignored", 9),
+        "w4": ("heeded", None),  # read again on the 14th, not found
+        "w5": ("pending", None),
+        "w6": ("heeded", None),
+    }
+    assert len(got) == 6 and got.set_index("fingerprint").loc["w6", "warned_on"].day == 7
+
+
+def test_a_warning_is_pending_while_its_unit_goes_unread(warned):
+    got = warning_outcomes(warned, until=dt.date(2025, 7, 11)).set_index("fingerprint")
+    assert got.loc["w4", "outcome"] == "pending"
+    assert got.loc["w1", "outcome"] == "heeded" and got.loc["w2", "outcome"] == "ignored"
+    on_due_day = warning_outcomes(warned, until=dt.date(2025, 7, 10)).set_index("fingerprint")
+    assert on_due_day.loc["w1", "outcome"] == "heeded"  # decided on the due day itself
+    assert on_due_day.loc["w5", "outcome"] == "pending"
