@@ -1,10 +1,13 @@
-"""Tell the operator that the nightly crawl did not end well: an e-mail and/or a webhook call.
+"""Tell the operator that the nightly crawl or the daily patrol did not end well: an e-mail
+and/or a webhook call.
 
 systemd starts it through `zwgk-alert@.service` when `zwgk-crawl.service` fails (`OnFailure=`,
-i.e. any non-zero exit: 1 interrupted, 2 bad input, 3 lock held, 4 degraded, 5 failed); the
-cron variant (`zwgk-crawl-cron`) runs it with `--exit-status` and `--log-file`. The message
-is in Chinese: host, unit, exit status and what it means, Beijing time, what to do, and the
-last lines of the crawl's log (`journalctl -u UNIT`, or the cron log file).
+i.e. any non-zero exit: 1 interrupted, 2 bad input, 3 lock held, 4 degraded, 5 failed), or
+`zwgk-patrol.service`; the cron variant (`zwgk-crawl-cron.sh`) runs it with `--exit-status` and
+`--log-file`, for the crawl (`zwgk-crawl.cron`) and for the patrol after it (`zwgk-patrol.cron`).
+The message is in Chinese: host, unit, exit status and what it means (a unit whose name says
+patrol is read as `zwgk patrol`'s), Beijing time, what to do, and the last lines of the log
+(`journalctl -u UNIT`, or the cron log file).
 
 Standard library only, so that an alert still goes out when the zwgk package in the venv is
 what broke. Settings come from /etc/zwgk/alert.env (deploy/alert.env.example lists every key);
@@ -61,6 +64,14 @@ EXIT_MEANING = {
     5: (
         "失败：没有观测到任何单位，或存储不可达",
         "检查网络和数据库；这次运行不会被 zwgk evaluate 选用",
+    ),
+}
+# What an exit status of `zwgk patrol` means (2: it refused, saying why in one sentence).
+PATROL_EXIT_MEANING = {
+    1: ("巡查中途出错", "看下方日志中的错误；改正后运行 zwgk patrol（同一次抓取只巡查一次）"),
+    2: (
+        "巡查未能进行：指标集、登记表、配置或存储有误，或没有可用的抓取",
+        "看下方日志中的错误行，改正后运行 zwgk patrol；未发出的提醒用 zwgk patrol --again 补发",
     ),
 }
 # Largest text each webhook flavour accepts (bytes of UTF-8); the log is cut to fit.
@@ -269,10 +280,20 @@ def plain(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def describe(exit_status: str) -> tuple[str, str, str]:
+def is_patrol(unit: str) -> bool:
+    return "patrol" in unit
+
+
+def job(unit: str) -> str:
+    """What the failed unit does, in the message's words."""
+    return "日巡查" if is_patrol(unit) else "夜间采集"
+
+
+def describe(exit_status: str, unit: str = "zwgk-crawl") -> tuple[str, str, str]:
     """(how the run ended, what it means, what to do) for an exit status or a signal name."""
     if exit_status.isdigit():
-        meaning, todo = EXIT_MEANING.get(int(exit_status), ("未知的退出码", "查看下方日志"))
+        meanings = PATROL_EXIT_MEANING if is_patrol(unit) else EXIT_MEANING
+        meaning, todo = meanings.get(int(exit_status), ("未知的退出码", "查看下方日志"))
         return f"退出码 {exit_status}", meaning, todo
     if re.fullmatch(r"[A-Z0-9]+", exit_status):
         todo = "超时（TimeoutStartSec）或被人终止：查看日志；同一天再次启动可续跑"
@@ -283,7 +304,7 @@ def describe(exit_status: str) -> tuple[str, str, str]:
 def subject(f: Failure, host: str) -> str:
     if f.test:
         return f"【zwgk 测试告警】{host}：告警设置可用"
-    status, meaning, _ = describe(f.exit_status)
+    status, meaning, _ = describe(f.exit_status, f.unit)
     return f"【zwgk 告警】{host}：{f.unit} {meaning}（{status}）"
 
 
@@ -291,10 +312,10 @@ def body(f: Failure, host: str, now: dt.datetime, log_lines: int = LOG_LINES) ->
     if f.test:
         head = ["这是一条测试告警：zwgk 夜间采集没有正常结束时，告警会像这样发到这里。", ""]
     else:
-        head = ["zwgk 夜间采集没有正常结束。", ""]
+        head = [f"zwgk {job(f.unit)}没有正常结束。", ""]
     head += [f"主机：{host}", f"单元：{f.unit}", f"时间：{now:%Y-%m-%d %H:%M:%S} 北京时间"]
     if not f.test:
-        status, meaning, todo = describe(f.exit_status)
+        status, meaning, todo = describe(f.exit_status, f.unit)
         result = f"（systemd：{f.result}）" if f.result else ""
         head += [f"结果：{status}{result}，{meaning}", f"处理：{todo}"]
     lines = [plain(line) for line in f.log[-log_lines:]] if log_lines else []

@@ -33,10 +33,15 @@ VENV_PYTHON = "/opt/zwgk/venv/bin/python"
 # The crawl service before it was hardened (deploy: systemd oneshot service + timer …).
 UNHARDENED = "96836d482df99c293a2e26ee192195d13fdb77eb"
 
-# Records its arguments and environment, creates the --jobdir as the crawl does, exits $STUB_EXIT.
+# Records its arguments and environment, creates the --jobdir as the crawl does, exits $STUB_EXIT
+# (`zwgk patrol`: $STUB_PATROL_EXIT).
 STUB = """#!/bin/sh
 echo "args: $*" >> "$STUB_LOG"
 echo "config: $ZWGK_CONFIG" >> "$STUB_LOG"
+if [ "$1" = patrol ]; then
+  echo "patrol summary"
+  exit "${STUB_PATROL_EXIT:-0}"
+fi
 while [ $# -gt 0 ]; do
   if [ "$1" = --jobdir ]; then mkdir -p "$2"; fi
   shift
@@ -391,6 +396,41 @@ def test_cron_script_logs_cleans_up_and_prints_only_when_something_is_wrong(
         assert "zwgk-crawl.cron" in done.stdout and f"退出码 {exit_code}" in done.stdout
         assert "summary table" in done.stdout  # the log's tail
         assert done.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "patrolled"),
+    [(0, True), (1, False), (2, False), (3, False), (4, True), (5, False)],
+    ids=["finished", "interrupted", "bad-input", "lock-held", "degraded", "failed"],
+)
+def test_cron_script_patrols_only_after_a_run_that_ended(tmp_path, stub, exit_code, patrolled):
+    done, _, log = run_cron_script(tmp_path, stub, exit_code)
+    assert done.returncode == exit_code
+    calls = [line for line in (tmp_path / "stub.log").read_text().splitlines() if "args:" in line]
+    if patrolled:
+        assert calls[1:] == ["args: patrol"]  # after the crawl, with zwgk.toml's [patrol]
+        logged = log.read_text()
+        assert logged.index(f"exit {exit_code}\n") < logged.index("Beijing: zwgk patrol\n")
+        assert "patrol summary\n" in logged and "Beijing: patrol exit 0\n" in logged
+    else:
+        assert calls[1:] == []  # nothing new to judge
+    assert "zwgk-patrol.cron" not in done.stdout  # a patrol that succeeded is not news
+
+
+@pytest.mark.parametrize("exit_code", [0, 4], ids=["finished", "degraded"])
+def test_cron_script_reports_a_failed_patrol_in_its_output_and_exit_status(
+    tmp_path, stub, exit_code
+):
+    done, jobdir, log = run_cron_script(tmp_path, stub, exit_code, STUB_PATROL_EXIT="2")
+    # A failed patrol after a finished crawl is not a quiet night; after a degraded one the
+    # crawl's own status stays (both are mailed).
+    assert done.returncode == (2 if exit_code == 0 else 4)
+    assert "Beijing: patrol exit 2\n" in log.read_text()
+    assert "zwgk-patrol.cron" in done.stdout and "日巡查没有正常结束" in done.stdout
+    assert "巡查未能进行" in done.stdout and "patrol summary" in done.stdout  # the log's tail
+    assert ("zwgk-crawl.cron" in done.stdout) == (exit_code == 4)
+    assert done.stderr == ""
+    assert not jobdir.exists()  # the run ended: its job folder goes, whatever the patrol did
 
 
 # ----------------------------------------------------------------------------- zwgk.toml, logrotate, user
