@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
+from sqlalchemy import func
 
 from scoring.durations import Duration, parse_duration
 from scoring.workdays import WorkCalendar, default_calendar
@@ -97,6 +98,39 @@ def warning_outcomes(store: Store, *, until: dt.date | None = None) -> pd.DataFr
     for column in ("warned_on", "due", "became_problem"):
         out[column] = pd.to_datetime(out[column])
     return out.sort_values(["unit_id", "due", "fingerprint"], ignore_index=True)
+
+
+NIGHT_COLUMNS = ["patrol", "as_of", "indicator_set_id", "problems", "warnings", "unread"]
+
+
+def patrol_nights(
+    store: Store, *, since: dt.date | None = None, until: dt.date | None = None
+) -> pd.DataFrame:
+    """The stored patrols from ``since`` to ``until`` (both included) in the order `spans`
+    reads them (`NIGHT_COLUMNS`): each one's id, day, indicator set, how many problems and
+    warnings it found, and the units its crawl did not read (a list)."""
+    stmt = PATROLS.select().with_only_columns(
+        PATROLS.c.id, PATROLS.c.as_of, PATROLS.c.indicator_set_id, PATROLS.c.stats
+    )
+    if since is not None:
+        stmt = stmt.where(PATROLS.c.as_of >= since)
+    if until is not None:
+        stmt = stmt.where(PATROLS.c.as_of <= until)
+    counted = (
+        FINDINGS.select()
+        .with_only_columns(FINDINGS.c.patrol, FINDINGS.c.kind, func.count())
+        .where(FINDINGS.c.patrol.in_(stmt.with_only_columns(PATROLS.c.id)))
+        .group_by(FINDINGS.c.patrol, FINDINGS.c.kind)
+    )
+    with store.reader.connect() as conn:
+        patrols = conn.execute(stmt.order_by(PATROLS.c.as_of, PATROLS.c.id)).all()
+        counts = {(pid, kind): n for pid, kind, n in conn.execute(counted)}
+    rows = [
+        (pid, day, set_id, counts.get((pid, "problem"), 0), counts.get((pid, "warning"), 0),
+         list((stats or {}).get("units_not_observed", [])))
+        for pid, day, set_id, stats in patrols
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=NIGHT_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,16 @@ def chart_images(data: RoundReportData) -> list[dict[str, Any]]:
     ]
 
 
+def embedded(images: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each chart with its ``data:`` URI (``src``) and its size in pixels, for an ``<img>``."""
+    out = []
+    for image in images:
+        width, height = _png_size(image["png"])
+        src = "data:image/png;base64," + base64.b64encode(image["png"]).decode("ascii")
+        out.append(image | {"src": src, "width": width, "height": height})
+    return out
+
+
 def _ranking(units: pd.DataFrame, single_levels: frozenset[str]) -> list[dict[str, Any]]:
     out = []
     for level, part in units.groupby("level", sort=False):
@@ -110,11 +120,7 @@ def _ranking(units: pd.DataFrame, single_levels: frozenset[str]) -> list[dict[st
 def render(data: RoundReportData, images: list[dict[str, Any]]) -> str:
     """The HTML text of the report, with ``images`` (from `chart_images`) embedded."""
     info, summary = data.info, data.summary
-    charts_ctx = []
-    for image in images:
-        width, height = _png_size(image["png"])
-        src = "data:image/png;base64," + base64.b64encode(image["png"]).decode("ascii")
-        charts_ctx.append(image | {"src": src, "width": width, "height": height})
+    charts_ctx = embedded(images)
     levels = [
         r
         | {

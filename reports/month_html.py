@@ -1,0 +1,101 @@
+"""The monthly monitoring report as one self-contained HTML page (月监测报告.html), laid out as
+the round report is (inline CSS shared in templates/report_style.css.j2, charts as base64 PNG
+``data:`` URIs). Numbers are formatted here; templates/month.html.j2 only places them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from reports import month_charts
+from reports.month_data import MonthReportData
+from reports.month_text import OUTCOME_WORDS, deadline_words, percent, short_date
+from reports.round_html import BEIJING, DASH, _env, embedded
+from reports.wording import points
+from scoring.summary import group_label
+
+
+def chart_images(data: MonthReportData) -> list[dict[str, Any]]:
+    """The charts as ``{id, title, png}``."""
+    groups = data.by_group
+    levels = data.by_level.iloc[:-1]
+    return [
+        {
+            "id": "groups",
+            "title": "本月新发现和已整改的问题：按指标分组",
+            "png": month_charts.found_and_fixed(
+                [group_label(groups, r.group1, r.group2) for r in groups.itertuples()],
+                groups["found"].tolist(),
+                groups["fixed"].tolist(),
+                "按指标分组（二级指标）",
+            ),
+        },
+        {
+            "id": "levels",
+            "title": "本月新发现和已整改的问题：按层级",
+            "png": month_charts.found_and_fixed(
+                levels["level"].tolist(),
+                levels["found"].tolist(),
+                levels["fixed"].tolist(),
+                "按层级",
+            ),
+        },
+        {
+            "id": "warnings",
+            "title": "本月预警及其结果",
+            "png": month_charts.warning_outcomes(data.warning_counts),
+        },
+        {
+            "id": "nights",
+            "title": "每次巡查的问题数和预警数",
+            "png": month_charts.nightly(data.nights),
+        },
+    ]
+
+
+def _share(value: Any) -> str:
+    return DASH if value is None or pd.isna(value) else percent(value)
+
+
+def _day(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else short_date(value)
+
+
+def render(data: MonthReportData, images: list[dict[str, Any]]) -> str:
+    """The HTML text of the report, with ``images`` (from `chart_images`) embedded."""
+    levels = [
+        r | {"median_days": DASH if pd.isna(r["median_days"]) else points(r["median_days"]),
+             "in_time_share": _share(r["in_time_share"])}
+        for r in data.by_level.to_dict("records")
+    ]  # fmt: skip
+    warnings = data.warnings.sort_values(["warned_on", "name", "due"], kind="stable")
+    warned = [
+        {"name": r.name, "level": r.level, "indicator": r.indicator, "warned_on": _day(r.warned_on),
+         "due": _day(r.due), "outcome": OUTCOME_WORDS[r.outcome],
+         "became_problem": _day(r.became_problem)}
+        for r in warnings.itertuples()
+    ]  # fmt: skip
+    nights = data.nights
+    return (
+        _env()
+        .get_template("month.html.j2")
+        .render(
+            title=f"政务公开月监测报告（{data.month.label}）",
+            period=f"{short_date(data.month.first)}至{short_date(data.month.last)}",
+            nights=len(set(nights["as_of"])),
+            last_day=short_date(data.last_day),
+            deadline=deadline_words(data.deadline),
+            generated_at=dt.datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M"),
+            paragraph=data.paragraph,
+            charts=embedded(images),
+            groups=data.by_group.to_dict("records"),
+            levels=levels,
+            warning_counts=data.warning_counts.to_dict("records"),
+            outcome_words=[OUTCOME_WORDS[o] for o in ("heeded", "ignored", "pending")],
+            warnings=warned,
+            top_units=data.top_units.to_dict("records"),
+            unread_end=data.unread_end,
+        )
+    )
