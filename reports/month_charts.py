@@ -10,9 +10,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from patrol.history import HEEDED, IGNORED, PENDING
+from patrol.history import HEEDED, IGNORED, OUTCOME_ZH, PENDING
 from reports.charts import WIDTH, _drawing, _empty, _png
-from reports.month_text import OUTCOME_WORDS
 
 FOUND, FIXED = "#e45756", "#2ca02c"
 OUTCOME_COLOURS = {HEEDED: "#2ca02c", IGNORED: "#e45756", PENDING: "#bbbbbb"}
@@ -56,7 +55,7 @@ def warning_outcomes(counts: pd.DataFrame) -> bytes:
         left = np.zeros(len(body))
         for outcome, colour in OUTCOME_COLOURS.items():
             values = body[outcome].to_numpy(float)
-            ax.barh(y, values, left=left, color=colour, label=OUTCOME_WORDS[outcome], height=0.5)
+            ax.barh(y, values, left=left, color=colour, label=OUTCOME_ZH[outcome], height=0.5)
             left += values
         ax.set_yticks(y, body["level"].tolist())
         ax.set_xlim(0, float(left.max()) * 1.1 + 0.5)

@@ -37,9 +37,8 @@ from patrol.history import (
     spans,
     warning_outcomes,
 )
-from reports.fix_tables import TOTAL, fix_by_level, warnings_by_level
+from reports.fix_tables import TOTAL, fix_by_level, in_level_order, warnings_by_level
 from reports.month_text import paragraph
-from reports.round_data import level_order
 from scoring.indicators import IndicatorError, load_indicator_set
 from scoring.summary import groups_of
 from store.patrols import patrol_findings
@@ -183,9 +182,9 @@ def _by_level(
     counts.loc[TOTAL, "units_open"] = open_end["unit_id"].nunique()
     out = counts.rename_axis("level").reset_index()
     out = out.merge(fix[["level", "median_days", "in_time_share"]], on="level", how="left")
-    body = out.iloc[:-1]
-    body = body.assign(_k=level_order(body["level"])).sort_values(["_k", "level"])
-    return pd.concat([body.drop(columns="_k"), out.iloc[-1:]], ignore_index=True)[LEVEL_COLUMNS]
+    return pd.concat([in_level_order(out.iloc[:-1]), out.iloc[-1:]], ignore_index=True)[
+        LEVEL_COLUMNS
+    ]
 
 
 def _top_units(

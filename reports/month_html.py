@@ -9,11 +9,11 @@ from typing import Any
 
 import pandas as pd
 
+from patrol.history import OUTCOME_ZH
 from reports import month_charts
 from reports.month_data import MonthReportData
-from reports.month_text import OUTCOME_WORDS, deadline_words, percent, short_date
-from reports.round_html import BEIJING, DASH, _env, embedded
-from reports.wording import points
+from reports.month_text import deadline_words, short_date
+from reports.round_html import BEIJING, _env, embedded, fix_cells
 from scoring.summary import group_label
 
 
@@ -55,25 +55,17 @@ def chart_images(data: MonthReportData) -> list[dict[str, Any]]:
     ]
 
 
-def _share(value: Any) -> str:
-    return DASH if value is None or pd.isna(value) else percent(value)
-
-
 def _day(value: Any) -> str:
     return "" if value is None or pd.isna(value) else short_date(value)
 
 
 def render(data: MonthReportData, images: list[dict[str, Any]]) -> str:
     """The HTML text of the report, with ``images`` (from `chart_images`) embedded."""
-    levels = [
-        r | {"median_days": DASH if pd.isna(r["median_days"]) else points(r["median_days"]),
-             "in_time_share": _share(r["in_time_share"])}
-        for r in data.by_level.to_dict("records")
-    ]  # fmt: skip
+    levels = fix_cells(data.by_level)
     warnings = data.warnings.sort_values(["warned_on", "name", "due"], kind="stable")
     warned = [
         {"name": r.name, "level": r.level, "indicator": r.indicator, "warned_on": _day(r.warned_on),
-         "due": _day(r.due), "outcome": OUTCOME_WORDS[r.outcome],
+         "due": _day(r.due), "outcome": OUTCOME_ZH[r.outcome],
          "became_problem": _day(r.became_problem)}
         for r in warnings.itertuples()
     ]  # fmt: skip
@@ -93,7 +85,7 @@ def render(data: MonthReportData, images: list[dict[str, Any]]) -> str:
             groups=data.by_group.to_dict("records"),
             levels=levels,
             warning_counts=data.warning_counts.to_dict("records"),
-            outcome_words=[OUTCOME_WORDS[o] for o in ("heeded", "ignored", "pending")],
+            outcome_words=[OUTCOME_ZH[o] for o in ("heeded", "ignored", "pending")],
             warnings=warned,
             top_units=data.top_units.to_dict("records"),
             unread_end=data.unread_end,

@@ -25,7 +25,7 @@ import pandas as pd
 
 from common.vocabulary import LEVELS
 from patrol.history import HEEDED, IGNORED, PENDING
-from reports.wording import points
+from reports.wording import percent, points
 from scoring.durations import parse_duration
 from scoring.summary import cn_count, group_label
 
@@ -38,12 +38,6 @@ OUTCOME_WORDS = {HEEDED: "已按期处理", IGNORED: "未处理而成为问题",
 def short_date(day: dt.date) -> str:
     """8月29日 (the year is the report's)."""
     return f"{day.month}月{day.day}日"
-
-
-def percent(share: float) -> str:
-    """0.917 → 91.7%, 1.0 → 100%."""
-    value = round(float(share) * 100, 1)
-    return f"{value:g}%"
 
 
 def deadline_words(deadline: str) -> str:

@@ -11,12 +11,11 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from patrol.history import HEEDED, IGNORED, PENDING
+from patrol.history import OUTCOME_ZH
 from reports import files
 from reports.cells import put
 from reports.month_data import MonthReportData
-from reports.month_text import OUTCOME_WORDS
-from reports.round_xlsx import Col, _sheet, _table_sheet, _titled
+from reports.round_xlsx import WARNING_COUNTS, Col, _sheet, _table_sheet, _titled
 
 
 def _day(value: Any) -> str:
@@ -50,11 +49,6 @@ def by_level_cols(deadline: str) -> list[Col]:
     ]
 
 
-WARNING_COUNTS = [
-    Col("层级", "level", 12),
-    Col("预警数", "warnings", 9),
-    *[Col(OUTCOME_WORDS[o], o, 14) for o in (HEEDED, IGNORED, PENDING)],
-]
 WARNINGS = [
     Col("单位名称", "name", 28, wrap=True),
     Col("层级", "level", 12),
@@ -62,7 +56,7 @@ WARNINGS = [
     Col("指标名称", "indicator", 24, wrap=True),
     Col("预警日期", lambda r: _day(r.warned_on), 12),
     Col("到期日", lambda r: _day(r.due), 12),
-    Col("结果（截至月末）", lambda r: OUTCOME_WORDS[r.outcome], 16),
+    Col("结果（截至月末）", lambda r: OUTCOME_ZH[r.outcome], 16),
     Col("成为问题的日期", lambda r: _day(r.became_problem), 14),
 ]
 TOP_UNITS = [

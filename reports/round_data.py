@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from common.vocabulary import LEVELS, STATUSES
+from common.vocabulary import STATUSES
 from reports import round_followup
+from reports.fix_tables import PatrolFixes, level_order, patrol_fixes
 from reports.round_text import paragraph
 from scoring.round import frozen_set, load_result
 from scoring.summary import (
@@ -42,7 +43,9 @@ class RoundReportData:
     the set's order; ``problems``: every problem row of the round in unit order; ``trend``: one
     row per stored round up to this one (per-level averages in columns named by level);
     ``unread``: units not observed, with reasons; ``not_evaluated``: per unit, indicators not
-    evaluated and why; ``single_levels``: levels with one scored unit (no average, no rank)."""
+    evaluated and why; ``single_levels``: levels with one scored unit (no average, no rank); ``patrol``: time to fix
+    and warnings over the daily patrols up to the round's as-of day (None: no patrol, or not
+    asked for)."""
 
     info: round_store.RoundInfo
     summary: RoundSummary
@@ -58,12 +61,7 @@ class RoundReportData:
     unread: pd.DataFrame = field(default_factory=pd.DataFrame)
     not_evaluated: pd.DataFrame = field(default_factory=pd.DataFrame)
     single_levels: frozenset[str] = frozenset()
-
-
-def level_order(levels: pd.Series) -> pd.Series:
-    """Sort key of a level: the administrative order, unknown levels after (by name)."""
-    order = {level: i for i, level in enumerate(LEVELS)}
-    return levels.map(order).fillna(len(order))
+    patrol: PatrolFixes | None = None  # time to fix over the patrols up to as_of; None: none
 
 
 def status_counts(problems: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -180,8 +178,10 @@ def _trend(store: Store, info: round_store.RoundInfo) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def round_report_data(store: Store, round_id: str) -> RoundReportData:
-    """Everything a round report shows, read from the store (RoundNotFound for a bad id)."""
+def round_report_data(store: Store, round_id: str, *, patrol: bool = False) -> RoundReportData:
+    """Everything a round report shows, read from the store (RoundNotFound for a bad id);
+    ``patrol``: with time to fix over the patrols (the report files; the portal's overview
+    does without)."""
     result = load_result(store, round_id)
     info = result.info
     indicator_set = frozen_set(info)
@@ -225,4 +225,5 @@ def round_report_data(store: Store, round_id: str) -> RoundReportData:
         unread=round_followup.unread_units(store, info, result.totals),
         not_evaluated=not_evaluated,
         single_levels=frozenset(sizes[sizes == 1].index),
+        patrol=patrol_fixes(store, info.as_of, store.units_frame()) if patrol else None,
     )

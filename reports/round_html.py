@@ -14,9 +14,11 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from patrol.history import HEEDED, IGNORED, OUTCOME_ZH, PENDING
 from reports import charts
 from reports.round_data import RoundReportData
-from reports.wording import round_label
+from reports.wording import cn_date, percent, points, round_label
+from scoring.durations import parse_duration
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 KIND_ZH = {"quarterly": "季度测评", "special": "专项检查"}
@@ -88,6 +90,35 @@ def embedded(images: list[dict[str, Any]]) -> list[dict[str, Any]]:
         src = "data:image/png;base64," + base64.b64encode(image["png"]).decode("ascii")
         out.append(image | {"src": src, "width": width, "height": height})
     return out
+
+
+def fix_cells(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a time-to-fix table (`reports.fix_tables`) with the median days and the share
+    in time as text (— when nothing was fixed)."""
+    return [
+        r
+        | {
+            "median_days": DASH if pd.isna(r["median_days"]) else points(r["median_days"]),
+            "in_time_share": DASH if pd.isna(r["in_time_share"]) else percent(r["in_time_share"]),
+        }
+        for r in frame.to_dict("records")
+    ]
+
+
+def _patrol(data: RoundReportData) -> dict[str, Any] | None:
+    """The time-to-fix section's context; None when no patrol ran up to the as-of day."""
+    found = data.patrol
+    if found is None:
+        return None
+    return {
+        "days": found.days,
+        "first": cn_date(found.first),
+        "last": cn_date(found.last),
+        "deadline": parse_duration(found.deadline).zh,
+        "fix": fix_cells(found.fix),
+        "warnings": found.warnings.to_dict("records"),
+        "outcomes": [OUTCOME_ZH[o] for o in (HEEDED, IGNORED, PENDING)],
+    }
 
 
 def _ranking(units: pd.DataFrame, single_levels: frozenset[str]) -> list[dict[str, Any]]:
@@ -163,4 +194,5 @@ def render(data: RoundReportData, images: list[dict[str, Any]]) -> str:
         counties=counties,
         unread=data.unread.to_dict("records"),
         not_evaluated=data.not_evaluated.to_dict("records"),
+        patrol=_patrol(data),
     )

@@ -39,7 +39,7 @@ def write_round_report(
     """Write the round report of ``round_id`` into ``out_dir``; returns [xlsx, html].
 
     Raises `store.rounds.RoundNotFound` (naming the stored rounds) for an unknown round."""
-    data = round_report_data(store, round_id)
+    data = round_report_data(store, round_id, patrol=True)
     total, done = len(data.units) + 2, 0
 
     def step(what: str) -> None:

@@ -2,9 +2,10 @@
 
 Sheets: 排名 (ranking by level), 问题按指标, 问题按单位 (every problem, unit by unit, and the
 previous round's problems fixed at 回头看), 与上轮对比 (status counts per unit and per indicator
-against the previous round, then the trend over the stored rounds) and 本轮未能评估 (units not
-read, indicators not evaluated) — each a plain table under one header row, so pandas reads them
-too; 与上轮对比 and 本轮未能评估 stack titled tables. No internal codes: no unit or indicator id,
+against the previous round, then the trend over the stored rounds), 本轮未能评估 (units not
+read, indicators not evaluated) and 整改用时 (time to fix and warnings over the daily patrols
+up to the as-of day) — each a plain table under one header row, so pandas reads them
+too; 与上轮对比, 本轮未能评估 and 整改用时 stack titled tables. No internal codes: no unit or indicator id,
 no fingerprint; rounds by their labels (2025年第三季度).
 """
 
@@ -23,10 +24,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from common import vocabulary
 from common.vocabulary import FAILED, NOT_SCORED, PASSED, STATUSES
+from patrol.history import HEEDED, IGNORED, OUTCOME_ZH, PENDING
 from reports import files
 from reports.cells import plain, put
 from reports.round_data import RoundReportData
-from reports.wording import round_label
+from reports.wording import cn_date, round_label
+from scoring.durations import parse_duration
 
 STATUS_ZH = {**vocabulary.STATUS_ZH, "dismissed": "已驳回"}
 KIND_ZH = {"quarterly": "季度", "special": "专项"}
@@ -203,6 +206,38 @@ NOT_EVALUATED = [
 ]
 
 
+FIX_TIMES = [
+    Col("层级", "level", 12),
+    Col("问题数", "problems", 9),
+    Col("已整改", "fixed", 9),
+    Col("整改用时中位数（天）", "median_days", 12, "0.#"),
+    Col("期限内整改比例", "in_time_share", 12, "0.0%"),
+    Col("整改后又出现", "came_back", 11),
+    Col("仍未整改", "still_open", 9),
+]
+WARNING_COUNTS = [
+    Col("层级", "level", 12),
+    Col("预警数", "warnings", 9),
+    *[Col(OUTCOME_ZH[o], o, 14) for o in (HEEDED, IGNORED, PENDING)],
+]
+
+
+def _patrol_sheet(wb: Workbook, data: RoundReportData) -> None:
+    """整改用时: time to fix per level over the patrols up to the as-of day, then the warnings
+    by outcome; one line when no patrol ran by then."""
+    ws = _sheet(wb, "整改用时")
+    found = data.patrol
+    if found is None:
+        put(ws, 1, 1, "评估基准日前没有日巡查记录，无法统计整改用时和预警结果。")
+        return
+    put(ws, 1, 1, f"按{cn_date(found.first)}至{cn_date(found.last)}共{found.days}天的日巡查统计"
+        f"（截至评估基准日），整改期限为{parse_duration(found.deadline).zh}")  # fmt: skip
+    top = _titled(ws, 3, "整改用时（按层级）", FIX_TIMES, found.fix.itertuples(index=False))
+    _titled(
+        ws, top, "预警及其结果（按层级）", WARNING_COUNTS, found.warnings.itertuples(index=False)
+    )
+
+
 def _trend_cols(levels: Sequence[str]) -> list[Col]:
     return [
         Col("轮次", lambda r: round_label(r.round), 14),
@@ -293,6 +328,7 @@ def write_xlsx(
         NOT_EVALUATED,
         data.not_evaluated.itertuples(index=False),
     )
+    _patrol_sheet(wb, data)
     path.parent.mkdir(parents=True, exist_ok=True)
     with files.written(path) as tmp:
         wb.save(tmp)

@@ -40,5 +40,11 @@ def points(value: Any) -> str:
     return str(int(rounded)) if rounded == int(rounded) else f"{rounded:g}"
 
 
+def percent(share: float) -> str:
+    """A share as a percentage: 0.917 → 91.7%, 1.0 → 100%."""
+    value = round(float(share) * 100, 1)
+    return f"{value:g}%"
+
+
 def today_in_beijing() -> dt.date:
     return dt.datetime.now(BEIJING).date()

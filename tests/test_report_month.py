@@ -197,7 +197,7 @@ def test_workbook_and_page(store, tmp_path):
     assert top["单位名称"].tolist() == ["江淮市财政局"]
     cells = [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value]
     assert not any(unit in cells for unit in ("d1", "d2", "t1", "city"))  # names, never ids
-    assert "未处理而成为问题" in cells and "江淮市人民政府" in cells
+    assert "未处理，已成为问题" in cells and "江淮市人民政府" in cells
     page = html.read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 4
     assert "政务公开月监测报告（2025年8月）" in page and "江淮市财政局" in page

@@ -8,6 +8,7 @@ report has something to say about every status: fixed, open, new, regressed, not
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import textwrap
@@ -165,7 +166,14 @@ def test_the_report_is_an_xlsx_and_an_html_file_and_reports_progress_per_unit(re
 
 def test_ranking_sheet_ranks_within_level_with_verdict_and_veto(report):
     wb = load_workbook(report["xlsx"])
-    assert wb.sheetnames == ["排名", "问题按指标", "问题按单位", "与上轮对比", "本轮未能评估"]
+    assert wb.sheetnames == [
+        "排名",
+        "问题按指标",
+        "问题按单位",
+        "与上轮对比",
+        "本轮未能评估",
+        "整改用时",
+    ]
     ranking = pd.read_excel(report["xlsx"], sheet_name="排名")
     assert list(ranking.columns) == [
         "层级", "排名", "单位名称", "上级单位", "得分", "问题数", "结果", "单项否决"
@@ -267,6 +275,56 @@ def test_html_is_self_contained_with_the_summary_and_tables(report):
     assert "本季度共发现问题" not in html
     assert "江淮市住房和城乡建设局（江淮市人民防空办公室、江淮市地震局）" in html
     assert "<td>栏目建设</td><td>更新维护</td>" in html  # problems by group table
+
+
+def test_without_a_patrol_the_time_to_fix_section_says_so_in_one_line(report):
+    ws = load_workbook(report["xlsx"])["整改用时"]
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [
+        ["评估基准日前没有日巡查记录，无法统计整改用时和预警结果。"]
+    ]
+    html = report["html"].read_text(encoding="utf-8")
+    assert "六、整改用时与预警（日巡查）" in html and 'id="no-patrol"' in html
+    assert 'id="fix-times"' not in html
+
+
+def test_time_to_fix_and_warnings_over_the_patrols_up_to_the_as_of_day(rounds, store_url, tmp_path):
+    """The section of a round whose as-of day (here 31 August) follows the hand-made patrols of
+    the monthly report's tests: per level and in all, as `reports.fix_tables` counts them."""
+    from test_report_month import NIGHTS, patrolled
+
+    from reports.fix_tables import patrol_fixes
+    from reports.round_data import round_report_data
+    from reports.round_html import render
+    from reports.round_xlsx import write_xlsx
+
+    patrols = patrolled(store_url, NIGHTS)
+    try:
+        fixes = patrol_fixes(patrols, dt.date(2025, 8, 31), patrols.units_frame())
+    finally:
+        patrols.close()
+    with open_store(rounds) as store:
+        data = dataclasses.replace(round_report_data(store, "2025Q4"), patrol=fixes)
+    xlsx = write_xlsx(data, tmp_path / "r.xlsx")
+    ws = load_workbook(xlsx)["整改用时"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    assert rows[0][0] == (
+        "按2025年7月1日至2025年8月29日共6天的日巡查统计（截至评估基准日），整改期限为20个工作日"
+    )
+    fix = pd.read_excel(xlsx, sheet_name="整改用时", skiprows=3, nrows=3).set_index("层级")
+    assert fix.loc["市直部门"].tolist() == [4, 2, 19.5, 0.5, 1, 2]  # P1 35 days (late), P2 4
+    assert fix.loc["乡镇街道"].tolist() == [1, 1, 28, 1.0, 0, 0]
+    assert fix.loc["合计"].tolist()[:3] == [5, 3, 28] and fix.loc["合计", "仍未整改"] == 2
+    warned = pd.read_excel(xlsx, sheet_name="整改用时", skiprows=9, nrows=3, usecols="A:E")
+    warned = warned.set_index("层级")
+    assert warned.loc["市直部门"].tolist() == [3, 1, 1, 1]  # W0 heeded, W2 ignored, W3 pending
+    assert warned.loc["合计"].tolist() == [4, 2, 1, 1]
+    html = render(data, [])
+    assert "按2025年7月1日至2025年8月29日共6天的日巡查统计" in html
+    assert (
+        '<tr><td>市直部门</td><td class="num">4</td><td class="num">2</td><td class="num">19.5</td><td class="num">50%</td>'
+        in html
+    )
+    assert "<th>未处理，已成为问题</th>" in html and 'id="no-patrol"' not in html
 
 
 def test_command_line_report_of_an_earlier_round_and_of_an_unknown_one(rounds, tmp_path):
