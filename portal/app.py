@@ -11,6 +11,7 @@ and `portal/api.py` with a `router` is included, so a new page module needs no e
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib
 import pkgutil
 from collections.abc import AsyncIterator, Iterator
@@ -120,8 +121,14 @@ def make_templates() -> Jinja2Templates:
     )
     env.filters["beijing"] = beijing_time
     env.filters["cn_date"] = cn_date
+    env.filters["cn_day"] = cn_day
     env.filters["round_label"] = round_label
     return Jinja2Templates(env=env)
+
+
+def cn_day(day: str | dt.date) -> str:
+    """A day, also one written as ISO text (a digest's days), as 2025年7月10日."""
+    return cn_date(day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10]))
 
 
 def create_app(store: Store, *, https: bool | None = None, secret: str | None = None) -> FastAPI:

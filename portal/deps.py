@@ -9,6 +9,7 @@ every POST form; `create_app` refuses to start when a form route lacks it.
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -17,12 +18,15 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal import sessions
+from portal.inbox import unread_count
 from portal.tokens import user_for_token
 from portal.viewer import Viewer
 from store import Store
 
+log = logging.getLogger(__name__)
 LOGIN_COOKIE = "zwgk_login"  # the sign-in form's own CSRF value (no session exists yet)
 CSRF_REFUSED = "表单已失效或来源不明，请返回上一页刷新后重新提交。"
 # Where a pending forced password change still lets one go.
@@ -196,11 +200,12 @@ def safe_next(next_url: str | None) -> str:
 NAV = {
     "admin": [
         ("/rounds", "测评轮次"),
+        ("/patrol", "日巡查"),
         ("/admin/users", "账号管理"),
         ("/admin/audit", "审计日志"),
     ],
-    "evaluator": [("/rounds", "测评轮次")],
-    "unit": [("/my", "我的测评")],
+    "evaluator": [("/rounds", "测评轮次"), ("/patrol", "日巡查")],
+    "unit": [("/my", "我的测评"), ("/inbox", "今日提醒")],
 }
 NAV_ALL = [("/tokens", "API令牌"), ("/password", "修改密码")]
 
@@ -209,6 +214,18 @@ def nav_for(person: Viewer | None) -> list[tuple[str, str]]:
     if person is None or person.must_change_password:
         return []
     return NAV.get(person.role, []) + NAV_ALL
+
+
+def nav_counts(request: Request, person: Viewer | None) -> dict[str, int]:
+    """Counts shown beside navigation links: a unit user's unread 今日提醒."""
+    if person is None or not person.is_unit or not person.unit_id or person.must_change_password:
+        return {}
+    try:
+        unread = unread_count(store(request), person.user_id, person.unit_id)
+    except SQLAlchemyError:  # the store failing: the error page still shows, without the count
+        log.warning("unread reminders not counted", exc_info=True)
+        return {}
+    return {"/inbox": unread} if unread else {}
 
 
 def render(
@@ -220,6 +237,7 @@ def render(
     context.setdefault("viewer", person)
     context.setdefault("csrf_token", person.csrf_token if person else "")
     context.setdefault("nav", nav_for(person))
+    context.setdefault("nav_counts", nav_counts(request, person))
     context.setdefault("path", request.url.path)
     return request.app.state.templates.TemplateResponse(
         request, template, context, status_code=status_code

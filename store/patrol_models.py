@@ -92,3 +92,25 @@ class PatrolDelivery(Base):
     digest_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class PatrolRead(Base):
+    """A unit's 今日提醒 entry — one patrol's digest for the unit — opened by a portal account.
+
+    Read state is kept per account, not per unit: like a mailbox, "unread" tells the person
+    signed in what *they* have not seen yet. A unit's second account (the office head beside
+    the clerk who answers the checklists) still finds the day's warnings marked new after the
+    clerk has read them; one person reading for the unit would hide them from the other. The
+    unit is part of the key, so an account moved to another unit starts with that unit's
+    entries unread."""
+
+    __tablename__ = "patrol_reads"
+
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    patrol: Mapped[int] = mapped_column(
+        Integer, ForeignKey("patrols.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)

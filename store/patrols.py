@@ -1,6 +1,7 @@
 """The daily patrol's store (`store.patrol_models`): a patrol written in one transaction with its
-findings, the patrol before a given one, a patrol's findings as a frame, and the deliveries of
-its digests (one row per unit and recipient: sent once)."""
+findings, the patrol before a given one, a patrol's findings as a frame, the deliveries of
+its digests (one row per unit and recipient: sent once), and which of a unit's digests each
+portal account has read (the 今日提醒 inbox)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ from sqlalchemy import Table, insert, select, true, update
 
 from store.core import Store
 from store.frame_insert import insert_frame
-from store.patrol_models import Patrol, PatrolDelivery, PatrolFinding
+from store.patrol_models import Patrol, PatrolDelivery, PatrolFinding, PatrolRead
 from store.types import json_evidence, utcnow
 from store.version import zwgk_version
+from store.writes import insert_for
 
 PATROLS: Table = Patrol.__table__  # type: ignore[assignment]
 FINDINGS: Table = PatrolFinding.__table__  # type: ignore[assignment]
 DELIVERIES: Table = PatrolDelivery.__table__  # type: ignore[assignment]
+READS: Table = PatrolRead.__table__  # type: ignore[assignment]
 FINDING_COLUMNS = [c.name for c in FINDINGS.columns if c.name != "patrol"]
 
 
@@ -83,6 +86,14 @@ def latest_patrol(store: Store) -> PatrolInfo | None:
     return _patrol(store, true())
 
 
+def recent_patrols(store: Store, limit: int) -> list[PatrolInfo]:
+    """The latest ``limit`` patrols, newest first (each one's previous is the next in the list,
+    as `patrol_before` has it)."""
+    stmt = select(*_INFO).order_by(PATROLS.c.id.desc()).limit(limit)
+    with store.reader.connect() as conn:
+        return [PatrolInfo(*row) for row in conn.execute(stmt)]
+
+
 def _patrol(store: Store, condition: Any) -> PatrolInfo | None:
     """The latest patrol meeting ``condition`` (None: none does)."""
     stmt = select(*_INFO).where(condition).order_by(PATROLS.c.id.desc()).limit(1)
@@ -101,6 +112,19 @@ def patrol_findings(store: Store, patrol_id: int) -> pd.DataFrame:
     )
     with store.reader.connect() as conn:
         return pd.DataFrame(conn.execute(stmt).all(), columns=FINDING_COLUMNS)
+
+
+def unit_findings(store: Store, unit_id: str, patrol_ids: list[int]) -> pd.DataFrame:
+    """One unit's findings in the patrols ``patrol_ids``: `FINDING_COLUMNS` and ``patrol``."""
+    cols = [FINDINGS.c.patrol, *(FINDINGS.c[name] for name in FINDING_COLUMNS)]
+    stmt = (
+        select(*cols)
+        .where(FINDINGS.c.patrol.in_(patrol_ids), FINDINGS.c.unit_id == unit_id)
+        .order_by(FINDINGS.c.patrol, FINDINGS.c.indicator_id, FINDINGS.c.subject)
+    )
+    with store.reader.connect() as conn:
+        rows = conn.execute(stmt).all() if patrol_ids else []
+    return pd.DataFrame(rows, columns=["patrol", *FINDING_COLUMNS])
 
 
 _INFO = (
@@ -185,3 +209,21 @@ def deliveries(store: Store, patrol: int) -> pd.DataFrame:
     )
     with store.reader.connect() as conn:
         return pd.DataFrame(conn.execute(stmt).all(), columns=[c.name for c in DELIVERIES.c])
+
+
+def read_patrols(store: Store, user_id: int, unit_id: str) -> set[int]:
+    """The patrols whose digest for ``unit_id`` the account ``user_id`` has read."""
+    stmt = select(READS.c.patrol).where(READS.c.user_id == user_id, READS.c.unit_id == unit_id)
+    with store.reader.connect() as conn:
+        return set(conn.scalars(stmt))
+
+
+def mark_read(store: Store, user_id: int, unit_id: str, patrol_ids: list[int]) -> None:
+    """Mark the digests of ``patrol_ids`` for ``unit_id`` read by ``user_id``; those read
+    already keep their first time (also when two requests mark them at once)."""
+    if not patrol_ids:
+        return
+    now = utcnow()
+    rows = [dict(user_id=user_id, patrol=p, unit_id=unit_id, read_at=now) for p in set(patrol_ids)]
+    with store.engine.begin() as conn:
+        conn.execute(insert_for(conn, READS).on_conflict_do_nothing(), rows)

@@ -17,6 +17,7 @@ each person and each filled route:
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 import re
@@ -24,6 +25,7 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
+import pandas as pd
 import pytest
 from portal_fixtures import (  # noqa: F401 (fixtures)
     EARLIER,
@@ -37,7 +39,8 @@ from round_fixtures import planted_check  # noqa: F401 (fixture)
 from sqlalchemy import func, select
 
 from portal.app import routes_of
-from store import models, portal_models
+from store import models, patrol_models, portal_models
+from store.patrols import FINDING_COLUMNS, write_patrol
 from store.responses import Answer, record_responses
 
 GUESS = "guess"  # an id that names nothing
@@ -48,7 +51,9 @@ CHANGED_TABLES = (
     portal_models.RoundPublication.__table__,
     portal_models.User.__table__,
     portal_models.ApiToken.__table__,
+    patrol_models.PatrolRead.__table__,
 )
+PATROL = "1"  # the world's one patrol: a problem of every unit, so an inbox entry for each
 # The round units see (published); EARLIER stays a draft.
 PUBLISHED = ROUND
 
@@ -85,7 +90,18 @@ def world_fixture(portal_store):
             [Answer(mine[0]["fingerprint"], "in_progress", f"{unit}正在整改")],
             source="matrix",
         )
+    rows = [{"fingerprint": f"patrol{n:010d}", "kind": "problem", "unit_id": unit,
+             "indicator_id": "undated", "subject": patrol_marker(unit),
+             "target_url": patrol_marker(unit), "evidence": {}, "suggestion": f"{unit}巡查",
+             "deduction": 1.0, "due": None} for n, unit in enumerate(UNITS)]  # fmt: skip
+    patrol_set = type("Set", (), {"id": "t", "version": "1", "sha256": "0" * 64})
+    write_patrol(store, as_of=dt.date(2025, 7, 1), crawl_run=1, indicator_set=patrol_set,
+                 within="5 workdays", findings=pd.DataFrame(rows, columns=FINDING_COLUMNS))  # fmt: skip
     return portal_store
+
+
+def patrol_marker(unit: str) -> str:
+    return f"http://{unit}.example.gov.cn/patrolled-{unit}"
 
 
 def _problems(store) -> list[dict[str, Any]]:
@@ -102,7 +118,7 @@ def _responses(store) -> list[dict[str, Any]]:
 
 def markers(store) -> dict[str, set[str]]:
     """Per unit, strings that only that unit's data would put in an answer."""
-    out: dict[str, set[str]] = {u: {name} for u, (name, _, _) in UNITS.items()}
+    out: dict[str, set[str]] = {u: {name, patrol_marker(u)} for u, (name, _, _) in UNITS.items()}
     for p in _problems(store):
         out[p["unit_id"]] |= {p["fingerprint"], p["subject"]}
     return out
@@ -125,6 +141,8 @@ def values(store, name: str, login: str | None) -> list[tuple[str, bool]]:
         return [*seen.values(), ("0123456789abcdef", False)]
     if name in ("response_id", "answer_id"):
         return [(str(r["id"]), r["unit_id"] in mine and role != "unit") for r in _responses(store)]
+    if name == "patrol_id":  # a unit's inbox entry: the unit's users only
+        return [(PATROL, role == "unit"), ("999", False)]
     if name == "login":
         return [(other, role == "admin") for other in USERS] + [(GUESS, False)]
     if name in ("user_id", "token_id"):
@@ -144,6 +162,8 @@ PREFIX_ROLES = {
     "/admin": {"admin"},
     "/rounds": {"admin", "evaluator"},
     "/my": {"unit"},
+    "/inbox": {"unit"},
+    "/patrol": {"admin", "evaluator"},
     "/api/v1/admin": {"admin"},
 }
 
