@@ -15,6 +15,7 @@ from patrol.history import OUTCOME_ZH
 from reports import files
 from reports.cells import put
 from reports.month_data import MonthReportData
+from reports.month_text import deadline_words
 from reports.round_xlsx import WARNING_COUNTS, Col, _sheet, _table_sheet, _titled
 
 
@@ -43,7 +44,7 @@ def by_level_cols(deadline: str) -> list[Col]:
         Col("其中整改后又出现", "came_back", 11),
         Col("本月已整改", "fixed", 11),
         Col("整改用时中位数（天）", "median_days", 12, "0.#"),
-        Col(f"期限内整改比例（{deadline}）", "in_time_share", 14, "0.0%"),
+        Col(f"期限内整改比例（{deadline_words(deadline)}）", "in_time_share", 14, "0.0%"),
         Col("月末仍存在", "open_end", 11),
         Col("涉及单位", "units_open", 9),
     ]

@@ -219,3 +219,15 @@ def test_command_line(store, store_url, tmp_path):
     none = run("--month", "2024-01", "--out", str(tmp_path / "none"))
     assert none.exit_code == 2 and "no patrol in 2024-01" in none.output
     assert not (tmp_path / "bad").exists() and not (tmp_path / "none").exists()
+
+
+def test_the_files_read_as_plain_chinese(store, tmp_path):
+    """No English word, parameter name, indicator id, unit id or fingerprint in anything a
+    reader sees (tests/documents_scan.py, as for the round report and the checklists)."""
+    from documents_scan import all_param_names, offending
+
+    from scoring.indicators import load_indicator_set
+
+    paths = write_month_report(store, parse_month("2025-08"), tmp_path)
+    ids = {i.id for i in load_indicator_set("base").indicators} | {u for u, _, _ in UNITS}
+    assert offending(paths, ids, all_param_names(), set(FP)) == []
