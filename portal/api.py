@@ -28,6 +28,7 @@ from portal.answer_states import answer_states
 from portal.api_models import (
     AnswerIn,
     AnswerOut,
+    InboxEntryOut,
     ProblemDetailOut,
     ProblemPageOut,
     RoundDetailOut,
@@ -35,6 +36,7 @@ from portal.api_models import (
     TotalOut,
 )
 from portal.api_views import answer_out, problem_out, round_out, round_summary
+from portal.inbox import entries
 from portal.lifecycle import LifecycleError, RoundState, state, states
 from portal.problem_detail import get_problem
 from portal.problem_query import FilterError, ProblemFilter, query
@@ -197,3 +199,17 @@ def answer(
     except (answers.AnswerRefused, LifecycleError) as refused:
         raise HTTPException(409, str(refused)) from None
     return answer_out(answer_states(store, round_id, fingerprints=[fingerprint])[fingerprint])
+
+
+@router.get(
+    "/inbox",
+    response_model=list[InboxEntryOut],
+    summary="本单位的今日提醒（日巡查每日提醒），最新的在前",
+    description="仅限单位账号。读取不会把提醒标为已读（在门户中打开才算已读）。",
+    responses={403: {"description": "不是单位账号"}},
+)
+def inbox(request: Request, person: Viewer = Depends(deps.api_viewer)) -> Any:
+    if person.role != "unit" or not person.unit_id:
+        raise HTTPException(403, "今日提醒仅供被测评单位的账号查看。")
+    found = entries(_store(request), person.user_id, person.unit_id)
+    return [InboxEntryOut(**e.digest.payload(), read=e.read) for e in found]

@@ -135,3 +135,26 @@ class AnswerIn(BaseModel):
         description="rectified 已整改 / in_progress 整改中 / cannot_rectify 无法整改"
     )
     note: str | None = Field(default=None, max_length=20_000, description="整改说明（至多2000字）")
+
+
+class InboxItemOut(BaseModel):
+    """A problem or a warning of a daily digest, as the digest words it."""
+
+    indicator: str  # the indicator's name
+    target_url: str | None
+    suggestion: str
+    due: dt.date | None = None  # a warning's day: a problem from then on if nothing is done
+
+
+class InboxEntryOut(BaseModel):
+    """One patrol's daily digest (每日提醒) for the unit: the 今日提醒 page's entry."""
+
+    patrol: int
+    as_of: dt.date
+    unit_id: str
+    unit_name: str
+    subject: str
+    new: list[InboxItemOut]  # problems found that day
+    warnings: list[InboxItemOut]  # warnings not given before, the soonest due first
+    gone: int  # problems of the patrol before not found that day
+    read: bool  # whether the token's (or session's) own account has opened it in the portal

@@ -165,6 +165,7 @@ PREFIX_ROLES = {
     "/inbox": {"unit"},
     "/patrol": {"admin", "evaluator"},
     "/api/v1/admin": {"admin"},
+    "/api/v1/inbox": {"unit"},
 }
 
 

@@ -150,6 +150,20 @@ def test_inbox_is_for_unit_users_and_the_dashboard_for_evaluators(patrolled):
     assert anonymous.status_code == 303 and "/login" in anonymous.headers["location"]
 
 
+def test_the_api_gives_the_units_own_inbox(patrolled):
+    first, second = patrolled.patrols
+    client = patrolled.client_for("u_dept1")
+    client.post(f"/inbox/{first}/read", data={"csrf_token": client.csrf_token})
+    got = client.get("/api/v1/inbox").json()
+    assert [(e["patrol"], e["read"]) for e in got] == [(second, False), (first, True)]
+    assert got[1]["warnings"] == [{"indicator": "动态要闻类栏目更新及时", "suggestion": "请整改wd1。",
+                                   "target_url": "http://dept1.example.gov.cn/wd1", "due": "2025-07-03"}]  # fmt: skip
+    assert [e["patrol"] for e in patrolled.client_for("u_c2").get("/api/v1/inbox").json()] == [
+        second
+    ]
+    assert patrolled.client_for("eval").get("/api/v1/inbox").status_code == 403
+
+
 # -- the evaluators' dashboard ---------------------------------------------------------------
 def test_dashboard_counts_per_level_and_unit(patrolled):
     client = patrolled.client_for("eval")
