@@ -187,7 +187,9 @@ def fix_times(
     duration = deadline if isinstance(deadline, Duration) else parse_duration(deadline)
     frame = found.merge(units[["id", "level"]], left_on="unit_id", right_on="id", how="left")
     fixed = frame["gone_on"].notna()
-    due = [duration.after(d.date(), calendar) for d in frame["first_seen"]]
+    # One deadline per day first seen, not per problem: a city's months are 10⁵ stretches.
+    days = {d: duration.after(d, calendar) for d in frame["first_seen"].dt.date.unique()}
+    due = [days[d] for d in frame["first_seen"].dt.date]
     frame["in_time"] = fixed & (frame["gone_on"].dt.date <= pd.Series(due, index=frame.index))
     frame["fixed"] = fixed
     frame["came_back"] = frame["stretch"] > 1

@@ -9,12 +9,14 @@ from typing import Any
 
 import pandas as pd
 
-from patrol.history import OUTCOME_ZH
+from patrol.history import IGNORED, OUTCOME_ZH
 from reports import month_charts
 from reports.month_data import MonthReportData
 from reports.month_text import deadline_words, short_date
 from reports.round_html import BEIJING, _env, embedded, fix_cells
 from scoring.summary import group_label
+
+SHOWN_WARNINGS = 50
 
 
 def chart_images(data: MonthReportData) -> list[dict[str, Any]]:
@@ -62,7 +64,14 @@ def _day(value: Any) -> str:
 def render(data: MonthReportData, images: list[dict[str, Any]]) -> str:
     """The HTML text of the report, with ``images`` (from `chart_images`) embedded."""
     levels = fix_cells(data.by_level)
-    warnings = data.warnings.sort_values(["warned_on", "name", "due"], kind="stable")
+    # The ignored first (a unit that let a warning become a problem), then by day; the page
+    # lists SHOWN_WARNINGS, the workbook every one.
+    ignored = data.warnings["outcome"].ne(IGNORED).rename("_i")
+    warnings = (
+        data.warnings.join(ignored)
+        .sort_values(["_i", "warned_on", "name", "due"], kind="stable")
+        .head(SHOWN_WARNINGS)
+    )
     warned = [
         {"name": r.name, "level": r.level, "indicator": r.indicator, "warned_on": _day(r.warned_on),
          "due": _day(r.due), "outcome": OUTCOME_ZH[r.outcome],
@@ -87,6 +96,7 @@ def render(data: MonthReportData, images: list[dict[str, Any]]) -> str:
             warning_counts=data.warning_counts.to_dict("records"),
             outcome_words=[OUTCOME_ZH[o] for o in ("heeded", "ignored", "pending")],
             warnings=warned,
+            warnings_total=len(data.warnings),
             top_units=data.top_units.to_dict("records"),
             unread_end=data.unread_end,
         )

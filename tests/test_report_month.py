@@ -7,6 +7,7 @@ without a patrol)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
@@ -231,3 +232,18 @@ def test_the_files_read_as_plain_chinese(store, tmp_path):
     paths = write_month_report(store, parse_month("2025-08"), tmp_path)
     ids = {i.id for i in load_indicator_set("base").indicators} | {u for u, _, _ in UNITS}
     assert offending(paths, ids, all_param_names(), set(FP)) == []
+
+
+def test_the_page_lists_the_ignored_warnings_first_and_says_when_it_lists_fewer(
+    august, monkeypatch
+):
+    from reports import month_html
+
+    monkeypatch.setattr(month_html, "SHOWN_WARNINGS", 2)
+    page = month_html.render(august, [])
+    table = page[page.index('id="warnings"') :]
+    rows = re.findall(r"<tr><td>([^<]+)</td>", table[: table.index("</table>")])
+    assert rows == ["江淮市财政局", "江淮市人民政府"]  # W2 ignored, then W1 (1 August)
+    assert "共3个预警，此处列出2个（未处理而成为问题的在前），全部见工作簿“预警”表。" in page
+    monkeypatch.undo()  # 50: all three listed, nothing to say
+    assert 'id="warnings-shown"' not in month_html.render(august, [])
