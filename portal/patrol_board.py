@@ -80,6 +80,7 @@ class Board:
     fix_levels: list[FixTime]
     fix_units: list[FixTime]
     deadline_zh: str  # the deadline the in-time share is counted against
+    within_zh: str  # the patrol's horizon: 5个工作日
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ def _board(store: Store, scope: frozenset[str] | None) -> Board | None:
         fix_levels=_fix(found, units, "level"),
         fix_units=_fix(found, units, "unit_id"),
         deadline_zh=parse_duration(DEFAULT_DEADLINE).zh,
+        within_zh=parse_duration(result.patrol.within).zh,
     )
 
 

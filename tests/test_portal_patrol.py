@@ -97,9 +97,12 @@ def test_a_unit_sees_its_own_digests_newest_first_and_no_other_units(patrolled):
     assert refused.status_code == 404
 
     dept1 = patrolled.client_for("u_dept1").get("/inbox").text
+    # day, new problems, warnings, gone, state, 查看: newest first
+    assert table(dept1, "inbox") == [
+        ["2025年7月3日", "1", "0", "0", "未读", "查看"],
+        ["2025年7月1日", "1", "1", "0", "未读", "查看"],
+    ]
     assert dept1.index(f"/inbox/{second}/read") < dept1.index(f"/inbox/{first}/read")
-    assert "【政务公开日巡查】江淮市教育局 2025-07-03：新发现问题1个" in dept1
-    assert "【政务公开日巡查】江淮市教育局 2025-07-01：新发现问题1个，预警1个" in dept1
 
 
 def test_an_entry_is_the_patrols_digest_with_crawled_text_escaped(patrolled):
@@ -168,7 +171,7 @@ def test_the_api_gives_the_units_own_inbox(patrolled):
 def test_dashboard_counts_per_level_and_unit(patrolled):
     client = patrolled.client_for("eval")
     page = client.get("/patrol")
-    assert page.status_code == 200
+    assert page.status_code == 200 and "预警期（5个工作日）" in page.text
     # level, new, problems now, gone, warnings, of which new
     assert table(page.text, "levels") == [
         ["市直部门", "1", "2", "0", "0", "0"],
