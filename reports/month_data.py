@@ -39,6 +39,7 @@ from patrol.history import (
 )
 from reports.fix_tables import TOTAL, fix_by_level, in_level_order, warnings_by_level
 from reports.month_text import paragraph
+from reports.wording import today_in_beijing
 from scoring.indicators import IndicatorError, load_indicator_set
 from scoring.summary import groups_of
 from store.patrols import patrol_findings
@@ -114,6 +115,7 @@ class MonthReportData:
     units_open_end: int
     unread_end: list[str]
     deadline: str
+    in_progress: bool = False  # written before the month ended: its last patrol so far
     paragraph: str = ""
 
     @property
@@ -213,9 +215,10 @@ def _top_units(
 
 
 def month_report_data(
-    store: Store, month: Month, deadline: str = DEFAULT_DEADLINE
+    store: Store, month: Month, deadline: str = DEFAULT_DEADLINE, today: dt.date | None = None
 ) -> MonthReportData:
-    """Everything a month's report shows (NoPatrols when no patrol ran in the month)."""
+    """Everything a month's report shows (NoPatrols when no patrol ran in the month);
+    ``today`` (Beijing time by default): a month not over yet is said as such."""
     nights = patrol_nights(store, since=month.first, until=month.last)
     if nights.empty:
         raise NoPatrols(_no_patrols(store, month))
@@ -249,6 +252,7 @@ def month_report_data(
         units_open_end=open_end["unit_id"].nunique(),
         unread_end=unread,
         deadline=deadline,
+        in_progress=(today or today_in_beijing()) <= month.last,
     )
     return replace(data, paragraph=paragraph(data))
 

@@ -87,6 +87,7 @@ def render(data: MonthReportData, images: list[dict[str, Any]]) -> str:
             period=f"{short_date(data.month.first)}至{short_date(data.month.last)}",
             nights=len(set(nights["as_of"])),
             last_day=short_date(data.last_day),
+            last_label="最近一次巡查" if data.in_progress else "月末巡查",
             deadline=deadline_words(data.deadline),
             generated_at=dt.datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M"),
             paragraph=data.paragraph,

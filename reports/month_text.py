@@ -11,7 +11,9 @@
   patrolling began, and the paragraph says so instead of calling it found this month;
 - problems still open are those the month's last patrol found: units that night's crawl could not
   read are said apart, never counted as having no problem;
-- a warning's outcome is as of the month's end: pending ones are said as pending.
+- a warning's outcome is as of the month's end: pending ones are said as pending;
+- a month reported before it ends says so, and counts up to its latest patrol (截至8月15日),
+  never 月末.
 
 A pure function of the month's frames; ties are broken by name.
 """
@@ -45,9 +47,14 @@ def deadline_words(deadline: str) -> str:
     return parse_duration(deadline).zh
 
 
+def until_words(data: MonthReportData) -> str:
+    """截至月末, or 截至8月15日 for a month not over yet (its latest patrol so far)."""
+    return f"截至{short_date(data.last_day)}" if data.in_progress else "截至月末"
+
+
 def nights_sentence(data: MonthReportData) -> str:
     days = sorted(set(data.nights["as_of"]))
-    text = f"{data.month.label}共有{len(days)}天进行了日巡查"
+    text = f"{data.month.label}{'（本月尚未结束）' if data.in_progress else ''}共有{len(days)}天进行了日巡查"
     if len(days) == 1:
         text += f"（{short_date(days[0])}）"
     else:
@@ -79,7 +86,11 @@ def found_sentence(data: MonthReportData) -> str:
             )
         else:
             text += "，没有问题整改"
-    end = f"月末（{short_date(data.last_day)}巡查）"
+    end = (
+        until_words(data) + "巡查"
+        if data.in_progress
+        else f"月末（{short_date(data.last_day)}巡查）"
+    )
     if data.open_end:
         text += f"；{end}仍存在问题{data.open_end}个，涉及{data.units_open_end}家单位"
     else:
@@ -97,7 +108,7 @@ def warnings_sentence(data: MonthReportData) -> str:
     parts = [f"{words}{int(counts[o])}个" for o, words in OUTCOME_WORDS.items() if counts.get(o)]
     if len(parts) == 1 and len(counts) == 1:
         parts = [f"均{OUTCOME_WORDS[counts.index[0]]}"]
-    return f"本月发出预警{len(given)}个，截至月末{'、'.join(parts)}。"
+    return f"本月发出预警{len(given)}个，{until_words(data)}{'、'.join(parts)}。"
 
 
 def groups_sentence(by_group: pd.DataFrame, found_total: int, top: int = 3) -> str:
@@ -113,7 +124,7 @@ def groups_sentence(by_group: pd.DataFrame, found_total: int, top: int = 3) -> s
     return f"新发现问题主要集中在{'、'.join(labels)}{many}，其中{detail}。"
 
 
-def levels_sentence(by_level: pd.DataFrame) -> str:
+def levels_sentence(by_level: pd.DataFrame, in_progress: bool = False) -> str:
     """The level with the most problems open at the month's end (of levels with any)."""
     body = by_level.iloc[:-1]
     body = body[body["open_end"] > 0]
@@ -123,7 +134,7 @@ def levels_sentence(by_level: pd.DataFrame) -> str:
     ranked = sorted(body.itertuples(), key=lambda r: (-r.open_end, order.get(r.level, 99)))
     most = ranked[0]
     return (
-        f"分层级看，月末{most.level}仍存在问题最多（{most.open_end}个，"
+        f"分层级看，{'' if in_progress else '月末'}{most.level}仍存在问题最多（{most.open_end}个，"
         f"涉及{most.units_open}家单位）。"
     )
 
@@ -136,6 +147,6 @@ def paragraph(data: MonthReportData) -> str:
             found_sentence(data),
             warnings_sentence(data),
             groups_sentence(data.by_group, len(data.found)),
-            levels_sentence(data.by_level),
+            levels_sentence(data.by_level, data.in_progress),
         ]
     )

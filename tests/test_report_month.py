@@ -247,3 +247,14 @@ def test_the_page_lists_the_ignored_warnings_first_and_says_when_it_lists_fewer(
     assert "共3个预警，此处列出2个（未处理而成为问题的在前），全部见工作簿“预警”表。" in page
     monkeypatch.undo()  # 50: all three listed, nothing to say
     assert 'id="warnings-shown"' not in month_html.render(august, [])
+
+
+def test_a_month_not_over_yet_counts_to_its_latest_patrol_and_never_says_month_end(store):
+    data = month_report_data(store, parse_month("2025-08"), today=D(2025, 8, 7))
+    assert data.in_progress and data.last_day == D(2025, 8, 29)  # the store's, as it is
+    assert data.paragraph.startswith("2025年8月（本月尚未结束）共有4天进行了日巡查")
+    assert "截至8月29日巡查仍存在问题2个" in data.paragraph
+    assert "本月发出预警3个，截至8月29日已按期处理1个" in data.paragraph
+    assert "月末" not in data.paragraph
+    over = month_report_data(store, parse_month("2025-08"), today=D(2025, 9, 1))
+    assert not over.in_progress and "月末（8月29日巡查）" in over.paragraph
