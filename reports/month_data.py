@@ -219,11 +219,12 @@ def month_report_data(
 ) -> MonthReportData:
     """Everything a month's report shows (NoPatrols when no patrol ran in the month);
     ``today`` (Beijing time by default): a month not over yet is said as such."""
-    nights = patrol_nights(store, since=month.first, until=month.last)
+    history = patrol_nights(store, until=month.last)
+    nights = history[history["as_of"] >= month.first].reset_index(drop=True)
     if nights.empty:
         raise NoPatrols(_no_patrols(store, month))
     units = store.units_frame()
-    groups = _groups(list(patrol_nights(store, until=month.last)["indicator_set_id"]))
+    groups = _groups(list(history["indicator_set_id"]))
     stretches = spans(store, until=month.last)
     in_month = lambda days: days.dt.date.between(month.first, month.last)  # noqa: E731
     found = _described(stretches[in_month(stretches["first_seen"])], units, groups)
@@ -235,12 +236,11 @@ def month_report_data(
     given = _described(given[in_month(given["warned_on"])], units, groups)
     names = units.set_index("id")["name"]
     unread = sorted(str(names.get(u, "未登记单位")) for u in last["unread"])
-    first_ever = patrol_nights(store, until=month.first - dt.timedelta(days=1)).empty
     fix = fix_by_level(fixed[SPAN_COLUMNS], units, deadline)
     data = MonthReportData(
         month=month,
         nights=nights,
-        first_ever=first_ever,
+        first_ever=len(nights) == len(history),
         found=found,
         fixed=fixed,
         by_group=_by_group(found, fixed),
