@@ -198,3 +198,61 @@ def test_recheck_marks_fixed_what_the_units_fixed_since_the_round(tracked):
     assert (stored.loc[fixed_now["fingerprint"], "status"] == "fixed").all()
     assert stored.loc[fixed_now["fingerprint"], "rechecked_at"].notna().all()
     assert f"已整改{len(got)}个" in outcome.summary()
+
+
+def test_the_change_since_the_previous_round_explained(tracked):
+    """得分变化说明 (issue 17): 2025Q3 against 2025Q2, one set: the rules did nothing, the
+    dismissal is the decisions' part of its unit only, and the parts sum to the change shown;
+    scoring the stored rounds again gives their stored totals (nothing recomputed)."""
+    from scoring.explain import DECISIONS, PARTS, RECOMPUTED, RULES, explain_round
+
+    _, store, _, rounds, dismissed = tracked
+    _, _, explained = explain_round(store, "2025Q3")
+    got = explained.units.set_index("unit_id")
+    totals = {r: rounds[r].totals.set_index("unit_id")["total"] for r in ("2025Q2", "2025Q3")}
+    both = totals["2025Q2"].notna() & totals["2025Q3"].reindex(totals["2025Q2"].index).notna()
+    assert set(got.index) == set(both[both].index)
+    change = (totals["2025Q3"] - totals["2025Q2"]).loc[got.index].round(4)
+    assert (got["change"] == change).all()
+    assert (got[list(PARTS)].sum(axis=1).round(4) == got["change"]).all()
+    assert (got[RULES] == 0).all() and (got[RECOMPUTED] == 0).all()
+    unit = rounds["2025Q3"].problems.set_index("fingerprint").loc[dismissed, "unit_id"]
+    assert got.loc[unit, DECISIONS] > 0
+    assert (got.drop(index=unit)[DECISIONS] == 0).all()
+    assert (got["change"] != 0).any()
+
+
+def test_a_changed_set_is_the_rules_part_and_nothing_else(tracked):
+    """A round on 2025Q4's crawl under base.yaml against 2025Q3 (under 2025Q2.yaml): the rules
+    part names only what 2025Q2.yaml changed, and equals 2025Q3's crawl evaluated under base
+    (a round of its own, by the round machinery) minus 2025Q3's total."""
+    from typer.testing import CliRunner
+
+    from scoring.explain import BASE, BONUS, DECISIONS, RULES, explain_round
+    from scoring.indicators import SHIPPED_DIR
+    from zwgk.cli import app
+
+    _, store, _, rounds, _ = tracked
+    base = load_indicator_set(SHIPPED_DIR / "base.yaml")
+    q4 = round_store.get_round(store, "2025Q4")
+    evaluate(store, "2025Q4-base", q4.as_of, base, run_id=q4.crawl_run)
+    previous, _, explained = explain_round(store, "2025Q4-base")
+    assert previous.id == "2025Q3"
+    lines = explained.lines
+    changed = {"interpretation.forms", "links.broken", "duplicates.same_information",
+               "wording.terms", "metadata.date_order", BASE, BONUS}  # fmt: skip
+    assert set(lines.loc[lines["part"] == RULES, "indicator_id"]) <= changed
+    assert (explained.units[DECISIONS] == 0).all()
+    q3 = round_store.get_round(store, "2025Q3")
+    evaluate(store, "2025Q3-base", q3.as_of, base, run_id=q3.crawl_run)
+    under_base = round_store.round_totals_frame(store, "2025Q3-base").set_index("unit_id")
+    rules = explained.units.set_index("unit_id")[RULES]
+    want = (under_base["total"] - rounds["2025Q3"].totals.set_index("unit_id")["total"]).round(4)
+    assert (rules == want.loc[rules.index]).all()
+    assert (rules != 0).any()
+    unit = rules.abs().idxmax()
+    out = CliRunner().invoke(
+        app, ["explain", "--round", "2025Q4-base", "--unit", unit, "--db", store.url]
+    )
+    assert out.exit_code == 0, out.output
+    assert "得分变化说明" in out.output and "指标体系调整" in out.output and "合计" in out.output

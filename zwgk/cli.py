@@ -21,6 +21,7 @@ from portal.cli import portal_command
 from portal.users_cli import app as users_app
 from reports.cli import report_app, responses_app
 from scoring.cli import evaluate_command, problems_app
+from scoring.explain_cli import explain_command
 from scoring.indicator_cli import app as indicators_app
 from scoring.recheck_cli import recheck_command
 from store import StoreUnavailable
@@ -59,6 +60,7 @@ app.add_typer(indicators_app, name="indicators")
 app.command("evaluate")(evaluate_command)
 app.add_typer(problems_app, name="problems")
 app.command("recheck")(recheck_command)
+app.command("explain")(explain_command)
 app.command("patrol")(patrol_command)
 app.add_typer(report_app, name="report")
 app.add_typer(responses_app, name="responses")
