@@ -121,7 +121,7 @@ def decompose(
     ]
     lines = []
     for part, old, new in ((RULES, t0, t1), (SITE, t1, t2), (DECISIONS, t2, t3)):
-        lines.append(_part_lines(part, old, new, units))
+        lines.append(part_lines(part, old, new, units))
     shown_before = _shown(stored_before, totals[0], units)
     shown_after = _shown(stored_after, totals[3], units)
     drift = (shown_after - totals[3].loc[units, "total"]) - (
@@ -189,7 +189,7 @@ def _lost(scored: Scored, units: Sequence[str]) -> tuple[pd.DataFrame, pd.Series
     return frame, points
 
 
-def _part_lines(part: str, old: Scored, new: Scored, units: Sequence[str]) -> pd.DataFrame:
+def part_lines(part: str, old: Scored, new: Scored, units: Sequence[str]) -> pd.DataFrame:
     """One part's lines: each indicator's 100 × (lost before − lost after) / P after, the base
     line (P's change on the points lost before, and the rounding), the bonus line."""
     lost_old, _ = _lost(old, units)
