@@ -1,12 +1,14 @@
 """`zwgk indicators validate | list | explain | diff` — read and check indicator sets (指标体系).
 
 FILE and SET arguments are a YAML path or a shipped set's id (`base`, `2025Q2`); without one the
-newest shipped set is used, as `zwgk evaluate` does.
+newest shipped set is used, as `zwgk evaluate` does. `diff A B --impact --round R` also scores
+round R's frozen crawl under both sets (`scoring.impact_cli`).
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -16,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from common.vocabulary import LEVELS
+from scoring.cli import DB_OPTION
 from scoring.indicators import (
     Indicator,
     IndicatorError,
@@ -27,7 +30,8 @@ from scoring.indicators import (
 )
 
 app = typer.Typer(
-    help="Indicator sets (指标体系): validate, list, explain one indicator, diff two sets.",
+    help="Indicator sets (指标体系): validate, list, explain one indicator, diff two sets "
+    "(--impact: what B does to a round's results).",
     no_args_is_help=True,
 )
 
@@ -224,6 +228,19 @@ def _show(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def changed_keys(a: IndicatorSet, b: IndicatorSet) -> dict[str, list[str]]:
+    """The indicators both sets hold that B changed, in B's order: id → the dotted keys."""
+    old_ids = {i.id: i for i in a.indicators}
+    out = {}
+    for i in b.indicators:
+        if i.id in old_ids:
+            before, after = flat(old_ids[i.id]), flat(i)
+            changed = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+            if changed:
+                out[i.id] = changed
+    return out
+
+
 def diff_lines(a: IndicatorSet, b: IndicatorSet) -> list[str]:
     """Added, removed and changed indicators (with the keys and values that changed)."""
     lines = [f"{a.id} {a.version} ({a.path}) → {b.id} {b.version} ({b.path})"]
@@ -239,15 +256,10 @@ def diff_lines(a: IndicatorSet, b: IndicatorSet) -> list[str]:
     for i in a.indicators:
         if i.id not in new_ids:
             lines.append(f"- {i.id}  {i.name} ({i.check}, {_points(i)})")
-    for i in b.indicators:
-        if i.id in old_ids:
-            before, after = flat(old_ids[i.id]), flat(i)
-            changed = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
-            if changed:
-                lines.append(f"~ {i.id}  {i.name}")
-                lines += [
-                    f"    {k}: {_show(before.get(k))} → {_show(after.get(k))}" for k in changed
-                ]
+    for i_id, changed in changed_keys(a, b).items():
+        before, after = flat(old_ids[i_id]), flat(new_ids[i_id])
+        lines.append(f"~ {i_id}  {new_ids[i_id].name}")
+        lines += [f"    {k}: {_show(before.get(k))} → {_show(after.get(k))}" for k in changed]
     if len(lines) == 1:
         lines.append("no differences in the indicators")
     return lines
@@ -257,7 +269,33 @@ def diff_lines(a: IndicatorSet, b: IndicatorSet) -> list[str]:
 def diff_command(
     set_a: str = typer.Argument(..., help="The older set (file or id)."),
     set_b: str = typer.Argument(..., help="The newer set (file or id)."),
+    impact: bool = typer.Option(
+        False,
+        "--impact",
+        help="Also score round --round's frozen crawl under both sets (新指标体系影响评估): "
+        "totals, ranks, pass/fail (合格/不合格) per unit, the units whose result flips, the "
+        "indicators behind the movement.",
+    ),
+    round_id: str | None = typer.Option(
+        None, "--round", help="With --impact: the round whose crawl, day and decisions are used."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="With --impact: write the XLSX (概况, 单位, 指标影响, 结果变化的单位)."
+    ),
+    database_url: str | None = DB_OPTION,
 ) -> None:
-    """What changed from SET_A to SET_B: added (+), removed (-), changed (~) indicators."""
+    """What changed from SET_A to SET_B: added (+), removed (-), changed (~) indicators; with
+    --impact --round R, what the change does to every unit's result on round R's crawl."""
+    if not impact and (round_id or out):
+        typer.echo("error: --round and --out go with --impact", err=True)
+        raise typer.Exit(2)
+    if impact and not round_id:
+        typer.echo("error: --impact needs --round R (the round whose crawl to score)", err=True)
+        raise typer.Exit(2)
     a, b = _load(set_a), _load(set_b)
     typer.echo("\n".join(diff_lines(a, b)))
+    if impact:
+        from scoring.impact_cli import run_impact
+
+        typer.echo("")
+        run_impact(a, b, round_id, out=out, database_url=database_url, changed=changed_keys(a, b))
