@@ -12,6 +12,9 @@ round-to-round tracking can be tested against known answers:
 - **new**: a few defects planted on articles published since the last as_of, or on columns;
 - **regressed**: defects fixed by an earlier advance that come back on the same target — see
   each kind's `regress`;
+- **came due**: defects planted before and not due then (the manifest's `coming`) whose `due`
+  the step reaches — a consultation's feedback, a key-area month, an annual report never
+  published in time: new problems nobody planted in this step, that the patrol warned of;
 - **expired**: open defects the rules stop judging as time passes, though nobody fixed them — a
   key-area month whose due date (the 15th of the next month) left the 12-month window, last
   year's annual report once the next year's is the one judged — each kind's `expires`.
@@ -105,7 +108,11 @@ def advance_portal(
             regressed.append({**back, "regressed_on": new.isoformat()})
     regressed_ids = {d["id"] for d in regressed}
 
-    planted: list[dict] = stale
+    # Planted before, due by now: a problem from this step on (the patrol warned of it).
+    came_due = [d for d in manifest.get("coming", []) if d["details"]["due"] <= new.isoformat()]
+    coming = [d for d in manifest.get("coming", []) if d["details"]["due"] > new.isoformat()]
+
+    planted: list[dict] = stale + came_due
     decoys: list[dict] = []
     for name in rng.sample(NEW_KINDS, min(new_defects, len(NEW_KINDS))):
         for entry in KINDS[name].plant(planter):
@@ -115,6 +122,7 @@ def advance_portal(
     manifest = dict(manifest)
     manifest["as_of"] = new.isoformat()
     manifest["defects"] = still_open + regressed + planted
+    manifest["coming"] = coming
     manifest["decoys"] = manifest.get("decoys", []) + decoys
     manifest["fixed"] = [
         d for d in manifest.get("fixed", []) if d["id"] not in regressed_ids
@@ -129,6 +137,7 @@ def advance_portal(
             "fixed": [d["id"] for d in fixed],
             "regressed": sorted(regressed_ids),
             "expired": sorted(aged_ids),
+            "came_due": [d["id"] for d in came_due],
         }
     ]
     manifest["state"] = planter.state()

@@ -385,8 +385,11 @@ def make_sample(
     hazards = plant_hazards(planter)
     if faults:
         hazards = hazards + plant_faults(planter)
-    defects, decoys = plant(planter, rates)
+    planted, decoys = plant(planter, rates)
     portal.reindex()
-    manifest = manifest_io.new_manifest(portal, defects, decoys, hazards)
+    # Deadlines not passed yet on the portal's day: no problem today, one within a short step.
+    coming = [d for d in planted if d["details"].get("due", "") > as_of.isoformat()]
+    defects = [d for d in planted if d["details"].get("due", "") <= as_of.isoformat()]
+    manifest = manifest_io.new_manifest(portal, defects, decoys, hazards, coming)
     manifest["state"] = planter.state()
     return portal, manifest

@@ -2,7 +2,8 @@
 
 The schema is the crawler's (see docs/registry.md): `version`, `defaults`, `owned_hosts` (the
 sample portal's hosts are the office's own), and `units`, each with `id`, `name`, `level`,
-`parent`, `profile`, `entry`.
+`parent`, `profile`, `entry` and `contacts` (its 联络员's address under the reserved `.example`
+domain, `CONTACT_DOMAIN`: the patrol's digests go there — in `zwgk demo`, to its local mail sink).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from demo import urls
 from demo.model import Portal
 
 REGISTRY_FILE = "units.yaml"
+CONTACT_DOMAIN = "jianghuai.example"  # fictional (RFC 2606): no mail can leave for it
 
 
 def registry_dict(portal: Portal) -> dict:
@@ -29,6 +31,7 @@ def registry_dict(portal: Portal) -> dict:
                 "parent": unit.parent,
                 "profile": host.platform,
                 "entry": urls.unit_entry(portal, unit),
+                "contacts": [f"{unit.id}@{CONTACT_DOMAIN}"],
             }
         )
     return {

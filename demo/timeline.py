@@ -61,9 +61,11 @@ class _Writer:
 
     def _bump_seq(self, a: Article) -> None:
         if "/" in a.index_no:
-            period = a.index_no.split("/", 1)[1].rsplit("-", 1)[0]
+            period, seq = a.index_no.split("/", 1)[1].rsplit("-", 1)
             key = (a.unit_id, period)
-            self.index_seq[key] = self.index_seq.get(key, 0) + 1
+            # The highest number, not the count: a planter took items off (no number twice).
+            last = self.index_seq.get(key, 0)
+            self.index_seq[key] = max(last, int(seq)) if seq.isdigit() else last + 1
         if a.doc_no:
             key = (a.unit_id, a.doc_no.split("〔")[0] + a.doc_no[a.doc_no.find("〔") :][:6])
             self.doc_seq[key] = self.doc_seq.get(key, 0) + 1
@@ -361,7 +363,10 @@ def _interpretation(
     return interp
 
 
-def _consultation(writer: _Writer, unit: Unit, column: Column, day: dt.date) -> None:
+def _consultation(
+    writer: _Writer, unit: Unit, column: Column, day: dt.date, until: dt.date | None = None
+) -> Article:
+    """A draft open for comment from ``day`` (to ``until``, else 31–45 days counting both ends)."""
     rng = writer.rng
     title = writer.unique_title(
         unit,
@@ -370,11 +375,13 @@ def _consultation(writer: _Writer, unit: Unit, column: Column, day: dt.date) -> 
             "公开征求意见的公告"
         ),
     )
-    until = day + dt.timedelta(days=rng.randint(30, 44))  # open 31–45 days counting both ends
+    if until is None:
+        until = day + dt.timedelta(days=rng.randint(30, 44))  # open 31–45 days, both ends
     article = writer.add(
         unit, column, title, day, day, open_from=day, open_until=until, keywords="意见征集"
     )
     writer.attach(article, "docx")
+    return article
 
 
 def feedback_day(consultation: Article) -> dt.date:

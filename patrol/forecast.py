@@ -9,9 +9,11 @@ indicators warn: those whose check can foresee anything (`Check.forecasts`: its 
 by the passage of time alone) unless the set says `warn: false`; a `veto_count` indicator warns
 from what the warning indicators count.
 
-A quarter's window starts again on the first day of the next quarter, where its findings are the
-next quarter's, not today's coming due: days past the quarter are not asked of a `quarter`
-indicator.
+A quarter's window starts again on the first day of the next quarter: a `quarter` indicator's
+findings dated into it (the check's `dated_by`: an event of the next quarter) are the next
+quarter's, not today's coming due, and are not warned; its states — judged whatever the window,
+like a consultation's missing feedback or a missing annual report — are, across the quarter's
+end as within it (a feedback due on 13 July is warned on 30 June).
 """
 
 from __future__ import annotations
@@ -71,10 +73,8 @@ def forecast(
     day = as_of
     while ahead.indicators and day < last:
         day += dt.timedelta(days=1)
-        asked = _same_window(ahead, as_of, day)
-        if not asked.indicators:
-            continue
-        problems = score_crawl(data, asked, day, calendar=calendar).problems
+        problems = score_crawl(data, ahead, day, calendar=calendar).problems
+        problems = problems[~_next_quarters(ahead, problems, as_of, day)]
         new = problems[~problems["fingerprint"].isin(seen)].copy()
         if new.empty:
             continue
@@ -94,10 +94,23 @@ def _restarts(window: Window | None, as_of: dt.date, day: dt.date) -> bool:
     )
 
 
-def _same_window(indicator_set: IndicatorSet, as_of: dt.date, day: dt.date) -> IndicatorSet:
-    """The indicators whose window as of ``day`` is still the one of ``as_of`` (a `quarter`
-    window starts again with the next quarter; the others slide)."""
-    kept = [
-        i for i in indicator_set.indicators if not _restarts(getattr(i, "window", None), as_of, day)
-    ]
-    return dataclasses.replace(indicator_set, indicators=kept)
+def _next_quarters(
+    indicator_set: IndicatorSet, problems: pd.DataFrame, as_of: dt.date, day: dt.date
+) -> pd.Series:
+    """Which ``problems`` found as of ``day`` are dated findings of a `quarter` indicator whose
+    window restarted after ``as_of`` (the next quarter's events, not today's coming due)."""
+    restarted = {
+        i.id: get_check(i.check)
+        for i in indicator_set.indicators
+        if _restarts(getattr(i, "window", None), as_of, day)
+    }
+    if not restarted or problems.empty:
+        return pd.Series(False, index=problems.index, dtype=bool)
+    return pd.Series(
+        [
+            ind in restarted and restarted[ind].event_date(evidence)[0]
+            for ind, evidence in zip(problems["indicator_id"], problems["evidence"], strict=True)
+        ],
+        index=problems.index,
+        dtype=bool,
+    )

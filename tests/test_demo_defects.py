@@ -69,6 +69,9 @@ PLANTING_ORDER = [
     # Issue 12: decoys of the reference's rules (reference_decoy_a merges in before these).
     "reference_decoy_b/annual_report_content",
     "reference_decoy_b/consultation_materials",
+    "consultation_without_feedback/coming",
+    "key_area_missing_period/coming",
+    "annual_report_missing/coming",
 ]
 
 
@@ -188,3 +191,116 @@ def test_variants_of_one_kind_must_agree_on_the_fix():
                 variant="other",
             )
         )
+
+
+# -- deadlines that come due within a short step (issue 14: the patrol warns of them) ----------
+
+
+def test_an_annual_report_coming_due_is_planted_on_a_january_portal_and_warned_of():
+    """The sample's day (30 June) is months from an annual report's deadline, so the planting
+    is shown on a portal of 26 January 2026: one department has not published its 2025 report
+    and will not — due 31 January, a Saturday, so 2 February (holiday_rule next_workday), a
+    problem from 3 February. The check, fed the model's own rows, agrees on both days, and the
+    patrol's forecast warns of it on the portal's day with that due day; the advance past it
+    makes it an open defect, the report still absent."""
+    import dataclasses
+    import datetime as dt
+
+    from conftest_scoring import article, column, crawl_data, run_check, unit
+
+    from demo import urls
+    from demo.advance import advance_portal
+    from demo.generate import make_sample
+    from patrol.forecast import forecast
+    from scoring.indicators import load_indicator_set, newest_set
+    from scoring.workdays import default_calendar
+
+    portal, manifest = make_sample(seed=11, as_of=dt.date(2026, 1, 26))
+    [entry] = [d for d in manifest["coming"] if d["kind"] == "annual_report_missing"]
+    assert entry["id"] not in {d["id"] for d in manifest["defects"]}
+    assert (entry["details"]["year"], entry["details"]["deadline"], entry["details"]["due"]) == (
+        2025,
+        "2026-01-31",
+        "2026-02-03",
+    )
+    owner = portal.index.unit[entry["unit_id"]]
+    assert owner.level in ("市直部门", "县直部门")  # departments report by 31 January
+    report_column = portal.index.column[entry["details"]["column_id"]]
+    assert entry["target_url"] == urls.column_url(portal, report_column)
+    items = portal.index.articles_of[report_column.id]
+    assert items and not any(a.report_year == 2025 for a in items)
+
+    data = crawl_data(
+        [unit(owner.id, owner.level)],
+        [column(report_column.id, owner.id, "annual_report", url=entry["target_url"])],
+        [
+            article(
+                a.id,
+                owner.id,
+                report_column.id,
+                title=a.title,
+                publish_date=a.published.isoformat(),
+                url=urls.article_url(portal, a),
+            )
+            for a in items
+        ],  # fmt: skip
+    )
+    params = {"holiday_rule": "next_workday"}
+    assert run_check("annual_report", data, params, as_of=dt.date(2026, 2, 2)).empty
+    [late] = run_check("annual_report", data, params, as_of=dt.date(2026, 2, 3)).itertuples()
+    assert (late.subject, late.target_url) == ("annual_report/2025", entry["target_url"])
+    shipped = load_indicator_set(newest_set())
+    only = dataclasses.replace(
+        shipped, indicators=[i for i in shipped.indicators if i.id == "annual_report.deadline"]
+    )
+    warned = forecast(data, only, portal.as_of, set(), within="10 workdays",
+                      calendar=default_calendar())  # fmt: skip
+    assert list(zip(warned["subject"], warned["target_url"], warned["due"], strict=True)) == [
+        ("annual_report/2025", entry["target_url"], dt.date(2026, 2, 3))
+    ]
+
+    later = advance_portal(portal, manifest, 14)  # to 9 February
+    assert entry["id"] in later["history"][-1]["came_due"]
+    assert entry["id"] in {d["id"] for d in later["defects"]}
+    assert entry["id"] not in {d["id"] for d in later["coming"]}
+    assert not any(a.report_year == 2025 for a in portal.index.articles_of[report_column.id])
+
+
+def test_a_coming_deadline_waits_in_the_manifest_until_a_step_reaches_its_day():
+    """On the sample (30 June) a consultation closed in June without feedback and June's
+    air-quality report kept back are not defects yet (no problem on the day: the accuracy
+    gate's answer key holds only what is due), each with the first day it is one; a step short
+    of that day leaves them coming, a step reaching it makes them defects of that step."""
+    import datetime as dt
+
+    from demo.advance import advance_portal
+    from demo.generate import make_sample
+
+    portal, manifest = make_sample(seed=11, port=8000, first_address=101)
+    coming = {d["kind"]: d for d in manifest["coming"]}
+    assert set(coming) == {"consultation_without_feedback", "key_area_missing_period"}
+    for entry in coming.values():
+        assert portal.as_of < dt.date.fromisoformat(entry["details"]["due"])
+        assert entry["id"] not in manifest["history"][0]["new"]
+    consultation = portal.index.article[
+        coming["consultation_without_feedback"]["details"]["article_id"]
+    ]
+    assert (
+        coming["consultation_without_feedback"]["details"]["due"]
+        == (
+            consultation.open_until + dt.timedelta(days=31)  # 30 days to answer, late the day after
+        ).isoformat()
+    )
+    assert coming["key_area_missing_period"]["details"] == {
+        "column_id": coming["key_area_missing_period"]["details"]["column_id"],
+        "period": "2025-06",
+        "due": "2025-07-15",  # the 15th of the next month
+    }
+    short = advance_portal(portal, manifest, 3)  # to 3 July: nothing due yet
+    assert [d["id"] for d in short["coming"]] == [d["id"] for d in manifest["coming"]]
+    assert short["history"][-1]["came_due"] == []
+    reached = advance_portal(portal, short, 12)  # to 15 July
+    assert reached["coming"] == []
+    assert sorted(reached["history"][-1]["came_due"]) == sorted(d["id"] for d in coming.values())
+    assert set(reached["history"][-1]["came_due"]) <= set(reached["history"][-1]["new"])
+    assert set(reached["history"][-1]["came_due"]) <= {d["id"] for d in reached["defects"]}

@@ -59,6 +59,10 @@ KIND_TO_INDICATOR = {
     "broken_link": "links.broken",
     "duplicate_doc_no": "duplicates.same_information",
     "duplicate_body": "duplicates.same_information",
+    # Issue 14: deadlines not passed on the portal's day, reported once they are (`due`).
+    "consultation_without_feedback/coming": "consultation.process",
+    "key_area_missing_period/coming": "key_area.monthly",
+    "annual_report_missing/coming": "annual_report.deadline",
 }
 
 

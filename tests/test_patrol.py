@@ -1,7 +1,7 @@
 """The daily patrol's parts on hand-made data (issue 14): warnings are what the checks would find
 on a day within the horizon and do not find today, each on its first day; only checks whose
-findings come with time warn, `warn: false` silences one, a quarter's window is not asked past
-its quarter; and what changed since the previous patrol — new, gone, unread, open, warnings."""
+findings come with time warn, `warn: false` silences one, a quarter's events are not warned past
+its quarter (its states are); and what changed since the previous patrol — new, gone, unread, open, warnings."""
 
 from __future__ import annotations
 
@@ -131,13 +131,31 @@ def test_only_checks_whose_findings_come_with_time_warn_and_warn_false_silences(
     assert set(warned(data, indicators)) == {"http://b/2025-06-30"}
 
 
-def test_a_quarter_window_is_not_asked_past_its_quarter(due_check):
-    data = crawl(("quarterly", "a", "2025-07-01"), ("as_of", "b", "2025-07-01"))
+class DatedDueFindings(DueFindings):
+    """As `DueFindings`, each finding dated by its `due` (an event, placed in a window)."""
+
+    name = "dated_due_findings"
+    dated_by: ClassVar[dict[str, str]] = {"*": "due"}
+
+
+def test_a_quarter_windows_events_are_not_warned_past_its_quarter_its_states_are(
+    due_check, monkeypatch
+):
+    monkeypatch.setitem(base._REGISTRY, DatedDueFindings.name, DatedDueFindings)
+    data = crawl(
+        ("quarterly", "a", "2025-07-01"), ("as_of", "b", "2025-06-28"), ("state", "b", "2025-07-01")
+    )
     indicators = [
-        Watched("quarterly", points=10, check=DUE, window=Window("quarter")),
+        Watched("quarterly", points=10, check=DatedDueFindings.name, window=Window("quarter")),
         Watched("as_of", points=10, check=DUE),
+        # Undated: a state judged whatever the window (a consultation's missing feedback).
+        Watched("state", points=10, check=DUE, window=Window("quarter")),
     ]
-    assert set(warned(data, indicators)) == {"http://b/2025-07-01"}
+    # An event dated into the next quarter is the next quarter's; a state coming due is not.
+    assert warned(data, indicators) == {
+        "http://b/2025-06-28": dt.date(2025, 6, 28),
+        "http://b/2025-07-01": dt.date(2025, 7, 1),
+    }
     # Inside the quarter, the quarter's indicator warns like any other.
     data = crawl(("quarterly", "a", "2025-06-30"))
     assert set(warned(data, indicators[:1])) == {"http://a/2025-06-30"}

@@ -1,9 +1,13 @@
 """The daily patrol on the real thing (issue 14): the crawled small sample portal is patrolled as
-of its day, moved on a week by `zwgk demo advance` (a small step) with the night's incremental
-crawl, and patrolled again. The second patrol reports as new every defect the advance planted,
-as gone every one it fixed; every problem that came by the passage of time alone (a column gone
-stale: nothing planted) had been warned by the first patrol, on the day it came; no hazard and
-no decoy gives a problem or a warning. `zwgk patrol` stores each patrol and prints the changes.
+of its day, moved on two weeks by `zwgk demo advance` (a small step) with the night's
+incremental crawl, and patrolled again. The second patrol reports as new every defect the
+advance planted, as gone every one it fixed; every problem that came by the passage of time
+alone had been warned by the first patrol, on the day it came — each deadline the manifest
+dates (`due`: a news column the advance stopped, a consultation closed in June without
+feedback, June's air-quality report kept back; the sample's day, 30 June, is months from an
+annual report's deadline, so that kind is tested on a January portal in test_demo_defects); no
+hazard and no decoy gives a problem or a warning. `zwgk patrol` stores each patrol and prints
+the changes.
 
 A problem is matched to its manifest entry by (unit, target URL), as in the accuracy gate."""
 
@@ -19,10 +23,11 @@ from typer.testing import CliRunner
 from windows_fixtures import judged, keyed, one_time, published_dates
 
 from demo.advance import advance_directory
-from patrol.forecast import warns
+from patrol.forecast import horizon, warns
 from patrol.run import run_patrol
 from scoring.indicators import load_indicator_set, newest_set
 from scoring.round import evaluate
+from scoring.workdays import default_calendar
 from store import open_store
 from store.patrols import latest_patrol, patrol_findings
 from store.rounds import record_decision
@@ -32,8 +37,13 @@ from zwgk.cli import app
 # test_pg_concurrency do: the three run one after the other, on one worker.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rounds_advance")]
 
-DAYS = 14  # two weeks: the first patrol's horizon, 10 working days, reaches the second's day
-WITHIN = "10 workdays"
+# Two weeks and a day: the first patrol's horizon, 11 working days, reaches the second's day,
+# 15 July — the day June's key-area reports fall due (the 15th of the next month). The second
+# patrol looks the shipped set's way ahead (5 working days): with 11 it would warn again of the
+# news columns the advance fixed on its last day (stale again on 30 July), a warning in place of
+# their "gone".
+DAYS = 15
+WITHIN = "11 workdays"
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +65,7 @@ def patrolled(tmp_path_factory, module_store_urls):
     dismissed = targets(first, {"problem"})[sorted(kept)[0]]
     record_decision(store, dismissed, "dismissed", by="王测评", reason="已有规范性说明")
     crawl_portal(directory, db_url=url)  # incremental, as every night
-    second = run_patrol(
-        store, indicator_set, as_of=dt.date.fromisoformat(after["as_of"]), within=WITHIN
-    )
+    second = run_patrol(store, indicator_set, as_of=dt.date.fromisoformat(after["as_of"]))
     yield directory, store, url, indicator_set, (before, after), (first, second), dismissed
     store.close()
 
@@ -96,19 +104,37 @@ def test_the_next_patrol_reports_what_the_advance_planted_as_new_and_fixed_as_go
 
 
 def test_a_warning_came_before_each_planted_deadline_on_the_day_the_manifest_says(patrolled):
+    """Every manifest entry whose `due` falls after the first patrol's day and within its
+    horizon — planted before and waiting in `coming`, or planted by the advance — was warned by
+    the first patrol with that due day, and is the same finding (unit, indicator, subject: one
+    fingerprint) as a problem new in the second, marked warned."""
     _, _, _, _, (before, after), (first, second), _ = patrolled
-    history = after["history"][-1]
-    coming = [d for d in after["defects"] if d["id"] in history["new"] and "due" in d["details"]]
-    assert coming, "a short step stops a news column that goes stale within it"
+    first_day = dt.date.fromisoformat(before["as_of"])
+    last = horizon(first_day, WITHIN, default_calendar())
+    assert last == dt.date.fromisoformat(after["as_of"])  # the second patrol's day
+    entries = {d["id"]: d for d in before.get("coming", []) + after["defects"]}
+    coming = [
+        d
+        for d in entries.values()
+        if "due" in d["details"] and first_day < dt.date.fromisoformat(d["details"]["due"]) <= last
+    ]
+    assert {d["kind"] for d in coming} >= {
+        "stale_column",  # a short step stops a news column that goes stale within it
+        "consultation_without_feedback",
+        "key_area_missing_period",
+    }
+    assert after["coming"] == []  # each came due within the step: a defect now
     warnings = targets(first, {"warning"})
+    problems = targets(second, {"problem"})
     due = first.findings.set_index("fingerprint")["due"]
     new = second.changes[second.changes["change"] == "new"].set_index("fingerprint")
     for entry in coming:
         key = (entry["unit_id"], entry["target_url"])
         assert key in warnings, entry
-        assert due[warnings[key]] == dt.date.fromisoformat(entry["details"]["due"])
-        found = targets(second, {"problem"})[key]
-        assert new.loc[found, "warned"]
+        assert due[warnings[key]] == dt.date.fromisoformat(entry["details"]["due"]), entry
+        assert key not in targets(first, {"problem"}), entry  # not a problem yet
+        assert problems.get(key) == warnings[key], entry  # the warned finding, now a problem
+        assert new.loc[warnings[key], "warned"]
 
 
 def test_what_came_with_time_alone_had_been_warned_before_it_came(patrolled):
@@ -140,19 +166,31 @@ def test_a_problem_the_evaluators_dismissed_is_neither_reported_nor_called_fixed
 
 
 def test_no_hazard_or_decoy_gives_a_problem_or_a_warning(patrolled):
+    """Nothing of a unit whose host is down; nothing on a hazard's page (an anti-bot column:
+    the unit's other columns are read and judged); nothing a decoy plants. A decoy of months
+    published together (2025年1-2月) is about those months: on 30 June every air-quality column,
+    that one too, is warned that June's report falls due on 15 July — June is no decoy's."""
     _, _, _, _, (before, after), (first, second), _ = patrolled
     for manifest, result in ((before, first), (after, second)):
-        every = set(targets(result, {"problem", "warning"}))
-        units = {unit for unit, _ in every}
-        urls = {url for _, url in every}
-        blocked = {
-            h["unit_id"] for h in manifest["hazards"] if h["kind"] in ("host_down", "anti_bot")
-        }
+        found = result.findings[result.findings["kind"].isin(["problem", "warning"])]
+        blocked = {h["unit_id"] for h in manifest["hazards"] if h["kind"] == "host_down"}
+        assert {h["kind"] for h in manifest["hazards"]} >= {"host_down", "anti_bot"}
         hazards = {h["target_url"] for h in manifest["hazards"]}
         hazards |= {h.get("params", {}).get("page_url") for h in manifest["hazards"]} - {None}
-        decoys = {d["target_url"] for d in manifest["decoys"]}
-        assert blocked and not units & blocked
-        assert decoys and not urls & (hazards | decoys)
+        assert blocked and not set(found["unit_id"]) & blocked
+        assert not set(found["target_url"]) & hazards
+        assert manifest["decoys"]
+        hits = [
+            (row.unit_id, row.indicator_id, row.subject)
+            for row in found.itertuples()
+            for decoy in manifest["decoys"]
+            if row.target_url == decoy["target_url"]
+            and (
+                "months" not in decoy["details"]
+                or (row.evidence or {}).get("period") in decoy["details"]["months"]
+            )
+        ]
+        assert hits == []
 
 
 def test_each_patrol_is_stored_whole(patrolled):

@@ -29,6 +29,11 @@ FRESHNESS = {
 LATE_WORKDAYS = 20  # 条例 art. 26
 INTERPRETATION_LAG = 3  # working days [L: 郑州 2016]
 CONSULTATION_DAYS = 30
+FEEDBACK_DAYS = 30  # feedback within 30 days of a consultation's close (consultation.process)
+KEY_AREA_GRACE_DAYS = 15  # a month's key-area item by the 15th of the next (key_area.monthly)
+# How far past the portal's day a `…/coming` planting falls due: not yet a problem on the day,
+# one a short `zwgk demo advance` (two weeks) reaches and the daily patrol warns of before.
+COMING_DAYS = 15
 
 
 @dataclass
@@ -137,6 +142,12 @@ def quoted(a: Article) -> str:
     return f"“{a.title}”" if "《" in a.title else f"《{a.title}》"
 
 
+def comes_due(p: Planter, day: dt.date) -> bool:
+    """Whether a problem first found on ``day`` comes within `COMING_DAYS` after the portal's
+    day (a `…/coming` planting: its manifest entry waits in `coming` until then)."""
+    return p.as_of < day <= p.as_of + dt.timedelta(days=COMING_DAYS)
+
+
 def column_label(column: Column) -> str:
     return f"「{column.name}」栏目"
 
@@ -203,16 +214,22 @@ def last_annual_report(p: Planter, unit: Unit) -> tuple[Column, Article, int] | 
     year = p.as_of.year - 1
     if p.as_of <= timeline.annual_report_deadline(unit.level, year):
         year -= 1
-    column = next(
-        (c for c in p.portal.index.columns_of.get(unit.id, []) if c.category == m.ANNUAL_REPORT),
-        None,
-    )
-    if column is None or column.id in p.used_columns:
+    column = annual_report_column(p, unit)
+    if column is None:
         return None
     report = next(
         (a for a in p.portal.index.articles_of.get(column.id, []) if a.report_year == year), None
     )
     return (column, report, year) if report else None
+
+
+def annual_report_column(p: Planter, unit: Unit) -> Column | None:
+    """The unit's annual-report column, unless a planter took it already."""
+    column = next(
+        (c for c in p.portal.index.columns_of.get(unit.id, []) if c.category == m.ANNUAL_REPORT),
+        None,
+    )
+    return None if column is None or column.id in p.used_columns else column
 
 
 def annual_report_expires(entry: dict, as_of: dt.date, levels: dict[str, str]) -> bool:

@@ -74,6 +74,11 @@ ORDER = (
     # download_formats, interpretation_presence; helper dec5a) in before these two.
     "reference_decoy_b/annual_report_content",
     "reference_decoy_b/consultation_materials",
+    # Issue 14, deadlines the daily patrol warns of: defects that come due within a short step
+    # after the portal's day (manifest `coming`, each with its `due`).
+    "consultation_without_feedback/coming",
+    "key_area_missing_period/coming",
+    "annual_report_missing/coming",
 )
 
 
