@@ -32,7 +32,14 @@ from typing import TYPE_CHECKING
 from scoring import data as crawl_data
 from scoring import gc_pause
 from scoring.cities import NO_CITY, cities
-from scoring.round_steps import checked_run, header, judge, nothing_observed, round_stats
+from scoring.round_steps import (
+    checked_run,
+    explanation,
+    header,
+    judge,
+    nothing_observed,
+    round_stats,
+)
 from scoring.scorer import RoundError
 from scoring.workdays import WorkCalendar, default_calendar
 from store import round_parts
@@ -135,6 +142,10 @@ def _evaluate_city(
         calendar or default_calendar(),
         unit_ids,
     )
+    lines = explanation(
+        store, previous, data, indicator_set, info.as_of, scored, calendar or default_calendar(),
+        unit_ids,
+    )  # fmt: skip
     completed = round_parts.store_part(
         store,
         round_id,
@@ -144,6 +155,7 @@ def _evaluate_city(
         scored.totals,
         problems,
         round_stats(scored, problems),
+        lines,
     )
     seconds = time.perf_counter() - started
     log.info(

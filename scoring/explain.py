@@ -105,14 +105,18 @@ def decompose(
     calendar: WorkCalendar,
     stored_before: pd.DataFrame | None = None,
     stored_after: pd.DataFrame | None = None,
+    after_scored: Scored | None = None,
 ) -> Explanation:
     """The change from ``before`` to ``after`` split into rules, site and decisions (see the
     module). ``stored_*``: the rounds' stored totals (unit_id, total), when they may differ from
-    scoring again; the difference is the `RECOMPUTED` part."""
+    scoring again; the difference is the `RECOMPUTED` part. ``after_scored``: ``after`` scored
+    already (a round being evaluated), not scored again."""
     t0 = _score(before.data, before.indicator_set, before.as_of, before.decisions, calendar)
     t1 = _score(before.data, after.indicator_set, before.as_of, before.decisions, calendar)
     t2 = _score(after.data, after.indicator_set, after.as_of, before.decisions, calendar)
-    t3 = _score(after.data, after.indicator_set, after.as_of, after.decisions, calendar)
+    t3 = after_scored or _score(
+        after.data, after.indicator_set, after.as_of, after.decisions, calendar
+    )
     totals = [_totals(s) for s in (t0, t1, t2, t3)]
     units = [
         u
@@ -239,33 +243,75 @@ def explain_round(
     rounds' headers and the explanation. ``unit_ids``: only these units' crawl is loaded."""
     from scoring.data import load_crawl
     from scoring.round import frozen_set
-    from scoring.workdays import default_calendar
     from store import rounds as round_store
 
     info = round_store.find_round(store, round_id)
     if info is None:
         raise ExplainError(f"round {round_id!r} not found (see `zwgk problems rounds`)")
+    previous = _previous(store, info)
+    ids = list(unit_ids) if unit_ids else None
+    after = Side(
+        load_crawl(store, info.crawl_run, unit_ids=ids),
+        frozen_set(info),
+        info.as_of,
+        applied_decisions(store, info.id, ids),
+    )
+    explained = against_previous(
+        store, previous, after, calendar=calendar, unit_ids=ids,
+        stored_after=round_store.round_totals_frame(store, info.id),
+    )  # fmt: skip
+    return previous, info, explained
+
+
+def against_previous(
+    store: Store,
+    previous: Any,
+    after: Side,
+    *,
+    calendar: WorkCalendar | None = None,
+    unit_ids: Sequence[str] | None = None,
+    after_scored: Scored | None = None,
+    stored_after: pd.DataFrame | None = None,
+) -> Explanation:
+    """``after`` (a round's inputs) explained against the stored round ``previous``: its crawl
+    loaded as its run left it (``unit_ids``: only theirs), its frozen set, its day and the
+    decisions it applied; its stored totals are what the units were shown."""
+    from scoring.data import load_crawl
+    from scoring.round import frozen_set
+    from scoring.workdays import default_calendar
+    from store import rounds as round_store
+
+    before = Side(
+        load_crawl(store, previous.crawl_run, unit_ids=unit_ids),
+        frozen_set(previous),
+        previous.as_of,
+        applied_decisions(store, previous.id, unit_ids),
+    )
+    return decompose(
+        before, after, calendar=calendar or default_calendar(),
+        stored_before=round_store.round_totals_frame(store, previous.id),
+        stored_after=stored_after, after_scored=after_scored,
+    )  # fmt: skip
+
+
+def applied_decisions(
+    store: Store, round_id: str, unit_ids: Sequence[str] | None = None
+) -> dict[str, str]:
+    """Fingerprint → the decision a stored round applied (its problems' decision column)."""
+    from store import rounds as round_store
+
+    problems = round_store.problems_frame(store, round_id, unit_ids, evidence=False)
+    applied = problems[problems["decision"].notna()]
+    return dict(zip(applied["fingerprint"], applied["decision"], strict=True))
+
+
+def _previous(store: Store, info: Any) -> Any:
+    from store import rounds as round_store
+
     previous = round_store.find_round(store, info.previous_round) if info.previous_round else None
     if previous is None:
         raise ExplainError(
-            f"round {round_id} has no previous round to compare with: a first round's points "
+            f"round {info.id} has no previous round to compare with: a first round's points "
             "are explained by its problems alone"
         )
-    calendar = calendar or default_calendar()
-    ids = list(unit_ids) if unit_ids else None
-    sides = []
-    stored = []
-    for r in (previous, info):
-        problems = round_store.problems_frame(store, r.id, ids, evidence=False)
-        applied = problems[problems["decision"].notna()]
-        decisions = dict(zip(applied["fingerprint"], applied["decision"], strict=True))
-        data = load_crawl(store, r.crawl_run, unit_ids=ids)
-        sides.append(Side(data, frozen_set(r), r.as_of, decisions))
-        stored.append(round_store.round_totals_frame(store, r.id))
-    return (
-        previous,
-        info,
-        decompose(
-            sides[0], sides[1], calendar=calendar, stored_before=stored[0], stored_after=stored[1]
-        ),
-    )
+    return previous

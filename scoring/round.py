@@ -27,6 +27,7 @@ from scoring.indicators import load_indicator_set, newest_set, set_from_text
 from scoring.round_steps import (
     AS_OF_FLOOR,
     checked_run,
+    explanation,
     header,
     judge,
     nothing_observed,
@@ -206,10 +207,11 @@ def _run_plan(
     calendar = calendar or default_calendar()
     previous = round_store.round_before(store, as_of, exclude=round_id)
     scored, problems = judge(store, round_id, as_of, indicator_set, data, previous, calendar)
+    lines = explanation(store, previous, data, indicator_set, as_of, scored, calendar)
     started = time.perf_counter()
     stats = round_stats(scored, problems)
     info = header(planned, int(data.run_id), previous, calendar, stats)  # type: ignore[arg-type]
-    info = round_store.save_round(store, info, scored.scores, scored.totals, problems)
+    info = round_store.save_round(store, info, scored.scores, scored.totals, problems, lines)
     log.info(
         "round %s: %d units, %d problems, stored in %.1f s",
         round_id,

@@ -179,3 +179,41 @@ def round_stats(scored: Scored, problems: pd.DataFrame) -> dict[str, Any]:
 
 def _since(started: float) -> float:
     return time.perf_counter() - started
+
+
+def explanation(
+    store: Store,
+    previous: round_store.RoundInfo | None,
+    data: CrawlData,
+    indicator_set: IndicatorSet,
+    as_of: dt.date,
+    scored: Scored,
+    calendar: WorkCalendar,
+    unit_ids: Sequence[str] | None = None,
+) -> pd.DataFrame | None:
+    """Why each unit's total changed since ``previous`` (`scoring.explain`), the lines stored
+    with the round; None for a first round, or when the previous round's inputs cannot be read
+    again (its crawl pruned, its set no longer loading) — said in the log, the round itself
+    stored all the same: its points do not depend on the explanation."""
+    from scoring.explain import Side, against_previous
+
+    if previous is None:
+        return None
+    started = time.perf_counter()
+    decisions = scored.problems.dropna(subset=["decision"])
+    after = Side(
+        data, indicator_set, as_of, dict(zip(decisions["fingerprint"], decisions["decision"],
+                                             strict=True))
+    )  # fmt: skip
+    try:
+        explained = against_previous(
+            store, previous, after, calendar=calendar, unit_ids=unit_ids, after_scored=scored
+        )
+    except Exception as exc:  # the explanation is extra: never the reason a round fails
+        log.warning(
+            "round explanation against %s not made (%s: %s); the round is stored without it",
+            previous.id, type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.DEBUG),
+        )  # fmt: skip
+        return None
+    log.info("explained against %s in %.1f s", previous.id, _since(started))
+    return explained.lines

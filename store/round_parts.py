@@ -22,7 +22,16 @@ from sqlalchemy import delete, select, update
 
 from store.core import Store
 from store.frame_insert import insert_frame
-from store.rounds import PARTS, PROBLEMS, ROUNDS, SCORES, TOTALS, RoundInfo, write_header
+from store.rounds import (
+    EXPLANATIONS,
+    PARTS,
+    PROBLEMS,
+    ROUNDS,
+    SCORES,
+    TOTALS,
+    RoundInfo,
+    write_header,
+)
 from store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -72,6 +81,7 @@ def store_part(
     totals: pd.DataFrame,
     problems: pd.DataFrame,
     stats: Mapping[str, Any],
+    explanations: pd.DataFrame | None = None,
 ) -> bool:
     """Write city ``part``'s rows (its units ``unit_ids``) of round ``round_id`` in one
     transaction, replacing any a earlier try of the same part stored; True when this completed
@@ -80,10 +90,12 @@ def store_part(
     with store.engine.begin() as conn:
         # A write first: SQLite then takes its write lock here, waiting its busy timeout,
         # rather than failing on a read snapshot gone stale while other cities wrote.
-        for table in (PROBLEMS, TOTALS, SCORES):
+        for table in (PROBLEMS, TOTALS, SCORES, EXPLANATIONS):
             conn.execute(delete(table).where(table.c.round == round_id, table.c.unit_id.in_(units)))
         for table, frame in ((SCORES, scores), (TOTALS, totals), (PROBLEMS, problems)):
             insert_frame(conn, table, frame.assign(round=round_id))
+        if explanations is not None and len(explanations):
+            insert_frame(conn, EXPLANATIONS, explanations.assign(round=round_id))
         # The header's row is locked before the parts are counted (PostgreSQL): two cities
         # finishing at once cannot both see the other pending and leave the round incomplete.
         locked = conn.execute(

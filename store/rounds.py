@@ -38,6 +38,7 @@ DECISIONS: Table = models.Decision.__table__  # type: ignore[assignment]
 # holds, dropped in the same transaction as anything that rewrites the round.
 CHECKLIST_FILES: Table = ChecklistFile.__table__  # type: ignore[assignment]
 PARTS: Table = models.RoundPart.__table__  # type: ignore[assignment]
+EXPLANATIONS: Table = models.RoundExplanation.__table__  # type: ignore[assignment]
 
 
 # A round's id: letters, digits, '-', '_' and '.', beginning with a letter or digit, at most
@@ -115,8 +116,10 @@ def save_round(
     scores: pd.DataFrame,
     totals: pd.DataFrame,
     problems: pd.DataFrame,
+    explanations: pd.DataFrame | None = None,
 ) -> RoundInfo:
-    """Write (or replace) a round and its rows in one transaction; returns the stored header
+    """Write (or replace) a round and its rows in one transaction — with ``explanations``, why
+    each unit's total changed (`store.explanations`) — and returns the stored header
     (`write_header`)."""
     with store.engine.begin() as conn:
         header = write_header(conn, info)
@@ -129,6 +132,8 @@ def save_round(
         )
         for table, frame in ((SCORES, scores), (TOTALS, totals), (PROBLEMS, problems)):
             _insert(conn, table, frame.assign(round=info.id))
+        if explanations is not None and len(explanations):
+            _insert(conn, EXPLANATIONS, explanations.assign(round=info.id))
     refresh_statistics(store, (SCORES, TOTALS, PROBLEMS))
     return header
 
@@ -151,7 +156,7 @@ def write_header(conn: Connection, info: RoundInfo, **changes: Any) -> RoundInfo
     if old:
         # Explicit deletes rather than relying on ON DELETE CASCADE, which SQLite only
         # honours with foreign keys switched on.
-        for table in (PROBLEMS, TOTALS, SCORES, PARTS, CHECKLIST_FILES):
+        for table in (PROBLEMS, TOTALS, SCORES, EXPLANATIONS, PARTS, CHECKLIST_FILES):
             conn.execute(delete(table).where(table.c.round == info.id))
         conn.execute(update(ROUNDS).where(ROUNDS.c.id == info.id).values(**header))
     else:

@@ -16,6 +16,7 @@ from scoring.cities import NO_CITY, cities, city_of
 from scoring.round import plan, run_plan
 from store import open_store, round_parts
 from store import rounds as round_store
+from store.explanations import explanation_lines
 from store.testing import backend_url
 
 EARLIER = dt.date(2025, 3, 31)  # a first round, so the second one tracks statuses
@@ -36,6 +37,7 @@ def _frames(store, round_id: str) -> dict[str, pd.DataFrame]:
         "scores": round_store.round_scores_frame(store, round_id),
         "totals": round_store.round_totals_frame(store, round_id),
         "problems": round_store.problems_frame(store, round_id),
+        "explanations": explanation_lines(store, round_id),
     }
 
 
@@ -88,6 +90,7 @@ def test_one_city_evaluated_by_city_is_the_whole_round_row_for_row(store_url):
         before = _frames(store, "2025Q2")
         statuses = set(before["problems"]["status"])
         assert {"new", "open"} <= statuses and statuses - {"new", "open"}, statuses
+        assert len(before["explanations"]), "the second round explains its changes"
         # The same round again, by city (one city: one part), in this process.
         result = _evaluate(store, "2025Q2", AS_OF, jobs=0)
         assert not result.failed and [c.city for c in result.cities] == ["c"]

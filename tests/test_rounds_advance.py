@@ -220,6 +220,15 @@ def test_the_change_since_the_previous_round_explained(tracked):
     assert got.loc[unit, DECISIONS] > 0
     assert (got.drop(index=unit)[DECISIONS] == 0).all()
     assert (got["change"] != 0).any()
+    # Stored with the round as it was evaluated: the same lines, the same per-unit parts.
+    from store.explanations import explanation_lines, unit_changes
+
+    stored = explanation_lines(store, "2025Q3")
+    computed = explained.lines.sort_values(["unit_id", "part", "indicator_id"], ignore_index=True)
+    pd.testing.assert_frame_equal(stored, computed, check_exact=False, atol=1e-9)
+    changes = unit_changes(store, round_store.get_round(store, "2025Q3")).set_index("unit_id")
+    assert (changes.loc[got.index, "change"] == got["change"]).all()
+    assert (changes.loc[got.index, DECISIONS].round(4) == got[DECISIONS]).all()
 
 
 def test_a_changed_set_is_the_rules_part_and_nothing_else(tracked):
@@ -256,3 +265,67 @@ def test_a_changed_set_is_the_rules_part_and_nothing_else(tracked):
     )
     assert out.exit_code == 0, out.output
     assert "得分变化说明" in out.output and "指标体系调整" in out.output and "合计" in out.output
+
+
+def test_the_impact_of_a_set_is_the_round_evaluated_under_it(tracked, tmp_path):
+    """新指标体系影响评估 (issue 17): 2025Q3's crawl under its own set (2025Q2.yaml) and under
+    base.yaml. The 2025Q2.yaml side is the round's stored totals, ranks and passes; the base side
+    is 2025Q3's crawl run evaluated under base on its day, by the round machinery; each unit's
+    lines sum to its change. `zwgk indicators diff 2025Q2 base --impact` writes the same as XLSX."""
+    import pandas as pd
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from scoring.impact import impact
+    from scoring.impact_xlsx import SHEETS
+    from scoring.indicators import SHIPPED_DIR
+    from zwgk.cli import app
+
+    _, store, _, rounds, _ = tracked
+    own = load_indicator_set(SHIPPED_DIR / "2025Q2.yaml")
+    base = load_indicator_set(SHIPPED_DIR / "base.yaml")
+    q3 = round_store.get_round(store, "2025Q3")
+    assert q3.indicator_set_sha256 == own.sha256
+    got = impact(store, "2025Q3", own, base)
+    units = got.units.set_index("unit_id")
+    stored = rounds["2025Q3"].totals.set_index("unit_id")
+    evaluate(store, "2025Q3-impact", q3.as_of, base, run_id=q3.crawl_run)
+    under_b = round_store.round_totals_frame(store, "2025Q3-impact").set_index("unit_id")
+    for side, want in (("a", stored), ("b", under_b)):
+        want = want.reindex(units.index)
+        assert units[f"total_{side}"].equals(want["total"].astype(float)), side
+        assert units[f"rank_{side}"].equals(want["rank_in_level"].astype("Int64")), side
+        assert list(units[f"passed_{side}"]) == list(want["passed"]), side
+    assert (units["change"].dropna() != 0).any(), "base.yaml moves someone"
+    sums = got.lines.groupby("unit_id")["change"].sum().reindex(units.index).fillna(0.0)
+    assert (sums - units["change"].fillna(0.0)).abs().max() < 1e-3
+    flipped = units.index[units["flip"] != ""]
+    assert set(flipped) == set(
+        units.index[units["passed_a"].notna() & (units["passed_a"] != units["passed_b"])]
+    )
+
+    out = tmp_path / "impact.xlsx"
+    args = ["indicators", "diff", "2025Q2", "base", "--impact", "--round", "2025Q3"]
+    result = CliRunner().invoke(app, [*args, "--out", str(out), "--db", store.url])
+    assert result.exit_code == 0, result.output
+    assert "新指标体系影响评估" in result.output and "结果变化" in result.output
+    book = load_workbook(out)
+    assert tuple(book.sheetnames) == SHEETS
+    assert not [c for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    rows = list(book["单位"].iter_rows(values_only=True))
+    assert rows[0][3:5] == ("总分（2025Q2）", "总分（base）")
+    sheet = {r[1]: r[3:6] for r in rows[1:]}
+    assert set(sheet) == set(units.index)
+    for unit_id, (a, b, change) in sheet.items():
+        row = units.loc[unit_id]
+        assert (a, b, change) == tuple(
+            None if pd.isna(v) else v for v in (row["total_a"], row["total_b"], row["change"])
+        )
+    flips = [r[1] for r in book["结果变化的单位"].iter_rows(min_row=2, values_only=True)]
+    assert set(flips) == set(flipped)
+    assert (
+        CliRunner()
+        .invoke(app, ["indicators", "diff", "2025Q2", "base", "--round", "2025Q3"])
+        .exit_code
+        == 2
+    )
