@@ -434,21 +434,6 @@ class RoundScore(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
-class RoundExplanation(Base):
-    """Why a unit's total changed since the previous round (得分变化说明, `scoring.explain`): one
-    line per part (rules / site / decisions / recomputed) and indicator (or the base and bonus
-    lines), in points of the total; a unit's lines sum exactly to its change. Written with the
-    round's rows; a unit without a total in either round has none."""
-
-    __tablename__ = "round_explanations"
-
-    round: Mapped[str] = _round_fk()
-    unit_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    part: Mapped[str] = mapped_column(String(16), primary_key=True)
-    indicator_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    change: Mapped[float] = mapped_column(Float, nullable=False)
-
-
 class RoundTotal(Base):
     """A unit's result in a round: total rescaled to 100, veto, pass, rank within its level.
 
@@ -597,5 +582,6 @@ class Response(Base):
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
-# The portal's and the patrol's tables share this metadata (imported last: they need `Base`).
-from store import patrol_models, portal_models  # noqa: E402, F401
+# The portal's, the patrol's and the rounds' explanations' tables share this metadata (imported
+# last: they need `Base`).
+from store import explanation_models, patrol_models, portal_models  # noqa: E402, F401

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Float, Table, delete, func, select, update
 
-from store import models
+from store import explanation_models, models
 from store.core import Store
 from store.frame_insert import insert_frame as _insert
 from store.frame_insert import refresh_statistics
@@ -38,7 +38,7 @@ DECISIONS: Table = models.Decision.__table__  # type: ignore[assignment]
 # holds, dropped in the same transaction as anything that rewrites the round.
 CHECKLIST_FILES: Table = ChecklistFile.__table__  # type: ignore[assignment]
 PARTS: Table = models.RoundPart.__table__  # type: ignore[assignment]
-EXPLANATIONS: Table = models.RoundExplanation.__table__  # type: ignore[assignment]
+EXPLANATIONS: Table = explanation_models.RoundExplanation.__table__  # type: ignore[assignment]
 
 
 # A round's id: letters, digits, '-', '_' and '.', beginning with a letter or digit, at most
