@@ -34,12 +34,14 @@ from portal.api_models import (
     RoundDetailOut,
     RoundOut,
     TotalOut,
+    UnitRoundOut,
 )
-from portal.api_views import answer_out, problem_out, round_out, round_summary
+from portal.api_views import answer_out, problem_out, round_out, round_summary, unit_round_out
 from portal.inbox import entries
 from portal.lifecycle import LifecycleError, RoundState, state, states
 from portal.problem_detail import get_problem
 from portal.problem_query import FilterError, ProblemFilter, query
+from portal.score_change import unit_help
 from portal.unit_results import round_results, unit_result
 from portal.viewer import Viewer, can_see_unit, round_visible, visible_rounds, visible_units
 from store import Store
@@ -139,6 +141,29 @@ def problem(
         evidence=found.evidence,
         answer=answer_out(answered) if answered else None,
     )
+
+
+@router.get(
+    "/rounds/{round_id}/units/{unit_id}",
+    response_model=UnitRoundOut,
+    summary="一个单位的测评结果：得分变化说明与优先整改",
+    description=(
+        "score_change：与上一轮相比的总分变化，分为指标体系调整、网站自身变化、测评人员核定"
+        "（及重新计算差异）各部分，各部分按指标列出，之和等于总分变化；首轮或无说明时 reason "
+        "给出原因。fix_first：可整改的问题按优先级排列，及达到合格线、前进一个名次、得满分"
+        "各需完成哪些整改。"
+    ),
+)
+def unit_round(
+    request: Request, round_id: str, unit_id: str, person: Viewer = Depends(deps.api_viewer)
+) -> Any:
+    store = _store(request)
+    _round(store, person, round_id)
+    result = unit_result(store, round_id, unit_id) if can_see_unit(store, person, unit_id) else None
+    helped = unit_help(store, person, round_id, unit_id) if result is not None else None
+    if result is None or helped is None:
+        raise HTTPException(404, f"单位{NOT_FOUND}")
+    return unit_round_out(result, helped)
 
 
 @router.get(

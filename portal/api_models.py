@@ -158,3 +158,87 @@ class InboxEntryOut(BaseModel):
     warnings: list[InboxItemOut]  # warnings not given before, the soonest due first
     gone: int  # problems of the patrol before not found that day
     read: bool  # whether the token's (or session's) own account has opened it in the portal
+
+
+class ChangeLineOut(BaseModel):
+    """One line of a part of the change: an indicator, or the base / bonus line."""
+
+    kind: Literal["indicator", "base", "bonus"] = Field(
+        description="indicator：一项指标；base：计分基数变化（参与计分的指标变了，原有失分的权重随之变化）；"
+        "bonus：加分"
+    )
+    indicator_id: str | None = Field(description="指标编号（base / bonus 为 null）")
+    indicator_name: str = Field(description="指标名称，或“计分基数变化”“加分”")
+    change: float = Field(description="对总分的影响（分）")
+
+
+class ChangePartOut(BaseModel):
+    """One part of the change (its lines sum to it), the largest line first."""
+
+    part: Literal["rules", "site", "decisions", "recomputed"]
+    part_zh: str = Field(description="指标体系调整 / 网站自身变化 / 测评人员核定 / 重新计算差异")
+    change: float
+    lines: list[ChangeLineOut]
+
+
+class ScoreChangeOut(BaseModel):
+    """得分变化说明: the unit's total against the previous round, split into parts that sum to
+    the change. ``reason`` set (and the figures null, ``parts`` empty): there is no
+    explanation, and why — a first round, a round stored before explanations were kept, a
+    previous round the viewer may not see, a unit not scored in one of the rounds."""
+
+    previous_round: str | None
+    before: float | None = Field(description="上一轮总分")
+    after: float | None = Field(description="本轮总分")
+    change: float | None = Field(description="总分变化 = 各部分之和")
+    parts: list[ChangePartOut]
+    passed_before: bool | None
+    passed_after: bool | None
+    verdict: str | None = Field(description="合格 / 不合格的变化或单项否决，中文一句")
+    reason: str | None = Field(description="没有得分变化说明时的原因（中文一句）")
+
+
+class FixOut(BaseModel):
+    """A fixable problem of the unit, in priority order (优先整改)."""
+
+    priority: int = Field(description="优先级，1 最先")
+    fingerprint: str
+    indicator_id: str
+    indicator_name: str
+    subject: str
+    title: str | None
+    alone: float = Field(description="只整改这一个问题时总分的提高（分）")
+    indicator_all: float = Field(description="整改该指标下全部问题时总分的提高（分）")
+    lifts_veto: bool = Field(description="true：消除单项否决所必需")
+    in_plan: bool = Field(description="属于第一个整改方案（合格线，否则前进一个名次，否则满分）")
+
+
+class FixPlanOut(BaseModel):
+    """The fewest fixes reaching a target this round, or that none does."""
+
+    target: Literal["pass", "next_rank", "full"]
+    target_zh: str = Field(description="达到合格线 / 前进一个名次 / 得满分")
+    goal: float | None = Field(
+        description="目标总分（前进一个名次的目标是排在前一名单位的总分，单位账号看不到：null）"
+    )
+    fixes: list[str] = Field(description="需整改问题的 fingerprint")
+    total: float = Field(description="完成这些整改后的总分（无法达到时：最多可达的总分）")
+    reachable: bool
+    sentence: str = Field(description="门户显示的中文说明")
+
+
+class FixFirstOut(BaseModel):
+    """优先整改: ``reason`` set when there is no list (not scored, nothing to fix)."""
+
+    total: float | None
+    passed: bool | None
+    problems: list[FixOut]
+    plans: list[FixPlanOut]
+    reason: str | None
+
+
+class UnitRoundOut(TotalOut):
+    """A unit's result in a round with why it changed and what to fix first."""
+
+    score_change: ScoreChangeOut
+    fix_first: FixFirstOut

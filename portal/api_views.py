@@ -1,6 +1,6 @@
 """The JSON API's answers assembled from the store (portal/api.py routes, portal/api_models.py
-shapes): a round's header and state, its counts over the viewer's units, a problem in full and
-an answer with its review. Scoping is the caller's (`portal.viewer`): these functions are given
+shapes): a round's header and state, its counts over the viewer's units, a problem in full, an
+answer with its review, and a unit's result with its 得分变化说明 and 优先整改. Scoping is the caller's (`portal.viewer`): these functions are given
 the units to count and return what they are asked for."""
 
 from __future__ import annotations
@@ -10,9 +10,25 @@ from collections.abc import Collection
 from sqlalchemy import func, select
 
 from portal.answer_states import AnswerState
-from portal.api_models import AnswerOut, ProblemOut, ReviewOut, RoundOut, RoundSummary
+from portal.api_models import (
+    AnswerOut,
+    ChangeLineOut,
+    ChangePartOut,
+    FixFirstOut,
+    FixOut,
+    FixPlanOut,
+    ProblemOut,
+    ReviewOut,
+    RoundOut,
+    RoundSummary,
+    ScoreChangeOut,
+    TotalOut,
+    UnitRoundOut,
+)
 from portal.lifecycle import RoundState
 from portal.problem_query import DECISION_FILTERS, ProblemFilter, ProblemRow, query
+from portal.score_change import FixFirstView, ScoreChange, UnitHelp
+from portal.unit_results import UnitResult
 from reports.checklist.data import ANSWER_ZH
 from reports.wording import round_label
 from store import Store
@@ -99,4 +115,65 @@ def answer_out(answer: AnswerState) -> AnswerOut:
         source=answer.source,
         answered_at=answer.answered_at,
         review=review,
+    )
+
+
+def unit_round_out(result: UnitResult, helped: UnitHelp) -> UnitRoundOut:
+    total = TotalOut.model_validate(result, from_attributes=True)
+    return UnitRoundOut(
+        **total.model_dump(),
+        score_change=score_change_out(helped.change),
+        fix_first=fix_first_out(helped.fix_first),
+    )
+
+
+def score_change_out(change: ScoreChange) -> ScoreChangeOut:
+    parts = [
+        ChangePartOut(
+            part=p.part,  # type: ignore[arg-type]
+            part_zh=p.part_zh,
+            change=p.change,
+            lines=[
+                ChangeLineOut(
+                    kind=line.kind,  # type: ignore[arg-type]
+                    indicator_id=line.indicator_id,
+                    indicator_name=line.name,
+                    change=line.change,
+                )
+                for line in p.lines
+            ],
+        )
+        for p in change.parts
+    ]
+    return ScoreChangeOut(
+        previous_round=change.previous_round,
+        before=change.before,
+        after=change.after,
+        change=change.change,
+        parts=parts,
+        passed_before=change.passed_before,
+        passed_after=change.passed_after,
+        verdict=change.verdict,
+        reason=change.reason,
+    )
+
+
+def fix_first_out(fix: FixFirstView) -> FixFirstOut:
+    return FixFirstOut(
+        total=fix.total,
+        passed=fix.passed,
+        problems=[FixOut.model_validate(i, from_attributes=True) for i in fix.items],
+        plans=[
+            FixPlanOut(
+                target=p.target,  # type: ignore[arg-type]
+                target_zh=p.target_zh,
+                goal=p.goal,
+                fixes=list(p.fixes),
+                total=p.total,
+                reachable=p.reachable,
+                sentence=p.sentence,
+            )
+            for p in fix.plans
+        ],
+        reason=fix.reason,
     )

@@ -1,5 +1,7 @@
 """The unit user's pages (我的测评): their rounds and scores, one round's problems with the
-answers and their review, answering online, uploading the filled 整改清单 and downloading it.
+answers and their review, why the total changed since the previous round and what to fix
+first (得分变化说明, 优先整改: `portal.score_change`), answering online, uploading the filled
+整改清单 and downloading it.
 
 Only unit users come here (403 otherwise), and each sees their own unit only: no route takes a
 unit from the URL or the form — it is always the signed-in person's. A round a unit may not see
@@ -28,6 +30,7 @@ from portal import answers, deps
 from portal.downloads import checklist_download
 from portal.lifecycle import LifecycleError, RoundState, state
 from portal.my_view import ANSWER_CHOICES, MyRoundPage, my_round, my_rounds
+from portal.score_change import unit_help
 from portal.viewer import Viewer, round_visible
 from reports.checklist import FORMATS, ChecklistError
 from reports.untrusted_xlsx import MAX_FILE_BYTES
@@ -83,11 +86,14 @@ def _page_of(store: Store, person: Viewer, round_id: str) -> MyRoundPage:
 
 
 def _show(request: Request, page: MyRoundPage, *, status_code: int = 200, **extra) -> Response:
+    cl = page.checklist
     return deps.render(
         request,
         "my_round.html",
         status_code=status_code,
         page=page,
+        # 得分变化说明 and 优先整改: the signed-in unit's own, in a round it may see
+        score_help=unit_help(deps.store(request), request.state.viewer, cl.round_id, cl.unit_id),
         choices=ANSWER_CHOICES,
         formats=tuple(FORMATS),
         **extra,

@@ -1,7 +1,8 @@
 """A unit as the evaluators see it in a round (单位页面): its result (total, rank within its
-level, verdict), its problems, its answers (整改情况) with their review — accept, or send back
-with a comment —, its history across rounds, and its 整改清单 to download (the files
-`zwgk report checklist` writes).
+level, verdict), why its total changed since the previous round and what to fix first
+(得分变化说明, 优先整改: `portal.score_change`), its problems, its answers (整改情况) with
+their review — accept, or send back with a comment —, its history across rounds, and its
+整改清单 to download (the files `zwgk report checklist` writes).
 
 A unit outside the viewer's scope is a 404, like a unit that does not exist.
 """
@@ -19,6 +20,7 @@ from portal.decisions import DECISION_ZH
 from portal.evaluator import RoundPage, evaluator, not_found, round_page, unit_row
 from portal.lifecycle import LifecycleError
 from portal.problem_query import ProblemFilter, ProblemRow, query
+from portal.score_change import unit_help
 from portal.viewer import Viewer
 from reports.checklist.rows import ANSWER_ZH
 
@@ -61,6 +63,8 @@ def _unit_page(
     rows, total = unit_problems(request, page, unit_id)
     answers = answer_states(store, page.id, unit_ids=[unit_id]) if not page.state.is_draft else {}
     done = DONE_ZH.get(request.query_params.get("done", ""))
+    # 得分变化说明 and 优先整改 (portal.score_change): a unit the round evaluated
+    helped = unit_help(store, request.state.viewer, page.id, unit_id) if unit.result else None
     return deps.render(
         request,
         "unit.html",
@@ -77,6 +81,7 @@ def _unit_page(
         verdict_zh=VERDICT_ZH,
         decision_zh=DECISION_ZH,
         history=history.unit_history(store, unit_id),
+        score_help=helped,
         formats=FORMAT_ZH,
         error=error,
         message=done,
