@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 SHOWN = 40  # characters of a cell value quoted in a message
 MAX_LISTED = 50  # refusals listed for one file; reading stops there
-WIDTH = len(layout.COLUMNS)
+WIDTH = len(layout.COLUMNS)  # the current format's; a returned sheet's is its `SheetLayout`'s
 # The checklist sheet's XML may hold what the round's rows say, several times over (XML escapes,
 # styles), plus the longest answers: beyond that it is not a checklist of this round.
 SHEET_BASE_BYTES, SHEET_ROW_BYTES, TEXT_FACTOR = 1024 * 1024, 64 * 1024, 8
@@ -87,13 +87,18 @@ def same(found: Any, expected: Any) -> bool:
 
 
 def _locked_problem(
-    r: int, c: int, found: Any, expected: Any, row: ChecklistRow | None = None
+    r: int,
+    c: int,
+    found: Any,
+    expected: Any,
+    row: ChecklistRow | None = None,
+    shape: layout.SheetLayout = layout.sheet_layout(),
 ) -> str:
     where = layout.ref(r, c)
-    if c > WIDTH:
+    if c > shape.width:
         return f"{where}: 清单外新增了内容{quoted(found)}，请只在「整改情况」「整改说明」列填写"
-    title = layout.COLUMNS[c - 1].title
-    if r >= layout.FIRST_ROW and layout.COLUMNS[c - 1].unit:
+    title = shape.columns[c - 1].title
+    if r >= layout.FIRST_ROW and shape.columns[c - 1].unit:
         if row is not None and row.for_the_future:
             return (
                 f"{where}: 「{title}」此行无需填写——该问题是已经发生、无法整改的一次性问题"
@@ -126,13 +131,18 @@ def _not_text(cell: StoredCell) -> str | None:
     return None
 
 
-def _check_title(title: dict[tuple[int, int], Any], skip: set[tuple[int, int]], cl: Checklist):
-    expected = layout.title_cells(cl)
+def _check_title(
+    title: dict[tuple[int, int], Any],
+    skip: set[tuple[int, int]],
+    cl: Checklist,
+    shape: layout.SheetLayout,
+):
+    expected = shape.title_cells(cl)
     for r in range(1, layout.FIRST_ROW):
-        for c in range(1, WIDTH + 1):
+        for c in range(1, shape.width + 1):
             found, want = title.get((r, c)), expected.get((r, c))
             if (r, c) not in skip and not same(found, want):
-                yield _locked_problem(r, c, found, want)
+                yield _locked_problem(r, c, found, want, shape=shape)
 
 
 @dataclass(frozen=True)
@@ -173,15 +183,17 @@ def read_answer(fingerprint: str, status: Any, note: Any) -> Answer | AnswerRefu
     return Answer(fingerprint, ANSWER_CODES[status], note)
 
 
-def _answer(r: int, values: list[Any], problems: list[str]) -> Answer | None:
+def _answer(
+    r: int, values: list[Any], problems: list[str], shape: layout.SheetLayout
+) -> Answer | None:
     """The unit's answer on sheet row ``r`` (None: left blank); refusals go to ``problems``."""
     found = read_answer(
-        str(values[layout.col("fingerprint") - 1]).strip(),
-        values[layout.col("answer") - 1],
-        values[layout.col("note") - 1],
+        str(values[shape.col("fingerprint") - 1]).strip(),
+        values[shape.col("answer") - 1],
+        values[shape.col("note") - 1],
     )
     if isinstance(found, AnswerRefusal):
-        problems.append(f"{layout.ref(r, layout.col(found.field))}: {found.message}")
+        problems.append(f"{layout.ref(r, shape.col(found.field))}: {found.message}")
         return None
     return found
 
@@ -193,6 +205,7 @@ class _Sheet:
     cl: Checklist
     problems: Refusals
     answers: list[Answer]
+    shape: layout.SheetLayout
     blank: int = 0
 
     def __post_init__(self) -> None:
@@ -200,10 +213,10 @@ class _Sheet:
         self.seen: dict[str, int] = {}
 
     def row(self, r: int, values: list[Any], refused: set[int]) -> None:
-        """Problem row ``r`` (``values`` in `layout.COLUMNS` order; columns in ``refused``
-        already refused)."""
-        problems = self.problems
-        fp_col = layout.col("fingerprint")
+        """Problem row ``r`` (``values`` in the sheet's columns' order; columns in
+        ``refused`` already refused)."""
+        problems, shape = self.problems, self.shape
+        fp_col = shape.col("fingerprint")
         fp = _norm(values[fp_col - 1])
         if fp_col in refused:
             return
@@ -229,13 +242,13 @@ class _Sheet:
             return
         self.seen[fp] = r
         row = self.rows[fp]
-        expected = layout.row_values(row, answers=False)
+        expected = shape.row_values(row, answers=False)
         for c, (found, want) in enumerate(zip(values, expected, strict=True), start=1):
-            editable = layout.COLUMNS[c - 1].unit and row.answerable
+            editable = shape.columns[c - 1].unit and row.answerable
             if c not in refused and not editable and not same(found, want):
-                problems.append(_locked_problem(r, c, found, want, row))
-        if row.answerable and not refused & {layout.col("answer"), layout.col("note")}:
-            answer = _answer(r, values, problems)
+                problems.append(_locked_problem(r, c, found, want, row, shape))
+        if row.answerable and not refused & {shape.col("answer"), shape.col("note")}:
+            answer = _answer(r, values, problems, shape)
             if answer is None:
                 self.blank += 1
             else:
@@ -259,13 +272,17 @@ def sheet_limit(cl: Checklist) -> int:
     return SHEET_BASE_BYTES + TEXT_FACTOR * text + SHEET_ROW_BYTES * len(cl.rows)
 
 
-def check_sheet(ws: ReadOnlyWorksheet, cl: Checklist) -> tuple[list[Answer], int, list[str]]:
-    """(answers, rows left blank, refusals) of a filled checklist sheet against ``cl``.
+def check_sheet(
+    ws: ReadOnlyWorksheet, cl: Checklist, shape: layout.SheetLayout = layout.sheet_layout()
+) -> tuple[list[Answer], int, list[str]]:
+    """(answers, rows left blank, refusals) of a filled checklist sheet against ``cl``, laid
+    out as ``shape`` (the format its ``_meta`` names: the current one, or the previous one).
 
     Reads the cells the sheet holds (`stored_rows`), at most `sheet_limit` bytes of it, and stops
     at `MAX_LISTED` refusals."""
     problems = Refusals()
-    sheet = _Sheet(cl, problems, [])
+    sheet = _Sheet(cl, problems, [], shape)
+    width = shape.width
     title: dict[tuple[int, int], Any] = {}
     skip: set[tuple[int, int]] = set()
     title_checked = False
@@ -276,9 +293,9 @@ def check_sheet(ws: ReadOnlyWorksheet, cl: Checklist) -> tuple[list[Answer], int
     try:
         for r, cells in stored_rows(ws, limit=sheet_limit(cl), too_large=too_large):
             if r >= layout.FIRST_ROW and not title_checked:
-                problems.extend(_check_title(title, skip, cl))
+                problems.extend(_check_title(title, skip, cl, shape))
                 title_checked = True
-            values: list[Any] = [None] * WIDTH
+            values: list[Any] = [None] * width
             refused: set[int] = set()
             for cell in cells:
                 if _norm(cell.value) is None:
@@ -288,10 +305,12 @@ def check_sheet(ws: ReadOnlyWorksheet, cl: Checklist) -> tuple[list[Answer], int
                     problems.append(why)
                     refused.add(cell.column)
                     skip.add((cell.row, cell.column))
-                    if cell.column <= WIDTH:
+                    if cell.column <= width:
                         values[cell.column - 1] = "="  # the row is not empty
-                elif cell.column > WIDTH:
-                    problems.append(_locked_problem(cell.row, cell.column, cell.value, None))
+                elif cell.column > width:
+                    problems.append(
+                        _locked_problem(cell.row, cell.column, cell.value, None, shape=shape)
+                    )
                 elif cell.row < layout.FIRST_ROW:
                     title[(cell.row, cell.column)] = cell.value
                 else:
@@ -299,7 +318,7 @@ def check_sheet(ws: ReadOnlyWorksheet, cl: Checklist) -> tuple[list[Answer], int
             if r >= layout.FIRST_ROW and any(_norm(v) is not None for v in values):
                 sheet.row(r, values, refused)
         if not title_checked:
-            problems.extend(_check_title(title, skip, cl))
+            problems.extend(_check_title(title, skip, cl, shape))
         problems.extend(sheet.missing())
     except Enough:
         list.append(

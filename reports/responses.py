@@ -2,8 +2,10 @@
 
 A returned sheet is checked whole before anything is stored:
 - it is an xlsx with the sheets 整改清单 and ``_meta``, maybe 整改通知 (the notice, not read:
-  the office's details may have changed since), and no other; ``_meta`` names the format, a
-  stored round and a unit of it, the issue date and the deadline — checked here;
+  the office's details may have changed since), and no other; ``_meta`` names the format (the
+  current one, or the previous one: a sheet made before the 优先级 column still reads back,
+  `layout.SheetLayout`), a stored round and a unit of it, the issue date and the deadline —
+  checked here;
 - the 整改清单 sheet, cell by cell, against what the round says now: locked cells unchanged, no
   row added or deleted, no formula or error value, valid 整改情况/整改说明 answers —
   `reports.response_sheet.check_sheet`.
@@ -77,11 +79,12 @@ def _meta(wb: Any, source: str) -> dict[str, str]:
         row = {cell.column: cell.value for cell in cells}
         if row.get(1) is not None:
             values[str(row[1])] = "" if row.get(2) is None else str(row[2])
-    if values.get("format") and values["format"] != layout.FORMAT:
+    if values.get("format") and values["format"] not in layout.SHEET_LAYOUTS:
+        known = "或".join(layout.SHEET_LAYOUTS)
         raise ResponseError(
             source,
             [
-                f"{layout.META_SHEET}: 清单格式 {clip(values['format'])} 不是 {layout.FORMAT}"
+                f"{layout.META_SHEET}: 清单格式 {clip(values['format'])} 不是 {known}"
                 "（旧版或其他系统导出的清单）；请用重新导出的整改清单填写"
             ],
         )
@@ -166,7 +169,8 @@ def read_responses(
             if expect is not None:
                 _refuse_other(meta, expect, source)
             cl = _expected(store, meta, source)
-            answers, blank, problems = check_sheet(wb[layout.SHEET], cl)
+            shape = layout.sheet_layout(meta["format"])
+            answers, blank, problems = check_sheet(wb[layout.SHEET], cl, shape)
     except UntrustedXlsxError as exc:
         raise ResponseError(source, [f"{source}: {exc}"]) from None
     if problems:

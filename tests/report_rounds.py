@@ -17,6 +17,11 @@ set whose texts are plain Chinese. Milliseconds, no crawling.
 
 The state / rectifiable columns are set as the scorer of issue 12 stores them (SQL here, so the
 tests do not depend on how the scorer decides them).
+
+Why d1's total changed from 2025Q2 to 2025Q3 (得分变化说明) is stored as hand-made
+`round_explanations` lines (`EXPLAINED`, SQL here too: `evaluate_data` on hand-made crawls
+computes none, the previous crawl not being one the store can load again): a rules part and a
+site part summing exactly to its change 64.2857 → 85.7143.
 """
 
 from __future__ import annotations
@@ -28,13 +33,14 @@ from typing import Any
 import pandas as pd
 import pytest
 from round_fixtures import PLANTED, HandMadeCrawl, PlantedFindings, columns, planted
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from scoring.indicators import load_indicator_set
 from scoring.round import evaluate_data
 from scoring.scorer import fingerprint
 from store import Store, open_store
 from store import rounds as round_store
+from store.explanation_models import RoundExplanation
 from store.models import Problem, RoundScore
 from store.testing import StoreUrls
 from store.types import utcnow
@@ -92,6 +98,13 @@ K1, K2, K3 = "http://d1.test/a/1.html#k1", "http://d1.test/a/2.html#k2", "http:/
 L = "http://d1.test/a/5.html"
 NOT_EVALUATED = "「政务公开」栏目页面出现人机验证，本轮未能读取"
 PAGE = {"page_title": "关于开展安全检查的通知", "url": "http://d1.test/files/x.pdf"}
+# d1, 2025Q2 → 2025Q3: +21.4286 = rules −7.1429 (lag) + site +28.5714 (fresh, links, 计分基数)
+EXPLAINED = [
+    ("d1", "rules", "lag", -7.1429),
+    ("d1", "site", "fresh", 21.4286),
+    ("d1", "site", "links", 7.8571),
+    ("d1", "site", "(计分基数)", -0.7142),
+]
 
 
 def fp(unit: str, indicator: str, subject: str) -> str:
@@ -189,6 +202,14 @@ def build(store: Store, folder: Path) -> None:
         reason=NOT_EVALUATED,
     )
     _set(store, Q3[0], RoundScore, {"unit_id": "t1", "indicator_id": "lag"}, state="not_applicable")
+    with store.engine.begin() as conn:
+        conn.execute(
+            insert(RoundExplanation),
+            [
+                {"round": Q3[0], "unit_id": u, "part": part, "indicator_id": i, "change": change}
+                for u, part, i, change in EXPLAINED
+            ],
+        )
 
 
 @pytest.fixture(name="report_template", scope="module")

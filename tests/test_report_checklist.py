@@ -34,7 +34,7 @@ from store.rounds import RoundNotFound
 
 HEADERS = [
     "序号", "一级指标", "二级指标", "三级指标", "内容要求", "依据", "分值", "得分", "失分原因",
-    "状态", "首次发现", "整改建议", "整改情况", "整改说明", "问题编号",
+    "状态", "首次发现", "整改建议", "整改情况", "整改说明", "问题编号", "优先级",
 ]  # fmt: skip
 ISSUED = dt.date(2025, 7, 4)  # a Friday: 20 working days later is 2025-08-01
 
@@ -136,7 +136,7 @@ def test_xlsx_title_block_headers_and_rows(sheet: Path):
     assert ws["I7"].hyperlink.target == "http://a/c1"
     assert ws["I11"].hyperlink is None  # the veto has no page
     assert ws.freeze_panes == "A7"
-    assert ws.column_dimensions["O"].hidden and not ws.column_dimensions["I"].hidden
+    assert ws.column_dimensions["O"].hidden and not ws.column_dimensions["P"].hidden
     assert ws.column_dimensions["I"].width >= 30 and ws.column_dimensions["A"].width <= 6
     assert ws["I7"].alignment.wrap_text and ws.row_dimensions[7].height > 15
     meta = wb["_meta"]
@@ -149,7 +149,7 @@ def test_xlsx_title_block_headers_and_rows(sheet: Path):
             "unit": "dept1",
             "issued": "2025-07-04",
             "deadline": "2025-08-01",
-            "format": "zwgk-checklist/2",
+            "format": "zwgk-checklist/3",
         }.items()
     )
 
@@ -190,7 +190,7 @@ def test_xlsx_drop_down_and_protection(sheet: Path):
     assert str(length.sqref) == "N7:N9" and length.errorStyle == "stop"
     assert ws.protection.sheet
     unlocked = {
-        c.coordinate for row in ws.iter_rows(1, ws.max_row, 1, 15) for c in row
+        c.coordinate for row in ws.iter_rows(1, ws.max_row, 1, 16) for c in row
         if not c.protection.locked
     }  # fmt: skip
     assert unlocked == {f"{col}{r}" for col in "MN" for r in (7, 8, 9)}
@@ -205,7 +205,7 @@ def test_xlsx_print_setup(sheet: Path):
     assert ws.print_title_rows == "$6:$6"
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
     assert ws.page_setup.fitToHeight == 0
-    assert ws.print_area == ["'整改清单'!$A$1:$N$11"] or "$A$1:$N$11" in str(ws.print_area)
+    assert ws.print_area == ["'整改清单'!$A$1:$P$11"] or "$A$1:$P$11" in str(ws.print_area)
     assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
 
 

@@ -42,7 +42,11 @@ def checklist_frame(cl: Checklist) -> pd.DataFrame:
 
 def write_csv(cl: Checklist, path: Path) -> Path:
     frame = checklist_frame(cl)
-    frame = frame.apply(lambda column: column.map(csv_safe))
+    # Cell by cell, kept as objects: a column of whole numbers with blanks (优先级) would become
+    # floats and print as 1.0.
+    frame = frame.apply(
+        lambda column: pd.Series([csv_safe(v) for v in column], index=column.index, dtype=object)
+    )
     with files.written(path) as tmp:
         frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return path

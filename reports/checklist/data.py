@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from common import vocabulary
+from reports.checklist import change as score_change
+from reports.checklist import fix_order
+from reports.checklist.change import ScoreChange
 from reports.checklist.office import Office
 from reports.checklist.result import (
     GroupLoss,
@@ -46,8 +50,12 @@ from reports.checklist.rows import (
 from reports.wording import round_label, today_in_beijing
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from scoring.indicator_model import IndicatorSet
     from scoring.workdays import WorkCalendar
     from store import Store
+    from store.rounds import RoundInfo
 
 __all__ = [
     "ANSWER_CODES", "ANSWER_ZH", "FUTURE_ZH", "NO_VALUE", "Checklist", "ChecklistError",
@@ -88,6 +96,8 @@ class Checklist:
     office: Office = field(default_factory=Office)
     points: float | None = None  # applicable points, before rescaling to 100
     score: float | None = None  # points kept, before rescaling
+    change: ScoreChange = field(default_factory=ScoreChange)  # 得分变化说明
+    fix_advice: str = ""  # 优先整改建议 (`reports.checklist.fix_order`)
 
     @property
     def round_label(self) -> str:
@@ -163,6 +173,8 @@ def load_checklists(
     issued = issued or today_in_beijing()
     deadline = deadline or default_deadline(issued, office.deadline_workdays)
     ranked = ranked_per_level(totals)
+    above = fix_order.next_totals(totals)
+    changes = _changes(store, info, totals, wanted, indicator_set, scores)
     out = []
     for total in totals.set_index("unit_id", drop=False).loc[wanted].to_dict("records"):
         unit = total["unit_id"]
@@ -172,6 +184,13 @@ def load_checklists(
         observed = bool(total["observed"])
         score_rows = (
             {r["indicator_id"]: r for r in unit_scores.to_dict("records")} if observed else {}
+        )
+        fixes = fix_order.fix_first(
+            unit, unit_scores if observed and not missing(total["total"]) else scores.iloc[0:0],
+            unit_problems, indicator_set, pass_line=info.pass_line, next_total=above.get(unit),
+        )  # fmt: skip
+        rows = build_rows(
+            unit_problems, indicators, score_rows, answers, fix_order.priorities(fixes)
         )
         out.append(
             Checklist(
@@ -189,7 +208,7 @@ def load_checklists(
                 verdict=verdict(total),
                 issued=issued,
                 deadline=deadline,
-                rows=build_rows(unit_problems, indicators, score_rows, answers),
+                rows=rows,
                 dismissed=frozenset(
                     unit_problems.loc[unit_problems["decision"] == "dismissed", "fingerprint"]
                 ),
@@ -199,6 +218,34 @@ def load_checklists(
                 office=office,
                 points=None if not observed else num(total["points"]),
                 score=None if not observed else num(total["score"]),
+                change=changes[unit],
+                fix_advice=fix_order.advice(fixes, rows),
             )
         )
     return out
+
+
+def _changes(
+    store: Store,
+    info: RoundInfo,
+    totals: pd.DataFrame,
+    wanted: Sequence[str],
+    indicator_set: IndicatorSet,
+    scores: pd.DataFrame,
+) -> dict[str, ScoreChange]:
+    """Each wanted unit's 得分变化说明, its indicators named by this round's set and the
+    previous round's (an indicator the new set dropped is named by the old one)."""
+    from scoring.round import frozen_set
+    from store import rounds as round_store
+
+    sets = [indicator_set]
+    if info.previous_round:
+        with suppress(round_store.RoundNotFound):  # pruned: this round's names only
+            sets.insert(0, frozen_set(round_store.get_round(store, info.previous_round)))
+    names = score_change.indicator_names(*sets)
+    hit = scores[scores["veto"].astype(bool) & ~scores["not_applicable"].astype(bool)]
+    vetoes = {
+        u: [names.get(i, score_change.OTHER_INDICATOR) for i in part["indicator_id"]]
+        for u, part in hit.groupby("unit_id")
+    }
+    return score_change.load_changes(store, info, totals, wanted, names, vetoes)

@@ -2,11 +2,16 @@
 `zwgk responses import` reads them back and compares them with the round, so both use this
 module and nothing else decides a position.
 
-Sheet 整改清单: rows 1–4 the title block, row 6 the column headers (repeated on every printed
-page), problems from row 7; columns A–N visible, O (问题编号, the problem's fingerprint) hidden.
-Only 整改情况 (M) and 整改说明 (N) of rows the unit has to answer are unlocked. Sheet 整改通知
-(the notice: 文号, 落款, contact, points lost by 一级指标; protected) is not read back. Sheet
-``_meta`` (very hidden, protected) names the format, round, unit, issue date and deadline.
+Sheet 整改清单: rows 1–4 the title block, row 5 优先整改建议 (the fewest fixes that reach the pass
+line, the next rank, full marks), row 6 the column headers (repeated on every printed page),
+problems from row 7; columns A–N and P visible, O (问题编号, the problem's fingerprint) hidden,
+P 优先级 (the fix-first order; after the hidden column, so every other column sits where it
+sat in the previous format). Only 整改情况 (M) and 整改说明 (N) of rows the unit has to answer
+are unlocked. Sheet 整改通知 (the notice: 文号, 落款, contact, points lost by 一级指标, 得分变化说明;
+protected) is not read back. Sheet ``_meta`` (very hidden, protected) names the format, round,
+unit, issue date and deadline.
+
+Sheets of the previous format (`FORMAT_2`: no row 5, no 优先级 column) are still read back: `SheetLayout` is where a format's columns sit, `sheet_layout` gives it by name.
 """
 
 from __future__ import annotations
@@ -23,8 +28,11 @@ SHEET = "整改清单"
 NOTICE_SHEET = "整改通知"
 META_SHEET = "_meta"
 # /2: the 依据 column, the issue date, the notice sheet, no unit id in the title block. A sheet
-# of /1 is refused naming the format (export the checklist again).
-FORMAT = "zwgk-checklist/2"
+# of /1 is refused naming the format (export the checklist again). /3: the 优先级 column (after
+# the hidden 问题编号) and the 优先整改建议 line in row 5; /2 sheets still read back.
+FORMAT = "zwgk-checklist/3"
+FORMAT_2 = "zwgk-checklist/2"
+ADVICE_ROW = 5
 HEADER_ROW = 6
 FIRST_ROW = 7
 ANSWER_CHOICES = tuple(ANSWER_ZH.values())  # 已整改, 整改中, 无法整改
@@ -66,14 +74,19 @@ COLUMNS = (
     Column("answer", "整改情况", 10, unit=True),
     Column("note", "整改说明", 30, unit=True),
     Column("fingerprint", "问题编号", 18, hidden=True),
+    Column("priority", "优先级", 7),
 )
 VISIBLE = tuple(c for c in COLUMNS if not c.hidden)
-LAST_VISIBLE = get_column_letter(len(VISIBLE))  # N
+LAST_VISIBLE = get_column_letter(len(COLUMNS))  # P
 
 
 def col(key: str) -> int:
     """1-based column number of ``key``."""
-    for i, c in enumerate(COLUMNS, start=1):
+    return _col(COLUMNS, key)
+
+
+def _col(columns: tuple[Column, ...], key: str) -> int:
+    for i, c in enumerate(columns, start=1):
         if c.key == key:
             return i
     raise KeyError(key)
@@ -86,14 +99,15 @@ def ref(row: int, column: int, sheet: str = SHEET) -> str:
 
 # Title block: (row, first column, last column) of each merged range; labels sit alone.
 MERGES = (
-    (1, 1, len(VISIBLE)),
+    (1, 1, len(COLUMNS)),
     (2, 2, 4),
     (2, 6, 7),
     (2, 11, 12),
     (3, 2, 4),
     (3, 6, 7),
-    (3, 11, len(VISIBLE)),
-    (4, 1, len(VISIBLE)),
+    (3, 11, len(COLUMNS)),
+    (4, 1, len(COLUMNS)),
+    (ADVICE_ROW, 1, len(COLUMNS)),
 )
 LABELS = {
     (2, 1): "单位",
@@ -128,19 +142,59 @@ def title_cells(cl: Checklist) -> dict[tuple[int, int], Any]:
         (3, 11): cl.indicator_set,
         (4, 1): INSTRUCTIONS,
     }
+    if cl.fix_advice:
+        cells[(ADVICE_ROW, 1)] = cl.fix_advice
     cells |= {(HEADER_ROW, i): c.title for i, c in enumerate(COLUMNS, start=1)}
     return cells
 
 
-def row_values(row: ChecklistRow, *, answers: bool = True) -> list[Any]:
-    """A problem row's cells in `COLUMNS` order; the unit's cells empty unless ``answers``."""
+def row_values(
+    row: ChecklistRow, *, answers: bool = True, columns: tuple[Column, ...] = COLUMNS
+) -> list[Any]:
+    """A problem row's cells in ``columns`` order; the unit's cells empty unless ``answers``."""
     out = []
-    for c in COLUMNS:
+    for c in columns:
         value = getattr(row, c.key)
         if c.unit and not (answers and row.answerable):
             value = None
         out.append(value)
     return out
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """Where a checklist format's cells sit, for reading a returned sheet back: its columns
+    and its title block (`title_cells` of the format)."""
+
+    format: str
+    columns: tuple[Column, ...]
+
+    @property
+    def width(self) -> int:
+        return len(self.columns)
+
+    def col(self, key: str) -> int:
+        return _col(self.columns, key)
+
+    def title_cells(self, cl: Checklist) -> dict[tuple[int, int], Any]:
+        if self.format == FORMAT:
+            return title_cells(cl)
+        cells = {k: v for k, v in title_cells(cl).items() if k[0] < ADVICE_ROW}
+        return cells | {(HEADER_ROW, i): c.title for i, c in enumerate(self.columns, start=1)}
+
+    def row_values(self, row: ChecklistRow, *, answers: bool = True) -> list[Any]:
+        return row_values(row, answers=answers, columns=self.columns)
+
+
+SHEET_LAYOUTS = {
+    FORMAT: SheetLayout(FORMAT, COLUMNS),
+    FORMAT_2: SheetLayout(FORMAT_2, tuple(c for c in COLUMNS if c.key != "priority")),
+}
+
+
+def sheet_layout(format_name: str = FORMAT) -> SheetLayout:
+    """The layout of a format that is read back; `KeyError` for any other."""
+    return SHEET_LAYOUTS[format_name]
 
 
 def meta_rows(cl: Checklist) -> list[tuple[str, str]]:

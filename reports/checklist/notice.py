@@ -1,7 +1,8 @@
 """The notice (整改通知) that carries a unit's checklist: 文号, title, salutation, what the round
 found and what the unit is asked to do by when, the points lost by 一级指标, the indicators not
-evaluated, contact, signature block and date — as text, placed by the XLSX notice sheet and the
-HTML page alike.
+evaluated, why the score changed since the previous round (得分变化说明,
+`reports.checklist.change`), contact, signature block and date — as text, placed by the XLSX
+notice sheet and the HTML page alike.
 
 A unit whose site could not be read gets a notice saying so (未能评估，未予评分), what the crawl
 met there and what to check, instead of an empty list. One-time events (今后注意) are said apart:
@@ -12,12 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reports.checklist import change as score_change
 from reports.checklist.data import Checklist
 from reports.checklist.result import CHECK_ITEMS
 from reports.wording import cn_date, points
 
 SUMMARY_HEADERS = ("一级指标", "分值", "扣分", "扣分问题")
 NOT_EVALUATED_HEADERS = ("一级指标", "指标", "未能评估的原因")
+CHANGE_HEADERS = score_change.HEADERS  # 得分变化说明: 变化原因, 指标, 分值变化
 ORDINALS = "一二三四五六七八九十"
 
 
@@ -30,10 +33,16 @@ class Notice:
     summary: tuple[tuple[str, ...], ...]  # rows under SUMMARY_HEADERS, 合计 last; () unscored
     summary_note: str
     not_evaluated: tuple[tuple[str, ...], ...]  # rows under NOT_EVALUATED_HEADERS
+    change: tuple[str, ...]  # 得分变化说明: the totals and parts, a flip — or one sentence
+    change_rows: tuple[tuple[str, ...], ...]  # rows under CHANGE_HEADERS
     contact: str
     signature: tuple[str, ...]
     date: str
     attachment: str
+
+    @property
+    def change_headers(self) -> tuple[str, ...]:
+        return CHANGE_HEADERS
 
 
 def _workdays(cl: Checklist) -> int:
@@ -132,6 +141,8 @@ def build_notice(cl: Checklist) -> Notice:
         summary=summary,
         summary_note=note,
         not_evaluated=tuple((n.group1, n.name, n.reason) for n in cl.not_evaluated),
+        change=score_change.sentences(cl.change),
+        change_rows=score_change.table_rows(cl.change),
         contact=contact,
         signature=office.signature_lines,
         date=cn_date(cl.issued),

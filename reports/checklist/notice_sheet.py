@@ -1,7 +1,8 @@
 """The notice (整改通知, `reports.checklist.notice`) as the second sheet of the checklist
-workbook: one column of text merged over four, the tables of points lost by 一级指标 and of the
-indicators not evaluated, the signature block on the right; A4 portrait, protected. The import
-does not read it (the office's details may change after the export)."""
+workbook: one column of text merged over four, the tables of points lost by 一级指标, of the
+indicators not evaluated and of the score's change since the previous round (得分变化说明), the
+signature block on the right; A4 portrait, protected. The import does not read it (the
+office's details may change after the export)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from reports.cells import put
 from reports.checklist import layout
 from reports.checklist.data import Checklist
-from reports.checklist.notice import NOT_EVALUATED_HEADERS, SUMMARY_HEADERS, build_notice
+from reports.checklist.notice import (
+    CHANGE_HEADERS,
+    NOT_EVALUATED_HEADERS,
+    SUMMARY_HEADERS,
+    build_notice,
+)
 from reports.checklist.row_size import row_height
 
 WIDTHS = (24, 24, 12, 30)
@@ -90,6 +96,12 @@ def add_notice_sheet(wb: Workbook, cl: Checklist) -> Worksheet:
         out.gap()
         out.line("本轮未能评估的指标（不计分，总分按其余指标折算）", font=Font(bold=True))
         out.table(NOT_EVALUATED_HEADERS, notice.not_evaluated)
+    out.gap()
+    out.line("得分变化说明", font=Font(bold=True))
+    for sentence in notice.change:
+        out.line(INDENT + sentence)
+    if notice.change_rows:
+        out.table(CHANGE_HEADERS, notice.change_rows)
     if notice.contact:
         out.gap()
         out.line(INDENT + notice.contact)

@@ -65,6 +65,7 @@ class ChecklistRow:
     answer: str | None = None  # 整改情况 in Chinese (已整改/整改中/无法整改), as recorded
     note: str | None = None  # 整改说明, as recorded
     rectifiable: bool = True  # False: a one-time event (今后注意)
+    priority: int | None = None  # 优先级: fix-first order (1 first); None: nothing a fix recovers
 
     @property
     def answerable(self) -> bool:
@@ -201,9 +202,12 @@ def build_rows(
     indicators: Mapping[str, Any],
     scores: Mapping[str, Mapping[str, Any]],
     answers: Mapping[str, Any],
+    priorities: Mapping[str, int] | None = None,
 ) -> tuple[ChecklistRow, ...]:
     """A unit's rows: answerable ones, then 今后注意, then fixed and expired — each part in the
-    set's indicator order."""
+    set's indicator order. ``priorities``: fingerprint → 优先级 (`reports.checklist.fix_order`),
+    shown on the rows the unit answers."""
+    priorities = priorities or {}
     order = {ind_id: i for i, ind_id in enumerate(indicators)}
     live = problems[problems["decision"].astype(object).fillna("") != "dismissed"]
     records = sorted(live.to_dict("records"), key=lambda p: _order(p, order))
@@ -214,7 +218,8 @@ def build_rows(
         reason, advice = _reason(p, indicator, url)
         points, score = _indicator_cells(indicator, scores.get(p["indicator_id"]))
         fixable = rectifiable(p.get("rectifiable"))
-        answer = answers.get(p["fingerprint"]) if fixable and p["status"] in UNRESOLVED else None
+        answer_row = fixable and p["status"] in UNRESOLVED
+        answer = answers.get(p["fingerprint"]) if answer_row else None
         g1, g2, g3 = _groups(indicator)
         requirement, basis = unit_facing(indicator)
         future = not fixable and p["status"] in UNRESOLVED
@@ -238,6 +243,7 @@ def build_rows(
                 answer=ANSWER_ZH[answer.status] if answer is not None else None,
                 note=answer.note if answer is not None else None,
                 rectifiable=fixable,
+                priority=priorities.get(p["fingerprint"]) if answer_row else None,
             )
         )
     return tuple(rows)

@@ -57,13 +57,18 @@ def _title_block(ws: Worksheet, cl: Checklist) -> None:
     ws["A1"].alignment = CENTER
     ws.row_dimensions[1].height = 30
     ws.row_dimensions[4].height = LINE_HEIGHT * 3 + 3
+    if cl.fix_advice:
+        advice = ws.cell(layout.ADVICE_ROW, 1)
+        advice.font = Font(bold=True)
+        widths = [sum(c.width for c in layout.VISIBLE)]
+        ws.row_dimensions[layout.ADVICE_ROW].height = row_height([cl.fix_advice], widths)
     ws.row_dimensions[layout.HEADER_ROW].height = 20
 
 
 def _look(cell: Cell, row: ChecklistRow, column: layout.Column) -> None:
     """A problem row's cell as it looks: wrapped (centred for numbers), bordered; the unit's
     cells unlocked and yellow where it answers, grey for 今后注意; done rows in grey text."""
-    cell.alignment = CENTER if column.key in ("number", "points", "score") else WRAP
+    cell.alignment = CENTER if column.key in ("number", "points", "score", "priority") else WRAP
     cell.border = BORDER
     if row.for_the_future:
         if column.unit:
