@@ -2,12 +2,16 @@
 
 1. generate the `small` sample portal (31 units, planted defects, manifest) and serve it on
    loopback;
-2. crawl it and evaluate round 2025Q2 (as of 2025-06-30);
+2. crawl it, patrol it (日巡查) and evaluate round 2025Q2 (as of 2025-06-30); each patrol's
+   digests (每日提醒) go by e-mail to the units' contacts in the registry — here a local mail
+   sink the demo starts (`demo/mailsink.py`), which keeps each message as an .eml file under
+   ./zwgk-demo/mail;
 3. a quarter passes (`advance`, half-way): units fix some problems — 回头看 (`recheck`) marks
    them fixed in 2025Q2;
 4. the rest of the quarter passes: new problems, and some fixed ones come back; crawl again
-   (`--revalidate`, as before any round: pages edited in place are read as they are now) and
-   evaluate round 2025Q3, which shows new, open, fixed and regressed problems;
+   (`--revalidate`, as before any round: pages edited in place are read as they are now),
+   patrol against the first patrol (its digests mailed too) and evaluate round 2025Q3, which
+   shows new, open, fixed and regressed problems;
 5. write every unit's 整改清单 (XLSX/CSV/HTML) and the round report (XLSX + HTML with charts)
    for 2025Q3 under ./zwgk-demo/reports, print the ranking and the files;
 6. make the web portal's demo accounts (an evaluator, a county evaluator, two unit users;
@@ -32,12 +36,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from demo.accounts import DemoAccount
+    from demo.mailsink import MailSink
     from store import Store
 
 ROUNDS = (("2025Q2", dt.date(2025, 6, 30)), ("2025Q3", dt.date(2025, 9, 30)))
@@ -53,6 +58,7 @@ FAST = {
     "DOWNLOAD_TIMEOUT": "3",
     "RETRY_TIMES": "1",
 }
+MAIL_FROM = "zwgk@jianghuai.example"  # the office's sender (fictional, demo/registry.py)
 MARKER = ".zwgk-demo"  # a folder holding this file is ours to clear on the next run
 
 
@@ -67,6 +73,7 @@ class DemoRun:
     files: list[Path] = field(default_factory=list)
     accounts: tuple[DemoAccount, ...] = ()
     published: str | None = None  # the round published in the portal
+    mails: list[Path] = field(default_factory=list)  # the digests the mail sink received
 
     @property
     def database_url(self) -> str:
@@ -75,6 +82,10 @@ class DemoRun:
     @property
     def portal(self) -> Path:
         return self.directory / "portal"
+
+    @property
+    def mail(self) -> Path:
+        return self.directory / "mail"
 
 
 def prepare(directory: Path) -> DemoRun:
@@ -147,7 +158,7 @@ def run_demo(directory: Path, console: Console) -> DemoRun:
     """The whole loop into ``directory``; returns what it did, timed."""
     from demo.advance import advance_directory
     from demo.generate import make_sample, write_portal
-    from patrol.run import run_patrol
+    from demo.mailsink import mail_sink
     from scoring.indicators import load_indicator_set, newest_set
     from scoring.recheck import recheck
     from scoring.round import evaluate
@@ -163,35 +174,47 @@ def run_demo(directory: Path, console: Console) -> DemoRun:
         write_portal(run.portal, portal, manifest)
     store = open_store(run.database_url, create=True)
     try:
-        with serving(run.portal), steps.step("crawl1", f"采集 (crawl {len(portal.units)} units)"):
-            crawl(run)
-        with steps.step("patrol1", f"日巡查 (patrol as of {first_as_of}, warnings ahead)"):
-            patrolled = run_patrol(store, indicator_set, as_of=first_as_of)
-        console.print(f"  {patrolled.summary()}", highlight=False)
-        with steps.step("round1", f"测评 {first} (evaluate as of {first_as_of})"):
-            evaluate(store, first, first_as_of, indicator_set)
-        with steps.step("advance1", f"门户前进{RECHECK_AFTER_DAYS}天 (units fix some problems)"):
-            advance_directory(run.portal, RECHECK_AFTER_DAYS)
-        with serving(run.portal), steps.step("recheck", f"回头看 {first} (recheck open problems)"):
-            outcome = recheck(
-                store,
-                first,
-                registry=run.portal / "units.yaml",
-                as_of=first_as_of + dt.timedelta(days=RECHECK_AFTER_DAYS),
-                settings=[f"{k}={v}" for k, v in FAST.items()],
-                database_url=run.database_url,
-            )
-        console.print(f"  {outcome.summary()}", highlight=False)
-        days = (second_as_of - first_as_of).days - RECHECK_AFTER_DAYS
-        with steps.step("advance2", f"门户前进{days}天 (new problems, some come back)"):
-            advance_directory(run.portal, days)
-        # Before a round: every known page is asked for again with its validators (304 when
-        # unchanged), so pages edited in place since they were stored are read as they are now.
-        with serving(run.portal), steps.step("crawl2", "增量采集并复验 (crawl --revalidate)"):
-            crawl(run, "--revalidate")
-        with steps.step("patrol2", f"日巡查 (patrol as of {second_as_of}, against the first)"):
-            patrolled = run_patrol(store, indicator_set, as_of=second_as_of)
-        console.print(f"  {patrolled.summary()}", highlight=False)
+        with mail_sink(run.mail, free_port()) as sink:
+            with (
+                serving(run.portal),
+                steps.step("crawl1", f"采集 (crawl {len(portal.units)} units)"),
+            ):
+                crawl(run)
+            patrol(store, run, first_as_of, indicator_set, sink, steps, console, "patrol1",
+                   "warnings ahead")  # fmt: skip
+            with steps.step("round1", f"测评 {first} (evaluate as of {first_as_of})"):
+                evaluate(store, first, first_as_of, indicator_set)
+            with steps.step(
+                "advance1", f"门户前进{RECHECK_AFTER_DAYS}天 (units fix some problems)"
+            ):
+                advance_directory(run.portal, RECHECK_AFTER_DAYS)
+            with (
+                serving(run.portal),
+                steps.step("recheck", f"回头看 {first} (recheck open problems)"),
+            ):
+                outcome = recheck(
+                    store,
+                    first,
+                    registry=run.portal / "units.yaml",
+                    as_of=first_as_of + dt.timedelta(days=RECHECK_AFTER_DAYS),
+                    settings=[f"{k}={v}" for k, v in FAST.items()],
+                    database_url=run.database_url,
+                )
+            console.print(f"  {outcome.summary()}", highlight=False)
+            days = (second_as_of - first_as_of).days - RECHECK_AFTER_DAYS
+            with steps.step("advance2", f"门户前进{days}天 (new problems, some come back)"):
+                advance_directory(run.portal, days)
+            # Before a round: every known page is asked for again with its validators (304 when
+            # unchanged), so pages edited in place since they were stored are read as they are now.
+            with serving(run.portal), steps.step("crawl2", "增量采集并复验 (crawl --revalidate)"):
+                crawl(run, "--revalidate")
+            patrol(store, run, second_as_of, indicator_set, sink, steps, console, "patrol2",
+                   "against the first")  # fmt: skip
+        run.mails = list(sink.saved)
+        console.print(
+            f"  邮件：本地邮件服务器收到{len(run.mails)}封每日提醒，保存在 {run.mail}（.eml）",
+            highlight=False,
+        )
         with steps.step("round2", f"测评 {second} (evaluate as of {second_as_of})"):
             result = evaluate(store, second, second_as_of, indicator_set)
         write_reports(store, run, second, steps)
@@ -202,6 +225,33 @@ def run_demo(directory: Path, console: Console) -> DemoRun:
 
     print_round(result, console, indicator_set)
     return run
+
+
+def patrol(
+    store: Store,
+    run: DemoRun,
+    as_of: dt.date,
+    indicator_set: Any,
+    sink: MailSink,
+    steps: Steps,
+    console: Console,
+    key: str,
+    what: str,
+) -> None:
+    """The night's patrol as of ``as_of``, its digests mailed to the units' registry contacts
+    through the demo's mail sink (as zwgk.toml [patrol] smtp_host would send them)."""
+    from patrol.cli import dispatch_digests
+    from patrol.dispatch import Channels
+    from patrol.run import run_patrol
+
+    with steps.step(key, f"日巡查 (patrol as of {as_of}, {what}; digests by e-mail)"):
+        patrolled = run_patrol(store, indicator_set, as_of=as_of)
+        console.print(f"  {patrolled.summary()}", highlight=False)
+        units = store.units_frame()
+        names = dict(zip(units["id"], units["name"], strict=True))
+        channels = Channels(smtp_host="127.0.0.1", smtp_port=sink.port, mail_from=MAIL_FROM)
+        registry = run.portal / "units.yaml"
+        dispatch_digests(store, patrolled, names, indicator_set, channels, registry, console)
 
 
 # The sample city's office (fictional), as an office would write its office.yaml: the notice

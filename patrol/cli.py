@@ -88,7 +88,7 @@ def patrol_command(
         print_patrol(result, names, console)
         console.print(fix_table(store, units))
         if channels.any:
-            _dispatch(store, result, names, indicator_set, channels, registry, console)
+            dispatch_digests(store, result, names, indicator_set, channels, registry, console)
     except OSError as exc:  # --calendar unreadable, or the disk under the store
         raise _fail(f"{exc.filename or 'the store'}: {exc.strerror or exc}") from None
     except (*_errors(), RegistryError, DispatchError) as exc:
@@ -97,7 +97,7 @@ def patrol_command(
         store.close()
 
 
-def _dispatch(
+def dispatch_digests(
     store: Any,
     result: PatrolResult,
     names: dict[str, str],
@@ -105,8 +105,9 @@ def _dispatch(
     channels: Any,
     registry: Path | None,
     console: Console,
-) -> None:
-    """Each unit's digest sent as [patrol] says; e-mail to the registry's contacts."""
+) -> Any:
+    """Each unit's digest sent as ``channels`` say (zwgk.toml [patrol]); e-mail to the contacts
+    of ``registry`` (default: [crawl] registry). Says and returns what went (`Dispatched`)."""
     from common.config_file import configured_value
     from crawler.registry import load_registry
     from patrol.digest import digests
@@ -125,6 +126,7 @@ def _dispatch(
     made = digests(result, names, indicator_names)
     done = dispatch(store, made, contacts, channels)
     _say(console, done.summary())
+    return done
 
 
 def print_patrol(result: PatrolResult, names: dict[str, str], console: Console) -> None:

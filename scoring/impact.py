@@ -26,7 +26,7 @@ import pandas as pd
 
 from common import vocabulary
 from common.vocabulary import LEVELS
-from scoring.explain import BASE, BONUS, _vetoes, part_lines
+from scoring.explain import BASE, BONUS, _vetoes, applied_decisions, part_lines
 from scoring.scorer import Scored, score_crawl
 from scoring.totals import ROUND_DIGITS
 
@@ -187,14 +187,11 @@ def impact(
     info = round_store.find_round(store, round_id)
     if info is None:
         raise ImpactError(f"round {round_id!r} not found (see `zwgk problems rounds`)")
-    problems = round_store.problems_frame(store, round_id, evidence=False)
-    applied = problems[problems["decision"].notna()]
-    decisions = dict(zip(applied["fingerprint"], applied["decision"], strict=True))
     data = load_crawl(store, info.crawl_run)
     return compare(
         data,
         info.as_of,
-        decisions,
+        applied_decisions(store, round_id),
         set_a,
         set_b,
         calendar=calendar or default_calendar(),
@@ -226,8 +223,8 @@ def compare(
     units["total_a"] = ta["total"].astype(float).to_numpy()
     units["total_b"] = tb["total"].reindex(ids).astype(float).to_numpy()
     units["change"] = (units["total_b"] - units["total_a"]).round(ROUND_DIGITS)
-    units["rank_a"] = ta["rank_in_level"].astype("Int64").to_numpy()
-    units["rank_b"] = tb["rank_in_level"].reindex(ids).astype("Int64").to_numpy()
+    units["rank_a"] = ta["rank_in_level"].astype("Int64").array
+    units["rank_b"] = tb["rank_in_level"].reindex(ids).astype("Int64").array
     units["rank_change"] = units["rank_a"] - units["rank_b"]
     units["passed_a"] = ta["passed"].to_numpy()
     units["passed_b"] = tb["passed"].reindex(ids).to_numpy()

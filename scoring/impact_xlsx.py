@@ -63,9 +63,8 @@ def write_impact(impact: Impact, path: Path | str, *, changed: Collection[str] =
         ],
         [_indicator_row(impact, r, changed) for r in _rows(impact.indicators)],
     )
-    _table(
-        book.create_sheet(SHEETS[3]), unit_head, [_unit_row(impact, r) for r in _rows(impact.flips)]
-    )
+    flips = [_unit_row(impact, r) for r in _rows(impact.flips)]
+    _table(book.create_sheet(SHEETS[3]), unit_head, flips or [["（没有结果变化的单位）"]])
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(f".{path.name}.{os.getpid()}.part")
@@ -126,7 +125,7 @@ def _indicator_row(impact: Impact, r: Any, changed: Collection[str]) -> list[Any
     if r.in_a and r.in_b:
         status = "修改" if r.indicator_id in changed else "未变"
     else:
-        status = "新增" if r.in_b else "删除" if r.in_a else "计分基数或加分"
+        status = "新增" if r.in_b else "删除" if r.in_a else "—"
     return [
         r.indicator_id,
         impact.line_name(r.indicator_id),

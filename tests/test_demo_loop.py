@@ -7,6 +7,8 @@ benchmarks/demo.py). SQLite only: `zwgk demo` keeps its store as a file in its f
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import json
 import os
 import re
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pandas as pd
 import pytest
 import yaml
 from documents_scan import all_param_names, codes, offending
@@ -111,6 +114,40 @@ def test_the_demo_prints_the_ranking_the_summary_and_the_files(demo, capsys):
     for text in ("市直部门 — 2025Q3", "乡镇街道 — 2025Q3", "本轮扣分问题", "回头看复查问题"):
         assert text in out, text
     assert "测评情况报告_2025Q3.html" in out and "整改清单_2025Q3_" in out
+
+
+def test_the_patrols_digests_arrive_in_the_demos_mail_sink_in_chinese_plain_and_html(demo):
+    """Both patrols' digests went by SMTP to the units' registry contacts, through the mail
+    sink the demo started; each is kept as an .eml file, its subject in Chinese, with a plain
+    and an HTML part — and the count printed is the count kept."""
+    mail = demo.directory / "mail"
+    saved = sorted(mail.glob("*.eml"))
+    assert saved and not list(mail.glob("*.part"))
+    assert f"本地邮件服务器收到{len(saved)}封每日提醒" in demo.out
+    assert demo.out.count("每日提醒：发送") == 2  # one dispatch per patrol
+    units = yaml.safe_load((demo.directory / "portal" / "units.yaml").read_text(encoding="utf-8"))
+    contacts = {c: u["id"] for u in units["units"] for c in u["contacts"]}
+    assert len(contacts) == len(units["units"])
+    for path in saved:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert message["To"] in contacts and path.name.endswith(f"-{message['To']}.eml")
+        assert re.search(r"[\u4e00-\u9fff]", message["Subject"]), message["Subject"]
+        plain, html = message.get_body(("plain",)), message.get_body(("html",))
+        assert plain is not None and html is not None, path.name
+        assert re.search(r"[\u4e00-\u9fff]", plain.get_content())
+        assert html.get_content_type() == "text/html" and "<p>" in html.get_content()
+    # Each unit's digest of each patrol once: as many mails as the store recorded deliveries.
+    from store.patrols import deliveries, recent_patrols
+
+    store = open_store(f"sqlite:///{demo.directory / 'zwgk.sqlite'}")
+    try:
+        patrols = recent_patrols(store, 10)
+        sent = pd.concat([deliveries(store, p.id) for p in patrols], ignore_index=True)
+    finally:
+        store.close()
+    assert len(patrols) == 2
+    assert set(sent["state"]) == {"sent"} and set(sent["channel"]) == {"email"}
+    assert len(sent) == len(saved)
 
 
 def test_every_report_is_written_and_opens(demo):
