@@ -87,6 +87,9 @@ KEYS = (
         False,
         "the key that signs the portal's session cookies (at least 32 characters)",
     ),
+    Key("portal.public_url", "ZWGK_PORTAL_URL", False, "the portal's address, for links to it"),
+    Key("portal.snapshot_dir", "ZWGK_SNAPSHOT_DIR", True, "the pictures of stored pages"),
+    Key("portal.chromium", "ZWGK_CHROMIUM", True, "the Chromium that draws those pictures"),
     Key(
         "patrol.smtp_host",
         "ZWGK_SMTP_HOST",
@@ -154,6 +157,11 @@ class _Checklist(_Section):
 
 class _Portal(_Section):
     secret_key: Annotated[str, Field(min_length=32, max_length=MAX_TEXT)] | None = None
+    public_url: (
+        Annotated[str, Field(max_length=MAX_TEXT, pattern=r"^https?://[^\s/?#]+[^\s?#]*$")] | None
+    ) = None
+    snapshot_dir: _Text | None = None
+    chromium: _Text | None = None
 
 
 class _Patrol(_Section):

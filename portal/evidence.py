@@ -64,11 +64,27 @@ class EvidencePage:
     needles: tuple[str, ...] = field(default=(), repr=False)
 
 
-def problem_evidence(
+@dataclass(frozen=True)
+class ProblemPage:
+    """A problem's stored page as its round read it, and what its evidence names on it — what
+    the text view here and the picture (`portal.snapshot`) both show. ``html`` None: no page
+    to show, ``message`` says why."""
+
+    url: str | None  # the problem's target as stored (None: a column or whole-site problem)
+    html: bytes | None  # the stored bytes, decompressed within `MAX_PAGE_BYTES`
+    message: str = ""
+    version_run: int | None = None  # the run that fetched the version shown
+    run: int | None = None  # the run the problem was found in
+    article_id: int | None = None
+    links: frozenset[str] = frozenset()  # other pages' addresses the evidence names
+    needles: tuple[str, ...] = ()  # text the evidence names, longest first
+
+
+def problem_page(
     store: Store, round_id: str, fingerprint: str, visible: Collection[str] | None
-) -> EvidencePage | None:
-    """The evidence page of problem ``fingerprint`` of round ``round_id``; None when there is
-    no such problem or its unit is not in ``visible`` (None: every unit)."""
+) -> ProblemPage | None:
+    """The stored page of problem ``fingerprint`` of round ``round_id``; None when there is no
+    such problem or its unit is not in ``visible`` (None: every unit)."""
     info = get_round(store, round_id)
     p = PROBLEMS.c
     with store.reader.connect() as conn:
@@ -82,34 +98,49 @@ def problem_evidence(
     evidence = row.evidence or {}
     url = row.target_url
     if not url:
-        return EvidencePage(
-            None, False, "该问题针对栏目或整个网站，没有对应的单个页面，无页面可显示"
-        )
+        return ProblemPage(None, None, "该问题针对栏目或整个网站，没有对应的单个页面，无页面可显示")
     run = evidence.get("crawl_run") if isinstance(evidence.get("crawl_run"), int) else None
-    stored = _stored_page(store, url, run or info.crawl_run)
+    run = run or info.crawl_run
+    stored = _stored_page(store, url, run)
     if isinstance(stored, str):
-        return EvidencePage(web_url(url), False, stored)
-    blob, version = stored
+        return ProblemPage(url, None, stored, run=run)
+    blob, version, article = stored
     html = _decompressed(blob)
+    links = frozenset(u for u in _urls(evidence) if u != url)
     if html is None:
-        return EvidencePage(web_url(url), False, "保存的页面过大，无法显示", version_run=version)
+        return ProblemPage(url, None, "保存的页面过大，无法显示", version, run, article)
+    needles = tuple(_needles(evidence, url, set(links)))
+    return ProblemPage(url, html, "", version, run, article, links, needles)
+
+
+def problem_evidence(
+    store: Store, round_id: str, fingerprint: str, visible: Collection[str] | None
+) -> EvidencePage | None:
+    """The evidence page of problem ``fingerprint`` of round ``round_id``; None when there is
+    no such problem or its unit is not in ``visible`` (None: every unit)."""
+    page = problem_page(store, round_id, fingerprint, visible)
+    if page is None:
+        return None
+    live = web_url(page.url) if page.url else None
+    if page.html is None:
+        return EvidencePage(live, False, page.message, version_run=page.version_run)
     try:
-        doc = parse_document(html, url)
+        doc = parse_document(page.html, page.url)
     except ExtractionError:
         return EvidencePage(
-            web_url(url), False, "保存的页面无法解析为网页，无法显示", version_run=version
+            live, False, "保存的页面无法解析为网页，无法显示", version_run=page.version_run
         )
-    links = {u for u in _urls(evidence) if u != url}
-    _note_links(doc, links)
-    needles = _needles(evidence, url, links)
+    _note_links(doc, set(page.links))
+    needles = list(page.needles)
     lines, highlighted, truncated = _shown([ln.text for ln in walk_lines(doc.tops)], needles)
     return EvidencePage(
-        web_url(url), True, "", lines, highlighted, version, truncated, tuple(needles)
+        live, True, "", lines, highlighted, page.version_run, truncated, tuple(needles)
     )
 
 
-def _stored_page(store: Store, url: str, run: int) -> tuple[bytes, int] | str:
-    """(gzip bytes, version run) of the version valid at ``run``, or why there is none."""
+def _stored_page(store: Store, url: str, run: int) -> tuple[bytes, int, int] | str:
+    """(gzip bytes, version run, article id) of the version valid at ``run``, or why there is
+    none."""
     a, pg = ARTICLES.c, PAGES.c
     with store.reader.connect() as conn:
         article = conn.scalar(select(a.id).where(a.url == url))
@@ -125,7 +156,7 @@ def _stored_page(store: Store, url: str, run: int) -> tuple[bytes, int] | str:
         ).first()
     if found is None:
         return "本轮采集时该页面的内容未保存（可能已被清理），无法显示"
-    return found.html_gz, int(found.version_run)
+    return found.html_gz, int(found.version_run), int(article)
 
 
 def _decompressed(blob: bytes) -> bytes | None:

@@ -5,8 +5,9 @@ with its evidence, suggestion, history across rounds and its own confirm / dismi
 
 The queries are `portal.problem_query` / `portal.problem_detail`'s; a decision is
 `portal.decisions`' (a reason required, a draft round only — the page shows why it refuses).
-The stored page is shown only as escaped text (`portal.evidence`); the live page is a link that
-sends no referrer and gets no opener.
+The stored page is shown as escaped text (`portal.evidence`) and as a picture drawn with
+nothing live fetched (`portal.snapshot`, an ``<img>`` of `portal.pages_snapshot`); the live page
+is a link that sends no referrer and gets no opener.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from portal.problem_query import (
     query,
     select_fingerprints,
 )
+from portal.snapshot import problem_snapshot
 from portal.viewer import Viewer
 
 router = APIRouter(prefix="/rounds/{round_id}/problems", include_in_schema=False)
@@ -190,6 +192,7 @@ def _problem_page(
         unit=unit_row(store, page, detail.row.unit_id),
         decision_zh=DECISION_ZH,
         evidence=evidence.problem_evidence(store, page.id, fingerprint, page.visible),
+        snapshot=problem_snapshot(store, page.id, fingerprint, page.visible),
         status_zh=STATUS_ZH,
         refused=decisions_refused(page),
         error=error,

@@ -41,6 +41,7 @@ def _defaults() -> dict[str, Any]:
     from crawler.columns import COLUMN_MAP_PATH
     from crawler.politeness_limits import CrawlSettings, configured_layer
     from distributed.config import DEFAULT_BROKER
+    from portal.snapshot_render import DEFAULT_CHROMIUM
     from scoring.indicators import SHIPPED_DIR
     from store.config import POOL_MAX_OVERFLOW, POOL_SIZE, default_url
 
@@ -60,6 +61,9 @@ def _defaults() -> dict[str, Any]:
         "indicators.unit_text": "strict",
         "checklist.office": None,  # no office file: notices without 文号 and contact
         "portal.secret_key": None,  # generated once and kept beside the store (portal.sessions)
+        "portal.public_url": None,  # the HTML checklist links to no picture
+        "portal.snapshot_dir": None,  # snapshots/ beside the store (portal.snapshot)
+        "portal.chromium": DEFAULT_CHROMIUM,
         # The patrol's digests: e-mail only with an SMTP host, the webhook only with a URL.
         "patrol.smtp_host": None,
         "patrol.smtp_port": 25,
