@@ -2,7 +2,8 @@
 portal/pages_snapshot.py) in headless Chromium (Debian's /usr/bin/chromium, driven by
 Playwright — no browser download): the named element highlighted, nothing live fetched and no
 script of the page run, drawn once and kept, each viewer's scope as on the problem's page, a
-clear error for a page that cannot be drawn.
+clear error for a page that cannot be drawn; and the HTML checklist's link to it, only when
+the portal's address is configured (reports/checklist/snapshots.py).
 
 The world is the portal's (tests/portal_fixtures.py, 2025Q2 published) with one of dept1's
 articles stored in a later crawl that the problem's evidence names; its page refers to a
@@ -30,6 +31,8 @@ from sqlalchemy import update
 from portal import snapshot, snapshot_render
 from portal.snapshot import SnapshotError, problem_snapshot, snapshot_png
 from portal.snapshot_render import HIGHLIGHT_BACKGROUND, Target, draw
+from reports.checklist import load_checklists
+from reports.checklist.html_page import render_html
 from scoring.scorer import fingerprint
 from store.rounds import PROBLEMS
 
@@ -179,6 +182,7 @@ def test_each_viewer_sees_only_the_pictures_of_problems_in_their_scope(world):
     assert "<script" not in page.text and "style=" not in page.text  # the CSP holds
     png = unit.get(f"/my/{ROUND}/problems/{PLAN}/snapshot.png")
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert f"/my/{ROUND}/problems/{PLAN}/snapshot" in unit.get(f"/my/{ROUND}").text
     # Another unit asks for dept1's picture, or its page: 404, as for no problem at all.
     other = world.client_for("u_t1")
     for path in ("snapshot", "snapshot.png"):
@@ -219,3 +223,17 @@ def test_a_page_that_cannot_be_drawn_says_why_naming_the_problem_and_page(world,
     assert failed.status_code == 503 and "保存的页面过大" in failed.text
     assert city.get(f"/rounds/{ROUND}/problems/{PLAN}").status_code == 200
     assert not list(snapshot.snapshot_folder(world.store).rglob("*.png"))  # nothing kept
+
+
+def test_the_html_checklist_links_to_the_picture_only_when_the_portal_address_is_set(
+    world, monkeypatch
+):
+    (cl,) = load_checklists(world.store, ROUND, ["dept1"])
+    assert cl.snapshots == {PLAN}  # the one problem whose page is kept
+    assert "网页快照" not in render_html(cl)
+    monkeypatch.setenv("ZWGK_PORTAL_URL", "https://zwgk.example.gov.cn/")
+    html = render_html(cl)
+    link = f'<a href="https://zwgk.example.gov.cn/snapshot/{ROUND}/{PLAN}">查看网页快照'
+    assert html.count("查看网页快照") == 1 and link in html
+    (row,) = [r for r in html.split("<tr") if "查看网页快照" in r]
+    assert PAGE_URL in row  # in the problem's own row

@@ -47,6 +47,7 @@ from reports.checklist.rows import (
     split_suggestion,
     web_url,
 )
+from reports.checklist.snapshots import stored_pages
 from reports.wording import round_label, today_in_beijing
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ class Checklist:
     office: Office = field(default_factory=Office)
     points: float | None = None  # applicable points, before rescaling to 100
     score: float | None = None  # points kept, before rescaling
+    snapshots: frozenset[str] = frozenset()  # fingerprints whose page is kept (网页快照)
     change: ScoreChange = field(default_factory=ScoreChange)  # 得分变化说明
     fix_advice: str = ""  # 优先整改建议 (`reports.checklist.fix_order`)
 
@@ -173,6 +175,7 @@ def load_checklists(
     issued = issued or today_in_beijing()
     deadline = deadline or default_deadline(issued, office.deadline_workdays)
     ranked = ranked_per_level(totals)
+    pictured = stored_pages(store, round_id, wanted)
     above = fix_order.next_totals(totals)
     changes = _changes(store, info, totals, wanted, indicator_set, scores)
     out = []
@@ -218,6 +221,7 @@ def load_checklists(
                 office=office,
                 points=None if not observed else num(total["points"]),
                 score=None if not observed else num(total["score"]),
+                snapshots=pictured & frozenset(unit_problems["fingerprint"]),
                 change=changes[unit],
                 fix_advice=fix_order.advice(fixes, rows),
             )

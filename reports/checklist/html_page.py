@@ -16,6 +16,7 @@ from reports import files
 from reports.checklist import layout
 from reports.checklist.data import NO_VALUE, Checklist
 from reports.checklist.notice import NOT_EVALUATED_HEADERS, SUMMARY_HEADERS, build_notice
+from reports.checklist.snapshots import snapshot_link
 from reports.wording import cn_date
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -48,6 +49,8 @@ def render_html(cl: Checklist) -> str:
         item = asdict(row) | {"answerable": row.answerable, "future": row.for_the_future}
         suffix = f"\n网页：{row.url}" if row.url else ""
         item["reason_text"] = row.reason.removesuffix(suffix)
+        pictured = row.fingerprint in cl.snapshots
+        item["snapshot"] = snapshot_link(cl.round_id, row.fingerprint) if pictured else None
         rows.append(item)
     return _template().render(
         title=layout.title(cl),
