@@ -18,6 +18,7 @@ import pandas as pd
 from common.vocabulary import STATUSES
 from reports import round_followup
 from reports.fix_tables import PatrolFixes, level_order, patrol_fixes
+from reports.round_change import Movement, movement
 from reports.round_text import paragraph
 from scoring.round import frozen_set, load_result
 from scoring.summary import (
@@ -45,7 +46,8 @@ class RoundReportData:
     ``unread``: units not observed, with reasons; ``not_evaluated``: per unit, indicators not
     evaluated and why; ``single_levels``: levels with one scored unit (no average, no rank); ``patrol``: time to fix
     and warnings over the daily patrols up to the round's as-of day (None: no patrol, or not
-    asked for)."""
+    asked for); ``movement``: the change since the previous round per level, split into the
+    indicator set's, the sites' and the decisions' parts (`reports.round_change`)."""
 
     info: round_store.RoundInfo
     summary: RoundSummary
@@ -62,6 +64,7 @@ class RoundReportData:
     not_evaluated: pd.DataFrame = field(default_factory=pd.DataFrame)
     single_levels: frozenset[str] = frozenset()
     patrol: PatrolFixes | None = None  # time to fix over the patrols up to as_of; None: none
+    movement: Movement | None = None  # 得分变化原因: per level, rules vs sites vs decisions
 
 
 def status_counts(problems: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -226,4 +229,5 @@ def round_report_data(store: Store, round_id: str, *, patrol: bool = False) -> R
         not_evaluated=not_evaluated,
         single_levels=frozenset(sizes[sizes == 1].index),
         patrol=patrol_fixes(store, info.as_of, store.units_frame()) if patrol else None,
+        movement=movement(store, info, result.totals),
     )

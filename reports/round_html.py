@@ -15,9 +15,9 @@ import jinja2
 import pandas as pd
 
 from patrol.history import HEEDED, IGNORED, OUTCOME_ZH, PENDING
-from reports import charts
+from reports import charts, round_change
 from reports.round_data import RoundReportData
-from reports.wording import cn_date, percent, points, round_label
+from reports.wording import cn_date, percent, points, round_label, signed
 from scoring.durations import parse_duration
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -121,6 +121,41 @@ def _patrol(data: RoundReportData) -> dict[str, Any] | None:
     }
 
 
+def _per_unit(total: float, units: int) -> str:
+    return DASH if not units else signed(total / units)
+
+
+def _movement(data: RoundReportData) -> dict[str, Any]:
+    """The 得分变化原因 part's context: the sentences and the table's rows, or the one note."""
+    found = data.movement
+    if found is None or found.note:
+        return {"note": found.note if found is not None else "", "rows": [], "sentences": []}
+    frame = found.levels
+    # The three parts always; 重新计算差异 and 未能分解 only when some level has them.
+    parts = [
+        p
+        for p in round_change.SHOWN_PARTS
+        if p in round_change.ALWAYS or frame[p].round(2).ne(0).any()
+    ]
+    rows = []
+    for r in frame.to_dict("records"):
+        n = r["units"]
+        rows.append(
+            {
+                "level": r["level"],
+                "units": n,
+                "change": _per_unit(r["change"], n),
+                "parts": [_per_unit(r[p], n) for p in parts],
+            }
+        )
+    return {
+        "note": "",
+        "sentences": list(found.sentences),
+        "headers": [round_change.part_title(p) for p in parts],
+        "rows": rows,
+    }
+
+
 def _ranking(units: pd.DataFrame, single_levels: frozenset[str]) -> list[dict[str, Any]]:
     out = []
     for level, part in units.groupby("level", sort=False):
@@ -195,4 +230,5 @@ def render(data: RoundReportData, images: list[dict[str, Any]]) -> str:
         unread=data.unread.to_dict("records"),
         not_evaluated=data.not_evaluated.to_dict("records"),
         patrol=_patrol(data),
+        movement=_movement(data),
     )

@@ -3,8 +3,9 @@
 Sheets: 排名 (ranking by level), 问题按指标, 问题按单位 (every problem, unit by unit, and the
 previous round's problems fixed at 回头看), 与上轮对比 (status counts per unit and per indicator
 against the previous round, then the trend over the stored rounds), 本轮未能评估 (units not
-read, indicators not evaluated) and 整改用时 (time to fix and warnings over the daily patrols
-up to the as-of day) — each a plain table under one header row, so pandas reads them
+read, indicators not evaluated), 整改用时 (time to fix and warnings over the daily patrols
+up to the as-of day) and 得分变化原因 (per level, the change since the previous round from the
+indicator set, the sites and the decisions) — each a plain table under one header row, so pandas reads them
 too; 与上轮对比, 本轮未能评估 and 整改用时 stack titled tables. No internal codes: no unit or indicator id,
 no fingerprint; rounds by their labels (2025年第三季度).
 """
@@ -25,7 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from common import vocabulary
 from common.vocabulary import FAILED, NOT_SCORED, PASSED, STATUSES
 from patrol.history import HEEDED, IGNORED, OUTCOME_ZH, PENDING
-from reports import files
+from reports import files, round_change
 from reports.cells import plain, put
 from reports.round_data import RoundReportData
 from reports.wording import cn_date, round_label
@@ -238,6 +239,40 @@ def _patrol_sheet(wb: Workbook, data: RoundReportData) -> None:
     )
 
 
+MOVEMENT = [
+    Col("层级", "level", 12),
+    Col("两轮均有得分的单位", "units", 10),
+    Col("得分变化合计", "change", 10, "0.00"),
+    Col("平均每家", lambda r: r.change / r.units if r.units else None, 10, "0.00"),
+    *[
+        col
+        for part in round_change.SHOWN_PARTS
+        for col in (
+            Col(f"{round_change.part_title(part)}合计", part, 12, "0.00"),
+            Col(f"{round_change.part_title(part)}平均每家",
+                lambda r, p=part: getattr(r, p) / r.units if r.units else None, 12, "0.00"),
+        )
+    ],
+]  # fmt: skip
+
+
+def _movement_sheet(wb: Workbook, data: RoundReportData) -> None:
+    """得分变化原因: per level the change since the previous round, split into the indicator
+    set's, the sites' and the decisions' parts, the sentences under the table; one line when
+    there is nothing to compare."""
+    ws = _sheet(wb, "得分变化原因")
+    found = data.movement
+    if found is None or found.note:
+        put(ws, 1, 1, found.note if found is not None else round_change.FIRST_ROUND)
+        return
+    top = _titled(
+        ws, 1, f"与上轮（{round_label(data.info.previous_round)}）相比的得分变化（按层级）",
+        MOVEMENT, found.levels.itertuples(index=False),
+    )  # fmt: skip
+    for r, text in enumerate(found.sentences, start=top):
+        put(ws, r, 1, text)
+
+
 def _trend_cols(levels: Sequence[str]) -> list[Col]:
     return [
         Col("轮次", lambda r: round_label(r.round), 14),
@@ -329,6 +364,7 @@ def write_xlsx(
         data.not_evaluated.itertuples(index=False),
     )
     _patrol_sheet(wb, data)
+    _movement_sheet(wb, data)
     path.parent.mkdir(parents=True, exist_ok=True)
     with files.written(path) as tmp:
         wb.save(tmp)

@@ -40,6 +40,13 @@ def points(value: Any) -> str:
     return str(int(rounded)) if rounded == int(rounded) else f"{rounded:g}"
 
 
+def signed(value: Any) -> str:
+    """A change of points as text: +3, −1.2 (a minus sign, not a hyphen), 0."""
+    if round(float(value), 2) == 0:
+        return "0"
+    return f"+{points(value)}" if value > 0 else f"−{points(-float(value))}"
+
+
 def percent(share: float) -> str:
     """A share as a percentage: 0.917 → 91.7%, 1.0 → 100%."""
     value = round(float(share) * 100, 1)

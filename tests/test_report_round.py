@@ -173,6 +173,7 @@ def test_ranking_sheet_ranks_within_level_with_verdict_and_veto(report):
         "与上轮对比",
         "本轮未能评估",
         "整改用时",
+        "得分变化原因",
     ]
     ranking = pd.read_excel(report["xlsx"], sheet_name="排名")
     assert list(ranking.columns) == [

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from reports.checklist.rows import clean_text, missing
-from reports.wording import points, round_label
+from reports.wording import points, round_label, signed
 from scoring.explain import PART_ZH, PARTS
 
 if TYPE_CHECKING:
@@ -56,14 +56,6 @@ class ScoreChange:
     @property
     def change(self) -> float:
         return round((self.after or 0.0) - (self.before or 0.0), DIGITS)
-
-
-def signed(value: float) -> str:
-    """+3、−1.2 (a minus sign, not a hyphen), 0."""
-    shown = points(abs(value))
-    if round(value, DIGITS) == 0:
-        return "0"
-    return f"+{shown}" if value > 0 else f"−{shown}"
 
 
 def sentences(sc: ScoreChange) -> tuple[str, ...]:
