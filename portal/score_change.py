@@ -153,6 +153,22 @@ class FixFirstView:
     plans: tuple[FixPlan, ...] = ()
     reason: str | None = None
 
+    @property
+    def sentences(self) -> list[str]:
+        """The plans' sentences as the pages say them: targets the same fixes reach in one
+        (完成以下1项整改即可前进一个名次并得满分 …)."""
+        out: list[tuple[FixPlan, list[str]]] = []
+        for plan in self.plans:
+            if out and plan.reachable and out[-1][0].reachable and out[-1][0].fixes == plan.fixes:
+                out[-1][1].append(_target_text(plan))
+            else:
+                out.append((plan, [_target_text(plan)]))
+        return [
+            _reached(plan, "并".join(targets), self.total or 0.0) if plan.reachable
+            else plan.sentence
+            for plan, targets in out
+        ]  # fmt: skip
+
 
 @dataclass(frozen=True)
 class UnitHelp:
@@ -357,19 +373,28 @@ def _plan_view(plan: Plan, priority: Mapping[str, int], now: float, others_hidde
 
 def plan_sentence(plan: Plan, numbers: Sequence[int], now: float) -> str:
     """完成以下N项整改即可达到合格线 …, or why this round no fixes reach it."""
-    # The next rank's goal is another unit's total: not said (a unit sees its rank, not others').
-    goal = f"（{plan.goal:g}分）" if plan.target == PASS else ""
     if plan.reachable:
-        listed = "、".join(str(n) for n in numbers)
-        return (
-            f"完成以下{len(plan.fixes)}项整改即可{TARGET_ZH[plan.target]}{goal}，"
-            f"总分将由{now:g}分升至{plan.total:g}分：优先级{listed}。"
-        )
+        return _reached(plan, _target_text(plan), now, numbers)
     if plan.target == PASS and plan.total >= plan.goal:
         return "本轮无法通过整改达到合格线：单项否决涉及的问题已无法整改（一次性问题）。"
     return (
-        f"本轮即使完成全部可整改的问题，也无法{TARGET_ZH[plan.target]}{goal}，"
-        f"总分最多可达{plan.total:g}分。"
+        f"本轮即使完成全部可整改的问题，也无法{_target_text(plan)}，总分最多可达{plan.total:g}分。"
+    )
+
+
+def _target_text(plan: Plan | FixPlan) -> str:
+    # The next rank's goal is another unit's total: not said (a unit sees its rank, not others').
+    goal = f"（{plan.goal:g}分）" if plan.target == PASS and plan.goal is not None else ""
+    return TARGET_ZH[plan.target] + goal
+
+
+def _reached(
+    plan: Plan | FixPlan, targets: str, now: float, numbers: Sequence[int] | None = None
+) -> str:
+    listed = "、".join(str(n) for n in (plan.priorities if numbers is None else numbers))
+    return (
+        f"完成以下{len(plan.fixes)}项整改即可{targets}，"
+        f"总分将由{now:g}分升至{plan.total:g}分：优先级{listed}。"
     )
 
 

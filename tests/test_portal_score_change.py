@@ -251,7 +251,12 @@ def test_fix_first_is_plan_fixes_on_the_stored_rows_with_its_sentences(world):
     assert [i.indicator_name for i in got.items][:2] == ["动态要闻类栏目更新及时"] * 2
 
     html = world.client_for("u_dept1").get(f"/my/{Q2}").text
-    assert "优先整改" in html and got.plans[0].sentence in html and "可消除单项否决" in html
+    assert got.sentences == [  # the same two fixes reach the pass line and the next rank
+        "完成以下2项整改即可达到合格线（60分）并前进一个名次，总分将由20分升至80分：优先级1、2。",
+        "完成以下4项整改即可得满分，总分将由20分升至100分：优先级1、2、3、4。",
+    ]
+    assert "优先整改" in html and "可消除单项否决" in html
+    assert all(sentence in html for sentence in got.sentences)
     for item in got.items:  # each links to the problem as the unit's page shows it
         assert f'href="/my/{Q2}#p-{item.fingerprint}"' in html
         assert f'id="p-{item.fingerprint}"' in html
@@ -286,6 +291,8 @@ def test_a_unit_sees_only_its_own_block_and_nothing_of_a_draft(world):
     c2 = world.client_for("u_c2")
     html = c2.get(f"/my/{Q2}").text
     assert "总分由80分变为90分，变化+10分" in html
+    # c1 (100) ranks above it: the next rank and full marks are the same one fix, said once
+    assert "完成以下1项整改即可前进一个名次并得满分，总分将由90分升至100分：优先级1。" in html
     assert "90分变为20分" not in html and "栏目长期未更新" not in html  # nothing of dept1's
     assert c2.get(f"/api/v1/rounds/{Q2}/units/dept1").status_code == 404
     assert c2.get(f"/rounds/{Q2}/units/dept1").status_code == 403
