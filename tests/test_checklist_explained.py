@@ -233,3 +233,36 @@ def test_the_previous_layout_is_checked_by_its_own_columns(report_store, tmp_pat
     wb.save(new)
     with pytest.raises(ResponseError, match="整改清单!A5: 表头内容被修改"):
         import_responses(report_store, new)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_in_headless_chromium_the_blocks_show_and_print(report_store, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    cl = checklist(report_store, "d1")
+    (path,) = write_checklists(
+        report_store, "2025Q3", tmp_path, ["d1"], issued=ISSUED, formats=["html"]
+    )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(path.as_uri())
+            assert page.is_visible("#score-change") and page.is_visible("#fix-advice")
+            assert page.inner_text("#fix-advice") == cl.fix_advice
+            rows = page.eval_on_selector_all(
+                "#score-change tbody tr", "rs => rs.map(r => r.innerText.split('\\t'))"
+            )
+            assert rows[0] == ["指标体系调整", "信息公开及时", "−7.14分"] and len(rows) == 4
+            # The 优先级 column is the table's last, one cell a row, inside the page's width.
+            last = page.eval_on_selector_all(
+                "table.rows tr", "rs => rs.map(r => r.lastElementChild.innerText.trim())"
+            )
+            assert last == ["优先级", "1", "", ""]
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            assert page.pdf(format="A4").startswith(b"%PDF")
+        finally:
+            browser.close()
