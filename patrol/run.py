@@ -190,7 +190,8 @@ def _compared(
 
 def compare(before: pd.DataFrame, now: pd.DataFrame, observed: set[str]) -> pd.DataFrame:
     """What changed from the findings ``before`` to ``now`` (both `FINDING_COLUMNS`), one row
-    per fingerprint either holds: its change (`CHANGES`), whether it had been warned, its due day
+    per fingerprint either holds — two for a problem fixed today that is warned again (gone,
+    and a warning) —: its change (`CHANGES`), whether it had been warned, its due day
     (warnings)."""
     kinds_before = dict(zip(before["fingerprint"], before["kind"], strict=True))
     rows = []
@@ -202,10 +203,13 @@ def compare(before: pd.DataFrame, now: pd.DataFrame, observed: set[str]) -> pd.D
             change = "still_warned" if earlier == "warning" else "warning"
         rows.append((r.fingerprint, r.unit_id, r.indicator_id, r.subject, change,
                      earlier == "warning", r.due))  # fmt: skip
-    found_now = set(now["fingerprint"])
+    problems_now = set(now.loc[now["kind"] == "problem", "fingerprint"])
     for r in before.itertuples(index=False):
-        if r.kind != "problem" or r.fingerprint in found_now:
+        if r.kind != "problem" or r.fingerprint in problems_now:
             continue  # a warning not given again: nothing to say (it came, or it went)
+        # A problem that is only a warning today was fixed, and comes back by its due day if
+        # nothing more is done (a column updated today, stale again in a week): gone, and a
+        # warning — two rows.
         change = "gone" if r.unit_id in observed else "unread"
         rows.append((r.fingerprint, r.unit_id, r.indicator_id, r.subject, change, False, None))
     columns = ["fingerprint", "unit_id", "indicator_id", "subject", "change", "warned", "due"]

@@ -200,6 +200,17 @@ def test_what_changed_since_the_previous_patrol():
     assert changes.loc["ahead", "due"] == dt.date(2025, 7, 2)
 
 
+def test_a_problem_fixed_today_and_warned_again_is_gone_and_a_warning():
+    """A column updated today after going stale: no longer a problem (gone), stale again by
+    its due day if nothing more is done (a warning) — not just a warning, never 'open'."""
+    before = frame(finding("stale", "problem"))
+    now = frame(finding("stale", "warning", due=dt.date(2025, 7, 9)))
+    changes = compare(before, now, observed={"a"})
+    assert sorted(changes["change"]) == ["gone", "warning"]
+    warned = changes.set_index("change").loc["warning"]
+    assert warned["due"] == dt.date(2025, 7, 9) and not warned["warned"]
+
+
 def test_the_first_patrol_finds_everything_new():
     now = frame(finding("x", "problem"), finding("y", "warning", due=dt.date(2025, 7, 1)))
     changes = compare(frame(), now, observed={"a"})

@@ -236,7 +236,8 @@ def test_migration_0018_adds_the_read_state_and_goes_back(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path}/m.sqlite")
     try:
         migrate(engine)
-        assert head_revision() == "0018" and "patrol_reads" in inspect(engine).get_table_names()
+        assert current_revision(engine) == head_revision() >= "0018"
+        assert "patrol_reads" in inspect(engine).get_table_names()
         downgrade(engine, "0017")
         assert current_revision(engine) == "0017"
         tables = set(inspect(engine).get_table_names())
