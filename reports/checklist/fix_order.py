@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from common.vocabulary import PRESENT
 from reports.checklist.rows import ChecklistRow, missing
 from scoring.fix_first import FULL, NEXT_RANK, PASS, TARGET_ZH, FixFirst, plan_fixes
 
@@ -64,11 +65,26 @@ def fix_first(
     pass_line: float,
     next_total: float | None,
 ) -> FixFirst | None:
-    """The unit's fix-first order on its stored rows; None when it was not scored."""
-    if scores.empty or missing(pass_line):
+    """The unit's fix-first order on its stored rows; None when it was not scored or has
+    nothing a fix could recover (no present, rectifiable, undismissed problem: `plan_fixes`
+    costs tens of milliseconds a unit, spent only where it can say something)."""
+    if scores.empty or missing(pass_line) or not _fixable(problems).any():
         return None
     return plan_fixes(
         unit_id, scores, problems, indicator_set, pass_line=pass_line, next_total=next_total
+    )
+
+
+def _fixable(problems: pd.DataFrame) -> pd.Series:
+    if problems.empty:
+        return pd.Series(False, index=problems.index)
+    rectifiable = (
+        problems["rectifiable"].astype(object).where(problems["rectifiable"].notna(), True)
+    )
+    return (
+        problems["status"].isin(PRESENT)
+        & problems["decision"].astype(object).ne("dismissed")
+        & rectifiable.astype(bool)
     )
 
 
