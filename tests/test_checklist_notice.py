@@ -303,7 +303,8 @@ def test_a_sheet_of_the_previous_format_is_refused_naming_it(report_store: Store
     wb["_meta"]["B1"] = "zwgk-checklist/1"
     wb.save(path)
     with pytest.raises(
-        ResponseError, match="清单格式 zwgk-checklist/1 不是 zwgk-checklist/3或zwgk-checklist/2.*重新导出"
+        ResponseError,
+        match="清单格式 zwgk-checklist/1 不是 zwgk-checklist/3或zwgk-checklist/2.*重新导出",
     ):
         import_responses(report_store, path)
 
