@@ -266,3 +266,27 @@ def test_in_headless_chromium_the_blocks_show_and_print(report_store, tmp_path):
             assert page.pdf(format="A4").startswith(b"%PDF")
         finally:
             browser.close()
+
+
+def test_a_part_whose_lines_cancel_is_not_in_the_sentence_but_its_lines_are_listed():
+    import pandas as pd
+
+    from reports.checklist.change import ScoreChange, _parts, sentences, table_rows
+
+    lines = pd.DataFrame(
+        {
+            "part": ["rules", "rules", "site"],
+            "indicator_id": ["a", "b", "a"],
+            "change": [2.0, -2.0, 1.5],
+        }
+    )
+    parts = _parts(lines, {"a": "信息公开及时", "b": "无失效链接"})
+    sc = ScoreChange(previous="2025年第二季度", before=80.0, after=81.5, parts=parts)
+    assert sentences(sc) == (
+        "与上轮（2025年第二季度）相比，你单位得分由80分变为81.5分，上升1.5分，其中网站自身变化+1.5分。",
+    )
+    assert table_rows(sc) == (
+        ("指标体系调整", "信息公开及时", "+2分"),
+        ("指标体系调整", "无失效链接", "−2分"),
+        ("网站自身变化", "信息公开及时", "+1.5分"),
+    )

@@ -110,7 +110,7 @@ def _parts(lines: pd.DataFrame, names: Mapping[str, str]) -> tuple[PartChange, .
     out = []
     for part in PARTS:
         mine = lines[lines["part"] == part]
-        if mine.empty or round(float(mine["change"].sum()), DIGITS) == 0:
+        if not mine["change"].astype(float).round(DIGITS).ne(0).any():
             continue
         what: dict[str, float] = {}
         for indicator_id, value in zip(
