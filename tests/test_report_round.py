@@ -507,3 +507,23 @@ def test_in_headless_chromium_charts_render_and_no_table_overflows(report, tmp_p
                 page.close()
         finally:
             browser.close()
+
+
+def test_movement_by_level_adds_up_from_the_explanations_the_rounds_stored(rounds):
+    """These rounds were evaluated for real, so each stored why its totals changed: per level the
+    parts add up to the change, none of it left unsplit, the set being the same (rules 0)."""
+    from reports.round_data import round_report_data
+
+    with open_store(rounds) as store:
+        data = round_report_data(store, "2025Q4")
+    levels = data.movement.levels.set_index("level")
+    assert data.movement.note == "" and len(data.movement.sentences) == len(levels)
+    moved = data.units.dropna(subset=["total", "previous_total"])
+    by_level = (moved["total"] - moved["previous_total"]).groupby(moved["level"]).sum()
+    for level, row in levels.iterrows():
+        assert row["units"] == (moved["level"] == level).sum()
+        assert abs(row["change"] - by_level.get(level, 0.0)) < 1e-3
+        parts = row["rules"] + row["site"] + row["decisions"] + row["recomputed"]
+        assert abs(parts - row["change"]) < 1e-3 and abs(row["unsplit"]) < 1e-3
+        assert row["rules"] == 0
+    assert levels["site"].abs().sum() > 0  # the sites did move
