@@ -28,7 +28,8 @@ from portal.problem_query import indicator_names, problem_rows
 from portal.problem_sql import RoundContext, round_context
 from portal.unit_results import UnitResult, round_results
 from portal.viewer import Viewer, can_see_unit, round_visible
-from reports.wording import round_label
+from reports.checklist.change import FIRST_ROUND, NOT_STORED
+from reports.wording import round_label, signed
 from scoring.cities import city_of
 from scoring.explain import BASE, BONUS, PART_ZH, PARTS
 from scoring.fix_first import NEXT_RANK, PASS, TARGET_ZH, FixFirst, Plan, plan_fixes
@@ -39,22 +40,11 @@ from store.rounds import RoundNotFound, problems_frame, round_scores_frame
 
 LINE_ZH = {BASE: "计分基数变化", BONUS: "加分"}
 OTHER_INDICATOR = "其他指标"  # an indicator neither round's set names (never its id)
-FIRST_ROUND = "本轮是首次测评，没有上一轮的得分可以比较。"
-NOT_STORED = (
-    "本轮测评结果保存时没有生成得分变化说明（早于该功能启用，或上一轮的测评数据已无法重新读取），"
-    "无法说明与上一轮相比的得分变化。"
-)
-PREVIOUS_HIDDEN = "上一轮测评结果尚未发布，暂不说明与上一轮相比的得分变化。"
+PREVIOUS_HIDDEN = "上轮测评结果尚未发布，暂不说明与上轮相比的得分变化。"
 NOT_SCORED_NOW = "本轮未对本单位评分（网站未能访问），没有得分变化说明。"
-NOT_SCORED_BEFORE = "上一轮未对本单位评分（网站未能访问或未参加测评），无法比较得分变化。"
+NOT_SCORED_BEFORE = "上轮未对本单位评分（网站未能访问或未参加测评），无法与上轮比较得分变化。"
 NO_TOTAL = "本轮未对本单位评分，没有可排定优先顺序的整改。"
 NOTHING_TO_FIX = "本轮没有可以通过整改挽回得分的问题。"
-
-
-def signed(value: float) -> str:
-    """Points as a change reads: +10, −2.5, 0."""
-    shown = round(float(value), 2)
-    return "0" if shown == 0 else f"{shown:+g}"
 
 
 @dataclass(frozen=True)
@@ -284,12 +274,16 @@ def _verdict(
 ) -> str | None:
     vetoed_now = _vetoes(scores, names) if after.vetoed else ""
     if before.passed and after.passed is False:
-        why = f"，原因是单项否决：{vetoed_now}" if vetoed_now else "，总分低于合格线"
-        return f"测评结果由合格变为不合格{why}。"
+        # worded as the checklist's block says it (reports.checklist.change)
+        return (
+            f"测评结果由合格变为不合格（单项否决：{vetoed_now}）。"
+            if vetoed_now
+            else ("测评结果由合格变为不合格。")
+        )
     if before.passed is False and after.passed:
         if before.vetoed:
             was = _vetoes(round_scores_frame(store, previous_id, [unit_id]), names)
-            return f"测评结果由不合格变为合格，上一轮的单项否决（{was}）已消除。"
+            return f"测评结果由不合格变为合格，上轮的单项否决（{was}）已消除。"
         return "测评结果由不合格变为合格。"
     if vetoed_now:
         return f"本轮触发单项否决：{vetoed_now}，测评结果为不合格。"

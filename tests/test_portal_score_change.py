@@ -174,13 +174,13 @@ def test_the_change_block_of_a_unit_says_each_part_by_indicator(world):
     """dept1: 90 → 20, all the site's (two stale columns: 6 of 10 points, −60; one more undated
     article, −10), and the veto that failed it; dept2: the dismissal is the evaluators' +10."""
     got = unit_help(world.store, viewer(world, "u_dept1"), Q2, "dept1").change
-    assert (got.before, got.after, got.change, got.change_text) == (90, 20, -70, "-70")
+    assert (got.before, got.after, got.change, got.change_text) == (90, 20, -70, "−70")
     assert [(p.part_zh, p.change) for p in got.parts] == [("网站自身变化", -70)]
     assert [(line.name, line.change_text) for line in got.parts[0].lines] == [
-        ("动态要闻类栏目更新及时", "-60"),
-        ("信息标注发布日期", "-10"),
+        ("动态要闻类栏目更新及时", "−60"),
+        ("信息标注发布日期", "−10"),
     ]
-    assert got.verdict == "测评结果由合格变为不合格，原因是单项否决：栏目长期未更新。"
+    assert got.verdict == "测评结果由合格变为不合格（单项否决：栏目长期未更新）。"
     dept2 = unit_help(world.store, viewer(world, "u_dept1"), Q2, "dept2")
     assert dept2 is None  # another unit's: not for u_dept1
     dept2 = unit_help(world.store, viewer(world, "eval"), Q2, "dept2").change
@@ -192,9 +192,9 @@ def test_the_change_block_of_a_unit_says_each_part_by_indicator(world):
     html = page.text
     assert (
         "得分变化说明" in html
-        and "与上一轮（2025年第一季度）相比，总分由90分变为20分，变化-70分。" in html
+        and "与上轮（2025年第一季度）相比，总分由90分变为20分，变化−70分。" in html
     )
-    assert "测评结果由合格变为不合格，原因是单项否决：栏目长期未更新。" in html
+    assert "测评结果由合格变为不合格（单项否决：栏目长期未更新）。" in html
     assert "网站自身变化" in html and "指标体系调整</strong>" not in html
     for hidden in ("dept1", "undated", "veto.stale"):  # no unit or indicator ids on the page
         assert f">{hidden}<" not in html and f"（{hidden}" not in html
