@@ -88,8 +88,17 @@ def plan_fixes(
     counted = problems[_counted(problems)]
     by_id = {i.id: i for i in indicator_set.indicators}
     live = scores[~scores["not_applicable"].astype(bool) & ~scores["bonus"].astype(bool)]
-    indicators = [_indicator(r, counted, by_id) for r in live.itertuples(index=False)]
-    indicators = [i for i in indicators if i is not None]
+    per_indicator: dict[str, list[tuple[float, str, bool]]] = {}
+    for indicator_id, nominal, fp, can in zip(
+        counted["indicator_id"], counted["nominal"].astype(float), counted["fingerprint"],
+        _rectifiable(counted), strict=True,
+    ):  # fmt: skip
+        per_indicator.setdefault(indicator_id, []).append((nominal, fp, bool(can)))
+    indicators = [
+        _indicator(r, per_indicator.get(r.indicator_id, []), by_id)
+        for r in live.itertuples(index=False)
+        if r.indicator_id in by_id
+    ]
     points = float(live["points"].sum())
     lost = sum(_lost(i, 0) for i in indicators)
     total = _total(points, lost)
@@ -109,6 +118,11 @@ def plan_fixes(
     return FixFirst(unit_id, round(total, ROUND_DIGITS), passed, frame, plans)
 
 
+def _of(frame: pd.DataFrame, unit_id: str) -> pd.DataFrame:
+    units = frame["unit_id"]
+    return frame if len(frame) == 0 or (units == unit_id).all() else frame[units == unit_id]
+
+
 def _counted(problems: pd.DataFrame) -> pd.Series:
     """Problems the round counted: found this round (just-scored rows have no status yet) and
     not dismissed."""
@@ -123,31 +137,25 @@ def _rectifiable(rows: pd.DataFrame) -> pd.Series:
     return rows["rectifiable"].astype(object).where(rows["rectifiable"].notna(), True).astype(bool)
 
 
-def _indicator(row: Any, counted: pd.DataFrame, by_id: Mapping[str, Any]) -> _Indicator | None:
-    indicator = by_id.get(row.indicator_id)
-    if indicator is None:
-        return None
+def _indicator(
+    row: Any, mine: list[tuple[float, str, bool]], by_id: Mapping[str, Any]
+) -> _Indicator:
+    """One live indicator of the unit; ``mine``: its counted problems (nominal, fingerprint,
+    rectifiable)."""
+    indicator = by_id[row.indicator_id]
     cap = float(row.points)
     maximum = getattr(getattr(indicator, "deduct", None), "max", None)
     if maximum is not None:
         cap = min(cap, float(maximum))
-    mine = counted[counted["indicator_id"] == row.indicator_id]
     if indicator.check == VETO_COUNT:
-        mine = mine.iloc[0:0]  # its finding is the count of others': lifted by fixing them
-    can = _rectifiable(mine)
-    fixable = sorted(
-        zip(mine.loc[can, "nominal"].astype(float), mine.loc[can, "fingerprint"], strict=True),
-        key=lambda nf: (-nf[0], nf[1]),
-    )
+        mine = []  # its finding is the count of others': lifted by fixing them
+    fixable = sorted(((n, fp) for n, fp, can in mine if can), key=lambda nf: (-nf[0], nf[1]))
+    stuck = [n for n, _, can in mine if not can]
     partly_unread = row.state == SCORED and str(row.reason or "").endswith(ENDINGS[SCORED])
     return _Indicator(
-        row.indicator_id,
-        float(row.points),
-        cap,
-        fixable,
-        float(mine.loc[~can, "nominal"].sum()),
-        partly_unread and not (~can).any(),
-    )
+        row.indicator_id, float(row.points), cap, fixable, float(sum(stuck)),
+        partly_unread and not stuck,
+    )  # fmt: skip
 
 
 def _lost(indicator: _Indicator, fixed: int) -> float:

@@ -333,3 +333,40 @@ def test_the_impact_of_a_set_is_the_round_evaluated_under_it(tracked, tmp_path):
         .exit_code
         == 2
     )
+
+
+def test_fix_first_recovers_what_it_claims_on_the_sample(tracked):
+    """优先整改 (issue 17): for the units of 2025Q3 with the most problems, each plan's fixes,
+    taken out of the round's scoring (dismissed: they deduct nothing, and an indicator left
+    without problems is judged as if they were gone), give the total the plan claims, and the
+    pass when it claims the pass."""
+    from scoring.data import load_crawl
+    from scoring.explain import applied_decisions
+    from scoring.fix_first import PASS, plan_fixes
+    from scoring.round import frozen_set
+    from scoring.scorer import score_crawl
+
+    _, store, _, _, _ = tracked
+    info = round_store.get_round(store, "2025Q3")
+    indicator_set = frozen_set(info)
+    scores = round_store.round_scores_frame(store, "2025Q3")
+    problems = round_store.problems_frame(store, "2025Q3", evidence=False)
+    totals = round_store.round_totals_frame(store, "2025Q3").set_index("unit_id")
+    busiest = problems["unit_id"].value_counts().index[:6]
+    data = load_crawl(store, info.crawl_run)
+    applied = applied_decisions(store, "2025Q3")
+    checked = 0
+    for unit in busiest:
+        got = plan_fixes(unit, scores, problems, indicator_set, pass_line=info.pass_line)
+        assert got.total == pytest.approx(totals.loc[unit, "rescaled"], abs=1e-3)
+        for plan in got.plans:
+            decisions = applied | {fp: "dismissed" for fp in plan.fixes}
+            scored = score_crawl(data, indicator_set, info.as_of, decisions=decisions)
+            row = scored.totals.set_index("unit_id").loc[unit]
+            assert row["rescaled"] == pytest.approx(plan.total, abs=1e-3), (unit, plan.target)
+            if plan.reachable:
+                assert row["rescaled"] >= plan.goal - 1e-6
+                if plan.target == PASS:
+                    assert row["passed"]
+            checked += 1
+    assert checked >= 6
