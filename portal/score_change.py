@@ -30,9 +30,16 @@ from portal.unit_results import UnitResult, round_results
 from portal.viewer import Viewer, can_see_unit, round_visible
 from reports.checklist.change import FIRST_ROUND, NOT_STORED
 from reports.wording import round_label, signed
-from scoring.cities import city_of
 from scoring.explain import BASE, BONUS, PART_ZH, PARTS
-from scoring.fix_first import NEXT_RANK, PASS, TARGET_ZH, FixFirst, Plan, plan_fixes
+from scoring.fix_first import (
+    NEXT_RANK,
+    PASS,
+    TARGET_ZH,
+    FixFirst,
+    Plan,
+    next_totals,
+    plan_fixes,
+)
 from scoring.round import frozen_set
 from store import Store
 from store.explanations import explanation_lines, has_explanation
@@ -393,31 +400,19 @@ def _reached(
 
 
 def next_total(store: Store, round_id: str, unit_id: str) -> float | None:
-    """The total of the unit ranked just above ``unit_id`` within its level and city (ranks
-    are within level and city, `scoring.totals`); None when it ranks first or is not ranked.
-    Read from the round's results the portal keeps (`portal.unit_results`)."""
+    """The total of the unit ranked just above ``unit_id`` within its level and city
+    (`scoring.fix_first.next_totals`, the checklist's rule too); None when it ranks first or is
+    not ranked. Read from the round's results the portal keeps (`portal.unit_results`)."""
     every = round_results(store, round_id)
-    mine = next((r for r in every if r.unit_id == unit_id), None)
-    if mine is None or mine.rank is None:
+    if not any(r.unit_id == unit_id and r.rank is not None for r in every):
         return None
-    tree = pd.DataFrame(
+    totals = pd.DataFrame(
         {
-            "id": [r.unit_id for r in every],
+            "unit_id": [r.unit_id for r in every],
             "level": [r.level for r in every],
             "parent": [r.parent for r in every],
+            "total": [r.total for r in every],
+            "rank_in_level": pd.array([r.rank for r in every], dtype="Int64"),
         }
     )
-    city = dict(zip(tree["id"], city_of(tree), strict=True))
-    above = [
-        r
-        for r in every
-        if r.level == mine.level
-        and city[r.unit_id] == city[unit_id]
-        and r.rank is not None
-        and r.rank < mine.rank
-        and r.total is not None
-    ]
-    if not above:
-        return None
-    nearest = max(r.rank for r in above)  # type: ignore[type-var]
-    return min(float(r.total) for r in above if r.rank == nearest)  # type: ignore[arg-type]
+    return next_totals(totals).get(unit_id)

@@ -118,6 +118,28 @@ def plan_fixes(
     return FixFirst(unit_id, round(total, ROUND_DIGITS), passed, frame, plans)
 
 
+def next_totals(totals: pd.DataFrame) -> dict[str, float | None]:
+    """Unit → the total of the unit ranked just above it — the nearest better rank within its
+    level and city (`scoring.totals`: a vetoed unit ranks below every other, whatever its
+    total) — for `plan_fixes`' ``next_total``; None for a unit ranked first or not ranked.
+    ``totals``: a round's totals (unit_id, level, parent, total, rank_in_level)."""
+    from scoring.cities import city_of
+
+    ranked = totals[totals["total"].notna() & totals["rank_in_level"].notna()]
+    city = city_of(totals.rename(columns={"unit_id": "id"})[["id", "level", "parent"]])
+    group = dict(zip(totals["unit_id"], zip(totals["level"], city, strict=True), strict=True))
+    by_group: dict[Any, list[tuple[int, float]]] = {}
+    for unit, rank, total in zip(ranked["unit_id"], ranked["rank_in_level"].astype(int),
+                                 ranked["total"].astype(float), strict=True):  # fmt: skip
+        by_group.setdefault(group[unit], []).append((rank, total))
+    out: dict[str, float | None] = {}
+    for unit, rank in zip(ranked["unit_id"], ranked["rank_in_level"].astype(int), strict=True):
+        above = [(r, t) for r, t in by_group[group[unit]] if r < rank]
+        nearest = max((r for r, _ in above), default=None)
+        out[unit] = None if nearest is None else min(t for r, t in above if r == nearest)
+    return out
+
+
 def _of(frame: pd.DataFrame, unit_id: str) -> pd.DataFrame:
     units = frame["unit_id"]
     return frame if len(frame) == 0 or (units == unit_id).all() else frame[units == unit_id]

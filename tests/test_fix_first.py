@@ -201,3 +201,20 @@ def test_every_plan_gives_the_total_it_claims_and_none_smaller_reaches_it(case):
             for fewer in itertools.combinations(fixable, size):
                 t, v = rescored(found, fewer, indicator_set, cover, vetoed=True)
                 assert not (t >= plan.goal - 1e-9 and not (lift and v)), (plan, fewer)
+
+
+def test_the_next_rank_is_the_unit_ranked_just_above_not_a_higher_total():
+    """A vetoed unit ranks below every other whatever its total: its 95 is not the total the
+    unit at 70 must reach to move up; ranks are within level and city."""
+    from scoring.fix_first import next_totals
+
+    totals = pd.DataFrame(
+        {
+            "unit_id": ["gov", "a", "b", "v", "c", "t"],
+            "level": ["市政府", "市直部门", "市直部门", "市直部门", "市直部门", "乡镇街道"],
+            "parent": [None, "gov", "gov", "gov", "gov", "gov"],
+            "total": [90.0, 80.0, 70.0, 95.0, None, 60.0],
+            "rank_in_level": pd.array([1, 1, 2, 3, None, 1], dtype="Int64"),
+        }
+    )
+    assert next_totals(totals) == {"gov": None, "a": None, "b": 80.0, "v": 70.0, "t": None}

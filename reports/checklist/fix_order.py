@@ -34,26 +34,11 @@ UNREACHABLE = {
 
 
 def next_totals(totals: pd.DataFrame) -> dict[str, float | None]:
-    """Unit → the total it must reach to move up one rank: the lowest higher total among the
-    units it is ranked with (its level; its level and city when ranks are per city); None when
-    none is higher."""
-    from scoring.cities import city_of
+    """Unit → the total of the unit ranked just above it (`scoring.fix_first.next_totals`, the
+    portal's rule too)."""
+    from scoring.fix_first import next_totals as ranked_above
 
-    scored = totals[totals["total"].notna()]
-    if scored.empty:
-        return {}
-    city = city_of(
-        totals.rename(columns={"unit_id": "id"})[["id", "level", "parent"]].reset_index(drop=True)
-    )
-    group = dict(zip(totals["unit_id"], zip(totals["level"], city, strict=True), strict=True))
-    by_group: dict[Any, list[float]] = {}
-    for unit, total in zip(scored["unit_id"], scored["total"].astype(float), strict=True):
-        by_group.setdefault(group[unit], []).append(total)
-    out: dict[str, float | None] = {}
-    for unit, total in zip(scored["unit_id"], scored["total"].astype(float), strict=True):
-        higher = [t for t in by_group[group[unit]] if t > total + 1e-9]
-        out[unit] = min(higher) if higher else None
-    return out
+    return ranked_above(totals)
 
 
 def fix_first(
