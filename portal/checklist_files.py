@@ -7,6 +7,8 @@ kept in the store (`checklist_files`, shared by every portal process and machine
 
 - the round as evaluated (``evaluated_at``; a round evaluated again, published — which
   re-scores it — or rechecked in place drops its files in the same transaction, `store.rounds`),
+  and the previous round's (the 得分变化说明 prints its total), the portal's address (the HTML
+  links to the problems' snapshots),
 - its publication (state, 印发日期, 整改期限, closing),
 - the unit's answers (the newest recorded answer's id: answers are only ever added),
 - the office's notice (office.yaml as loaded), the 印发日期 the file prints (the publication's
@@ -35,6 +37,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from common.config_file import configured_value
 from portal.lifecycle import RoundState
 from reports.checklist import FORMATS, Checklist, load_checklists, write_checklist
 from reports.checklist.office import Office, configured_office
@@ -76,16 +79,24 @@ def file_version(
     answers = (
         select(func.max(r.id)).where(r.round == round_id, r.unit_id == unit_id).scalar_subquery()
     )
+    before = ROUNDS.alias("before")
+    previous = (
+        select(before.c.evaluated_at)
+        .where(before.c.id == ROUNDS.c.previous_round)
+        .scalar_subquery()
+    )
     with store.reader.connect() as conn:
         row = conn.execute(
-            select(ROUNDS.c.evaluated_at, answers).where(ROUNDS.c.id == round_id)
+            select(ROUNDS.c.evaluated_at, answers, previous).where(ROUNDS.c.id == round_id)
         ).first()
-    evaluated_at, newest_answer = row if row is not None else (None, None)
+    evaluated_at, newest_answer, previous_at = row if row is not None else (None, None, None)
     parts = (
         round_id,
         unit_id,
         fmt,
         str(evaluated_at),
+        str(previous_at),  # its 得分变化说明 prints the previous round's total
+        str(configured_value("portal.public_url") or ""),  # the HTML's links to snapshots
         repr(state),
         str(newest_answer),
         office.model_dump_json(),

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 from portal_eval_fixtures import publishable_fixture as publishable_fixture  # noqa: F401
-from portal_fixtures import ROUND
+from portal_fixtures import EARLIER, ROUND
 from portal_fixtures import portal_store_fixture as portal_store_fixture  # noqa: F401
 from portal_fixtures import portal_template_fixture as portal_template_fixture  # noqa: F401
 from portal_unit_fixtures import mark_published
@@ -190,3 +190,29 @@ def _a_problem_of(world, unit_id: str) -> str:
             .where(PROBLEMS.c.rectifiable.is_not(False))
             .limit(1)
         )
+
+
+def test_the_previous_round_evaluated_again_makes_a_new_file(published, writes):
+    """The 得分变化说明 prints the previous round's total: its evaluation is part of the file's
+    version (evaluating it again drops only its own files)."""
+    from sqlalchemy import update
+
+    from store.rounds import ROUNDS
+    from store.types import utcnow
+
+    get(published, "html")
+    get(published, "html")
+    with published.store.engine.begin() as conn:
+        conn.execute(update(ROUNDS).where(ROUNDS.c.id == EARLIER).values(evaluated_at=utcnow()))
+    get(published, "html")
+    assert writes == ["dept1.html", "dept1.html"]
+
+
+def test_the_portals_address_makes_a_new_html_file(published, writes, monkeypatch):
+    """The HTML links each problem to its snapshot only when the portal's address is set."""
+    first = get(published, "html").text
+    get(published, "html")
+    monkeypatch.setenv("ZWGK_PORTAL_URL", "https://zwgk.example.gov.cn")
+    get(published, "html")
+    assert "https://zwgk.example.gov.cn/snapshot/" not in first
+    assert writes == ["dept1.html", "dept1.html"]  # made again with the address, not served
