@@ -352,7 +352,8 @@ def test_fix_first_recovers_what_it_claims_on_the_sample(tracked):
     scores = round_store.round_scores_frame(store, "2025Q3")
     problems = round_store.problems_frame(store, "2025Q3", evidence=False)
     totals = round_store.round_totals_frame(store, "2025Q3").set_index("unit_id")
-    busiest = problems["unit_id"].value_counts().index[:6]
+    present = problems[problems["status"].isin(["new", "open", "regressed"])]
+    busiest = present["unit_id"].value_counts().index[:6]
     data = load_crawl(store, info.crawl_run)
     applied = applied_decisions(store, "2025Q3")
     checked = 0
@@ -369,4 +370,4 @@ def test_fix_first_recovers_what_it_claims_on_the_sample(tracked):
                 if plan.target == PASS:
                     assert row["passed"]
             checked += 1
-    assert checked >= 6
+    assert checked >= 6  # each of these units is short of full marks: one plan at least
