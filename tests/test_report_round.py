@@ -499,6 +499,10 @@ def test_in_headless_chromium_charts_render_and_no_table_overflows(report, tmp_p
                 assert len(images) == 3
                 assert all(done and w > 0 and h > 0 for done, w, h in images), images
                 assert page.evaluate(OVERFLOW_JS) == [], f"overflow at width {width}"
+                movement = page.locator("#movement")  # 得分变化原因 (issue 17)
+                assert movement.is_visible() and "得分变化原因" in movement.inner_text()
+                shown = page.inner_text("body")
+                assert "指标体系调整" in shown and "网站自身变化" in shown
                 for chart in page.query_selector_all("figure.chart img"):
                     shot = Image.open(BytesIO(chart.screenshot())).convert("RGB")
                     colours = len(shot.getcolors(maxcolors=1 << 24))
