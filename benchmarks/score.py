@@ -1,6 +1,6 @@
 """Scoring speed: `zwgk evaluate` on a city-sized store vs reading its articles into pandas.
 
-    python benchmarks/score.py [--units 509] [--articles 1000000] [--db URL] [--keep]
+    python benchmarks/score.py [--units 509] [--articles 1000000] [--db URL] [--keep] [--previous]
                                [--indicators FILE] [--pages sample|none]
 
 Builds a store directly (SQL inserts, no HTTP): 509 units (city government, 40 city departments,
@@ -397,10 +397,11 @@ def _timed(owner: object, name: str, seconds: dict[str, float], key: str) -> Non
     setattr(owner, name, timed)
 
 
-def phase_evaluate(url: str, indicators: str | None) -> dict:
+def phase_evaluate(url: str, indicators: str | None, previous: bool = False) -> dict:
     import logging
 
     import scoring.data
+    import scoring.round
     import scoring.scorer
     import scoring.tracking
     import store.rounds as round_store
@@ -420,6 +421,10 @@ def phase_evaluate(url: str, indicators: str | None) -> dict:
     _timed(scoring.tracking, "track_round", stages, "track")
     _timed(round_store, "save_round", stages, "store")
     _timed(Check, "run", stages, "check")
+    if previous:  # a quarter before, on the same crawl: BENCH is then explained against it
+        evaluate(store, "BENCH0", AS_OF - dt.timedelta(days=91), indicator_set, replace=True)
+        stages.clear()
+    _timed(scoring.round, "explanation", stages, "explain")  # as `scoring.round` calls it
     started = time.perf_counter()
     result = evaluate(store, "BENCH", AS_OF, indicator_set, replace=True)
     seconds = time.perf_counter() - started
@@ -441,6 +446,12 @@ def stage_line(stages: dict[str, float]) -> str:
     total = sum(checks.values())
     top = sorted(checks.items(), key=lambda kv: -kv[1])[:5]
     other = stages.get("score", 0.0) - total
+    if "explain" in stages:  # its loads, scorings and checks are counted in it, not above
+        return (
+            f"explained against the previous round in {stages['explain']:.1f} s (its crawl "
+            "loaded, the three scorings); "
+            + stage_line({k: v for k, v in stages.items() if k != "explain"})
+        )
     return (
         f"load_crawl {stages.get('load', 0):.1f} s, checks {total:.1f} s ("
         + ", ".join(f"{name} {value:.1f} s" for name, value in top)
@@ -449,10 +460,12 @@ def stage_line(stages: dict[str, float]) -> str:
     )
 
 
-def child(phase: str, url: str, indicators: str | None) -> dict:
+def child(phase: str, url: str, indicators: str | None, previous: bool = False) -> dict:
     command = [sys.executable, __file__, "--phase", phase, "--db", url]
     if indicators:
         command += ["--indicators", indicators]
+    if previous:
+        command.append("--previous")
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{phase} phase failed:\n{done.stderr[-4000:]}")
@@ -475,11 +488,19 @@ def main() -> None:
         help="store each article's page: sample-portal pages of real weight (default), or none",
     )
     parser.add_argument("--indicators", help="indicator set (default: the newest shipped set)")
+    parser.add_argument(
+        "--previous",
+        action="store_true",
+        help="evaluate a round a quarter earlier first, so the measured round is explained "
+        "against it (得分变化说明: the previous crawl loaded, three more scorings)",
+    )
     parser.add_argument("--phase", choices=["read", "evaluate"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        out = (phase_read if args.phase == "read" else phase_evaluate)(
-            *((args.db,) if args.phase == "read" else (args.db, args.indicators))
+        out = (
+            phase_read(args.db)
+            if args.phase == "read"
+            else phase_evaluate(args.db, args.indicators, args.previous)
         )
         print(json.dumps(out))
         return
@@ -501,7 +522,7 @@ def main() -> None:
             )
         child("read", url, None)  # warm the page cache the same way for both phases
         read = child("read", url, None)
-        ev = child("evaluate", url, args.indicators)
+        ev = child("evaluate", url, args.indicators, args.previous)
         print(
             f"read articles into pandas: {read['seconds']:.1f} s ({read['rows']:,} rows), "
             f"peak {read['peak_mib']:.0f} MiB"

@@ -219,6 +219,19 @@ def test_the_change_since_the_previous_round_explained(tracked):
     unit = rounds["2025Q3"].problems.set_index("fingerprint").loc[dismissed, "unit_id"]
     assert got.loc[unit, DECISIONS] > 0
     assert (got.drop(index=unit)[DECISIONS] == 0).all()
+    # By hand: 2025Q3's crawl scored as 2025Q3 was, but without the dismissal (the only decision
+    # that moves points: the confirmation costs what the problem cost anyway).
+    from scoring.data import load_crawl
+    from scoring.explain import applied_decisions
+    from scoring.round import frozen_set
+    from scoring.scorer import score_crawl
+
+    info = round_store.get_round(store, "2025Q3")
+    kept = {fp: d for fp, d in applied_decisions(store, "2025Q3").items() if fp != dismissed}
+    undone = score_crawl(load_crawl(store, info.crawl_run), frozen_set(info), info.as_of,
+                         decisions=kept).totals.set_index("unit_id")  # fmt: skip
+    by_hand = round(totals["2025Q3"][unit] - undone.loc[unit, "total"], 4)
+    assert got.loc[unit, DECISIONS] == pytest.approx(by_hand, abs=1e-4) and by_hand > 0
     assert (got["change"] != 0).any()
     # Stored with the round as it was evaluated: the same lines, the same per-unit parts.
     import pandas as pd
