@@ -446,7 +446,7 @@ def stage_line(stages: dict[str, float]) -> str:
     total = sum(checks.values())
     top = sorted(checks.items(), key=lambda kv: -kv[1])[:5]
     other = stages.get("score", 0.0) - total
-    if "explain" in stages:  # its loads, scorings and checks are counted in it, not above
+    if stages.get("explain"):  # its loads, scorings and checks are counted in it, not above
         return (
             f"explained against the previous round in {stages['explain']:.1f} s (its crawl "
             "loaded, the three scorings); "

@@ -39,11 +39,13 @@ from scoring.round_steps import (
     judge,
     nothing_observed,
     round_stats,
+    site_scoring,
 )
 from scoring.scorer import RoundError
 from scoring.workdays import WorkCalendar, default_calendar
 from store import round_parts
 from store import rounds as round_store
+from store.explanations import write_explanation
 
 if TYPE_CHECKING:
     from scoring.round import Plan
@@ -142,10 +144,9 @@ def _evaluate_city(
         calendar or default_calendar(),
         unit_ids,
     )
-    lines = explanation(
-        store, previous, data, indicator_set, info.as_of, scored, calendar or default_calendar(),
-        unit_ids,
-    )  # fmt: skip
+    calendar = calendar or default_calendar()
+    site = site_scoring(store, previous, data, indicator_set, info.as_of, calendar, unit_ids)
+    articles = len(data.articles)
     completed = round_parts.store_part(
         store,
         round_id,
@@ -155,22 +156,24 @@ def _evaluate_city(
         scored.totals,
         problems,
         round_stats(scored, problems),
-        lines,
     )
+    del data  # let go before the previous round's crawl is loaded: never two crawls at once
+    lines = explanation(store, previous, indicator_set, site, scored, calendar, unit_ids)
+    write_explanation(store, round_id, lines, unit_ids)
     seconds = time.perf_counter() - started
     log.info(
         "round %s: city %s — %d units, %d articles, %d problems in %.1f s",
         round_id,
         city_name(city),
         len(unit_ids),
-        len(data.articles),
+        articles,
         len(problems),
         seconds,
     )
     return CityResult(
         city,
         len(unit_ids),
-        len(data.articles),
+        articles,
         len(problems),
         seconds,
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB on Linux

@@ -111,12 +111,32 @@ def decompose(
     module). ``stored_*``: the rounds' stored totals (unit_id, total), when they may differ from
     scoring again; the difference is the `RECOMPUTED` part. ``after_scored``: ``after`` scored
     already (a round being evaluated), not scored again."""
-    t0 = _score(before.data, before.indicator_set, before.as_of, before.decisions, calendar)
-    t1 = _score(before.data, after.indicator_set, before.as_of, before.decisions, calendar)
     t2 = _score(after.data, after.indicator_set, after.as_of, before.decisions, calendar)
     t3 = after_scored or _score(
         after.data, after.indicator_set, after.as_of, after.decisions, calendar
     )
+    return combine(
+        _score(before.data, before.indicator_set, before.as_of, before.decisions, calendar),
+        _score(before.data, after.indicator_set, before.as_of, before.decisions, calendar),
+        t2,
+        t3,
+        stored_before=stored_before,
+        stored_after=stored_after,
+    )
+
+
+def combine(
+    t0: Scored,
+    t1: Scored,
+    t2: Scored,
+    t3: Scored,
+    *,
+    stored_before: pd.DataFrame | None = None,
+    stored_after: pd.DataFrame | None = None,
+) -> Explanation:
+    """The explanation from the four scorings of the module's table (a round being evaluated
+    scores T2 and T3 on its own crawl before the previous crawl is loaded for T0 and T1: the two
+    crawls are never in memory at once)."""
     totals = [_totals(s) for s in (t0, t1, t2, t3)]
     units = [
         u

@@ -32,11 +32,13 @@ from scoring.round_steps import (
     judge,
     nothing_observed,
     round_stats,
+    site_scoring,
 )
 from scoring.run_choice import choose_run, run_reason
 from scoring.scorer import RoundError
 from scoring.workdays import WorkCalendar, default_calendar
 from store import rounds as round_store
+from store.explanations import write_explanation
 
 if TYPE_CHECKING:
     from scoring.data import CrawlData
@@ -207,11 +209,11 @@ def _run_plan(
     calendar = calendar or default_calendar()
     previous = round_store.round_before(store, as_of, exclude=round_id)
     scored, problems = judge(store, round_id, as_of, indicator_set, data, previous, calendar)
-    lines = explanation(store, previous, data, indicator_set, as_of, scored, calendar)
+    site = site_scoring(store, previous, data, indicator_set, as_of, calendar)
     started = time.perf_counter()
     stats = round_stats(scored, problems)
     info = header(planned, int(data.run_id), previous, calendar, stats)  # type: ignore[arg-type]
-    info = round_store.save_round(store, info, scored.scores, scored.totals, problems, lines)
+    info = round_store.save_round(store, info, scored.scores, scored.totals, problems)
     log.info(
         "round %s: %d units, %d problems, stored in %.1f s",
         round_id,
@@ -219,6 +221,9 @@ def _run_plan(
         len(problems),
         _since(started),
     )
+    del data  # let go before the previous round's crawl is loaded: never two crawls at once
+    lines = explanation(store, previous, indicator_set, site, scored, calendar)
+    write_explanation(store, round_id, lines)
     return RoundResult(info, scored.scores, scored.totals, problems)
 
 

@@ -181,39 +181,75 @@ def _since(started: float) -> float:
     return time.perf_counter() - started
 
 
-def explanation(
+def site_scoring(
     store: Store,
     previous: round_store.RoundInfo | None,
     data: CrawlData,
     indicator_set: IndicatorSet,
     as_of: dt.date,
+    calendar: WorkCalendar,
+    unit_ids: Sequence[str] | None = None,
+) -> Scored | None:
+    """The first half of the round's explanation (`scoring.explain`), on the round's own crawl
+    while it is loaded: the crawl under the round's set with the previous round's decisions
+    (T2). None for a first round, or when it cannot be made (said in the log)."""
+    from scoring.explain import applied_decisions
+
+    if previous is None:
+        return None
+    try:
+        decisions = applied_decisions(store, previous.id, unit_ids)
+        return scorer.score_crawl(
+            data, indicator_set, as_of, calendar=calendar, decisions=decisions
+        )
+    except Exception as exc:  # the explanation is extra: never the reason a round fails
+        _not_explained(previous, exc)
+        return None
+
+
+def explanation(
+    store: Store,
+    previous: round_store.RoundInfo | None,
+    indicator_set: IndicatorSet,
+    site: Scored | None,
     scored: Scored,
     calendar: WorkCalendar,
     unit_ids: Sequence[str] | None = None,
 ) -> pd.DataFrame | None:
-    """Why each unit's total changed since ``previous`` (`scoring.explain`), the lines stored
-    with the round; None for a first round, or when the previous round's inputs cannot be read
-    again (its crawl pruned, its set no longer loading) — said in the log, the round itself
-    stored all the same: its points do not depend on the explanation."""
-    from scoring.explain import Side, against_previous
+    """Why each unit's total changed since ``previous``: the second half, once the round is
+    stored and its crawl let go — the previous round's crawl loaded (as its run left it; only
+    ``unit_ids``' for a city) and scored under its own set and under the round's (T0, T1), with
+    ``site`` (T2, `site_scoring`) and ``scored`` (T3). The lines, or None for a first round or
+    when the previous round's inputs cannot be read again (its crawl pruned, its set no longer
+    loading) — said in the log: the round's points do not depend on the explanation."""
+    from scoring.explain import applied_decisions, combine
+    from scoring.round import frozen_set
 
-    if previous is None:
+    if previous is None or site is None:
         return None
     started = time.perf_counter()
-    decisions = scored.problems.dropna(subset=["decision"])
-    after = Side(
-        data, indicator_set, as_of, dict(zip(decisions["fingerprint"], decisions["decision"],
-                                             strict=True))
-    )  # fmt: skip
     try:
-        explained = against_previous(
-            store, previous, after, calendar=calendar, unit_ids=unit_ids, after_scored=scored
+        before = crawl_data.load_crawl(store, previous.crawl_run, unit_ids)
+        decisions = applied_decisions(store, previous.id, unit_ids)
+        then = frozen_set(previous)
+        t0 = scorer.score_crawl(before, then, previous.as_of, calendar=calendar,
+                                decisions=decisions)  # fmt: skip
+        same = then.sha256 == indicator_set.sha256  # the same set: the rules changed nothing
+        t1 = t0 if same else scorer.score_crawl(before, indicator_set, previous.as_of,
+                                                calendar=calendar, decisions=decisions)  # fmt: skip
+        del before
+        explained = combine(
+            t0, t1, site, scored, stored_before=round_store.round_totals_frame(store, previous.id)
         )
     except Exception as exc:  # the explanation is extra: never the reason a round fails
-        log.warning(
-            "round explanation against %s not made (%s: %s); the round is stored without it",
-            previous.id, type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.DEBUG),
-        )  # fmt: skip
+        _not_explained(previous, exc)
         return None
     log.info("explained against %s in %.1f s", previous.id, _since(started))
     return explained.lines
+
+
+def _not_explained(previous: round_store.RoundInfo, exc: Exception) -> None:
+    log.warning(
+        "round explanation against %s not made (%s: %s); the round is stored without it",
+        previous.id, type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.DEBUG),
+    )  # fmt: skip

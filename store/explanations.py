@@ -1,5 +1,6 @@
 """Why each unit's total changed since the previous round (得分变化说明), as the round stored it
-(`round_explanations`, written with the round by `scoring.round` from `scoring.explain`): the
+(`round_explanations`, written by `scoring.round` from `scoring.explain` right after the
+round's rows, once its crawl is let go): the
 lines, and per unit the change with its parts beside the two rounds' totals."""
 
 from __future__ import annotations
@@ -7,12 +8,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from store.core import Store
+from store.frame_insert import insert_frame
 from store.rounds import EXPLANATIONS, TOTALS, RoundInfo, _frame
 
 LINE_COLUMNS = ["unit_id", "part", "indicator_id", "change"]
+
+
+def write_explanation(
+    store: Store,
+    round_id: str,
+    lines: pd.DataFrame | None,
+    unit_ids: Sequence[str] | None = None,
+) -> None:
+    """Store a round's explanation (`LINE_COLUMNS`; ``unit_ids``: a city's part, its units'
+    lines only) in one transaction, replacing what was there; None leaves none (a first round,
+    or one whose previous inputs could not be read again)."""
+    e = EXPLANATIONS.c
+    with store.engine.begin() as conn:
+        stmt = delete(EXPLANATIONS).where(e.round == round_id)
+        if unit_ids is not None:
+            stmt = stmt.where(e.unit_id.in_(list(unit_ids)))
+        conn.execute(stmt)
+        if lines is not None and len(lines):
+            insert_frame(conn, EXPLANATIONS, lines[LINE_COLUMNS].assign(round=round_id))
 
 
 def explanation_lines(

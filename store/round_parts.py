@@ -81,7 +81,6 @@ def store_part(
     totals: pd.DataFrame,
     problems: pd.DataFrame,
     stats: Mapping[str, Any],
-    explanations: pd.DataFrame | None = None,
 ) -> bool:
     """Write city ``part``'s rows (its units ``unit_ids``) of round ``round_id`` in one
     transaction, replacing any a earlier try of the same part stored; True when this completed
@@ -94,8 +93,6 @@ def store_part(
             conn.execute(delete(table).where(table.c.round == round_id, table.c.unit_id.in_(units)))
         for table, frame in ((SCORES, scores), (TOTALS, totals), (PROBLEMS, problems)):
             insert_frame(conn, table, frame.assign(round=round_id))
-        if explanations is not None and len(explanations):
-            insert_frame(conn, EXPLANATIONS, explanations.assign(round=round_id))
         # The header's row is locked before the parts are counted (PostgreSQL): two cities
         # finishing at once cannot both see the other pending and leave the round incomplete.
         locked = conn.execute(

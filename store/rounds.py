@@ -116,11 +116,10 @@ def save_round(
     scores: pd.DataFrame,
     totals: pd.DataFrame,
     problems: pd.DataFrame,
-    explanations: pd.DataFrame | None = None,
 ) -> RoundInfo:
-    """Write (or replace) a round and its rows in one transaction — with ``explanations``, why
-    each unit's total changed (`store.explanations`) — and returns the stored header
-    (`write_header`)."""
+    """Write (or replace) a round and its rows in one transaction (dropping the explanation an
+    earlier evaluation stored: `store.explanations.write_explanation` writes the new one);
+    returns the stored header (`write_header`)."""
     with store.engine.begin() as conn:
         header = write_header(conn, info)
         log.debug(
@@ -132,8 +131,6 @@ def save_round(
         )
         for table, frame in ((SCORES, scores), (TOTALS, totals), (PROBLEMS, problems)):
             _insert(conn, table, frame.assign(round=info.id))
-        if explanations is not None and len(explanations):
-            _insert(conn, EXPLANATIONS, explanations.assign(round=info.id))
     refresh_statistics(store, (SCORES, TOTALS, PROBLEMS))
     return header
 
