@@ -63,7 +63,8 @@ def phase(name: str, url: str, within: str) -> dict:
         result = evaluate(store, "BENCH", as_of, indicator_set, replace=True, allow_future=True)
         out = {"problems": len(result.problems)}
     else:
-        done = run_patrol(store, indicator_set, as_of=as_of, within=within)
+        # The second night judges the same crawl and day (the store holds one): `again`.
+        done = run_patrol(store, indicator_set, as_of=as_of, within=within, again=True)
         kinds = done.findings["kind"].value_counts()
         out = {
             "problems": int(kinds.get("problem", 0)),
