@@ -263,6 +263,7 @@ def explain_round(
     rounds' headers and the explanation. ``unit_ids``: only these units' crawl is loaded."""
     from scoring.data import load_crawl
     from scoring.round import frozen_set
+    from scoring.workdays import default_calendar
     from store import rounds as round_store
 
     info = round_store.find_round(store, round_id)
@@ -270,14 +271,14 @@ def explain_round(
         raise ExplainError(f"round {round_id!r} not found (see `zwgk problems rounds`)")
     previous = _previous(store, info)
     ids = list(unit_ids) if unit_ids else None
-    after = Side(
-        load_crawl(store, info.crawl_run, unit_ids=ids),
-        frozen_set(info),
-        info.as_of,
-        applied_decisions(store, info.id, ids),
-    )
+    calendar = calendar or default_calendar()
+    data = load_crawl(store, info.crawl_run, unit_ids=ids)
+    now = frozen_set(info)
+    site = _score(data, now, info.as_of, applied_decisions(store, previous.id, ids), calendar)
+    scored = _score(data, now, info.as_of, applied_decisions(store, info.id, ids), calendar)
+    del data  # let go before the previous round's crawl is loaded
     explained = against_previous(
-        store, previous, after, calendar=calendar, unit_ids=ids,
+        store, previous, now, site, scored, calendar=calendar, unit_ids=ids,
         stored_after=round_store.round_totals_frame(store, info.id),
     )  # fmt: skip
     return previous, info, explained
@@ -286,31 +287,35 @@ def explain_round(
 def against_previous(
     store: Store,
     previous: Any,
-    after: Side,
+    indicator_set: IndicatorSet,
+    site: Scored,
+    scored: Scored,
     *,
-    calendar: WorkCalendar | None = None,
+    calendar: WorkCalendar,
     unit_ids: Sequence[str] | None = None,
-    after_scored: Scored | None = None,
     stored_after: pd.DataFrame | None = None,
 ) -> Explanation:
-    """``after`` (a round's inputs) explained against the stored round ``previous``: its crawl
-    loaded as its run left it (``unit_ids``: only theirs), its frozen set, its day and the
-    decisions it applied; its stored totals are what the units were shown."""
+    """A round explained against the stored round ``previous``, from the round's crawl scored
+    under ``indicator_set`` with the previous round's decisions (``site``: T2) and with its own
+    (``scored``: T3): the previous crawl loaded as its run left it (``unit_ids``: only theirs)
+    and scored under its frozen set and under ``indicator_set`` (T0, T1: one scoring when the
+    set is the same), with the decisions it applied; its stored totals are what the units were
+    shown. Called once the round's own crawl is let go: two crawls are never held at once."""
     from scoring.data import load_crawl
     from scoring.round import frozen_set
-    from scoring.workdays import default_calendar
     from store import rounds as round_store
 
-    before = Side(
-        load_crawl(store, previous.crawl_run, unit_ids=unit_ids),
-        frozen_set(previous),
-        previous.as_of,
-        applied_decisions(store, previous.id, unit_ids),
-    )
-    return decompose(
-        before, after, calendar=calendar or default_calendar(),
+    before = load_crawl(store, previous.crawl_run, unit_ids=unit_ids)
+    decisions = applied_decisions(store, previous.id, unit_ids)
+    then = frozen_set(previous)
+    t0 = _score(before, then, previous.as_of, decisions, calendar)
+    same = then.sha256 == indicator_set.sha256  # the same set: the rules changed nothing
+    t1 = t0 if same else _score(before, indicator_set, previous.as_of, decisions, calendar)
+    del before
+    return combine(
+        t0, t1, site, scored,
         stored_before=round_store.round_totals_frame(store, previous.id),
-        stored_after=stored_after, after_scored=after_scored,
+        stored_after=stored_after,
     )  # fmt: skip
 
 

@@ -222,24 +222,14 @@ def explanation(
     ``site`` (T2, `site_scoring`) and ``scored`` (T3). The lines, or None for a first round or
     when the previous round's inputs cannot be read again (its crawl pruned, its set no longer
     loading) — said in the log: the round's points do not depend on the explanation."""
-    from scoring.explain import applied_decisions, combine
-    from scoring.round import frozen_set
+    from scoring.explain import against_previous
 
     if previous is None or site is None:
         return None
     started = time.perf_counter()
     try:
-        before = crawl_data.load_crawl(store, previous.crawl_run, unit_ids)
-        decisions = applied_decisions(store, previous.id, unit_ids)
-        then = frozen_set(previous)
-        t0 = scorer.score_crawl(before, then, previous.as_of, calendar=calendar,
-                                decisions=decisions)  # fmt: skip
-        same = then.sha256 == indicator_set.sha256  # the same set: the rules changed nothing
-        t1 = t0 if same else scorer.score_crawl(before, indicator_set, previous.as_of,
-                                                calendar=calendar, decisions=decisions)  # fmt: skip
-        del before
-        explained = combine(
-            t0, t1, site, scored, stored_before=round_store.round_totals_frame(store, previous.id)
+        explained = against_previous(
+            store, previous, indicator_set, site, scored, calendar=calendar, unit_ids=unit_ids
         )
     except Exception as exc:  # the explanation is extra: never the reason a round fails
         _not_explained(previous, exc)
