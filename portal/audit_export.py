@@ -3,7 +3,7 @@ page and in the CSV and XLSX exports (the same columns in all three).
 
 Text in the log can come from crawled pages or units (a unit's name, a problem's title in a
 before/after value), so the CSV escapes formula starts as the checklists do, and the XLSX goes
-through `reports.cells.put` (string cells, quote prefix).
+through `common.cells.put` (string cells, quote prefix).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
+from common import cells
 from portal.viewer import UNITS
-from reports import cells
 from reports.checklist.csv_file import csv_safe
 from store import Store
 from store.types import beijing_time

@@ -19,9 +19,9 @@ from pathlib import Path
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from common import cells
 from portal import accounts, passwords
 from portal.viewer import UNITS
-from reports import cells
 from reports.files import written
 from store import Store
 

@@ -11,9 +11,9 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from common.cells import put
 from patrol.history import OUTCOME_ZH
 from reports import files
-from reports.cells import put
 from reports.month_data import MonthReportData
 from reports.month_text import deadline_words
 from reports.round_xlsx import WARNING_COUNTS, Col, _sheet, _table_sheet, _titled

@@ -24,10 +24,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from common import vocabulary
+from common.cells import plain, put
 from common.vocabulary import FAILED, NOT_SCORED, PASSED, STATUSES
 from patrol.history import HEEDED, IGNORED, OUTCOME_ZH, PENDING
 from reports import files, round_change
-from reports.cells import plain, put
 from reports.round_data import RoundReportData
 from reports.wording import cn_date, round_label
 from scoring.durations import parse_duration

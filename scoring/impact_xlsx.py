@@ -6,9 +6,9 @@ Why here and not in `reports/`: the command that asks for it, `zwgk indicators d
 lives in `scoring.indicator_cli`, and scoring may not import reports (ARCHITECTURE.md's layers).
 Writing it in reports would split one command over two layers (the `--out` wiring moved up into
 `zwgk/`) for four plain sheets of a frame scoring already holds, so the workbook is written here
-with openpyxl, and `reports/cells.py`'s rule is mirrored in `_cell`: unit names and other text
-go into cells as string values, never formulas (a text starting with = + - @ gets Excel's quote
-prefix too). The file is written under a temporary name and renamed, whole or absent, as
+with openpyxl, each cell through `common.cells.put` as every workbook of zwgk: unit names and
+other text go into cells as string values, never formulas (a text starting with = + - @ gets
+Excel's quote prefix too). The file is written under a temporary name and renamed, whole or absent, as
 `reports/files.py` does.
 """
 
@@ -24,10 +24,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from common.cells import put
 from scoring.impact import FLIP_ZH, TO_FAIL, TO_PASS, Impact, result_zh
 
 SHEETS = ("概况", "单位", "指标影响", "结果变化的单位")
-_FORMULA_STARTS = ("=", "+", "-", "@")
 _BOLD = Font(bold=True)
 
 
@@ -100,8 +100,8 @@ def _overview(ws: Worksheet, impact: Impact) -> None:
         ("说明", f"同一轮次的抓取数据、测评日期和测评人员核定结果，分别按{la}和{lb}计分。"),
     ]
     for n, (label, value) in enumerate(head, start=1):
-        _cell(ws, n, 1, label).font = _BOLD
-        _cell(ws, n, 2, value)
+        put(ws, n, 1, label).font = _BOLD
+        put(ws, n, 2, value)
     start = len(head) + 2
     level_head = ["单位层级", "单位数", "参与比较", f"平均分（{la}）", f"平均分（{lb}）", "平均变化",
                   f"合格数（{la}）", f"合格数（{lb}）", FLIP_ZH[TO_PASS], FLIP_ZH[TO_FAIL]]  # fmt: skip
@@ -141,13 +141,13 @@ def _table(
     ws: Worksheet, head: Sequence[str], rows: Sequence[Sequence[Any]], start: int = 1
 ) -> None:
     for c, text in enumerate(head, start=1):
-        _cell(ws, start, c, text).font = _BOLD
+        put(ws, start, c, text).font = _BOLD
         width = max(10, 2 * len(text) + 2)
         letter = ws.cell(row=start, column=c).column_letter
         ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, width)
     for n, row in enumerate(rows, start=start + 1):
         for c, value in enumerate(row, start=1):
-            _cell(ws, n, c, value)
+            put(ws, n, c, value)
     if start == 1:
         ws.freeze_panes = "A2"
 
@@ -158,19 +158,3 @@ def _number(value: Any) -> float | None:
         if value is None or (isinstance(value, float) and math.isnan(value))
         else round(value, 4)
     )
-
-
-def _cell(ws: Worksheet, row: int, column: int, value: Any) -> Any:
-    """One cell, as `reports.cells.put`: text a string cell (quote-prefixed when it would read as
-    a formula), NA empty, numpy scalars as Python numbers."""
-    if value is not None and not isinstance(value, str):
-        try:
-            missing = bool(value != value)  # NaN, pd.NA compare unequal or raise
-        except TypeError:
-            missing = True
-        value = None if missing else value.item() if hasattr(value, "item") else value
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-        cell.quotePrefix = value.startswith(_FORMULA_STARTS)
-    return cell

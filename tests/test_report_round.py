@@ -352,7 +352,7 @@ def test_command_line_report_of_an_earlier_round_and_of_an_unknown_one(rounds, t
 def test_text_that_looks_like_a_formula_is_stored_as_text(tmp_path):
     from openpyxl import Workbook
 
-    from reports.cells import put
+    from common.cells import put
 
     wb = Workbook()
     put(wb.active, 1, 1, '=HYPERLINK("http://x","y")')

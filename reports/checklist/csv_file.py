@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from reports import cells, files
+from common import cells
+from reports import files
 from reports.checklist import layout
 from reports.checklist.data import Checklist
 

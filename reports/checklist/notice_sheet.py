@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports.cells import put
+from common.cells import put
 from reports.checklist import layout
 from reports.checklist.data import Checklist
 from reports.checklist.notice import (

@@ -20,8 +20,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
+from common.cells import put
 from reports import files
-from reports.cells import put
 from reports.checklist import layout
 from reports.checklist.data import Checklist, ChecklistRow
 from reports.checklist.notice_sheet import add_notice_sheet

@@ -1,4 +1,5 @@
-"""Writing one spreadsheet cell safely — shared by the checklists and the round report.
+"""Writing one spreadsheet cell safely — shared by every workbook zwgk writes (checklists, round
+and month reports, the impact of a new set, the audit log, accounts).
 
 Crawled text is untrusted: a title such as `=HYPERLINK("http://x","y")` must arrive in Excel or
 WPS as the text it is, never as a formula (OWASP "CSV/formula injection"). openpyxl stores any
